@@ -1,0 +1,27 @@
+#include <vector>
+
+#include "bindings.hpp"
+#include "fastntk/model.hpp"
+
+namespace fastntk::py_bindings {
+
+void register_model(py::module_& m) {
+  py::class_<Spec>(m, "Spec")
+      .def(py::init([](std::vector<i64> widths, double sigma, const std::string& param,
+                       const std::string& bias, const std::string& act) {
+             return Spec(std::move(widths), sigma, parse_parametrization(param), parse_bias(bias),
+                         parse_activation(act));
+           }),
+           py::arg("widths"), py::arg("sigma"), py::arg("parametrization"), py::arg("bias"),
+           py::arg("activation"))
+      .def_readonly("widths", &Spec::widths)
+      .def_readonly("sigma", &Spec::sigma)
+      .def_property_readonly("depth", &Spec::depth)
+      .def_property_readonly("num_params", &Spec::num_params)
+      .def("weight_offset", &Spec::weight_offset)
+      .def("bias_offset", &Spec::bias_offset)
+      .def("weight_multiplier", &Spec::weight_multiplier)
+      .def("bias_multiplier", &Spec::bias_multiplier);
+}
+
+}  // namespace fastntk::py_bindings

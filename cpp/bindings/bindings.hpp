@@ -1,0 +1,27 @@
+// The binding layer: shapes in, arrays out, GIL released. No mathematics here.
+#pragma once
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace fastntk::py_bindings {
+
+namespace py = pybind11;
+
+template <class T>
+using CArray = py::array_t<T, py::array::c_style>;
+
+// Sizes are checked in Python with the argument names the user knows; these
+// guard the core against a caller that skipped them.
+inline void require(bool ok, const std::string& what) {
+  if (!ok) throw std::invalid_argument(what);
+}
+
+void register_blas(py::module_& m);
+void register_model(py::module_& m);
+void register_kernels(py::module_& m);
+
+}  // namespace fastntk::py_bindings

@@ -1,0 +1,46 @@
+// The MLP of DESIGN.md §1: its shape, parametrization and the flat layout of θ.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fastntk {
+
+using i64 = std::int64_t;
+
+enum class Parametrization { NTK, Standard };
+// `None` has no bias parameters at all; `Zero` and `Normal` differ only at init.
+enum class BiasMode { Zero, Normal, None };
+enum class Activation { ReLU, Identity, Tanh };
+
+Parametrization parse_parametrization(const std::string& s);
+BiasMode parse_bias(const std::string& s);
+Activation parse_activation(const std::string& s);
+
+struct Spec {
+  std::vector<i64> widths;  // [m_0 = d, m_1, …, m_L = 1]
+  double sigma = 1.0;
+  Parametrization parametrization = Parametrization::NTK;
+  BiasMode bias = BiasMode::Zero;
+  Activation activation = Activation::ReLU;
+
+  Spec() = default;
+  Spec(std::vector<i64> widths, double sigma, Parametrization p, BiasMode b, Activation a);
+
+  int depth() const { return static_cast<int>(widths.size()) - 1; }  // L
+  i64 input_dim() const { return widths.front(); }
+  bool has_bias() const { return bias != BiasMode::None; }
+  i64 num_params() const { return offsets_.back(); }
+  // Offsets into θ of W^l and b^l, l = 1..L.
+  i64 weight_offset(int l) const { return offsets_[2 * (l - 1)]; }
+  i64 bias_offset(int l) const { return offsets_[2 * (l - 1) + 1]; }
+  // Forward multipliers c_l and β_l of h^l = c_l W^l a(h^{l-1}) + β_l b^l.
+  double weight_multiplier(int l) const;
+  double bias_multiplier(int l) const;
+  i64 sum_hidden_widths() const;  // Σ_{l=1..L} m_l
+
+ private:
+  std::vector<i64> offsets_;
+};
+
+}  // namespace fastntk

@@ -1,0 +1,58 @@
+// Forward pass, backward pass and the matrix-free products φv and φᵀr of
+// DESIGN.md §2. Everything else (Gram, Jacobian, dynamics) is built on these.
+#pragma once
+#include <vector>
+
+#include "fastntk/model.hpp"
+#include "fastntk/types.hpp"
+
+namespace fastntk {
+
+// The primal pass at θ: the layer inputs A_0 = X (not owned), A_1 … A_{L−1} and
+// f(X). ReLU masks and a'(h) are read off A (a' is a function of a(h) for the
+// activations we support), so nothing else is stored.
+template <class T>
+struct Primal {
+  i64 n = 0;
+  const T* x = nullptr;
+  std::vector<Mat<T>> hidden;  // hidden[l-1] = A_l, N × m_l, l = 1 … L−1
+  Vec<T> f;                    // N
+
+  const T* input(int l) const { return l == 0 ? x : hidden[l - 1].data(); }  // A_l
+};
+
+template <class T>
+void forward(const Spec& spec, const T* theta, const T* x, i64 n, Primal<T>& out);
+
+// Δ^l for l = 1 … L (delta[l-1], N × m_l) for the cotangent r at the output
+// (r = nullptr means r = 1: the per-sample derivatives ∂f_i/∂h^l_i).
+template <class T>
+void backward(const Spec& spec, const T* theta, const Primal<T>& primal, const T* r,
+              std::vector<Mat<T>>& delta);
+
+// out = β·out + α·φ(X)ᵀ r  (P). Only one Δ^l is alive at a time; with β = 1,
+// α = −η and out = θ this is a fused gradient step (θ is read before written).
+template <class T>
+void vjp(const Spec& spec, const T* theta, const Primal<T>& primal, const T* r, T alpha,
+         T beta, T* out);
+
+// out = φ(X) v  (N): one tangent pass through the cached primal.
+template <class T>
+void jvp(const Spec& spec, const T* theta, const Primal<T>& primal, const T* v, T* out);
+
+// A batch's primal pass and its per-sample Δ^l (r = 1): everything the
+// Jacobian, the Gram and the adaptive kernel are made of.
+template <class T>
+struct Features {
+  Primal<T> primal;
+  std::vector<Mat<T>> delta;
+};
+
+template <class T>
+void features(const Spec& spec, const T* theta, const T* x, i64 n, Features<T>& out);
+
+// a'(h) ⊙ M in place, with a' read off the activations A = a(h).
+template <class T>
+void apply_activation_derivative(Activation act, const T* a, T* m, i64 size);
+
+}  // namespace fastntk

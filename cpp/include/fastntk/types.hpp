@@ -1,0 +1,25 @@
+#pragma once
+#include <Eigen/Core>
+#include <cstdint>
+
+namespace fastntk {
+
+using i64 = std::int64_t;
+template <class T>
+using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class T>
+using Vec = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+template <class T>
+using MatMap = Eigen::Map<Mat<T>>;
+template <class T>
+using ConstMatMap = Eigen::Map<const Mat<T>>;
+template <class T>
+using VecMap = Eigen::Map<Vec<T>>;
+template <class T>
+using ConstVecMap = Eigen::Map<const Vec<T>>;
+
+// Element-wise loops below this many elements stay on one thread: waking the
+// OpenMP team costs more than the work.
+constexpr i64 kParallelGrain = 1 << 15;
+
+}  // namespace fastntk

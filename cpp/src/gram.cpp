@@ -1,0 +1,99 @@
+#include "fastntk/gram.hpp"
+
+#include <algorithm>
+
+#include "fastntk/blas.hpp"
+
+namespace fastntk {
+
+using blas::Op;
+
+namespace {
+
+// One tile of A_aᵀ-style products: out (ti × tj, ld tj or ldk) = alpha · P_a[I] P_b[J]ᵀ,
+// lower triangle only when the tile sits on the diagonal of a symmetric Gram.
+template <class T>
+void tile_product(const T* pa, const T* pb, i64 width, i64 i0, i64 ti, i64 j0, i64 tj,
+                  bool diagonal, T alpha, T* out, i64 ldo) {
+  if (diagonal)
+    blas::syrk_lower<T>(ti, width, alpha, pa + i0 * width, width, T(0), out, ldo);
+  else
+    blas::gemm<T>(Op::N, Op::T, ti, tj, width, alpha, pa + i0 * width, width, pb + j0 * width,
+                  width, T(0), out, ldo);
+}
+
+}  // namespace
+
+template <class T>
+void mirror_lower(T* k, i64 n, i64 ldk) {
+  constexpr i64 B = 64;
+  const i64 nb = (n + B - 1) / B;
+#pragma omp parallel for schedule(dynamic) if (n * n > kParallelGrain)
+  for (i64 bi = 0; bi < nb; ++bi) {
+    const i64 i0 = bi * B, i1 = std::min(n, i0 + B);
+    for (i64 j0 = i0; j0 < n; j0 += B) {
+      const i64 j1 = std::min(n, j0 + B);
+      for (i64 i = i0; i < i1; ++i)
+        for (i64 j = std::max(j0, i + 1); j < j1; ++j) k[i * ldk + j] = k[j * ldk + i];
+    }
+  }
+}
+
+template <class T>
+void gram(const Spec& spec, const Features<T>& a, const Features<T>* b, T* k, i64 ldk,
+          i64 tile) {
+  const bool symmetric = (b == nullptr);
+  const Features<T>& fb = symmetric ? a : *b;
+  const i64 na = a.primal.n, nb = fb.primal.n;
+  const int L = spec.depth();
+  tile = std::max<i64>(1, tile);
+  const i64 ta_max = std::min(na, tile), tb_max = std::min(nb, tile);
+  Mat<T> ga(ta_max, tb_max), gd(ta_max, tb_max);
+  const T cL2 = T(spec.weight_multiplier(L) * spec.weight_multiplier(L));
+  const T bL2 = T(spec.bias_multiplier(L) * spec.bias_multiplier(L));
+
+  for (i64 i0 = 0; i0 < na; i0 += tile) {
+    const i64 ti = std::min(tile, na - i0);
+    for (i64 j0 = 0; j0 < (symmetric ? i0 + 1 : nb); j0 += tile) {
+      const i64 tj = std::min(tile, nb - j0);
+      const bool diagonal = symmetric && i0 == j0;
+      T* kt = k + i0 * ldk + j0;
+      // Last layer: Δ^L = 1, so its term is c_L² A_{L−1} A′ᵀ + β_L², written straight into K.
+      tile_product(a.primal.input(L - 1), fb.primal.input(L - 1), spec.widths[L - 1], i0, ti, j0,
+                   tj, diagonal, cL2, kt, ldk);
+      if (bL2 != T(0)) {
+#pragma omp parallel for schedule(static) if (ti * tj > kParallelGrain)
+        for (i64 i = 0; i < ti; ++i) {
+          const i64 jend = diagonal ? i + 1 : tj;
+          for (i64 j = 0; j < jend; ++j) kt[i * ldk + j] += bL2;
+        }
+      }
+      for (int l = 1; l < L; ++l) {
+        const T c2 = T(spec.weight_multiplier(l) * spec.weight_multiplier(l));
+        const T b2 = T(spec.bias_multiplier(l) * spec.bias_multiplier(l));
+        tile_product(a.primal.input(l - 1), fb.primal.input(l - 1), spec.widths[l - 1], i0, ti, j0,
+                     tj, diagonal, c2, ga.data(), tb_max);
+        tile_product(a.delta[l - 1].data(), fb.delta[l - 1].data(), spec.widths[l], i0, ti, j0, tj,
+                     diagonal, T(1), gd.data(), tb_max);
+#pragma omp parallel for schedule(static) if (ti * tj > kParallelGrain)
+        for (i64 i = 0; i < ti; ++i) {
+          const i64 jend = diagonal ? i + 1 : tj;
+          T* krow = kt + i * ldk;
+          const T* arow = ga.data() + i * tb_max;
+          const T* drow = gd.data() + i * tb_max;
+          for (i64 j = 0; j < jend; ++j) krow[j] += drow[j] * (arow[j] + b2);
+        }
+      }
+    }
+  }
+  if (symmetric) mirror_lower(k, na, ldk);
+}
+
+#define FASTNTK_INSTANTIATE(T)                                                               \
+  template void gram<T>(const Spec&, const Features<T>&, const Features<T>*, T*, i64, i64); \
+  template void mirror_lower<T>(T*, i64, i64);
+FASTNTK_INSTANTIATE(float)
+FASTNTK_INSTANTIATE(double)
+#undef FASTNTK_INSTANTIATE
+
+}  // namespace fastntk

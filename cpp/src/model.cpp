@@ -1,0 +1,62 @@
+#include "fastntk/model.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace fastntk {
+
+Parametrization parse_parametrization(const std::string& s) {
+  if (s == "ntk") return Parametrization::NTK;
+  if (s == "standard") return Parametrization::Standard;
+  throw std::invalid_argument("parametrization: expected 'ntk' or 'standard', got '" + s + "'");
+}
+
+BiasMode parse_bias(const std::string& s) {
+  if (s == "zero") return BiasMode::Zero;
+  if (s == "normal") return BiasMode::Normal;
+  if (s == "none") return BiasMode::None;
+  throw std::invalid_argument("bias: expected 'zero', 'normal' or 'none', got '" + s + "'");
+}
+
+Activation parse_activation(const std::string& s) {
+  if (s == "relu") return Activation::ReLU;
+  if (s == "identity" || s == "linear") return Activation::Identity;
+  if (s == "tanh") return Activation::Tanh;
+  throw std::invalid_argument("activation: expected 'relu', 'identity' or 'tanh', got '" + s + "'");
+}
+
+Spec::Spec(std::vector<i64> w, double s, Parametrization p, BiasMode b, Activation a)
+    : widths(std::move(w)), sigma(s), parametrization(p), bias(b), activation(a) {
+  if (widths.size() < 2)
+    throw std::invalid_argument("widths: expected at least [d, 1] (depth L >= 1)");
+  for (i64 m : widths)
+    if (m < 1) throw std::invalid_argument("widths: every width must be >= 1");
+  if (widths.back() != 1)
+    throw std::invalid_argument("widths: the last width must be 1 (scalar output)");
+  if (!(sigma > 0) || !std::isfinite(sigma))
+    throw std::invalid_argument("sigma: expected a finite value > 0");
+  offsets_.assign(1, 0);
+  for (int l = 1; l <= depth(); ++l) {
+    const i64 w_size = widths[l] * widths[l - 1];
+    offsets_.push_back(offsets_.back() + w_size);
+    offsets_.push_back(offsets_.back() + (has_bias() ? widths[l] : 0));
+  }
+}
+
+double Spec::weight_multiplier(int l) const {
+  if (parametrization == Parametrization::Standard) return 1.0;
+  return sigma / std::sqrt(static_cast<double>(widths[l - 1]));
+}
+
+double Spec::bias_multiplier(int) const {
+  if (!has_bias()) return 0.0;
+  return parametrization == Parametrization::Standard ? 1.0 : sigma;
+}
+
+i64 Spec::sum_hidden_widths() const {
+  i64 s = 0;
+  for (int l = 1; l <= depth(); ++l) s += widths[l];
+  return s;
+}
+
+}  // namespace fastntk

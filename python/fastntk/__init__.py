@@ -1,0 +1,24 @@
+"""fastntk: exact, fast NTK Gram matrices, Jacobians and training dynamics of ReLU MLPs.
+
+The public API is re-exported here; implementations live in the submodules.
+"""
+from ._backend import blas_info, set_num_threads, show_config
+from ._validate import InsufficientMemoryError
+from .kernels import adaptive_ntk, jacobian, jacobian_chunks, jvp, ntk, vjp
+from .model import MLP
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "MLP",
+    "ntk",
+    "jacobian",
+    "jacobian_chunks",
+    "jvp",
+    "vjp",
+    "adaptive_ntk",
+    "show_config",
+    "set_num_threads",
+    "blas_info",
+    "InsufficientMemoryError",
+]

@@ -1,0 +1,77 @@
+"""Argument checks at the boundary: each names the argument and what was expected."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+
+class InsufficientMemoryError(MemoryError, ValueError):
+    """A request whose result would not fit in the memory available."""
+
+
+def as_matrix(x, name: str, dtype, d: int | None = None, finite: bool = True) -> np.ndarray:
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "fiu":
+        raise TypeError(f"{name}: expected a real numeric array, got dtype {arr.dtype}")
+    if arr.ndim != 2:
+        raise ValueError(f"{name}: expected a 2-D array of shape (N, d), got shape {arr.shape}")
+    if d is not None and arr.shape[1] != d:
+        raise ValueError(f"{name}: expected shape (N, {d}) for input dimension d={d}, got {arr.shape}")
+    if arr.shape[0] < 1:
+        raise ValueError(f"{name}: expected at least one row, got shape {arr.shape}")
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    if finite and not np.isfinite(arr).all():
+        raise ValueError(f"{name}: contains NaN or Inf")
+    return arr
+
+
+def as_vector(x, name: str, dtype, size: int | None = None, finite: bool = True) -> np.ndarray:
+    arr = np.asarray(x)
+    if arr.dtype.kind not in "fiu":
+        raise TypeError(f"{name}: expected a real numeric array, got dtype {arr.dtype}")
+    if arr.ndim != 1:
+        raise ValueError(f"{name}: expected a 1-D array, got shape {arr.shape}")
+    if size is not None and arr.shape[0] != size:
+        raise ValueError(f"{name}: expected shape ({size},), got {arr.shape}")
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    if finite and not np.isfinite(arr).all():
+        raise ValueError(f"{name}: contains NaN or Inf")
+    return arr
+
+
+def positive(value, name: str, allow_zero: bool = False) -> float:
+    v = float(value)
+    if not np.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
+        raise ValueError(f"{name}: expected a finite value {'>=' if allow_zero else '>'} 0, got {value}")
+    return v
+
+
+def positive_int(value, name: str, minimum: int = 1) -> int:
+    if isinstance(value, bool) or int(value) != value:
+        raise TypeError(f"{name}: expected an integer, got {value!r}")
+    v = int(value)
+    if v < minimum:
+        raise ValueError(f"{name}: expected an integer >= {minimum}, got {v}")
+    return v
+
+
+def available_memory() -> int:
+    """Bytes the kernel says a new allocation can still get (MemAvailable)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+
+
+def check_fits(nbytes: int, what: str) -> None:
+    avail = available_memory()
+    if nbytes > avail:
+        raise InsufficientMemoryError(
+            f"{what} needs {nbytes / 2**30:.2f} GiB but only {avail / 2**30:.2f} GiB are "
+            "available; use a row-chunked variant or fewer samples"
+        )

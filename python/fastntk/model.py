@@ -1,0 +1,155 @@
+"""The MLP of DESIGN.md §1 and its parameters.
+
+    h¹(x) = c₁ W¹ x + β₁ b¹,   hˡ(x) = c_l Wˡ a(hˡ⁻¹) + β_l bˡ,   f(x) = hᴸ(x)
+
+with c_l = σ/√m_{l−1}, β_l = σ in the NTK parametrization (W, b ~ N(0, 1)) and
+c_l = β_l = 1 in the standard one (W ~ N(0, σ²/m_{l−1}), b ~ N(0, σ_b²)).
+θ = [W¹ (row-major, m₁×m₀), b¹, W², b², …, Wᴸ, bᴸ].
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from . import _core
+from ._validate import as_matrix, as_vector
+
+_DTYPES = (np.float32, np.float64)
+
+
+class MLP:
+    """A fully connected scalar-output network; it holds no parameters itself.
+
+    Parameters
+    ----------
+    widths : [d, m₁, …, m_{L−1}, 1], the layer widths (L = len(widths) − 1 ≥ 1).
+    sigma : σ > 0, the parameter scaling of the papers.
+    parametrization : "ntk" (the papers') or "standard".
+    bias : "zero" (b = 0 at init, trainable), "normal" (b ~ N(0,1)), or "none"
+        (no bias parameters at all: then φ_σ = σᴸ φ₁ holds exactly, Thm 2).
+    activation : "relu", "identity" (a linear network) or "tanh".
+    dtype : np.float32 or np.float64, of parameters, inputs and outputs.
+    sigma_b : the bias scale of the standard parametrization's init (default σ).
+    """
+
+    def __init__(
+        self,
+        widths: Sequence[int],
+        sigma: float = 1.0,
+        parametrization: str = "ntk",
+        bias: str = "zero",
+        activation: str = "relu",
+        dtype=np.float64,
+        sigma_b: float | None = None,
+    ):
+        widths = [int(w) for w in widths]
+        self.dtype = np.dtype(dtype).type
+        if self.dtype not in _DTYPES:
+            raise TypeError(f"dtype: expected np.float32 or np.float64, got {np.dtype(dtype)}")
+        self._spec = _core.Spec(widths, float(sigma), parametrization, bias, activation)
+        self.widths = widths
+        self.sigma = float(sigma)
+        self.parametrization = parametrization
+        self.bias = bias
+        self.activation = activation
+        self.sigma_b = self.sigma if sigma_b is None else float(sigma_b)
+        if not (self.sigma_b >= 0 and np.isfinite(self.sigma_b)):
+            raise ValueError(f"sigma_b: expected a finite value >= 0, got {sigma_b}")
+
+    @classmethod
+    def uniform(cls, d: int, width: int, depth: int, **kwargs) -> "MLP":
+        """L = depth layers, every hidden layer of the same width m."""
+        if int(depth) < 1:
+            raise ValueError(f"depth: expected an integer >= 1, got {depth}")
+        return cls([int(d)] + [int(width)] * (int(depth) - 1) + [1], **kwargs)
+
+    def replace(self, **kwargs) -> "MLP":
+        """The same network with some settings changed (e.g. ``sigma``)."""
+        args = dict(widths=self.widths, sigma=self.sigma, parametrization=self.parametrization,
+                    bias=self.bias, activation=self.activation, dtype=self.dtype,
+                    sigma_b=None if self.sigma_b == self.sigma else self.sigma_b)
+        args.update(kwargs)
+        return MLP(**args)
+
+    @property
+    def depth(self) -> int:
+        return len(self.widths) - 1
+
+    @property
+    def input_dim(self) -> int:
+        return self.widths[0]
+
+    @property
+    def num_params(self) -> int:
+        return int(self._spec.num_params)
+
+    @property
+    def has_bias(self) -> bool:
+        return self.bias != "none"
+
+    def shapes(self) -> list[tuple[int, ...]]:
+        """Shapes of [W1, b1, …, WL, bL] (no b's when bias='none')."""
+        out = []
+        for l in range(1, self.depth + 1):
+            out.append((self.widths[l], self.widths[l - 1]))
+            if self.has_bias:
+                out.append((self.widths[l],))
+        return out
+
+    def init(self, seed: int = 0) -> list[np.ndarray]:
+        """Draw θ₀ from ``np.random.default_rng(seed)``, layer by layer (W then b), in
+        float64 then cast, so float32 and float64 nets from one seed agree to rounding."""
+        rng = np.random.default_rng(seed)
+        params = []
+        for l in range(1, self.depth + 1):
+            m, mp = self.widths[l], self.widths[l - 1]
+            w = rng.standard_normal((m, mp))
+            if self.parametrization == "standard":
+                w *= self.sigma / np.sqrt(mp)
+            params.append(w.astype(self.dtype))
+            if self.has_bias:
+                b = rng.standard_normal(m)
+                if self.bias == "zero":
+                    b[:] = 0.0
+                elif self.parametrization == "standard":
+                    b *= self.sigma_b
+                params.append(b.astype(self.dtype))
+        return params
+
+    def flatten(self, params) -> np.ndarray:
+        """θ (P,) from [W1, b1, …] in the documented order (a flat θ passes through)."""
+        if isinstance(params, np.ndarray) and params.ndim == 1:
+            return as_vector(params, "params", self.dtype, self.num_params)
+        params = list(params)
+        shapes = self.shapes()
+        if len(params) != len(shapes):
+            raise ValueError(f"params: expected {len(shapes)} arrays {shapes}, got {len(params)}")
+        for i, (p, s) in enumerate(zip(params, shapes)):
+            if np.shape(p) != s:
+                raise ValueError(f"params[{i}]: expected shape {s}, got {np.shape(p)}")
+        theta = np.concatenate([np.asarray(p, dtype=self.dtype).ravel() for p in params])
+        if not np.isfinite(theta).all():
+            raise ValueError("params: contains NaN or Inf")
+        return theta
+
+    def unflatten(self, theta) -> list[np.ndarray]:
+        """[W1, b1, …] as views into θ (P,)."""
+        theta = as_vector(theta, "theta", self.dtype, self.num_params, finite=False)
+        out, off = [], 0
+        for s in self.shapes():
+            size = int(np.prod(s))
+            out.append(theta[off:off + size].reshape(s))
+            off += size
+        return out
+
+    def apply(self, params, X) -> np.ndarray:
+        """f(X), shape (N,), for X of shape (N, d)."""
+        theta = self.flatten(params)
+        X = as_matrix(X, "X", self.dtype, self.input_dim)
+        return _core.forward(self._spec, theta, X)
+
+    def __repr__(self) -> str:
+        return (f"MLP(widths={self.widths}, sigma={self.sigma}, parametrization="
+                f"'{self.parametrization}', bias='{self.bias}', activation='{self.activation}', "
+                f"dtype=np.{np.dtype(self.dtype).name})")
