@@ -83,6 +83,8 @@ def adaptive_ntk(net: MLP, params, X1, X2=None, *, d, max_bytes: int = 256 * 2**
     X2 = None if X2 is None else as_matrix(X2, "X2", net.dtype, net.input_dim)
     d = as_vector(d, "d", net.dtype, net.num_params)
     n2 = X1.shape[0] if X2 is None else X2.shape[0]
-    check_fits(np.dtype(net.dtype).itemsize * (X1.shape[0] * n2) + int(max_bytes),
+    item = np.dtype(net.dtype).itemsize
+    chunks = min(int(max_bytes), item * (X1.shape[0] + n2) * net.num_params)
+    check_fits(item * (X1.shape[0] * n2) + chunks,
                f"adaptive_ntk of shape ({X1.shape[0]}, {n2})")
     return _core.adaptive_ntk(net._spec, theta, X1, X2, d, int(max_bytes))

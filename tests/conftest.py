@@ -1,0 +1,27 @@
+import os
+
+import numpy as np
+import pytest
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+# Derandomized so CI is repeatable; FASTNTK_HYPOTHESIS=dev explores more.
+settings.register_profile(
+    "ci", derandomize=True, deadline=None, max_examples=40,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile("dev", deadline=None, max_examples=300)
+settings.load_profile(os.environ.get("FASTNTK_HYPOTHESIS", "ci"))
+
+# One place for tolerances (relative to the reference's largest magnitude).
+RTOL = {np.float32: 2e-4, np.float64: 1e-10}
+
+
+def assert_close(actual, expected, dtype, scale=None):
+    actual = np.asarray(actual, np.float64)
+    expected = np.asarray(expected, np.float64)
+    assert actual.shape == expected.shape, (actual.shape, expected.shape)
+    ref = scale if scale is not None else max(1.0, float(np.max(np.abs(expected), initial=0.0)))
+    err = float(np.max(np.abs(actual - expected), initial=0.0))
+    assert err <= RTOL[np.dtype(dtype).type] * ref, f"max error {err:.3e} (scale {ref:.3e})"

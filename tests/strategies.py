@@ -1,0 +1,43 @@
+"""Hypothesis strategies: networks over depths, widths, σ, bias modes,
+parametrizations, activations and dtypes, with inputs and parameters."""
+import numpy as np
+from hypothesis import strategies as st
+
+import fastntk
+
+
+@st.composite
+def networks(draw, activations=("relu", "tanh", "identity"), biases=("zero", "normal", "none"),
+             max_depth=6, max_width=9, dtypes=(np.float32, np.float64)):
+    depth = draw(st.integers(1, max_depth))
+    d = draw(st.integers(1, 6))
+    hidden = [draw(st.integers(1, max_width)) for _ in range(depth - 1)]
+    net = fastntk.MLP(
+        [d] + hidden + [1],
+        sigma=draw(st.sampled_from([0.3, 1.0, 1.7])),
+        parametrization=draw(st.sampled_from(["ntk", "standard"])),
+        bias=draw(st.sampled_from(biases)),
+        activation=draw(st.sampled_from(activations)),
+        dtype=draw(st.sampled_from(dtypes)),
+    )
+    return net
+
+
+@st.composite
+def problems(draw, **kwargs):
+    """(net, θ, X1, X2) with θ drawn from the network's init and inputs in the unit ball."""
+    net = draw(networks(**kwargs))
+    seed = draw(st.integers(0, 2**16))
+    rng = np.random.default_rng(seed)
+    n1 = draw(st.integers(1, 12))
+    n2 = draw(st.integers(1, 7))
+    params = net.init(seed)
+    # Normal biases in 'zero' mode too, so bias columns are exercised away from zero.
+    theta = net.flatten(params)
+    if net.bias == "zero":
+        theta = theta + (rng.standard_normal(theta.shape) * 0.1).astype(net.dtype)
+    X1 = rng.standard_normal((n1, net.input_dim))
+    X2 = rng.standard_normal((n2, net.input_dim))
+    X1 /= np.linalg.norm(X1, axis=1, keepdims=True)
+    X2 /= np.linalg.norm(X2, axis=1, keepdims=True)
+    return net, theta, X1.astype(net.dtype), X2.astype(net.dtype)

@@ -1,0 +1,97 @@
+"""Every kernel against the NumPy reference, over drawn shapes, depths, σ, bias
+modes, parametrizations, activations and dtypes."""
+import numpy as np
+from conftest import assert_close
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import problems
+
+import fastntk
+from fastntk import reference as ref
+
+
+@given(problems())
+def test_forward(p):
+    net, theta, X1, _ = p
+    assert_close(net.apply(theta, X1), ref.forward(net, theta, X1)[0], net.dtype)
+    assert net.apply(theta, X1).dtype == net.dtype
+
+
+@given(problems())
+def test_jacobian(p):
+    net, theta, X1, _ = p
+    J = fastntk.jacobian(net, theta, X1)
+    assert J.dtype == net.dtype and J.shape == (X1.shape[0], net.num_params)
+    assert_close(J, ref.jacobian(net, theta, X1), net.dtype)
+
+
+@given(problems(), st.integers(1, 40))
+def test_jacobian_chunks(p, max_rows):
+    net, theta, X1, _ = p
+    itemsize = np.dtype(net.dtype).itemsize
+    parts = list(fastntk.jacobian_chunks(net, theta, X1, max_bytes=max_rows * net.num_params * itemsize))
+    assert all(sl.stop - sl.start <= max_rows for sl, _ in parts)
+    J = np.concatenate([c for _, c in parts])
+    np.testing.assert_array_equal(J, fastntk.jacobian(net, theta, X1))
+
+
+@given(problems(), st.integers(1, 5))
+def test_ntk_symmetric(p, tile):
+    net, theta, X1, _ = p
+    expected = ref.ntk(net, theta, X1)
+    for t in (tile, 2048):
+        K = fastntk.ntk(net, theta, X1, tile=t)
+        assert K.dtype == net.dtype
+        assert_close(K, expected, net.dtype)
+        np.testing.assert_array_equal(K, K.T)
+
+
+@given(problems(), st.integers(1, 5))
+def test_ntk_cross(p, tile):
+    net, theta, X1, X2 = p
+    expected = ref.ntk(net, theta, X1, X2)
+    for t in (tile, 2048):
+        assert_close(fastntk.ntk(net, theta, X1, X2, tile=t), expected, net.dtype)
+
+
+@given(problems())
+def test_structured_reference_equals_phi_phiT(p):
+    net, theta, X1, X2 = p
+    assert_close(ref.structured_ntk(net, theta, X1, X2), ref.ntk(net, theta, X1, X2), np.float64)
+
+
+@given(problems(), st.integers(0, 2**16))
+def test_jvp_vjp(p, seed):
+    net, theta, X1, _ = p
+    rng = np.random.default_rng(seed)
+    v = rng.standard_normal(net.num_params).astype(net.dtype)
+    r = rng.standard_normal(X1.shape[0]).astype(net.dtype)
+    J = ref.jacobian(net, theta, X1)
+    assert_close(fastntk.jvp(net, theta, X1, v), J @ v, net.dtype, scale=np.abs(J).sum(1).max() * np.abs(v).max() + 1)
+    assert_close(fastntk.vjp(net, theta, X1, r), J.T @ r, net.dtype, scale=np.abs(J).sum(0).max() * np.abs(r).max() + 1)
+
+
+@given(problems(), st.integers(0, 2**16), st.booleans(), st.sampled_from([1, 3, 10**9]))
+def test_adaptive_ntk(p, seed, signed, rows):
+    net, theta, X1, X2 = p
+    rng = np.random.default_rng(seed)
+    d = rng.uniform(0.1, 2.0, net.num_params)
+    if signed:
+        d *= rng.choice([-1.0, 1.0], net.num_params)
+    d = d.astype(net.dtype)
+    max_bytes = rows * net.num_params * np.dtype(net.dtype).itemsize
+    J1, J2 = ref.jacobian(net, theta, X1), ref.jacobian(net, theta, X2)
+    scale = (np.abs(J1) * np.abs(d)) @ np.abs(J1).T
+    assert_close(fastntk.adaptive_ntk(net, theta, X1, d=d, max_bytes=max_bytes),
+                 (J1 * d) @ J1.T, net.dtype, scale=scale.max() + 1)
+    scale = (np.abs(J1) * np.abs(d)) @ np.abs(J2).T
+    assert_close(fastntk.adaptive_ntk(net, theta, X1, X2, d=d, max_bytes=max_bytes),
+                 (J1 * d) @ J2.T, net.dtype, scale=scale.max() + 1)
+
+
+def test_large_tiled_gram_matches_single_tile():
+    net = fastntk.MLP.uniform(20, 64, 3, bias="normal", dtype=np.float64)
+    params = net.init(3)
+    X = np.random.default_rng(0).standard_normal((300, 20))
+    assert_close(fastntk.ntk(net, params, X, tile=64), fastntk.ntk(net, params, X), np.float64)
+    assert_close(fastntk.ntk(net, params, X[:70], X, tile=32), fastntk.ntk(net, params, X)[:70], np.float64)

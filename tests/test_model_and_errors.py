@@ -1,0 +1,112 @@
+"""Parameters, layout, determinism, and clear errors for bad input."""
+import numpy as np
+import pytest
+
+import fastntk
+
+
+def test_layout_and_roundtrip():
+    net = fastntk.MLP([3, 4, 2, 1], bias="normal")
+    assert net.num_params == (3 + 1) * 4 + (4 + 1) * 2 + (2 + 1) * 1
+    params = net.init(7)
+    assert [p.shape for p in params] == [(4, 3), (4,), (2, 4), (2,), (1, 2), (1,)]
+    theta = net.flatten(params)
+    np.testing.assert_array_equal(theta[:12], params[0].ravel())
+    np.testing.assert_array_equal(theta[12:16], params[1])
+    for a, b in zip(net.unflatten(theta), params):
+        np.testing.assert_array_equal(a, b)
+    none = fastntk.MLP([3, 4, 1], bias="none")
+    assert none.num_params == 3 * 4 + 4 and len(none.init(0)) == 2
+
+
+def test_init_deterministic_and_dtype_consistent():
+    n64 = fastntk.MLP([5, 8, 1], bias="normal")
+    n32 = n64.replace(dtype=np.float32)
+    a, b = n64.flatten(n64.init(3)), n64.flatten(n64.init(3))
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(n32.flatten(n32.init(3)), a, rtol=1e-7)
+    assert not np.array_equal(a, n64.flatten(n64.init(4)))
+    zero = fastntk.MLP([5, 8, 1], bias="zero").init(0)
+    assert not zero[1].any() and not zero[3].any()
+
+
+def test_standard_init_scale():
+    net = fastntk.MLP([400, 300, 1], sigma=2.0, parametrization="standard")
+    W = net.init(0)[0]
+    assert abs(W.std() - 2.0 / np.sqrt(400)) < 0.01 * 2.0 / np.sqrt(400) * 3
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(widths=[3, 0, 1]), "widths"),
+    (dict(widths=[3]), "widths"),
+    (dict(widths=[3, 4, 2]), "last width"),
+    (dict(widths=[3, 4, 1], sigma=0.0), "sigma"),
+    (dict(widths=[3, 4, 1], sigma=float("nan")), "sigma"),
+    (dict(widths=[3, 4, 1], parametrization="mup"), "parametrization"),
+    (dict(widths=[3, 4, 1], bias="uniform"), "bias"),
+    (dict(widths=[3, 4, 1], activation="gelu"), "activation"),
+])
+def test_bad_model(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        fastntk.MLP(**kwargs)
+
+
+def test_bad_dtype_model():
+    with pytest.raises(TypeError, match="dtype"):
+        fastntk.MLP([3, 4, 1], dtype=np.int32)
+
+
+def test_bad_inputs():
+    net = fastntk.MLP([3, 4, 1])
+    params = net.init(0)
+    X = np.ones((5, 3))
+    with pytest.raises(ValueError, match=r"X: expected shape \(N, 3\)"):
+        net.apply(params, np.ones((5, 2)))
+    with pytest.raises(ValueError, match="X: expected a 2-D"):
+        fastntk.jacobian(net, params, np.ones(3))
+    with pytest.raises(ValueError, match="X1: contains NaN"):
+        fastntk.ntk(net, params, np.full((2, 3), np.nan))
+    with pytest.raises(ValueError, match="X2: contains NaN"):
+        fastntk.ntk(net, params, X, np.full((2, 3), np.inf))
+    with pytest.raises(TypeError, match="X: expected a real numeric"):
+        net.apply(params, np.ones((2, 3), complex))
+    with pytest.raises(ValueError, match="params"):
+        net.apply(params[:-1], X)
+    with pytest.raises(ValueError, match=r"params\[0\]: expected shape \(4, 3\)"):
+        net.apply([np.ones((3, 4))] + params[1:], X)
+    bad = [p.copy() for p in params]
+    bad[0][0, 0] = np.nan
+    with pytest.raises(ValueError, match="params: contains NaN"):
+        net.apply(bad, X)
+    with pytest.raises(ValueError, match=r"v: expected shape \(%d,\)" % net.num_params):
+        fastntk.jvp(net, params, X, np.ones(3))
+    with pytest.raises(ValueError, match=r"r: expected shape \(5,\)"):
+        fastntk.vjp(net, params, X, np.ones(4))
+    with pytest.raises(ValueError, match="tile"):
+        fastntk.ntk(net, params, X, tile=0)
+    with pytest.raises(ValueError, match="d: expected shape"):
+        fastntk.adaptive_ntk(net, params, X, d=np.ones(2))
+    with pytest.raises(TypeError, match="net"):
+        fastntk.ntk("net", params, X)
+
+
+def test_impossible_size_fails_up_front():
+    net = fastntk.MLP([10, 100000, 1], dtype=np.float32)
+    params = np.zeros(net.num_params, np.float32)
+    X = np.zeros((200000, 10), np.float32)  # φ would need ~800 GB
+    with pytest.raises(fastntk.InsufficientMemoryError, match="GiB"):
+        fastntk.jacobian(net, params, X)
+    with pytest.raises(MemoryError):
+        fastntk.ntk(net.replace(widths=[10, 4, 1]), np.zeros(49, np.float32), np.zeros((400000, 10), np.float32))
+
+
+def test_int_inputs_are_converted():
+    net = fastntk.MLP([2, 3, 1], dtype=np.float32)
+    f = net.apply(net.init(0), np.array([[1, 2], [3, 4]]))
+    assert f.dtype == np.float32
+
+
+def test_show_config_mentions_blas(capsys):
+    fastntk.show_config()
+    out = capsys.readouterr().out
+    assert "BLAS" in out and "OpenMP" in out
