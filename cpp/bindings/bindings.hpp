@@ -23,5 +23,6 @@ inline void require(bool ok, const std::string& what) {
 void register_blas(py::module_& m);
 void register_model(py::module_& m);
 void register_kernels(py::module_& m);
+void register_dynamics(py::module_& m);
 
 }  // namespace fastntk::py_bindings

@@ -6,4 +6,5 @@ PYBIND11_MODULE(_core, m) {
   register_blas(m);
   register_model(m);
   register_kernels(m);
+  register_dynamics(m);
 }

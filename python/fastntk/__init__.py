@@ -4,6 +4,7 @@ The public API is re-exported here; implementations live in the submodules.
 """
 from ._backend import blas_info, set_num_threads, show_config
 from ._validate import InsufficientMemoryError
+from .dynamics import TrainResult, batch_schedule, default_lr, find_lr, gd_closed_form, train, train_many
 from .kernels import adaptive_ntk, jacobian, jacobian_chunks, jvp, ntk, vjp
 from .model import MLP
 
@@ -17,6 +18,13 @@ __all__ = [
     "jvp",
     "vjp",
     "adaptive_ntk",
+    "train",
+    "train_many",
+    "TrainResult",
+    "gd_closed_form",
+    "default_lr",
+    "find_lr",
+    "batch_schedule",
     "show_config",
     "set_num_threads",
     "blas_info",

@@ -132,3 +132,64 @@ def structured_ntk(net, theta, X1, X2=None):
             beta = 0.0
         K = K + (d1[l - 1] @ d2[l - 1].T) * (c * c * in1[l - 1] @ in2[l - 1].T + beta * beta)
     return K
+
+
+def optimizer_step(name, state, theta, g, lr, t, hyper):
+    """One update of PyTorch's documented rule (t = 1, 2, …), in float64."""
+    h = dict(momentum=0.9, dampening=0.0, nesterov=False, alpha=0.99, betas=(0.9, 0.999),
+             initial_accumulator_value=0.0, lr_decay=0.0)
+    h.update(hyper)
+    if name in ("gd", "sgd"):
+        return theta - lr * g
+    if name == "momentum":
+        b = g.copy() if t == 1 else h["momentum"] * state["b"] + (1 - h["dampening"]) * g
+        state["b"] = b
+        return theta - lr * (g + h["momentum"] * b if h["nesterov"] else b)
+    if name == "adagrad":
+        eps = h.get("eps", 1e-10)
+        s = state.get("s", np.full_like(theta, h["initial_accumulator_value"])) + g * g
+        state["s"] = s
+        clr = lr / (1 + (t - 1) * h["lr_decay"])
+        return theta - clr * g / (np.sqrt(s) + eps)
+    if name == "rmsprop":
+        eps = h.get("eps", 1e-8)
+        v = h["alpha"] * state.get("v", np.zeros_like(theta)) + (1 - h["alpha"]) * g * g
+        state["v"] = v
+        return theta - lr * g / (np.sqrt(v) + eps)
+    if name == "adam":
+        eps = h.get("eps", 1e-8)
+        b1, b2 = h["betas"]
+        m = b1 * state.get("m", np.zeros_like(theta)) + (1 - b1) * g
+        v = b2 * state.get("v", np.zeros_like(theta)) + (1 - b2) * g * g
+        state["m"], state["v"] = m, v
+        mhat, vhat = m / (1 - b1**t), v / (1 - b2**t)
+        return theta - lr * mhat / (np.sqrt(vhat) + eps)
+    raise ValueError(name)
+
+
+def train(net, theta0, X, Y, *, model, optimizer, lr, schedule, **hyper):
+    """Iterate explicitly over the rows of ``schedule`` (steps × batch, −1 padding);
+    returns θ after each step (steps + 1 arrays) and the full loss at each."""
+    theta0 = np.asarray(theta0, np.float64)
+    X = np.asarray(X, np.float64)
+    Y = np.asarray(Y, np.float64)
+    phi0 = jacobian(net, theta0, X) if model == "linearized" else None
+    f0 = forward(net, theta0, X)[0] if model == "linearized" else None
+
+    def predict(theta):
+        if model == "linearized":
+            return f0 + phi0 @ (theta - theta0)
+        return forward(net, theta, X)[0]
+
+    thetas, losses, state = [theta0], [], {}
+    theta = theta0
+    for t, rows in enumerate(schedule, start=1):
+        rows = rows[rows >= 0]
+        f = predict(theta)
+        losses.append(0.5 * np.mean((f - Y) ** 2))
+        phi = phi0[rows] if model == "linearized" else jacobian(net, theta, X[rows])
+        g = phi.T @ (f[rows] - Y[rows]) / len(rows)
+        theta = optimizer_step(optimizer, state, theta, g, lr, t, hyper)
+        thetas.append(theta)
+    losses.append(0.5 * np.mean((predict(theta) - Y) ** 2))
+    return thetas, np.array(losses)

@@ -1,0 +1,92 @@
+// Training of the network and of its linearization around θ₀ (DESIGN.md §2):
+// one call runs a whole run, with no Python work per step.
+//
+// Loss L_B(θ) = (1/2|B|)‖f(X_B) − Y_B‖², update θ_{t+1} = θ_t − η D_t g_t.
+// The linearization f_lin(x) = f₀(x) + φ₀(x)(θ − θ₀) is iterated in the cheapest
+// exact space: function space (coefficients c with θ − θ₀ = φ₀ᵀc) when D = 1,
+// parameter space otherwise (matrix-free through the cached θ₀ pass, or over a
+// materialized φ₀ when that is smaller).
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "fastntk/model.hpp"
+#include "fastntk/optimizers.hpp"
+#include "fastntk/types.hpp"
+
+namespace fastntk {
+
+enum class ModelKind { Network, Linearized };
+enum class LinearPath { Auto, FunctionSpace, MatrixFree, Materialized };
+enum class Status { Converged, MaxSteps, Diverged, Interrupted };
+
+ModelKind parse_model(const std::string& s);
+LinearPath parse_path(const std::string& s);
+std::string to_string(Status s);
+std::string to_string(LinearPath p);
+
+struct TrainConfig {
+  ModelKind model = ModelKind::Network;
+  OptimizerKind optimizer = OptimizerKind::SGD;
+  Hyper hyper;
+  double lr = 0;             // > 0
+  i64 batch_size = 0;        // 0: full batch
+  bool shuffle = false;      // reshuffle the rows every epoch
+  std::uint64_t seed = 0;    // of the shuffling
+  double tol = 1e-5;         // stop when the full training loss first drops below
+  i64 max_steps = 100000;
+  i64 record_every = 100;    // the last step is always recorded
+  bool record_D = false;     // keep D_t of every step (steps × P)
+  double divergence_factor = 1e8;  // loss > factor·max(L₀, 1) or non-finite: diverged
+  LinearPath path = LinearPath::Auto;
+  double progress_seconds = 0.2;  // least time between calls of the progress callback
+};
+
+template <class T>
+struct History {
+  std::vector<i64> step;
+  std::vector<double> train_loss, param_distance, max_unit_movement, effective_lr;
+  std::vector<T> test_pred;  // records × N_test
+  std::vector<T> diag;       // updates × P (record_D)
+};
+
+template <class T>
+struct TrainResult {
+  Vec<T> theta;
+  i64 steps = 0;
+  Status status = Status::MaxSteps;
+  LinearPath path = LinearPath::Auto;  // the linearized path used
+  History<T> history;
+};
+
+// Called at most every progress_seconds with (step, last full training loss);
+// returning false stops the run with status Interrupted.
+using Progress = std::function<bool(i64, double)>;
+
+template <class T>
+TrainResult<T> train(const Spec& spec, const T* theta0, const T* x, const T* y, i64 n,
+                     const T* x_test, i64 n_test, const TrainConfig& config,
+                     const Progress& progress = nullptr);
+
+// One member of an ensemble: its network (σ may differ), θ₀ and settings.
+template <class T>
+struct Run {
+  Spec spec;
+  const T* theta0;
+  TrainConfig config;
+};
+
+// Independent runs on the same data, side by side (OpenMP across runs, each
+// run's products single-threaded). progress is called under a lock.
+template <class T>
+std::vector<TrainResult<T>> train_many(const std::vector<Run<T>>& runs, const T* x, const T* y,
+                                       i64 n, const T* x_test, i64 n_test,
+                                       const Progress& progress = nullptr);
+
+// The rows each step uses: steps × batch entries (-1 pads a short last batch).
+std::vector<i64> batch_schedule(i64 n, i64 batch_size, bool shuffle, std::uint64_t seed,
+                                i64 steps);
+
+}  // namespace fastntk

@@ -1,0 +1,49 @@
+// SGD, momentum, AdaGrad, RMSprop and Adam with PyTorch's documented update
+// rules, each one fused pass over the parameters and their state.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "fastntk/types.hpp"
+
+namespace fastntk {
+
+enum class OptimizerKind { SGD, Momentum, AdaGrad, RMSprop, Adam };
+OptimizerKind parse_optimizer(const std::string& s);  // "gd" and "sgd" are both SGD
+bool is_adaptive(OptimizerKind k);
+
+struct Hyper {
+  double momentum = 0.9;     // Momentum
+  double dampening = 0.0;    // Momentum
+  bool nesterov = false;     // Momentum
+  double eps = -1;           // < 0: PyTorch's default (1e-10 AdaGrad, 1e-8 others)
+  double alpha = 0.99;       // RMSprop
+  double beta1 = 0.9;        // Adam
+  double beta2 = 0.999;      // Adam
+  double initial_accumulator_value = 0.0;  // AdaGrad
+  double lr_decay = 0.0;     // AdaGrad
+};
+
+template <class T>
+class Optimizer {
+ public:
+  Optimizer(OptimizerKind kind, const Hyper& hyper, i64 size);
+  // θ ← θ − lr·update(g) for step t = 1, 2, …; when diag is given it receives the
+  // diagonal D_t of this step (θ_{t+1} = θ_t − lr·D_t·g_t exactly for SGD,
+  // AdaGrad, RMSprop and Adam with beta1 = 0; Adam's momentum makes it a proxy).
+  void step(T* theta, const T* g, double lr, T* diag = nullptr);
+  // The mean of lr·D over the parameters at the last step (lr for plain SGD).
+  double effective_lr() const { return effective_lr_; }
+  OptimizerKind kind() const { return kind_; }
+  i64 steps() const { return t_; }
+
+ private:
+  OptimizerKind kind_;
+  Hyper h_;
+  i64 size_;
+  i64 t_ = 0;
+  double effective_lr_ = 0;
+  Vec<T> s1_, s2_;  // momentum buffer / accumulator / first moment; second moment
+};
+
+}  // namespace fastntk

@@ -1,0 +1,564 @@
+#include "fastntk/dynamics.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <numeric>
+#include <random>
+#include <stdexcept>
+
+#include "fastntk/blas.hpp"
+#include "fastntk/gram.hpp"
+#include "fastntk/jacobian.hpp"
+#include "fastntk/network.hpp"
+
+namespace fastntk {
+
+using blas::Op;
+
+ModelKind parse_model(const std::string& s) {
+  if (s == "network") return ModelKind::Network;
+  if (s == "linearized") return ModelKind::Linearized;
+  throw std::invalid_argument("model: expected 'network' or 'linearized', got '" + s + "'");
+}
+
+LinearPath parse_path(const std::string& s) {
+  if (s == "auto") return LinearPath::Auto;
+  if (s == "function") return LinearPath::FunctionSpace;
+  if (s == "matrix-free") return LinearPath::MatrixFree;
+  if (s == "materialized") return LinearPath::Materialized;
+  throw std::invalid_argument(
+      "path: expected 'auto', 'function', 'matrix-free' or 'materialized', got '" + s + "'");
+}
+
+std::string to_string(Status s) {
+  switch (s) {
+    case Status::Converged: return "converged";
+    case Status::MaxSteps: return "max_steps";
+    case Status::Diverged: return "diverged";
+    case Status::Interrupted: return "interrupted";
+  }
+  return "?";
+}
+
+std::string to_string(LinearPath p) {
+  switch (p) {
+    case LinearPath::Auto: return "auto";
+    case LinearPath::FunctionSpace: return "function";
+    case LinearPath::MatrixFree: return "matrix-free";
+    case LinearPath::Materialized: return "materialized";
+  }
+  return "?";
+}
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+struct Batch {
+  const i64* rows;
+  i64 count;
+  i64 start;
+  bool contiguous;  // rows are start … start+count−1
+  bool full;        // the whole training set
+  bool epoch_start;
+};
+
+// Batches in fixed order, or reshuffled each epoch by a seeded Fisher–Yates
+// (own draw, not std::shuffle, so the order is the same with every library).
+class Batcher {
+ public:
+  Batcher(i64 n, i64 batch, bool shuffle, std::uint64_t seed)
+      : n_(n), b_(batch <= 0 || batch >= n ? n : batch), shuffle_(shuffle), rng_(seed), perm_(n) {
+    std::iota(perm_.begin(), perm_.end(), i64(0));
+  }
+  Batch next() {
+    const bool epoch_start = pos_ == 0 || pos_ >= n_;
+    if (pos_ >= n_) pos_ = 0;
+    if (pos_ == 0 && shuffle_) reshuffle();
+    Batch b{perm_.data() + pos_, std::min(b_, n_ - pos_), pos_, !shuffle_, b_ == n_, epoch_start};
+    pos_ += b.count;
+    return b;
+  }
+
+ private:
+  void reshuffle() {
+    for (i64 i = n_ - 1; i > 0; --i) std::swap(perm_[i], perm_[rng_() % std::uint64_t(i + 1)]);
+  }
+  i64 n_, b_;
+  bool shuffle_;
+  std::mt19937_64 rng_;
+  std::vector<i64> perm_;
+  i64 pos_ = 0;
+};
+
+template <class T>
+void gather_rows(const T* src, i64 cols, const i64* rows, i64 count, T* dst) {
+  for (i64 k = 0; k < count; ++k) std::copy(src + rows[k] * cols, src + (rows[k] + 1) * cols, dst + k * cols);
+}
+
+// max over first-layer units r of ‖W¹_r − W¹_r(0)‖, from δ = θ − θ₀.
+template <class T>
+double first_layer_movement(const Spec& spec, const T* delta) {
+  const i64 m = spec.widths[1], d = spec.widths[0];
+  ConstMatMap<T> w(delta + spec.weight_offset(1), m, d);
+  return m > 0 ? double(w.template cast<double>().rowwise().norm().maxCoeff()) : 0.0;
+}
+
+template <class T>
+double half_mse(const T* f, const T* y, i64 n) {
+  double s = 0;
+  for (i64 i = 0; i < n; ++i) {
+    const double e = double(f[i]) - double(y[i]);
+    s += e * e;
+  }
+  return s / (2.0 * double(n));
+}
+
+template <class T>
+class Runner {
+ public:
+  virtual ~Runner() = default;
+  // Prepares the step on the batch; returns the full training loss when the batch
+  // is the whole set (it is then free), NaN otherwise.
+  virtual double prepare(const Batch& b) = 0;
+  virtual double full_loss() = 0;
+  virtual void update(double lr, T* diag) = 0;
+  virtual void test_pred(T* out) = 0;
+  virtual double param_distance() = 0;
+  virtual double max_unit_movement() = 0;
+  virtual double effective_lr() const = 0;
+  virtual Vec<T> theta() = 0;
+};
+
+template <class T>
+class NetworkRunner final : public Runner<T> {
+ public:
+  NetworkRunner(const Spec& s, const TrainConfig& c, const T* theta0, const T* x, const T* y, i64 n,
+                const T* xt, i64 nt)
+      : s_(s), c_(c), x_(x), y_(y), xt_(xt), n_(n), nt_(nt),
+        theta_(ConstVecMap<T>(theta0, s.num_params())), theta0_(theta_),
+        opt_(c.optimizer, c.hyper, s.num_params()),
+        last_lr_(is_adaptive(c.optimizer) ? kNaN : c.lr) {}
+
+  double prepare(const Batch& b) override {
+    const i64 d = s_.input_dim();
+    const T *xb = x_ + b.start * d, *yb = y_ + b.start;
+    if (!b.contiguous) {
+      xbuf_.resize(b.count * d);
+      ybuf_.resize(b.count);
+      gather_rows(x_, d, b.rows, b.count, xbuf_.data());
+      gather_rows(y_, 1, b.rows, b.count, ybuf_.data());
+      xb = xbuf_.data();
+      yb = ybuf_.data();
+    }
+    forward(s_, theta_.data(), xb, b.count, batch_);
+    r_.resize(b.count);
+    for (i64 i = 0; i < b.count; ++i) r_[i] = (batch_.f[i] - yb[i]) / T(b.count);
+    return b.full ? half_mse(batch_.f.data(), yb, b.count) : kNaN;
+  }
+  double full_loss() override {
+    forward(s_, theta_.data(), x_, n_, other_);
+    return half_mse(other_.f.data(), y_, n_);
+  }
+  void update(double lr, T* diag) override {
+    if (c_.optimizer == OptimizerKind::SGD && !diag) {
+      // The GD update folded into the weight-gradient GEMMs (β = 1, α = −η).
+      vjp(s_, theta_.data(), batch_, r_.data(), T(-lr), T(1), theta_.data());
+      last_lr_ = lr;
+      return;
+    }
+    g_.resize(s_.num_params());
+    vjp(s_, theta_.data(), batch_, r_.data(), T(1), T(0), g_.data());
+    opt_.step(theta_.data(), g_.data(), lr, diag);
+    last_lr_ = opt_.effective_lr();
+  }
+  void test_pred(T* out) override {
+    forward(s_, theta_.data(), xt_, nt_, other_);
+    std::copy(other_.f.data(), other_.f.data() + nt_, out);
+  }
+  double param_distance() override { return double((theta_ - theta0_).template cast<double>().norm()); }
+  double max_unit_movement() override {
+    const Vec<T> delta = theta_ - theta0_;
+    return first_layer_movement(s_, delta.data());
+  }
+  double effective_lr() const override { return last_lr_; }
+  Vec<T> theta() override { return theta_; }
+
+ private:
+  const Spec& s_;
+  const TrainConfig& c_;
+  const T *x_, *y_, *xt_;
+  i64 n_, nt_;
+  Vec<T> theta_, theta0_, g_, r_, xbuf_, ybuf_;
+  Primal<T> batch_, other_;
+  Optimizer<T> opt_;
+  double last_lr_;
+};
+
+// D = 1: θ_t − θ₀ = φ₀ᵀc_t, f_t(X) = f₀(X) + K c_t — O(N·|B|) per step.
+template <class T>
+class FunctionSpaceRunner final : public Runner<T> {
+ public:
+  FunctionSpaceRunner(const Spec& s, const TrainConfig& c, const T* theta0, const T* x, const T* y,
+                      i64 n, const T* xt, i64 nt)
+      : s_(s), c_(c), theta0_(theta0), y_(y), n_(n), nt_(nt) {
+    features(s, theta0, x, n, fx_);
+    k_.resize(n, n);
+    gram(s, fx_, static_cast<const Features<T>*>(nullptr), k_.data(), n);
+    f0_ = fx_.primal.f;
+    u_ = f0_;
+    coef_.setZero(n);
+    if (nt > 0) {
+      Features<T> ft;
+      features(s, theta0, xt, nt, ft);
+      kt_.resize(nt, n);
+      gram(s, ft, &fx_, kt_.data(), n);
+      f0t_ = ft.primal.f;
+    }
+    if (c.optimizer == OptimizerKind::Momentum) buf_.setZero(n);
+    // Only the primal at θ₀ is needed from here on (for θ_t and unit movements).
+    fx_.delta.clear();
+  }
+
+  double prepare(const Batch& b) override {
+    b_ = b;
+    r_.resize(b.count);
+    for (i64 k = 0; k < b.count; ++k) r_[k] = (u_[b.rows[k]] - y_[b.rows[k]]) / T(b.count);
+    return half_mse(u_.data(), y_, n_);
+  }
+  double full_loss() override { return half_mse(u_.data(), y_, n_); }
+  void update(double lr, T* diag) override {
+    if (diag) std::fill(diag, diag + s_.num_params(), T(1));
+    if (c_.optimizer == OptimizerKind::Momentum) {
+      const Hyper& h = c_.hyper;
+      Vec<T> g = Vec<T>::Zero(n_);
+      for (i64 k = 0; k < b_.count; ++k) g[b_.rows[k]] = r_[k];
+      if (++t_ == 1) buf_ = g;
+      else buf_ = T(h.momentum) * buf_ + T(1 - h.dampening) * g;
+      const Vec<T> step = h.nesterov ? Vec<T>(g + T(h.momentum) * buf_) : buf_;
+      coef_ -= T(lr) * step;
+      blas::gemm<T>(Op::N, Op::N, n_, 1, n_, T(-lr), k_.data(), n_, step.data(), 1, T(1), u_.data(), 1);
+      return;
+    }
+    dc_ = T(-lr) * r_;
+    for (i64 k = 0; k < b_.count; ++k) coef_[b_.rows[k]] += dc_[k];
+    if (b_.contiguous) {
+      // K is symmetric: K[:, B] δ = K[B, :]ᵀ δ over contiguous rows.
+      blas::gemm<T>(Op::T, Op::N, n_, 1, b_.count, T(1), k_.data() + b_.start * n_, n_, dc_.data(), 1,
+                    T(1), u_.data(), 1);
+    } else {
+      for (i64 k = 0; k < b_.count; ++k) u_ += dc_[k] * k_.row(b_.rows[k]).transpose();
+    }
+  }
+  void test_pred(T* out) override {
+    VecMap<T> o(out, nt_);
+    o = f0t_;
+    blas::gemm<T>(Op::N, Op::N, nt_, 1, n_, T(1), kt_.data(), n_, coef_.data(), 1, T(1), out, 1);
+  }
+  double param_distance() override {
+    // ‖θ − θ₀‖² = cᵀKc = cᵀ(u − f₀).
+    return std::sqrt(std::max(0.0, double(coef_.template cast<double>().dot((u_ - f0_).template cast<double>()))));
+  }
+  double max_unit_movement() override {
+    Vec<T> delta(s_.num_params());
+    vjp(s_, theta0_, fx_.primal, coef_.data(), T(1), T(0), delta.data());
+    return first_layer_movement(s_, delta.data());
+  }
+  double effective_lr() const override { return c_.lr; }
+  Vec<T> theta() override {
+    Vec<T> th = ConstVecMap<T>(theta0_, s_.num_params());
+    vjp(s_, theta0_, fx_.primal, coef_.data(), T(1), T(1), th.data());
+    return th;
+  }
+
+ private:
+  const Spec& s_;
+  const TrainConfig& c_;
+  const T *theta0_, *y_;
+  i64 n_, nt_;
+  Features<T> fx_;
+  Mat<T> k_, kt_;
+  Vec<T> f0_, f0t_, u_, coef_, buf_, r_, dc_;
+  Batch b_{};
+  i64 t_ = 0;
+};
+
+// General D_t: δ = θ − θ₀ in parameter space; one tangent and one cotangent pass
+// through the cached θ₀ primal per step, or two passes over a materialized φ₀.
+template <class T>
+class ParameterSpaceRunner final : public Runner<T> {
+ public:
+  ParameterSpaceRunner(const Spec& s, const TrainConfig& c, const T* theta0, const T* x, const T* y,
+                       i64 n, const T* xt, i64 nt, bool materialize)
+      : s_(s), c_(c), theta0_(theta0), y_(y), n_(n), nt_(nt), P_(s.num_params()),
+        materialized_(materialize), opt_(c.optimizer, c.hyper, s.num_params()) {
+    Features<T> fx;
+    features(s, theta0, x, n, fx);
+    f0_ = fx.primal.f;
+    if (materialized_) {
+      phi_.resize(n, P_);
+      jacobian_rows(s, fx, 0, n, phi_.data());
+    }
+    full_ = std::move(fx.primal);
+    if (nt > 0) {
+      forward(s, theta0, xt, nt, test_);
+      f0t_ = test_.f;
+    }
+    delta_.setZero(P_);
+  }
+
+  double prepare(const Batch& b) override {
+    b_ = b;
+    ub_.resize(b.count);
+    const T* yb = y_ + b.start;
+    if (!b.contiguous) {
+      ybuf_.resize(b.count);
+      gather_rows(y_, 1, b.rows, b.count, ybuf_.data());
+      yb = ybuf_.data();
+    }
+    if (materialized_) {
+      phi_rows_ = phi_.data() + b.start * P_;
+      if (!b.contiguous) {
+        phib_.resize(b.count, P_);
+        gather_rows(phi_.data(), P_, b.rows, b.count, phib_.data());
+        phi_rows_ = phib_.data();
+      }
+      blas::gemm<T>(Op::N, Op::N, b.count, 1, P_, T(1), phi_rows_, P_, delta_.data(), 1, T(0), ub_.data(), 1);
+    } else {
+      cur_ = &batch_primal(b);
+      jvp(s_, theta0_, *cur_, delta_.data(), ub_.data());
+    }
+    r_.resize(b.count);
+    for (i64 k = 0; k < b.count; ++k) {
+      ub_[k] += f0_[b.rows[k]];
+      r_[k] = (ub_[k] - yb[k]) / T(b.count);
+    }
+    return b.full ? half_mse(ub_.data(), yb, b.count) : kNaN;
+  }
+  double full_loss() override {
+    Vec<T> u(n_);
+    if (materialized_)
+      blas::gemm<T>(Op::N, Op::N, n_, 1, P_, T(1), phi_.data(), P_, delta_.data(), 1, T(0), u.data(), 1);
+    else
+      jvp(s_, theta0_, full_, delta_.data(), u.data());
+    u += f0_;
+    return half_mse(u.data(), y_, n_);
+  }
+  void update(double lr, T* diag) override {
+    g_.resize(P_);
+    if (materialized_)
+      blas::gemm<T>(Op::T, Op::N, P_, 1, b_.count, T(1), phi_rows_, P_, r_.data(), 1, T(0), g_.data(), 1);
+    else
+      vjp(s_, theta0_, *cur_, r_.data(), T(1), T(0), g_.data());
+    opt_.step(delta_.data(), g_.data(), lr, diag);
+  }
+  void test_pred(T* out) override {
+    jvp(s_, theta0_, test_, delta_.data(), out);
+    VecMap<T>(out, nt_) += f0t_;
+  }
+  double param_distance() override { return double(delta_.template cast<double>().norm()); }
+  double max_unit_movement() override { return first_layer_movement(s_, delta_.data()); }
+  double effective_lr() const override { return opt_.steps() ? opt_.effective_lr() : kNaN; }
+  Vec<T> theta() override { return ConstVecMap<T>(theta0_, P_) + delta_; }
+
+ private:
+  // The θ₀ primal of the batch rows: the cached one for the full set, the rows
+  // gathered once per step otherwise (a copy, cheap next to the GEMMs).
+  const Primal<T>& batch_primal(const Batch& b) {
+    if (b.full) return full_;
+    const int L = s_.depth();
+    const i64 d = s_.input_dim();
+    xbuf_.resize(b.count * d);
+    gather_rows(full_.x, d, b.rows, b.count, xbuf_.data());
+    part_.n = b.count;
+    part_.x = xbuf_.data();
+    part_.hidden.resize(L - 1);
+    for (int l = 1; l < L; ++l) {
+      part_.hidden[l - 1].resize(b.count, s_.widths[l]);
+      gather_rows(full_.hidden[l - 1].data(), s_.widths[l], b.rows, b.count, part_.hidden[l - 1].data());
+    }
+    return part_;
+  }
+
+  const Spec& s_;
+  const TrainConfig& c_;
+  const T *theta0_, *y_;
+  i64 n_, nt_, P_;
+  bool materialized_;
+  Optimizer<T> opt_;
+  Primal<T> full_, test_, part_;
+  Mat<T> phi_, phib_;
+  const T* phi_rows_ = nullptr;
+  Vec<T> f0_, f0t_, delta_, g_, r_, ub_, xbuf_, ybuf_;
+  const Primal<T>* cur_ = nullptr;
+  Batch b_{};
+};
+
+LinearPath choose_path(const Spec& s, const TrainConfig& c, i64 n) {
+  if (c.path != LinearPath::Auto) return c.path;
+  if (c.optimizer == OptimizerKind::SGD || c.optimizer == OptimizerKind::Momentum)
+    return LinearPath::FunctionSpace;
+  // Below ~1M entries φ₀ is cache-sized and two GEMVs beat 2L small GEMMs.
+  return n * s.num_params() <= (i64(1) << 20) ? LinearPath::Materialized : LinearPath::MatrixFree;
+}
+
+}  // namespace
+
+template <class T>
+TrainResult<T> train(const Spec& spec, const T* theta0, const T* x, const T* y, i64 n,
+                     const T* x_test, i64 n_test, const TrainConfig& cfg, const Progress& progress) {
+  if (!(cfg.lr > 0) || !std::isfinite(cfg.lr)) throw std::invalid_argument("lr: expected a finite value > 0");
+  if (!(cfg.tol > 0)) throw std::invalid_argument("tol: expected a value > 0");
+  if (cfg.max_steps < 0) throw std::invalid_argument("max_steps: expected an integer >= 0");
+  if (cfg.record_every < 1) throw std::invalid_argument("record_every: expected an integer >= 1");
+  if (n < 1) throw std::invalid_argument("X: expected at least one training sample");
+  if (cfg.batch_size < 0 || cfg.batch_size > n)
+    throw std::invalid_argument("batch_size: expected 1 <= batch_size <= N");
+
+  TrainResult<T> res;
+  std::unique_ptr<Runner<T>> runner;
+  if (cfg.model == ModelKind::Network) {
+    runner = std::make_unique<NetworkRunner<T>>(spec, cfg, theta0, x, y, n, x_test, n_test);
+  } else {
+    res.path = choose_path(spec, cfg, n);
+    if (res.path == LinearPath::FunctionSpace) {
+      if (is_adaptive(cfg.optimizer))
+        throw std::invalid_argument(
+            "path: function space is exact only for D = 1 (gd, sgd, momentum), not adaptive optimizers");
+      runner = std::make_unique<FunctionSpaceRunner<T>>(spec, cfg, theta0, x, y, n, x_test, n_test);
+    } else {
+      runner = std::make_unique<ParameterSpaceRunner<T>>(spec, cfg, theta0, x, y, n, x_test, n_test,
+                                                         res.path == LinearPath::Materialized);
+    }
+  }
+
+  History<T>& h = res.history;
+  const i64 P = spec.num_params();
+  auto record = [&](i64 t, double loss) {
+    h.step.push_back(t);
+    h.train_loss.push_back(loss);
+    h.param_distance.push_back(runner->param_distance());
+    h.max_unit_movement.push_back(runner->max_unit_movement());
+    h.effective_lr.push_back(t == 0 && is_adaptive(cfg.optimizer) ? kNaN : runner->effective_lr());
+    if (n_test > 0) {
+      h.test_pred.resize(h.step.size() * n_test);
+      runner->test_pred(h.test_pred.data() + (h.step.size() - 1) * n_test);
+    }
+  };
+
+  const double loss0 = runner->full_loss();
+  const double bound = cfg.divergence_factor * std::max(loss0, 1.0);
+  double last_loss = loss0;
+  Batcher batcher(n, cfg.batch_size, cfg.shuffle, cfg.seed);
+  const auto progress_gap = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(cfg.progress_seconds));
+  auto next_progress = std::chrono::steady_clock::now() + progress_gap;
+  for (i64 t = 0;; ++t) {
+    const Batch b = batcher.next();
+    double loss = runner->prepare(b);
+    bool known = b.full;
+    if (!known && (b.epoch_start || t % cfg.record_every == 0 || t == cfg.max_steps)) {
+      loss = runner->full_loss();
+      known = true;
+    }
+    if (known) {
+      last_loss = loss;
+      if (!std::isfinite(loss) || loss > bound) {
+        res.status = Status::Diverged;
+        record(t, loss);
+        res.steps = t;
+        break;
+      }
+      if (loss < cfg.tol) {
+        res.status = Status::Converged;
+        record(t, loss);
+        res.steps = t;
+        break;
+      }
+    }
+    if (t == cfg.max_steps) {
+      res.status = Status::MaxSteps;
+      record(t, loss);
+      res.steps = t;
+      break;
+    }
+    if (t % cfg.record_every == 0) record(t, loss);
+    T* diag = nullptr;
+    if (cfg.record_D) {
+      h.diag.resize((t + 1) * P);
+      diag = h.diag.data() + t * P;
+    }
+    runner->update(cfg.lr, diag);
+    if (progress && std::chrono::steady_clock::now() >= next_progress) {
+      next_progress = std::chrono::steady_clock::now() + progress_gap;
+      if (progress(t + 1, last_loss)) continue;
+      res.status = Status::Interrupted;
+      res.steps = t + 1;
+      record(t + 1, runner->full_loss());
+      break;
+    }
+  }
+  if (progress) progress(res.steps, h.train_loss.back());
+  res.theta = runner->theta();
+  return res;
+}
+
+template <class T>
+std::vector<TrainResult<T>> train_many(const std::vector<Run<T>>& runs, const T* x, const T* y,
+                                       i64 n, const T* x_test, i64 n_test, const Progress& progress) {
+  const i64 count = i64(runs.size());
+  std::vector<TrainResult<T>> out(count);
+  std::vector<std::exception_ptr> errors(count);
+  std::atomic<bool> stop{false};
+  std::mutex progress_mutex;
+  // Each run's products single-threaded, the runs side by side: on few cores many
+  // small nets go faster this way than one after another with threaded GEMMs.
+#pragma omp parallel for schedule(dynamic, 1)
+  for (i64 i = 0; i < count; ++i) {
+    try {
+      blas::SerialScope serial;
+      Progress each = [&](i64 step, double loss) {
+        if (stop.load()) return false;
+        if (progress) {
+          std::lock_guard<std::mutex> lock(progress_mutex);
+          if (!progress(step, loss)) stop = true;
+        }
+        return !stop.load();
+      };
+      out[i] = train(runs[i].spec, runs[i].theta0, x, y, n, x_test, n_test, runs[i].config, each);
+    } catch (...) {
+      errors[i] = std::current_exception();
+    }
+  }
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  return out;
+}
+
+std::vector<i64> batch_schedule(i64 n, i64 batch_size, bool shuffle, std::uint64_t seed, i64 steps) {
+  Batcher batcher(n, batch_size, shuffle, seed);
+  const i64 width = batch_size <= 0 || batch_size >= n ? n : batch_size;
+  std::vector<i64> out(steps * width, -1);
+  for (i64 t = 0; t < steps; ++t) {
+    const Batch b = batcher.next();
+    std::copy(b.rows, b.rows + b.count, out.begin() + t * width);
+  }
+  return out;
+}
+
+#define FASTNTK_INSTANTIATE(T)                                                                  \
+  template TrainResult<T> train<T>(const Spec&, const T*, const T*, const T*, i64, const T*, i64, \
+                                   const TrainConfig&, const Progress&);      \
+  template std::vector<TrainResult<T>> train_many<T>(const std::vector<Run<T>>&, const T*,     \
+                                                     const T*, i64, const T*, i64, const Progress&);
+FASTNTK_INSTANTIATE(float)
+FASTNTK_INSTANTIATE(double)
+#undef FASTNTK_INSTANTIATE
+
+}  // namespace fastntk

@@ -1,0 +1,128 @@
+#include "fastntk/optimizers.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace fastntk {
+
+OptimizerKind parse_optimizer(const std::string& s) {
+  if (s == "gd" || s == "sgd") return OptimizerKind::SGD;
+  if (s == "momentum") return OptimizerKind::Momentum;
+  if (s == "adagrad") return OptimizerKind::AdaGrad;
+  if (s == "rmsprop") return OptimizerKind::RMSprop;
+  if (s == "adam") return OptimizerKind::Adam;
+  throw std::invalid_argument(
+      "optimizer: expected 'gd', 'sgd', 'momentum', 'adagrad', 'rmsprop' or 'adam', got '" + s + "'");
+}
+
+bool is_adaptive(OptimizerKind k) {
+  return k == OptimizerKind::AdaGrad || k == OptimizerKind::RMSprop || k == OptimizerKind::Adam;
+}
+
+template <class T>
+Optimizer<T>::Optimizer(OptimizerKind kind, const Hyper& hyper, i64 size)
+    : kind_(kind), h_(hyper), size_(size) {
+  if (h_.eps < 0) h_.eps = kind == OptimizerKind::AdaGrad ? 1e-10 : 1e-8;
+  switch (kind) {
+    case OptimizerKind::SGD:
+      break;
+    case OptimizerKind::Momentum:
+      s1_.setZero(size);
+      break;
+    case OptimizerKind::AdaGrad:
+      s1_.setConstant(size, T(h_.initial_accumulator_value));
+      break;
+    case OptimizerKind::RMSprop:
+      s1_.setZero(size);
+      break;
+    case OptimizerKind::Adam:
+      s1_.setZero(size);
+      s2_.setZero(size);
+      break;
+  }
+}
+
+template <class T>
+void Optimizer<T>::step(T* theta, const T* g, double lr, T* diag) {
+  ++t_;
+  const i64 n = size_;
+  const T eps = T(h_.eps);
+  double dsum = 0;
+  switch (kind_) {
+    case OptimizerKind::SGD: {
+      const T lrT = T(lr);
+#pragma omp parallel for schedule(static) if (n > kParallelGrain)
+      for (i64 i = 0; i < n; ++i) theta[i] -= lrT * g[i];
+      effective_lr_ = lr;
+      if (diag) std::fill(diag, diag + n, T(1));
+      return;
+    }
+    case OptimizerKind::Momentum: {
+      const T mu = T(h_.momentum), damp = T(1 - (t_ == 1 ? 0.0 : h_.dampening));
+      const bool first = t_ == 1, nesterov = h_.nesterov;
+      T* b = s1_.data();
+#pragma omp parallel for schedule(static) if (n > kParallelGrain)
+      for (i64 i = 0; i < n; ++i) {
+        b[i] = first ? g[i] : mu * b[i] + damp * g[i];
+        theta[i] -= T(lr) * (nesterov ? g[i] + mu * b[i] : b[i]);
+      }
+      effective_lr_ = lr;
+      if (diag) std::fill(diag, diag + n, T(1));
+      return;
+    }
+    case OptimizerKind::AdaGrad: {
+      const T clr = T(lr / (1 + (t_ - 1) * h_.lr_decay));
+      T* s = s1_.data();
+#pragma omp parallel for schedule(static) reduction(+ : dsum) if (n > kParallelGrain)
+      for (i64 i = 0; i < n; ++i) {
+        s[i] += g[i] * g[i];
+        const T d = T(1) / (std::sqrt(s[i]) + eps);
+        theta[i] -= clr * d * g[i];
+        if (diag) diag[i] = d;
+        dsum += d;
+      }
+      effective_lr_ = double(clr) * dsum / double(n);
+      return;
+    }
+    case OptimizerKind::RMSprop: {
+      const T a = T(h_.alpha), lrT = T(lr);
+      T* v = s1_.data();
+#pragma omp parallel for schedule(static) reduction(+ : dsum) if (n > kParallelGrain)
+      for (i64 i = 0; i < n; ++i) {
+        v[i] = a * v[i] + (T(1) - a) * g[i] * g[i];
+        const T d = T(1) / (std::sqrt(v[i]) + eps);
+        theta[i] -= lrT * d * g[i];
+        if (diag) diag[i] = d;
+        dsum += d;
+      }
+      effective_lr_ = lr * dsum / double(n);
+      return;
+    }
+    case OptimizerKind::Adam: {
+      const T b1 = T(h_.beta1), b2 = T(h_.beta2);
+      const T bc1 = T(1 - std::pow(h_.beta1, double(t_)));
+      const T sqrt_bc2 = T(std::sqrt(1 - std::pow(h_.beta2, double(t_))));
+      const T lrT = T(lr);
+      T* m = s1_.data();
+      T* v = s2_.data();
+#pragma omp parallel for schedule(static) reduction(+ : dsum) if (n > kParallelGrain)
+      for (i64 i = 0; i < n; ++i) {
+        m[i] = b1 * m[i] + (T(1) - b1) * g[i];
+        v[i] = b2 * v[i] + (T(1) - b2) * g[i] * g[i];
+        // PyTorch: θ ← θ − lr·m̂/(√v̂ + eps), m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ).
+        const T d = T(1) / (bc1 * (std::sqrt(v[i]) / sqrt_bc2 + eps));
+        theta[i] -= lrT * d * m[i];
+        if (diag) diag[i] = d;
+        dsum += d;
+      }
+      effective_lr_ = lr * dsum / double(n);
+      return;
+    }
+  }
+}
+
+template class Optimizer<float>;
+template class Optimizer<double>;
+
+}  // namespace fastntk

@@ -1,0 +1,323 @@
+"""Training dynamics of the network and of its linearization (DESIGN.md §1–2).
+
+Loss L(θ) = (1/2N)‖f(X) − Y‖², update θ_{t+1} = θ_t − η D_t g_t with g_t the
+gradient on the batch B_t; optimizers follow PyTorch's documented update rules.
+A whole run is one call into the core: no Python work per step.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from . import _core
+from ._validate import as_matrix, as_vector, positive, positive_int
+from .kernels import ntk
+from .model import MLP
+
+OPTIMIZERS = ("gd", "sgd", "momentum", "adagrad", "rmsprop", "adam")
+ADAPTIVE = ("adagrad", "rmsprop", "adam")
+MODELS = ("network", "linearized")
+PATHS = ("auto", "function", "matrix-free", "materialized")
+_HYPER = {"momentum", "dampening", "nesterov", "eps", "alpha", "betas",
+          "initial_accumulator_value", "lr_decay"}
+
+
+@dataclass
+class TrainResult:
+    """The outcome of one run.
+
+    params : final [W1, b1, …] (for the linearized model, θ₀ + (θ_t − θ₀)).
+    theta : the same as a flat θ (P,).
+    steps : number of updates done.
+    status : "converged" (loss < tol), "max_steps", "diverged" or "interrupted".
+    history : dict of arrays over the recorded steps: step, train_loss,
+        param_distance (‖θ_t − θ₀‖), max_unit_movement (max_r ‖W¹_r(t) − W¹_r(0)‖),
+        effective_lr (mean of η·D_t), test_pred (records × N_test) when X_test
+        was given, and D (updates × P, D_t of every update) when record_D.
+    lr : the learning rate used; path : the linearized model's iteration space.
+    """
+    params: list
+    theta: np.ndarray
+    steps: int
+    status: str
+    history: dict
+    lr: float
+    path: str = "n/a"
+    config: dict = field(default_factory=dict)
+
+
+def default_lr(net: MLP, params, X) -> float:
+    """η = 1.9·N/λ_max(K): just inside GD's stability limit 2N/λ_max for the loss (1/2N)‖f − Y‖²."""
+    K = ntk(net, params, X)
+    lam = float(np.linalg.eigvalsh(K.astype(np.float64))[-1])
+    if not lam > 0:
+        raise ValueError("X: the NTK Gram matrix has no positive eigenvalue; cannot pick a learning rate")
+    return 1.9 * K.shape[0] / lam
+
+
+def _make_config(net: MLP, theta, X, Y, *, model, optimizer, lr, batch_size, split_ratio, shuffle,
+                 seed, tol, max_steps, record_every, record_D, path, divergence_factor, hyper):
+    if model not in MODELS:
+        raise ValueError(f"model: expected one of {MODELS}, got {model!r}")
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer: expected one of {OPTIMIZERS}, got {optimizer!r}")
+    if path not in PATHS:
+        raise ValueError(f"path: expected one of {PATHS}, got {path!r}")
+    unknown = set(hyper) - _HYPER
+    if unknown:
+        raise TypeError(f"unknown optimizer hyper-parameter(s) {sorted(unknown)}; expected PyTorch's names {sorted(_HYPER)}")
+    N = X.shape[0]
+    if batch_size is not None and split_ratio is not None:
+        raise ValueError("batch_size and split_ratio: give at most one")
+    if split_ratio is not None:
+        r = float(split_ratio)
+        if not (0 < r <= 1):
+            raise ValueError(f"split_ratio: expected a value in (0, 1], got {split_ratio}")
+        batch_size = max(1, math.ceil(r * N))
+    if batch_size is not None:
+        batch_size = positive_int(batch_size, "batch_size")
+        if batch_size > N:
+            raise ValueError(f"batch_size: expected 1 <= batch_size <= N = {N}, got {batch_size}")
+        if optimizer == "gd" and batch_size != N:
+            raise ValueError("batch_size: optimizer 'gd' is full-batch; use optimizer='sgd' for mini-batches")
+    if lr is None:
+        if optimizer in ADAPTIVE:
+            lr = find_lr(net, theta, X, Y, optimizer=optimizer, model=model, **hyper)
+        else:
+            lr = default_lr(net, theta, X)
+    cfg = _core.TrainConfig()
+    cfg.model = model
+    cfg.optimizer = optimizer
+    cfg.path = path
+    cfg.lr = positive(lr, "lr")
+    cfg.batch_size = 0 if batch_size is None else batch_size
+    cfg.shuffle = bool(shuffle)
+    cfg.seed = int(seed)
+    cfg.tol = positive(tol, "tol")
+    cfg.max_steps = positive_int(max_steps, "max_steps", minimum=0)
+    cfg.record_every = positive_int(record_every, "record_every")
+    cfg.record_D = bool(record_D)
+    cfg.divergence_factor = positive(divergence_factor, "divergence_factor")
+    h = _core.Hyper()
+    for k, v in hyper.items():
+        if k == "betas":
+            h.beta1, h.beta2 = (float(b) for b in v)
+            if not (0 <= h.beta1 < 1 and 0 <= h.beta2 < 1):
+                raise ValueError(f"betas: expected two values in [0, 1), got {v}")
+        elif k == "nesterov":
+            h.nesterov = bool(v)
+        else:
+            setattr(h, k, float(v))
+    if "eps" in hyper:
+        positive(hyper["eps"], "eps", allow_zero=True)
+    cfg.hyper = h
+    return cfg
+
+
+def _prepare(net, params, X, Y, X_test):
+    if not isinstance(net, MLP):
+        raise TypeError(f"net: expected a fastntk.MLP, got {type(net).__name__}")
+    theta = net.flatten(params)
+    X = as_matrix(X, "X", net.dtype, net.input_dim)
+    Y = np.asarray(Y)
+    if Y.ndim != 1:
+        raise ValueError(f"Y: expected a 1-D array of shape ({X.shape[0]},), got shape {Y.shape}")
+    Y = as_vector(Y, "Y", net.dtype, X.shape[0])
+    Xt = None if X_test is None else as_matrix(X_test, "X_test", net.dtype, net.input_dim)
+    return theta, X, Y, Xt
+
+
+class _Progress:
+    """A tqdm bar over steps (optional) and the user's callback, called from the core."""
+
+    def __init__(self, show: bool, total: int, callback: Callable | None, desc: str):
+        self.callback = callback
+        self.bar = None
+        if show:
+            from tqdm.auto import tqdm
+            self.bar = tqdm(total=total, desc=desc, leave=False, unit="step")
+
+    def __call__(self, step, loss):
+        if self.bar is not None:
+            self.bar.n = min(step, self.bar.total)
+            self.bar.set_postfix_str(f"loss {loss:.3e}", refresh=False)
+            self.bar.refresh()
+        if self.callback is not None:
+            return self.callback(step, loss)
+        return True
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _result(net, out, lr, cfg_dict) -> TrainResult:
+    theta = out["theta"]
+    return TrainResult(params=net.unflatten(theta), theta=theta, steps=int(out["steps"]),
+                       status=out["status"], history=dict(out["history"]), lr=float(lr),
+                       path=out["path"] if cfg_dict["model"] == "linearized" else "n/a",
+                       config=cfg_dict)
+
+
+def train(net: MLP, params, X, Y, *, model: str = "network", optimizer: str = "gd",
+          lr: float | None = None, batch_size: int | None = None, split_ratio: float | None = None,
+          shuffle: bool = False, seed: int = 0, tol: float = 1e-5, max_steps: int = 100_000,
+          X_test=None, record_every: int = 100, record_D: bool = False, path: str = "auto",
+          divergence_factor: float = 1e8, progress: bool = False,
+          callback: Callable[[int, float], Any] | None = None, **hyper) -> TrainResult:
+    """Train the network (model="network") or its linearization around θ₀
+    (model="linearized", f_lin(x) = f₀(x) + φ₀(x)(θ − θ₀)) on (X, Y).
+
+    X : (N, d); Y : (N,); X_test : (N_test, d) or None.
+    optimizer : "gd" (full batch), "sgd" (mini-batches of ``batch_size`` rows or a
+        ``split_ratio`` of N, fixed order or reshuffled each epoch with ``shuffle``),
+        "momentum", "adagrad", "rmsprop", "adam"; hyper-parameters by PyTorch's names
+        (momentum, dampening, nesterov, eps, alpha, betas, initial_accumulator_value, lr_decay).
+    lr : None picks η = 1.9·N/λ_max(K) for gd/sgd/momentum and :func:`find_lr` for the
+        adaptive ones.
+    Stops when the full training loss first drops below ``tol`` (the papers use 1e-5),
+    at ``max_steps``, or on divergence (status "diverged", nothing raised). Records
+    every ``record_every`` steps and at the last one. ``path`` picks the linearized
+    model's space: "function" (D = 1, O(N²) per step), "matrix-free" or "materialized"
+    (parameter space); "auto" the cheapest exact one. Ctrl-C ends the run with
+    status "interrupted" and what it recorded.
+    """
+    theta, X, Y, Xt = _prepare(net, params, X, Y, X_test)
+    cfg = _make_config(net, theta, X, Y, model=model, optimizer=optimizer, lr=lr,
+                       batch_size=batch_size, split_ratio=split_ratio, shuffle=shuffle, seed=seed,
+                       tol=tol, max_steps=max_steps, record_every=record_every, record_D=record_D,
+                       path=path, divergence_factor=divergence_factor, hyper=hyper)
+    if record_D:
+        _check_D_fits(net, cfg.max_steps)
+    bar = _Progress(progress, cfg.max_steps, callback, f"{model} {optimizer}")
+    try:
+        out = _core.train(net._spec, theta, X, Y, Xt, cfg, bar)
+    finally:
+        bar.close()
+    return _result(net, out, cfg.lr, dict(model=model, optimizer=optimizer, batch_size=cfg.batch_size,
+                                          shuffle=bool(shuffle), seed=int(seed), **hyper))
+
+
+def _check_D_fits(net, max_steps):
+    from ._validate import check_fits
+    check_fits(np.dtype(net.dtype).itemsize * net.num_params * max(1, max_steps),
+               f"record_D for up to {max_steps} steps × P = {net.num_params}")
+
+
+def train_many(runs: Sequence[dict], X, Y, *, X_test=None, progress: bool = False,
+               callback: Callable | None = None) -> list[TrainResult]:
+    """Train independent runs on the same data side by side, in one call.
+
+    Each run is a dict with ``net`` and ``params`` and any keyword of :func:`train`
+    (model, optimizer, lr, batch_size, …). All nets must share the dtype and input
+    dimension (σ, widths, optimizers may differ). Runs are spread over the cores,
+    each one's products single-threaded. Returns one TrainResult per run, in order.
+    """
+    runs = list(runs)
+    if not runs:
+        return []
+    specs, thetas, cfgs, nets, lrs, dicts = [], [], [], [], [], []
+    dtype = runs[0]["net"].dtype
+    Xc = Yc = Xt = None
+    for i, run in enumerate(runs):
+        run = dict(run)
+        net, params = run.pop("net"), run.pop("params")
+        if net.dtype != dtype:
+            raise TypeError(f"runs[{i}].net: every run must have dtype {np.dtype(dtype).name}")
+        theta, Xc, Yc, Xt = _prepare(net, params, X, Y, X_test)
+        kw = dict(model="network", optimizer="gd", lr=None, batch_size=None, split_ratio=None,
+                  shuffle=False, seed=0, tol=1e-5, max_steps=100_000, record_every=100,
+                  record_D=False, path="auto", divergence_factor=1e8)
+        hyper = {k: v for k, v in run.items() if k not in kw}
+        kw.update({k: v for k, v in run.items() if k in kw})
+        cfg = _make_config(net, theta, Xc, Yc, hyper=hyper, **kw)
+        specs.append(net._spec)
+        thetas.append(theta)
+        cfgs.append(cfg)
+        nets.append(net)
+        lrs.append(cfg.lr)
+        dicts.append(dict(model=kw["model"], optimizer=kw["optimizer"], batch_size=cfg.batch_size,
+                          shuffle=bool(kw["shuffle"]), seed=int(kw["seed"]), **hyper))
+    bar = _Progress(progress, sum(c.max_steps for c in cfgs), callback, "ensemble")
+    try:
+        outs = _core.train_many(specs, thetas, cfgs, Xc, Yc, Xt, bar)
+    finally:
+        bar.close()
+    return [_result(n, o, lr, d) for n, o, lr, d in zip(nets, outs, lrs, dicts)]
+
+
+def gd_closed_form(net: MLP, params, X, Y, X_test, steps, lr: float | None = None) -> np.ndarray:
+    """Test predictions of full-batch GD on the linearized model after t steps, for
+    each t in ``steps`` (np.inf for the limit), shape (len(steps), N_test).
+
+    With K = QΛQᵀ and u_t − Y = (1 − ηK/N)ᵗ(u₀ − Y):
+        f_t(X_T) = f₀(X_T) + K(X_T, X) Q diag((1 − (1 − ηλ/N)ᵗ)/λ) Qᵀ (Y − f₀(X)),
+    evaluated stably as −expm1(t·log1p(−ηλ/N))/λ (→ ηt/N as λ → 0); the limit t = ∞
+    is f₀ + K(X_T, X)K⁻¹(Y − f₀(X)) (Nonnenmacher et al., Thm 1, linearized model).
+    """
+    theta, X, Y, Xt = _prepare(net, params, X, Y, X_test)
+    if Xt is None:
+        raise ValueError("X_test: required")
+    steps = np.atleast_1d(np.asarray(steps, dtype=np.float64))
+    if np.any(steps < 0) or np.any(np.isnan(steps)):
+        raise ValueError("steps: expected non-negative step counts (np.inf allowed)")
+    N = X.shape[0]
+    K = ntk(net, theta, X).astype(np.float64)
+    Kt = ntk(net, theta, Xt, X).astype(np.float64)
+    lr = default_lr(net, theta, X) if lr is None else positive(lr, "lr")
+    lam, Q = np.linalg.eigh(K)
+    a = lr * lam / N
+    if np.any(a >= 2) and np.any(np.isinf(steps)):
+        raise ValueError(f"lr: {lr} exceeds the stability limit 2N/λ_max = {2 * N / lam[-1]:.4g}; GD diverges")
+    if lam[0] <= 0 and np.any(np.isinf(steps)):
+        raise ValueError(f"X: the NTK Gram matrix is singular (λ_min = {lam[0]:.3e}); the t = ∞ limit "
+                         "does not exist (duplicate inputs?)")
+    r0 = Q.T @ (Y.astype(np.float64) - net.apply(theta, X).astype(np.float64))
+    f0t = net.apply(theta, Xt).astype(np.float64)
+    out = np.empty((len(steps), Xt.shape[0]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for i, t in enumerate(steps):
+            if np.isinf(t):
+                g = 1.0 / lam
+            else:
+                g = np.where(np.abs(lam) > 1e-300,
+                             -np.expm1(t * np.log1p(-np.minimum(a, 2.0 - 1e-16))) / lam, lr * t / N)
+            out[i] = f0t + Kt @ (Q @ (g * r0))
+    return out.astype(net.dtype)
+
+
+def find_lr(net: MLP, params, X, Y, *, optimizer: str, model: str = "network", steps: int = 50,
+            lr_max: float = 10.0, factor: float = 2.0, lr_min: float = 1e-8, **hyper) -> float:
+    """The largest η on the grid lr_max·factor⁻ᵏ for which the training loss decreases
+    monotonically over the first ``steps`` full-batch steps (the rule of
+    Nonnenmacher et al., App. D, for adaptive optimizers)."""
+    theta, X, Y, _ = _prepare(net, params, X, Y, None)
+    lr = positive(lr_max, "lr_max")
+    factor = positive(factor, "factor")
+    if factor <= 1:
+        raise ValueError(f"factor: expected a value > 1, got {factor}")
+    while lr >= lr_min:
+        cfg = _make_config(net, theta, X, Y, model=model, optimizer=optimizer, lr=lr, batch_size=None,
+                           split_ratio=None, shuffle=False, seed=0, tol=1e-300, max_steps=steps,
+                           record_every=1, record_D=False, path="auto", divergence_factor=1e8,
+                           hyper=hyper)
+        out = _core.train(net._spec, theta, X, Y, None, cfg, None)
+        loss = out["history"]["train_loss"]
+        if out["status"] != "diverged" and np.all(np.isfinite(loss)) and np.all(np.diff(loss) < 0):
+            return lr
+        lr /= factor
+    raise ValueError(f"find_lr: no learning rate >= {lr_min} decreased the loss monotonically")
+
+
+def batch_schedule(n: int, batch_size: int | None, steps: int, *, shuffle: bool = False, seed: int = 0
+                   ) -> np.ndarray:
+    """The rows each of the first ``steps`` steps uses, (steps, batch_size), −1 padding a
+    short last batch — the exact order :func:`train` follows."""
+    n = positive_int(n, "n")
+    b = n if batch_size is None else positive_int(batch_size, "batch_size")
+    if b > n:
+        raise ValueError(f"batch_size: expected 1 <= batch_size <= N = {n}, got {b}")
+    return _core.batch_schedule(n, b, bool(shuffle), int(seed), positive_int(steps, "steps", 0))

@@ -1,0 +1,265 @@
+"""Training dynamics against the NumPy reference, and the dynamics identities."""
+import numpy as np
+import pytest
+from conftest import RTOL, assert_close
+from hypothesis import given
+from hypothesis import strategies as st
+
+import fastntk
+from fastntk import reference as ref
+
+OPTS = ["gd", "sgd", "momentum", "adagrad", "rmsprop", "adam"]
+
+
+def data(n=8, d=4, seed=0, n_test=5):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    Xt = rng.standard_normal((n_test, d))
+    Xt /= np.linalg.norm(Xt, axis=1, keepdims=True)
+    return X, (rng.random(n) > 0.5).astype(float), Xt
+
+
+def run_pair(net, theta, X, Y, model, optimizer, lr, steps, batch_size=None, shuffle=False, path="auto", **hyper):
+    res = fastntk.train(net, theta, X, Y, model=model, optimizer=optimizer, lr=lr, max_steps=steps,
+                        tol=1e-300, record_every=1, batch_size=batch_size, shuffle=shuffle, seed=3,
+                        path=path, **hyper)
+    sched = fastntk.batch_schedule(X.shape[0], batch_size, steps, shuffle=shuffle, seed=3)
+    thetas, losses = ref.train(net, net.flatten(theta).astype(np.float64), X.astype(np.float64), Y,
+                               model=model, optimizer=optimizer, lr=lr, schedule=sched, **hyper)
+    return res, thetas, losses
+
+
+@given(st.sampled_from(OPTS), st.sampled_from(["network", "linearized"]),
+       st.sampled_from([np.float32, np.float64]), st.sampled_from(["zero", "normal", "none"]),
+       st.integers(1, 3), st.integers(0, 1000))
+def test_steps_match_reference(optimizer, model, dtype, bias, depth, seed):
+    net = fastntk.MLP.uniform(4, 6, depth, bias=bias, dtype=dtype, sigma=1.2)
+    X, Y, _ = data(seed=seed)
+    theta = net.flatten(net.init(seed))
+    lr = {"adagrad": 0.05, "rmsprop": 0.01, "adam": 0.01}.get(optimizer, 0.3)
+    bs = 3 if optimizer in ("sgd", "momentum") else None
+    paths = ["auto"] if model == "network" else (["function", "matrix-free", "materialized"] if optimizer in ("gd", "sgd", "momentum") else ["matrix-free", "materialized"])
+    for path in paths:
+        res, thetas, losses = run_pair(net, theta, X.astype(dtype), Y, model, optimizer, lr, 6,
+                                       batch_size=bs, shuffle=bs is not None, path=path)
+        assert res.steps == 6 and res.status == "max_steps"
+        np.testing.assert_array_equal(res.history["step"], np.arange(7))
+        # Adaptive updates divide by √v: rounding of g is amplified where g ≈ 0.
+        scale = 1.0 if optimizer not in ("adagrad", "rmsprop", "adam") else 1e3 if dtype == np.float32 else 1e2
+        assert_close(res.theta, thetas[-1], dtype, scale=scale * (1 + np.abs(thetas[-1]).max()))
+        assert_close(res.history["train_loss"], losses, dtype, scale=scale * (1 + losses.max()))
+
+
+def test_function_space_equals_parameter_space_and_closed_form():
+    net = fastntk.MLP.uniform(4, 30, 2, bias="normal")
+    X, Y, Xt = data(n=10)
+    theta = net.init(1)
+    preds = []
+    for path in ["function", "matrix-free", "materialized"]:
+        r = fastntk.train(net, theta, X, Y, model="linearized", path=path, X_test=Xt, max_steps=300,
+                          tol=1e-300, record_every=50, lr=0.5)
+        assert r.path == path
+        preds.append(r.history["test_pred"])
+        np.testing.assert_array_equal(r.history["step"], [0, 50, 100, 150, 200, 250, 300])
+    np.testing.assert_allclose(preds[0], preds[1], rtol=0, atol=1e-10)
+    np.testing.assert_allclose(preds[0], preds[2], rtol=0, atol=1e-10)
+    closed = fastntk.gd_closed_form(net, theta, X, Y, Xt, [0, 50, 100, 150, 200, 250, 300], lr=0.5)
+    np.testing.assert_allclose(closed, preds[0], rtol=0, atol=1e-10)
+
+
+def test_linearized_gd_converges_to_kernel_regressor():
+    """Thm 1, linearized model: f_lin,∞ = f₀ + K(x,X)K⁻¹(Y − f₀(X))."""
+    net = fastntk.MLP.uniform(4, 40, 3, bias="normal")
+    X, Y, Xt = data(n=12)
+    theta = net.init(2)
+    K = fastntk.ntk(net, theta, X)
+    Kt = fastntk.ntk(net, theta, Xt, X)
+    expected = net.apply(theta, Xt) + Kt @ np.linalg.solve(K, Y - net.apply(theta, X))
+    r = fastntk.train(net, theta, X, Y, model="linearized", X_test=Xt, tol=1e-14, max_steps=10**6)
+    assert r.status == "converged"
+    np.testing.assert_allclose(r.history["test_pred"][-1], expected, atol=1e-5)
+    np.testing.assert_allclose(fastntk.gd_closed_form(net, theta, X, Y, Xt, [np.inf])[0], expected, atol=1e-9)
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+@pytest.mark.parametrize("batch", [1, 3, 5])
+def test_sgd_reaches_gd_minimizer(batch, shuffle):
+    """Thm 4a: with D = 1, mini-batch SGD (any batch size, shuffled or not) and GD
+    reach the same linearized minimizer."""
+    net = fastntk.MLP.uniform(4, 30, 2)
+    X, Y, Xt = data(n=10)
+    theta = net.init(0)
+    limit = fastntk.gd_closed_form(net, theta, X, Y, Xt, [np.inf])[0]
+    r = fastntk.train(net, theta, X, Y, model="linearized", optimizer="sgd", batch_size=batch,
+                      shuffle=shuffle, X_test=Xt, tol=1e-16, max_steps=10**6, lr=0.3)
+    assert r.status == "converged"
+    np.testing.assert_allclose(r.history["test_pred"][-1], limit, atol=1e-6)
+
+
+def test_wide_network_approaches_linearization():
+    X, Y, Xt = data(n=6)
+    gaps = []
+    for m in (64, 1024, 8192):
+        net = fastntk.MLP.uniform(4, m, 2)
+        theta = net.init(0)
+        a = fastntk.train(net, theta, X, Y, X_test=Xt, tol=1e-8)
+        b = fastntk.gd_closed_form(net, theta, X, Y, Xt, [np.inf])[0]
+        assert a.status == "converged"
+        gaps.append(np.abs(a.history["test_pred"][-1] - b).max())
+    assert gaps[2] < gaps[0] / 4, gaps
+
+
+def test_divergence_is_reported_and_keeps_history():
+    net = fastntk.MLP.uniform(4, 20, 2)
+    X, Y, Xt = data()
+    theta = net.init(0)
+    lr = 10 * fastntk.default_lr(net, theta, X)
+    for model in ("network", "linearized"):
+        r = fastntk.train(net, theta, X, Y, model=model, lr=lr, X_test=Xt, record_every=1, max_steps=10**5)
+        assert r.status == "diverged"
+        assert r.steps < 10**5 and len(r.history["step"]) == r.steps + 1
+        assert r.history["test_pred"].shape == (r.steps + 1, Xt.shape[0])
+
+
+def test_record_D_and_effective_lr():
+    net = fastntk.MLP.uniform(4, 10, 2)
+    X, Y, _ = data()
+    r = fastntk.train(net, net.init(0), X, Y, optimizer="adagrad", lr=0.01, max_steps=7, tol=1e-300,
+                      record_D=True, record_every=1)
+    assert r.history["D"].shape == (7, net.num_params)
+    assert np.isnan(r.history["effective_lr"][0])
+    np.testing.assert_allclose(r.history["effective_lr"][1:], 0.01 * r.history["D"].mean(axis=1), rtol=1e-12)
+    g = fastntk.train(net, net.init(0), X, Y, lr=0.1, max_steps=3, tol=1e-300)
+    assert np.all(g.history["effective_lr"] == 0.1)
+
+
+def test_unit_movement_and_distance():
+    net = fastntk.MLP.uniform(4, 16, 2, bias="normal")
+    X, Y, _ = data()
+    theta = net.init(0)
+    for model in ("network", "linearized"):
+        r = fastntk.train(net, theta, X, Y, model=model, lr=0.5, max_steps=20, tol=1e-300, record_every=20)
+        delta = r.theta - net.flatten(theta)
+        np.testing.assert_allclose(r.history["param_distance"][-1], np.linalg.norm(delta), rtol=1e-9)
+        W = delta[:16 * 4].reshape(16, 4)
+        np.testing.assert_allclose(r.history["max_unit_movement"][-1], np.linalg.norm(W, axis=1).max(), rtol=1e-9)
+
+
+def test_train_many_equals_one_by_one():
+    X, Y, Xt = data(n=10)
+    runs = []
+    for sigma in (0.5, 1.0, 2.0):
+        for opt in ("gd", "adam"):
+            net = fastntk.MLP.uniform(4, 32, 2, sigma=sigma)
+            runs.append(dict(net=net, params=net.init(1), optimizer=opt, lr=0.01 if opt == "adam" else None,
+                             max_steps=200, tol=1e-300))
+    many = fastntk.train_many(runs, X, Y, X_test=Xt)
+    for run, res in zip(runs, many):
+        kw = {k: v for k, v in run.items() if k not in ("net", "params")}
+        one = fastntk.train(run["net"], run["params"], X, Y, X_test=Xt, **kw)
+        assert one.status == res.status and one.steps == res.steps
+        np.testing.assert_allclose(res.theta, one.theta, rtol=0, atol=1e-10)
+
+
+def test_callback_can_stop_a_run():
+    net = fastntk.MLP.uniform(4, 16, 2)
+    X, Y, _ = data()
+    seen = []
+
+    def cb(step, loss):
+        seen.append(step)
+        return False
+
+    r = fastntk.train(net, net.init(0), X, Y, lr=1e-4, max_steps=10**8, tol=1e-300, callback=cb,
+                      model="linearized")
+    assert r.status == "interrupted" and seen and r.steps < 10**8
+
+
+def test_batch_schedule():
+    s = fastntk.batch_schedule(7, 3, 4)
+    np.testing.assert_array_equal(s, [[0, 1, 2], [3, 4, 5], [6, -1, -1], [0, 1, 2]])
+    s = fastntk.batch_schedule(7, 3, 3, shuffle=True, seed=1)
+    assert sorted(x for x in s.ravel() if x >= 0) == list(range(7))
+
+
+def test_find_lr_is_monotone_and_largest():
+    net = fastntk.MLP.uniform(4, 16, 2)
+    X, Y, _ = data()
+    theta = net.init(0)
+    lr = fastntk.find_lr(net, theta, X, Y, optimizer="adam", steps=30)
+    ok = fastntk.train(net, theta, X, Y, optimizer="adam", lr=lr, max_steps=30, tol=1e-300, record_every=1)
+    assert np.all(np.diff(ok.history["train_loss"]) < 0)
+    bad = fastntk.train(net, theta, X, Y, optimizer="adam", lr=2 * lr, max_steps=30, tol=1e-300, record_every=1)
+    assert not np.all(np.diff(bad.history["train_loss"]) < 0)
+
+
+@pytest.mark.parametrize("kwargs, exc, match", [
+    (dict(batch_size=0), ValueError, "batch_size"),
+    (dict(optimizer="sgd", batch_size=9), ValueError, "batch_size"),
+    (dict(optimizer="gd", batch_size=3), ValueError, "full-batch"),
+    (dict(split_ratio=0.0, optimizer="sgd"), ValueError, "split_ratio"),
+    (dict(split_ratio=1.5, optimizer="sgd"), ValueError, "split_ratio"),
+    (dict(lr=0.0), ValueError, "lr"),
+    (dict(lr=-1.0), ValueError, "lr"),
+    (dict(tol=0.0), ValueError, "tol"),
+    (dict(optimizer="lbfgs"), ValueError, "optimizer"),
+    (dict(model="kernel"), ValueError, "model"),
+    (dict(weight_decay=0.1), TypeError, "hyper-parameter"),
+    (dict(model="linearized", optimizer="adam", path="function", lr=0.1), ValueError, "function space"),
+])
+def test_bad_training_input(kwargs, exc, match):
+    net = fastntk.MLP.uniform(4, 8, 2)
+    X, Y, _ = data()
+    with pytest.raises(exc, match=match):
+        fastntk.train(net, net.init(0), X, Y, max_steps=5, **kwargs)
+
+
+def test_bad_training_data():
+    net = fastntk.MLP.uniform(4, 8, 2)
+    X, Y, _ = data()
+    with pytest.raises(ValueError, match=r"Y: expected shape \(8,\)"):
+        fastntk.train(net, net.init(0), X, Y[:5])
+    with pytest.raises(ValueError, match="Y: expected a 1-D"):
+        fastntk.train(net, net.init(0), X, Y[:, None])
+    Yn = Y.copy()
+    Yn[2] = np.nan
+    with pytest.raises(ValueError, match="Y: contains NaN"):
+        fastntk.train(net, net.init(0), X, Yn)
+    with pytest.raises(ValueError, match="X_test"):
+        fastntk.train(net, net.init(0), X, Y, X_test=np.ones((3, 2)))
+
+
+def test_matches_pytorch_when_available():
+    torch = pytest.importorskip("torch")
+    torch.set_default_dtype(torch.float64)
+    net = fastntk.MLP([4, 12, 7, 1], bias="normal", sigma=1.3)
+    X, Y, _ = data(n=9)
+    theta = net.init(5)
+    Ws = [torch.tensor(p, requires_grad=True) for p in theta]
+    cs = [net._spec.weight_multiplier(l) for l in (1, 2, 3)]
+    bs = [net._spec.bias_multiplier(l) for l in (1, 2, 3)]
+
+    def f(x):
+        h = x
+        for l in range(3):
+            h = cs[l] * h @ Ws[2 * l].T + bs[l] * Ws[2 * l + 1]
+            if l < 2:
+                h = torch.relu(h)
+        return h[:, 0]
+
+    Xt, Yt = torch.tensor(X), torch.tensor(Y)
+    for name, cls, kw in [("adam", torch.optim.Adam, dict(lr=0.01)), ("rmsprop", torch.optim.RMSprop, dict(lr=0.01)),
+                          ("adagrad", torch.optim.Adagrad, dict(lr=0.05)), ("momentum", torch.optim.SGD, dict(lr=0.1, momentum=0.9))]:
+        for w, p in zip(Ws, theta):
+            w.data = torch.tensor(p)
+        opt = cls(Ws, **kw)
+        for _ in range(10):
+            opt.zero_grad()
+            loss = 0.5 * ((f(Xt) - Yt) ** 2).mean()
+            loss.backward()
+            opt.step()
+        extra = dict(momentum=0.9) if name == "momentum" else {}
+        r = fastntk.train(net, theta, X, Y, optimizer=name, lr=kw["lr"], max_steps=10, tol=1e-300, **extra)
+        expected = np.concatenate([w.detach().numpy().ravel() for w in Ws])
+        np.testing.assert_allclose(r.theta, expected, atol=1e-10 * RTOL[np.float64] / 1e-10)
