@@ -29,4 +29,6 @@ __all__ = [
     "set_num_threads",
     "blas_info",
     "InsufficientMemoryError",
+    "theory",
 ]
+from . import theory

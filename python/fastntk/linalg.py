@@ -1,0 +1,65 @@
+"""Solves with Gram matrices: Cholesky, with an eigendecomposition fallback that
+reports the condition number (DESIGN.md §2, projection onto the feature subspace)."""
+from __future__ import annotations
+
+import numpy as np
+
+
+class SingularKernelError(ValueError):
+    """K is singular or too ill-conditioned to solve with in the working precision."""
+
+
+class KernelSolver:
+    """K⁻¹ applied to vectors/matrices for a symmetric positive (semi)definite K (N × N).
+
+    Cholesky first (float64). If it fails, or the condition number λ_max/λ_min exceeds
+    ``max_cond``, the eigendecomposition decides: ``pinv=False`` raises
+    SingularKernelError naming the condition number and what to do; ``pinv=True``
+    solves with the pseudo-inverse (eigenvalues below rcond·λ_max dropped).
+    """
+
+    def __init__(self, K, *, pinv: bool = False, max_cond: float = 1e12, rcond: float = 1e-12):
+        K = np.asarray(K, dtype=np.float64)
+        if K.ndim != 2 or K.shape[0] != K.shape[1]:
+            raise ValueError(f"K: expected a square matrix, got shape {K.shape}")
+        if not np.isfinite(K).all():
+            raise ValueError("K: contains NaN or Inf")
+        self.n = K.shape[0]
+        self.pinv = pinv
+        self._chol = None
+        self._eig = None
+        try:
+            L = np.linalg.cholesky(K)
+            d = np.diag(L) ** 2
+            # Cheap bound from the Cholesky diagonal; exact value on the fallback path.
+            self.cond = float(d.max() / d.min()) if d.min() > 0 else np.inf
+            if self.cond <= max_cond:
+                self._chol = L
+                return
+        except np.linalg.LinAlgError:
+            pass
+        lam, Q = np.linalg.eigh(K)
+        lam_max = max(abs(lam[-1]), np.finfo(float).tiny)
+        self.cond = float(lam_max / lam[0]) if lam[0] > 0 else np.inf
+        if not pinv and (lam[0] <= 0 or self.cond > max_cond):
+            raise SingularKernelError(
+                f"K: singular or ill-conditioned (condition number {self.cond:.3e}, "
+                f"λ_min = {lam[0]:.3e}, λ_max = {lam[-1]:.3e}); duplicate or nearly duplicate "
+                "inputs make K singular: remove them, or pass pinv=True for the minimum-norm "
+                "(pseudo-inverse) solution")
+        keep = lam > rcond * lam_max
+        self.rank = int(keep.sum())
+        self._eig = (lam, Q, keep)
+
+    def solve(self, b) -> np.ndarray:
+        b = np.asarray(b, dtype=np.float64)
+        if b.shape[0] != self.n:
+            raise ValueError(f"b: expected leading dimension {self.n}, got shape {b.shape}")
+        if self._chol is not None:
+            L = self._chol
+            y = np.linalg.solve(L, b)
+            return np.linalg.solve(L.T, y)
+        lam, Q, keep = self._eig
+        inv = np.where(keep, 1.0 / np.where(keep, lam, 1.0), 0.0)
+        c = Q.T @ b
+        return Q @ (inv[:, None] * c if c.ndim == 2 else inv * c)

@@ -1,0 +1,219 @@
+"""The theorems as executable identities (float64)."""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import fastntk
+from fastntk import theory
+
+
+def data(n=8, d=4, seed=0, n_test=6):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    Xt = rng.standard_normal((n_test, d))
+    Xt /= np.linalg.norm(Xt, axis=1, keepdims=True)
+    return X, (rng.random(n) > 0.5).astype(float), Xt
+
+
+@given(st.integers(2, 4), st.sampled_from(["zero", "none", "normal"]), st.sampled_from([0.5, 1.0, 2.0]),
+       st.integers(0, 100))
+def test_decomposition_identities(depth, bias, sigma, seed):
+    net = fastntk.MLP.uniform(4, 12, depth, bias=bias, sigma=sigma)
+    X, Y, Xt = data(seed=seed)
+    theta = net.flatten(net.init(seed))
+    dec = theory.decompose(net, theta, X, Y, Xt)
+    lin = fastntk.gd_closed_form(net, theta, X, Y, Xt, [np.inf])[0]
+    np.testing.assert_allclose(dec.f_lin, lin, atol=1e-8 * (1 + np.abs(lin).max()))
+    # On the training inputs: f_lin,∞ interpolates Y, the initialization term vanishes.
+    on_train = theory.decompose(net, theta, X, Y, X)
+    np.testing.assert_allclose(on_train.f_lin, Y, atol=1e-8)
+    np.testing.assert_allclose(on_train.init_term, 0, atol=1e-8)
+    np.testing.assert_allclose(dec.norm_PF_theta0**2 + dec.norm_perp_theta0**2, theta @ theta, rtol=1e-10)
+    if bias in ("zero", "none"):
+        # Lemma 4: init term = (1/L) φ(X_T)(1 − P_F)θ₀.
+        PF = theory.project_features(net, theta, X, theta)
+        expected = fastntk.jvp(net, theta, Xt, theta - PF) / depth
+        np.testing.assert_allclose(dec.init_term, expected, atol=1e-8 * (1 + np.abs(expected).max()))
+        np.testing.assert_allclose(np.linalg.norm(PF), dec.norm_PF_theta0, rtol=1e-8)
+
+
+def test_projection_is_a_projection():
+    net = fastntk.MLP.uniform(3, 10, 2, bias="normal")
+    X, _, _ = data(n=6, d=3)
+    theta = net.init(0)
+    v = np.random.default_rng(1).standard_normal(net.num_params)
+    p = theory.project_features(net, theta, X, v)
+    np.testing.assert_allclose(theory.project_features(net, theta, X, p), p, atol=1e-10)
+    J = fastntk.jacobian(net, theta, X)
+    np.testing.assert_allclose(p, J.T @ np.linalg.solve(J @ J.T, J @ v), atol=1e-10)
+
+
+@pytest.mark.parametrize("depth", [2, 3, 4])
+def test_init_term_scales_as_sigma_to_the_L(depth):
+    """Thm 2: without bias parameters φ_σ = σᴸφ₁, so the init term scales exactly as σᴸ
+    while f_int is invariant."""
+    net = fastntk.MLP.uniform(4, 16, depth, bias="none")
+    X, Y, Xt = data()
+    theta = net.init(0)
+    sig = np.array([0.25, 0.5, 1.0, 2.0, 4.0])
+    norms = theory.init_term_scaling(net, theta, X, Y, Xt, sig)
+    np.testing.assert_allclose(norms / norms[2], sig**depth, rtol=1e-9)
+    a = theory.decompose(net.replace(sigma=0.3), theta, X, Y, Xt).f_int
+    b = theory.decompose(net.replace(sigma=3.0), theta, X, Y, Xt).f_int
+    np.testing.assert_allclose(a, b, rtol=1e-8)
+    X2, Y2 = data(seed=3)[:2]
+    bounds = theory.thm2_bounds(net.replace(sigma=2.0), theta, X, Y, Xt, Y2[:6])
+    np.testing.assert_allclose(bounds.sigma_L_J, 2.0**depth * bounds.J)
+    assert bounds.J > 0
+
+
+@pytest.mark.parametrize("optimizer, hyper", [("adagrad", {}), ("rmsprop", {}), ("adam", {"betas": (0.0, 0.999)})])
+def test_thm3_closed_form_equals_iterated_dynamics(optimizer, hyper):
+    net = fastntk.MLP.uniform(4, 10, 2, bias="normal")
+    X, Y, Xt = data(n=6)
+    theta = net.init(4)
+    lr = 0.02
+    r = fastntk.train(net, theta, X, Y, model="linearized", optimizer=optimizer, lr=lr, max_steps=25,
+                      tol=1e-300, record_D=True, X_test=Xt, record_every=25, **hyper)
+    closed = theory.adaptive_closed_form(net, theta, X, Y, Xt, r.history["D"], lr)
+    it = r.history["test_pred"][-1]
+    assert np.linalg.norm(closed - it) <= 1e-8 * np.linalg.norm(it)
+
+
+def test_example1_constant_direction_adagrad():
+    """Example 1 (N = 1): AdaGrad's direction is constant, and it converges to the
+    constant-D minimizer f₀ + K_D(x,X)K_D⁻¹(Y − f₀(X)), which differs from GD's."""
+    net = fastntk.MLP.uniform(4, 10, 2, bias="normal")
+    X, Y, Xt = data(n=1)
+    Y = Y + 0.7
+    theta = net.init(2)
+    r = fastntk.train(net, theta, X, Y, model="linearized", optimizer="adagrad", lr=0.05, tol=1e-20,
+                      max_steps=10**5, X_test=Xt, record_D=True)
+    assert r.status == "converged"
+    d = r.history["D"][-1]
+    # Where φ(x₁) ≠ 0, D_t ∝ 1/|φ_i| for every t (up to eps): the direction sign(φ) is constant.
+    live = fastntk.jacobian(net, theta, X)[0] != 0
+    ratio = r.history["D"][0][live] / d[live]
+    np.testing.assert_allclose(ratio, ratio[0], rtol=1e-6)
+    expected = theory.constant_D_minimizer(net, theta, X, Y, Xt, d)
+    np.testing.assert_allclose(r.history["test_pred"][-1], expected, atol=1e-6)
+    gd = theory.decompose(net, theta, X, Y, Xt).f_lin
+    assert theory.minimizer_distance(expected, gd) > 1e-3
+
+
+def test_thm4_sgd_equals_gd_but_adagrad_differs():
+    net = fastntk.MLP.uniform(4, 16, 2)
+    X, Y, Xt = data(n=10)
+    theta = net.init(1)
+    sgd = theory.sgd_vs_gd(net, theta, X, Y, Xt, optimizer="sgd", split_ratios=(0.2, 0.5, 1.0), lr=0.5,
+                           tol=1e-14, max_steps=10**6)
+    for ratio, r in sgd.items():
+        assert r["status"] == "converged"
+        assert r["distance"] < 1e-6, (ratio, r["distance"])
+    ada = theory.sgd_vs_gd(net, theta, X, Y, Xt, optimizer="adagrad", split_ratios=(0.2, 1.0), lr=0.05,
+                           tol=1e-14, max_steps=10**6)
+    assert ada[1.0]["distance"] == 0
+    assert ada[0.2]["distance"] > 1e-4
+
+
+def test_underparameterized_minimizer_is_unique():
+    """App. A: P < N — the converged linearized model is the same for every optimizer
+    (D) and, without biases, for every σ (the initialization term cancels). ReLU's
+    rescaling symmetry leaves null directions in φ, but they are null for every input."""
+    net = fastntk.MLP.uniform(8, 2, 2, bias="none")  # P = 18 < N = 100
+    X, Y, Xt = data(n=100, d=8)
+    theta = net.init(0)
+    ls = theory.underparameterized_minimizer(net, theta, X, Y, Xt)
+    for opt, lr in [("gd", None), ("adagrad", 0.5), ("adam", 0.01)]:
+        r = fastntk.train(net, theta, X, Y, model="linearized", optimizer=opt, lr=lr, tol=1e-300,
+                          max_steps=30000, X_test=Xt, record_every=30000)
+        np.testing.assert_allclose(r.history["test_pred"][-1], ls, atol=1e-7)
+    other = theory.underparameterized_minimizer(net.replace(sigma=3.0), theta, X, Y, Xt)
+    np.testing.assert_allclose(other, ls, atol=1e-8)
+    wide = fastntk.MLP.uniform(8, 40, 2)
+    with pytest.raises(ValueError, match="overparameterized"):
+        theory.underparameterized_minimizer(wide, wide.init(0), X[:5], Y[:5], Xt)
+    with pytest.raises(ValueError, match="underparameterized"):
+        theory.decompose(net, theta, X, Y, Xt)
+
+
+def test_last_layer_training_from_zero_is_f_int():
+    net = fastntk.MLP.uniform(4, 30, 3, bias="zero")
+    X, Y, Xt = data(n=8)
+    params = net.init(0)
+    params[-2][:] = 0  # W^L = 0, so f₀ = 0
+    J = fastntk.jacobian(net, params, X)
+    Jt = fastntk.jacobian(net, params, Xt)
+    last = slice(net._spec.weight_offset(net.depth), None)
+    # GD on the last layer alone (a linear model in (W^L, b^L)) from zero stays in
+    # the row space of A and so converges to the minimum-norm solution.
+    A, At = J[:, last], Jt[:, last]
+    w = np.linalg.lstsq(A, Y, rcond=None)[0]
+    np.testing.assert_allclose(At @ w, theory.last_layer_minimizer(net, params, X, Y, Xt), atol=1e-8)
+    np.testing.assert_allclose(theory.last_layer_kernel(net, params, X), A @ A.T, atol=1e-10)
+
+
+@given(st.sampled_from(["squared", "logistic"]), st.integers(0, 50), st.sampled_from(["ntk", "standard"]))
+def test_gradient_confusion_matches_explicit_gradients(loss, seed, param):
+    net = fastntk.MLP.uniform(4, 9, 3, bias="normal", parametrization=param)
+    X, Y, _ = data(n=7, seed=seed)
+    theta = net.init(seed)
+    gc = theory.gradient_confusion(net, theta, X, Y, loss=loss, batch_size=3, num_batches=5, seed=seed)
+    J = fastntk.jacobian(net, theta, X)
+    f = net.apply(theta, X)
+    if loss == "squared":
+        r = f - Y
+    else:
+        s = 2 * Y - 1
+        r = -s / (1 + np.exp(s * f))
+    G = r[:, None] * J
+    inner = G @ G.T
+    np.testing.assert_allclose(gc.inner, inner, atol=1e-12 * (1 + np.abs(inner).max()))
+    n = np.linalg.norm(G, axis=1)
+    np.testing.assert_allclose(gc.cosine, inner / np.outer(n, n), atol=1e-10)
+    off = ~np.eye(7, dtype=bool)
+    assert gc.min_cosine == pytest.approx((inner / np.outer(n, n))[off].min())
+    assert gc.batch_inner.shape == (5, 5) and -1 - 1e-12 <= gc.batch_min_cosine <= 1 + 1e-12
+
+
+def test_linearization_gap_shrinks_with_width():
+    X, Y, Xt = data(n=6)
+    out = theory.linearization_gap([256, 1024, 4096], X, Y, Xt, tol=1e-8)
+    assert out["gaps"][-1] < out["gaps"][0]
+    assert -1.0 < out["slope"] < -0.2
+
+
+def test_select_sigma_returns_best_of_path():
+    X, Y, Xt = data(n=10, n_test=20)
+    net = fastntk.MLP.uniform(4, 256, 2, sigma=4.0)
+    Yv = (Xt[:, 0] > 0).astype(float)
+    sel = theory.select_sigma(net, net.init(0), X, Y, Xt, Yv, sigma_start=4.0, shrink=0.5, max_steps=20000)
+    vals = [p["val_loss"] for p in sel.path if p["status"] == "converged"]
+    assert sel.sigma in [p["sigma"] for p in sel.path]
+    assert min(vals) == pytest.approx([p["val_loss"] for p in sel.path if p["sigma"] == sel.sigma][0])
+    assert len(sel.path) >= 2
+
+
+def test_singular_kernel_is_reported():
+    net = fastntk.MLP.uniform(4, 16, 2)
+    X, Y, Xt = data()
+    X[3] = X[2]  # duplicate input: K exactly singular
+    with pytest.raises(theory.SingularKernelError, match="condition number"):
+        theory.decompose(net, net.init(0), X, Y, Xt)
+    dec = theory.decompose(net, net.init(0), X, Y, Xt, pinv=True)
+    assert np.isfinite(dec.f_lin).all() and dec.cond > 1e12
+
+
+def test_theory_bad_input():
+    net = fastntk.MLP.uniform(4, 16, 2)
+    X, Y, Xt = data()
+    with pytest.raises(ValueError, match="X_test: expected shape"):
+        theory.decompose(net, net.init(0), X, Y, np.ones((3, 5)))
+    with pytest.raises(ValueError, match="Y: contains NaN"):
+        theory.decompose(net, net.init(0), X, np.full(8, np.nan), Xt)
+    with pytest.raises(ValueError, match="D: expected shape"):
+        theory.adaptive_closed_form(net, net.init(0), X, Y, Xt, np.ones((3, 5)), 0.1)
+    with pytest.raises(ValueError, match="loss"):
+        theory.gradient_confusion(net, net.init(0), X, Y, loss="hinge")
