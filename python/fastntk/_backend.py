@@ -6,10 +6,18 @@ already loaded, located here with threadpoolctl.
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np  # noqa: F401  (loads NumPy's BLAS before we look for it)
 from threadpoolctl import ThreadpoolController
 
-from . import _core
+# OpenBLAS's idle threads spin after every call; an OpenMP team that spins too
+# fights them for the cores (a training step measured 12.9 ms instead of 0.8 ms on
+# 2 cores). Idle OpenMP threads must sleep. Read once, when libgomp starts: set
+# before the core is loaded, unless the user chose otherwise.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from . import _core  # noqa: E402
 
 _controller = ThreadpoolController()
 

@@ -1,0 +1,205 @@
+"""Datasets, with inputs scaled into the unit ball as the theory assumes (DESIGN.md §5).
+
+Every loader returns ``Dataset(X, Y, X_test, Y_test, name)``: X (N, d) and
+X_test (N_T, d) in float64 with ‖x‖ = 1 (``normalize="sphere"``, the default) or
+‖x‖ ≤ 1 (``"ball"``: all divided by the largest norm), or unscaled (``None``);
+Y, Y_test (N,) float64. Binary tasks use labels {0, 1} like the papers. Nothing
+is downloaded: MNIST and Fashion-MNIST load from files the user names.
+"""
+from __future__ import annotations
+
+import gzip
+import os
+import struct
+from dataclasses import dataclass
+
+import numpy as np
+
+
+class DatasetError(ValueError):
+    """A data file or request that cannot be served (missing, corrupt, wrong shape)."""
+
+
+@dataclass
+class Dataset:
+    X: np.ndarray
+    Y: np.ndarray
+    X_test: np.ndarray
+    Y_test: np.ndarray
+    name: str
+
+    @property
+    def d(self) -> int:
+        return self.X.shape[1]
+
+
+def scale_inputs(X, normalize="sphere", reference=None):
+    X = np.asarray(X, dtype=np.float64)
+    if normalize is None:
+        return X
+    if normalize == "sphere":
+        norms = np.linalg.norm(X, axis=1, keepdims=True)
+        if np.any(norms == 0):
+            raise DatasetError("X: an all-zero input cannot be scaled to the unit sphere; use normalize='ball'")
+        return X / norms
+    if normalize == "ball":
+        ref = np.linalg.norm(X if reference is None else reference, axis=1).max()
+        return X / ref if ref > 0 else X
+    raise ValueError(f"normalize: expected 'sphere', 'ball' or None, got {normalize!r}")
+
+
+def _split_binary(X, y, classes, n_train, n_test, seed, normalize, name):
+    a, b = classes
+    keep = (y == a) | (y == b)
+    X, y = X[keep], (y[keep] == b).astype(np.float64)
+    total = n_train + n_test
+    if total > X.shape[0]:
+        raise DatasetError(f"{name}: asked for {n_train} + {n_test} samples of classes {classes}, "
+                           f"only {X.shape[0]} exist")
+    idx = np.random.default_rng(seed).permutation(X.shape[0])[:total]
+    X = X[idx].astype(np.float64)
+    both = scale_inputs(X, normalize)
+    return Dataset(both[:n_train], y[idx][:n_train], both[n_train:], y[idx][n_train:], name)
+
+
+def digits(n_train: int = 100, n_test: int = 100, *, classes=(0, 1), seed: int = 0,
+           normalize="sphere") -> Dataset:
+    """scikit-learn's bundled 8×8 handwritten digits (d = 64), two classes, labels {0, 1};
+    a seeded random split (0 vs 1 has 360 images)."""
+    from sklearn.datasets import load_digits
+    data = load_digits()
+    return _split_binary(data.data, data.target, classes, n_train, n_test, seed, normalize,
+                         f"digits {classes[0]} vs {classes[1]}")
+
+
+_IDX_FILES = {
+    "train_images": ("train-images-idx3-ubyte", 2051),
+    "train_labels": ("train-labels-idx1-ubyte", 2049),
+    "test_images": ("t10k-images-idx3-ubyte", 2051),
+    "test_labels": ("t10k-labels-idx1-ubyte", 2049),
+}
+
+
+def read_idx(path: str, magic: int) -> np.ndarray:
+    """An IDX file (gzipped or not): checks the magic number and that the sizes fit."""
+    opener = gzip.open if path.endswith(".gz") else open
+    try:
+        with opener(path, "rb") as f:
+            raw = f.read()
+    except (OSError, EOFError) as e:
+        raise DatasetError(f"{path}: cannot read ({e})") from None
+    if len(raw) < 8:
+        raise DatasetError(f"{path}: truncated IDX file ({len(raw)} bytes)")
+    got = struct.unpack(">I", raw[:4])[0]
+    if got != magic:
+        raise DatasetError(f"{path}: not an IDX file of the expected kind (magic {got}, expected {magic})")
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise DatasetError(f"{path}: truncated IDX header")
+    shape = struct.unpack(">" + "I" * ndim, raw[4:header])
+    size = int(np.prod(shape))
+    if len(raw) - header != size:
+        raise DatasetError(f"{path}: expected {size} data bytes for shape {shape}, found {len(raw) - header}")
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
+
+
+def _find(folder, stem):
+    for name in (stem, stem + ".gz", stem.replace("-idx", ".idx"), stem.replace("-idx", ".idx") + ".gz"):
+        p = os.path.join(folder, name)
+        if os.path.exists(p):
+            return p
+    raise DatasetError(f"{folder}: no {stem}[.gz] found (expected the four standard MNIST IDX files or mnist.npz)")
+
+
+def load_mnist_arrays(path: str):
+    """(x_train, y_train, x_test, y_test) from a folder of IDX files or an ``.npz``."""
+    if not os.path.exists(path):
+        raise DatasetError(f"{path}: no such file or directory")
+    if os.path.isfile(path):
+        if not path.endswith(".npz"):
+            raise DatasetError(f"{path}: expected a folder of IDX files or an .npz file")
+        try:
+            with np.load(path) as z:
+                arrays = [z[k] for k in ("x_train", "y_train", "x_test", "y_test")]
+        except (KeyError, OSError, ValueError) as e:
+            raise DatasetError(f"{path}: not an MNIST .npz with x_train, y_train, x_test, y_test ({e})") from None
+    else:
+        arrays = [read_idx(_find(path, stem), magic) for stem, magic in _IDX_FILES.values()]
+    xtr, ytr, xte, yte = arrays
+    for x, y, what in ((xtr, ytr, "train"), (xte, yte, "test")):
+        if x.ndim != 3 or x.shape[1:] != (28, 28):
+            raise DatasetError(f"{path}: {what} images have shape {x.shape}, expected (n, 28, 28)")
+        if y.ndim != 1 or y.shape[0] != x.shape[0]:
+            raise DatasetError(f"{path}: {what} labels have shape {y.shape}, expected ({x.shape[0]},)")
+    return xtr.reshape(len(xtr), -1), ytr, xte.reshape(len(xte), -1), yte
+
+
+def mnist(path: str, n_train: int = 100, n_test: int = 100, *, classes=(0, 1), seed: int = 0,
+          normalize="sphere", name: str = "MNIST") -> Dataset:
+    """MNIST (or Fashion-MNIST: same format) two classes from the user's files: training
+    samples from the training set, test samples from the test set, seeded."""
+    xtr, ytr, xte, yte = load_mnist_arrays(path)
+    a, b = classes
+    rng = np.random.default_rng(seed)
+
+    def pick(x, y, n, what):
+        keep = np.flatnonzero((y == a) | (y == b))
+        if n > keep.size:
+            raise DatasetError(f"{path}: asked for {n} {what} samples of classes {classes}, only {keep.size} exist")
+        idx = rng.choice(keep, size=n, replace=False)
+        return x[idx].astype(np.float64), (y[idx] == b).astype(np.float64)
+
+    X, Y = pick(xtr, ytr, n_train, "training")
+    Xt, Yt = pick(xte, yte, n_test, "test")
+    return Dataset(scale_inputs(X, normalize), Y, scale_inputs(Xt, normalize, reference=X), Yt,
+                   f"{name} {a} vs {b}")
+
+
+def gaussian_bump(n_train: int = 10, n_test: int = 300, *, seed: int = 0) -> Dataset:
+    """Paper 002: f(x) = exp(−‖x‖²) on x ~ U([−1, 1]²); inputs divided by √2 into the unit ball
+    (the target is of the unscaled x)."""
+    rng = np.random.default_rng(seed)
+    X = rng.uniform(-1, 1, (n_train + n_test, 2))
+    y = np.exp(-np.sum(X**2, axis=1))
+    X = X / np.sqrt(2.0)
+    return Dataset(X[:n_train], y[:n_train], X[n_train:], y[n_train:], "2-D Gaussian bump")
+
+
+def sphere(n_train: int = 100, n_test: int = 100, *, d: int = 10, seed: int = 0) -> Dataset:
+    """Points uniform on the unit sphere S^{d−1}, target sin(π⟨w, x⟩) for a seeded unit w."""
+    rng = np.random.default_rng(seed)
+    X = scale_inputs(rng.standard_normal((n_train + n_test, d)))
+    w = scale_inputs(rng.standard_normal((1, d)))[0]
+    y = np.sin(np.pi * X @ w)
+    return Dataset(X[:n_train], y[:n_train], X[n_train:], y[n_train:], f"sphere d={d}")
+
+
+def gaussian_regression(n_train: int = 1000, n_test: int = 100, *, d: int = 1000, seed: int = 0,
+                        normalize="sphere") -> Dataset:
+    """Paper 004: x ~ U(−1, 1)^d, y ~ N(0, 1) independent of x (pure memorization)."""
+    rng = np.random.default_rng(seed)
+    X = scale_inputs(rng.uniform(-1, 1, (n_train + n_test, d)), normalize)
+    y = rng.standard_normal(n_train + n_test)
+    return Dataset(X[:n_train], y[:n_train], X[n_train:], y[n_train:], f"Gaussian regression d={d}")
+
+
+def load(spec: str, n_train: int = 100, n_test: int = 100, *, seed: int = 0, classes=(0, 1)) -> Dataset:
+    """A dataset by name: "digits" (default, bundled), "mnist:PATH", "fashion:PATH",
+    "bump", "sphere[:d]", "gaussian[:d]"."""
+    name, _, arg = spec.partition(":")
+    if name == "digits":
+        return digits(n_train, n_test, classes=classes, seed=seed)
+    if name in ("mnist", "fashion"):
+        if not arg:
+            raise DatasetError(f"--data {spec}: give the path, e.g. {name}:/path/to/folder_or_mnist.npz")
+        return mnist(arg, n_train, n_test, classes=classes, seed=seed,
+                     name="MNIST" if name == "mnist" else "Fashion-MNIST")
+    if name == "bump":
+        return gaussian_bump(n_train, n_test, seed=seed)
+    if name == "sphere":
+        return sphere(n_train, n_test, d=int(arg or 10), seed=seed)
+    if name == "gaussian":
+        return gaussian_regression(n_train, n_test, d=int(arg or 1000), seed=seed)
+    raise DatasetError(f"data: unknown dataset {spec!r}; expected digits, mnist:PATH, fashion:PATH, "
+                       "bump, sphere[:d] or gaussian[:d]")
