@@ -149,7 +149,8 @@ def select_sigma(net: MLP, params, X, Y, X_val, Y_val, *, sigma_start: float = 1
     """Sect. 3's algorithm: train at σ′ = sigma_start, then with the same θ₀ at
     successively smaller σ (×shrink) while the validation loss (1/2N_V)‖f − Y_V‖²
     improves by more than ``margin`` (relative); stop when it does not, or when a run
-    stops converging within ``max_steps`` (training too slow). Returns the best run."""
+    stops converging within ``max_steps`` (training too slow). Returns the run with the
+    smallest validation loss (the first one if none converged; see ``path``)."""
     shrink = positive(shrink, "shrink")
     if shrink >= 1:
         raise ValueError(f"shrink: expected a factor in (0, 1), got {shrink}")
@@ -162,17 +163,13 @@ def select_sigma(net: MLP, params, X, Y, X_val, Y_val, *, sigma_start: float = 1
         val = float(0.5 * np.mean((res.history["test_pred"][-1].astype(np.float64) - Yv) ** 2))
         path.append(dict(sigma=sigma, val_loss=val, train_loss=float(res.history["train_loss"][-1]),
                          steps=res.steps, status=res.status))
-        if res.status != "converged":
-            break
-        if best is not None and not val < best[1] * (1 - margin):
-            if val < best[1]:
-                best = (sigma, val, res.params)
-            break
+        improved = best is None or val < best[1] * (1 - margin)
         if best is None or val < best[1]:
             best = (sigma, val, res.params)
+        # Stop when the loss stops improving, or training became too slow to converge.
+        if not improved or res.status != "converged":
+            break
         sigma *= shrink
-    if best is None:
-        raise RuntimeError(f"select_sigma: no run converged within max_steps={max_steps}; path: {path}")
     return SigmaSelection(sigma=best[0], params=best[2], path=path)
 
 

@@ -1,0 +1,114 @@
+"""The command line: ``fastntk list | run NAME | report DIR | config``."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def _parse_value(text: str, like):
+    """A flag's value in the type of the preset's default (lists comma-separated)."""
+    if isinstance(like, bool):
+        if text.lower() in ("1", "true", "yes", "on"):
+            return True
+        if text.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"expected true/false, got {text!r}")
+    if isinstance(like, list):
+        elem = like[0] if like else text
+        return [_parse_value(t.strip(), elem) for t in text.split(",") if t.strip()]
+    if isinstance(like, int):
+        return int(text)
+    if isinstance(like, float):
+        return float(text)
+    return text
+
+
+def _experiment_flags(parser, name):
+    from .experiments import REGISTRY
+    exp = REGISTRY[name]
+    keys = {}
+    for preset in exp.presets.values():
+        keys.update(preset)
+    for key, like in sorted(keys.items()):
+        flag = "--" + key.replace("_", "-")
+        kind = "comma-separated list" if isinstance(like, list) else type(like).__name__
+        parser.add_argument(flag, dest=f"set_{key}", metavar="V", default=None,
+                            help=f"{kind} (quick preset: {exp.presets.get('quick', {}).get(key)})")
+    return keys
+
+
+def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    from .experiments import REGISTRY, ExperimentError, report, run
+    from .datasets import DatasetError
+
+    top = argparse.ArgumentParser(prog="fastntk", description="Reproduce the papers' experiments.")
+    sub = top.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="show the experiments")
+    sub.add_parser("config", help="show the BLAS, threads and OpenMP in use")
+    rep = sub.add_parser("report", help="redraw plots and summary.md from a run directory")
+    rep.add_argument("dir")
+    runp = sub.add_parser("run", help="run (or resume) an experiment", add_help=False)
+    runp.add_argument("name", nargs="?")
+
+    # `run NAME --help` lists that experiment's knobs, so parse the name first.
+    if len(argv) >= 2 and argv[0] == "run" and not argv[1].startswith("-"):
+        name = argv[1]
+        if name not in REGISTRY:
+            print(f"fastntk: unknown experiment {name!r}; `fastntk list` shows {sorted(REGISTRY)}", file=sys.stderr)
+            return 2
+        p = argparse.ArgumentParser(prog=f"fastntk run {name}", description=REGISTRY[name].title)
+        p.add_argument("--preset", default="quick", help="quick (default, minutes on 2 cores) or paper")
+        p.add_argument("--out", default=None, help="output directory (default runs/NAME-PRESET)")
+        p.add_argument("--threads", type=int, default=None, help="BLAS and OpenMP threads")
+        p.add_argument("--no-progress", action="store_true")
+        keys = _experiment_flags(p, name)
+        args = p.parse_args(argv[2:])
+        try:
+            overrides = {}
+            for key, like in keys.items():
+                text = getattr(args, f"set_{key}")
+                if text is not None:
+                    try:
+                        overrides[key] = _parse_value(text, like)
+                    except ValueError as e:
+                        raise ExperimentError(f"--{key.replace('_', '-')}: {e}") from None
+            if args.threads is not None:
+                from . import set_num_threads
+                set_num_threads(args.threads)
+            result = run(name, args.preset, args.out, overrides, progress=not args.no_progress)
+        except (ExperimentError, DatasetError) as e:
+            print(f"fastntk: {e}", file=sys.stderr)
+            return 2
+        print(result["summary"])
+        print(f"\n{result['done']} of {result['total']} runs done; records, plots and summary.md in {result['out']}")
+        if result["interrupted"]:
+            print("interrupted: run the same command again to resume", file=sys.stderr)
+            return 130
+        return 0
+
+    args = top.parse_args(argv)
+    if args.command == "list":
+        for name, exp in REGISTRY.items():
+            print(f"{name:22s} {exp.title}  [{exp.paper}]")
+        return 0
+    if args.command == "config":
+        from . import show_config
+        show_config()
+        return 0
+    if args.command == "report":
+        try:
+            print(report(args.dir))
+        except ExperimentError as e:
+            print(f"fastntk: {e}", file=sys.stderr)
+            return 2
+        return 0
+    if args.command == "run":
+        print("fastntk run: name an experiment; `fastntk list` shows them", file=sys.stderr)
+        return 2
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,19 @@
+"""The papers' experiments: named, parameterized sweeps with resumable records,
+plots and a summary of each claim. ``fastntk list`` shows them."""
+from ._base import Experiment, ExperimentError
+from ._runner import report, resolve_config, run
+from .adaptive import Adaptive
+from .bump import Bump
+from .confusion import GradientConfusion
+from .initialization import Initialization
+from .overparameterization import Overparameterization
+from .sigma_selection import SigmaSelection
+from .stochastic import Stochastic
+from .underparameterized import Underparameterized
+from .width import Width
+
+REGISTRY: dict[str, Experiment] = {e.name: e for e in [
+    Initialization(), Adaptive(), Stochastic(), Overparameterization(), SigmaSelection(), Bump(),
+    GradientConfusion(), Width(), Underparameterized()]}
+
+__all__ = ["REGISTRY", "run", "report", "resolve_config", "Experiment", "ExperimentError"]

@@ -1,0 +1,158 @@
+"""Sweeps that save each finished run at once and resume where they stopped.
+
+An experiment names its jobs (one training run each), runs one job, and draws
+plots and a summary from the saved records. ``run`` appends one JSON line per
+finished job to ``records.jsonl`` (flushed and fsynced), skips jobs already there,
+and writes plots and ``summary.md`` atomically, marked partial until every job is in.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import datasets
+
+
+class ExperimentError(ValueError):
+    """A bad experiment request: unknown name or preset, unusable output directory."""
+
+
+class Interrupted(Exception):
+    """The user stopped the sweep (Ctrl-C); finished runs are saved."""
+
+
+@dataclass
+class Context:
+    cfg: dict
+    callback: Callable[[int, float], Any] | None = None
+    _data: dict = field(default_factory=dict)
+
+    def dataset(self, spec=None, n_train=None, n_test=None, seed=None) -> datasets.Dataset:
+        spec = spec or self.cfg["data"]
+        n_train = self.cfg["n_train"] if n_train is None else n_train
+        n_test = self.cfg["n_test"] if n_test is None else n_test
+        seed = self.cfg.get("data_seed", 0) if seed is None else seed
+        key = (spec, n_train, n_test, seed)
+        if key not in self._data:
+            self._data[key] = datasets.load(spec, n_train, n_test, seed=seed)
+        return self._data[key]
+
+    def check(self, res):
+        if res.status == "interrupted":
+            raise Interrupted()
+        return res
+
+
+class Experiment:
+    name = ""
+    title = ""
+    paper = ""
+    presets: dict[str, dict] = {}
+
+    def jobs(self, cfg: dict) -> list[dict]:
+        raise NotImplementedError
+
+    def run_job(self, cfg: dict, job: dict, ctx: Context) -> dict:
+        raise NotImplementedError
+
+    def plot(self, cfg: dict, records: list[dict], out: str) -> list[str]:
+        raise NotImplementedError
+
+    def summary(self, cfg: dict, records: list[dict]) -> list[str]:
+        raise NotImplementedError
+
+
+def half_mse(pred, y) -> float:
+    pred, y = np.asarray(pred, np.float64), np.asarray(y, np.float64)
+    return float(0.5 * np.mean((pred - y) ** 2))
+
+
+def loglog_slope(x, y) -> float:
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    ok = (x > 0) & (y > 0) & np.isfinite(y)
+    if ok.sum() < 2:
+        return float("nan")
+    return float(np.polyfit(np.log(x[ok]), np.log(y[ok]), 1)[0])
+
+
+def group(records, keys, value):
+    """{tuple(keys): (mean, std, n)} of record[value] over records sharing the keys."""
+    out: dict = {}
+    for r in records:
+        v = r.get(value)
+        if v is None or (isinstance(v, float) and not math.isfinite(v)):
+            continue
+        out.setdefault(tuple(r[k] for k in keys), []).append(v)
+    return {k: (float(np.mean(v)), float(np.std(v)), len(v)) for k, v in out.items()}
+
+
+def job_key(job: dict) -> str:
+    return json.dumps(job, sort_keys=True)
+
+
+class Records:
+    def __init__(self, path: str):
+        self.path = path
+
+    def load(self) -> list[dict]:
+        if not os.path.exists(self.path):
+            return []
+        out = []
+        with open(self.path) as f:
+            for line in f:
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    out.append(json.loads(line))
+                except json.JSONDecodeError:
+                    continue  # a line cut short by a crash: that run is simply redone
+        return out
+
+    def append(self, record: dict) -> None:
+        line = json.dumps(record, default=_jsonable) + "\n"
+        # A line cut short by a crash must not swallow the next record.
+        if os.path.exists(self.path) and os.path.getsize(self.path) > 0:
+            with open(self.path, "rb") as f:
+                f.seek(-1, os.SEEK_END)
+                if f.read(1) != b"\n":
+                    line = "\n" + line
+        with open(self.path, "a") as f:
+            f.write(line)
+            f.flush()
+            os.fsync(f.fileno())
+
+
+def _jsonable(x):
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    if isinstance(x, (np.floating, np.integer)):
+        return x.item()
+    raise TypeError(f"cannot save {type(x).__name__} in a record")
+
+
+def atomic_write(path: str, text: str) -> None:
+    d = os.path.dirname(path) or "."
+    fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-", suffix=os.path.basename(path))
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def save_figure(fig, out: str, stem: str) -> list[str]:
+    """PNG, SVG and PDF, each written to a temporary name and renamed."""
+    paths = []
+    for ext in ("png", "svg", "pdf"):
+        path = os.path.join(out, f"{stem}.{ext}")
+        fd, tmp = tempfile.mkstemp(dir=out, prefix=".tmp-", suffix=f".{ext}")
+        os.close(fd)
+        fig.savefig(tmp, dpi=150 if ext == "png" else None, bbox_inches="tight", format=ext)
+        os.replace(tmp, path)
+        paths.append(path)
+    return paths

@@ -1,0 +1,137 @@
+"""Run an experiment's sweep into a directory, resumably; redraw its report."""
+from __future__ import annotations
+
+import json
+import os
+
+from ._base import Context, ExperimentError, Interrupted, Records, atomic_write, job_key
+
+
+def _registry():
+    from . import REGISTRY
+    return REGISTRY
+
+
+def get(name: str):
+    reg = _registry()
+    if name not in reg:
+        raise ExperimentError(f"unknown experiment {name!r}; `fastntk list` shows {sorted(reg)}")
+    return reg[name]
+
+
+def resolve_config(name: str, preset: str = "quick", overrides: dict | None = None) -> dict:
+    exp = get(name)
+    if preset not in exp.presets:
+        raise ExperimentError(f"{name}: unknown preset {preset!r}; expected one of {sorted(exp.presets)}")
+    cfg = dict(exp.presets[preset])
+    for k, v in (overrides or {}).items():
+        if k not in cfg:
+            raise ExperimentError(f"{name}: unknown setting {k!r}; settings are {sorted(cfg)}")
+        cfg[k] = v
+    cfg["experiment"] = name
+    cfg["preset"] = preset
+    return cfg
+
+
+def prepare_out(out: str) -> None:
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise ExperimentError(f"--out {out}: exists and is not a directory")
+    try:
+        os.makedirs(out, exist_ok=True)
+    except OSError as e:
+        raise ExperimentError(f"--out {out}: cannot create ({e.strerror})") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise ExperimentError(f"--out {out}: not writable")
+
+
+def run(name: str, preset: str = "quick", out: str | None = None, overrides: dict | None = None,
+        progress: bool = True) -> dict:
+    """Run (or resume) an experiment into ``out``; returns {'out', 'done', 'total', 'summary'}.
+
+    Each finished training run is appended to out/records.jsonl as soon as it
+    finishes; a second call with the same settings skips those runs. Settings that
+    differ from the ones the directory was started with are refused.
+    """
+    cfg = resolve_config(name, preset, overrides)
+    out = out or os.path.join("runs", f"{name}-{preset}")
+    prepare_out(out)
+    cfg_path = os.path.join(out, "config.json")
+    if os.path.exists(cfg_path):
+        with open(cfg_path) as f:
+            old = json.load(f)
+        if old != json.loads(json.dumps(cfg)):
+            raise ExperimentError(
+                f"--out {out}: holds records of different settings ({cfg_path}); use another --out "
+                "or the same settings to resume")
+    else:
+        atomic_write(cfg_path, json.dumps(cfg, indent=2, sort_keys=True) + "\n")
+    exp = get(name)
+    records = Records(os.path.join(out, "records.jsonl"))
+    done = {r.get("key") for r in records.load()}
+    jobs = exp.jobs(cfg)
+    todo = [j for j in jobs if job_key(j) not in done]
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=len(jobs), initial=len(jobs) - len(todo), desc=name, unit="run")
+
+    def callback(step, loss):
+        if bar is not None:
+            bar.set_postfix_str(f"step {step} loss {loss:.2e}")
+        return True
+
+    ctx = Context(cfg=cfg, callback=callback)
+    interrupted = False
+    try:
+        for job in todo:
+            if bar is not None:
+                bar.set_description(f"{name} {_describe(job)}")
+            try:
+                result = exp.run_job(cfg, job, ctx)
+            except (Interrupted, KeyboardInterrupt):
+                interrupted = True
+                break
+            records.append({"key": job_key(job), **job, **result})
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    summary = report(out)
+    done = len({r.get("key") for r in records.load()} & {job_key(j) for j in jobs})
+    return dict(out=out, done=done, total=len(jobs), summary=summary, interrupted=interrupted)
+
+
+def _describe(job):
+    return " ".join(f"{k}={v}" for k, v in job.items())
+
+
+def report(out: str) -> str:
+    """Redraw plots and summary.md from out/records.jsonl and out/config.json."""
+    cfg_path = os.path.join(out, "config.json")
+    if not os.path.isfile(cfg_path):
+        raise ExperimentError(f"{out}: no config.json; not a fastntk run directory")
+    with open(cfg_path) as f:
+        cfg = json.load(f)
+    exp = get(cfg["experiment"])
+    records = Records(os.path.join(out, "records.jsonl")).load()
+    keys = {job_key(j) for j in exp.jobs(cfg)}
+    records = [r for r in records if r.get("key") in keys]
+    lines = [f"# {exp.title}", "", f"Paper: {exp.paper}. Preset `{cfg['preset']}`, "
+             f"{len(records)} of {len(keys)} runs."]
+    if len(records) < len(keys):
+        lines += ["", f"**Partial: {len(keys) - len(records)} runs missing** — run the same command "
+                  "again to resume."]
+    figures = []
+    if records:
+        import matplotlib
+        matplotlib.use("Agg")
+        figures = exp.plot(cfg, records, out)
+        lines += ["", "## Claims and measurements", ""] + exp.summary(cfg, records)
+    lines += ["", "## Figures", ""] + [f"![{os.path.basename(p)}]({os.path.basename(p)})"
+                                      for p in figures if p.endswith(".png")]
+    settings = ", ".join(f"{k}={v}" for k, v in sorted(cfg.items()) if k not in ("experiment", "preset"))
+    lines += ["", "## Settings", "", settings, ""]
+    text = "\n".join(lines)
+    atomic_write(os.path.join(out, "summary.md"), text)
+    return text

@@ -1,0 +1,18 @@
+"""002: the 2-D Gaussian bump exp(−‖x‖²), N = 10 training points, σ sweep."""
+from __future__ import annotations
+
+from .initialization import Initialization
+
+
+class Bump(Initialization):
+    name = "bump"
+    title = "2-D Gaussian bump: initialization scale and the minimizer"
+    paper = "Wide neural networks are interpolating kernel methods (002)"
+    presets = {
+        "quick": dict(data="bump", n_train=10, n_test=300, data_seed=0, depths=[2], widths=[2000],
+                      sigmas=[0.5, 1.0, 2.0, 4.0, 8.0], seeds=[0, 1, 2], bias="zero", tol=1e-5,
+                      max_steps=50000, fit_from=2.0),
+        "paper": dict(data="bump", n_train=10, n_test=300, data_seed=0, depths=[2], widths=[10000],
+                      sigmas=[0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0], seeds=list(range(10)), bias="zero",
+                      tol=1e-5, max_steps=200000, fit_from=2.0),
+    }

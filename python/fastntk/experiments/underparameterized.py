@@ -1,0 +1,72 @@
+"""001 App. A: with P < N the converged linearized model does not depend on θ₀'s scale or
+on the optimizer; with P ≥ N it does."""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from .. import plots
+from ..dynamics import find_lr, train
+from ..model import MLP
+from ._base import Experiment, save_figure
+
+
+class Underparameterized(Experiment):
+    name = "underparameterized"
+    title = "Under- versus overparameterized: is the minimizer unique? (App. A)"
+    paper = "Nonnenmacher, Reeb, Steinwart (001 App. A)"
+    presets = {
+        "quick": dict(data="digits", n_train=300, n_test=60, data_seed=0, depth=2, under_width=2,
+                      over_width=200, optimizers=["gd", "adagrad", "adam"], sigmas=[0.5, 2.0], seed=0,
+                      max_steps=30000, tol=1e-12),
+        "paper": dict(data="digits", n_train=300, n_test=60, data_seed=0, depth=2, under_width=3,
+                      over_width=1000, optimizers=["gd", "adagrad", "adam"], sigmas=[0.25, 1.0, 4.0], seed=0,
+                      max_steps=200000, tol=1e-14),
+    }
+
+    def jobs(self, cfg):
+        return [dict(regime=rg, optimizer=o, sigma=s) for rg in ("under", "over")
+                for o in cfg["optimizers"] for s in cfg["sigmas"]]
+
+    def run_job(self, cfg, job, ctx):
+        ds = ctx.dataset()
+        width = cfg["under_width"] if job["regime"] == "under" else cfg["over_width"]
+        net = MLP.uniform(ds.d, width, cfg["depth"], sigma=job["sigma"], bias="none")
+        theta = net.init(cfg["seed"])
+        lr = None
+        if job["optimizer"] not in ("gd", "sgd", "momentum"):
+            lr = find_lr(net, theta, ds.X, ds.Y, optimizer=job["optimizer"], model="linearized")
+        res = ctx.check(train(net, theta, ds.X, ds.Y, model="linearized", optimizer=job["optimizer"], lr=lr,
+                              X_test=ds.X_test, tol=cfg["tol"], max_steps=cfg["max_steps"],
+                              record_every=cfg["max_steps"], callback=ctx.callback))
+        return dict(P=net.num_params, N=int(ds.X.shape[0]), status=res.status, steps=res.steps,
+                    train_loss=float(res.history["train_loss"][-1]),
+                    test_pred=np.asarray(res.history["test_pred"][-1], float))
+
+    def _spread(self, records, regime):
+        preds = [np.array(r["test_pred"]) for r in records if r["regime"] == regime]
+        if len(preds) < 2:
+            return float("nan")
+        return max(float(np.sqrt(np.mean((a - b) ** 2))) for a, b in itertools.combinations(preds, 2))
+
+    def plot(self, cfg, records, out):
+        fig, axes = plots.figure(2)
+        for ax, regime in zip(axes, ("under", "over")):
+            rs = [r for r in records if r["regime"] == regime]
+            for r in rs:
+                ax.plot(r["test_pred"], marker="o", ms=2, lw=0.6, label=f"{r['optimizer']} σ={r['sigma']}")
+            if rs:
+                ax.set_title(f"{regime}parameterized: P = {rs[0]['P']}, N = {rs[0]['N']}")
+            ax.set_xlabel("test point")
+            ax.set_ylabel("converged prediction")
+            ax.legend(fontsize=6)
+        paths = save_figure(fig, out, "underparameterized")
+        plots.close(fig)
+        return paths
+
+    def summary(self, cfg, records):
+        u, o = self._spread(records, "under"), self._spread(records, "over")
+        return [f"- Largest RMS distance between the converged test predictions of different optimizers and σ: "
+                f"underparameterized **{u:.3g}**, overparameterized **{o:.3g}**.",
+                "- App. A: the first is zero up to the convergence of the runs (a unique minimizer); the second is not."]

@@ -1,0 +1,106 @@
+"""Loaders: scaling into the unit ball, the bundled digits, MNIST files it writes itself."""
+import gzip
+import struct
+
+import numpy as np
+import pytest
+
+from fastntk import datasets
+
+
+def write_idx(path, array, magic, gz=False):
+    header = struct.pack(">I", magic) + b"".join(struct.pack(">I", s) for s in array.shape)
+    data = header + array.astype(np.uint8).tobytes()
+    with (gzip.open if gz else open)(path, "wb") as f:
+        f.write(data)
+
+
+def fake_mnist(folder, n=40, gz=False, rng=np.random.default_rng(0)):
+    folder.mkdir(exist_ok=True)
+    suffix = ".gz" if gz else ""
+    for split, count in (("train", n), ("t10k", n // 2)):
+        x = rng.integers(0, 256, (count, 28, 28))
+        y = np.arange(count) % 3
+        write_idx(folder / f"{split}-images-idx3-ubyte{suffix}", x, 2051, gz)
+        write_idx(folder / f"{split}-labels-idx1-ubyte{suffix}", y, 2049, gz)
+    return folder
+
+
+def test_digits_default():
+    ds = datasets.digits()
+    assert ds.X.shape == (100, 64) and ds.X_test.shape == (100, 64)
+    np.testing.assert_allclose(np.linalg.norm(ds.X, axis=1), 1)
+    assert set(np.unique(ds.Y)) == {0.0, 1.0}
+    again = datasets.digits()
+    np.testing.assert_array_equal(ds.X, again.X)
+    with pytest.raises(datasets.DatasetError, match="only 360"):
+        datasets.digits(300, 100)
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_mnist_idx(tmp_path, gz):
+    folder = fake_mnist(tmp_path / "m", gz=gz)
+    ds = datasets.load(f"mnist:{folder}", 10, 5)
+    assert ds.X.shape == (10, 784) and ds.X_test.shape == (5, 784)
+    np.testing.assert_allclose(np.linalg.norm(ds.X, axis=1), 1)
+
+
+def test_mnist_npz(tmp_path):
+    rng = np.random.default_rng(1)
+    p = tmp_path / "mnist.npz"
+    np.savez(p, x_train=rng.integers(0, 255, (30, 28, 28)), y_train=np.arange(30) % 2,
+             x_test=rng.integers(0, 255, (10, 28, 28)), y_test=np.arange(10) % 2)
+    ds = datasets.load(f"fashion:{p}", 8, 4)
+    assert ds.name.startswith("Fashion") and ds.X.shape == (8, 784)
+
+
+def test_corrupt_files_rejected(tmp_path):
+    folder = fake_mnist(tmp_path / "m")
+    img = folder / "train-images-idx3-ubyte"
+    raw = img.read_bytes()
+    img.write_bytes(raw[:-100])
+    with pytest.raises(datasets.DatasetError, match="expected .* data bytes"):
+        datasets.load(f"mnist:{folder}", 5, 5)
+    img.write_bytes(struct.pack(">I", 1234) + raw[4:])
+    with pytest.raises(datasets.DatasetError, match="magic"):
+        datasets.load(f"mnist:{folder}", 5, 5)
+    img.write_bytes(raw[:3])
+    with pytest.raises(datasets.DatasetError, match="truncated"):
+        datasets.load(f"mnist:{folder}", 5, 5)
+    img.unlink()
+    with pytest.raises(datasets.DatasetError, match="no train-images"):
+        datasets.load(f"mnist:{folder}", 5, 5)
+    bad = tmp_path / "b"
+    bad.mkdir()
+    write_idx(bad / "train-images-idx3-ubyte", np.zeros((4, 10, 10)), 2051)
+    for split in ("train", "t10k"):
+        write_idx(bad / f"{split}-labels-idx1-ubyte", np.zeros(4), 2049)
+    write_idx(bad / "t10k-images-idx3-ubyte", np.zeros((4, 10, 10)), 2051)
+    with pytest.raises(datasets.DatasetError, match=r"expected \(n, 28, 28\)"):
+        datasets.load(f"mnist:{bad}", 1, 1)
+    gzbad = tmp_path / "g"
+    fake_mnist(gzbad, gz=True)
+    p = gzbad / "train-labels-idx1-ubyte.gz"
+    p.write_bytes(p.read_bytes()[:20])
+    with pytest.raises(datasets.DatasetError, match="cannot read|truncated"):
+        datasets.load(f"mnist:{gzbad}", 1, 1)
+    with pytest.raises(datasets.DatasetError, match="give the path"):
+        datasets.load("mnist")
+    with pytest.raises(datasets.DatasetError, match="no such file"):
+        datasets.load("mnist:/nonexistent/path")
+    txt = tmp_path / "x.txt"
+    txt.write_text("hi")
+    with pytest.raises(datasets.DatasetError, match="expected a folder"):
+        datasets.load(f"mnist:{txt}")
+
+
+def test_synthetic_sets():
+    b = datasets.gaussian_bump(10, 300)
+    assert b.X.shape == (10, 2) and np.linalg.norm(b.X, axis=1).max() <= 1
+    np.testing.assert_allclose(b.Y, np.exp(-2 * np.sum(b.X**2, axis=1)))
+    s = datasets.load("sphere:5", 20, 10)
+    np.testing.assert_allclose(np.linalg.norm(s.X, axis=1), 1)
+    g = datasets.load("gaussian:30", 20, 10)
+    assert g.X.shape == (20, 30)
+    with pytest.raises(datasets.DatasetError, match="unknown dataset"):
+        datasets.load("cifar")
