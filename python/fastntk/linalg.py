@@ -28,16 +28,16 @@ class KernelSolver:
         self.pinv = pinv
         self._chol = None
         self._eig = None
-        try:
-            L = np.linalg.cholesky(K)
-            d = np.diag(L) ** 2
-            # Cheap bound from the Cholesky diagonal; exact value on the fallback path.
-            self.cond = float(d.max() / d.min()) if d.min() > 0 else np.inf
-            if self.cond <= max_cond:
-                self._chol = L
+        # The eigenvalues (not the Cholesky diagonal, which can understate the
+        # condition number by orders of magnitude) decide; Cholesky solves when it can.
+        ev = np.linalg.eigvalsh(K)
+        self.cond = float(ev[-1] / ev[0]) if ev[0] > 0 else np.inf
+        if self.cond <= max_cond:
+            try:
+                self._chol = np.linalg.cholesky(K)
                 return
-        except np.linalg.LinAlgError:
-            pass
+            except np.linalg.LinAlgError:
+                pass
         lam, Q = np.linalg.eigh(K)
         lam_max = max(abs(lam[-1]), np.finfo(float).tiny)
         self.cond = float(lam_max / lam[0]) if lam[0] > 0 else np.inf

@@ -1,0 +1,210 @@
+"""Training-step benchmark: steps per second of fastntk next to the GEMMs of the same
+step alone and a plain NumPy version (manual backprop; matrix-free JVP + VJP through
+the cached θ₀ pass), in one process.
+
+    python bench/bench_dynamics.py [--quick] [--dtype float32|float64|both]
+
+Unsets OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for itself; appends JSON lines to
+bench/results/dynamics.jsonl.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+
+if any(v in os.environ for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")):
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    os.execve(sys.executable, [sys.executable] + sys.argv, env)
+
+import numpy as np  # noqa: E402
+
+import fastntk  # noqa: E402
+
+
+def timed(fn, repeat=3):
+    fn()
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+class NumpyNet:
+    """One full-batch step in careful NumPy: forward, manual backprop, update."""
+
+    def __init__(self, net, params):
+        self.L = net.depth
+        self.W = [p.copy() for p in params[0::2]]
+        self.b = [p.copy() for p in params[1::2]]
+        self.c = [float(net._spec.weight_multiplier(l)) for l in range(1, self.L + 1)]
+        self.beta = [float(net._spec.bias_multiplier(l)) for l in range(1, self.L + 1)]
+        self.acc = [np.zeros_like(w) for w in self.W] + [np.zeros_like(b) for b in self.b]
+
+    def grads(self, X, Y):
+        A = [X]
+        for l in range(self.L - 1):
+            h = A[-1] @ self.W[l].T
+            h *= self.c[l]
+            h += self.beta[l] * self.b[l]
+            np.maximum(h, 0, out=h)
+            A.append(h)
+        f = (A[-1] @ self.W[-1].T)[:, 0] * self.c[-1] + self.beta[-1] * self.b[-1][0]
+        d = ((f - Y) / X.shape[0])[:, None].astype(X.dtype)
+        gW, gb = [None] * self.L, [None] * self.L
+        for l in range(self.L - 1, -1, -1):
+            gW[l] = d.T @ A[l]
+            gW[l] *= self.c[l]
+            gb[l] = self.beta[l] * d.sum(0)
+            if l > 0:
+                d = d @ self.W[l]
+                d *= self.c[l]
+                d *= A[l] > 0
+        return gW, gb
+
+    def gd_step(self, X, Y, lr):
+        gW, gb = self.grads(X, Y)
+        for w, g in zip(self.W + self.b, gW + gb):
+            w -= lr * g
+
+    def adagrad_step(self, X, Y, lr, eps=1e-10):
+        gW, gb = self.grads(X, Y)
+        for w, g, s in zip(self.W + self.b, gW + gb, self.acc):
+            s += g * g
+            w -= lr * g / (np.sqrt(s) + eps)
+
+    def gemm_time(self, X):
+        """The GEMMs of one step alone: forward, backward and weight-gradient products."""
+        A = [X]
+        for l in range(self.L - 1):
+            A.append(np.maximum(A[-1] @ self.W[l].T, 0))
+        N = X.shape[0]
+        calls = [(a, w.T) for a, w in zip(A, self.W)]
+        calls += [(np.ones((N, w.shape[0]), X.dtype), w) for w in self.W[1:]]
+        calls += [(np.ones((w.shape[0], N), X.dtype), a) for w, a in zip(self.W, A)]
+        return sum(timed(lambda a=a, b=b: a @ b, 5) for a, b in calls)
+
+
+class NumpyLinearized:
+    """Matrix-free linearized AdaGrad step through the cached θ₀ pass (JVP + VJP)."""
+
+    def __init__(self, net, params, X):
+        self.n = NumpyNet(net, params)
+        L, c = self.n.L, self.n.c
+        self.A = [X]
+        for l in range(L - 1):
+            self.A.append(np.maximum(c[l] * (self.A[-1] @ self.n.W[l].T) + self.n.beta[l] * self.n.b[l], 0))
+        self.masks = [a > 0 for a in self.A[1:]]
+        self.f0 = (self.A[-1] @ self.n.W[-1].T)[:, 0] * c[-1]
+        self.dW = [np.zeros_like(w) for w in self.n.W]
+        self.acc = [np.zeros_like(w) for w in self.n.W]
+
+    def step(self, Y, lr, eps=1e-10):
+        n, L, c, A = self.n, self.n.L, self.n.c, self.A
+        t = None
+        for l in range(L):
+            h = A[l] @ self.dW[l].T
+            if t is not None:
+                h += t @ n.W[l].T
+            h *= c[l]
+            if l < L - 1:
+                h *= self.masks[l]
+            t = h
+        d = ((self.f0 + t[:, 0] - Y) / Y.shape[0])[:, None].astype(Y.dtype)
+        for l in range(L - 1, -1, -1):
+            g = d.T @ A[l]
+            g *= c[l]
+            if l > 0:
+                d = d @ n.W[l]
+                d *= c[l]
+                d *= self.masks[l - 1]
+            self.acc[l] += g * g
+            self.dW[l] -= lr * g / (np.sqrt(self.acc[l]) + eps)
+
+
+def per_step(fn, steps):
+    t = time.perf_counter()
+    fn()
+    return (time.perf_counter() - t) / steps
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--dtype", default="float32", choices=["float32", "float64", "both"])
+    args = p.parse_args()
+    dtypes = [np.float32, np.float64] if args.dtype == "both" else [getattr(np, args.dtype)]
+    sizes = [(100, 784, 4000, 2)] if args.quick else [(100, 784, 4000, 2), (1000, 784, 4096, 2), (1000, 784, 1024, 3)]
+    fastntk.show_config()
+    rows = []
+    for dt in dtypes:
+        for N, d, m, L in sizes:
+            net = fastntk.MLP.uniform(d, m, L, dtype=dt)
+            params = net.init(0)
+            rng = np.random.default_rng(0)
+            X = rng.standard_normal((N, d)).astype(dt)
+            X /= np.linalg.norm(X, axis=1, keepdims=True)
+            Y = rng.standard_normal(N).astype(dt)
+            k = 30 if N <= 100 else 10
+            row = dict(N=N, d=d, m=m, L=L, dtype=np.dtype(dt).name)
+            common = dict(tol=1e-300, record_every=10**9, lr=1e-3)
+            # One extra forward (the initial loss) is included: per-step figures are slight overestimates.
+            row["gd_step_s"] = per_step(lambda: fastntk.train(net, params, X, Y, max_steps=k, **common), k)
+            row["adagrad_step_s"] = per_step(lambda: fastntk.train(net, params, X, Y, optimizer="adagrad",
+                                                                   max_steps=k, **common), k)
+            t0 = per_step(lambda: fastntk.train(net, params, X, Y, model="linearized", optimizer="adagrad",
+                                                path="matrix-free", max_steps=0, **common), 1)
+            row["lin_adaptive_step_s"] = (per_step(lambda: fastntk.train(
+                net, params, X, Y, model="linearized", optimizer="adagrad", path="matrix-free", max_steps=k,
+                **common), 1) - t0) / k
+            ref = NumpyNet(net, params)
+            row["gemm_s"] = ref.gemm_time(X)
+            row["numpy_gd_step_s"] = per_step(lambda: [ref.gd_step(X, Y, 1e-3) for _ in range(k)], k)
+            row["numpy_adagrad_step_s"] = per_step(lambda: [ref.adagrad_step(X, Y, 1e-3) for _ in range(k)], k)
+            lin = NumpyLinearized(net, params, X)
+            row["numpy_lin_adaptive_step_s"] = per_step(lambda: [lin.step(Y, 1e-3) for _ in range(k)], k)
+            if N <= 100:
+                setup = per_step(lambda: fastntk.train(net, params, X, Y, model="linearized", max_steps=0, **common), 1)
+                total = per_step(lambda: fastntk.train(net, params, X, Y, model="linearized", max_steps=20000,
+                                                       **common), 1)
+                row["fs_20000_steps_s"] = total - setup
+                row["fs_setup_s"] = setup
+            rows.append(row)
+    # Ensembles: 8 small runs side by side against one after another.
+    net = fastntk.MLP.uniform(64, 1024, 2, dtype=np.float32)
+    X = np.random.default_rng(0).standard_normal((100, 64)).astype(np.float32)
+    Y = np.random.default_rng(1).standard_normal(100).astype(np.float32)
+    runs = [dict(net=net, params=net.init(s), lr=1e-3, max_steps=300, tol=1e-300, record_every=10**9) for s in range(8)]
+    seq = per_step(lambda: [fastntk.train(X=X, Y=Y, **r) for r in runs], 1)
+    par = per_step(lambda: fastntk.train_many(runs, X, Y), 1)
+    rows.append(dict(kind="ensemble", runs=8, N=100, d=64, m=1024, L=2, sequential_s=seq, ensemble_s=par,
+                     speedup=seq / par))
+    print()
+    for r in rows:
+        if r.get("kind") == "ensemble":
+            print(f"ensemble of 8 (N=100 d=64 m=1024 L=2 float32, 300 steps each): one by one {r['sequential_s']:.2f} s, "
+                  f"train_many {r['ensemble_s']:.2f} s → {r['speedup']:.2f}×")
+            continue
+        shape = f"N={r['N']} d={r['d']} m={r['m']} L={r['L']} {r['dtype']}"
+        sps = lambda s: 1.0 / s  # noqa: E731
+        print(f"{shape}: steps/s  GD {sps(r['gd_step_s']):7.1f} | GEMMs alone {sps(r['gemm_s']):7.1f} "
+              f"({r['gemm_s'] / r['gd_step_s'] * 100:.0f}%) | NumPy GD {sps(r['numpy_gd_step_s']):7.1f} || AdaGrad "
+              f"{sps(r['adagrad_step_s']):7.1f} | NumPy {sps(r['numpy_adagrad_step_s']):7.1f} || linearized AdaGrad "
+              f"{sps(r['lin_adaptive_step_s']):7.1f} | NumPy matrix-free {sps(r['numpy_lin_adaptive_step_s']):7.1f} "
+              f"({r['numpy_lin_adaptive_step_s'] / r['lin_adaptive_step_s']:.2f}×)")
+        if "fs_20000_steps_s" in r:
+            print(f"{'':{len(shape)}}  20,000 function-space GD steps: {r['fs_20000_steps_s'] * 1e3:.1f} ms "
+                  f"(+ {r['fs_setup_s'] * 1e3:.1f} ms for K, K(X_T, X) and f₀ once)")
+    os.makedirs(os.path.join(os.path.dirname(__file__), "results"), exist_ok=True)
+    with open(os.path.join(os.path.dirname(__file__), "results", "dynamics.jsonl"), "a") as f:
+        for r in rows:
+            f.write(json.dumps({"machine": platform.node(), "time": time.time(), **r}) + "\n")
+
+
+if __name__ == "__main__":
+    main()
