@@ -18,7 +18,7 @@ class Initialization(Experiment):
     presets = {
         "quick": dict(data="digits", n_train=50, n_test=100, data_seed=0, depths=[2, 3],
                       widths=[1000, 300], sigmas=[1.0, 2.0, 4.0, 8.0, 16.0], seeds=[0, 1],
-                      bias="zero", tol=1e-5, max_steps=20000, fit_from=2.0),
+                      bias="zero", tol=1e-5, max_steps=20000, fit_from=4.0),
         "paper": dict(data="digits", n_train=100, n_test=100, data_seed=0, depths=[2, 3],
                       widths=[4000, 2000], sigmas=[0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0],
                       seeds=list(range(10)), bias="zero", tol=1e-5, max_steps=300000, fit_from=2.0),
