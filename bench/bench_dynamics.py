@@ -10,15 +10,14 @@ bench/results/dynamics.jsonl.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import sys
 import time
 
-if any(v in os.environ for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")):
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
-    os.execve(sys.executable, [sys.executable] + sys.argv, env)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import save_rows, unset_openblas_env  # noqa: E402
+
+unset_openblas_env()
 
 import numpy as np  # noqa: E402
 
@@ -200,10 +199,7 @@ def main():
         if "fs_20000_steps_s" in r:
             print(f"{'':{len(shape)}}  20,000 function-space GD steps: {r['fs_20000_steps_s'] * 1e3:.1f} ms "
                   f"(+ {r['fs_setup_s'] * 1e3:.1f} ms for K, K(X_T, X) and f₀ once)")
-    os.makedirs(os.path.join(os.path.dirname(__file__), "results"), exist_ok=True)
-    with open(os.path.join(os.path.dirname(__file__), "results", "dynamics.jsonl"), "a") as f:
-        for r in rows:
-            f.write(json.dumps({"machine": platform.node(), "time": time.time(), **r}) + "\n")
+    save_rows("dynamics", rows)
 
 
 if __name__ == "__main__":

@@ -9,16 +9,15 @@ table of times and ratios and appends JSON lines to bench/results/kernels.jsonl.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import resource
 import sys
 import time
 
-if any(v in os.environ for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")):
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
-    os.execve(sys.executable, [sys.executable] + sys.argv, env)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import save_rows, unset_openblas_env  # noqa: E402
+
+unset_openblas_env()
 
 import numpy as np  # noqa: E402
 
@@ -199,10 +198,7 @@ def main():
         else:
             print(f"ntk-large {shape:34s} {r['fastntk_s']:.1f} s | K {r['K_GB']:.1f} GB | peak RSS {r['peak_GB']:.1f} GB "
                   f"| (peak − before + X)/K = {r['peak_over_K']:.2f}")
-    os.makedirs(os.path.join(os.path.dirname(__file__), "results"), exist_ok=True)
-    with open(os.path.join(os.path.dirname(__file__), "results", "kernels.jsonl"), "a") as f:
-        for r in rows:
-            f.write(json.dumps({"machine": platform.node(), "time": time.time(), **r}) + "\n")
+    save_rows("kernels", rows)
 
 
 if __name__ == "__main__":

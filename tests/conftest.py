@@ -25,3 +25,13 @@ def assert_close(actual, expected, dtype, scale=None):
     ref = scale if scale is not None else max(1.0, float(np.max(np.abs(expected), initial=0.0)))
     err = float(np.max(np.abs(actual - expected), initial=0.0))
     assert err <= RTOL[np.dtype(dtype).type] * ref, f"max error {err:.3e} (scale {ref:.3e})"
+
+
+def make_data(n=8, d=4, seed=0, n_test=5):
+    """Training inputs and test inputs on the unit sphere, labels in {0, 1}."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    Xt = rng.standard_normal((n_test, d))
+    Xt /= np.linalg.norm(Xt, axis=1, keepdims=True)
+    return X, (rng.random(n) > 0.5).astype(float), Xt

@@ -1,7 +1,7 @@
 """Training dynamics against the NumPy reference, and the dynamics identities."""
 import numpy as np
 import pytest
-from conftest import RTOL, assert_close
+from conftest import RTOL, assert_close, make_data
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -12,12 +12,7 @@ OPTS = ["gd", "sgd", "momentum", "adagrad", "rmsprop", "adam"]
 
 
 def data(n=8, d=4, seed=0, n_test=5):
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, d))
-    X /= np.linalg.norm(X, axis=1, keepdims=True)
-    Xt = rng.standard_normal((n_test, d))
-    Xt /= np.linalg.norm(Xt, axis=1, keepdims=True)
-    return X, (rng.random(n) > 0.5).astype(float), Xt
+    return make_data(n, d, seed, n_test)
 
 
 def run_pair(net, theta, X, Y, model, optimizer, lr, steps, batch_size=None, shuffle=False, path="auto", **hyper):

@@ -1,6 +1,7 @@
 """The theorems as executable identities (float64)."""
 import numpy as np
 import pytest
+from conftest import make_data
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -9,12 +10,7 @@ from fastntk import theory
 
 
 def data(n=8, d=4, seed=0, n_test=6):
-    rng = np.random.default_rng(seed)
-    X = rng.standard_normal((n, d))
-    X /= np.linalg.norm(X, axis=1, keepdims=True)
-    Xt = rng.standard_normal((n_test, d))
-    Xt /= np.linalg.norm(Xt, axis=1, keepdims=True)
-    return X, (rng.random(n) > 0.5).astype(float), Xt
+    return make_data(n, d, seed, n_test)
 
 
 @given(st.integers(2, 4), st.sampled_from(["zero", "none", "normal"]), st.sampled_from([0.5, 1.0, 2.0]),

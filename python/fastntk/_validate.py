@@ -10,34 +10,38 @@ class InsufficientMemoryError(MemoryError, ValueError):
     """A request whose result would not fit in the memory available."""
 
 
-def as_matrix(x, name: str, dtype, d: int | None = None, finite: bool = True) -> np.ndarray:
+def _real(x, name: str) -> np.ndarray:
     arr = np.asarray(x)
     if arr.dtype.kind not in "fiu":
         raise TypeError(f"{name}: expected a real numeric array, got dtype {arr.dtype}")
+    return arr
+
+
+def _contiguous_finite(arr, name: str, dtype, finite: bool) -> np.ndarray:
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    if finite and not np.isfinite(arr).all():
+        raise ValueError(f"{name}: contains NaN or Inf")
+    return arr
+
+
+def as_matrix(x, name: str, dtype, d: int | None = None, finite: bool = True) -> np.ndarray:
+    arr = _real(x, name)
     if arr.ndim != 2:
         raise ValueError(f"{name}: expected a 2-D array of shape (N, d), got shape {arr.shape}")
     if d is not None and arr.shape[1] != d:
         raise ValueError(f"{name}: expected shape (N, {d}) for input dimension d={d}, got {arr.shape}")
     if arr.shape[0] < 1:
         raise ValueError(f"{name}: expected at least one row, got shape {arr.shape}")
-    arr = np.ascontiguousarray(arr, dtype=dtype)
-    if finite and not np.isfinite(arr).all():
-        raise ValueError(f"{name}: contains NaN or Inf")
-    return arr
+    return _contiguous_finite(arr, name, dtype, finite)
 
 
 def as_vector(x, name: str, dtype, size: int | None = None, finite: bool = True) -> np.ndarray:
-    arr = np.asarray(x)
-    if arr.dtype.kind not in "fiu":
-        raise TypeError(f"{name}: expected a real numeric array, got dtype {arr.dtype}")
+    arr = _real(x, name)
     if arr.ndim != 1:
         raise ValueError(f"{name}: expected a 1-D array, got shape {arr.shape}")
     if size is not None and arr.shape[0] != size:
         raise ValueError(f"{name}: expected shape ({size},), got {arr.shape}")
-    arr = np.ascontiguousarray(arr, dtype=dtype)
-    if finite and not np.isfinite(arr).all():
-        raise ValueError(f"{name}: contains NaN or Inf")
-    return arr
+    return _contiguous_finite(arr, name, dtype, finite)
 
 
 def positive(value, name: str, allow_zero: bool = False) -> float:
