@@ -85,8 +85,9 @@ class NumpyMLP:
 
     def jacobian(self, X):
         A, _ = self.forward(X)
-        D = self.deltas(A) + [np.ones((X.shape[0], 1), X.dtype)]
         N = X.shape[0]
+        D = self.deltas(A)
+        D[-1] = np.ones((N, 1), X.dtype)
         blocks = []
         for l in range(self.L):
             g = (self.c[l] * D[l])[:, :, None] * A[l][:, None, :]

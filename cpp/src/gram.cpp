@@ -62,7 +62,6 @@ void gram(const Spec& spec, const Features<T>& a, const Features<T>* b, T* k, i6
       tile_product(a.primal.input(L - 1), fb.primal.input(L - 1), spec.widths[L - 1], i0, ti, j0,
                    tj, diagonal, cL2, kt, ldk);
       if (bL2 != T(0)) {
-#pragma omp parallel for schedule(static) if (ti * tj > kParallelGrain)
         for (i64 i = 0; i < ti; ++i) {
           const i64 jend = diagonal ? i + 1 : tj;
           for (i64 j = 0; j < jend; ++j) kt[i * ldk + j] += bL2;
@@ -75,7 +74,6 @@ void gram(const Spec& spec, const Features<T>& a, const Features<T>* b, T* k, i6
                      tj, diagonal, c2, ga.data(), tb_max);
         tile_product(a.delta[l - 1].data(), fb.delta[l - 1].data(), spec.widths[l], i0, ti, j0, tj,
                      diagonal, T(1), gd.data(), tb_max);
-#pragma omp parallel for schedule(static) if (ti * tj > kParallelGrain)
         for (i64 i = 0; i < ti; ++i) {
           const i64 jend = diagonal ? i + 1 : tj;
           T* krow = kt + i * ldk;

@@ -16,11 +16,9 @@ void activate_in_place(Activation act, T* h, i64 size) {
     case Activation::Identity:
       return;
     case Activation::ReLU:
-#pragma omp parallel for schedule(static) if (size > kParallelGrain)
       for (i64 i = 0; i < size; ++i) h[i] = h[i] > T(0) ? h[i] : T(0);
       return;
     case Activation::Tanh:
-#pragma omp parallel for schedule(static) if (size > kParallelGrain)
       for (i64 i = 0; i < size; ++i) h[i] = std::tanh(h[i]);
       return;
   }
@@ -29,7 +27,6 @@ void activate_in_place(Activation act, T* h, i64 size) {
 template <class T>
 void add_bias_rows(T* h, i64 n, i64 m, const T* b, T beta) {
   if (beta == T(0)) return;
-#pragma omp parallel for schedule(static) if (n * m > kParallelGrain)
   for (i64 i = 0; i < n; ++i) {
     T* row = h + i * m;
     for (i64 j = 0; j < m; ++j) row[j] += beta * b[j];
@@ -44,11 +41,9 @@ void apply_activation_derivative(Activation act, const T* a, T* m, i64 size) {
     case Activation::Identity:
       return;
     case Activation::ReLU:
-#pragma omp parallel for schedule(static) if (size > kParallelGrain)
       for (i64 i = 0; i < size; ++i) m[i] = a[i] > T(0) ? m[i] : T(0);
       return;
     case Activation::Tanh:
-#pragma omp parallel for schedule(static) if (size > kParallelGrain)
       for (i64 i = 0; i < size; ++i) m[i] *= T(1) - a[i] * a[i];
       return;
   }

@@ -52,7 +52,6 @@ void Optimizer<T>::step(T* theta, const T* g, double lr, T* diag) {
   switch (kind_) {
     case OptimizerKind::SGD: {
       const T lrT = T(lr);
-#pragma omp parallel for schedule(static) if (n > kParallelGrain)
       for (i64 i = 0; i < n; ++i) theta[i] -= lrT * g[i];
       effective_lr_ = lr;
       if (diag) std::fill(diag, diag + n, T(1));
@@ -62,7 +61,6 @@ void Optimizer<T>::step(T* theta, const T* g, double lr, T* diag) {
       const T mu = T(h_.momentum), damp = T(1 - (t_ == 1 ? 0.0 : h_.dampening));
       const bool first = t_ == 1, nesterov = h_.nesterov;
       T* b = s1_.data();
-#pragma omp parallel for schedule(static) if (n > kParallelGrain)
       for (i64 i = 0; i < n; ++i) {
         b[i] = first ? g[i] : mu * b[i] + damp * g[i];
         theta[i] -= T(lr) * (nesterov ? g[i] + mu * b[i] : b[i]);
@@ -74,7 +72,6 @@ void Optimizer<T>::step(T* theta, const T* g, double lr, T* diag) {
     case OptimizerKind::AdaGrad: {
       const T clr = T(lr / (1 + (t_ - 1) * h_.lr_decay));
       T* s = s1_.data();
-#pragma omp parallel for schedule(static) reduction(+ : dsum) if (n > kParallelGrain)
       for (i64 i = 0; i < n; ++i) {
         s[i] += g[i] * g[i];
         const T d = T(1) / (std::sqrt(s[i]) + eps);
@@ -88,7 +85,6 @@ void Optimizer<T>::step(T* theta, const T* g, double lr, T* diag) {
     case OptimizerKind::RMSprop: {
       const T a = T(h_.alpha), lrT = T(lr);
       T* v = s1_.data();
-#pragma omp parallel for schedule(static) reduction(+ : dsum) if (n > kParallelGrain)
       for (i64 i = 0; i < n; ++i) {
         v[i] = a * v[i] + (T(1) - a) * g[i] * g[i];
         const T d = T(1) / (std::sqrt(v[i]) + eps);
@@ -106,7 +102,6 @@ void Optimizer<T>::step(T* theta, const T* g, double lr, T* diag) {
       const T lrT = T(lr);
       T* m = s1_.data();
       T* v = s2_.data();
-#pragma omp parallel for schedule(static) reduction(+ : dsum) if (n > kParallelGrain)
       for (i64 i = 0; i < n; ++i) {
         m[i] = b1 * m[i] + (T(1) - b1) * g[i];
         v[i] = b2 * v[i] + (T(1) - b2) * g[i] * g[i];

@@ -18,8 +18,11 @@ using VecMap = Eigen::Map<Vec<T>>;
 template <class T>
 using ConstVecMap = Eigen::Map<const Vec<T>>;
 
-// Element-wise loops below this many elements stay on one thread: waking the
-// OpenMP team costs more than the work.
+// Loops below this many elements stay on one thread: waking the OpenMP team
+// costs more than the work. Element-wise work between BLAS calls (masks, bias,
+// Hadamard accumulation, optimizer updates) is always serial: right after a call,
+// OpenBLAS's idle thread spins on the other core, and an OpenMP team sharing that
+// core made the Gram and the training step up to 1.5× slower (bench/README.md).
 constexpr i64 kParallelGrain = 1 << 15;
 
 }  // namespace fastntk
