@@ -74,7 +74,8 @@ void register_dtype(py::module_& m) {
 
   m.def("train_many", [](const std::vector<Spec>& specs, const std::vector<CArray<T>>& thetas,
                          const std::vector<TrainConfig>& configs, const CArray<T>& x,
-                         const CArray<T>& y, const std::optional<CArray<T>>& xt, py::object callback) {
+                         const CArray<T>& y, const std::optional<CArray<T>>& xt, py::object callback,
+                         bool single_threaded_blas) {
     require(specs.size() == thetas.size() && specs.size() == configs.size(),
             "runs: specs, thetas and configs must have the same length");
     std::vector<Run<T>> runs;
@@ -90,7 +91,7 @@ void register_dtype(py::module_& m) {
     {
       py::gil_scoped_release release;
       rs = train_many(runs, x.data(), y.data(), x.shape(0), xt ? xt->data() : nullptr, nt,
-                      make_progress(callback));
+                      make_progress(callback), single_threaded_blas);
     }
     py::list out;
     for (size_t i = 0; i < rs.size(); ++i) out.append(to_dict(rs[i], nt, specs[i].num_params()));

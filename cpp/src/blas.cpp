@@ -32,7 +32,8 @@ struct Table {
 };
 
 Table table;
-thread_local bool force_serial = false;
+// 0: default; 1: Eigen only; 2: the BLAS, even inside a parallel region.
+thread_local int serial_mode = 0;
 
 bool in_parallel() {
 #ifdef _OPENMP
@@ -43,7 +44,7 @@ bool in_parallel() {
 }
 
 bool use_blas(i64 a, i64 b, i64 c) {
-  if (!table.ok() || force_serial || in_parallel()) return false;
+  if (!table.ok() || serial_mode == 1 || (serial_mode == 0 && in_parallel())) return false;
   if (!table.ilp64 && (a > INT_MAX || b > INT_MAX || c > INT_MAX)) return false;
   return true;
 }
@@ -152,8 +153,10 @@ bool load(const std::string& path) {
 bool loaded() { return table.ok(); }
 std::string describe() { return table.name; }
 
-SerialScope::SerialScope() : previous_(force_serial) { force_serial = true; }
-SerialScope::~SerialScope() { force_serial = previous_; }
+SerialScope::SerialScope(bool single_threaded_blas) : previous_(serial_mode) {
+  serial_mode = single_threaded_blas ? 2 : 1;
+}
+SerialScope::~SerialScope() { serial_mode = previous_; }
 
 template <class T>
 void gemm(Op ta, Op tb, i64 M, i64 N, i64 K, T alpha, const T* A, i64 lda, const T* B,

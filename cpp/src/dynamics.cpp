@@ -511,7 +511,8 @@ TrainResult<T> train(const Spec& spec, const T* theta0, const T* x, const T* y, 
 
 template <class T>
 std::vector<TrainResult<T>> train_many(const std::vector<Run<T>>& runs, const T* x, const T* y,
-                                       i64 n, const T* x_test, i64 n_test, const Progress& progress) {
+                                       i64 n, const T* x_test, i64 n_test, const Progress& progress,
+                                       bool single_threaded_blas) {
   const i64 count = i64(runs.size());
   std::vector<TrainResult<T>> out(count);
   std::vector<std::exception_ptr> errors(count);
@@ -522,7 +523,7 @@ std::vector<TrainResult<T>> train_many(const std::vector<Run<T>>& runs, const T*
 #pragma omp parallel for schedule(dynamic, 1)
   for (i64 i = 0; i < count; ++i) {
     try {
-      blas::SerialScope serial;
+      blas::SerialScope serial(single_threaded_blas);
       Progress each = [&](i64 step, double loss) {
         if (stop.load()) return false;
         if (progress) {
@@ -556,7 +557,8 @@ std::vector<i64> batch_schedule(i64 n, i64 batch_size, bool shuffle, std::uint64
   template TrainResult<T> train<T>(const Spec&, const T*, const T*, const T*, i64, const T*, i64, \
                                    const TrainConfig&, const Progress&);      \
   template std::vector<TrainResult<T>> train_many<T>(const std::vector<Run<T>>&, const T*,     \
-                                                     const T*, i64, const T*, i64, const Progress&);
+                                                     const T*, i64, const T*, i64, const Progress&, \
+                                                     bool);
 FASTNTK_INSTANTIATE(float)
 FASTNTK_INSTANTIATE(double)
 #undef FASTNTK_INSTANTIATE

@@ -6,6 +6,7 @@ already loaded, located here with threadpoolctl.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 
 import numpy as np  # noqa: F401  (loads NumPy's BLAS before we look for it)
@@ -73,3 +74,14 @@ def set_num_threads(n: int) -> None:
         raise ValueError(f"n: expected an integer >= 1, got {n}")
     _controller.limit(limits=n, user_api="blas")
     _core.set_openmp_threads(n)
+
+
+@contextlib.contextmanager
+def blas_limited_to_one_thread():
+    """Within the block the BLAS runs on one thread; yields whether the core may call it
+    from parallel regions (False: no BLAS found, the core uses Eigen there)."""
+    if _BLAS_INFO is None:
+        yield False
+        return
+    with _controller.limit(limits=1, user_api="blas"):
+        yield True

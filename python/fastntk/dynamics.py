@@ -13,6 +13,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import _core
+from ._backend import blas_limited_to_one_thread
 from ._validate import as_matrix, as_vector, positive, positive_int
 from .kernels import ntk
 from .model import MLP
@@ -243,7 +244,9 @@ def train_many(runs: Sequence[dict], X, Y, *, X_test=None, progress: bool = Fals
                           shuffle=bool(kw["shuffle"]), seed=int(kw["seed"]), **hyper))
     bar = _Progress(progress, sum(c.max_steps for c in cfgs), callback, "ensemble")
     try:
-        outs = _core.train_many(specs, thetas, cfgs, Xc, Yc, Xt, bar)
+        # One BLAS thread per member: the members themselves fill the cores.
+        with blas_limited_to_one_thread() as single:
+            outs = _core.train_many(specs, thetas, cfgs, Xc, Yc, Xt, bar, single)
     finally:
         bar.close()
     return [_result(n, o, lr, d) for n, o, lr, d in zip(nets, outs, lrs, dicts)]

@@ -28,15 +28,17 @@ void gemm(Op ta, Op tb, i64 M, i64 N, i64 K, T alpha, const T* A, i64 lda,
 template <class T>
 void syrk_lower(i64 N, i64 K, T alpha, const T* A, i64 lda, T beta, T* C, i64 ldc);
 
-// Forces the Eigen path in the current thread (ensembles run each member's
-// products single-threaded; a threaded BLAS inside OpenMP oversubscribes).
+// For the current thread, inside an OpenMP region (ensembles run one member per
+// thread): with single_threaded_blas the caller has limited the BLAS to one thread,
+// so it may be called from here; otherwise Eigen's products are used (a threaded
+// BLAS inside OpenMP oversubscribes the cores).
 struct SerialScope {
-  SerialScope();
+  explicit SerialScope(bool single_threaded_blas);
   ~SerialScope();
   SerialScope(const SerialScope&) = delete;
   SerialScope& operator=(const SerialScope&) = delete;
  private:
-  bool previous_;
+  int previous_;
 };
 
 }  // namespace fastntk::blas

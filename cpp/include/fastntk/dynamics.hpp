@@ -79,11 +79,13 @@ struct Run {
 };
 
 // Independent runs on the same data, side by side (OpenMP across runs, each
-// run's products single-threaded). progress is called under a lock.
+// run's products single-threaded: through the BLAS when the caller has limited it
+// to one thread, through Eigen otherwise). progress is called under a lock.
 template <class T>
 std::vector<TrainResult<T>> train_many(const std::vector<Run<T>>& runs, const T* x, const T* y,
                                        i64 n, const T* x_test, i64 n_test,
-                                       const Progress& progress = nullptr);
+                                       const Progress& progress = nullptr,
+                                       bool single_threaded_blas = false);
 
 // The rows each step uses: steps × batch entries (-1 pads a short last batch).
 std::vector<i64> batch_schedule(i64 n, i64 batch_size, bool shuffle, std::uint64_t seed,
