@@ -174,6 +174,15 @@ def test_gradient_confusion_matches_explicit_gradients(loss, seed, param):
     assert gc.batch_inner.shape == (5, 5) and -1 - 1e-12 <= gc.batch_min_cosine <= 1 + 1e-12
 
 
+def test_strategy41_init_variances():
+    net = fastntk.MLP([50, 400, 300, 1], parametrization="standard")
+    W1, _, W2, _, W3, _ = theory.strategy41_params(net, kappa=0.5, seed=0)
+    assert abs(W1.var() * 50 - 1) < 0.05
+    assert abs(W2.var() * 0.5 * 400 - 1) < 0.05
+    with pytest.raises(ValueError, match="standard"):
+        theory.strategy41_params(fastntk.MLP([3, 4, 1]))
+
+
 def test_linearization_gap_shrinks_with_width():
     X, Y, Xt = data(n=6)
     out = theory.linearization_gap([256, 1024, 4096, 16384], X, Y, Xt, tol=1e-8, seeds=(0, 1, 2, 3))

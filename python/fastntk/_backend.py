@@ -31,6 +31,9 @@ def _numpy_blas():
 
 
 def _load_blas():
+    # FASTNTK_BLAS=eigen keeps Eigen's own products (to compare, or to test that path).
+    if os.environ.get("FASTNTK_BLAS", "").lower() == "eigen":
+        return None
     info = _numpy_blas()
     if info is not None and _core.blas_load(info["filepath"]):
         return info

@@ -336,6 +336,24 @@ def _pair_stats(inner):
     return cos, float("nan"), float("nan"), float("nan")
 
 
+def strategy41_params(net: MLP, kappa: float = 0.5, seed: int = 0) -> list:
+    """Sankararaman et al.'s Strategy 4.1 initialization for a ``standard``-parametrized
+    net: W¹ ~ N(0, 1/d), W^p ~ N(0, 1/(κ m_{p−1})) for p ≥ 2, zero biases (κ = 1/2 is He
+    initialization for ReLU, κ = 1 the usual choice for tanh)."""
+    if net.parametrization != "standard":
+        raise ValueError("net: Strategy 4.1 is an initialization of the 'standard' parametrization")
+    kappa = positive(kappa, "kappa")
+    rng = np.random.default_rng(seed)
+    params = []
+    for l in range(1, net.depth + 1):
+        m, mp = net.widths[l], net.widths[l - 1]
+        var = 1.0 / mp if l == 1 else 1.0 / (kappa * mp)
+        params.append((rng.standard_normal((m, mp)) * math.sqrt(var)).astype(net.dtype))
+        if net.has_bias:
+            params.append(np.zeros(m, net.dtype))
+    return params
+
+
 def gradient_confusion(net: MLP, params, X, Y, *, loss: str = "squared", batch_size: int | None = None,
                        num_batches: int = 32, seed: int = 0) -> GradientConfusion:
     """All pairwise inner products of per-sample loss gradients from the Gram matrix:

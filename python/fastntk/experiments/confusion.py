@@ -18,12 +18,10 @@ class GradientConfusion(Experiment):
     presets = {
         "quick": dict(data="digits", n_train=100, n_test=10, data_seed=0, widths=[50, 200, 1000, 4000],
                       fixed_depth=3, depths=[2, 3, 5, 8], fixed_width=500, stages=["init", "trained"],
-                      seeds=[0, 1], parametrization="standard", sigma=1.4142135623730951, loss="squared",
-                      train_steps=200, batch_size=10),
+                      seeds=[0, 1], kappa=0.5, loss="squared", train_steps=200, batch_size=10),
         "paper": dict(data="digits", n_train=300, n_test=10, data_seed=0, widths=[50, 100, 200, 500, 1000, 2000, 4000],
                       fixed_depth=5, depths=[2, 3, 5, 8, 12, 16], fixed_width=1000, stages=["init", "trained"],
-                      seeds=list(range(5)), parametrization="standard", sigma=1.4142135623730951, loss="squared",
-                      train_steps=1000, batch_size=10),
+                      seeds=list(range(5)), kappa=0.5, loss="squared", train_steps=1000, batch_size=10),
     }
 
     def jobs(self, cfg):
@@ -35,10 +33,9 @@ class GradientConfusion(Experiment):
 
     def run_job(self, cfg, job, ctx):
         ds = ctx.dataset()
-        # Standard parametrization with σ = √2 is He initialization, the setting of 003.
-        net = MLP.uniform(ds.d, job["width"], job["depth"], sigma=cfg["sigma"],
-                          parametrization=cfg["parametrization"], bias="zero")
-        params = net.init(job["seed"])
+        # 003's setting: standard parametrization, Strategy 4.1 initialization (κ = 1/2: He).
+        net = MLP.uniform(ds.d, job["width"], job["depth"], parametrization="standard", bias="zero")
+        params = theory.strategy41_params(net, cfg["kappa"], job["seed"])
         steps = 0
         if job["stage"] == "trained":
             res = ctx.check(train(net, params, ds.X, ds.Y, optimizer="sgd", batch_size=cfg["batch_size"],

@@ -1,0 +1,56 @@
+"""Process-level behaviour: the Eigen fallback, and Ctrl-C during a long run."""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+
+def run_python(code, env=None, **kw):
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=120, **kw)
+
+
+def test_eigen_fallback_matches_reference():
+    code = """
+        import numpy as np, fastntk
+        from fastntk import reference as ref
+        fastntk.show_config()
+        net = fastntk.MLP([5, 9, 7, 1], bias="normal")
+        theta = net.flatten(net.init(0))
+        X = np.random.default_rng(0).standard_normal((6, 5))
+        assert np.allclose(fastntk.ntk(net, theta, X), ref.ntk(net, theta, X), atol=1e-12)
+        assert np.allclose(fastntk.vjp(net, theta, X, np.ones(6)), ref.vjp(net, theta, X, np.ones(6)), atol=1e-12)
+        r = fastntk.train_many([dict(net=net, params=theta, lr=0.1, max_steps=5, tol=1e-300)] * 2, X, np.ones(6))
+        assert np.array_equal(r[0].theta, r[1].theta)
+        print("ok")
+    """
+    out = run_python(code, env={"FASTNTK_BLAS": "eigen"})
+    assert out.returncode == 0, out.stderr
+    assert "no CBLAS found" in out.stdout or "none found" in out.stdout
+    assert out.stdout.strip().endswith("ok")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_ends_a_run_cleanly():
+    code = """
+        import numpy as np, fastntk
+        net = fastntk.MLP.uniform(4, 64, 2)
+        X = np.random.default_rng(0).standard_normal((20, 4))
+        print("start", flush=True)
+        r = fastntk.train(net, net.init(0), X, np.ones(20), lr=1e-6, max_steps=10**9, tol=1e-300,
+                          record_every=10**8)
+        print(r.status, r.steps, len(r.history["step"]), flush=True)
+    """
+    p = subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    assert p.stdout.readline().strip() == "start"
+    time.sleep(1.0)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=60)
+    assert p.returncode == 0, err
+    status, steps, records = out.split()
+    assert status == "interrupted" and int(steps) > 0 and int(records) >= 1
