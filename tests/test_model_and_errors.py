@@ -15,6 +15,14 @@ def test_layout_and_roundtrip():
     np.testing.assert_array_equal(theta[12:16], params[1])
     for a, b in zip(net.unflatten(theta), params):
         np.testing.assert_array_equal(a, b)
+    # init's list is views of one θ: flatten returns it without a copy; other lists are copied.
+    assert theta is params[0].base
+    copied = [p.copy() for p in params]
+    np.testing.assert_array_equal(net.flatten(copied), theta)
+    assert net.flatten(copied).base is not params[0].base
+    swapped = [params[2], params[1], params[0]] + params[3:]
+    with pytest.raises(ValueError, match="params"):
+        net.flatten(swapped)
     none = fastntk.MLP([3, 4, 1], bias="none")
     assert none.num_params == 3 * 4 + 4 and len(none.init(0)) == 2
 

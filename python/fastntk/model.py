@@ -99,29 +99,43 @@ class MLP:
 
     def init(self, seed: int = 0) -> list[np.ndarray]:
         """Draw θ₀ from ``np.random.default_rng(seed)``, layer by layer (W then b), in
-        float64 then cast, so float32 and float64 nets from one seed agree to rounding."""
+        float64 then cast, so float32 and float64 nets from one seed agree to rounding.
+
+        The arrays are views into one flat θ, so passing the list on costs no copy."""
         rng = np.random.default_rng(seed)
-        params = []
+        theta = np.empty(self.num_params, self.dtype)
+        params = self.unflatten(theta)
+        i = 0
         for l in range(1, self.depth + 1):
             m, mp = self.widths[l], self.widths[l - 1]
             w = rng.standard_normal((m, mp))
             if self.parametrization == "standard":
                 w *= self.sigma / np.sqrt(mp)
-            params.append(w.astype(self.dtype))
+            params[i][...] = w
+            i += 1
             if self.has_bias:
                 b = rng.standard_normal(m)
                 if self.bias == "zero":
                     b[:] = 0.0
                 elif self.parametrization == "standard":
                     b *= self.sigma_b
-                params.append(b.astype(self.dtype))
+                params[i][...] = b
+                i += 1
         return params
 
     def flatten(self, params) -> np.ndarray:
-        """θ (P,) from [W1, b1, …] in the documented order (a flat θ passes through)."""
+        """θ (P,) from [W1, b1, …] in the documented order (a flat θ passes through).
+
+        Lists made by :meth:`init` or :meth:`unflatten` (views into one θ, in order)
+        give that θ back without a copy; other lists are concatenated."""
         if isinstance(params, np.ndarray) and params.ndim == 1:
             return as_vector(params, "params", self.dtype, self.num_params)
         params = list(params)
+        base = self._shared_base(params)
+        if base is not None:
+            if not np.isfinite(base).all():
+                raise ValueError("params: contains NaN or Inf")
+            return base
         shapes = self.shapes()
         if len(params) != len(shapes):
             raise ValueError(f"params: expected {len(shapes)} arrays {shapes}, got {len(params)}")
@@ -132,6 +146,25 @@ class MLP:
         if not np.isfinite(theta).all():
             raise ValueError("params: contains NaN or Inf")
         return theta
+
+    def _shared_base(self, params):
+        """The flat θ that ``params`` are consecutive views of, if they are."""
+        base = getattr(params[0], "base", None) if params else None
+        if not (isinstance(base, np.ndarray) and base.ndim == 1 and base.dtype == self.dtype
+                and base.size == self.num_params and base.flags.c_contiguous):
+            return None
+        shapes = self.shapes()
+        if len(params) != len(shapes):
+            return None
+        start = base.__array_interface__["data"][0]
+        off = 0
+        for p, shape in zip(params, shapes):
+            if (not isinstance(p, np.ndarray) or p.base is not base or p.shape != shape
+                    or p.dtype != self.dtype or not p.flags.c_contiguous
+                    or p.__array_interface__["data"][0] != start + off * base.itemsize):
+                return None
+            off += int(np.prod(shape))
+        return base
 
     def unflatten(self, theta) -> list[np.ndarray]:
         """[W1, b1, …] as views into θ (P,)."""
