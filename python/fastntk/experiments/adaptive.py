@@ -14,7 +14,7 @@ class Adaptive(Experiment):
     title = "Adaptive optimizers change the minimizer (Thm 3)"
     paper = "Nonnenmacher, Reeb, Steinwart (000 Fig. 3)"
     presets = {
-        "quick": dict(data="digits", n_train=100, n_test=100, data_seed=0, depths=[2],
+        "quick": dict(data="digits", n_train=50, n_test=100, data_seed=0, depths=[2],
                       widths=[100, 300, 1000], optimizers=["gd", "adagrad", "adam"], seeds=[0, 1],
                       sigma=1.0, tol=1e-4, max_steps=20000),
         "paper": dict(data="digits", n_train=100, n_test=100, data_seed=0, depths=[2, 3],

@@ -12,7 +12,7 @@ class Overparameterization(Experiment):
     title = "Test error versus training-set size (overparameterized regime)"
     paper = "Nonnenmacher, Reeb, Steinwart (000 Fig. 1)"
     presets = {
-        "quick": dict(data="digits", n_sizes=[10, 25, 50, 100], n_test=100, data_seed=0, depth=2, width=1000,
+        "quick": dict(data="digits", n_sizes=[10, 20, 50], n_test=100, data_seed=0, depth=2, width=1000,
                       optimizers=["gd", "sgd", "adagrad"], sigmas=[1.0, 4.0], seeds=[0], batch_ratio=0.2,
                       tol=1e-4, max_steps=20000),
         "paper": dict(data="digits", n_sizes=[10, 20, 50, 100, 200], n_test=100, data_seed=0, depth=2,

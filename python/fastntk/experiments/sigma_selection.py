@@ -14,7 +14,7 @@ class SigmaSelection(Experiment):
     title = "Choosing the initialization scale on a validation set (Sect. 3)"
     paper = "Nonnenmacher, Reeb, Steinwart (000 Sect. 3)"
     presets = {
-        "quick": dict(data="digits", n_train=100, n_val=100, n_test=100, data_seed=0, depth=2, width=1000,
+        "quick": dict(data="digits", n_train=50, n_val=100, n_test=100, data_seed=0, depth=2, width=1000,
                       sigma_start=16.0, shrink=0.5, margin=0.01, max_rounds=6, seeds=[0, 1], tol=1e-4,
                       max_steps=20000),
         "paper": dict(data="digits", n_train=100, n_val=100, n_test=100, data_seed=0, depth=2, width=4000,

@@ -15,7 +15,7 @@ class Stochastic(Experiment):
     title = "Mini-batch SGD vs GD, plain and adaptive (Thm 4)"
     paper = "Nonnenmacher, Reeb, Steinwart (000 Fig. 4)"
     presets = {
-        "quick": dict(data="digits", n_train=100, n_test=100, data_seed=0, depth=2, widths=[1000],
+        "quick": dict(data="digits", n_train=50, n_test=100, data_seed=0, depth=2, widths=[1000],
                       ratios=[0.1, 0.2, 0.5, 1.0], optimizers=["sgd", "adagrad"], shuffles=[False, True],
                       seeds=[0], sigma=1.0, tol=1e-4, max_steps=40000),
         "paper": dict(data="digits", n_train=100, n_test=100, data_seed=0, depth=2, widths=[1000, 4000],
