@@ -63,6 +63,21 @@ def test_function_space_equals_parameter_space_and_closed_form():
     np.testing.assert_allclose(closed, preds[0], rtol=0, atol=1e-10)
 
 
+def test_shuffled_full_batch_is_full_batch():
+    """A full batch in shuffled order is the same step on every path."""
+    net = fastntk.MLP.uniform(4, 12, 2, bias="normal")
+    X, Y, Xt = data(n=9)
+    theta = net.init(3)
+    preds = []
+    for path in ["function", "matrix-free", "materialized"]:
+        for shuffle in (False, True):
+            r = fastntk.train(net, theta, X, Y, model="linearized", optimizer="sgd", batch_size=9,
+                              shuffle=shuffle, path=path, X_test=Xt, lr=0.3, max_steps=40, tol=1e-300)
+            preds.append(r.history["test_pred"][-1])
+    for p in preds[1:]:
+        np.testing.assert_allclose(p, preds[0], atol=1e-12)
+
+
 def test_linearized_gd_converges_to_kernel_regressor():
     """Thm 1, linearized model: f_lin,∞ = f₀ + K(x,X)K⁻¹(Y − f₀(X))."""
     net = fastntk.MLP.uniform(4, 40, 3, bias="normal")

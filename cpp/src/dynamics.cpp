@@ -371,7 +371,7 @@ class ParameterSpaceRunner final : public Runner<T> {
   // The θ₀ primal of the batch rows: the cached one for the full set, the rows
   // gathered once per step otherwise (a copy, cheap next to the GEMMs).
   const Primal<T>& batch_primal(const Batch& b) {
-    if (b.full) return full_;
+    if (b.full && b.contiguous) return full_;
     const int L = s_.depth();
     const i64 d = s_.input_dim();
     xbuf_.resize(b.count * d);

@@ -62,7 +62,10 @@ class Adaptive(Experiment):
         return paths
 
     def summary(self, cfg, records):
-        lines = []
+        lines = [f"- Runs that reached training loss < {cfg['tol']}: " + ", ".join(
+            f"{o} {sum(r['status'] == 'converged' for r in records if r['optimizer'] == o)}/"
+            f"{sum(r['optimizer'] == o for r in records)}" for o in cfg["optimizers"])
+            + " (the comparison assumes the same training loss; raise --max-steps where not)."]
         for L in sorted({r["depth"] for r in records}):
             gd = group([r for r in records if r["depth"] == L and r["optimizer"] == "gd"], ["width"], "test_loss")
             for opt in [o for o in cfg["optimizers"] if o != "gd"]:

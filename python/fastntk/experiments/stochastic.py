@@ -84,7 +84,9 @@ class Stochastic(Experiment):
 
     def summary(self, cfg, records):
         rs = [r for r in self._distances(records) if r["ratio"] < 1.0]
-        lines = []
+        lines = [f"- Runs that reached training loss < {cfg['tol']}: "
+                 f"{sum(r['status'] == 'converged' for r in records)} of {len(records)} (distances between "
+                 "runs stopped at different losses mix optimization error into the comparison)."]
         for opt in cfg["optimizers"]:
             d = [r["distance"] for r in rs if r["optimizer"] == opt]
             if d:
