@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "elementwise.cuh"
 #include "fastntk/blas.hpp"
 
 namespace fastntk {
@@ -79,7 +80,7 @@ void gram(const Spec& spec, const Features<T>& a, const Features<T>* b, T* k, i6
           T* krow = kt + i * ldk;
           const T* arow = ga.data() + i * tb_max;
           const T* drow = gd.data() + i * tb_max;
-          for (i64 j = 0; j < jend; ++j) krow[j] += drow[j] * (arow[j] + b2);
+          for (i64 j = 0; j < jend; ++j) krow[j] = elementwise::gram_term(krow[j], drow[j], arow[j], b2);
         }
       }
     }

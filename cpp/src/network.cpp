@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "elementwise.cuh"
 #include "fastntk/blas.hpp"
 
 namespace fastntk {
@@ -37,16 +38,9 @@ void add_bias_rows(T* h, i64 n, i64 m, const T* b, T beta) {
 
 template <class T>
 void apply_activation_derivative(Activation act, const T* a, T* m, i64 size) {
-  switch (act) {
-    case Activation::Identity:
-      return;
-    case Activation::ReLU:
-      for (i64 i = 0; i < size; ++i) m[i] = a[i] > T(0) ? m[i] : T(0);
-      return;
-    case Activation::Tanh:
-      for (i64 i = 0; i < size; ++i) m[i] *= T(1) - a[i] * a[i];
-      return;
-  }
+  if (act == Activation::Identity) return;
+  const int kind = act == Activation::ReLU ? 0 : 2;
+  for (i64 i = 0; i < size; ++i) m[i] = elementwise::activation_grad(kind, a[i], m[i]);
 }
 
 template <class T>

@@ -1,5 +1,7 @@
 #include "fastntk/optimizers.hpp"
 
+#include "elementwise.cuh"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -61,10 +63,8 @@ void Optimizer<T>::step(T* theta, const T* g, double lr, T* diag) {
       const T mu = T(h_.momentum), damp = T(1 - (t_ == 1 ? 0.0 : h_.dampening));
       const bool first = t_ == 1, nesterov = h_.nesterov;
       T* b = s1_.data();
-      for (i64 i = 0; i < n; ++i) {
-        b[i] = first ? g[i] : mu * b[i] + damp * g[i];
-        theta[i] -= T(lr) * (nesterov ? g[i] + mu * b[i] : b[i]);
-      }
+      for (i64 i = 0; i < n; ++i)
+        elementwise::momentum_step(theta[i], b[i], g[i], T(lr), mu, damp, first, nesterov);
       effective_lr_ = lr;
       if (diag) std::fill(diag, diag + n, T(1));
       return;
@@ -73,9 +73,7 @@ void Optimizer<T>::step(T* theta, const T* g, double lr, T* diag) {
       const T clr = T(lr / (1 + (t_ - 1) * h_.lr_decay));
       T* s = s1_.data();
       for (i64 i = 0; i < n; ++i) {
-        s[i] += g[i] * g[i];
-        const T d = T(1) / (std::sqrt(s[i]) + eps);
-        theta[i] -= clr * d * g[i];
+        const T d = elementwise::adagrad_step(theta[i], s[i], g[i], clr, eps);
         if (diag) diag[i] = d;
         dsum += d;
       }
@@ -86,9 +84,7 @@ void Optimizer<T>::step(T* theta, const T* g, double lr, T* diag) {
       const T a = T(h_.alpha), lrT = T(lr);
       T* v = s1_.data();
       for (i64 i = 0; i < n; ++i) {
-        v[i] = a * v[i] + (T(1) - a) * g[i] * g[i];
-        const T d = T(1) / (std::sqrt(v[i]) + eps);
-        theta[i] -= lrT * d * g[i];
+        const T d = elementwise::rmsprop_step(theta[i], v[i], g[i], lrT, a, eps);
         if (diag) diag[i] = d;
         dsum += d;
       }
@@ -103,11 +99,7 @@ void Optimizer<T>::step(T* theta, const T* g, double lr, T* diag) {
       T* m = s1_.data();
       T* v = s2_.data();
       for (i64 i = 0; i < n; ++i) {
-        m[i] = b1 * m[i] + (T(1) - b1) * g[i];
-        v[i] = b2 * v[i] + (T(1) - b2) * g[i] * g[i];
-        // PyTorch: θ ← θ − lr·m̂/(√v̂ + eps), m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ).
-        const T d = T(1) / (bc1 * (std::sqrt(v[i]) / sqrt_bc2 + eps));
-        theta[i] -= lrT * d * m[i];
+        const T d = elementwise::adam_step(theta[i], m[i], v[i], g[i], lrT, b1, b2, bc1, sqrt_bc2, eps);
         if (diag) diag[i] = d;
         dsum += d;
       }
