@@ -18,7 +18,3 @@ def figure(ncols: int = 1, width: float = 4.2, height: float = 3.2):
 
 def errorbar(ax, x, mean, std, label, color=None, **kw):
     ax.errorbar(x, mean, yerr=std, label=label, color=color, marker="o", ms=3, capsize=2, lw=1.2, **kw)
-
-
-def close(fig):
-    plt.close(fig)

@@ -146,7 +146,7 @@ def atomic_write(path: str, text: str) -> None:
 
 
 def save_figure(fig, out: str, stem: str) -> list[str]:
-    """PNG, SVG and PDF, each written to a temporary name and renamed."""
+    """PNG, SVG and PDF, each written to a temporary name and renamed; closes the figure."""
     paths = []
     for ext in ("png", "svg", "pdf"):
         path = os.path.join(out, f"{stem}.{ext}")
@@ -155,4 +155,25 @@ def save_figure(fig, out: str, stem: str) -> list[str]:
         fig.savefig(tmp, dpi=150 if ext == "png" else None, bbox_inches="tight", format=ext)
         os.replace(tmp, path)
         paths.append(path)
+    import matplotlib.pyplot as plt
+    plt.close(fig)
     return paths
+
+
+def plot_grouped(ax, records, x_key, value, label, color=None, **kw):
+    """Mean ± std of record[value] over records sharing record[x_key], as error bars."""
+    from .. import plots
+    g = group(records, [x_key], value)
+    ks = sorted(g)
+    if ks:
+        plots.errorbar(ax, [k[0] for k in ks], [g[k][0] for k in ks], [g[k][1] for k in ks], label, color, **kw)
+
+
+def log_axes(ax, xlabel, ylabel, title=None, xbase=10):
+    ax.set_xscale("log", base=xbase)
+    ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend()

@@ -6,7 +6,7 @@ import numpy as np
 from .. import plots
 from ..dynamics import find_lr, train
 from ..model import MLP
-from ._base import Experiment, group, half_mse, save_figure
+from ._base import Experiment, group, half_mse, log_axes, plot_grouped, save_figure
 
 
 class Adaptive(Experiment):
@@ -46,19 +46,10 @@ class Adaptive(Experiment):
         fig, axes = plots.figure(len(depths))
         for ax, L in zip(axes, depths):
             for opt in cfg["optimizers"]:
-                g = group([r for r in records if r["depth"] == L and r["optimizer"] == opt], ["width"], "test_loss")
-                ks = sorted(g)
-                if ks:
-                    plots.errorbar(ax, [k[0] for k in ks], [g[k][0] for k in ks], [g[k][1] for k in ks],
-                                   opt, plots.COLORS.get(opt))
-            ax.set_xscale("log")
-            ax.set_yscale("log")
-            ax.set_xlabel("width m")
-            ax.set_ylabel("test loss")
-            ax.set_title(f"L = {L}, trained to loss < {cfg['tol']}")
-            ax.legend()
+                plot_grouped(ax, [r for r in records if r["depth"] == L and r["optimizer"] == opt], "width",
+                             "test_loss", opt, plots.COLORS.get(opt))
+            log_axes(ax, "width m", "test loss", f"L = {L}, trained to loss < {cfg['tol']}")
         paths = save_figure(fig, out, "adaptive")
-        plots.close(fig)
         return paths
 
     def summary(self, cfg, records):

@@ -74,7 +74,6 @@ class GradientConfusion(Experiment):
             ax_hist.set_ylabel("density")
             ax_hist.legend()
         paths = save_figure(fig, out, "gradient_confusion")
-        plots.close(fig)
         return paths
 
     def summary(self, cfg, records):

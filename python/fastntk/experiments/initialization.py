@@ -8,7 +8,7 @@ import numpy as np
 from .. import plots, theory
 from ..dynamics import train
 from ..model import MLP
-from ._base import Experiment, group, half_mse, loglog_slope, save_figure
+from ._base import Experiment, group, half_mse, log_axes, loglog_slope, plot_grouped, save_figure
 
 
 class Initialization(Experiment):
@@ -63,22 +63,13 @@ class Initialization(Experiment):
             for key, label, color in [("test_loss_nn", "trained network", "nn"),
                                       ("test_loss_lin", "linearization $f^{lin}$", "lin"),
                                       ("test_loss_int", "$f^{int}$ (kernel interpolator)", "int")]:
-                g = group(rs, ["sigma"], key)
-                s = sorted(g)
-                plots.errorbar(ax, [k[0] for k in s], [g[k][0] for k in s], [g[k][1] for k in s],
-                               label, plots.COLORS[color], ls="-" if color == "nn" else "--")
+                plot_grouped(ax, rs, "sigma", key, label, plots.COLORS[color], ls="-" if color == "nn" else "--")
             sb, bound = self._bound(cfg, rs, L)
             ok = bound > 0
             if ok.any():
                 ax.plot(sb[ok], bound[ok], color=plots.COLORS["bound"], ls=":", label="Thm 2 lower bound")
-            ax.set_xscale("log", base=2)
-            ax.set_yscale("log")
-            ax.set_xlabel("σ")
-            ax.set_ylabel("test loss")
-            ax.set_title(f"L = {L}, m = {rs[0]['width']}")
-            ax.legend()
+            log_axes(ax, "σ", "test loss", f"L = {L}, m = {rs[0]['width']}", xbase=2)
         paths = save_figure(fig, out, self.name)
-        plots.close(fig)
         return paths
 
     def summary(self, cfg, records):

@@ -4,7 +4,7 @@ from __future__ import annotations
 from .. import plots
 from ..dynamics import find_lr, train
 from ..model import MLP
-from ._base import Experiment, group, half_mse, save_figure
+from ._base import Experiment, group, half_mse, log_axes, plot_grouped, save_figure
 
 
 class Overparameterization(Experiment):
@@ -42,19 +42,10 @@ class Overparameterization(Experiment):
         fig, axes = plots.figure(len(cfg["sigmas"]))
         for ax, s in zip(axes, cfg["sigmas"]):
             for opt in cfg["optimizers"]:
-                g = group([r for r in records if r["sigma"] == s and r["optimizer"] == opt], ["n_train"], "test_loss")
-                ks = sorted(g)
-                if ks:
-                    plots.errorbar(ax, [k[0] for k in ks], [g[k][0] for k in ks], [g[k][1] for k in ks], opt,
-                                   plots.COLORS.get(opt))
-            ax.set_xscale("log")
-            ax.set_yscale("log")
-            ax.set_xlabel("training-set size N")
-            ax.set_ylabel("test loss")
-            ax.set_title(f"σ = {s}, m = {cfg['width']}")
-            ax.legend()
+                plot_grouped(ax, [r for r in records if r["sigma"] == s and r["optimizer"] == opt], "n_train",
+                             "test_loss", opt, plots.COLORS.get(opt))
+            log_axes(ax, "training-set size N", "test loss", f"σ = {s}, m = {cfg['width']}")
         paths = save_figure(fig, out, "overparameterization")
-        plots.close(fig)
         return paths
 
     def summary(self, cfg, records):

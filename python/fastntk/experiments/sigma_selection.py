@@ -57,7 +57,6 @@ class SigmaSelection(Experiment):
         ax.set_ylabel("validation loss")
         ax.legend()
         paths = save_figure(fig, out, "sigma_selection")
-        plots.close(fig)
         return paths
 
     def summary(self, cfg, records):

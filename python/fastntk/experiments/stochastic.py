@@ -79,7 +79,6 @@ class Stochastic(Experiment):
             ax.set_xlabel("mini-batch split ratio")
             ax.legend()
         paths = save_figure(fig, out, "stochastic")
-        plots.close(fig)
         return paths
 
     def summary(self, cfg, records):

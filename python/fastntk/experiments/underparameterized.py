@@ -62,7 +62,6 @@ class Underparameterized(Experiment):
             ax.set_ylabel("converged prediction")
             ax.legend(fontsize=6)
         paths = save_figure(fig, out, "underparameterized")
-        plots.close(fig)
         return paths
 
     def summary(self, cfg, records):

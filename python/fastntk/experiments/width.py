@@ -79,7 +79,6 @@ class Width(Experiment):
             axes[3].set_xlabel("init scale σ")
             axes[3].set_ylabel("relative first-layer movement")
         paths = save_figure(fig, out, "width")
-        plots.close(fig)
         return paths
 
     def summary(self, cfg, records):
