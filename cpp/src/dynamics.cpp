@@ -222,8 +222,13 @@ class FunctionSpaceRunner final : public Runner<T> {
       f0t_ = ft.primal.f;
     }
     if (c.optimizer == OptimizerKind::Momentum) buf_.setZero(n);
-    // Only the primal at θ₀ is needed from here on (for θ_t and unit movements).
+    // First-layer movement from c: δW¹ = c₁(Δ¹ ⊙ c)ᵀX, so ‖δW¹_r‖² = a_rᵀ(XXᵀ)a_r with
+    // a_r = c₁ c ⊙ Δ¹_{:,r} — N²·m₁ per record instead of a full VJP (N·P).
+    delta1_ = std::move(fx_.delta[0]);
     fx_.delta.clear();
+    const i64 d = s.input_dim();
+    xxt_.resize(n, n);
+    blas::gemm<T>(Op::N, Op::T, n, n, d, T(1), x, d, x, d, T(0), xxt_.data(), n);
   }
 
   double prepare(const Batch& b) override {
@@ -266,9 +271,13 @@ class FunctionSpaceRunner final : public Runner<T> {
     return std::sqrt(std::max(0.0, double(coef_.template cast<double>().dot((u_ - f0_).template cast<double>()))));
   }
   double max_unit_movement() override {
-    Vec<T> delta(s_.num_params());
-    vjp(s_, theta0_, fx_.primal, coef_.data(), T(1), T(0), delta.data());
-    return first_layer_movement(s_, delta.data());
+    const i64 m1 = s_.widths[1];
+    Mat<T> a = delta1_;
+    a.array().colwise() *= (T(s_.weight_multiplier(1)) * coef_).array();
+    Mat<T> b(n_, m1);
+    blas::gemm<T>(Op::N, Op::N, n_, m1, n_, T(1), xxt_.data(), n_, a.data(), m1, T(0), b.data(), m1);
+    const double sq = (a.array() * b.array()).colwise().sum().template cast<double>().maxCoeff();
+    return std::sqrt(std::max(0.0, sq));
   }
   double effective_lr() const override { return c_.lr; }
   Vec<T> theta() override {
@@ -283,7 +292,7 @@ class FunctionSpaceRunner final : public Runner<T> {
   const T *theta0_, *y_;
   i64 n_, nt_;
   Features<T> fx_;
-  Mat<T> k_, kt_;
+  Mat<T> k_, kt_, delta1_, xxt_;
   Vec<T> f0_, f0t_, u_, coef_, buf_, r_, dc_;
   Batch b_{};
   i64 t_ = 0;
