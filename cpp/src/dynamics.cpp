@@ -461,9 +461,10 @@ TrainResult<T> train(const Spec& spec, const T* theta0, const T* x, const T* y, 
     }
   };
 
-  const double loss0 = runner->full_loss();
-  const double bound = cfg.divergence_factor * std::max(loss0, 1.0);
-  double last_loss = loss0;
+  // The divergence bound comes from the loss at θ₀, known at t = 0 (the first batch
+  // starts an epoch), so no separate forward pass is spent on it.
+  double bound = 0;
+  double last_loss = kNaN;
   Batcher batcher(n, cfg.batch_size, cfg.shuffle, cfg.seed);
   const auto progress_gap = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
       std::chrono::duration<double>(cfg.progress_seconds));
@@ -478,6 +479,7 @@ TrainResult<T> train(const Spec& spec, const T* theta0, const T* x, const T* y, 
     }
     if (known) {
       last_loss = loss;
+      if (t == 0) bound = cfg.divergence_factor * std::max(loss, 1.0);
       if (!std::isfinite(loss) || loss > bound) {
         res.status = Status::Diverged;
         record(t, loss);
