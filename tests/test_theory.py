@@ -174,6 +174,21 @@ def test_gradient_confusion_matches_explicit_gradients(loss, seed, param):
     assert gc.batch_inner.shape == (5, 5) and -1 - 1e-12 <= gc.batch_min_cosine <= 1 + 1e-12
 
 
+def test_gradient_confusion_along_training_is_one_gd_run():
+    net = fastntk.MLP.uniform(4, 16, 2)
+    X, Y, _ = data(n=8)
+    theta = net.init(0)
+    along = theory.gradient_confusion_along_training(net, theta, X, Y, [0, 10, 25], lr=0.5)
+    assert [t for t, _ in along] == [0, 10, 25]
+    at0 = theory.gradient_confusion(net, theta, X, Y)
+    np.testing.assert_allclose(along[0][1].inner, at0.inner)
+    one = fastntk.train(net, theta, X, Y, lr=0.5, max_steps=25, tol=1e-300)
+    np.testing.assert_allclose(along[2][1].inner, theory.gradient_confusion(net, one.theta, X, Y).inner,
+                               rtol=1e-10, atol=1e-14)
+    with pytest.raises(ValueError, match="checkpoints"):
+        theory.gradient_confusion_along_training(net, theta, X, Y, [5, 2])
+
+
 def test_strategy41_init_variances():
     net = fastntk.MLP([50, 400, 300, 1], parametrization="standard")
     W1, _, W2, _, W3, _ = theory.strategy41_params(net, kappa=0.5, seed=0)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._validate import as_matrix, as_vector, positive, positive_int
-from .dynamics import train
+from .dynamics import default_lr, train
 from .kernels import adaptive_ntk, jacobian, jvp, ntk, vjp
 from .linalg import KernelSolver, SingularKernelError
 from .model import MLP
@@ -392,6 +392,30 @@ def gradient_confusion(net: MLP, params, X, Y, *, loss: str = "squared", batch_s
         bcos, bmn, bmean, _ = _pair_stats(binner)
         out.batch_inner, out.batch_cosine = binner, bcos
         out.batch_min_cosine, out.batch_mean_cosine = bmn, bmean
+    return out
+
+
+def gradient_confusion_along_training(net: MLP, params, X, Y, checkpoints, *, lr: float | None = None,
+                                      loss: str = "squared", batch_size: int | None = None,
+                                      model: str = "network", seed: int = 0) -> list:
+    """Gradient confusion at θ_t for each t in ``checkpoints`` (increasing step counts)
+    along one full-batch GD run: GD keeps no state besides θ, so training in segments
+    between checkpoints is the same run. Returns [(t, GradientConfusion), …]."""
+    steps = [int(t) for t in checkpoints]
+    if any(t < 0 for t in steps) or steps != sorted(steps):
+        raise ValueError(f"checkpoints: expected increasing step counts >= 0, got {list(checkpoints)}")
+    theta, X, _ = _setup(net, params, X)
+    lr = default_lr(net, theta, X) if lr is None else positive(lr, "lr")
+    out, done, current = [], 0, theta
+    for t in steps:
+        if t > done:
+            res = train(net, current, X, Y, model=model, optimizer="gd", lr=lr, max_steps=t - done,
+                        tol=1e-300, record_every=t - done)
+            if res.status != "max_steps":
+                raise RuntimeError(f"gradient_confusion_along_training: the GD run stopped early ({res.status}) "
+                                   f"at step {done + res.steps}")
+            current, done = res.theta, t
+        out.append((t, gradient_confusion(net, current, X, Y, loss=loss, batch_size=batch_size, seed=seed)))
     return out
 
 
