@@ -73,6 +73,19 @@ def test_interrupted_sweep_resumes_without_redoing(tmp_path, monkeypatch):
     assert "Partial" not in read(os.path.join(out, "summary.md"))
 
 
+def test_parallel_jobs_give_the_same_records(tmp_path):
+    a = experiments.run("initialization", "quick", str(tmp_path / "a"), TINY["initialization"], progress=False)
+    b = experiments.run("initialization", "quick", str(tmp_path / "b"), TINY["initialization"], progress=False,
+                        workers=2)
+    assert a["done"] == b["done"] == 2
+    ra = {json.loads(x)["key"]: json.loads(x) for x in read(str(tmp_path / "a" / "records.jsonl")).splitlines()}
+    rb = {json.loads(x)["key"]: json.loads(x) for x in read(str(tmp_path / "b" / "records.jsonl")).splitlines()}
+    assert ra.keys() == rb.keys()
+    for k in ra:
+        assert ra[k]["steps"] == rb[k]["steps"]
+        assert abs(ra[k]["test_loss_nn"] - rb[k]["test_loss_nn"]) <= 1e-9 * (1 + ra[k]["test_loss_nn"])
+
+
 def test_truncated_record_line_is_redone(tmp_path):
     out = str(tmp_path / "run")
     experiments.run("initialization", "quick", out, TINY["initialization"], progress=False)

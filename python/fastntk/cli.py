@@ -62,6 +62,8 @@ def main(argv=None) -> int:
         p.add_argument("--out", default=None, help="output directory (default runs/NAME-PRESET)")
         p.add_argument("--threads", type=int, default=None, help="BLAS and OpenMP threads")
         p.add_argument("--no-progress", action="store_true")
+        p.add_argument("--jobs", type=int, default=1,
+                       help="training runs at once, in worker processes of one thread each (default 1)")
         keys = _experiment_flags(p, name)
         args = p.parse_args(argv[2:])
         try:
@@ -76,7 +78,9 @@ def main(argv=None) -> int:
             if args.threads is not None:
                 from . import set_num_threads
                 set_num_threads(args.threads)
-            result = run(name, args.preset, args.out, overrides, progress=not args.no_progress)
+            if args.jobs < 1:
+                raise ExperimentError(f"--jobs: expected an integer >= 1, got {args.jobs}")
+            result = run(name, args.preset, args.out, overrides, progress=not args.no_progress, workers=args.jobs)
         except (ExperimentError, DatasetError) as e:
             print(f"fastntk: {e}", file=sys.stderr)
             return 2
