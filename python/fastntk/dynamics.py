@@ -6,6 +6,7 @@ A whole run is one call into the core: no Python work per step.
 """
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
@@ -14,7 +15,7 @@ import numpy as np
 
 from . import _core
 from ._backend import blas_limited_to_one_thread
-from ._validate import as_matrix, as_vector, positive, positive_int
+from ._validate import as_matrix, as_vector, check_fits, positive, positive_int
 from .kernels import ntk
 from .model import MLP
 
@@ -203,9 +204,13 @@ def train(net: MLP, params, X, Y, *, model: str = "network", optimizer: str = "g
 
 
 def _check_D_fits(net, max_steps):
-    from ._validate import check_fits
     check_fits(np.dtype(net.dtype).itemsize * net.num_params * max(1, max_steps),
                f"record_D for up to {max_steps} steps × P = {net.num_params}")
+
+
+# train()'s own keyword defaults, shared by train_many (one place to change them).
+_TRAIN_DEFAULTS = {k: p.default for k, p in inspect.signature(train).parameters.items()
+                   if p.kind is p.KEYWORD_ONLY and k not in ("X_test", "progress", "callback")}
 
 
 def train_many(runs: Sequence[dict], X, Y, *, X_test=None, progress: bool = False,
@@ -229,9 +234,7 @@ def train_many(runs: Sequence[dict], X, Y, *, X_test=None, progress: bool = Fals
         if net.dtype != dtype:
             raise TypeError(f"runs[{i}].net: every run must have dtype {np.dtype(dtype).name}")
         theta, Xc, Yc, Xt = _prepare(net, params, X, Y, X_test)
-        kw = dict(model="network", optimizer="gd", lr=None, batch_size=None, split_ratio=None,
-                  shuffle=False, seed=0, tol=1e-5, max_steps=100_000, record_every=100,
-                  record_D=False, path="auto", divergence_factor=1e8)
+        kw = dict(_TRAIN_DEFAULTS)
         hyper = {k: v for k, v in run.items() if k not in kw}
         kw.update({k: v for k, v in run.items() if k in kw})
         cfg = _make_config(net, theta, Xc, Yc, hyper=hyper, **kw)

@@ -173,7 +173,7 @@ def select_sigma(net: MLP, params, X, Y, X_val, Y_val, *, sigma_start: float = 1
     return SigmaSelection(sigma=best[0], params=best[2], path=path)
 
 
-def _as_diagonals(D, t_expected=None, P=None):
+def _as_diagonals(D, P):
     D = np.asarray(D, dtype=np.float64)
     if D.ndim != 2 or D.shape[1] != P:
         raise ValueError(f"D: expected shape (t, P) with P = {P}, got {D.shape}")
@@ -197,7 +197,7 @@ def adaptive_closed_form(net: MLP, params, X, Y, X_test, D, lr: float) -> np.nda
     if Xt is None:
         raise ValueError("X_test: required")
     Y = _labels(Y, X.shape[0])
-    D = _as_diagonals(D, P=net.num_params)
+    D = _as_diagonals(D, net.num_params)
     lr = positive(lr, "lr")
     N, t = X.shape[0], D.shape[0]
     f0X = net.apply(theta, X).astype(np.float64)

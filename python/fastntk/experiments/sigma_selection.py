@@ -6,7 +6,7 @@ import numpy as np
 from .. import plots, theory
 from ..dynamics import train
 from ..model import MLP
-from ._base import Experiment, half_mse, save_figure
+from ._base import Experiment, Interrupted, half_mse, save_figure
 
 
 class SigmaSelection(Experiment):
@@ -35,7 +35,7 @@ class SigmaSelection(Experiment):
                                   shrink=cfg["shrink"], margin=cfg["margin"], max_rounds=cfg["max_rounds"],
                                   max_steps=cfg["max_steps"], tol=cfg["tol"], callback=ctx.callback)
         if any(p["status"] == "interrupted" for p in sel.path):
-            ctx.check(type("R", (), {"status": "interrupted"})())
+            raise Interrupted()
         chosen = net.replace(sigma=sel.sigma)
         start = ctx.check(train(net, theta, ds.X, ds.Y, X_test=Xt, tol=cfg["tol"], max_steps=cfg["max_steps"],
                                 record_every=cfg["max_steps"]))
