@@ -29,6 +29,18 @@ FASTNTK_HD double root(double x) {
 #endif
 }
 
+// a(h): ReLU (kind 0), identity (1), tanh (2).
+template <class T>
+FASTNTK_HD T activate(int kind, T h) {
+  if (kind == 0) return h > T(0) ? h : T(0);
+#if defined(__CUDA_ARCH__)
+  if (kind == 2) return tanh(h);
+#else
+  if (kind == 2) return std::tanh(h);
+#endif
+  return h;
+}
+
 // a'(h)·m with a' read off a = a(h): ReLU (kind 0), identity (1), tanh (2).
 template <class T>
 FASTNTK_HD T activation_grad(int kind, T a, T m) {

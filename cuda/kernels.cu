@@ -30,10 +30,7 @@ template <class T>
 __device__ void bias_activation(T* h, const T* b, T beta, i64 rows, i64 cols, int kind) {
   const i64 size = rows * cols;
   for (i64 i = blockIdx.x * i64(blockDim.x) + threadIdx.x; i < size; i += i64(blockDim.x) * gridDim.x) {
-    T v = h[i] + (b ? beta * b[i % cols] : T(0));
-    if (kind == 0) v = v > T(0) ? v : T(0);
-    else if (kind == 2) v = tanh(v);
-    h[i] = v;
+    h[i] = elementwise::activate(kind, h[i] + (b ? beta * b[i % cols] : T(0)));
   }
 }
 

@@ -298,8 +298,9 @@ class FunctionSpaceRunner final : public Runner<T> {
   i64 t_ = 0;
 };
 
-// General D_t: δ = θ − θ₀ in parameter space; one tangent and one cotangent pass
-// through the cached θ₀ primal per step, or two passes over a materialized φ₀.
+// General D_t: δ = θ − θ₀ in parameter space; per step one φ₀v and one φ₀ᵀr from
+// the cached θ₀ features (jvp_features/vjp_features: no product through the
+// weights), or two GEMVs over a materialized φ₀.
 template <class T>
 class ParameterSpaceRunner final : public Runner<T> {
  public:
@@ -314,10 +315,10 @@ class ParameterSpaceRunner final : public Runner<T> {
       phi_.resize(n, P_);
       jacobian_rows(s, fx, 0, n, phi_.data());
     }
-    full_ = std::move(fx.primal);
+    full_ = std::move(fx);
     if (nt > 0) {
-      forward(s, theta0, xt, nt, test_);
-      f0t_ = test_.f;
+      features(s, theta0, xt, nt, test_);
+      f0t_ = test_.primal.f;
     }
     delta_.setZero(P_);
   }
@@ -340,8 +341,8 @@ class ParameterSpaceRunner final : public Runner<T> {
       }
       blas::gemm<T>(Op::N, Op::N, b.count, 1, P_, T(1), phi_rows_, P_, delta_.data(), 1, T(0), ub_.data(), 1);
     } else {
-      cur_ = &batch_primal(b);
-      jvp(s_, theta0_, *cur_, delta_.data(), ub_.data());
+      cur_ = &batch_features(b);
+      jvp_features(s_, *cur_, delta_.data(), ub_.data());
     }
     r_.resize(b.count);
     for (i64 k = 0; k < b.count; ++k) {
@@ -355,7 +356,7 @@ class ParameterSpaceRunner final : public Runner<T> {
     if (materialized_)
       blas::gemm<T>(Op::N, Op::N, n_, 1, P_, T(1), phi_.data(), P_, delta_.data(), 1, T(0), u.data(), 1);
     else
-      jvp(s_, theta0_, full_, delta_.data(), u.data());
+      jvp_features(s_, full_, delta_.data(), u.data());
     u += f0_;
     return half_mse(u.data(), y_, n_);
   }
@@ -364,11 +365,11 @@ class ParameterSpaceRunner final : public Runner<T> {
     if (materialized_)
       blas::gemm<T>(Op::T, Op::N, P_, 1, b_.count, T(1), phi_rows_, P_, r_.data(), 1, T(0), g_.data(), 1);
     else
-      vjp(s_, theta0_, *cur_, r_.data(), T(1), T(0), g_.data());
+      vjp_features(s_, *cur_, r_.data(), T(1), T(0), g_.data());
     opt_.step(delta_.data(), g_.data(), lr, diag);
   }
   void test_pred(T* out) override {
-    jvp(s_, theta0_, test_, delta_.data(), out);
+    jvp_features(s_, test_, delta_.data(), out);
     VecMap<T>(out, nt_) += f0t_;
   }
   double param_distance() override { return double(delta_.template cast<double>().norm()); }
@@ -377,21 +378,11 @@ class ParameterSpaceRunner final : public Runner<T> {
   Vec<T> theta() override { return ConstVecMap<T>(theta0_, P_) + delta_; }
 
  private:
-  // The θ₀ primal of the batch rows: the cached one for the full set, the rows
-  // gathered once per step otherwise (a copy, cheap next to the GEMMs).
-  const Primal<T>& batch_primal(const Batch& b) {
+  // The θ₀ features of the batch rows: the cached ones for the full set, the
+  // rows gathered once per step otherwise (a copy, cheap next to the GEMMs).
+  const Features<T>& batch_features(const Batch& b) {
     if (b.full && b.contiguous) return full_;
-    const int L = s_.depth();
-    const i64 d = s_.input_dim();
-    xbuf_.resize(b.count * d);
-    gather_rows(full_.x, d, b.rows, b.count, xbuf_.data());
-    part_.n = b.count;
-    part_.x = xbuf_.data();
-    part_.hidden.resize(L - 1);
-    for (int l = 1; l < L; ++l) {
-      part_.hidden[l - 1].resize(b.count, s_.widths[l]);
-      gather_rows(full_.hidden[l - 1].data(), s_.widths[l], b.rows, b.count, part_.hidden[l - 1].data());
-    }
+    gather_features(full_, s_.input_dim(), b.rows, b.count, xbuf_, part_);
     return part_;
   }
 
@@ -401,11 +392,11 @@ class ParameterSpaceRunner final : public Runner<T> {
   i64 n_, nt_, P_;
   bool materialized_;
   Optimizer<T> opt_;
-  Primal<T> full_, test_, part_;
+  Features<T> full_, test_, part_;
   Mat<T> phi_, phib_;
   const T* phi_rows_ = nullptr;
   Vec<T> f0_, f0t_, delta_, g_, r_, ub_, xbuf_, ybuf_;
-  const Primal<T>* cur_ = nullptr;
+  const Features<T>* cur_ = nullptr;
   Batch b_{};
 };
 

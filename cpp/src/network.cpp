@@ -1,5 +1,6 @@
 #include "fastntk/network.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "elementwise.cuh"
@@ -11,18 +12,8 @@ using blas::Op;
 
 namespace {
 
-template <class T>
-void activate_in_place(Activation act, T* h, i64 size) {
-  switch (act) {
-    case Activation::Identity:
-      return;
-    case Activation::ReLU:
-      for (i64 i = 0; i < size; ++i) h[i] = h[i] > T(0) ? h[i] : T(0);
-      return;
-    case Activation::Tanh:
-      for (i64 i = 0; i < size; ++i) h[i] = std::tanh(h[i]);
-      return;
-  }
+int activation_kind(Activation act) {
+  return act == Activation::ReLU ? 0 : act == Activation::Tanh ? 2 : 1;
 }
 
 template <class T>
@@ -34,12 +25,43 @@ void add_bias_rows(T* h, i64 n, i64 m, const T* b, T beta) {
   }
 }
 
+// h ← a(h + β·b) row by row, one pass.
+template <class T>
+void bias_activate(Activation act, T* h, i64 n, i64 m, const T* b, T beta) {
+  const int kind = activation_kind(act);
+  if (!b || beta == T(0)) {
+    if (act == Activation::Identity) return;
+    for (i64 i = 0; i < n * m; ++i) h[i] = elementwise::activate(kind, h[i]);
+    return;
+  }
+  for (i64 i = 0; i < n; ++i) {
+    T* row = h + i * m;
+    for (i64 j = 0; j < m; ++j) row[j] = elementwise::activate(kind, row[j] + beta * b[j]);
+  }
+}
+
+// m ← a'(h) ⊙ m (a' read off A = a(h)) and, when colsum is given, colsum = Σ_i m_i:
+// one pass where the bias gradient would otherwise cost a second.
+template <class T>
+void derivative_and_colsum(Activation act, const T* a, T* m, i64 n, i64 cols, T* colsum) {
+  const int kind = activation_kind(act);
+  if (colsum) std::fill(colsum, colsum + cols, T(0));
+  for (i64 i = 0; i < n; ++i) {
+    const T* ai = a + i * cols;
+    T* mi = m + i * cols;
+    if (act != Activation::Identity)
+      for (i64 j = 0; j < cols; ++j) mi[j] = elementwise::activation_grad(kind, ai[j], mi[j]);
+    if (colsum)
+      for (i64 j = 0; j < cols; ++j) colsum[j] += mi[j];
+  }
+}
+
 }  // namespace
 
 template <class T>
 void apply_activation_derivative(Activation act, const T* a, T* m, i64 size) {
   if (act == Activation::Identity) return;
-  const int kind = act == Activation::ReLU ? 0 : 2;
+  const int kind = activation_kind(act);
   for (i64 i = 0; i < size; ++i) m[i] = elementwise::activation_grad(kind, a[i], m[i]);
 }
 
@@ -61,9 +83,12 @@ void forward(const Spec& spec, const T* theta, const T* x, i64 n, Primal<T>& out
     }
     blas::gemm<T>(Op::N, Op::T, n, m, mp, T(spec.weight_multiplier(l)), out.input(l - 1), mp,
                   theta + spec.weight_offset(l), mp, T(0), h, m);
-    if (spec.has_bias())
-      add_bias_rows(h, n, m, theta + spec.bias_offset(l), T(spec.bias_multiplier(l)));
-    if (l < L) activate_in_place(spec.activation, h, n * m);
+    const T* b = spec.has_bias() ? theta + spec.bias_offset(l) : nullptr;
+    if (l < L) {
+      bias_activate(spec.activation, h, n, m, b, T(spec.bias_multiplier(l)));
+    } else if (b) {
+      for (i64 i = 0; i < n; ++i) h[i] += T(spec.bias_multiplier(l)) * b[0];
+    }
   }
 }
 
@@ -91,27 +116,51 @@ void vjp(const Spec& spec, const T* theta, const Primal<T>& primal, const T* r, 
          T beta, T* out) {
   const int L = spec.depth();
   const i64 n = primal.n;
+  const bool bias = spec.has_bias();
   Mat<T> cur(n, 1), next;
   cur.col(0) = ConstVecMap<T>(r, n);
+  Vec<T> colsum(1), next_colsum;
+  if (bias) colsum[0] = cur.col(0).sum();
   for (int l = L; l >= 1; --l) {
     const i64 m = spec.widths[l], mp = spec.widths[l - 1];
     const T c = T(spec.weight_multiplier(l));
     if (l > 1) {
       next.resize(n, mp);
-      blas::gemm<T>(Op::N, Op::N, n, mp, m, c, cur.data(), m, theta + spec.weight_offset(l), mp,
-                    T(0), next.data(), mp);
-      apply_activation_derivative(spec.activation, primal.input(l - 1), next.data(), n * mp);
+      const T* a = primal.input(l - 1);
+      T* cs = nullptr;
+      if (bias) {
+        next_colsum.resize(mp);
+        cs = next_colsum.data();
+      }
+      if (m == 1) {
+        // An outer product r ⊗ c·w: written straight into the masked form, no GEMM.
+        const T* w = theta + spec.weight_offset(l);
+        const int kind = activation_kind(spec.activation);
+        if (cs) std::fill(cs, cs + mp, T(0));
+        for (i64 i = 0; i < n; ++i) {
+          const T ri = c * cur(i, 0);
+          const T* ai = a + i * mp;
+          T* ni = next.data() + i * mp;
+          for (i64 j = 0; j < mp; ++j) ni[j] = elementwise::activation_grad(kind, ai[j], ri * w[j]);
+          if (cs)
+            for (i64 j = 0; j < mp; ++j) cs[j] += ni[j];
+        }
+      } else {
+        blas::gemm<T>(Op::N, Op::N, n, mp, m, c, cur.data(), m, theta + spec.weight_offset(l), mp,
+                      T(0), next.data(), mp);
+        derivative_and_colsum(spec.activation, a, next.data(), n, mp, cs);
+      }
     }
     blas::gemm<T>(Op::T, Op::N, m, mp, n, alpha * c, cur.data(), m, primal.input(l - 1), mp,
                   beta, out + spec.weight_offset(l), mp);
-    if (spec.has_bias()) {
+    if (bias) {
       VecMap<T> ob(out + spec.bias_offset(l), m);
-      const Vec<T> colsum = cur.colwise().sum().transpose();
       const T scale = alpha * T(spec.bias_multiplier(l));
       if (beta == T(0)) ob = scale * colsum;
       else ob = beta * ob + scale * colsum;
     }
     cur.swap(next);
+    colsum.swap(next_colsum);
   }
 }
 
@@ -143,6 +192,84 @@ void features(const Spec& spec, const T* theta, const T* x, i64 n, Features<T>& 
   backward(spec, theta, out.primal, static_cast<const T*>(nullptr), out.delta);
 }
 
+template <class T>
+void jvp_features(const Spec& spec, const Features<T>& feat, const T* v, T* out) {
+  const int L = spec.depth();
+  const i64 n = feat.primal.n;
+  VecMap<T> o(out, n);
+  o.setZero();
+  Mat<T> t;
+  for (int l = 1; l <= L; ++l) {
+    const i64 m = spec.widths[l], mp = spec.widths[l - 1];
+    t.resize(n, m);
+    blas::gemm<T>(Op::N, Op::T, n, m, mp, T(spec.weight_multiplier(l)), feat.primal.input(l - 1), mp,
+                  v + spec.weight_offset(l), mp, T(0), t.data(), m);
+    // The bias tangent joins the weight tangent before the one pass over Δ^l.
+    if (spec.has_bias()) {
+      const auto vb = ConstVecMap<T>(v + spec.bias_offset(l), m).transpose() * T(spec.bias_multiplier(l));
+      o += ((t.rowwise() + vb).array() * feat.delta[l - 1].array()).rowwise().sum().matrix();
+    } else {
+      o += (t.array() * feat.delta[l - 1].array()).rowwise().sum().matrix();
+    }
+  }
+}
+
+template <class T>
+void vjp_features(const Spec& spec, const Features<T>& feat, const T* r, T alpha, T beta, T* out) {
+  const int L = spec.depth();
+  const i64 n = feat.primal.n;
+  ConstVecMap<T> rv(r, n);
+  Mat<T> scaled;
+  for (int l = 1; l <= L; ++l) {
+    const i64 m = spec.widths[l], mp = spec.widths[l - 1];
+    const Mat<T>& delta = feat.delta[l - 1];
+    const T* a = feat.primal.input(l - 1);
+    const T c = alpha * T(spec.weight_multiplier(l));
+    // (Δ ⊙ r)ᵀ A = Δᵀ (r ⊙ A): scale whichever factor is narrower.
+    if (m <= mp) {
+      scaled = delta;
+      scaled.array().colwise() *= rv.array();
+      blas::gemm<T>(Op::T, Op::N, m, mp, n, c, scaled.data(), m, a, mp, beta,
+                    out + spec.weight_offset(l), mp);
+    } else {
+      scaled = ConstMatMap<T>(a, n, mp);
+      scaled.array().colwise() *= rv.array();
+      blas::gemm<T>(Op::T, Op::N, m, mp, n, c, delta.data(), m, scaled.data(), mp, beta,
+                    out + spec.weight_offset(l), mp);
+    }
+    if (spec.has_bias())
+      blas::gemm<T>(Op::T, Op::N, m, 1, n, alpha * T(spec.bias_multiplier(l)), delta.data(), m, r, 1,
+                    beta, out + spec.bias_offset(l), 1);
+  }
+}
+
+template <class T>
+void gather_features(const Features<T>& src, i64 d, const i64* rows, i64 count,
+                     Vec<T>& x_buffer, Features<T>& dst) {
+  auto gather = [&](const T* from, i64 cols, T* to) {
+    for (i64 k = 0; k < count; ++k)
+      std::copy(from + rows[k] * cols, from + (rows[k] + 1) * cols, to + k * cols);
+  };
+  x_buffer.resize(count * d);
+  gather(src.primal.x, d, x_buffer.data());
+  dst.primal.n = count;
+  dst.primal.x = x_buffer.data();
+  dst.primal.hidden.resize(src.primal.hidden.size());
+  for (size_t l = 0; l < src.primal.hidden.size(); ++l) {
+    const i64 m = src.primal.hidden[l].cols();
+    dst.primal.hidden[l].resize(count, m);
+    gather(src.primal.hidden[l].data(), m, dst.primal.hidden[l].data());
+  }
+  dst.primal.f.resize(count);
+  gather(src.primal.f.data(), 1, dst.primal.f.data());
+  dst.delta.resize(src.delta.size());
+  for (size_t l = 0; l < src.delta.size(); ++l) {
+    const i64 m = src.delta[l].cols();
+    dst.delta[l].resize(count, m);
+    gather(src.delta[l].data(), m, dst.delta[l].data());
+  }
+}
+
 #define FASTNTK_INSTANTIATE(T)                                                              \
   template void forward<T>(const Spec&, const T*, const T*, i64, Primal<T>&);                \
   template void backward<T>(const Spec&, const T*, const Primal<T>&, const T*,              \
@@ -150,7 +277,11 @@ void features(const Spec& spec, const T* theta, const T* x, i64 n, Features<T>& 
   template void vjp<T>(const Spec&, const T*, const Primal<T>&, const T*, T, T, T*);         \
   template void jvp<T>(const Spec&, const T*, const Primal<T>&, const T*, T*);               \
   template void features<T>(const Spec&, const T*, const T*, i64, Features<T>&);              \
-  template void apply_activation_derivative<T>(Activation, const T*, T*, i64);
+  template void apply_activation_derivative<T>(Activation, const T*, T*, i64);              \
+  template void jvp_features<T>(const Spec&, const Features<T>&, const T*, T*);              \
+  template void vjp_features<T>(const Spec&, const Features<T>&, const T*, T, T, T*);        \
+  template void gather_features<T>(const Features<T>&, i64, const i64*, i64, Vec<T>&,          \
+                                    Features<T>&);
 FASTNTK_INSTANTIATE(float)
 FASTNTK_INSTANTIATE(double)
 #undef FASTNTK_INSTANTIATE

@@ -51,6 +51,24 @@ struct Features {
 template <class T>
 void features(const Spec& spec, const T* theta, const T* x, i64 n, Features<T>& out);
 
+// φ(X)v and φ(X)ᵀr from cached features, using that row i of φ is, per layer,
+// c_l Δ^l_i ⊗ A_{l−1,i} (and β_l Δ^l_i for b^l): one product of N·m_l·m_{l−1}
+// per layer and pass, where jvp/vjp also carry the tangent or cotangent through
+// W^l (a second such product for every l ≥ 2). For a linearization, whose
+// Δ^l and A_l stay those of θ₀, this is the cheapest exact matrix-free product.
+template <class T>
+void jvp_features(const Spec& spec, const Features<T>& feat, const T* v, T* out);
+
+// out = β·out + α·φ(X)ᵀ r.
+template <class T>
+void vjp_features(const Spec& spec, const Features<T>& feat, const T* r, T alpha, T beta, T* out);
+
+// The rows `rows` of cached features (a mini-batch of them); the input rows
+// (d columns) are copied into x_buffer, which dst.primal.x then points into.
+template <class T>
+void gather_features(const Features<T>& src, i64 d, const i64* rows, i64 count,
+                     Vec<T>& x_buffer, Features<T>& dst);
+
 // a'(h) ⊙ M in place, with a' read off the activations A = a(h).
 template <class T>
 void apply_activation_derivative(Activation act, const T* a, T* m, i64 size);
