@@ -183,8 +183,10 @@ def train(net: MLP, params, X, Y, *, model: str = "network", optimizer: str = "g
     Stops when the full training loss first drops below ``tol`` (the papers use 1e-5),
     at ``max_steps``, or on divergence (status "diverged", nothing raised). Records
     every ``record_every`` steps and at the last one. ``path`` picks the linearized
-    model's space: "function" (D = 1, O(N²) per step), "matrix-free" or "materialized"
-    (parameter space); "auto" the cheapest exact one. Ctrl-C ends the run with
+    model's space: "function" (D = 1, O(N²) per step), "matrix-free" (parameter space,
+    φ₀v and φ₀ᵀr from the cached θ₀ activations and backward vectors, N·P flops each)
+    or "materialized" (parameter space over φ₀ itself, for small N·P); "auto" the
+    cheapest exact one. Ctrl-C ends the run with
     status "interrupted" and what it recorded.
     """
     theta, X, Y, Xt = _prepare(net, params, X, Y, X_test)

@@ -4,8 +4,9 @@
 // Loss L_B(θ) = (1/2|B|)‖f(X_B) − Y_B‖², update θ_{t+1} = θ_t − η D_t g_t.
 // The linearization f_lin(x) = f₀(x) + φ₀(x)(θ − θ₀) is iterated in the cheapest
 // exact space: function space (coefficients c with θ − θ₀ = φ₀ᵀc) when D = 1,
-// parameter space otherwise (matrix-free through the cached θ₀ pass, or over a
-// materialized φ₀ when that is smaller).
+// parameter space otherwise (matrix-free from the cached θ₀ activations and
+// backward vectors — jvp_features/vjp_features — or over a materialized φ₀ when
+// that is smaller).
 #pragma once
 #include <cstdint>
 #include <functional>
