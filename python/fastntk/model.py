@@ -13,6 +13,8 @@ from typing import Sequence
 import numpy as np
 
 from . import _core
+from ._gpu import api as _gpu_api
+from ._gpu import gpu_backend, placement
 from ._validate import as_matrix, as_vector
 
 _DTYPES = (np.float32, np.float64)
@@ -177,7 +179,9 @@ class MLP:
         return out
 
     def apply(self, params, X) -> np.ndarray:
-        """f(X), shape (N,), for X of shape (N, d)."""
+        """f(X), shape (N,), for X of shape (N, d) (CuPy arrays: on their GPU)."""
+        if placement(params=params, X=X) == "gpu":
+            return _gpu_api.apply(gpu_backend(), self, params, X)
         theta = self.flatten(params)
         X = as_matrix(X, "X", self.dtype, self.input_dim)
         return _core.forward(self._spec, theta, X)

@@ -1,0 +1,216 @@
+"""CuPy at run time: which arrays live on a GPU, the CUDA sources of ``cuda/``
+compiled once per device by NVRTC, typed launchers for their kernels, and the
+translation of device out-of-memory into fastntk's error.
+
+Nothing here imports CuPy at module import: the package works without it.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib.resources
+import pathlib
+
+import numpy as np
+
+from .._validate import InsufficientMemoryError
+
+_THREADS = 256
+_NULL = np.uintp(0)  # a null T* kernel argument
+
+
+def cupy_module():
+    """CuPy, or None when it is not installed."""
+    try:
+        import cupy
+    except ImportError:
+        return None
+    return cupy
+
+
+def is_device_array(x) -> bool:
+    """True for a CuPy array (checked by type, without importing CuPy)."""
+    return type(x).__module__.split(".")[0] == "cupy" and hasattr(x, "device")
+
+
+def _describe(x) -> str:
+    return "a CuPy array" if is_device_array(x) else f"a {type(x).__module__.split('.')[0]} {type(x).__name__}"
+
+
+def placement(**arrays) -> str:
+    """"gpu" when every given array is a CuPy array on one device, "cpu" when none is.
+
+    Mixed placements and arrays on different devices raise, naming the arguments."""
+    given = {k: v for k, v in arrays.items() if v is not None and not _is_param_list(v)}
+    lists = {k: v for k, v in arrays.items() if v is not None and _is_param_list(v)}
+    for k, v in lists.items():
+        for i, p in enumerate(v):
+            given[f"{k}[{i}]"] = p
+    on_gpu = {k for k, v in given.items() if is_device_array(v)}
+    if not on_gpu:
+        return "cpu"
+    off = sorted(set(given) - on_gpu)
+    if off:
+        raise TypeError(
+            f"{', '.join(off)}: expected CuPy arrays like {', '.join(sorted(on_gpu))} (got "
+            f"{_describe(given[off[0]])}); move all arrays to the GPU with cupy.asarray or all "
+            "to the host with cupy.asnumpy")
+    devices = {k: int(v.device.id) for k, v in given.items()}
+    if len(set(devices.values())) > 1:
+        raise ValueError("arrays on different GPUs: " + ", ".join(f"{k} on device {d}" for k, d in devices.items())
+                         + "; put them on one device")
+    return "gpu"
+
+
+def _is_param_list(v) -> bool:
+    return isinstance(v, (list, tuple))
+
+
+def cuda_source_dir() -> pathlib.Path:
+    """The directory with kernels.cu and elementwise.cuh: installed beside the
+    package, or the repository's cuda/ in an editable install."""
+    installed = pathlib.Path(str(importlib.resources.files("fastntk"))) / "cuda"
+    if (installed / "kernels.cu").exists():
+        return installed
+    repo = pathlib.Path(__file__).resolve().parents[3] / "cuda"
+    if (repo / "kernels.cu").exists():
+        return repo
+    raise FileNotFoundError("fastntk's CUDA sources (kernels.cu) are missing from the installation")
+
+
+def nvrtc_options(source_dir: pathlib.Path) -> tuple[str, ...]:
+    """The options the kernels are compiled with at run time (tests use them too)."""
+    return ("--std=c++17", f"-I{source_dir}")
+
+
+@contextlib.contextmanager
+def device_memory(what: str, nbytes: int | None = None):
+    """Turns CuPy's out-of-memory into InsufficientMemoryError with the bytes needed."""
+    cp = cupy_module()
+    try:
+        yield
+    except Exception as e:
+        if cp is None or not isinstance(e, cp.cuda.memory.OutOfMemoryError):
+            raise
+        free, total = cp.cuda.runtime.memGetInfo()
+        need = f"needs about {nbytes / 2**30:.2f} GiB; " if nbytes else ""
+        raise InsufficientMemoryError(
+            f"{what} on the GPU: {e} The call {need}the device has {free / 2**30:.2f} of "
+            f"{total / 2**30:.2f} GiB free; use fewer samples or a smaller tile") from None
+
+
+class CudaKernels:
+    """The extern "C" kernels of cuda/kernels.cu for one dtype, with semantic
+    signatures (arrays in, sizes and launch shapes worked out here)."""
+
+    def __init__(self, dtype):
+        cp = cupy_module()
+        src = cuda_source_dir()
+        self._cp = cp
+        self._T = np.dtype(dtype).type
+        self._suffix = "f32" if self._T == np.float32 else "f64"
+        self._module = _module(str(src), int(cp.cuda.Device().id))
+
+    def _fn(self, name):
+        return self._module.get_function(f"fastntk_{name}_{self._suffix}")
+
+    def _grid(self, n):
+        return (max(1, min(65535, (int(n) + _THREADS - 1) // _THREADS)),)
+
+    def bias_activation(self, h, b, beta, kind):
+        rows, cols = h.shape
+        self._fn("bias_activation")(self._grid(h.size), (_THREADS,),
+                                    (h, _NULL if b is None else b, self._T(beta), np.int64(rows),
+                                     np.int64(cols), np.int32(kind)))
+
+    def activation_grad(self, kind, a, m):
+        self._fn("activation_grad")(self._grid(m.size), (_THREADS,), (np.int32(kind), a, m, np.int64(m.size)))
+
+    def gram_accumulate(self, k, gd, ga, beta2, lower_only):
+        ti, tj = gd.shape
+        ldk = k.strides[0] // k.itemsize
+        block = (16, 16)
+        grid = ((tj + 15) // 16, (ti + 15) // 16)
+        self._fn("gram_accumulate")(grid, block, (k, np.int64(ldk), gd, ga, np.int64(gd.shape[1]), np.int64(ti),
+                                                  np.int64(tj), self._T(beta2), np.int32(bool(lower_only))))
+
+    def jacobian_block(self, out, off, boff, delta, act, c, beta):
+        n, m = delta.shape
+        mp = act.shape[1]
+        self._fn("jacobian_block")(self._grid(n * m * mp), (_THREADS,),
+                                   (out, np.int64(out.shape[1]), np.int64(off), np.int64(boff), delta, act,
+                                    np.int64(n), np.int64(m), np.int64(mp), self._T(c), self._T(beta)))
+
+    def sgd(self, theta, g, lr):
+        self._fn("sgd")(self._grid(theta.size), (_THREADS,), (theta, g, self._T(lr), np.int64(theta.size)))
+
+    def momentum(self, theta, b, g, lr, mu, damp, first, nesterov):
+        self._fn("momentum")(self._grid(theta.size), (_THREADS,),
+                             (theta, b, g, self._T(lr), self._T(mu), self._T(damp), np.int32(first),
+                              np.int32(nesterov), np.int64(theta.size)))
+
+    def adagrad(self, theta, s, g, clr, eps, diag):
+        self._fn("adagrad")(self._grid(theta.size), (_THREADS,),
+                            (theta, s, g, self._T(clr), self._T(eps), _opt(diag), np.int64(theta.size)))
+
+    def rmsprop(self, theta, v, g, lr, alpha, eps, diag):
+        self._fn("rmsprop")(self._grid(theta.size), (_THREADS,),
+                            (theta, v, g, self._T(lr), self._T(alpha), self._T(eps), _opt(diag), np.int64(theta.size)))
+
+    def adam(self, theta, m, v, g, lr, b1, b2, bc1, sqrt_bc2, eps, diag):
+        self._fn("adam")(self._grid(theta.size), (_THREADS,),
+                         (theta, m, v, g, self._T(lr), self._T(b1), self._T(b2), self._T(bc1), self._T(sqrt_bc2),
+                          self._T(eps), _opt(diag), np.int64(theta.size)))
+
+
+def _opt(a):
+    return _NULL if a is None else a
+
+
+@functools.lru_cache(maxsize=None)
+def _module(source_dir: str, device: int):
+    cp = cupy_module()
+    src = pathlib.Path(source_dir)
+    return cp.RawModule(code=(src / "kernels.cu").read_text(), options=nvrtc_options(src))
+
+
+class Backend:
+    """An array module (CuPy, or NumPy in the host-emulated tests) with GEMM and
+    the element-wise kernels: what the GPU algorithms are written against."""
+
+    def __init__(self, xp, kernels_for, gemm):
+        self.xp = xp
+        self._kernels_for = kernels_for
+        self._gemm = gemm
+        self._cache = {}
+
+    def kernels(self, dtype):
+        key = np.dtype(dtype).name
+        if key not in self._cache:
+            self._cache[key] = self._kernels_for(dtype)
+        return self._cache[key]
+
+    def gemm(self, a, b, out=None, *, alpha=1.0, beta=0.0, ta=False, tb=False):
+        """out = alpha·op(a)·op(b) + beta·out (op = transpose when ta/tb)."""
+        return self._gemm("T" if ta else "N", "T" if tb else "N", a, b, out, alpha, beta)
+
+
+def gpu_backend() -> Backend:
+    cp = cupy_module()
+    if cp is None:
+        raise ImportError("CuPy arrays were given but CuPy cannot be imported")
+    import cupy.cublas
+
+    def gemm(ta, tb, a, b, out, alpha, beta):
+        return cupy.cublas.gemm(ta, tb, a, b, out=out, alpha=alpha, beta=beta)
+
+    return _cached_gpu_backend(cp, gemm)
+
+
+_GPU_BACKEND: list = []
+
+
+def _cached_gpu_backend(cp, gemm):
+    if not _GPU_BACKEND:
+        _GPU_BACKEND.append(Backend(cp, CudaKernels, gemm))
+    return _GPU_BACKEND[0]
