@@ -104,3 +104,72 @@ def test_placement_errors_name_the_arguments():
 def test_cuda_sources_found():
     src = runtime.cuda_source_dir()
     assert (src / "kernels.cu").exists() and (src / "elementwise.cuh").exists()
+
+
+def _cfg(net, theta, X, Y, **kw):
+    from fastntk.dynamics import _TRAIN_DEFAULTS, _make_config
+    args = dict(_TRAIN_DEFAULTS)
+    hyper = {k: v for k, v in kw.items() if k not in args}
+    args.update({k: v for k, v in kw.items() if k in args})
+    return _make_config(net, theta, X, Y, hyper=hyper, **args), args
+
+
+@given(st.sampled_from(["gd", "sgd", "momentum", "adagrad", "rmsprop", "adam"]),
+       st.sampled_from(["network", "linearized"]), st.sampled_from([np.float32, np.float64]),
+       st.sampled_from(["zero", "normal", "none"]), st.integers(1, 3), st.booleans(), st.integers(0, 100))
+def test_training_loop_matches_core(optimizer, model, dtype, bias, depth, shuffle, seed):
+    """The GPU training loop (run on the host) and the core's: same batches, records,
+    stopping step and final parameters, on every path of the linearization."""
+    from fastntk._gpu import train as gtrain
+    from conftest import make_data
+    net = fastntk.MLP.uniform(4, 6, depth, bias=bias, dtype=dtype, sigma=1.2)
+    X, Y, Xt = make_data(9, 4, seed, 4)
+    X, Y, Xt = X.astype(dtype), Y.astype(dtype), Xt.astype(dtype)
+    theta = net.flatten(net.init(seed))
+    lr = {"adagrad": 0.05, "rmsprop": 0.01, "adam": 0.01}.get(optimizer, 0.3)
+    bs = 4 if optimizer in ("sgd", "momentum") else None
+    paths = ["auto"] if model == "network" else (
+        ["function", "matrix-free", "materialized"] if optimizer in ("gd", "sgd", "momentum")
+        else ["matrix-free", "materialized"])
+    for path in paths:
+        cfg, _ = _cfg(net, theta, X, Y, model=model, optimizer=optimizer, lr=lr, batch_size=bs,
+                      shuffle=shuffle, seed=seed, max_steps=13, record_every=3, tol=1e-300, path=path,
+                      record_D=model == "network")
+        ref = fastntk._core.train(net._spec, theta, X, Y, Xt, cfg, None)
+        got = gtrain.train(BE, api.layout(net), theta, X, Y, Xt, cfg, model=model, optimizer=optimizer)
+        assert (got["status"], got["steps"]) == (ref["status"], ref["steps"])
+        if model == "linearized":
+            assert got["path"] == ref["path"]
+        h, hr = got["history"], ref["history"]
+        np.testing.assert_array_equal(h["step"], hr["step"])
+        scale = 1.0 if optimizer not in ("adagrad", "rmsprop", "adam") else 1e3 if dtype == np.float32 else 1e2
+        for key in ("train_loss", "param_distance", "max_unit_movement", "test_pred"):
+            assert_close(h[key], hr[key], dtype, scale=scale * (1 + np.abs(hr[key]).max()))
+        np.testing.assert_array_equal(np.isnan(h["effective_lr"]), np.isnan(hr["effective_lr"]))
+        ok = ~np.isnan(hr["effective_lr"])
+        assert_close(h["effective_lr"][ok], hr["effective_lr"][ok], dtype,
+                     scale=scale * (1 + np.abs(hr["effective_lr"][ok]).max(initial=0)))
+        assert_close(got["theta"], ref["theta"], dtype, scale=scale * (1 + np.abs(ref["theta"]).max()))
+        if "D" in hr:
+            assert_close(h["D"], hr["D"], dtype, scale=scale * (1 + np.abs(hr["D"]).max()))
+
+
+def test_training_loop_stops_like_core():
+    from fastntk._gpu import train as gtrain
+    from conftest import make_data
+    net = fastntk.MLP.uniform(4, 20, 2)
+    X, Y, Xt = make_data(8, 4, 0, 3)
+    theta = net.flatten(net.init(0))
+    for kw in (dict(tol=1e-3), dict(lr=1e3, tol=1e-300), dict(model="linearized", tol=1e-6)):
+        model = kw.pop("model", "network")
+        cfg, _ = _cfg(net, theta, X, Y, model=model, max_steps=5000, **kw)
+        ref = fastntk._core.train(net._spec, theta, X, Y, Xt, cfg, None)
+        got = gtrain.train(BE, api.layout(net), theta, X, Y, Xt, cfg, model=model, optimizer="gd")
+        assert (got["status"], got["steps"]) == (ref["status"], ref["steps"])
+        assert got["status"] in ("converged", "diverged")
+    # A callback that says stop: status interrupted, the loss of that step recorded.
+    cfg, _ = _cfg(net, theta, X, Y, max_steps=10**6, tol=1e-300, lr=0.1)
+    cfg.progress_seconds = 0.0
+    got = gtrain.train(BE, api.layout(net), theta, X, Y, None, cfg, model="network", optimizer="gd",
+                       progress=lambda step, loss: step < 7)
+    assert got["status"] == "interrupted" and got["steps"] == 7 and got["history"]["step"][-1] == 7

@@ -374,7 +374,10 @@ class ParameterSpaceRunner final : public Runner<T> {
   }
   double param_distance() override { return double(delta_.template cast<double>().norm()); }
   double max_unit_movement() override { return first_layer_movement(s_, delta_.data()); }
-  double effective_lr() const override { return opt_.steps() ? opt_.effective_lr() : kNaN; }
+  double effective_lr() const override {
+    if (opt_.steps()) return opt_.effective_lr();
+    return is_adaptive(c_.optimizer) ? kNaN : c_.lr;  // D = 1 before any step, too
+  }
   Vec<T> theta() override { return ConstVecMap<T>(theta0_, P_) + delta_; }
 
  private:

@@ -15,6 +15,9 @@ import numpy as np
 
 from . import _core
 from ._backend import blas_limited_to_one_thread
+from ._gpu import api as _gpu_api
+from ._gpu import gpu_backend, placement
+from ._gpu import train as _gpu_train
 from ._validate import as_matrix, as_vector, check_fits, positive, positive_int
 from .kernels import ntk
 from .model import MLP
@@ -54,7 +57,8 @@ class TrainResult:
 def default_lr(net: MLP, params, X) -> float:
     """η = 1.9·N/λ_max(K): just inside GD's stability limit 2N/λ_max for the loss (1/2N)‖f − Y‖²."""
     K = ntk(net, params, X)
-    lam = float(np.linalg.eigvalsh(K.astype(np.float64))[-1])
+    xp = gpu_backend().xp if placement(K=K) == "gpu" else np
+    lam = float(xp.linalg.eigvalsh(K.astype(np.float64))[-1])
     if not lam > 0:
         raise ValueError("X: the NTK Gram matrix has no positive eigenvalue; cannot pick a learning rate")
     return 1.9 * K.shape[0] / lam
@@ -120,8 +124,18 @@ def _make_config(net: MLP, theta, X, Y, *, model, optimizer, lr, batch_size, spl
 
 
 def _prepare(net, params, X, Y, X_test):
+    """θ, X, Y, X_test checked and in the network's dtype, and the GPU backend when
+    they are CuPy arrays (None on the host)."""
     if not isinstance(net, MLP):
         raise TypeError(f"net: expected a fastntk.MLP, got {type(net).__name__}")
+    if placement(params=params, X=X, Y=Y, X_test=X_test) == "gpu":
+        be = gpu_backend()
+        X = _gpu_api.as_matrix(be, X, "X", net.dtype, net.input_dim)
+        if Y.ndim != 1:
+            raise ValueError(f"Y: expected a 1-D array of shape ({X.shape[0]},), got shape {Y.shape}")
+        Y = _gpu_api.as_vector(be, Y, "Y", net.dtype, X.shape[0])
+        Xt = None if X_test is None else _gpu_api.as_matrix(be, X_test, "X_test", net.dtype, net.input_dim)
+        return _gpu_api.flatten(be, net, params), X, Y, Xt, be
     theta = net.flatten(params)
     X = as_matrix(X, "X", net.dtype, net.input_dim)
     Y = np.asarray(Y)
@@ -129,7 +143,15 @@ def _prepare(net, params, X, Y, X_test):
         raise ValueError(f"Y: expected a 1-D array of shape ({X.shape[0]},), got shape {Y.shape}")
     Y = as_vector(Y, "Y", net.dtype, X.shape[0])
     Xt = None if X_test is None else as_matrix(X_test, "X_test", net.dtype, net.input_dim)
-    return theta, X, Y, Xt
+    return theta, X, Y, Xt, None
+
+
+def _run(net, theta, X, Y, Xt, cfg, bar, be, model, optimizer) -> dict:
+    """One run in the core, or on the GPU when ``be`` is the GPU backend."""
+    if be is None:
+        return _core.train(net._spec, theta, X, Y, Xt, cfg, bar)
+    return _gpu_train.train(be, _gpu_api.layout(net), theta, X, Y, Xt, cfg, model=model,
+                            optimizer=optimizer, progress=bar)
 
 
 class _Progress:
@@ -156,9 +178,10 @@ class _Progress:
             self.bar.close()
 
 
-def _result(net, out, lr, cfg_dict) -> TrainResult:
+def _result(net, out, lr, cfg_dict, be=None) -> TrainResult:
     theta = out["theta"]
-    return TrainResult(params=net.unflatten(theta), theta=theta, steps=int(out["steps"]),
+    params = net.unflatten(theta) if be is None else _gpu_api.unflatten(be, net, theta)
+    return TrainResult(params=params, theta=theta, steps=int(out["steps"]),
                        status=out["status"], history=dict(out["history"]), lr=float(lr),
                        path=out["path"] if cfg_dict["model"] == "linearized" else "n/a",
                        config=cfg_dict)
@@ -189,7 +212,7 @@ def train(net: MLP, params, X, Y, *, model: str = "network", optimizer: str = "g
     cheapest exact one. Ctrl-C ends the run with
     status "interrupted" and what it recorded.
     """
-    theta, X, Y, Xt = _prepare(net, params, X, Y, X_test)
+    theta, X, Y, Xt, be = _prepare(net, params, X, Y, X_test)
     cfg = _make_config(net, theta, X, Y, model=model, optimizer=optimizer, lr=lr,
                        batch_size=batch_size, split_ratio=split_ratio, shuffle=shuffle, seed=seed,
                        tol=tol, max_steps=max_steps, record_every=record_every, record_D=record_D,
@@ -198,11 +221,11 @@ def train(net: MLP, params, X, Y, *, model: str = "network", optimizer: str = "g
         _check_D_fits(net, cfg.max_steps)
     bar = _Progress(progress, cfg.max_steps, callback, f"{model} {optimizer}")
     try:
-        out = _core.train(net._spec, theta, X, Y, Xt, cfg, bar)
+        out = _run(net, theta, X, Y, Xt, cfg, bar, be, model, optimizer)
     finally:
         bar.close()
     return _result(net, out, cfg.lr, dict(model=model, optimizer=optimizer, batch_size=cfg.batch_size,
-                                          shuffle=bool(shuffle), seed=int(seed), **hyper))
+                                          shuffle=bool(shuffle), seed=int(seed), **hyper), be)
 
 
 def _check_D_fits(net, max_steps):
@@ -227,6 +250,10 @@ def train_many(runs: Sequence[dict], X, Y, *, X_test=None, progress: bool = Fals
     runs = list(runs)
     if not runs:
         return []
+    if placement(X=X, Y=Y, X_test=X_test) == "gpu":
+        # On a GPU the runs go one after another (each one's products fill the device);
+        # batching small runs into shared kernels is not done yet.
+        return [train(X=X, Y=Y, X_test=X_test, progress=progress, callback=callback, **run) for run in runs]
     specs, thetas, cfgs, nets, lrs, dicts = [], [], [], [], [], []
     dtype = runs[0]["net"].dtype
     Xc = Yc = Xt = None
@@ -235,7 +262,7 @@ def train_many(runs: Sequence[dict], X, Y, *, X_test=None, progress: bool = Fals
         net, params = run.pop("net"), run.pop("params")
         if net.dtype != dtype:
             raise TypeError(f"runs[{i}].net: every run must have dtype {np.dtype(dtype).name}")
-        theta, Xc, Yc, Xt = _prepare(net, params, X, Y, X_test)
+        theta, Xc, Yc, Xt, be = _prepare(net, params, X, Y, X_test)
         kw = dict(_TRAIN_DEFAULTS)
         hyper = {k: v for k, v in run.items() if k not in kw}
         kw.update({k: v for k, v in run.items() if k in kw})
@@ -266,9 +293,14 @@ def gd_closed_form(net: MLP, params, X, Y, X_test, steps, lr: float | None = Non
     evaluated stably as −expm1(t·log1p(−ηλ/N))/λ (→ ηt/N as λ → 0); the limit t = ∞
     is f₀ + K(X_T, X)K⁻¹(Y − f₀(X)) (Nonnenmacher et al., Thm 1, linearized model).
     """
-    theta, X, Y, Xt = _prepare(net, params, X, Y, X_test)
+    theta, X, Y, Xt, be = _prepare(net, params, X, Y, X_test)
     if Xt is None:
         raise ValueError("X_test: required")
+    if be is not None:
+        # The eigendecomposition and the per-step formula on the host (N × N), the result back.
+        host = gd_closed_form(net, be.xp.asnumpy(theta), be.xp.asnumpy(X), be.xp.asnumpy(Y),
+                              be.xp.asnumpy(Xt), steps, lr)
+        return be.xp.asarray(host)
     steps = np.atleast_1d(np.asarray(steps, dtype=np.float64))
     if np.any(steps < 0) or np.any(np.isnan(steps)):
         raise ValueError("steps: expected non-negative step counts (np.inf allowed)")
@@ -302,7 +334,7 @@ def find_lr(net: MLP, params, X, Y, *, optimizer: str, model: str = "network", s
     """The largest η on the grid lr_max·factor⁻ᵏ for which the training loss decreases
     monotonically over the first ``steps`` full-batch steps (the rule of
     Nonnenmacher et al., App. D, for adaptive optimizers)."""
-    theta, X, Y, _ = _prepare(net, params, X, Y, None)
+    theta, X, Y, _, be = _prepare(net, params, X, Y, None)
     lr = positive(lr_max, "lr_max")
     factor = positive(factor, "factor")
     if factor <= 1:
@@ -312,7 +344,7 @@ def find_lr(net: MLP, params, X, Y, *, optimizer: str, model: str = "network", s
                            split_ratio=None, shuffle=False, seed=0, tol=1e-300, max_steps=steps,
                            record_every=1, record_D=False, path="auto", divergence_factor=1e8,
                            hyper=hyper)
-        out = _core.train(net._spec, theta, X, Y, None, cfg, None)
+        out = _run(net, theta, X, Y, None, cfg, None, be, model, optimizer)
         loss = out["history"]["train_loss"]
         if out["status"] != "diverged" and np.all(np.isfinite(loss)) and np.all(np.diff(loss) < 0):
             return lr

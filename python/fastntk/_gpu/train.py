@@ -1,0 +1,380 @@
+"""Training runs on a GPU: the loop of cpp/src/dynamics.cpp (same batches, same
+stopping rule, same records, same optimizer kernels' rules) with the network's
+passes on the device. The step launches cuBLAS products and kernels; the host
+reads one loss per step (the stopping rule needs it), nothing else.
+"""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from .. import _core
+from . import network as nw
+
+_ADAPTIVE = ("adagrad", "rmsprop", "adam")
+
+
+class _Batches:
+    """The core's batch order (its seeded Fisher–Yates), taken from
+    _core.batch_schedule in doubling stretches, with the epoch bookkeeping."""
+
+    def __init__(self, n, batch_size, shuffle, seed):
+        self.n, self.shuffle, self.seed = n, shuffle, seed
+        self.b = n if batch_size <= 0 or batch_size >= n else batch_size
+        self.full = self.b == n
+        self.sched = None
+        self.t = 0
+        self.pos = 0
+
+    def next(self):
+        epoch_start = self.pos == 0
+        if self.full:
+            rows = None
+            count = self.n
+        else:
+            if self.sched is None or self.t >= self.sched.shape[0]:
+                steps = max(64, 2 * (0 if self.sched is None else self.sched.shape[0]))
+                self.sched = _core.batch_schedule(self.n, self.b, self.shuffle, self.seed, steps)
+            row = self.sched[self.t]
+            rows = row[row >= 0]
+            count = rows.shape[0]
+        start = self.pos
+        self.pos += count
+        if self.pos >= self.n:
+            self.pos = 0
+        self.t += 1
+        return rows, start, count, epoch_start
+
+
+class _Optimizer:
+    """PyTorch's rules through the kernels of cuda/kernels.cu; D_t of the last
+    update kept on the device for the effective learning rate."""
+
+    def __init__(self, be, name, hyper, P, dtype):
+        xp = be.xp
+        self.k = be.kernels(dtype)
+        self.name, self.h, self.t = name, hyper, 0
+        self.eps = hyper.eps if hyper.eps >= 0 else (1e-10 if name == "adagrad" else 1e-8)
+        self.s1 = self.s2 = self.diag = None
+        if name == "momentum" or name in ("rmsprop", "adam"):
+            self.s1 = xp.zeros(P, dtype)
+        if name == "adagrad":
+            self.s1 = xp.full(P, hyper.initial_accumulator_value, dtype)
+        if name == "adam":
+            self.s2 = xp.zeros(P, dtype)
+        if name in _ADAPTIVE:
+            self.diag = xp.empty(P, dtype)
+        self.scale = 1.0
+
+    def step(self, theta, g, lr, diag=None):
+        self.t += 1
+        h, k, t = self.h, self.k, self.t
+        out = self.diag if diag is None else diag
+        if self.name in ("gd", "sgd"):
+            k.sgd(theta, g, lr)
+            if diag is not None:
+                diag.fill(1)
+        elif self.name == "momentum":
+            k.momentum(theta, self.s1, g, lr, h.momentum, 1 - (0.0 if t == 1 else h.dampening), t == 1, h.nesterov)
+            if diag is not None:
+                diag.fill(1)
+        elif self.name == "adagrad":
+            self.scale = lr / (1 + (t - 1) * h.lr_decay)
+            k.adagrad(theta, self.s1, g, self.scale, self.eps, out)
+        elif self.name == "rmsprop":
+            self.scale = lr
+            k.rmsprop(theta, self.s1, g, lr, h.alpha, self.eps, out)
+        else:
+            self.scale = lr
+            k.adam(theta, self.s1, self.s2, g, lr, h.beta1, h.beta2, 1 - h.beta1 ** t,
+                   math.sqrt(1 - h.beta2 ** t), self.eps, out)
+        if diag is not None and self.diag is not None:
+            self.diag = diag
+
+    def effective_lr(self, lr):
+        if self.name not in _ADAPTIVE:
+            return lr
+        return self.scale * float(self.diag.astype(np.float64).mean()) if self.t else math.nan
+
+
+def _half_mse(xp, f, y):
+    e = f.astype(np.float64) - y.astype(np.float64)
+    return float((e * e).sum()) / (2.0 * f.shape[0])
+
+
+def _row_norm_max(xp, delta_w1):
+    return float(xp.sqrt((delta_w1.astype(np.float64) ** 2).sum(axis=1)).max()) if delta_w1.size else 0.0
+
+
+class _Network:
+    def __init__(self, be, lay, opt_name, hyper, theta0, X, Y, Xt, lr):
+        self.be, self.lay, self.xp = be, lay, be.xp
+        self.X, self.Y, self.Xt = X, Y, Xt
+        self.theta = theta0.copy()
+        self.theta0 = theta0
+        self.opt = _Optimizer(be, opt_name, hyper, lay.P, lay.dtype)
+        self.plain = opt_name in ("gd", "sgd")
+        self.last_lr = math.nan if opt_name in _ADAPTIVE else lr
+
+    def prepare(self, rows, start, count, full):
+        xb, yb = (self.X, self.Y) if rows is None else (self.X[rows], self.Y[rows])
+        self.feat = nw.forward(self.be, self.lay, self.theta, xb)
+        self.r = (self.feat.f - yb) / self.lay.dtype.type(count)
+        return _half_mse(self.xp, self.feat.f, yb) if full else math.nan
+
+    def full_loss(self):
+        return _half_mse(self.xp, nw.forward(self.be, self.lay, self.theta, self.X).f, self.Y)
+
+    def update(self, lr, diag):
+        if self.plain and diag is None:
+            # The GD update folded into the weight-gradient GEMMs (β = 1, α = −η).
+            nw.vjp(self.be, self.lay, self.theta, self.feat, self.r, alpha=-lr, beta=1.0, out=self.theta)
+            self.opt.t += 1
+        else:
+            g = nw.vjp(self.be, self.lay, self.theta, self.feat, self.r)
+            self.opt.step(self.theta, g, lr, diag)
+        self.last_lr = self.opt.effective_lr(lr)
+
+    def test_pred(self):
+        return nw.forward(self.be, self.lay, self.theta, self.Xt).f
+
+    def param_distance(self):
+        return float(self.xp.linalg.norm((self.theta - self.theta0).astype(np.float64)))
+
+    def max_unit_movement(self):
+        return _row_norm_max(self.xp, self.lay.W(self.theta, 1) - self.lay.W(self.theta0, 1))
+
+    def effective_lr(self):
+        return self.last_lr
+
+    def final_theta(self):
+        return self.theta
+
+
+class _ParameterSpace:
+    """Linearization, general D_t: δ = θ − θ₀; φ₀v, φ₀ᵀr from the cached θ₀ features
+    (matrix-free) or from φ₀ itself (materialized)."""
+
+    def __init__(self, be, lay, opt_name, hyper, theta0, X, Y, Xt, lr, materialized):
+        self.be, self.lay, self.xp = be, lay, be.xp
+        self.Y, self.theta0 = Y, theta0
+        self.full = nw.features(be, lay, theta0, X)
+        self.f0 = self.full.f
+        self.phi = nw.jacobian(be, lay, self.full) if materialized else None
+        self.test = nw.features(be, lay, theta0, Xt) if Xt is not None else None
+        self.delta = be.xp.zeros(lay.P, lay.dtype)
+        self.opt = _Optimizer(be, opt_name, hyper, lay.P, lay.dtype)
+        self.lr = lr
+
+    def _u(self, rows):
+        if self.phi is not None:
+            phi = self.phi if rows is None else self.phi[rows]
+            return phi @ self.delta
+        feat = self.full if rows is None else self.full.rows(self.xp, rows)
+        return nw.jvp_features(self.be, self.lay, feat, self.delta)
+
+    def prepare(self, rows, start, count, full):
+        self.rows = rows
+        yb = self.Y if rows is None else self.Y[rows]
+        f0 = self.f0 if rows is None else self.f0[rows]
+        u = self._u(rows) + f0
+        self.r = (u - yb) / self.lay.dtype.type(count)
+        return _half_mse(self.xp, u, yb) if full else math.nan
+
+    def full_loss(self):
+        return _half_mse(self.xp, self._u(None) + self.f0, self.Y)
+
+    def update(self, lr, diag):
+        if self.phi is not None:
+            phi = self.phi if self.rows is None else self.phi[self.rows]
+            g = phi.T @ self.r
+        else:
+            feat = self.full if self.rows is None else self.full.rows(self.xp, self.rows)
+            g = nw.vjp_features(self.be, self.lay, feat, self.r)
+        self.opt.step(self.delta, g, lr, diag)
+
+    def test_pred(self):
+        return nw.jvp_features(self.be, self.lay, self.test, self.delta) + self.test.f
+
+    def param_distance(self):
+        return float(self.xp.linalg.norm(self.delta.astype(np.float64)))
+
+    def max_unit_movement(self):
+        return _row_norm_max(self.xp, self.lay.W(self.delta, 1))
+
+    def effective_lr(self):
+        return self.opt.effective_lr(self.lr)
+
+    def final_theta(self):
+        return self.theta0 + self.delta
+
+
+class _FunctionSpace:
+    """Linearization with D = 1: θ − θ₀ = φ₀ᵀc, f_t(X) = f₀(X) + Kc, O(N·|B|) per step."""
+
+    def __init__(self, be, lay, opt_name, hyper, theta0, X, Y, Xt, lr):
+        xp = be.xp
+        self.be, self.lay, self.xp = be, lay, xp
+        self.Y, self.theta0, self.X = Y, theta0, X
+        self.fx = nw.features(be, lay, theta0, X)
+        self.K = nw.gram(be, lay, self.fx)
+        self.f0 = self.fx.f
+        self.u = self.f0.copy()
+        self.coef = xp.zeros(X.shape[0], lay.dtype)
+        self.Kt = self.f0t = None
+        if Xt is not None:
+            ft = nw.features(be, lay, theta0, Xt)
+            self.Kt, self.f0t = nw.gram(be, lay, ft, self.fx), ft.f
+        self.momentum = opt_name == "momentum"
+        self.buf = xp.zeros(X.shape[0], lay.dtype) if self.momentum else None
+        self.h, self.t, self.lr = hyper, 0, lr
+        self.xxt = X @ X.T
+
+    def prepare(self, rows, start, count, full):
+        self.rows, self.start, self.count = rows, start, count
+        idx = slice(start, start + count) if rows is None else rows
+        self.idx = idx
+        self.r = (self.u[idx] - self.Y[idx]) / self.lay.dtype.type(count)
+        return _half_mse(self.xp, self.u, self.Y)
+
+    def full_loss(self):
+        return _half_mse(self.xp, self.u, self.Y)
+
+    def update(self, lr, diag):
+        xp, T = self.xp, self.lay.dtype.type
+        if diag is not None:
+            diag.fill(1)
+        if self.momentum:
+            h = self.h
+            g = xp.zeros_like(self.u)
+            g[self.idx] = self.r
+            self.t += 1
+            if self.t == 1:
+                self.buf[...] = g
+            else:
+                self.buf *= T(h.momentum)
+                self.buf += T(1 - h.dampening) * g
+            step = g + T(h.momentum) * self.buf if h.nesterov else self.buf
+            self.coef -= T(lr) * step
+            self.u -= T(lr) * (self.K @ step)
+            return
+        dc = T(-lr) * self.r
+        self.coef[self.idx] += dc
+        self.u += self.K[:, self.idx] @ dc
+
+    def test_pred(self):
+        return self.f0t + self.Kt @ self.coef
+
+    def param_distance(self):
+        c, e = self.coef.astype(np.float64), (self.u - self.f0).astype(np.float64)
+        return math.sqrt(max(0.0, float(c @ e)))
+
+    def max_unit_movement(self):
+        # ‖δW¹_r‖² = a_rᵀ(XXᵀ)a_r with a_r = c₁ c ⊙ Δ¹_{:,r}, as in the core.
+        a = self.fx.deltas[0] * (self.lay.c[1] * self.coef)[:, None]
+        sq = (a * (self.xxt @ a)).sum(axis=0)
+        return math.sqrt(max(0.0, float(sq.max())))
+
+    def effective_lr(self):
+        return self.lr
+
+    def final_theta(self):
+        return nw.vjp(self.be, self.lay, self.theta0, self.fx, self.coef, alpha=1.0, beta=1.0,
+                      out=self.theta0.copy())
+
+
+def choose_path(model_path, optimizer, n, P):
+    if model_path != "auto":
+        return model_path
+    if optimizer in ("gd", "sgd", "momentum"):
+        return "function"
+    return "materialized" if n * P <= (1 << 20) else "matrix-free"
+
+
+def train(be, lay, theta0, X, Y, Xt, cfg, *, model, optimizer, progress=None) -> dict:
+    """One run; the same dict as _core.train (θ and test predictions as device arrays)."""
+    xp = be.xp
+    n = X.shape[0]
+    lr = cfg.lr
+    path = "n/a"
+    if model == "network":
+        runner = _Network(be, lay, optimizer, cfg.hyper, theta0, X, Y, Xt, lr)
+    else:
+        path = choose_path(cfg.path, optimizer, n, lay.P)
+        if path == "function":
+            if optimizer in _ADAPTIVE:
+                raise ValueError("path: function space is exact only for D = 1 (gd, sgd, momentum), "
+                                 "not adaptive optimizers")
+            runner = _FunctionSpace(be, lay, optimizer, cfg.hyper, theta0, X, Y, Xt, lr)
+        else:
+            runner = _ParameterSpace(be, lay, optimizer, cfg.hyper, theta0, X, Y, Xt, lr,
+                                     path == "materialized")
+    hist = dict(step=[], train_loss=[], param_distance=[], max_unit_movement=[], effective_lr=[])
+    preds, diags = [], []
+
+    def record(t, loss):
+        hist["step"].append(t)
+        hist["train_loss"].append(loss)
+        hist["param_distance"].append(runner.param_distance())
+        hist["max_unit_movement"].append(runner.max_unit_movement())
+        hist["effective_lr"].append(math.nan if t == 0 and optimizer in _ADAPTIVE else runner.effective_lr())
+        if Xt is not None:
+            preds.append(runner.test_pred())
+
+    batches = _Batches(n, cfg.batch_size, cfg.shuffle, cfg.seed)
+    bound, last_loss, status, steps = 0.0, math.nan, "max_steps", 0
+    next_progress = time.monotonic() + cfg.progress_seconds
+    t = 0
+    try:
+        while True:
+            rows, start, count, epoch_start = batches.next()
+            full = rows is None
+            if rows is not None:
+                rows = xp.asarray(rows)
+            loss = runner.prepare(rows, start, count, full)
+            known = full
+            if not known and (epoch_start or t % cfg.record_every == 0 or t == cfg.max_steps):
+                loss, known = runner.full_loss(), True
+            if known:
+                last_loss = loss
+                if t == 0:
+                    bound = cfg.divergence_factor * max(loss, 1.0)
+                if not math.isfinite(loss) or loss > bound:
+                    status, steps = "diverged", t
+                    record(t, loss)
+                    break
+                if loss < cfg.tol:
+                    status, steps = "converged", t
+                    record(t, loss)
+                    break
+            if t == cfg.max_steps:
+                status, steps = "max_steps", t
+                record(t, loss)
+                break
+            if t % cfg.record_every == 0:
+                record(t, loss)
+            diag = None
+            if cfg.record_D:
+                diag = xp.empty(lay.P, lay.dtype)
+                diags.append(diag)
+            runner.update(lr, diag)
+            t += 1
+            if progress is not None and time.monotonic() >= next_progress:
+                next_progress = time.monotonic() + cfg.progress_seconds
+                if not progress(t, last_loss):
+                    status, steps = "interrupted", t
+                    record(t, runner.full_loss())
+                    break
+    except KeyboardInterrupt:
+        status, steps = "interrupted", t
+        record(t, runner.full_loss())
+    if progress is not None:
+        progress(steps, hist["train_loss"][-1])
+    history = {k: np.asarray(v, np.int64 if k == "step" else np.float64) for k, v in hist.items()}
+    if Xt is not None:
+        history["test_pred"] = xp.stack(preds)
+    if diags:
+        history["D"] = xp.stack(diags)
+    return dict(theta=runner.final_theta(), steps=steps, status=status, history=history, path=path)
