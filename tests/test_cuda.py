@@ -71,3 +71,100 @@ def test_gpu_gram_accumulate(dtype, suffix):
         (2, 3), (16, 16), (k, np.int64(29), cp.asarray(GD), cp.asarray(GA), np.int64(29), np.int64(37),
                            np.int64(29), dtype(0.5), np.int32(0)))
     np.testing.assert_allclose(cp.asnumpy(k), K + GD * (GA + 0.5), rtol=1e-6)
+
+
+def _nvrtc():
+    pytest.importorskip("cupy", reason="CuPy not installed: NVRTC compile check skipped")
+    try:
+        from cupy_backends.cuda.libs import nvrtc
+        nvrtc.getVersion()
+    except Exception as e:  # the library is found lazily; any failure means no NVRTC here
+        pytest.skip(f"NVRTC not loadable ({type(e).__name__}): run-time compile check skipped")
+    return nvrtc
+
+
+def test_kernels_compile_with_nvrtc_as_at_run_time():
+    """The exact source and options the package hands to CuPy's RawModule; needs NVRTC, not a GPU."""
+    from fastntk._gpu.runtime import cuda_source_dir, nvrtc_options
+    nvrtc = _nvrtc()
+    src = cuda_source_dir()
+    prog = nvrtc.createProgram((src / "kernels.cu").read_text(), "kernels.cu", [], [])
+    try:
+        nvrtc.compileProgram(prog, list(nvrtc_options(src)) + ["-arch=compute_80"])
+    except Exception:
+        pytest.fail(nvrtc.getProgramLog(prog))
+    ptx = nvrtc.getPTX(prog)
+    for name in ("gram_accumulate", "bias_activation", "activation_grad", "jacobian_block", "sgd",
+                 "momentum", "adagrad", "rmsprop", "adam"):
+        for suffix in ("f32", "f64"):
+            assert f"fastntk_{name}_{suffix}".encode() in ptx
+
+
+def _cupy_with_gpu():
+    cp, _ = _gpu_module()
+    return cp
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gpu_api_matches_cpu(dtype):
+    import fastntk
+    from conftest import assert_close
+    cp = _cupy_with_gpu()
+    rng = np.random.default_rng(0)
+    for depth, bias, act, param in [(1, "zero", "relu", "ntk"), (3, "normal", "relu", "standard"),
+                                    (2, "none", "tanh", "ntk"), (4, "zero", "identity", "ntk")]:
+        net = fastntk.MLP.uniform(7, 33, depth, bias=bias, activation=act, parametrization=param, dtype=dtype)
+        theta = net.flatten(net.init(1))
+        X, X2 = (rng.standard_normal((n, 7)).astype(dtype) for n in (45, 13))
+        v = rng.standard_normal(net.num_params).astype(dtype)
+        r = rng.standard_normal(45).astype(dtype)
+        d = rng.uniform(0.5, 2, net.num_params).astype(dtype)
+        g = [cp.asarray(a) for a in (theta, X, X2, v, r, d)]
+        pairs = [
+            (net.apply(g[0], g[1]), net.apply(theta, X)),
+            (fastntk.ntk(net, g[0], g[1], tile=16), fastntk.ntk(net, theta, X)),
+            (fastntk.ntk(net, g[0], g[1], g[2], tile=16), fastntk.ntk(net, theta, X, X2)),
+            (fastntk.jacobian(net, g[0], g[1]), fastntk.jacobian(net, theta, X)),
+            (fastntk.jvp(net, g[0], g[1], g[3]), fastntk.jvp(net, theta, X, v)),
+            (fastntk.vjp(net, g[0], g[1], g[4]), fastntk.vjp(net, theta, X, r)),
+            (fastntk.adaptive_ntk(net, g[0], g[1], g[2], d=g[5]), fastntk.adaptive_ntk(net, theta, X, X2, d=d)),
+        ]
+        for got, want in pairs:
+            assert isinstance(got, cp.ndarray)
+            assert_close(cp.asnumpy(got), want, dtype, scale=10 * (1 + np.abs(want).max()))
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("optimizer", ["gd", "sgd", "momentum", "adagrad", "rmsprop", "adam"])
+@pytest.mark.parametrize("model", ["network", "linearized"])
+def test_gpu_training_matches_cpu(optimizer, model):
+    import fastntk
+    from conftest import assert_close, make_data
+    cp = _cupy_with_gpu()
+    net = fastntk.MLP.uniform(4, 64, 3, bias="normal")
+    X, Y, Xt = make_data(16, 4, 0, 5)
+    theta = net.flatten(net.init(0))
+    lr = {"adagrad": 0.05, "rmsprop": 0.01, "adam": 0.01}.get(optimizer, 0.3)
+    kw = dict(model=model, optimizer=optimizer, lr=lr, max_steps=50, tol=1e-300, record_every=10,
+              batch_size=5 if optimizer in ("sgd", "momentum") else None, shuffle=True)
+    cpu = fastntk.train(net, theta, X, Y, X_test=Xt, **kw)
+    gpu = fastntk.train(net, cp.asarray(theta), cp.asarray(X), cp.asarray(Y), X_test=cp.asarray(Xt), **kw)
+    assert isinstance(gpu.theta, cp.ndarray) and gpu.status == cpu.status and gpu.steps == cpu.steps
+    assert_close(cp.asnumpy(gpu.theta), cpu.theta, np.float64, scale=1e3)
+    assert_close(cp.asnumpy(gpu.history["test_pred"]), cpu.history["test_pred"], np.float64, scale=1e3)
+
+
+@pytest.mark.gpu
+def test_gpu_bad_input():
+    import fastntk
+    cp = _cupy_with_gpu()
+    net = fastntk.MLP.uniform(3, 5, 2, dtype=np.float32)
+    theta = cp.asarray(net.flatten(net.init(0)))
+    with pytest.raises(TypeError, match="X1: expected CuPy arrays like params"):
+        fastntk.ntk(net, theta, np.ones((4, 3), np.float32))
+    with pytest.raises(TypeError, match="X1: expected dtype float32"):
+        fastntk.ntk(net, theta, cp.ones((4, 3), cp.float64))
+    # K of 2·10⁶ × 2·10⁶ float32 is 16 TB: the device's out-of-memory, reported with the size.
+    with pytest.raises(fastntk.InsufficientMemoryError, match=r"ntk of shape \(2000000, 2000000\) on the GPU"):
+        fastntk.ntk(net, theta, cp.ones((2 * 10**6, 3), cp.float32))

@@ -50,7 +50,7 @@ def blas_info() -> dict | None:
 
 
 def show_config(file=None) -> None:
-    """Print which BLAS the core uses, its threads and core type, and OpenMP."""
+    """Print which BLAS the core uses, its threads and core type, OpenMP, and the GPU backend."""
     info = blas_info()
     lines = ["fastntk configuration"]
     if info:
@@ -67,6 +67,8 @@ def show_config(file=None) -> None:
         f"  OpenMP         {'yes' if _core.has_openmp else 'no'}, "
         f"{_core.openmp_threads()} threads"
     )
+    from ._gpu.runtime import gpu_status
+    lines.append(f"  GPU            {gpu_status()}")
     print("\n".join(lines), file=file)
 
 

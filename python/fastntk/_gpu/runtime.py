@@ -28,6 +28,22 @@ def cupy_module():
     return cupy
 
 
+def gpu_status() -> str:
+    """One line: CuPy's version and the visible GPU, or why the GPU backend is off."""
+    cp = cupy_module()
+    if cp is None:
+        return "off (CuPy not installed)"
+    try:
+        count = cp.cuda.runtime.getDeviceCount()
+    except Exception as e:  # no driver, wrong CUDA version: CuPy raises its runtime error
+        return f"off (CuPy {cp.__version__}, no usable GPU: {e})"
+    if count < 1:
+        return f"off (CuPy {cp.__version__}, no GPU visible)"
+    name = cp.cuda.runtime.getDeviceProperties(0)["name"]
+    name = name.decode() if isinstance(name, bytes) else name
+    return f"CuPy {cp.__version__}, {count} GPU(s), device 0: {name}"
+
+
 def is_device_array(x) -> bool:
     """True for a CuPy array (checked by type, without importing CuPy)."""
     return type(x).__module__.split(".")[0] == "cupy" and hasattr(x, "device")
