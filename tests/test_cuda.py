@@ -168,3 +168,21 @@ def test_gpu_bad_input():
     # K of 2·10⁶ × 2·10⁶ float32 is 16 TB: the device's out-of-memory, reported with the size.
     with pytest.raises(fastntk.InsufficientMemoryError, match=r"ntk of shape \(2000000, 2000000\) on the GPU"):
         fastntk.ntk(net, theta, cp.ones((2 * 10**6, 3), cp.float32))
+
+
+@pytest.mark.gpu
+def test_gpu_train_many_matches_cpu():
+    import fastntk
+    from conftest import assert_close, make_data
+    cp = _cupy_with_gpu()
+    X, Y, Xt = make_data(16, 4, 0, 5)
+    nets = [fastntk.MLP.uniform(4, 64, 2, sigma=s) for s in (0.5, 1.0, 2.0, 1.0)]
+    runs = [dict(net=n, params=n.flatten(n.init(i)), optimizer=opt, lr=lr, max_steps=40, tol=1e-300)
+            for i, (n, opt, lr) in enumerate(zip(nets, ["adam", "adam", "adam", "gd"], [0.01, 0.01, 0.02, 0.3]))]
+    cpu = fastntk.train_many(runs, X, Y, X_test=Xt)
+    gruns = [dict(r, params=cp.asarray(r["params"])) for r in runs]
+    gpu = fastntk.train_many(gruns, cp.asarray(X), cp.asarray(Y), X_test=cp.asarray(Xt))
+    for c, g in zip(cpu, gpu):
+        assert (g.status, g.steps) == (c.status, c.steps)
+        assert_close(cp.asnumpy(g.theta), c.theta, np.float64, scale=1e3)
+        assert_close(cp.asnumpy(g.history["test_pred"]), c.history["test_pred"], np.float64, scale=1e3)

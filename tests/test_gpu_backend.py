@@ -173,3 +173,53 @@ def test_training_loop_stops_like_core():
     got = gtrain.train(BE, api.layout(net), theta, X, Y, None, cfg, model="network", optimizer="gd",
                        progress=lambda step, loss: step < 7)
     assert got["status"] == "interrupted" and got["steps"] == 7 and got["history"]["step"][-1] == 7
+
+
+@given(st.sampled_from(["gd", "sgd", "momentum", "adagrad", "rmsprop", "adam"]),
+       st.sampled_from([np.float32, np.float64]), st.sampled_from(["zero", "normal", "none"]),
+       st.integers(1, 3), st.booleans(), st.integers(0, 100))
+def test_stacked_ensemble_matches_core_run_by_run(optimizer, dtype, bias, depth, shuffle, seed):
+    """Runs stacked on the device (σ, θ₀ and lr differing) = each run alone in the core."""
+    from fastntk._gpu import ensemble
+    from conftest import make_data
+    X, Y, Xt = make_data(9, 4, seed, 4)
+    X, Y, Xt = X.astype(dtype), Y.astype(dtype), Xt.astype(dtype)
+    base = {"adagrad": 0.05, "rmsprop": 0.01, "adam": 0.01}.get(optimizer, 0.3)
+    bs = 4 if optimizer in ("sgd", "momentum") else None
+    nets, thetas, cfgs = [], [], []
+    for i, sigma in enumerate([0.8, 1.0, 1.3]):
+        net = fastntk.MLP.uniform(4, 6, depth, bias=bias, dtype=dtype, sigma=sigma)
+        theta = net.flatten(net.init(seed + i))
+        cfg, _ = _cfg(net, theta, X, Y, optimizer=optimizer, lr=base * (1 + 0.2 * i), batch_size=bs,
+                      shuffle=shuffle, seed=seed, max_steps=12, record_every=4, tol=1e-300)
+        nets.append(net), thetas.append(theta), cfgs.append(cfg)
+    outs = ensemble.train_group(BE, [api.layout(n) for n in nets], thetas, X, Y, Xt, cfgs, optimizer=optimizer)
+    scale = 1.0 if optimizer not in ("adagrad", "rmsprop", "adam") else 1e3 if dtype == np.float32 else 1e2
+    for net, theta, cfg, got in zip(nets, thetas, cfgs, outs):
+        ref = fastntk._core.train(net._spec, theta, X, Y, Xt, cfg, None)
+        assert (got["status"], got["steps"]) == (ref["status"], ref["steps"])
+        h, hr = got["history"], ref["history"]
+        np.testing.assert_array_equal(h["step"], hr["step"])
+        for key in ("train_loss", "param_distance", "max_unit_movement", "test_pred"):
+            assert_close(h[key], hr[key], dtype, scale=scale * (1 + np.abs(hr[key]).max()))
+        ok = ~np.isnan(hr["effective_lr"])
+        np.testing.assert_array_equal(np.isnan(h["effective_lr"]), ~ok)
+        assert_close(h["effective_lr"][ok], hr["effective_lr"][ok], dtype,
+                     scale=scale * (1 + np.abs(hr["effective_lr"][ok]).max(initial=0)))
+        assert_close(got["theta"], ref["theta"], dtype, scale=scale * (1 + np.abs(ref["theta"]).max()))
+
+
+def test_stacked_runs_stop_on_their_own():
+    from fastntk._gpu import ensemble
+    from conftest import make_data
+    X, Y, _ = make_data(8, 4, 0, 3)
+    nets = [fastntk.MLP.uniform(4, 20, 2, sigma=s) for s in (1.0, 1.0, 2.0)]
+    thetas = [n.flatten(n.init(i)) for i, n in enumerate(nets)]
+    cfgs = [_cfg(n, th, X, Y, lr=lr, tol=1e-3, max_steps=3000)[0]
+            for n, th, lr in zip(nets, thetas, (0.5, 1e4, 0.2))]
+    outs = ensemble.train_group(BE, [api.layout(n) for n in nets], thetas, X, Y, None, cfgs, optimizer="gd")
+    for net, theta, cfg, got in zip(nets, thetas, cfgs, outs):
+        ref = fastntk._core.train(net._spec, theta, X, Y, None, cfg, None)
+        assert (got["status"], got["steps"]) == (ref["status"], ref["steps"])
+        assert_close(got["theta"], ref["theta"], np.float64, scale=1 + np.abs(ref["theta"]).max())
+    assert outs[1]["status"] == "diverged" and outs[0]["status"] == "converged"

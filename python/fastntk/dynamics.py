@@ -17,6 +17,7 @@ from . import _core
 from ._backend import blas_limited_to_one_thread
 from ._gpu import api as _gpu_api
 from ._gpu import gpu_backend, placement
+from ._gpu import ensemble as _gpu_ensemble
 from ._gpu import train as _gpu_train
 from ._validate import as_matrix, as_vector, check_fits, positive, positive_int
 from .kernels import ntk
@@ -245,15 +246,16 @@ def train_many(runs: Sequence[dict], X, Y, *, X_test=None, progress: bool = Fals
     Each run is a dict with ``net`` and ``params`` and any keyword of :func:`train`
     (model, optimizer, lr, batch_size, …). All nets must share the dtype and input
     dimension (σ, widths, optimizers may differ). Runs are spread over the cores,
-    each one's products single-threaded. Returns one TrainResult per run, in order.
+    each one's products single-threaded. With CuPy arrays, network runs that differ
+    only in σ, θ₀ and lr are stacked and trained as one batch on the GPU (batched
+    cuBLAS products, one host read per step for all of them), the others run one
+    after another. Returns one TrainResult per run, in order.
     """
     runs = list(runs)
     if not runs:
         return []
     if placement(X=X, Y=Y, X_test=X_test) == "gpu":
-        # On a GPU the runs go one after another (each one's products fill the device);
-        # batching small runs into shared kernels is not done yet.
-        return [train(X=X, Y=Y, X_test=X_test, progress=progress, callback=callback, **run) for run in runs]
+        return _train_many_gpu(runs, X, Y, X_test, progress, callback)
     specs, thetas, cfgs, nets, lrs, dicts = [], [], [], [], [], []
     dtype = runs[0]["net"].dtype
     Xc = Yc = Xt = None
@@ -282,6 +284,46 @@ def train_many(runs: Sequence[dict], X, Y, *, X_test=None, progress: bool = Fals
     finally:
         bar.close()
     return [_result(n, o, lr, d) for n, o, lr, d in zip(nets, outs, lrs, dicts)]
+
+
+def _train_many_gpu(runs, X, Y, X_test, progress, callback) -> list[TrainResult]:
+    """On a GPU: network runs that differ only in σ, θ₀ and lr are trained as one
+    stacked batch (_gpu.ensemble); the others one after another."""
+    prepared = []
+    for run in runs:
+        run = dict(run)
+        net, params = run.pop("net"), run.pop("params")
+        theta, Xc, Yc, Xt, be = _prepare(net, params, X, Y, X_test)
+        kw = dict(_TRAIN_DEFAULTS)
+        hyper = {k: v for k, v in run.items() if k not in kw}
+        kw.update({k: v for k, v in run.items() if k in kw})
+        cfg = _make_config(net, theta, Xc, Yc, hyper=hyper, **kw)
+        info = dict(model=kw["model"], optimizer=kw["optimizer"], batch_size=cfg.batch_size,
+                    shuffle=bool(kw["shuffle"]), seed=int(kw["seed"]), **hyper)
+        prepared.append((net, theta, cfg, info))
+    groups: dict = {}
+    for i, (net, _, cfg, info) in enumerate(prepared):
+        batched = info["model"] == "network" and not cfg.record_D
+        key = _gpu_ensemble.group_key(net, cfg, info["model"], info["optimizer"]) if batched else ("one", i)
+        groups.setdefault(key, []).append(i)
+    results: list = [None] * len(prepared)
+    bar = _Progress(progress, sum(p[2].max_steps for p in prepared), callback, "ensemble")
+    try:
+        for idx in groups.values():
+            if len(idx) == 1:
+                net, theta, cfg, info = prepared[idx[0]]
+                outs = [_run(net, theta, Xc, Yc, Xt, cfg, bar, be, info["model"], info["optimizer"])]
+            else:
+                outs = _gpu_ensemble.train_group(
+                    be, [_gpu_api.layout(prepared[i][0]) for i in idx], [prepared[i][1] for i in idx],
+                    Xc, Yc, Xt, [prepared[i][2] for i in idx], optimizer=prepared[idx[0]][3]["optimizer"],
+                    progress=bar)
+            for i, out in zip(idx, outs):
+                net, _, cfg, info = prepared[i]
+                results[i] = _result(net, out, cfg.lr, info, be)
+    finally:
+        bar.close()
+    return results
 
 
 def gd_closed_form(net: MLP, params, X, Y, X_test, steps, lr: float | None = None) -> np.ndarray:

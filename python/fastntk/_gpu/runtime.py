@@ -49,6 +49,11 @@ def is_device_array(x) -> bool:
     return type(x).__module__.split(".")[0] == "cupy" and hasattr(x, "device")
 
 
+def to_host(x) -> np.ndarray:
+    """A NumPy copy of a CuPy array; NumPy arrays pass through."""
+    return x.get() if is_device_array(x) else np.asarray(x)
+
+
 def _describe(x) -> str:
     return "a CuPy array" if is_device_array(x) else f"a {type(x).__module__.split('.')[0]} {type(x).__name__}"
 
