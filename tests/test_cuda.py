@@ -1,8 +1,10 @@
 """CUDA sources: compiled with nvcc wherever it exists; run against the CPU rules
 wherever CuPy sees a GPU (skipped with the reason elsewhere)."""
+import glob
 import pathlib
 import shutil
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -17,6 +19,25 @@ CUDA = pathlib.Path(__file__).resolve().parents[1] / "cuda"
 def test_cuda_source_compiles(source, tmp_path):
     out = subprocess.run(["nvcc", "-std=c++17", "-arch=sm_80", f"-I{CUDA}", "-c", str(CUDA / source),
                           "-o", str(tmp_path / "k.o")], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+
+
+def _cublas_include():
+    """A directory with cublas_v2.h: the CUDA toolkit's, or NVIDIA's pip wheel's."""
+    dirs = ["/usr/local/cuda/include"]
+    for p in sys.path:
+        dirs += glob.glob(f"{p}/nvidia/cu*/include") + glob.glob(f"{p}/nvidia/cublas/include")
+    return next((d for d in dirs if pathlib.Path(d, "cublas_v2.h").exists()), None)
+
+
+@pytest.mark.skipif(shutil.which("nvcc") is None, reason="nvcc not found: GPU benchmark not compile-checked")
+def test_gpu_benchmark_compiles(tmp_path):
+    include = _cublas_include()
+    if include is None:
+        pytest.skip("cublas_v2.h not found: GPU benchmark not compile-checked")
+    bench = CUDA.parent / "bench" / "bench_gpu.cu"
+    out = subprocess.run(["nvcc", "-std=c++17", "-arch=sm_80", f"-I{CUDA}", f"-I{include}", "-c", str(bench),
+                          "-o", str(tmp_path / "b.o")], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
 
 
