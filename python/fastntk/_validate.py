@@ -24,23 +24,34 @@ def _contiguous_finite(arr, name: str, dtype, finite: bool) -> np.ndarray:
     return arr
 
 
+def check_matrix_shape(shape, name: str, d: int | None = None) -> None:
+    """(N, d) with N ≥ 1 (any array type: NumPy or CuPy)."""
+    shape = tuple(shape)
+    if len(shape) != 2:
+        raise ValueError(f"{name}: expected a 2-D array of shape (N, d), got shape {shape}")
+    if d is not None and shape[1] != d:
+        raise ValueError(f"{name}: expected shape (N, {d}) for input dimension d={d}, got {shape}")
+    if shape[0] < 1:
+        raise ValueError(f"{name}: expected at least one row, got shape {shape}")
+
+
+def check_vector_shape(shape, name: str, size: int | None = None) -> None:
+    shape = tuple(shape)
+    if len(shape) != 1:
+        raise ValueError(f"{name}: expected a 1-D array, got shape {shape}")
+    if size is not None and shape[0] != size:
+        raise ValueError(f"{name}: expected shape ({size},), got {shape}")
+
+
 def as_matrix(x, name: str, dtype, d: int | None = None, finite: bool = True) -> np.ndarray:
     arr = _real(x, name)
-    if arr.ndim != 2:
-        raise ValueError(f"{name}: expected a 2-D array of shape (N, d), got shape {arr.shape}")
-    if d is not None and arr.shape[1] != d:
-        raise ValueError(f"{name}: expected shape (N, {d}) for input dimension d={d}, got {arr.shape}")
-    if arr.shape[0] < 1:
-        raise ValueError(f"{name}: expected at least one row, got shape {arr.shape}")
+    check_matrix_shape(arr.shape, name, d)
     return _contiguous_finite(arr, name, dtype, finite)
 
 
 def as_vector(x, name: str, dtype, size: int | None = None, finite: bool = True) -> np.ndarray:
     arr = _real(x, name)
-    if arr.ndim != 1:
-        raise ValueError(f"{name}: expected a 1-D array, got shape {arr.shape}")
-    if size is not None and arr.shape[0] != size:
-        raise ValueError(f"{name}: expected shape ({size},), got {arr.shape}")
+    check_vector_shape(arr.shape, name, size)
     return _contiguous_finite(arr, name, dtype, finite)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validate import check_matrix_shape, check_vector_shape
 from . import network as nw
 from .runtime import device_memory
 
@@ -34,22 +35,14 @@ def _finite(xp, x, name):
 
 
 def as_matrix(be, x, name, dtype, d):
-    if x.ndim != 2:
-        raise ValueError(f"{name}: expected a 2-D array of shape (N, d), got shape {x.shape}")
-    if x.shape[1] != d:
-        raise ValueError(f"{name}: expected shape (N, {d}) for input dimension d={d}, got {x.shape}")
-    if x.shape[0] < 1:
-        raise ValueError(f"{name}: expected at least one row, got shape {x.shape}")
+    check_matrix_shape(x.shape, name, d)
     _check_dtype(x, name, dtype)
     _finite(be.xp, x, name)
     return be.xp.ascontiguousarray(x)
 
 
 def as_vector(be, x, name, dtype, size, finite=True):
-    if x.ndim != 1:
-        raise ValueError(f"{name}: expected a 1-D array, got shape {x.shape}")
-    if size is not None and x.shape[0] != size:
-        raise ValueError(f"{name}: expected shape ({size},), got {x.shape}")
+    check_vector_shape(x.shape, name, size)
     _check_dtype(x, name, dtype)
     if finite:
         _finite(be.xp, x, name)

@@ -17,7 +17,7 @@ import numpy as np
 
 from . import network as nw
 from .runtime import to_host
-from .train import _ADAPTIVE, _Batches
+from .train import _ADAPTIVE, DeviceOptimizer, _Batches
 
 
 def group_key(net, cfg, model, optimizer):
@@ -84,45 +84,6 @@ class _Stacked:
         return g
 
 
-class _StackedOptimizer:
-    """Per-run learning rates: SGD as one scaled update, the stateful rules per run
-    (one launch each over that run's row of Θ and of its state)."""
-
-    def __init__(self, be, name, hyper, R, P, dtype):
-        xp = be.xp
-        self.k, self.xp = be.kernels(dtype), xp
-        self.name, self.h, self.t = name, hyper, 0
-        self.eps = hyper.eps if hyper.eps >= 0 else (1e-10 if name == "adagrad" else 1e-8)
-        self.s1 = xp.full((R, P), hyper.initial_accumulator_value if name == "adagrad" else 0, dtype)
-        self.s2 = xp.zeros((R, P), dtype) if name == "adam" else None
-        self.diag = xp.empty((R, P), dtype) if name in _ADAPTIVE else None
-        self.scale = None
-
-    def step(self, theta, g, lrs, active):
-        self.t += 1
-        h, k, t = self.h, self.k, self.t
-        self.scale = np.asarray(lrs, np.float64) / (1 + (t - 1) * h.lr_decay) if self.name == "adagrad" else lrs
-        for r in np.flatnonzero(active):
-            lr = float(lrs[r])
-            if self.name in ("gd", "sgd"):
-                k.sgd(theta[r], g[r], lr)
-            elif self.name == "momentum":
-                k.momentum(theta[r], self.s1[r], g[r], lr, h.momentum, 1 - (0.0 if t == 1 else h.dampening),
-                           t == 1, h.nesterov)
-            elif self.name == "adagrad":
-                k.adagrad(theta[r], self.s1[r], g[r], float(self.scale[r]), self.eps, self.diag[r])
-            elif self.name == "rmsprop":
-                k.rmsprop(theta[r], self.s1[r], g[r], lr, h.alpha, self.eps, self.diag[r])
-            else:
-                k.adam(theta[r], self.s1[r], self.s2[r], g[r], lr, h.beta1, h.beta2, 1 - h.beta1 ** t,
-                       math.sqrt(1 - h.beta2 ** t), self.eps, self.diag[r])
-
-    def effective_lr(self, r, lr):
-        if self.name not in _ADAPTIVE:
-            return lr
-        return float(self.scale[r]) * float(self.diag[r].astype(np.float64).mean()) if self.t else math.nan
-
-
 def train_group(be, lays, thetas, X, Y, Xt, cfgs, *, optimizer, progress=None) -> list[dict]:
     """R network runs of one group (see group_key); one dict per run as _core.train."""
     xp = be.xp
@@ -130,7 +91,7 @@ def train_group(be, lays, thetas, X, Y, Xt, cfgs, *, optimizer, progress=None) -
     R, n = len(lays), X.shape[0]
     st = _Stacked(be, lays, thetas)
     lay = st.lay
-    opt = _StackedOptimizer(be, optimizer, cfg.hyper, R, lay.P, lay.dtype)
+    opt = DeviceOptimizer(be, optimizer, cfg.hyper, R, lay.P, lay.dtype)
     lrs = np.array([c.lr for c in cfgs])
     active = np.ones(R, bool)
     hist = [dict(step=[], train_loss=[], param_distance=[], max_unit_movement=[], effective_lr=[])

@@ -48,55 +48,54 @@ class _Batches:
         return rows, start, count, epoch_start
 
 
-class _Optimizer:
-    """PyTorch's rules through the kernels of cuda/kernels.cu; D_t of the last
-    update kept on the device for the effective learning rate."""
+class DeviceOptimizer:
+    """PyTorch's rules through the kernels of cuda/kernels.cu for R runs stacked as
+    rows (θ and g of shape (R, P), a learning rate per row; R = 1 for a single run).
+    D_t of the last update stays on the device for the effective learning rate."""
 
-    def __init__(self, be, name, hyper, P, dtype):
+    def __init__(self, be, name, hyper, R, P, dtype):
         xp = be.xp
         self.k = be.kernels(dtype)
         self.name, self.h, self.t = name, hyper, 0
         self.eps = hyper.eps if hyper.eps >= 0 else (1e-10 if name == "adagrad" else 1e-8)
-        self.s1 = self.s2 = self.diag = None
-        if name == "momentum" or name in ("rmsprop", "adam"):
-            self.s1 = xp.zeros(P, dtype)
-        if name == "adagrad":
-            self.s1 = xp.full(P, hyper.initial_accumulator_value, dtype)
-        if name == "adam":
-            self.s2 = xp.zeros(P, dtype)
-        if name in _ADAPTIVE:
-            self.diag = xp.empty(P, dtype)
-        self.scale = 1.0
+        self.s1 = xp.full((R, P), hyper.initial_accumulator_value if name == "adagrad" else 0, dtype)
+        self.s2 = xp.zeros((R, P), dtype) if name == "adam" else None
+        self.diag = xp.empty((R, P), dtype) if name in _ADAPTIVE else None
+        self.scale = np.zeros(R)
 
-    def step(self, theta, g, lr, diag=None):
+    def step(self, theta, g, lrs, active=None, diag=None):
+        """One update of the rows in ``active`` (all by default); ``diag`` (R, P), when
+        given, receives D_t."""
         self.t += 1
         h, k, t = self.h, self.k, self.t
-        out = self.diag if diag is None else diag
-        if self.name in ("gd", "sgd"):
-            k.sgd(theta, g, lr)
-            if diag is not None:
+        lrs = np.asarray(lrs, np.float64)
+        self.scale = lrs / (1 + (t - 1) * h.lr_decay) if self.name == "adagrad" else lrs
+        rows = range(theta.shape[0]) if active is None else np.flatnonzero(active)
+        for r in rows:
+            lr = float(lrs[r])
+            if self.name in ("gd", "sgd"):
+                k.sgd(theta[r], g[r], lr)
+            elif self.name == "momentum":
+                k.momentum(theta[r], self.s1[r], g[r], lr, h.momentum, 1 - (0.0 if t == 1 else h.dampening),
+                           t == 1, h.nesterov)
+            elif self.name == "adagrad":
+                k.adagrad(theta[r], self.s1[r], g[r], float(self.scale[r]), self.eps, self.diag[r])
+            elif self.name == "rmsprop":
+                k.rmsprop(theta[r], self.s1[r], g[r], lr, h.alpha, self.eps, self.diag[r])
+            else:
+                k.adam(theta[r], self.s1[r], self.s2[r], g[r], lr, h.beta1, h.beta2, 1 - h.beta1 ** t,
+                       math.sqrt(1 - h.beta2 ** t), self.eps, self.diag[r])
+        if diag is not None:
+            if self.diag is None:
                 diag.fill(1)
-        elif self.name == "momentum":
-            k.momentum(theta, self.s1, g, lr, h.momentum, 1 - (0.0 if t == 1 else h.dampening), t == 1, h.nesterov)
-            if diag is not None:
-                diag.fill(1)
-        elif self.name == "adagrad":
-            self.scale = lr / (1 + (t - 1) * h.lr_decay)
-            k.adagrad(theta, self.s1, g, self.scale, self.eps, out)
-        elif self.name == "rmsprop":
-            self.scale = lr
-            k.rmsprop(theta, self.s1, g, lr, h.alpha, self.eps, out)
-        else:
-            self.scale = lr
-            k.adam(theta, self.s1, self.s2, g, lr, h.beta1, h.beta2, 1 - h.beta1 ** t,
-                   math.sqrt(1 - h.beta2 ** t), self.eps, out)
-        if diag is not None and self.diag is not None:
-            self.diag = diag
+            else:
+                diag[...] = self.diag
 
-    def effective_lr(self, lr):
+    def effective_lr(self, r, lr):
+        """Mean of lr·D_t over run r's parameters after the last update (lr when D = 1)."""
         if self.name not in _ADAPTIVE:
             return lr
-        return self.scale * float(self.diag.astype(np.float64).mean()) if self.t else math.nan
+        return float(self.scale[r]) * float(self.diag[r].astype(np.float64).mean()) if self.t else math.nan
 
 
 def _half_mse(xp, f, y):
@@ -114,7 +113,7 @@ class _Network:
         self.X, self.Y, self.Xt = X, Y, Xt
         self.theta = theta0.copy()
         self.theta0 = theta0
-        self.opt = _Optimizer(be, opt_name, hyper, lay.P, lay.dtype)
+        self.opt = DeviceOptimizer(be, opt_name, hyper, 1, lay.P, lay.dtype)
         self.plain = opt_name in ("gd", "sgd")
         self.last_lr = math.nan if opt_name in _ADAPTIVE else lr
 
@@ -134,8 +133,8 @@ class _Network:
             self.opt.t += 1
         else:
             g = nw.vjp(self.be, self.lay, self.theta, self.feat, self.r)
-            self.opt.step(self.theta, g, lr, diag)
-        self.last_lr = self.opt.effective_lr(lr)
+            self.opt.step(self.theta[None], g[None], [lr], diag=None if diag is None else diag[None])
+        self.last_lr = self.opt.effective_lr(0, lr)
 
     def test_pred(self):
         return nw.forward(self.be, self.lay, self.theta, self.Xt).f
@@ -165,7 +164,7 @@ class _ParameterSpace:
         self.phi = nw.jacobian(be, lay, self.full) if materialized else None
         self.test = nw.features(be, lay, theta0, Xt) if Xt is not None else None
         self.delta = be.xp.zeros(lay.P, lay.dtype)
-        self.opt = _Optimizer(be, opt_name, hyper, lay.P, lay.dtype)
+        self.opt = DeviceOptimizer(be, opt_name, hyper, 1, lay.P, lay.dtype)
         self.lr = lr
 
     def _u(self, rows):
@@ -193,7 +192,7 @@ class _ParameterSpace:
         else:
             feat = self.full if self.rows is None else self.full.rows(self.xp, self.rows)
             g = nw.vjp_features(self.be, self.lay, feat, self.r)
-        self.opt.step(self.delta, g, lr, diag)
+        self.opt.step(self.delta[None], g[None], [lr], diag=None if diag is None else diag[None])
 
     def test_pred(self):
         return nw.jvp_features(self.be, self.lay, self.test, self.delta) + self.test.f
@@ -205,7 +204,7 @@ class _ParameterSpace:
         return _row_norm_max(self.xp, self.lay.W(self.delta, 1))
 
     def effective_lr(self):
-        return self.opt.effective_lr(self.lr)
+        return self.opt.effective_lr(0, self.lr)
 
     def final_theta(self):
         return self.theta0 + self.delta
