@@ -197,6 +197,14 @@ def main():
             common = dict(tol=1e-300, record_every=10**9, lr=1e-3)
             row["gd_step_s"] = per_train_step(net, params, X, Y, k)
             row["adagrad_step_s"] = per_train_step(net, params, X, Y, k, optimizer="adagrad")
+            row["rmsprop_step_s"] = per_train_step(net, params, X, Y, k, optimizer="rmsprop")
+            row["adam_step_s"] = per_train_step(net, params, X, Y, k, optimizer="adam")
+            # One pass over θ, g and the optimizer state at the fill rate of this machine:
+            # AdaGrad and RMSprop read θ, g, s and write θ, s (5 streams), Adam 7.
+            buf = np.empty(max(net.num_params, 2**24 // np.dtype(dt).itemsize), dt)
+            fill_rate = buf.nbytes / timed(lambda: buf.fill(1.0))
+            row["pass_s"] = {n: streams * net.num_params * np.dtype(dt).itemsize / fill_rate
+                             for n, streams in (("adagrad", 5), ("rmsprop", 5), ("adam", 7))}
             row["lin_adaptive_step_s"] = per_train_step(net, params, X, Y, k, model="linearized",
                                                         optimizer="adagrad", path="matrix-free")
             ref = NumpyNet(net, params)
@@ -237,6 +245,10 @@ def main():
               f"{sps(r['lin_adaptive_step_s']):7.1f} | NumPy matrix-free {sps(r['numpy_lin_adaptive_step_s']):7.1f} "
               f"({r['numpy_lin_adaptive_step_s'] / r['lin_adaptive_step_s']:.2f}×) | NumPy, same algorithm "
               f"{sps(r['numpy_lin_factored_step_s']):7.1f}")
+        bound = {n: r["gemm_s"] + r["pass_s"][n] for n in ("adagrad", "rmsprop", "adam")}
+        print(f"{'':{len(shape)}}  adaptive steps (ms) vs its GEMMs + one pass over θ, g and state at the fill "
+              "rate: " + ", ".join(f"{n} {r[n + '_step_s'] * 1e3:.1f} vs {bound[n] * 1e3:.1f}"
+                                   for n in ("adagrad", "rmsprop", "adam")))
         if "fs_20000_steps_s" in r:
             print(f"{'':{len(shape)}}  20,000 function-space GD steps: {r['fs_20000_steps_s'] * 1e3:.1f} ms "
                   f"(+ {r['fs_setup_s'] * 1e3:.1f} ms for K, K(X_T, X) and f₀ once)")
