@@ -98,7 +98,7 @@ class DeviceOptimizer:
         return float(self.scale[r]) * float(self.diag[r].astype(np.float64).mean()) if self.t else math.nan
 
 
-def _half_mse(xp, f, y):
+def _half_mse(f, y):
     e = f.astype(np.float64) - y.astype(np.float64)
     return float((e * e).sum()) / (2.0 * f.shape[0])
 
@@ -121,10 +121,10 @@ class _Network:
         xb, yb = (self.X, self.Y) if rows is None else (self.X[rows], self.Y[rows])
         self.feat = nw.forward(self.be, self.lay, self.theta, xb)
         self.r = (self.feat.f - yb) / self.lay.dtype.type(count)
-        return _half_mse(self.xp, self.feat.f, yb) if full else math.nan
+        return _half_mse(self.feat.f, yb) if full else math.nan
 
     def full_loss(self):
-        return _half_mse(self.xp, nw.forward(self.be, self.lay, self.theta, self.X).f, self.Y)
+        return _half_mse(nw.forward(self.be, self.lay, self.theta, self.X).f, self.Y)
 
     def update(self, lr, diag):
         if self.plain and diag is None:
@@ -180,10 +180,10 @@ class _ParameterSpace:
         f0 = self.f0 if rows is None else self.f0[rows]
         u = self._u(rows) + f0
         self.r = (u - yb) / self.lay.dtype.type(count)
-        return _half_mse(self.xp, u, yb) if full else math.nan
+        return _half_mse(u, yb) if full else math.nan
 
     def full_loss(self):
-        return _half_mse(self.xp, self._u(None) + self.f0, self.Y)
+        return _half_mse(self._u(None) + self.f0, self.Y)
 
     def update(self, lr, diag):
         if self.phi is not None:
@@ -236,10 +236,10 @@ class _FunctionSpace:
         idx = slice(start, start + count) if rows is None else rows
         self.idx = idx
         self.r = (self.u[idx] - self.Y[idx]) / self.lay.dtype.type(count)
-        return _half_mse(self.xp, self.u, self.Y)
+        return _half_mse(self.u, self.Y)
 
     def full_loss(self):
-        return _half_mse(self.xp, self.u, self.Y)
+        return _half_mse(self.u, self.Y)
 
     def update(self, lr, diag):
         xp, T = self.xp, self.lay.dtype.type
