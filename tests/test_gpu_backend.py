@@ -223,3 +223,14 @@ def test_stacked_runs_stop_on_their_own():
         assert (got["status"], got["steps"]) == (ref["status"], ref["steps"])
         assert_close(got["theta"], ref["theta"], np.float64, scale=1 + np.abs(ref["theta"]).max())
     assert outs[1]["status"] == "diverged" and outs[0]["status"] == "converged"
+
+
+def test_import_does_not_load_cupy():
+    """CuPy is looked for only when a CuPy array arrives (or show_config asks)."""
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-c", "import sys, fastntk, numpy as np; "
+                          "net = fastntk.MLP.uniform(2, 3, 2); fastntk.ntk(net, net.init(0), np.ones((2, 2))); "
+                          "print('cupy' in sys.modules)"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
