@@ -234,3 +234,76 @@ def test_import_does_not_load_cupy():
                           "print('cupy' in sys.modules)"], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def _kernel_signatures():
+    """{name: [parameter type, …]} of the extern "C" kernels, read from kernels.cu."""
+    import re
+    text = (runtime.cuda_source_dir() / "kernels.cu").read_text().replace("\\\n", " ")
+    sigs = {}
+    for name, params in re.findall(r'extern "C" __global__ void fastntk_(\w+)_##S\(([^)]*)\)', text):
+        sigs[name] = [" ".join(p.split()[:-1]) for p in params.split(",")]
+    return sigs
+
+
+class _RecordingKernel:
+    def __init__(self, name, calls):
+        self.name, self.calls = name, calls
+
+    def __call__(self, grid, block, args):
+        self.calls.append((self.name, grid, block, args))
+
+
+class _RecordingModule:
+    def __init__(self):
+        self.calls = []
+
+    def get_function(self, name):
+        return _RecordingKernel(name, self.calls)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_kernel_launch_arguments_match_the_cuda_signatures(dtype):
+    """The launch glue of CudaKernels, the one part the host twins cannot check: every
+    launch passes as many arguments as its kernel declares, of the declared types
+    (arrays for pointers, the dtype's scalar for T, int64 for i64, int32 for int),
+    with launch shapes CUDA accepts."""
+    sigs = _kernel_signatures()
+    assert len(sigs) == 9
+    k = object.__new__(runtime.CudaKernels)
+    k._T, k._suffix = dtype, "f32" if dtype == np.float32 else "f64"
+    k._module = _RecordingModule()
+    a = np.zeros((5, 7), dtype)
+    v, w = np.zeros(35, dtype), np.zeros(35, dtype)
+    k.bias_activation(a, np.zeros(7, dtype), 1.0, 0)
+    k.bias_activation(a, None, 0.0, 2)
+    k.activation_grad(0, a, a)
+    k.gram_accumulate(np.zeros((9, 9), dtype)[2:7, 1:8], a, a, 0.5, False)
+    k.jacobian_block(np.zeros((5, 80), dtype), 3, -1, a, np.zeros((5, 2), dtype), 1.0, 0.0)
+    k.sgd(v, w, 0.1)
+    k.momentum(v, w, w, 0.1, 0.9, 1.0, True, False)
+    for diag in (None, np.zeros(35, dtype)):
+        k.adagrad(v, w, w, 0.1, 1e-10, diag)
+        k.rmsprop(v, w, w, 0.1, 0.99, 1e-8, diag)
+        k.adam(v, w, w, w, 0.1, 0.9, 0.999, 0.1, 0.05, 1e-8, diag)
+    launched = {name for name, *_ in k._module.calls}
+    assert launched == {f"fastntk_{n}_{k._suffix}" for n in sigs}
+    for name, grid, block, args in k._module.calls:
+        params = sigs[name[len("fastntk_"):-4]]
+        assert len(args) == len(params), (name, len(args), params)
+        for arg, ptype in zip(args, params):
+            if ptype.endswith("*"):
+                assert isinstance(arg, np.ndarray) or (isinstance(arg, np.generic) and arg == 0
+                                                       and arg.dtype.itemsize == 8), (name, ptype, arg)
+            elif ptype == "T":
+                assert type(arg) is dtype, (name, ptype, type(arg))
+            elif ptype == "i64":
+                assert type(arg) is np.int64, (name, ptype, type(arg))
+            elif ptype == "int":
+                assert type(arg) is np.int32, (name, ptype, type(arg))
+            else:
+                raise AssertionError(f"{name}: parameter type {ptype!r} not handled")
+        assert all(1 <= g <= 65535 for g in grid) and np.prod(block) <= 1024, (name, grid, block)
+    # The Gram tile is a strided view of K: its leading dimension is K's row length.
+    gram = next(c for c in k._module.calls if "gram_accumulate" in c[0])
+    assert gram[3][1] == 9
