@@ -272,7 +272,9 @@ def test_kernel_launch_arguments_match_the_cuda_signatures(dtype):
     assert len(sigs) == 9
     k = object.__new__(runtime.CudaKernels)
     k._T, k._suffix = dtype, "f32" if dtype == np.float32 else "f64"
-    k._module = _RecordingModule()
+    module = _RecordingModule()
+    k._fn = lambda name: module.get_function(f"fastntk_{name}_{k._suffix}")
+    k._module = module
     a = np.zeros((5, 7), dtype)
     v, w = np.zeros(35, dtype), np.zeros(35, dtype)
     k.bias_activation(a, np.zeros(7, dtype), 1.0, 0)

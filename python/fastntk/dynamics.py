@@ -17,6 +17,7 @@ from . import _core
 from ._backend import blas_limited_to_one_thread
 from ._gpu import api as _gpu_api
 from ._gpu import gpu_backend, placement
+from ._gpu.runtime import on_device
 from ._gpu import ensemble as _gpu_ensemble
 from ._gpu import train as _gpu_train
 from ._validate import as_matrix, as_vector, check_fits, positive, positive_int
@@ -55,6 +56,7 @@ class TrainResult:
     config: dict = field(default_factory=dict)
 
 
+@on_device
 def default_lr(net: MLP, params, X) -> float:
     """η = 1.9·N/λ_max(K): just inside GD's stability limit 2N/λ_max for the loss (1/2N)‖f − Y‖²."""
     K = ntk(net, params, X)
@@ -188,6 +190,7 @@ def _result(net, out, lr, cfg_dict, be=None) -> TrainResult:
                        config=cfg_dict)
 
 
+@on_device
 def train(net: MLP, params, X, Y, *, model: str = "network", optimizer: str = "gd",
           lr: float | None = None, batch_size: int | None = None, split_ratio: float | None = None,
           shuffle: bool = False, seed: int = 0, tol: float = 1e-5, max_steps: int = 100_000,
@@ -239,6 +242,7 @@ _TRAIN_DEFAULTS = {k: p.default for k, p in inspect.signature(train).parameters.
                    if p.kind is p.KEYWORD_ONLY and k not in ("X_test", "progress", "callback")}
 
 
+@on_device
 def train_many(runs: Sequence[dict], X, Y, *, X_test=None, progress: bool = False,
                callback: Callable | None = None) -> list[TrainResult]:
     """Train independent runs on the same data side by side, in one call.
@@ -326,6 +330,7 @@ def _train_many_gpu(runs, X, Y, X_test, progress, callback) -> list[TrainResult]
     return results
 
 
+@on_device
 def gd_closed_form(net: MLP, params, X, Y, X_test, steps, lr: float | None = None) -> np.ndarray:
     """Test predictions of full-batch GD on the linearized model after t steps, for
     each t in ``steps`` (np.inf for the limit), shape (len(steps), N_test).
@@ -371,6 +376,7 @@ def gd_closed_form(net: MLP, params, X, Y, X_test, steps, lr: float | None = Non
     return out.astype(net.dtype)
 
 
+@on_device
 def find_lr(net: MLP, params, X, Y, *, optimizer: str, model: str = "network", steps: int = 50,
             lr_max: float = 10.0, factor: float = 2.0, lr_min: float = 1e-8, **hyper) -> float:
     """The largest η on the grid lr_max·factor⁻ᵏ for which the training loss decreases

@@ -10,7 +10,7 @@ import numpy as np
 
 from .._validate import check_matrix_shape, check_vector_shape
 from . import network as nw
-from .runtime import device_memory
+from .runtime import device_memory, on_device
 
 _LAYOUTS: dict = {}
 
@@ -79,6 +79,7 @@ def _nbytes(net, *counts):
     return int(np.prod(counts)) * np.dtype(net.dtype).itemsize
 
 
+@on_device
 def apply(be, net, params, X):
     lay = layout(net)
     theta = flatten(be, net, params)
@@ -87,6 +88,7 @@ def apply(be, net, params, X):
         return nw.forward(be, lay, theta, X).f
 
 
+@on_device
 def ntk(be, net, params, X1, X2=None, tile=2048):
     lay = layout(net)
     theta = flatten(be, net, params)
@@ -100,6 +102,7 @@ def ntk(be, net, params, X1, X2=None, tile=2048):
         return nw.gram(be, lay, fa, fb, tile)
 
 
+@on_device
 def jacobian(be, net, params, X):
     lay = layout(net)
     theta = flatten(be, net, params)
@@ -108,6 +111,7 @@ def jacobian(be, net, params, X):
         return nw.jacobian(be, lay, nw.features(be, lay, theta, X))
 
 
+@on_device
 def jvp(be, net, params, X, v):
     lay = layout(net)
     theta = flatten(be, net, params)
@@ -117,6 +121,7 @@ def jvp(be, net, params, X, v):
         return nw.jvp(be, lay, theta, nw.forward(be, lay, theta, X), v)
 
 
+@on_device
 def vjp(be, net, params, X, r):
     lay = layout(net)
     theta = flatten(be, net, params)
@@ -126,6 +131,7 @@ def vjp(be, net, params, X, r):
         return nw.vjp(be, lay, theta, nw.forward(be, lay, theta, X), r)
 
 
+@on_device
 def adaptive_ntk(be, net, params, X1, X2=None, *, d, max_bytes=256 * 2**20):
     lay = layout(net)
     theta = flatten(be, net, params)

@@ -49,6 +49,25 @@ def is_device_array(x) -> bool:
     return type(x).__module__.split(".")[0] == "cupy" and hasattr(x, "device")
 
 
+def device_scope(*arrays):
+    """The device of the first CuPy array among ``arrays`` as a context (kernels and
+    cuBLAS then run where the data is); a no-op context for host arrays."""
+    for x in arrays:
+        if is_device_array(x):
+            return x.device
+    return contextlib.nullcontext()
+
+
+def on_device(fn):
+    """Runs fn with the device of its first CuPy argument current, so that its
+    checks, products and kernels run where the data is (no-op for host arrays)."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with device_scope(*args, *kwargs.values()):
+            return fn(*args, **kwargs)
+    return wrapper
+
+
 def to_host(x) -> np.ndarray:
     """A NumPy copy of a CuPy array; NumPy arrays pass through."""
     return x.get() if is_device_array(x) else np.asarray(x)
@@ -128,12 +147,14 @@ class CudaKernels:
         cp = cupy_module()
         src = cuda_source_dir()
         self._cp = cp
+        self._src = str(src)
         self._T = np.dtype(dtype).type
         self._suffix = "f32" if self._T == np.float32 else "f64"
-        self._module = _module(str(src), int(cp.cuda.Device().id))
 
     def _fn(self, name):
-        return self._module.get_function(f"fastntk_{name}_{self._suffix}")
+        # Compiled once per device; launched on the current one (see device_scope).
+        module = _module(self._src, int(self._cp.cuda.Device().id))
+        return module.get_function(f"fastntk_{name}_{self._suffix}")
 
     def _grid(self, n):
         return (max(1, min(65535, (int(n) + _THREADS - 1) // _THREADS)),)
@@ -216,7 +237,9 @@ class Backend:
         return self._gemm("T" if ta else "N", "T" if tb else "N", a, b, out, alpha, beta)
 
 
+@functools.lru_cache(maxsize=None)
 def gpu_backend() -> Backend:
+    """CuPy with cuBLAS products and the kernels of cuda/ (one per process)."""
     cp = cupy_module()
     if cp is None:
         raise ImportError("CuPy arrays were given but CuPy cannot be imported")
@@ -225,13 +248,4 @@ def gpu_backend() -> Backend:
     def gemm(ta, tb, a, b, out, alpha, beta):
         return cupy.cublas.gemm(ta, tb, a, b, out=out, alpha=alpha, beta=beta)
 
-    return _cached_gpu_backend(cp, gemm)
-
-
-_GPU_BACKEND: list = []
-
-
-def _cached_gpu_backend(cp, gemm):
-    if not _GPU_BACKEND:
-        _GPU_BACKEND.append(Backend(cp, CudaKernels, gemm))
-    return _GPU_BACKEND[0]
+    return Backend(cp, CudaKernels, gemm)
