@@ -309,3 +309,15 @@ def test_kernel_launch_arguments_match_the_cuda_signatures(dtype):
     # The Gram tile is a strided view of K: its leading dimension is K's row length.
     gram = next(c for c in k._module.calls if "gram_accumulate" in c[0])
     assert gram[3][1] == 9
+
+
+def test_flatten_unflatten_on_the_device_path():
+    net = fastntk.MLP([3, 4, 2, 1], bias="normal")
+    params = net.init(0)
+    theta = api.flatten(BE, net, [p.copy() for p in params])
+    np.testing.assert_array_equal(theta, net.flatten(params))
+    for a, b in zip(api.unflatten(BE, net, theta), params):
+        np.testing.assert_array_equal(a, b)
+        assert a.base is theta or a.base is theta.base
+    with pytest.raises(ValueError, match=r"params\[1\]: expected shape \(4,\)"):
+        api.flatten(BE, net, [params[0], params[0]] + params[2:])

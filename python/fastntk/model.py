@@ -170,7 +170,10 @@ class MLP:
 
     def unflatten(self, theta) -> list[np.ndarray]:
         """[W1, b1, …] as views into θ (P,)."""
-        theta = as_vector(theta, "theta", self.dtype, self.num_params, finite=False)
+        return self._views(as_vector(theta, "theta", self.dtype, self.num_params, finite=False))
+
+    def _views(self, theta) -> list:
+        """[W1, b1, …] as views into a checked flat θ of any array type (NumPy or CuPy)."""
         out, off = [], 0
         for s in self.shapes():
             size = int(np.prod(s))

@@ -67,12 +67,7 @@ def flatten(be, net, params):
 
 
 def unflatten(be, net, theta):
-    out, off = [], 0
-    for s in net.shapes():
-        size = int(np.prod(s))
-        out.append(theta[off:off + size].reshape(s))
-        off += size
-    return out
+    return net._views(theta)
 
 
 def _nbytes(net, *counts):
