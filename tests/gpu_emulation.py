@@ -1,11 +1,240 @@
-"""The GPU backend's algorithms run on the host: NumPy as the array module and a
-NumPy twin of each kernel of cuda/kernels.cu (same arguments, same in-place
-effect). Lets the tests check the GPU code paths — tiling, layer loops, the
-training loop, the argument checks — on a machine without a GPU; the kernels
-themselves are compiled by nvcc/NVRTC in test_cuda.py and run there on a GPU."""
+"""The GPU backend run on the host, for machines without a GPU: NumPy as the array
+module (NumPy's matmul standing in for cuBLAS) and the kernels of cuda/kernels.cu
+themselves, compiled as host C++ (tests/cuda_on_host.cpp) and launched through
+fastntk's own launch glue (runtime.CudaKernels) over a module that checks every
+launch as strictly as a GPU would need: argument count and types against the
+kernel's CUDA signature, C-contiguous arrays (or rows with the leading dimension
+passed beside them), writable outputs, launch shapes within CUDA's limits.
+
+The tests thus run the GPU code paths — tiling, layer loops, the training loop,
+the argument checks, the kernels' indexing — without a GPU. NumPy twins of the
+kernels (HostKernels) state what each kernel computes; a test compares the two.
+"""
+import ctypes
+import functools
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
 import numpy as np
 
-from fastntk._gpu.runtime import Backend
+from fastntk._gpu.runtime import Backend, CudaKernels, cuda_source_dir
+
+_HERE = Path(__file__).resolve().parent
+
+
+def kernel_signatures() -> dict[str, list[tuple[str, str]]]:
+    """{kernel name without dtype suffix: [(parameter type, parameter name), …]} of the
+    extern "C" kernels, read from kernels.cu."""
+    text = (cuda_source_dir() / "kernels.cu").read_text().replace("\\\n", " ")
+    sigs = {}
+    for name, params in re.findall(r'extern "C" __global__ void fastntk_(\w+)_##S\(([^)]*)\)', text):
+        sigs[name] = [(" ".join(p.split()[:-1]), p.split()[-1]) for p in params.split(",")]
+    return sigs
+
+
+def _suffixes():
+    text = (cuda_source_dir() / "kernels.cu").read_text()
+    pairs = re.findall(r"^FASTNTK_KERNELS\((\w+), (\w+)\)", text, re.M)
+    return {t: s for t, s in pairs if t in _CTYPE}  # {C type: suffix}
+
+
+_CTYPE = {"float": ctypes.c_float, "double": ctypes.c_double}
+_NPTYPE = {"float": np.float32, "double": np.float64}
+
+
+@functools.lru_cache(maxsize=None)
+def _host_library():
+    """kernels.cu built as a host shared library (once per test process)."""
+    cxx = os.environ.get("CXX") or shutil.which("c++") or shutil.which("g++")
+    if cxx is None:
+        raise RuntimeError("no C++ compiler (CXX, c++, g++) to build the kernels for the host")
+    sigs = kernel_signatures()
+    names = [f"fastntk_{n}_{s}" for s in _suffixes().values() for n in sigs]
+    build = Path(tempfile.mkdtemp(prefix="fastntk_kernels_on_host_"))
+    (build / "kernel_table.inc").write_text("".join(f"FASTNTK_ENTRY({n})\n" for n in names))
+    lib = build / "kernels_on_host.so"
+    out = subprocess.run([cxx, "-std=c++17", "-O2", "-shared", "-fPIC", f"-I{cuda_source_dir()}", f"-I{build}",
+                          str(_HERE / "cuda_on_host.cpp"), "-o", str(lib)], capture_output=True, text=True,
+                         timeout=300)
+    if out.returncode != 0:
+        raise RuntimeError(f"building the kernels for the host failed:\n{out.stderr}")
+    dll = ctypes.CDLL(str(lib))
+    table = (ctypes.c_void_p * (len(names) + 1)).in_dll(dll, "fastntk_host_launchers")
+    return dll, dict(zip(names, table[:len(names)]))
+
+
+class HostKernel:
+    """One kernel of kernels.cu on the host, called like CuPy's RawKernel:
+    kernel(grid, block, args)."""
+
+    def __init__(self, name, address, params, scalar):
+        self.name, self.params, self.scalar = name, params, scalar
+        self._T = _NPTYPE[scalar]
+        argtypes = [ctypes.POINTER(ctypes.c_longlong)]
+        for ptype, _ in params:
+            argtypes.append(ctypes.c_void_p if ptype.endswith("*") else
+                            {"T": _CTYPE[scalar], "i64": ctypes.c_longlong, "int": ctypes.c_int}[ptype])
+        self._fn = ctypes.CFUNCTYPE(None, *argtypes)(address)
+
+    def __call__(self, grid, block, args):
+        grid, block = tuple(grid) + (1,) * (3 - len(grid)), tuple(block) + (1,) * (3 - len(block))
+        if not (1 <= grid[0] < 2**31 and all(1 <= g <= 65535 for g in grid[1:])):
+            raise ValueError(f"{self.name}: grid {grid} outside CUDA's limits")
+        if not (all(b >= 1 for b in block) and np.prod(block) <= 1024 and block[2] <= 64):
+            raise ValueError(f"{self.name}: block {block} outside CUDA's limits")
+        if len(args) != len(self.params):
+            raise TypeError(f"{self.name}: {len(args)} arguments for {len(self.params)} parameters")
+        values, arrays = [], []
+        for i, (arg, (ptype, pname)) in enumerate(zip(args, self.params)):
+            where = f"{self.name} argument {i} ({ptype} {pname})"
+            if ptype.endswith("*"):
+                nxt = (args[i + 1], self.params[i + 1][1]) if i + 1 < len(args) else (None, "")
+                if self._check_pointer(where, arg, ptype, *nxt):
+                    arrays.append((i, arg, not ptype.startswith("const")))
+                values.append(None)
+                continue
+            want = {"T": self._T, "i64": np.int64, "int": np.int32}[ptype]
+            if type(arg) is not want:
+                raise TypeError(f"{where}: expected {want.__name__}, got {type(arg).__name__}")
+            values.append(arg.item())
+        with _Guarded(self.name, arrays, self._T) as pointers:
+            for i, ptr in pointers.items():
+                values[i] = ptr
+            self._fn((ctypes.c_longlong * 6)(*grid, *block), *values)
+
+    def _check_pointer(self, where, arg, ptype, following, following_name) -> bool:
+        """True for an array, False for a null pointer; raises for anything else."""
+        if isinstance(arg, np.uintp) and arg == 0:
+            return False
+        if not isinstance(arg, np.ndarray):
+            raise TypeError(f"{where}: expected an array or a null pointer, got {type(arg).__name__}")
+        if arg.dtype != self._T:
+            raise TypeError(f"{where}: expected {np.dtype(self._T).name} data, got {arg.dtype}")
+        if not ptype.startswith("const") and not arg.flags.writeable:
+            raise ValueError(f"{where}: the kernel writes to a read-only array")
+        if not arg.flags.c_contiguous:
+            # Rows of a larger matrix are allowed when the leading dimension comes next.
+            ok = (arg.ndim == 2 and arg.strides[1] == arg.itemsize and following_name.startswith("ld")
+                  and isinstance(following, np.int64) and arg.strides[0] == int(following) * arg.itemsize)
+            if not ok:
+                raise ValueError(f"{where}: array with strides {arg.strides} is not C-contiguous (a raw pointer "
+                                 "would read it wrong)")
+        return True
+
+
+class _Guarded:
+    """The kernel's arrays copied into buffers with NaN margins on both sides, so that
+    an out-of-bounds index fails a test instead of corrupting the test process:
+    writes into a margin, or into memory between the rows of a strided view, or into
+    an array the kernel may only read, raise after the launch; reads from a margin
+    give NaN. Arrays that overlap (in place updates) share one buffer."""
+
+    def __init__(self, name, arrays, T):
+        self.name, self.T = name, np.dtype(T)
+        self.arrays = [(i, a, w) for i, a, w in arrays if a.size]
+        self.empty = [i for i, a, _ in arrays if not a.size]
+        self.regions = []  # [lo, hi) byte ranges of the original memory
+        for _, a, _ in self.arrays:
+            lo, hi = _byte_range(a)
+            for reg in self.regions:
+                if lo < reg[1] and reg[0] < hi:
+                    reg[0], reg[1] = min(lo, reg[0]), max(hi, reg[1])
+                    break
+            else:
+                self.regions.append([lo, hi])
+
+    def _region(self, a):
+        lo, _ = _byte_range(a)
+        return next(r for r in range(len(self.regions)) if self.regions[r][0] <= lo < self.regions[r][1])
+
+    def __enter__(self):
+        size = self.T.itemsize
+        self.buffers, self.before = [], []
+        for lo, hi in self.regions:
+            n = (hi - lo) // size
+            pad = n + 1024
+            buf = np.full(n + 2 * pad, np.nan, self.T)
+            buf[pad:pad + n] = np.frombuffer((ctypes.c_char * (hi - lo)).from_address(lo), self.T)
+            self.buffers.append((buf, pad, n))
+            self.before.append(buf.copy())
+        self.dummy = np.full(1, np.nan, self.T)
+        pointers = {i: self.dummy.ctypes.data for i in self.empty}
+        for i, a, _ in self.arrays:
+            r = self._region(a)
+            buf, pad, _ = self.buffers[r]
+            pointers[i] = buf.ctypes.data + pad * size + (a.ctypes.data - self.regions[r][0])
+        return pointers
+
+    def __exit__(self, *exc):
+        if exc[0] is not None:
+            return False
+        size = self.T.itemsize
+        for r, ((lo, hi), (buf, pad, n), before) in enumerate(zip(self.regions, self.buffers, self.before)):
+            writable = np.zeros(buf.size, bool)
+            for _, a, writes in self.arrays:
+                if writes and self._region(a) == r:
+                    writable[pad + _element_offsets(a, lo)] = True
+            if not np.isnan(self.dummy[0]):
+                raise AssertionError(f"{self.name}: wrote through the pointer of an empty array")
+            changed = ~((buf == before) | (np.isnan(buf) & np.isnan(before)))
+            bad = np.flatnonzero(changed & ~writable)
+            if bad.size:
+                raise AssertionError(f"{self.name}: wrote {bad.size} element(s) outside its output arrays "
+                                     f"(buffer offsets {bad[:5] - pad} relative to the data)")
+            if writable.any():
+                np.frombuffer((ctypes.c_char * (hi - lo)).from_address(lo), self.T)[...] = buf[pad:pad + n]
+        return False
+
+
+def _byte_range(a):
+    lo = a.ctypes.data + sum(min(0, s) * (d - 1) for s, d in zip(a.strides, a.shape))
+    hi = a.ctypes.data + sum(max(0, s) * (d - 1) for s, d in zip(a.strides, a.shape)) + a.itemsize
+    return lo, hi
+
+
+def _element_offsets(a, lo):
+    """Offsets (in elements) of a's elements from byte address lo."""
+    idx = np.zeros(a.shape, np.int64) + (a.ctypes.data - lo) // a.itemsize
+    for ax, s in enumerate(a.strides):
+        shape = [1] * a.ndim
+        shape[ax] = a.shape[ax]
+        idx = idx + (np.arange(a.shape[ax]) * (s // a.itemsize)).reshape(shape)
+    return idx.ravel()
+
+
+class HostModule:
+    """Stands in for CuPy's RawModule of kernels.cu."""
+
+    def __init__(self):
+        _, self._launchers = _host_library()
+        self._sigs = kernel_signatures()
+        self._scalar = {s: t for t, s in _suffixes().items()}
+        self.launched = []
+
+    def get_function(self, name):
+        base, suffix = name[len("fastntk_"):].rsplit("_", 1)
+        kernel = HostKernel(name, self._launchers[name], self._sigs[base], self._scalar[suffix])
+
+        def launch(grid, block, args):
+            self.launched.append(name)
+            kernel(grid, block, args)
+        return launch
+
+
+class KernelsOnHost(CudaKernels):
+    """fastntk's launch glue over the kernels compiled for the host."""
+
+    def __init__(self, dtype, module=None):
+        self._T = np.dtype(dtype).type
+        self._suffix = "f32" if self._T == np.float32 else "f64"
+        self.module = module if module is not None else HostModule()
+
+    def _fn(self, name):
+        return self.module.get_function(f"fastntk_{name}_{self._suffix}")
 
 
 def _act(kind, h):
@@ -87,4 +316,5 @@ def _gemm(ta, tb, a, b, out, alpha, beta):
 
 
 def host_backend() -> Backend:
-    return Backend(np, HostKernels, _gemm)
+    """The GPU backend with NumPy arrays and the kernels of kernels.cu run on the host."""
+    return Backend(np, KernelsOnHost, _gemm)
