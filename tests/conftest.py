@@ -19,6 +19,9 @@ RTOL = {np.float32: 2e-4, np.float64: 1e-10}
 
 
 def assert_close(actual, expected, dtype, scale=None):
+    """|actual − expected| ≤ RTOL·scale elementwise; actual may be a CuPy array."""
+    if type(actual).__module__.split(".")[0] == "cupy":
+        actual = actual.get()
     actual = np.asarray(actual, np.float64)
     expected = np.asarray(expected, np.float64)
     assert actual.shape == expected.shape, (actual.shape, expected.shape)

@@ -1,6 +1,7 @@
-"""The GPU backend's code run on the host (tests/gpu_emulation.py) against the CPU
-core: every operation, random shapes, both dtypes. On a GPU the same comparisons
-run with CuPy in test_cuda.py."""
+"""The GPU backend against the CPU core: every operation, random shapes (hypothesis),
+both dtypes. Each test runs twice: on the host (tests/gpu_emulation.py: NumPy arrays,
+kernels.cu compiled for the CPU) and, where CuPy sees a GPU, on the GPU with CuPy
+arrays (skipped with the reason elsewhere)."""
 import numpy as np
 import pytest
 from conftest import assert_close
@@ -12,40 +13,62 @@ from strategies import problems
 import fastntk
 from fastntk._gpu import api, runtime
 
-BE = host_backend()
+
+
+@pytest.fixture(scope="module", params=["host", "cuda"])
+def be(request):
+    if request.param == "host":
+        return host_backend()
+    cp = pytest.importorskip("cupy", reason="CuPy not installed: GPU run of the backend tests skipped")
+    try:
+        if cp.cuda.runtime.getDeviceCount() < 1:
+            pytest.skip("no CUDA GPU visible: GPU run of the backend tests skipped")
+    except cp.cuda.runtime.CUDARuntimeError as e:
+        pytest.skip(f"no CUDA GPU visible ({e}): GPU run of the backend tests skipped")
+    return runtime.gpu_backend()
+
+
+def _on(be, *arrays):
+    out = tuple(None if a is None else be.xp.asarray(a) for a in arrays)
+    return out if len(out) > 1 else out[0]
+
+
+host = runtime.to_host
 
 
 @given(problems(), st.integers(1, 7))
-def test_forward_ntk_jacobian_match_cpu(case, tile):
+def test_forward_ntk_jacobian_match_cpu(be, case, tile):
     net, params, X, X2 = case
     theta = net.flatten(params)
-    assert_close(api.apply(BE, net, theta, X), net.apply(theta, X), net.dtype)
+    gtheta, gX, gX2 = _on(be, theta, X, X2)
+    assert_close(api.apply(be, net, gtheta, gX), net.apply(theta, X), net.dtype)
     K = fastntk.ntk(net, theta, X)
-    assert_close(api.ntk(BE, net, theta, X, tile=tile), K, net.dtype, scale=1 + np.abs(K).max())
+    assert_close(api.ntk(be, net, gtheta, gX, tile=tile), K, net.dtype, scale=1 + np.abs(K).max())
     K2 = fastntk.ntk(net, theta, X, X2)
-    assert_close(api.ntk(BE, net, theta, X, X2, tile=tile), K2, net.dtype, scale=1 + np.abs(K2).max())
-    assert_close(api.jacobian(BE, net, theta, X), fastntk.jacobian(net, theta, X), net.dtype)
+    assert_close(api.ntk(be, net, gtheta, gX, gX2, tile=tile), K2, net.dtype, scale=1 + np.abs(K2).max())
+    assert_close(api.jacobian(be, net, gtheta, gX), fastntk.jacobian(net, theta, X), net.dtype)
 
 
 @given(problems(), st.integers(0, 100))
-def test_jvp_vjp_adaptive_match_cpu(case, seed):
+def test_jvp_vjp_adaptive_match_cpu(be, case, seed):
     net, params, X, X2 = case
     theta = net.flatten(params)
     rng = np.random.default_rng(seed)
     v = rng.standard_normal(net.num_params).astype(net.dtype)
     r = rng.standard_normal(X.shape[0]).astype(net.dtype)
-    assert_close(api.jvp(BE, net, theta, X, v), fastntk.jvp(net, theta, X, v), net.dtype,
-                 scale=1 + np.abs(v).sum())
-    assert_close(api.vjp(BE, net, theta, X, r), fastntk.vjp(net, theta, X, r), net.dtype,
-                 scale=1 + np.abs(r).sum())
     d = rng.uniform(0.1, 2, net.num_params).astype(net.dtype)
+    gtheta, gX, gX2, gv, gr, gd = _on(be, theta, X, X2, v, r, d)
+    assert_close(api.jvp(be, net, gtheta, gX, gv), fastntk.jvp(net, theta, X, v), net.dtype,
+                 scale=1 + np.abs(v).sum())
+    assert_close(api.vjp(be, net, gtheta, gX, gr), fastntk.vjp(net, theta, X, r), net.dtype,
+                 scale=1 + np.abs(r).sum())
     Kd = fastntk.adaptive_ntk(net, theta, X, X2, d=d)
-    assert_close(api.adaptive_ntk(BE, net, theta, X, X2, d=d, max_bytes=1), Kd, net.dtype,
+    assert_close(api.adaptive_ntk(be, net, gtheta, gX, gX2, d=gd, max_bytes=1), Kd, net.dtype,
                  scale=1 + np.abs(Kd).max())
 
 
 @given(problems(), st.integers(0, 100))
-def test_feature_products_equal_passes(case, seed):
+def test_feature_products_equal_passes(be, case, seed):
     """φv and φᵀr from cached features equal the tangent/cotangent passes."""
     from fastntk._gpu import network as nw
     net, params, X, _ = case
@@ -54,25 +77,25 @@ def test_feature_products_equal_passes(case, seed):
     rng = np.random.default_rng(seed)
     v = rng.standard_normal(net.num_params).astype(net.dtype)
     r = rng.standard_normal(X.shape[0]).astype(net.dtype)
-    feat = nw.features(BE, lay, theta, X)
-    assert_close(nw.jvp_features(BE, lay, feat, v), nw.jvp(BE, lay, theta, feat, v), net.dtype,
-                 scale=1 + np.abs(v).sum())
-    assert_close(nw.vjp_features(BE, lay, feat, r), nw.vjp(BE, lay, theta, feat, r), net.dtype,
-                 scale=1 + np.abs(r).sum())
+    theta, X, v, r = _on(be, theta, X, v, r)
+    feat = nw.features(be, lay, theta, X)
+    assert_close(nw.jvp_features(be, lay, feat, v), host(nw.jvp(be, lay, theta, feat, v)), net.dtype,
+                 scale=1 + float(abs(v).sum()))
+    assert_close(nw.vjp_features(be, lay, feat, r), host(nw.vjp(be, lay, theta, feat, r)), net.dtype,
+                 scale=1 + float(abs(r).sum()))
 
 
-def test_bad_device_input():
+def test_bad_device_input(be):
     net = fastntk.MLP.uniform(3, 5, 2)
-    theta = net.flatten(net.init(0))
-    X = np.ones((4, 3))
+    theta, X = _on(be, net.flatten(net.init(0)), np.ones((4, 3)))
     with pytest.raises(TypeError, match="X1: expected dtype float64.*astype"):
-        api.ntk(BE, net, theta, X.astype(np.float32))
+        api.ntk(be, net, theta, X.astype(np.float32))
     with pytest.raises(ValueError, match=r"X1: expected shape \(N, 3\)"):
-        api.ntk(BE, net, theta, np.ones((4, 2)))
+        api.ntk(be, net, theta, _on(be, np.ones((4, 2))))
     with pytest.raises(ValueError, match="X: contains NaN"):
-        api.jacobian(BE, net, theta, np.full((2, 3), np.nan))
+        api.jacobian(be, net, theta, _on(be, np.full((2, 3), np.nan)))
     with pytest.raises(ValueError, match=r"v: expected shape"):
-        api.jvp(BE, net, theta, X, np.ones(3))
+        api.jvp(be, net, theta, X, _on(be, np.ones(3)))
 
 
 class _FakeDevice:
@@ -117,7 +140,7 @@ def _cfg(net, theta, X, Y, **kw):
 @given(st.sampled_from(["gd", "sgd", "momentum", "adagrad", "rmsprop", "adam"]),
        st.sampled_from(["network", "linearized"]), st.sampled_from([np.float32, np.float64]),
        st.sampled_from(["zero", "normal", "none"]), st.integers(1, 3), st.booleans(), st.integers(0, 100))
-def test_training_loop_matches_core(optimizer, model, dtype, bias, depth, shuffle, seed):
+def test_training_loop_matches_core(be, optimizer, model, dtype, bias, depth, shuffle, seed):
     """The GPU training loop (run on the host) and the core's: same batches, records,
     stopping step and final parameters, on every path of the linearization."""
     from fastntk._gpu import train as gtrain
@@ -136,7 +159,7 @@ def test_training_loop_matches_core(optimizer, model, dtype, bias, depth, shuffl
                       shuffle=shuffle, seed=seed, max_steps=13, record_every=3, tol=1e-300, path=path,
                       record_D=model == "network")
         ref = fastntk._core.train(net._spec, theta, X, Y, Xt, cfg, None)
-        got = gtrain.train(BE, api.layout(net), theta, X, Y, Xt, cfg, model=model, optimizer=optimizer)
+        got = gtrain.train(be, api.layout(net), *_on(be, theta, X, Y, Xt), cfg, model=model, optimizer=optimizer)
         assert (got["status"], got["steps"]) == (ref["status"], ref["steps"])
         if model == "linearized":
             assert got["path"] == ref["path"]
@@ -154,7 +177,7 @@ def test_training_loop_matches_core(optimizer, model, dtype, bias, depth, shuffl
             assert_close(h["D"], hr["D"], dtype, scale=scale * (1 + np.abs(hr["D"]).max()))
 
 
-def test_training_loop_stops_like_core():
+def test_training_loop_stops_like_core(be):
     from fastntk._gpu import train as gtrain
     from conftest import make_data
     net = fastntk.MLP.uniform(4, 20, 2)
@@ -164,13 +187,13 @@ def test_training_loop_stops_like_core():
         model = kw.pop("model", "network")
         cfg, _ = _cfg(net, theta, X, Y, model=model, max_steps=5000, **kw)
         ref = fastntk._core.train(net._spec, theta, X, Y, Xt, cfg, None)
-        got = gtrain.train(BE, api.layout(net), theta, X, Y, Xt, cfg, model=model, optimizer="gd")
+        got = gtrain.train(be, api.layout(net), *_on(be, theta, X, Y, Xt), cfg, model=model, optimizer="gd")
         assert (got["status"], got["steps"]) == (ref["status"], ref["steps"])
         assert got["status"] in ("converged", "diverged")
     # A callback that says stop: status interrupted, the loss of that step recorded.
     cfg, _ = _cfg(net, theta, X, Y, max_steps=10**6, tol=1e-300, lr=0.1)
     cfg.progress_seconds = 0.0
-    got = gtrain.train(BE, api.layout(net), theta, X, Y, None, cfg, model="network", optimizer="gd",
+    got = gtrain.train(be, api.layout(net), *_on(be, theta, X, Y), None, cfg, model="network", optimizer="gd",
                        progress=lambda step, loss: step < 7)
     assert got["status"] == "interrupted" and got["steps"] == 7 and got["history"]["step"][-1] == 7
 
@@ -178,7 +201,7 @@ def test_training_loop_stops_like_core():
 @given(st.sampled_from(["gd", "sgd", "momentum", "adagrad", "rmsprop", "adam"]),
        st.sampled_from([np.float32, np.float64]), st.sampled_from(["zero", "normal", "none"]),
        st.integers(1, 3), st.booleans(), st.integers(0, 100))
-def test_stacked_ensemble_matches_core_run_by_run(optimizer, dtype, bias, depth, shuffle, seed):
+def test_stacked_ensemble_matches_core_run_by_run(be, optimizer, dtype, bias, depth, shuffle, seed):
     """Runs stacked on the device (σ, θ₀ and lr differing) = each run alone in the core."""
     from fastntk._gpu import ensemble
     from conftest import make_data
@@ -193,7 +216,8 @@ def test_stacked_ensemble_matches_core_run_by_run(optimizer, dtype, bias, depth,
         cfg, _ = _cfg(net, theta, X, Y, optimizer=optimizer, lr=base * (1 + 0.2 * i), batch_size=bs,
                       shuffle=shuffle, seed=seed, max_steps=12, record_every=4, tol=1e-300)
         nets.append(net), thetas.append(theta), cfgs.append(cfg)
-    outs = ensemble.train_group(BE, [api.layout(n) for n in nets], thetas, X, Y, Xt, cfgs, optimizer=optimizer)
+    outs = ensemble.train_group(be, [api.layout(n) for n in nets], [_on(be, t) for t in thetas],
+                                *_on(be, X, Y, Xt), cfgs, optimizer=optimizer)
     scale = 1.0 if optimizer not in ("adagrad", "rmsprop", "adam") else 1e3 if dtype == np.float32 else 1e2
     for net, theta, cfg, got in zip(nets, thetas, cfgs, outs):
         ref = fastntk._core.train(net._spec, theta, X, Y, Xt, cfg, None)
@@ -209,7 +233,7 @@ def test_stacked_ensemble_matches_core_run_by_run(optimizer, dtype, bias, depth,
         assert_close(got["theta"], ref["theta"], dtype, scale=scale * (1 + np.abs(ref["theta"]).max()))
 
 
-def test_stacked_runs_stop_on_their_own():
+def test_stacked_runs_stop_on_their_own(be):
     from fastntk._gpu import ensemble
     from conftest import make_data
     X, Y, _ = make_data(8, 4, 0, 3)
@@ -217,7 +241,8 @@ def test_stacked_runs_stop_on_their_own():
     thetas = [n.flatten(n.init(i)) for i, n in enumerate(nets)]
     cfgs = [_cfg(n, th, X, Y, lr=lr, tol=1e-3, max_steps=3000)[0]
             for n, th, lr in zip(nets, thetas, (0.5, 1e4, 0.2))]
-    outs = ensemble.train_group(BE, [api.layout(n) for n in nets], thetas, X, Y, None, cfgs, optimizer="gd")
+    outs = ensemble.train_group(be, [api.layout(n) for n in nets], [_on(be, t) for t in thetas], *_on(be, X, Y),
+                                None, cfgs, optimizer="gd")
     for net, theta, cfg, got in zip(nets, thetas, cfgs, outs):
         ref = fastntk._core.train(net._spec, theta, X, Y, None, cfg, None)
         assert (got["status"], got["steps"]) == (ref["status"], ref["steps"])
@@ -302,13 +327,13 @@ def test_host_launches_are_checked_like_a_gpu_would_need():
         fn((1,), (2048,), (theta, g, np.float32(0.5), np.int64(8)))
 
 
-def test_flatten_unflatten_on_the_device_path():
+def test_flatten_unflatten_on_the_device_path(be):
     net = fastntk.MLP([3, 4, 2, 1], bias="normal")
     params = net.init(0)
-    theta = api.flatten(BE, net, [p.copy() for p in params])
-    np.testing.assert_array_equal(theta, net.flatten(params))
-    for a, b in zip(api.unflatten(BE, net, theta), params):
-        np.testing.assert_array_equal(a, b)
+    theta = api.flatten(be, net, [_on(be, p.copy()) for p in params])
+    np.testing.assert_array_equal(host(theta), net.flatten(params))
+    for a, b in zip(api.unflatten(be, net, theta), params):
+        np.testing.assert_array_equal(host(a), b)
         assert a.base is theta or a.base is theta.base
     with pytest.raises(ValueError, match=r"params\[1\]: expected shape \(4,\)"):
-        api.flatten(BE, net, [params[0], params[0]] + params[2:])
+        api.flatten(be, net, [_on(be, p) for p in [params[0], params[0]] + params[2:]])
