@@ -49,43 +49,68 @@ __device__ void jacobian_block(T* out, i64 P, i64 off, i64 boff, const T* delta,
   }
 }
 
-// Optimizer updates over n parameters; diag (may be null) receives D_t.
+// Optimizer updates of R runs stacked as rows of n parameters (θ, g, state: R × n),
+// one launch for all of them: the rows listed in rows[0 … nrows) are updated, the
+// others (stopped runs) left alone; run r's learning rate is lr[r]·lr_scale (lr_scale
+// carries AdaGrad's decay, common to all rows). diag (may be null) receives D_t.
+// Thread e handles element e % n of row rows[e / n].
+struct Stacked {
+  i64 row, i;  // the run, and the element's offset in the stacked arrays
+};
+
+__device__ inline bool stacked_element(i64 e, const i64* rows, i64 nrows, i64 n, Stacked& s) {
+  if (e >= nrows * n) return false;
+  s.row = rows[e / n];
+  s.i = s.row * n + e % n;
+  return true;
+}
+
+#define FASTNTK_STACKED_LOOP                                                                       \
+  Stacked s;                                                                                       \
+  for (i64 e = blockIdx.x * i64(blockDim.x) + threadIdx.x; stacked_element(e, rows, nrows, n, s); \
+       e += i64(blockDim.x) * gridDim.x)
+
 template <class T>
-__device__ void sgd(T* theta, const T* g, T lr, i64 n) {
-  for (i64 i = blockIdx.x * i64(blockDim.x) + threadIdx.x; i < n; i += i64(blockDim.x) * gridDim.x)
-    theta[i] -= lr * g[i];
+__device__ void sgd(T* theta, const T* g, const T* lr, T lr_scale, const i64* rows, i64 nrows, i64 n) {
+  FASTNTK_STACKED_LOOP theta[s.i] -= lr[s.row] * lr_scale * g[s.i];
 }
 
 template <class T>
-__device__ void momentum(T* theta, T* b, const T* g, T lr, T mu, T damp, int first, int nesterov, i64 n) {
-  for (i64 i = blockIdx.x * i64(blockDim.x) + threadIdx.x; i < n; i += i64(blockDim.x) * gridDim.x)
-    elementwise::momentum_step(theta[i], b[i], g[i], lr, mu, damp, first != 0, nesterov != 0);
+__device__ void momentum(T* theta, T* b, const T* g, const T* lr, T lr_scale, T mu, T damp, int first,
+                         int nesterov, const i64* rows, i64 nrows, i64 n) {
+  FASTNTK_STACKED_LOOP elementwise::momentum_step(theta[s.i], b[s.i], g[s.i], lr[s.row] * lr_scale, mu, damp,
+                                                  first != 0, nesterov != 0);
 }
 
 template <class T>
-__device__ void adagrad(T* theta, T* sum, const T* g, T clr, T eps, T* diag, i64 n) {
-  for (i64 i = blockIdx.x * i64(blockDim.x) + threadIdx.x; i < n; i += i64(blockDim.x) * gridDim.x) {
-    const T d = elementwise::adagrad_step(theta[i], sum[i], g[i], clr, eps);
-    if (diag) diag[i] = d;
+__device__ void adagrad(T* theta, T* sum, const T* g, const T* lr, T lr_scale, T eps, T* diag, const i64* rows,
+                        i64 nrows, i64 n) {
+  FASTNTK_STACKED_LOOP {
+    const T d = elementwise::adagrad_step(theta[s.i], sum[s.i], g[s.i], lr[s.row] * lr_scale, eps);
+    if (diag) diag[s.i] = d;
   }
 }
 
 template <class T>
-__device__ void rmsprop(T* theta, T* v, const T* g, T lr, T alpha, T eps, T* diag, i64 n) {
-  for (i64 i = blockIdx.x * i64(blockDim.x) + threadIdx.x; i < n; i += i64(blockDim.x) * gridDim.x) {
-    const T d = elementwise::rmsprop_step(theta[i], v[i], g[i], lr, alpha, eps);
-    if (diag) diag[i] = d;
+__device__ void rmsprop(T* theta, T* v, const T* g, const T* lr, T lr_scale, T alpha, T eps, T* diag,
+                        const i64* rows, i64 nrows, i64 n) {
+  FASTNTK_STACKED_LOOP {
+    const T d = elementwise::rmsprop_step(theta[s.i], v[s.i], g[s.i], lr[s.row] * lr_scale, alpha, eps);
+    if (diag) diag[s.i] = d;
   }
 }
 
 template <class T>
-__device__ void adam(T* theta, T* m, T* v, const T* g, T lr, T b1, T b2, T bc1, T sqrt_bc2, T eps, T* diag,
-                     i64 n) {
-  for (i64 i = blockIdx.x * i64(blockDim.x) + threadIdx.x; i < n; i += i64(blockDim.x) * gridDim.x) {
-    const T d = elementwise::adam_step(theta[i], m[i], v[i], g[i], lr, b1, b2, bc1, sqrt_bc2, eps);
-    if (diag) diag[i] = d;
+__device__ void adam(T* theta, T* m, T* v, const T* g, const T* lr, T lr_scale, T b1, T b2, T bc1, T sqrt_bc2,
+                     T eps, T* diag, const i64* rows, i64 nrows, i64 n) {
+  FASTNTK_STACKED_LOOP {
+    const T d = elementwise::adam_step(theta[s.i], m[s.i], v[s.i], g[s.i], lr[s.row] * lr_scale, b1, b2, bc1,
+                                       sqrt_bc2, eps);
+    if (diag) diag[s.i] = d;
   }
 }
+
+#undef FASTNTK_STACKED_LOOP
 
 }  // namespace fastntk::cuda
 
@@ -108,24 +133,28 @@ using fastntk::cuda::i64;
                                                          i64 mp, T c, T beta) {                        \
     fastntk::cuda::jacobian_block(out, P, off, boff, delta, act, n, m, mp, c, beta);                  \
   }                                                                                                    \
-  extern "C" __global__ void fastntk_sgd_##S(T* theta, const T* g, T lr, i64 n) {                     \
-    fastntk::cuda::sgd(theta, g, lr, n);                                                              \
+  extern "C" __global__ void fastntk_sgd_##S(T* theta, const T* g, const T* lr, T lr_scale,          \
+                                              const i64* rows, i64 nrows, i64 n) {                     \
+    fastntk::cuda::sgd(theta, g, lr, lr_scale, rows, nrows, n);                                       \
   }                                                                                                    \
-  extern "C" __global__ void fastntk_momentum_##S(T* theta, T* b, const T* g, T lr, T mu, T damp,     \
-                                                   int first, int nesterov, i64 n) {                   \
-    fastntk::cuda::momentum(theta, b, g, lr, mu, damp, first, nesterov, n);                           \
+  extern "C" __global__ void fastntk_momentum_##S(T* theta, T* b, const T* g, const T* lr, T lr_scale, \
+                                                   T mu, T damp, int first, int nesterov,              \
+                                                   const i64* rows, i64 nrows, i64 n) {                \
+    fastntk::cuda::momentum(theta, b, g, lr, lr_scale, mu, damp, first, nesterov, rows, nrows, n);    \
   }                                                                                                    \
-  extern "C" __global__ void fastntk_adagrad_##S(T* theta, T* sum, const T* g, T clr, T eps, T* diag, \
+  extern "C" __global__ void fastntk_adagrad_##S(T* theta, T* sum, const T* g, const T* lr, T lr_scale, \
+                                                  T eps, T* diag, const i64* rows, i64 nrows, i64 n) { \
+    fastntk::cuda::adagrad(theta, sum, g, lr, lr_scale, eps, diag, rows, nrows, n);                   \
+  }                                                                                                    \
+  extern "C" __global__ void fastntk_rmsprop_##S(T* theta, T* v, const T* g, const T* lr, T lr_scale,  \
+                                                  T alpha, T eps, T* diag, const i64* rows, i64 nrows, \
                                                   i64 n) {                                             \
-    fastntk::cuda::adagrad(theta, sum, g, clr, eps, diag, n);                                         \
+    fastntk::cuda::rmsprop(theta, v, g, lr, lr_scale, alpha, eps, diag, rows, nrows, n);              \
   }                                                                                                    \
-  extern "C" __global__ void fastntk_rmsprop_##S(T* theta, T* v, const T* g, T lr, T alpha, T eps,    \
-                                                  T* diag, i64 n) {                                    \
-    fastntk::cuda::rmsprop(theta, v, g, lr, alpha, eps, diag, n);                                     \
-  }                                                                                                    \
-  extern "C" __global__ void fastntk_adam_##S(T* theta, T* m, T* v, const T* g, T lr, T b1, T b2,     \
-                                               T bc1, T sqrt_bc2, T eps, T* diag, i64 n) {             \
-    fastntk::cuda::adam(theta, m, v, g, lr, b1, b2, bc1, sqrt_bc2, eps, diag, n);                     \
+  extern "C" __global__ void fastntk_adam_##S(T* theta, T* m, T* v, const T* g, const T* lr,           \
+                                               T lr_scale, T b1, T b2, T bc1, T sqrt_bc2, T eps,       \
+                                               T* diag, const i64* rows, i64 nrows, i64 n) {           \
+    fastntk::cuda::adam(theta, m, v, g, lr, lr_scale, b1, b2, bc1, sqrt_bc2, eps, diag, rows, nrows, n); \
   }
 
 FASTNTK_KERNELS(float, f32)

@@ -101,10 +101,13 @@ class HostKernel:
             if type(arg) is not want:
                 raise TypeError(f"{where}: expected {want.__name__}, got {type(arg).__name__}")
             values.append(arg.item())
-        with _Guarded(self.name, arrays, self._T) as pointers:
+        dims = (ctypes.c_longlong * 6)(*grid, *block)
+
+        def launch(pointers):
             for i, ptr in pointers.items():
                 values[i] = ptr
-            self._fn((ctypes.c_longlong * 6)(*grid, *block), *values)
+            self._fn(dims, *values)
+        _Guarded(self.name, arrays).run(launch)
 
     def _check_pointer(self, where, arg, ptype, following, following_name) -> bool:
         """True for an array, False for a null pointer; raises for anything else."""
@@ -112,8 +115,10 @@ class HostKernel:
             return False
         if not isinstance(arg, np.ndarray):
             raise TypeError(f"{where}: expected an array or a null pointer, got {type(arg).__name__}")
-        if arg.dtype != self._T:
-            raise TypeError(f"{where}: expected {np.dtype(self._T).name} data, got {arg.dtype}")
+        pointee = ptype.replace("const", "").replace("*", "").strip()
+        want = {"T": self._T, "i64": np.int64}[pointee]
+        if arg.dtype != want:
+            raise TypeError(f"{where}: expected {np.dtype(want).name} data, got {arg.dtype}")
         if not ptype.startswith("const") and not arg.flags.writeable:
             raise ValueError(f"{where}: the kernel writes to a read-only array")
         if not arg.flags.c_contiguous:
@@ -127,67 +132,82 @@ class HostKernel:
 
 
 class _Guarded:
-    """The kernel's arrays copied into buffers with NaN margins on both sides, so that
-    an out-of-bounds index fails a test instead of corrupting the test process:
-    writes into a margin, or into memory between the rows of a strided view, or into
-    an array the kernel may only read, raise after the launch; reads from a margin
-    give NaN. Arrays that overlap (in place updates) share one buffer."""
+    """Runs a launch on copies of its arrays inside buffers with margins on both
+    sides, so that an out-of-bounds index fails a test instead of corrupting the
+    test process. The launch runs twice, with the float margins NaN and then a
+    large finite value (index margins −1, which sends a row index read from a margin
+    into a margin): a write into a margin, into memory between the rows of a strided
+    view, or into an array the kernel may only read changes bits it must not; a read
+    from a margin makes the two runs differ. Overlapping arrays (in-place updates)
+    share one buffer. The result is copied back into the arrays."""
 
-    def __init__(self, name, arrays, T):
-        self.name, self.T = name, np.dtype(T)
+    FILLS = (np.nan, 3.0e30)
+
+    def __init__(self, name, arrays):
+        self.name = name
         self.arrays = [(i, a, w) for i, a, w in arrays if a.size]
         self.empty = [i for i, a, _ in arrays if not a.size]
-        self.regions = []  # [lo, hi) byte ranges of the original memory
+        self.regions = []  # [lo, hi) byte ranges of the original memory, and their dtype
         for _, a, _ in self.arrays:
             lo, hi = _byte_range(a)
             for reg in self.regions:
                 if lo < reg[1] and reg[0] < hi:
+                    assert reg[2] == a.dtype, f"{name}: arrays of different dtypes overlap"
                     reg[0], reg[1] = min(lo, reg[0]), max(hi, reg[1])
                     break
             else:
-                self.regions.append([lo, hi])
+                self.regions.append([lo, hi, a.dtype])
 
     def _region(self, a):
         lo, _ = _byte_range(a)
         return next(r for r in range(len(self.regions)) if self.regions[r][0] <= lo < self.regions[r][1])
 
-    def __enter__(self):
-        size = self.T.itemsize
-        self.buffers, self.before = [], []
-        for lo, hi in self.regions:
-            n = (hi - lo) // size
+    @staticmethod
+    def _memory(lo, hi, dtype):
+        return np.frombuffer((ctypes.c_char * (hi - lo)).from_address(lo), dtype)
+
+    def _once(self, launch, fill):
+        buffers, before = [], []
+        for lo, hi, dtype in self.regions:
+            n = (hi - lo) // dtype.itemsize
             pad = n + 1024
-            buf = np.full(n + 2 * pad, np.nan, self.T)
-            buf[pad:pad + n] = np.frombuffer((ctypes.c_char * (hi - lo)).from_address(lo), self.T)
-            self.buffers.append((buf, pad, n))
-            self.before.append(buf.copy())
-        self.dummy = np.full(1, np.nan, self.T)
-        pointers = {i: self.dummy.ctypes.data for i in self.empty}
+            buf = np.full(n + 2 * pad, fill if dtype.kind == "f" else -1, dtype)
+            buf[pad:pad + n] = self._memory(lo, hi, dtype)
+            buffers.append((buf, pad, n))
+            before.append(buf.copy())
+        dummy = np.full(1, np.nan)
+        pointers = {i: dummy.ctypes.data for i in self.empty}
         for i, a, _ in self.arrays:
             r = self._region(a)
-            buf, pad, _ = self.buffers[r]
-            pointers[i] = buf.ctypes.data + pad * size + (a.ctypes.data - self.regions[r][0])
-        return pointers
-
-    def __exit__(self, *exc):
-        if exc[0] is not None:
-            return False
-        size = self.T.itemsize
-        for r, ((lo, hi), (buf, pad, n), before) in enumerate(zip(self.regions, self.buffers, self.before)):
+            buf, pad, _ = buffers[r]
+            pointers[i] = buf.ctypes.data + pad * a.itemsize + (a.ctypes.data - self.regions[r][0])
+        launch(pointers)
+        if not np.isnan(dummy[0]):
+            raise AssertionError(f"{self.name}: wrote through the pointer of an empty array")
+        for r, ((lo, hi, dtype), (buf, pad, n), old) in enumerate(zip(self.regions, buffers, before)):
             writable = np.zeros(buf.size, bool)
             for _, a, writes in self.arrays:
                 if writes and self._region(a) == r:
                     writable[pad + _element_offsets(a, lo)] = True
-            if not np.isnan(self.dummy[0]):
-                raise AssertionError(f"{self.name}: wrote through the pointer of an empty array")
-            changed = ~((buf == before) | (np.isnan(buf) & np.isnan(before)))
-            bad = np.flatnonzero(changed & ~writable)
+            bits = f"u{dtype.itemsize}"
+            bad = np.flatnonzero((buf.view(bits) != old.view(bits)) & ~writable)
             if bad.size:
                 raise AssertionError(f"{self.name}: wrote {bad.size} element(s) outside its output arrays "
-                                     f"(buffer offsets {bad[:5] - pad} relative to the data)")
-            if writable.any():
-                np.frombuffer((ctypes.c_char * (hi - lo)).from_address(lo), self.T)[...] = buf[pad:pad + n]
-        return False
+                                     f"(offsets {bad[:5] - pad} relative to the data)")
+        return [buf[pad:pad + n] for buf, pad, n in buffers]
+
+    def run(self, launch):
+        results = [self._once(launch, fill) for fill in self.FILLS]
+        for (lo, hi, dtype), x, y in zip(self.regions, *results):
+            bits = f"u{dtype.itemsize}"
+            if not np.array_equal(x.view(bits), y.view(bits)):
+                raise AssertionError(f"{self.name}: the result depends on memory outside its arrays "
+                                     "(an out-of-bounds read)")
+        for (_, a, writes) in self.arrays:
+            if writes:
+                r = self._region(a)
+                lo, hi, dtype = self.regions[r]
+                self._memory(lo, hi, dtype)[...] = results[0][r]
 
 
 def _byte_range(a):
@@ -268,38 +288,42 @@ class HostKernels:
         if boff >= 0:
             out[:, boff:boff + m] = self.T(beta) * delta
 
-    def sgd(self, theta, g, lr):
-        theta -= self.T(lr) * g
+    # Stacked rows: θ, g, state (R, n); lr (R,); rows: the rows updated.
+    def _lr(self, lr, lr_scale, rows):
+        return (lr[rows] * self.T(lr_scale))[:, None]
 
-    def momentum(self, theta, b, g, lr, mu, damp, first, nesterov):
-        T = self.T
-        b[...] = g if first else T(mu) * b + T(damp) * g
-        theta -= T(lr) * (g + T(mu) * b if nesterov else b)
+    def sgd(self, theta, g, lr, lr_scale, rows):
+        theta[rows] -= self._lr(lr, lr_scale, rows) * g[rows]
 
-    def adagrad(self, theta, s, g, clr, eps, diag):
-        T = self.T
-        s += g * g
-        d = T(1) / (np.sqrt(s) + T(eps))
-        theta -= T(clr) * d * g
+    def momentum(self, theta, b, g, lr, lr_scale, mu, damp, first, nesterov, rows):
+        T, g = self.T, g[rows]
+        b[rows] = g if first else T(mu) * b[rows] + T(damp) * g
+        theta[rows] -= self._lr(lr, lr_scale, rows) * (g + T(mu) * b[rows] if nesterov else b[rows])
+
+    def adagrad(self, theta, s, g, lr, lr_scale, eps, diag, rows):
+        T, g = self.T, g[rows]
+        s[rows] += g * g
+        d = T(1) / (np.sqrt(s[rows]) + T(eps))
+        theta[rows] -= self._lr(lr, lr_scale, rows) * d * g
         if diag is not None:
-            diag[...] = d
+            diag[rows] = d
 
-    def rmsprop(self, theta, v, g, lr, alpha, eps, diag):
-        T = self.T
-        v[...] = T(alpha) * v + (T(1) - T(alpha)) * g * g
-        d = T(1) / (np.sqrt(v) + T(eps))
-        theta -= T(lr) * d * g
+    def rmsprop(self, theta, v, g, lr, lr_scale, alpha, eps, diag, rows):
+        T, g = self.T, g[rows]
+        v[rows] = T(alpha) * v[rows] + (T(1) - T(alpha)) * g * g
+        d = T(1) / (np.sqrt(v[rows]) + T(eps))
+        theta[rows] -= self._lr(lr, lr_scale, rows) * d * g
         if diag is not None:
-            diag[...] = d
+            diag[rows] = d
 
-    def adam(self, theta, m, v, g, lr, b1, b2, bc1, sqrt_bc2, eps, diag):
-        T = self.T
-        m[...] = T(b1) * m + (T(1) - T(b1)) * g
-        v[...] = T(b2) * v + (T(1) - T(b2)) * g * g
-        d = T(1) / (T(bc1) * (np.sqrt(v) / T(sqrt_bc2) + T(eps)))
-        theta -= T(lr) * d * m
+    def adam(self, theta, m, v, g, lr, lr_scale, b1, b2, bc1, sqrt_bc2, eps, diag, rows):
+        T, g = self.T, g[rows]
+        m[rows] = T(b1) * m[rows] + (T(1) - T(b1)) * g
+        v[rows] = T(b2) * v[rows] + (T(1) - T(b2)) * g * g
+        d = T(1) / (T(bc1) * (np.sqrt(v[rows]) / T(sqrt_bc2) + T(eps)))
+        theta[rows] -= self._lr(lr, lr_scale, rows) * d * m[rows]
         if diag is not None:
-            diag[...] = d
+            diag[rows] = d
 
 
 def _gemm(ta, tb, a, b, out, alpha, beta):

@@ -261,12 +261,12 @@ def test_import_does_not_load_cupy():
     assert out.stdout.strip() == "False"
 
 
-def _every_launch(k, dtype, rng):
-    """Calls each launcher of k once or more on random data; returns the arrays."""
+def _every_launch(k, dtype, rng, xp=np):
+    """Calls each launcher of k once or more on random data (xp arrays); returns the arrays."""
     def rnd(*shape):
-        return rng.standard_normal(shape).astype(dtype)
+        return xp.asarray(rng.standard_normal(shape).astype(dtype))
     a, b = rnd(5, 7), rnd(7)
-    pos = rng.uniform(0.1, 2, 35).astype(dtype)
+    pos = xp.asarray(rng.uniform(0.1, 2, 35).astype(dtype))
     state = dict(h=a.copy(), h2=a.copy(), m=rnd(5, 7), K=rnd(9, 9), K2=rnd(9, 9), J=rnd(5, 80),
                  th=[rnd(35) for _ in range(7)], st=[pos.copy() for _ in range(9)], d=[rnd(35) for _ in range(3)])
     gd, ga, g, delta, act = rnd(5, 7), rnd(5, 7), rnd(35), rnd(5, 4), rnd(5, 5)
@@ -276,29 +276,36 @@ def _every_launch(k, dtype, rng):
     k.gram_accumulate(state["K"][2:7, 1:8], gd, ga, 0.5, False)
     k.gram_accumulate(state["K2"][2:7, 2:9], gd, ga, 0.5, True)
     k.jacobian_block(state["J"], 3, 60, delta, act, 1.3, 0.4)
+    # Optimizers on 5 runs stacked as rows of 7, rows 1, 3 and 4 updated.
     th, st = state["th"], state["st"]
-    k.sgd(th[0], g, 0.1)
-    k.momentum(th[1], st[0], g, 0.1, 0.9, 0.3, True, False)
-    k.momentum(th[2], st[1], g, 0.1, 0.9, 0.3, False, True)
-    k.adagrad(th[3], st[2], g, 0.1, 1e-10, None)
-    k.adagrad(th[3], st[3], g, 0.1, 1e-10, state["d"][0])
-    k.rmsprop(th[4], st[4], g, 0.1, 0.99, 1e-8, state["d"][1])
-    k.adam(th[5], st[5], st[6], g, 0.1, 0.9, 0.999, 0.1, 0.05, 1e-8, state["d"][2])
-    k.adam(th[6], st[7], st[8], g, 0.1, 0.9, 0.999, 0.1, 0.05, 1e-8, None)
+    lr, rows = xp.asarray(rng.uniform(0.05, 0.2, 5).astype(dtype)), xp.asarray(np.array([1, 3, 4]))
+    g = g.reshape(5, 7)
+    th[:] = [x.reshape(5, 7) for x in th]
+    st[:] = [x.reshape(5, 7) for x in st]
+    state["d"] = [x.reshape(5, 7) for x in state["d"]]
+    k.sgd(th[0], g, lr, 1.0, rows)
+    k.momentum(th[1], st[0], g, lr, 1.0, 0.9, 0.3, True, False, rows)
+    k.momentum(th[2], st[1], g, lr, 1.0, 0.9, 0.3, False, True, rows)
+    k.adagrad(th[3], st[2], g, lr, 0.5, 1e-10, None, rows)
+    k.adagrad(th[3], st[3], g, lr, 0.5, 1e-10, state["d"][0], rows)
+    k.rmsprop(th[4], st[4], g, lr, 1.0, 0.99, 1e-8, state["d"][1], rows)
+    k.adam(th[5], st[5], st[6], g, lr, 1.0, 0.9, 0.999, 0.1, 0.05, 1e-8, state["d"][2], rows)
+    k.adam(th[6], st[7], st[8], g, lr, 1.0, 0.9, 0.999, 0.1, 0.05, 1e-8, None, rows)
     return state
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_kernels_on_host_equal_their_numpy_statement(dtype):
-    """Every kernel of kernels.cu, run over its launch grid through CudaKernels' launch
-    glue, has the effect its NumPy twin states (strided Gram tiles, triangle-only
-    tiles, null optional outputs included)."""
-    from gpu_emulation import HostKernels, KernelsOnHost, kernel_signatures
-    k = KernelsOnHost(dtype)
-    got = _every_launch(k, dtype, np.random.default_rng(1))
+def test_kernels_equal_their_numpy_statement(be, dtype):
+    """Every kernel of kernels.cu, launched through CudaKernels' launch glue, has the
+    effect its NumPy twin states (strided Gram tiles, triangle-only tiles, stacked
+    optimizer rows with some rows left out, null optional outputs included)."""
+    from gpu_emulation import HostKernels, kernel_signatures
+    k = be.kernels(dtype)
+    got = _every_launch(k, dtype, np.random.default_rng(1), be.xp)
     want = _every_launch(HostKernels(dtype), dtype, np.random.default_rng(1))
-    suffix = "f32" if dtype == np.float32 else "f64"
-    assert set(k.module.launched) == {f"fastntk_{n}_{suffix}" for n in kernel_signatures()}
+    if be.xp is np:
+        suffix = "f32" if dtype == np.float32 else "f64"
+        assert set(k.module.launched) == {f"fastntk_{n}_{suffix}" for n in kernel_signatures()}
     for key in got:
         for x, y in zip(*((v if isinstance(v, list) else [v]) for v in (got[key], want[key]))):
             assert_close(x, y, dtype, scale=1 + np.abs(y).max())
@@ -308,23 +315,29 @@ def test_host_launches_are_checked_like_a_gpu_would_need():
     """The stand-in for CuPy's RawModule rejects what a GPU launch would get wrong."""
     from gpu_emulation import HostModule
     fn = HostModule().get_function("fastntk_sgd_f32")
-    theta, g = np.zeros(8, np.float32), np.ones(8, np.float32)
-    fn((1,), (256,), (theta, g, np.float32(0.5), np.int64(8)))
+    theta, g, lr, rows = np.zeros(8, np.float32), np.ones(8, np.float32), np.full(1, 0.5, np.float32), np.zeros(1, int)
+    tail = (rows, np.int64(1), np.int64(8))
+    fn((1,), (256,), (theta, g, lr, np.float32(1)) + tail)
     np.testing.assert_array_equal(theta, -0.5)
-    with pytest.raises(TypeError, match=r"argument 2 \(T lr\): expected float32, got float64"):
-        fn((1,), (256,), (theta, g, np.float64(0.5), np.int64(8)))
-    with pytest.raises(TypeError, match="3 arguments for 4"):
-        fn((1,), (256,), (theta, g, np.float32(0.5)))
+    with pytest.raises(TypeError, match=r"argument 3 \(T lr_scale\): expected float32, got float64"):
+        fn((1,), (256,), (theta, g, lr, np.float64(1)) + tail)
+    with pytest.raises(TypeError, match="6 arguments for 7"):
+        fn((1,), (256,), (theta, g, lr, np.float32(1)) + tail[:2])
     with pytest.raises(TypeError, match="expected float32 data, got float64"):
-        fn((1,), (256,), (theta.astype(np.float64), g, np.float32(0.5), np.int64(8)))
+        fn((1,), (256,), (theta.astype(np.float64), g, lr, np.float32(1)) + tail)
+    with pytest.raises(TypeError, match=r"\(const i64\* rows\): expected int64 data, got int32"):
+        fn((1,), (256,), (theta, g, lr, np.float32(1), rows.astype(np.int32)) + tail[1:])
     with pytest.raises(ValueError, match="not C-contiguous"):
-        fn((1,), (256,), (np.zeros(16, np.float32)[::2], g, np.float32(0.5), np.int64(8)))
+        fn((1,), (256,), (np.zeros(16, np.float32)[::2], g, lr, np.float32(1)) + tail)
     with pytest.raises(ValueError, match="read-only"):
         ro = theta.copy()
         ro.flags.writeable = False
-        fn((1,), (256,), (ro, g, np.float32(0.5), np.int64(8)))
+        fn((1,), (256,), (ro, g, lr, np.float32(1)) + tail)
     with pytest.raises(ValueError, match="block"):
-        fn((1,), (2048,), (theta, g, np.float32(0.5), np.int64(8)))
+        fn((1,), (2048,), (theta, g, lr, np.float32(1)) + tail)
+    # An index out of bounds (row 1 of a one-row stack) is reported, not a corruption.
+    with pytest.raises(AssertionError, match="wrote 8 element"):
+        fn((1,), (256,), (theta, g, lr, np.float32(1), np.ones(1, np.int64), np.int64(1), np.int64(8)))
 
 
 def test_flatten_unflatten_on_the_device_path(be):

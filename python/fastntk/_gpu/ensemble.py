@@ -91,14 +91,12 @@ def train_group(be, lays, thetas, X, Y, Xt, cfgs, *, optimizer, progress=None) -
     R, n = len(lays), X.shape[0]
     st = _Stacked(be, lays, thetas)
     lay = st.lay
-    opt = DeviceOptimizer(be, optimizer, cfg.hyper, R, lay.P, lay.dtype)
-    lrs = np.array([c.lr for c in cfgs])
+    opt = DeviceOptimizer(be, optimizer, cfg.hyper, [c.lr for c in cfgs], lay.P, lay.dtype)
     active = np.ones(R, bool)
     hist = [dict(step=[], train_loss=[], param_distance=[], max_unit_movement=[], effective_lr=[])
             for _ in range(R)]
     preds = [[] for _ in range(R)]
     out = [None] * R
-    last_lr = [math.nan if optimizer in _ADAPTIVE else float(lr) for lr in lrs]
 
     def losses(f, y):
         e = f.astype(np.float64) - y.astype(np.float64)[None, :]
@@ -112,7 +110,7 @@ def train_group(be, lays, thetas, X, Y, Xt, cfgs, *, optimizer, progress=None) -
         h["param_distance"].append(float(xp.linalg.norm(d)))
         dw = lay.W(st.theta[r], 1) - lay.W(st.theta0[r], 1)
         h["max_unit_movement"].append(float(xp.sqrt((dw.astype(np.float64) ** 2).sum(axis=1)).max()))
-        h["effective_lr"].append(math.nan if t == 0 and optimizer in _ADAPTIVE else last_lr[r])
+        h["effective_lr"].append(math.nan if t == 0 and optimizer in _ADAPTIVE else opt.effective_lr(r))
         if Xt is not None:
             preds[r].append(nw.forward(be, lays[r], st.theta[r], Xt).f)
 
@@ -154,9 +152,7 @@ def train_group(be, lays, thetas, X, Y, Xt, cfgs, *, optimizer, progress=None) -
             break
         res = (f - yb[None, :]) / lay.dtype.type(count)
         g = st.gradient(acts, res)
-        opt.step(st.theta, g, lrs, active)
-        for r in np.flatnonzero(active):
-            last_lr[r] = opt.effective_lr(r, float(lrs[r]))
+        opt.step(st.theta, g, active)
         t += 1
         if progress is not None and time.monotonic() >= next_progress:
             next_progress = time.monotonic() + cfg.progress_seconds

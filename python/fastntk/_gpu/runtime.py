@@ -183,26 +183,34 @@ class CudaKernels:
                                    (out, np.int64(out.shape[1]), np.int64(off), np.int64(boff), delta, act,
                                     np.int64(n), np.int64(m), np.int64(mp), self._T(c), self._T(beta)))
 
-    def sgd(self, theta, g, lr):
-        self._fn("sgd")(self._grid(theta.size), (_THREADS,), (theta, g, self._T(lr), np.int64(theta.size)))
+    # The optimizer updates take R runs stacked as rows: θ, g and state (R, n), lr (R,)
+    # on the device, rows (int64, on the device) the runs to update.
+    def _stacked(self, theta, rows):
+        n = theta.shape[-1]
+        return self._grid(rows.size * n), (rows, np.int64(rows.size), np.int64(n))
 
-    def momentum(self, theta, b, g, lr, mu, damp, first, nesterov):
-        self._fn("momentum")(self._grid(theta.size), (_THREADS,),
-                             (theta, b, g, self._T(lr), self._T(mu), self._T(damp), np.int32(first),
-                              np.int32(nesterov), np.int64(theta.size)))
+    def sgd(self, theta, g, lr, lr_scale, rows):
+        grid, tail = self._stacked(theta, rows)
+        self._fn("sgd")(grid, (_THREADS,), (theta, g, lr, self._T(lr_scale)) + tail)
 
-    def adagrad(self, theta, s, g, clr, eps, diag):
-        self._fn("adagrad")(self._grid(theta.size), (_THREADS,),
-                            (theta, s, g, self._T(clr), self._T(eps), _opt(diag), np.int64(theta.size)))
+    def momentum(self, theta, b, g, lr, lr_scale, mu, damp, first, nesterov, rows):
+        grid, tail = self._stacked(theta, rows)
+        self._fn("momentum")(grid, (_THREADS,), (theta, b, g, lr, self._T(lr_scale), self._T(mu), self._T(damp),
+                                                 np.int32(first), np.int32(nesterov)) + tail)
 
-    def rmsprop(self, theta, v, g, lr, alpha, eps, diag):
-        self._fn("rmsprop")(self._grid(theta.size), (_THREADS,),
-                            (theta, v, g, self._T(lr), self._T(alpha), self._T(eps), _opt(diag), np.int64(theta.size)))
+    def adagrad(self, theta, s, g, lr, lr_scale, eps, diag, rows):
+        grid, tail = self._stacked(theta, rows)
+        self._fn("adagrad")(grid, (_THREADS,), (theta, s, g, lr, self._T(lr_scale), self._T(eps), _opt(diag)) + tail)
 
-    def adam(self, theta, m, v, g, lr, b1, b2, bc1, sqrt_bc2, eps, diag):
-        self._fn("adam")(self._grid(theta.size), (_THREADS,),
-                         (theta, m, v, g, self._T(lr), self._T(b1), self._T(b2), self._T(bc1), self._T(sqrt_bc2),
-                          self._T(eps), _opt(diag), np.int64(theta.size)))
+    def rmsprop(self, theta, v, g, lr, lr_scale, alpha, eps, diag, rows):
+        grid, tail = self._stacked(theta, rows)
+        self._fn("rmsprop")(grid, (_THREADS,), (theta, v, g, lr, self._T(lr_scale), self._T(alpha), self._T(eps),
+                                                _opt(diag)) + tail)
+
+    def adam(self, theta, m, v, g, lr, lr_scale, b1, b2, bc1, sqrt_bc2, eps, diag, rows):
+        grid, tail = self._stacked(theta, rows)
+        self._fn("adam")(grid, (_THREADS,), (theta, m, v, g, lr, self._T(lr_scale), self._T(b1), self._T(b2),
+                                             self._T(bc1), self._T(sqrt_bc2), self._T(eps), _opt(diag)) + tail)
 
 
 def _opt(a):

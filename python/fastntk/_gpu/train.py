@@ -50,52 +50,65 @@ class _Batches:
 
 class DeviceOptimizer:
     """PyTorch's rules through the kernels of cuda/kernels.cu for R runs stacked as
-    rows (θ and g of shape (R, P), a learning rate per row; R = 1 for a single run).
-    D_t of the last update stays on the device for the effective learning rate."""
+    rows (θ and g of shape (R, P), run r's learning rate lrs[r]; R = 1 for a single
+    run), one launch per step for all of them. D_t of the last update stays on the
+    device for the effective learning rate."""
 
-    def __init__(self, be, name, hyper, R, P, dtype):
+    def __init__(self, be, name, hyper, lrs, P, dtype):
         xp = be.xp
-        self.k = be.kernels(dtype)
+        self.xp, self.k = xp, be.kernels(dtype)
         self.name, self.h, self.t = name, hyper, 0
+        self.lrs = np.asarray(lrs, np.float64)
+        R = self.lrs.size
+        self.lr = xp.asarray(self.lrs.astype(dtype))
         self.eps = hyper.eps if hyper.eps >= 0 else (1e-10 if name == "adagrad" else 1e-8)
         self.s1 = xp.full((R, P), hyper.initial_accumulator_value if name == "adagrad" else 0, dtype)
         self.s2 = xp.zeros((R, P), dtype) if name == "adam" else None
         self.diag = xp.empty((R, P), dtype) if name in _ADAPTIVE else None
-        self.scale = np.zeros(R)
+        self.lr_scale = 1.0
+        self._rows = self._rows_of = None
 
-    def step(self, theta, g, lrs, active=None, diag=None):
+    def _active_rows(self, active):
+        key = tuple(range(self.lrs.size)) if active is None else tuple(np.flatnonzero(active).tolist())
+        if key != self._rows_of:  # uploaded only when a run stops
+            self._rows, self._rows_of = self.xp.asarray(np.asarray(key, np.int64)), key
+        return self._rows
+
+    def step(self, theta, g, active=None, diag=None):
         """One update of the rows in ``active`` (all by default); ``diag`` (R, P), when
         given, receives D_t."""
         self.t += 1
         h, k, t = self.h, self.k, self.t
-        lrs = np.asarray(lrs, np.float64)
-        self.scale = lrs / (1 + (t - 1) * h.lr_decay) if self.name == "adagrad" else lrs
-        rows = range(theta.shape[0]) if active is None else np.flatnonzero(active)
-        for r in rows:
-            lr = float(lrs[r])
+        self.lr_scale = 1 / (1 + (t - 1) * h.lr_decay) if self.name == "adagrad" else 1.0
+        rows = self._active_rows(active)
+        if rows.size:
+            lr, sc = self.lr, self.lr_scale
             if self.name in ("gd", "sgd"):
-                k.sgd(theta[r], g[r], lr)
+                k.sgd(theta, g, lr, sc, rows)
             elif self.name == "momentum":
-                k.momentum(theta[r], self.s1[r], g[r], lr, h.momentum, 1 - (0.0 if t == 1 else h.dampening),
-                           t == 1, h.nesterov)
+                k.momentum(theta, self.s1, g, lr, sc, h.momentum, 1 - (0.0 if t == 1 else h.dampening), t == 1,
+                           h.nesterov, rows)
             elif self.name == "adagrad":
-                k.adagrad(theta[r], self.s1[r], g[r], float(self.scale[r]), self.eps, self.diag[r])
+                k.adagrad(theta, self.s1, g, lr, sc, self.eps, self.diag, rows)
             elif self.name == "rmsprop":
-                k.rmsprop(theta[r], self.s1[r], g[r], lr, h.alpha, self.eps, self.diag[r])
+                k.rmsprop(theta, self.s1, g, lr, sc, h.alpha, self.eps, self.diag, rows)
             else:
-                k.adam(theta[r], self.s1[r], self.s2[r], g[r], lr, h.beta1, h.beta2, 1 - h.beta1 ** t,
-                       math.sqrt(1 - h.beta2 ** t), self.eps, self.diag[r])
+                k.adam(theta, self.s1, self.s2, g, lr, sc, h.beta1, h.beta2, 1 - h.beta1 ** t,
+                       math.sqrt(1 - h.beta2 ** t), self.eps, self.diag, rows)
         if diag is not None:
             if self.diag is None:
                 diag.fill(1)
             else:
                 diag[...] = self.diag
 
-    def effective_lr(self, r, lr):
-        """Mean of lr·D_t over run r's parameters after the last update (lr when D = 1)."""
+    def effective_lr(self, r):
+        """Mean of lr·D_t over run r's parameters after the last update (lr when D = 1);
+        NaN before the first adaptive update. Reads the device: call it when recording."""
         if self.name not in _ADAPTIVE:
-            return lr
-        return float(self.scale[r]) * float(self.diag[r].astype(np.float64).mean()) if self.t else math.nan
+            return float(self.lrs[r])
+        if not self.t:
+            return math.nan
+        return float(self.lrs[r] * self.lr_scale) * float(self.diag[r].astype(np.float64).mean())
 
 
 def _half_mse(f, y):
@@ -113,9 +126,8 @@ class _Network:
         self.X, self.Y, self.Xt = X, Y, Xt
         self.theta = theta0.copy()
         self.theta0 = theta0
-        self.opt = DeviceOptimizer(be, opt_name, hyper, 1, lay.P, lay.dtype)
+        self.opt = DeviceOptimizer(be, opt_name, hyper, [lr], lay.P, lay.dtype)
         self.plain = opt_name in ("gd", "sgd")
-        self.last_lr = math.nan if opt_name in _ADAPTIVE else lr
 
     def prepare(self, rows, start, count, full):
         xb, yb = (self.X, self.Y) if rows is None else (self.X[rows], self.Y[rows])
@@ -133,8 +145,7 @@ class _Network:
             self.opt.t += 1
         else:
             g = nw.vjp(self.be, self.lay, self.theta, self.feat, self.r)
-            self.opt.step(self.theta[None], g[None], [lr], diag=None if diag is None else diag[None])
-        self.last_lr = self.opt.effective_lr(0, lr)
+            self.opt.step(self.theta[None], g[None], diag=None if diag is None else diag[None])
 
     def test_pred(self):
         return nw.forward(self.be, self.lay, self.theta, self.Xt).f
@@ -146,7 +157,7 @@ class _Network:
         return _row_norm_max(self.xp, self.lay.W(self.theta, 1) - self.lay.W(self.theta0, 1))
 
     def effective_lr(self):
-        return self.last_lr
+        return self.opt.effective_lr(0)
 
     def final_theta(self):
         return self.theta
@@ -164,8 +175,7 @@ class _ParameterSpace:
         self.phi = nw.jacobian(be, lay, self.full) if materialized else None
         self.test = nw.features(be, lay, theta0, Xt) if Xt is not None else None
         self.delta = be.xp.zeros(lay.P, lay.dtype)
-        self.opt = DeviceOptimizer(be, opt_name, hyper, 1, lay.P, lay.dtype)
-        self.lr = lr
+        self.opt = DeviceOptimizer(be, opt_name, hyper, [lr], lay.P, lay.dtype)
 
     def _u(self, rows):
         if self.phi is not None:
@@ -192,7 +202,7 @@ class _ParameterSpace:
         else:
             feat = self.full if self.rows is None else self.full.rows(self.xp, self.rows)
             g = nw.vjp_features(self.be, self.lay, feat, self.r)
-        self.opt.step(self.delta[None], g[None], [lr], diag=None if diag is None else diag[None])
+        self.opt.step(self.delta[None], g[None], diag=None if diag is None else diag[None])
 
     def test_pred(self):
         return nw.jvp_features(self.be, self.lay, self.test, self.delta) + self.test.f
@@ -204,7 +214,7 @@ class _ParameterSpace:
         return _row_norm_max(self.xp, self.lay.W(self.delta, 1))
 
     def effective_lr(self):
-        return self.opt.effective_lr(0, self.lr)
+        return self.opt.effective_lr(0)
 
     def final_theta(self):
         return self.theta0 + self.delta
