@@ -149,7 +149,8 @@ def test_gpu_train_many_matches_cpu():
     cp = _cupy_with_gpu()
     X, Y, Xt = make_data(16, 4, 0, 5)
     nets = [fastntk.MLP.uniform(4, 64, 2, sigma=s) for s in (0.5, 1.0, 2.0, 1.0)]
-    runs = [dict(net=n, params=n.flatten(n.init(i)), optimizer=opt, lr=lr, max_steps=40, tol=1e-300)
+    runs = [dict(net=n, params=n.flatten(n.init(i)), optimizer=opt, lr=lr, max_steps=40, tol=1e-300, model=model)
+            for model in ("network", "linearized")
             for i, (n, opt, lr) in enumerate(zip(nets, ["adam", "adam", "adam", "gd"], [0.01, 0.01, 0.02, 0.3]))]
     cpu = fastntk.train_many(runs, X, Y, X_test=Xt)
     gruns = [dict(r, params=cp.asarray(r["params"])) for r in runs]

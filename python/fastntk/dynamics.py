@@ -291,8 +291,8 @@ def train_many(runs: Sequence[dict], X, Y, *, X_test=None, progress: bool = Fals
 
 
 def _train_many_gpu(runs, X, Y, X_test, progress, callback) -> list[TrainResult]:
-    """On a GPU: network runs that differ only in σ, θ₀ and lr are trained as one
-    stacked batch (_gpu.ensemble); the others one after another."""
+    """On a GPU: runs (networks, or linearizations) that differ only in σ, θ₀ and lr
+    are trained as one stacked batch (_gpu.ensemble); the others one after another."""
     prepared = []
     for run in runs:
         run = dict(run)
@@ -307,7 +307,8 @@ def _train_many_gpu(runs, X, Y, X_test, progress, callback) -> list[TrainResult]
         prepared.append((net, theta, cfg, info))
     groups: dict = {}
     for i, (net, _, cfg, info) in enumerate(prepared):
-        batched = info["model"] == "network" and not cfg.record_D
+        # Linearized runs batch on the matrix-free path (a path chosen by hand is kept).
+        batched = not cfg.record_D and (info["model"] == "network" or cfg.path in ("auto", "matrix-free"))
         key = _gpu_ensemble.group_key(net, cfg, info["model"], info["optimizer"]) if batched else ("one", i)
         groups.setdefault(key, []).append(i)
     results: list = [None] * len(prepared)
@@ -321,7 +322,7 @@ def _train_many_gpu(runs, X, Y, X_test, progress, callback) -> list[TrainResult]
                 outs = _gpu_ensemble.train_group(
                     be, [_gpu_api.layout(prepared[i][0]) for i in idx], [prepared[i][1] for i in idx],
                     Xc, Yc, Xt, [prepared[i][2] for i in idx], optimizer=prepared[idx[0]][3]["optimizer"],
-                    progress=bar)
+                    model=prepared[idx[0]][3]["model"], progress=bar)
             for i, out in zip(idx, outs):
                 net, _, cfg, info = prepared[i]
                 results[i] = _result(net, out, cfg.lr, info, be)

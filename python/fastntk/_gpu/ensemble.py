@@ -1,12 +1,18 @@
-"""Many network runs trained together on one GPU: the parameters of R runs stacked
-as Θ (R, P), each layer's products one batched cuBLAS call over the runs, one host
-read of the R losses per step. On a GPU a small net cannot fill the device, and the
-per-step launch and host costs, paid once for all R runs, dominate a lone small run.
+"""Many runs trained together on one GPU: the parameters of R runs stacked as
+Θ (R, P), each layer's products one batched cuBLAS call over the runs, one
+optimizer launch and one host read of the R losses per step. On a GPU a small net
+cannot fill the device, and the per-step launch and host costs, paid once for all
+R runs, dominate a lone small run.
 
-Runs batched together share the data, the architecture (widths, parametrization,
-bias mode, activation, dtype), the optimizer and its hyper-parameters and the batch
-schedule; σ, θ₀ and the learning rate may differ. Each run stops on its own rule
-(its θ then frozen); the loop ends when all have stopped.
+Networks and linearizations both: a linearized run keeps its θ₀ activations and
+backward vectors (R stacked) and trains δ = θ − θ₀ in parameter space, φ₀δ and
+φ₀ᵀr from those features (the matrix-free path of a single run).
+
+Runs batched together share the data, the model, the architecture (widths,
+parametrization, bias mode, activation, dtype), the optimizer and its
+hyper-parameters and the batch schedule; σ, θ₀ and the learning rate may differ.
+Each run stops on its own rule (its parameters then frozen); the loop ends when
+all have stopped.
 """
 from __future__ import annotations
 
@@ -84,13 +90,127 @@ class _Stacked:
         return g
 
 
-def train_group(be, lays, thetas, X, Y, Xt, cfgs, *, optimizer, progress=None) -> list[dict]:
-    """R network runs of one group (see group_key); one dict per run as _core.train."""
+    def backward_ones(self, acts):
+        """Δ^1 … Δ^L (R, n, m_l) of f itself (cotangent 1) at the stacked θ."""
+        xp, lay, k = self.xp, self.lay, self.be.kernels(self.lay.dtype)
+        n = acts[0].shape[0]
+        cur = xp.ones((self.R, n, 1), lay.dtype)
+        deltas = [None] * lay.L
+        deltas[-1] = cur
+        for l in range(lay.L, 1, -1):
+            nxt = xp.matmul(cur, self.W(self.theta, l))
+            nxt *= self.c[l][:, None, None]
+            k.activation_grad(lay.kind, acts[l - 1], nxt)
+            deltas[l - 2] = cur = nxt
+        return deltas
+
+    def jvp_features(self, acts, deltas, v):
+        """φ₀v for every run (R, n) from cached features: Σ_l c_l rowsum((A_{l−1}V_lᵀ + β_l v_b) ⊙ Δ^l)."""
+        xp, lay = self.xp, self.lay
+        out = xp.zeros((self.R, acts[0].shape[0]), lay.dtype)
+        for l in range(1, lay.L + 1):
+            t = xp.matmul(acts[l - 1], self.W(v, l).transpose(0, 2, 1))
+            t *= self.c[l][:, None, None]
+            if lay.has_bias:
+                t += (self.beta[l][:, None] * self.b(v, l))[:, None, :]
+            t *= deltas[l - 1]
+            out += t.sum(axis=2)
+        return out
+
+    def vjp_features(self, acts, deltas, r):
+        """φ₀ᵀr for every run (R, P) from cached features: c_l (Δ^l ⊙ r)ᵀA_{l−1} per layer."""
+        xp, lay = self.xp, self.lay
+        g = xp.empty_like(self.theta)
+        for l in range(1, lay.L + 1):
+            dr = deltas[l - 1] * r[:, :, None]
+            gw = xp.matmul(dr.transpose(0, 2, 1), acts[l - 1])
+            gw *= self.c[l][:, None, None]
+            self.W(g, l)[...] = gw
+            if lay.has_bias:
+                self.b(g, l)[...] = self.beta[l][:, None] * dr.sum(axis=1)
+        return g
+
+
+class _NetworkRuns:
+    """R networks: the optimizer updates Θ."""
+
+    def __init__(self, be, lays, thetas, X, Xt):
+        self.st = _Stacked(be, lays, thetas)
+        self.be, self.lays, self.X, self.Xt = be, lays, X, Xt
+        self.params = self.st.theta
+
+    def outputs(self, xb, rows):
+        self.acts, f = self.st.forward(xb)
+        return f
+
+    def full_outputs(self):
+        return self.st.forward(self.X)[1]
+
+    def gradient(self, res):
+        return self.st.gradient(self.acts, res)
+
+    def moved(self, r):
+        return self.st.theta[r] - self.st.theta0[r]
+
+    def test_pred(self, r, t):
+        return nw.forward(self.be, self.lays[r], self.st.theta[r], self.Xt).f
+
+    def final_theta(self, r):
+        return self.st.theta[r].copy()
+
+
+class _LinearizedRuns:
+    """R linearizations around their θ₀: the optimizer updates δ = θ − θ₀ (R, P);
+    f_lin = f₀ + φ₀δ from the θ₀ features of X (and of the test inputs)."""
+
+    def __init__(self, be, lays, thetas, X, Xt):
+        st = self.st = _Stacked(be, lays, thetas)
+        self.acts, self.f0 = st.forward(X)
+        self.deltas = st.backward_ones(self.acts)
+        self.test = None
+        if Xt is not None:
+            acts_t, f0_t = st.forward(Xt)
+            self.test = (acts_t, st.backward_ones(acts_t), f0_t)
+        self.params = be.xp.zeros_like(st.theta)
+        self._test_cache = (None, None)
+
+    def _rows(self, rows):
+        if rows is None:
+            return self.acts, self.deltas
+        return [self.acts[0][rows]] + [a[:, rows] for a in self.acts[1:]], [d[:, rows] for d in self.deltas]
+
+    def outputs(self, xb, rows):
+        self.batch = self._rows(rows)
+        f0 = self.f0 if rows is None else self.f0[:, rows]
+        return f0 + self.st.jvp_features(*self.batch, self.params)
+
+    def full_outputs(self):
+        return self.f0 + self.st.jvp_features(self.acts, self.deltas, self.params)
+
+    def gradient(self, res):
+        return self.st.vjp_features(*self.batch, res)
+
+    def moved(self, r):
+        return self.params[r]
+
+    def test_pred(self, r, t):
+        # All runs' test predictions at once, reused by the runs recorded at the same step.
+        if self._test_cache[0] != t:
+            acts_t, deltas_t, f0_t = self.test
+            self._test_cache = (t, f0_t + self.st.jvp_features(acts_t, deltas_t, self.params))
+        return self._test_cache[1][r].copy()
+
+    def final_theta(self, r):
+        return self.st.theta0[r] + self.params[r]
+
+
+def train_group(be, lays, thetas, X, Y, Xt, cfgs, *, optimizer, model="network", progress=None) -> list[dict]:
+    """R runs of one group (see group_key); one dict per run as _core.train."""
     xp = be.xp
     cfg = cfgs[0]
     R, n = len(lays), X.shape[0]
-    st = _Stacked(be, lays, thetas)
-    lay = st.lay
+    runs = (_NetworkRuns if model == "network" else _LinearizedRuns)(be, lays, thetas, X, Xt)
+    lay = runs.st.lay
     opt = DeviceOptimizer(be, optimizer, cfg.hyper, [c.lr for c in cfgs], lay.P, lay.dtype)
     active = np.ones(R, bool)
     hist = [dict(step=[], train_loss=[], param_distance=[], max_unit_movement=[], effective_lr=[])
@@ -106,17 +226,17 @@ def train_group(be, lays, thetas, X, Y, Xt, cfgs, *, optimizer, progress=None) -
         h = hist[r]
         h["step"].append(t)
         h["train_loss"].append(float(loss))
-        d = (st.theta[r] - st.theta0[r]).astype(np.float64)
-        h["param_distance"].append(float(xp.linalg.norm(d)))
-        dw = lay.W(st.theta[r], 1) - lay.W(st.theta0[r], 1)
-        h["max_unit_movement"].append(float(xp.sqrt((dw.astype(np.float64) ** 2).sum(axis=1)).max()))
+        d = runs.moved(r)
+        h["param_distance"].append(float(xp.linalg.norm(d.astype(np.float64))))
+        dw = lay.W(d, 1).astype(np.float64)
+        h["max_unit_movement"].append(float(xp.sqrt((dw ** 2).sum(axis=1)).max()))
         h["effective_lr"].append(math.nan if t == 0 and optimizer in _ADAPTIVE else opt.effective_lr(r))
         if Xt is not None:
-            preds[r].append(nw.forward(be, lays[r], st.theta[r], Xt).f)
+            preds[r].append(runs.test_pred(r, t))
 
     def finish(r, status, t):
         active[r] = False
-        out[r] = dict(status=status, steps=t, theta=st.theta[r].copy())
+        out[r] = dict(status=status, steps=t, theta=runs.final_theta(r))
 
     batches = _Batches(n, cfg.batch_size, cfg.shuffle, cfg.seed)
     bound = np.zeros(R)
@@ -124,12 +244,14 @@ def train_group(be, lays, thetas, X, Y, Xt, cfgs, *, optimizer, progress=None) -
     t = 0
     while active.any():
         rows, start, count, epoch_start = batches.next()
-        xb, yb = (X, Y) if rows is None else (X[xp.asarray(rows)], Y[xp.asarray(rows)])
-        acts, f = st.forward(xb)
+        if rows is not None:
+            rows = xp.asarray(rows)
+        xb, yb = (X, Y) if rows is None else (X[rows], Y[rows])
+        f = runs.outputs(xb, rows)
         loss = losses(f, yb) if rows is None else np.full(R, math.nan)
         known = rows is None
         if not known and (epoch_start or t % cfg.record_every == 0 or t == cfg.max_steps):
-            loss, known = losses(st.forward(X)[1], Y), True
+            loss, known = losses(runs.full_outputs(), Y), True
         for r in np.flatnonzero(active):
             if known:
                 if t == 0:
@@ -151,13 +273,12 @@ def train_group(be, lays, thetas, X, Y, Xt, cfgs, *, optimizer, progress=None) -
         if not active.any():
             break
         res = (f - yb[None, :]) / lay.dtype.type(count)
-        g = st.gradient(acts, res)
-        opt.step(st.theta, g, active)
+        opt.step(runs.params, runs.gradient(res), active)
         t += 1
         if progress is not None and time.monotonic() >= next_progress:
             next_progress = time.monotonic() + cfg.progress_seconds
             if not progress(t, float(np.nanmin(loss)) if known else math.nan):
-                final = losses(st.forward(X)[1], Y)
+                final = losses(runs.full_outputs(), Y)
                 for r in np.flatnonzero(active):
                     record(r, t, final[r])
                     finish(r, "interrupted", t)
@@ -166,5 +287,5 @@ def train_group(be, lays, thetas, X, Y, Xt, cfgs, *, optimizer, progress=None) -
         history = {k: np.asarray(v, np.int64 if k == "step" else np.float64) for k, v in hist[r].items()}
         if Xt is not None:
             history["test_pred"] = xp.stack(preds[r])
-        results.append(dict(out[r], history=history, path="n/a"))
+        results.append(dict(out[r], history=history, path="n/a" if model == "network" else "matrix-free"))
     return results
