@@ -111,7 +111,7 @@ class HostKernel:
 
     def _check_pointer(self, where, arg, ptype, following, following_name) -> bool:
         """True for an array, False for a null pointer; raises for anything else."""
-        if isinstance(arg, np.uintp) and arg == 0:
+        if arg is None:  # CuPy passes None as a null pointer
             return False
         if not isinstance(arg, np.ndarray):
             raise TypeError(f"{where}: expected an array or a null pointer, got {type(arg).__name__}")

@@ -16,7 +16,6 @@ import numpy as np
 from .._validate import InsufficientMemoryError
 
 _THREADS = 256
-_NULL = np.uintp(0)  # a null T* kernel argument
 
 
 def cupy_module():
@@ -141,7 +140,10 @@ def device_memory(what: str, nbytes: int | None = None):
 
 class CudaKernels:
     """The extern "C" kernels of cuda/kernels.cu for one dtype, with semantic
-    signatures (arrays in, sizes and launch shapes worked out here)."""
+    signatures (arrays in, sizes and launch shapes worked out here). Arguments go
+    to CuPy's launcher as CuPy arrays (passed as the pointer to their first element,
+    views included), NumPy scalars of the parameter's exact type, and None for a
+    null pointer."""
 
     def __init__(self, dtype):
         cp = cupy_module()
@@ -162,7 +164,7 @@ class CudaKernels:
     def bias_activation(self, h, b, beta, kind):
         rows, cols = h.shape
         self._fn("bias_activation")(self._grid(h.size), (_THREADS,),
-                                    (h, _NULL if b is None else b, self._T(beta), np.int64(rows),
+                                    (h, b, self._T(beta), np.int64(rows),
                                      np.int64(cols), np.int32(kind)))
 
     def activation_grad(self, kind, a, m):
@@ -200,21 +202,17 @@ class CudaKernels:
 
     def adagrad(self, theta, s, g, lr, lr_scale, eps, diag, rows):
         grid, tail = self._stacked(theta, rows)
-        self._fn("adagrad")(grid, (_THREADS,), (theta, s, g, lr, self._T(lr_scale), self._T(eps), _opt(diag)) + tail)
+        self._fn("adagrad")(grid, (_THREADS,), (theta, s, g, lr, self._T(lr_scale), self._T(eps), diag) + tail)
 
     def rmsprop(self, theta, v, g, lr, lr_scale, alpha, eps, diag, rows):
         grid, tail = self._stacked(theta, rows)
         self._fn("rmsprop")(grid, (_THREADS,), (theta, v, g, lr, self._T(lr_scale), self._T(alpha), self._T(eps),
-                                                _opt(diag)) + tail)
+                                                diag) + tail)
 
     def adam(self, theta, m, v, g, lr, lr_scale, b1, b2, bc1, sqrt_bc2, eps, diag, rows):
         grid, tail = self._stacked(theta, rows)
         self._fn("adam")(grid, (_THREADS,), (theta, m, v, g, lr, self._T(lr_scale), self._T(b1), self._T(b2),
-                                             self._T(bc1), self._T(sqrt_bc2), self._T(eps), _opt(diag)) + tail)
-
-
-def _opt(a):
-    return _NULL if a is None else a
+                                             self._T(bc1), self._T(sqrt_bc2), self._T(eps), diag) + tail)
 
 
 @functools.lru_cache(maxsize=None)
