@@ -252,24 +252,25 @@ def train_group(be, lays, thetas, X, Y, Xt, cfgs, *, optimizer, model="network",
         known = rows is None
         if not known and (epoch_start or t % cfg.record_every == 0 or t == cfg.max_steps):
             loss, known = losses(runs.full_outputs(), Y), True
-        for r in np.flatnonzero(active):
-            if known:
-                if t == 0:
-                    bound[r] = cfg.divergence_factor * max(loss[r], 1.0)
-                if not math.isfinite(loss[r]) or loss[r] > bound[r]:
-                    record(r, t, loss[r])
-                    finish(r, "diverged", t)
-                    continue
-                if loss[r] < cfg.tol:
-                    record(r, t, loss[r])
-                    finish(r, "converged", t)
-                    continue
-            if t == cfg.max_steps:
-                record(r, t, loss[r])
-                finish(r, "max_steps", t)
-                continue
-            if t % cfg.record_every == 0:
-                record(r, t, loss[r])
+        # The stopping rule of every running run at once; Python per run only for the
+        # runs that record or stop at this step.
+        running = np.flatnonzero(active)
+        status = np.full(running.size, "", dtype=object)
+        if known:
+            lo = loss[running]
+            if t == 0:
+                bound[running] = cfg.divergence_factor * np.maximum(lo, 1.0)
+            with np.errstate(invalid="ignore"):
+                diverged = ~np.isfinite(lo) | (lo > bound[running])
+                status[diverged] = "diverged"
+                status[~diverged & (lo < cfg.tol)] = "converged"
+        if t == cfg.max_steps:
+            status[status == ""] = "max_steps"
+        due = np.arange(running.size) if t % cfg.record_every == 0 else np.flatnonzero(status != "")
+        for i in due:
+            record(running[i], t, loss[running[i]])
+            if status[i]:
+                finish(running[i], status[i], t)
         if not active.any():
             break
         res = (f - yb[None, :]) / lay.dtype.type(count)
