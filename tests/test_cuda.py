@@ -21,6 +21,21 @@ def test_cuda_source_compiles(source, tmp_path):
     assert out.returncode == 0, out.stderr
 
 
+@pytest.mark.skipif(shutil.which("nvcc") is None or shutil.which("cmake") is None,
+                    reason="nvcc or cmake not found: the FASTNTK_CUDA build not checked")
+def test_cmake_builds_the_cuda_library(tmp_path):
+    """The build-time way in: -DFASTNTK_CUDA=ON compiles cuda/ into libfastntk_cuda."""
+    root = CUDA.parent
+    cfg = subprocess.run(["cmake", "-S", str(root), "-B", str(tmp_path), "-DFASTNTK_CUDA=ON",
+                          "-DCMAKE_CUDA_ARCHITECTURES=80", "-DCMAKE_CUDA_COMPILER=" + shutil.which("nvcc")],
+                         capture_output=True, text=True, timeout=300)
+    assert cfg.returncode == 0, cfg.stdout + cfg.stderr
+    build = subprocess.run(["cmake", "--build", str(tmp_path), "--target", "fastntk_cuda"],
+                           capture_output=True, text=True, timeout=600)
+    assert build.returncode == 0, build.stdout + build.stderr
+    assert list(tmp_path.glob("libfastntk_cuda.*"))
+
+
 def _cublas_include():
     """A directory with cublas_v2.h: the CUDA toolkit's, or NVIDIA's pip wheel's."""
     dirs = ["/usr/local/cuda/include"]
