@@ -327,11 +327,17 @@ class HostKernels:
 
 
 def _gemm(ta, tb, a, b, out, alpha, beta):
+    """NumPy in place of cupy.cublas.gemm, with the preconditions that function
+    asserts (2-D operands of one dtype, an out of the product's shape and dtype)."""
+    assert a.ndim == b.ndim == 2, (a.shape, b.shape)
+    assert a.dtype == b.dtype, (a.dtype, b.dtype)
     a = a.T if ta == "T" else a
     b = b.T if tb == "T" else b
+    assert a.shape[1] == b.shape[0], (a.shape, b.shape)
     prod = (a @ b) * a.dtype.type(alpha)
     if out is None:
-        return prod
+        return np.asfortranarray(prod)  # cuBLAS's own output is column-major
+    assert out.ndim == 2 and out.shape == prod.shape and out.dtype == a.dtype, (out.shape, out.dtype)
     if beta == 0:
         out[...] = prod
     else:
