@@ -155,6 +155,12 @@ def test_gpu_bad_input():
     # K of 2·10⁶ × 2·10⁶ float32 is 16 TB: the device's out-of-memory, reported with the size.
     with pytest.raises(fastntk.InsufficientMemoryError, match=r"ntk of shape \(2000000, 2000000\) on the GPU"):
         fastntk.ntk(net, theta, cp.ones((2 * 10**6, 3), cp.float32))
+    # Training whose θ₀ features alone (2·10⁶ rows × 2·10⁴ units) exceed any device.
+    big = fastntk.MLP.uniform(3, 20000, 2, dtype=np.float32)
+    X = cp.ones((2 * 10**6, 3), cp.float32)
+    with pytest.raises(fastntk.InsufficientMemoryError, match=r"training \(linearized, adam.*needs about"):
+        fastntk.train(big, cp.asarray(big.flatten(big.init(0))), X, X[:, 0], model="linearized", optimizer="adam",
+                      lr=0.01, max_steps=1, path="materialized")
 
 
 @pytest.mark.gpu

@@ -17,7 +17,7 @@ from . import _core
 from ._backend import blas_limited_to_one_thread
 from ._gpu import api as _gpu_api
 from ._gpu import gpu_backend, placement
-from ._gpu.runtime import on_device
+from ._gpu.runtime import device_memory, on_device
 from ._gpu import ensemble as _gpu_ensemble
 from ._gpu import train as _gpu_train
 from ._validate import as_matrix, as_vector, check_fits, positive, positive_int
@@ -153,8 +153,10 @@ def _run(net, theta, X, Y, Xt, cfg, bar, be, model, optimizer) -> dict:
     """One run in the core, or on the GPU when ``be`` is the GPU backend."""
     if be is None:
         return _core.train(net._spec, theta, X, Y, Xt, cfg, bar)
-    return _gpu_train.train(be, _gpu_api.layout(net), theta, X, Y, Xt, cfg, model=model,
-                            optimizer=optimizer, progress=bar)
+    lay = _gpu_api.layout(net)
+    need = _gpu_train.memory_estimate(lay, X.shape[0], 0 if Xt is None else Xt.shape[0], cfg, model, optimizer)
+    with device_memory(f"training ({model}, {optimizer}, N = {X.shape[0]}, P = {lay.P})", need):
+        return _gpu_train.train(be, lay, theta, X, Y, Xt, cfg, model=model, optimizer=optimizer, progress=bar)
 
 
 class _Progress:
@@ -319,10 +321,15 @@ def _train_many_gpu(runs, X, Y, X_test, progress, callback) -> list[TrainResult]
                 net, theta, cfg, info = prepared[idx[0]]
                 outs = [_run(net, theta, Xc, Yc, Xt, cfg, bar, be, info["model"], info["optimizer"])]
             else:
-                outs = _gpu_ensemble.train_group(
-                    be, [_gpu_api.layout(prepared[i][0]) for i in idx], [prepared[i][1] for i in idx],
-                    Xc, Yc, Xt, [prepared[i][2] for i in idx], optimizer=prepared[idx[0]][3]["optimizer"],
-                    model=prepared[idx[0]][3]["model"], progress=bar)
+                lays = [_gpu_api.layout(prepared[i][0]) for i in idx]
+                model, optimizer = prepared[idx[0]][3]["model"], prepared[idx[0]][3]["optimizer"]
+                need = _gpu_train.memory_estimate(lays[0], Xc.shape[0], 0 if Xt is None else Xt.shape[0],
+                                                  prepared[idx[0]][2], model, optimizer, runs=len(idx))
+                with device_memory(f"{len(idx)} stacked training runs ({model}, {optimizer}, P = {lays[0].P})",
+                                   need):
+                    outs = _gpu_ensemble.train_group(
+                        be, lays, [prepared[i][1] for i in idx], Xc, Yc, Xt, [prepared[i][2] for i in idx],
+                        optimizer=optimizer, model=model, progress=bar)
             for i, out in zip(idx, outs):
                 net, _, cfg, info = prepared[i]
                 results[i] = _result(net, out, cfg.lr, info, be)

@@ -302,6 +302,26 @@ def choose_path(model_path, optimizer, n, P):
     return "materialized" if n * P <= (1 << 20) else "matrix-free"
 
 
+def memory_estimate(lay, n, n_test, cfg, model, optimizer, runs=1) -> int:
+    """Bytes a run (or ``runs`` stacked runs) allocates on the device, roughly: θ,
+    θ₀, g and optimizer state; activations and backward vectors (two sets for the
+    linearization's cached θ₀ features, with the test inputs'); K for the function-space
+    path, φ₀ for the materialized one; the D_t records."""
+    P, width = lay.P, sum(lay.widths[1:])
+    state = {"momentum": 1, "adagrad": 2, "rmsprop": 2, "adam": 3}.get(optimizer, 0)
+    count = (3 + state) * P + 2 * n * width
+    if model == "linearized":
+        path = "matrix-free" if runs > 1 else choose_path(cfg.path, optimizer, n, P)
+        count += 2 * (n + n_test) * width
+        if path == "function":
+            count += n * (n + n_test)
+        elif path == "materialized":
+            count += n * P
+    if cfg.record_D:
+        count += (cfg.max_steps + 1) * P
+    return runs * count * lay.dtype.itemsize
+
+
 def train(be, lay, theta0, X, Y, Xt, cfg, *, model, optimizer, progress=None) -> dict:
     """One run; the same dict as _core.train (θ and test predictions as device arrays)."""
     xp = be.xp
