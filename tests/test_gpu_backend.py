@@ -351,3 +351,24 @@ def test_flatten_unflatten_on_the_device_path(be):
         assert a.base is theta or a.base is theta.base
     with pytest.raises(ValueError, match=r"params\[1\]: expected shape \(4,\)"):
         api.flatten(be, net, [_on(be, p) for p in [params[0], params[0]] + params[2:]])
+
+
+def test_training_memory_estimate_counts_the_large_allocations():
+    """The bytes named when a GPU run runs out of memory include its largest arrays."""
+    from fastntk._gpu import train as gtrain
+    net = fastntk.MLP.uniform(10, 64, 3, dtype=np.float32)
+    lay, n, nt = api.layout(net), 1000, 100
+    X, Y = np.ones((n, 10), np.float32), np.ones(n, np.float32)
+    theta = net.flatten(net.init(0))
+
+    def est(model, optimizer, path="auto", runs=1, **kw):
+        cfg, _ = _cfg(net, theta, X, Y, model=model, optimizer=optimizer, lr=0.1, path=path, **kw)
+        return gtrain.memory_estimate(lay, n, nt, cfg, model, optimizer, runs=runs)
+
+    features = n * sum(net.widths[1:]) * 4
+    assert est("network", "gd") >= features + 3 * lay.P * 4
+    assert est("network", "adam") - est("network", "gd") == 3 * lay.P * 4
+    assert est("linearized", "gd", "function") >= n * (n + nt) * 4 + features
+    assert est("linearized", "adam", "materialized") >= n * lay.P * 4
+    assert est("network", "adam", runs=5) == 5 * est("network", "adam")
+    assert est("network", "gd", record_D=True, max_steps=99) - est("network", "gd") == 100 * lay.P * 4
