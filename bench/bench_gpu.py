@@ -111,6 +111,12 @@ def main():
     print(f"ensemble of 10 (N=100 d=64 m=1024 L=2, 300 steps): one by one {one:.2f} s, train_many "
           f"{many:.2f} s → {one / many:.2f}× (target ≥ 5×)")
     rows.append(dict(kind="ensemble", runs=10, one_by_one_s=one, train_many_s=many))
+    lin = [dict(r, model="linearized", optimizer="adam", lr=1e-3) for r in runs]
+    one = gpu_time(cp, lambda: [fastntk.train(X=Xs, Y=Ys, **r) for r in lin], 2)
+    many = gpu_time(cp, lambda: fastntk.train_many(lin, Xs, Ys), 2)
+    print(f"ensemble of 10 linearizations (Adam, same sizes): one by one {one:.2f} s, train_many "
+          f"{many:.2f} s → {one / many:.2f}×")
+    rows.append(dict(kind="ensemble_linearized", runs=10, one_by_one_s=one, train_many_s=many))
     save_rows("gpu", rows)
 
 
