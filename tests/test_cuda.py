@@ -1,5 +1,7 @@
-"""CUDA sources: compiled with nvcc wherever it exists; run against the CPU rules
-wherever CuPy sees a GPU (skipped with the reason elsewhere)."""
+"""CUDA sources: compiled with nvcc wherever it exists. The public API with CuPy
+arrays against the CPU core: on a GPU wherever CuPy sees one (skipped with the
+reason elsewhere), and everywhere with the fake CuPy of tests/fake_cupy.py, which
+runs the same dispatch, backend and kernels.cu on the host."""
 import glob
 import pathlib
 import shutil
@@ -55,14 +57,21 @@ def test_gpu_benchmark_compiles(tmp_path):
     assert out.returncode == 0, out.stderr
 
 
-def _cupy_with_gpu():
-    cp = pytest.importorskip("cupy", reason="CuPy not installed: GPU tests skipped")
+@pytest.fixture(params=["fake", "cuda"])
+def cp(request):
+    """CuPy on a GPU, or the host stand-in (fake_cupy) for the same tests."""
+    if request.param == "fake":
+        import fake_cupy
+        with fake_cupy.install() as fake:
+            yield fake
+        return
+    cupy = pytest.importorskip("cupy", reason="CuPy not installed: GPU tests skipped")
     try:
-        if cp.cuda.runtime.getDeviceCount() < 1:
+        if cupy.cuda.runtime.getDeviceCount() < 1:
             pytest.skip("no CUDA GPU visible")
-    except cp.cuda.runtime.CUDARuntimeError as e:
+    except cupy.cuda.runtime.CUDARuntimeError as e:
         pytest.skip(f"no CUDA GPU visible ({e})")
-    return cp
+    yield cupy
 
 
 def _nvrtc():
@@ -94,10 +103,9 @@ def test_kernels_compile_with_nvrtc_as_at_run_time():
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_gpu_api_matches_cpu(dtype):
+def test_gpu_api_matches_cpu(cp, dtype):
     import fastntk
     from conftest import assert_close
-    cp = _cupy_with_gpu()
     rng = np.random.default_rng(0)
     for depth, bias, act, param in [(1, "zero", "relu", "ntk"), (3, "normal", "relu", "standard"),
                                     (2, "none", "tanh", "ntk"), (4, "zero", "identity", "ntk")]:
@@ -125,10 +133,9 @@ def test_gpu_api_matches_cpu(dtype):
 @pytest.mark.gpu
 @pytest.mark.parametrize("optimizer", ["gd", "sgd", "momentum", "adagrad", "rmsprop", "adam"])
 @pytest.mark.parametrize("model", ["network", "linearized"])
-def test_gpu_training_matches_cpu(optimizer, model):
+def test_gpu_training_matches_cpu(cp, optimizer, model):
     import fastntk
     from conftest import assert_close, make_data
-    cp = _cupy_with_gpu()
     net = fastntk.MLP.uniform(4, 64, 3, bias="normal")
     X, Y, Xt = make_data(16, 4, 0, 5)
     theta = net.flatten(net.init(0))
@@ -143,9 +150,8 @@ def test_gpu_training_matches_cpu(optimizer, model):
 
 
 @pytest.mark.gpu
-def test_gpu_bad_input():
+def test_gpu_bad_input(cp):
     import fastntk
-    cp = _cupy_with_gpu()
     net = fastntk.MLP.uniform(3, 5, 2, dtype=np.float32)
     theta = cp.asarray(net.flatten(net.init(0)))
     with pytest.raises(TypeError, match="X1: expected CuPy arrays like params"):
@@ -164,10 +170,9 @@ def test_gpu_bad_input():
 
 
 @pytest.mark.gpu
-def test_gpu_train_many_matches_cpu():
+def test_gpu_train_many_matches_cpu(cp):
     import fastntk
     from conftest import assert_close, make_data
-    cp = _cupy_with_gpu()
     X, Y, Xt = make_data(16, 4, 0, 5)
     nets = [fastntk.MLP.uniform(4, 64, 2, sigma=s) for s in (0.5, 1.0, 2.0, 1.0)]
     runs = [dict(net=n, params=n.flatten(n.init(i)), optimizer=opt, lr=lr, max_steps=40, tol=1e-300, model=model)
@@ -180,3 +185,49 @@ def test_gpu_train_many_matches_cpu():
         assert (g.status, g.steps) == (c.status, c.steps)
         assert_close(cp.asnumpy(g.theta), c.theta, np.float64, scale=1e3)
         assert_close(cp.asnumpy(g.history["test_pred"]), c.history["test_pred"], np.float64, scale=1e3)
+
+
+@pytest.mark.gpu
+def test_gpu_learning_rates_closed_form_and_grouping(cp):
+    """default_lr, find_lr and gd_closed_form with device arrays equal the CPU's; in
+    train_many, runs that cannot be stacked (D recorded, a path chosen by hand) run
+    alone and still come back in order, with CuPy arrays."""
+    import fastntk
+    from conftest import assert_close, make_data
+    net = fastntk.MLP.uniform(4, 32, 2)
+    X, Y, Xt = make_data(12, 4, 1, 5)
+    theta = net.flatten(net.init(0))
+    g = [cp.asarray(a) for a in (theta, X, Y, Xt)]
+    assert fastntk.default_lr(net, g[0], g[1]) == pytest.approx(fastntk.default_lr(net, theta, X), rel=1e-9)
+    assert fastntk.find_lr(net, g[0], g[1], g[2], optimizer="adam") == pytest.approx(
+        fastntk.find_lr(net, theta, X, Y, optimizer="adam"), rel=1e-6)
+    closed = fastntk.gd_closed_form(net, g[0], g[1], g[2], g[3], [0, 5, np.inf])
+    assert isinstance(closed, cp.ndarray)
+    assert_close(closed, fastntk.gd_closed_form(net, theta, X, Y, Xt, [0, 5, np.inf]), np.float64)
+    common = dict(max_steps=20, tol=1e-300, record_every=5)
+    runs = [dict(net=net, params=theta, optimizer="adagrad", lr=0.05, **common),
+            dict(net=net, params=theta, optimizer="adagrad", lr=0.05, record_D=True, **common),
+            dict(net=net, params=theta, model="linearized", path="function", lr=0.3, **common),
+            dict(net=net, params=theta, optimizer="adagrad", lr=0.1, **common)]
+    cpu = fastntk.train_many(runs, X, Y, X_test=Xt)
+    gpu = fastntk.train_many([dict(r, params=g[0]) for r in runs], g[1], g[2], X_test=g[3])
+    for c, d in zip(cpu, gpu):
+        assert (d.status, d.steps, d.path) == (c.status, c.steps, c.path)
+        assert isinstance(d.theta, cp.ndarray) and isinstance(d.params[0], cp.ndarray)
+        assert_close(d.theta, c.theta, np.float64, scale=10)
+        assert_close(d.history["test_pred"], c.history["test_pred"], np.float64, scale=10)
+    assert_close(gpu[1].history["D"], cpu[1].history["D"], np.float64, scale=1e3 * np.abs(cpu[1].history["D"]).max())
+
+
+def test_fake_cupy_refuses_host_arrays_like_cupy():
+    """The host stand-in is only useful if it rejects what CuPy rejects."""
+    import fake_cupy
+    with fake_cupy.install() as cp:
+        a = cp.asarray(np.ones(3))
+        host = np.ones(3)
+        assert cp.asarray(host) is not host and isinstance(a + 1, cp.ndarray)
+        for op in (lambda: a + host, lambda: np.concatenate([a, host]), lambda: a.__setitem__(slice(None), host)):
+            with pytest.raises(TypeError, match="NumPy array among CuPy arrays"):
+                op()
+        with pytest.raises(cp.cuda.memory.OutOfMemoryError):
+            cp.empty((2**40, 2**20), cp.float32)

@@ -66,6 +66,21 @@ def test_function_space_equals_parameter_space_and_closed_form():
     np.testing.assert_allclose(closed, preds[0], rtol=0, atol=1e-10)
 
 
+def test_closed_form_at_the_default_lr_oscillating_directions():
+    """At η = 1.9N/λ_max the top directions have 1 − ηλ/N < 0 (GD oscillates there):
+    the closed form still equals iterated linearized GD step for step."""
+    net = fastntk.MLP.uniform(4, 16, 2)
+    X, Y, Xt = data(n=10)
+    theta = net.init(2)
+    r = fastntk.train(net, theta, X, Y, model="linearized", X_test=Xt, max_steps=40, tol=1e-300, record_every=1)
+    K = fastntk.ntk(net, theta, X)
+    assert r.lr * np.linalg.eigvalsh(K)[-1] / X.shape[0] > 1
+    closed = fastntk.gd_closed_form(net, theta, X, Y, Xt, r.history["step"])
+    np.testing.assert_allclose(closed, r.history["test_pred"], rtol=0, atol=1e-9)
+    with pytest.raises(ValueError, match="whole step counts"):
+        fastntk.gd_closed_form(net, theta, X, Y, Xt, [2.5])
+
+
 def test_shuffled_full_batch_is_full_batch():
     """A full batch in shuffled order is the same step on every path."""
     net = fastntk.MLP.uniform(4, 12, 2, bias="normal")

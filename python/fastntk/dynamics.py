@@ -345,7 +345,8 @@ def gd_closed_form(net: MLP, params, X, Y, X_test, steps, lr: float | None = Non
 
     With K = QΛQᵀ and u_t − Y = (1 − ηK/N)ᵗ(u₀ − Y):
         f_t(X_T) = f₀(X_T) + K(X_T, X) Q diag((1 − (1 − ηλ/N)ᵗ)/λ) Qᵀ (Y − f₀(X)),
-    evaluated stably as −expm1(t·log1p(−ηλ/N))/λ (→ ηt/N as λ → 0); the limit t = ∞
+    evaluated stably as −expm1(t·log1p(−ηλ/N))/λ (→ ηt/N as λ → 0) where ηλ/N < 1,
+    and as a power of the negative factor where 1 ≤ ηλ/N (whole t); the limit t = ∞
     is f₀ + K(X_T, X)K⁻¹(Y − f₀(X)) (Nonnenmacher et al., Thm 1, linearized model).
     """
     theta, X, Y, Xt, be = _prepare(net, params, X, Y, X_test)
@@ -373,13 +374,22 @@ def gd_closed_form(net: MLP, params, X, Y, X_test, steps, lr: float | None = Non
     r0 = Q.T @ (Y.astype(np.float64) - net.apply(theta, X).astype(np.float64))
     f0t = net.apply(theta, Xt).astype(np.float64)
     out = np.empty((len(steps), Xt.shape[0]))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # Where ηλ/N ≥ 1 the factor 1 − ηλ/N is negative (GD oscillates in that direction,
+    # converging while ηλ/N < 2): there (1 − ηλ/N)ᵗ is a power of a negative number,
+    # defined for whole t only.
+    oscillating = a >= 1
+    finite = steps[np.isfinite(steps)]
+    if oscillating.any() and np.any(finite != np.round(finite)):
+        raise ValueError(f"steps: expected whole step counts when η·λ_max/N = {a.max():.3g} ≥ 1 "
+                         "(the factor 1 − ηλ/N is negative)")
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for i, t in enumerate(steps):
             if np.isinf(t):
                 g = 1.0 / lam
             else:
-                g = np.where(np.abs(lam) > 1e-300,
-                             -np.expm1(t * np.log1p(-np.minimum(a, 2.0 - 1e-16))) / lam, lr * t / N)
+                smooth = -np.expm1(t * np.log1p(-np.where(oscillating, 0.0, a)))
+                g = np.where(oscillating, 1.0 - np.power(1.0 - a, t), smooth) / lam
+                g = np.where(np.abs(lam) > 1e-300, g, lr * t / N)
             out[i] = f0t + Kt @ (Q @ (g * r0))
     return out.astype(net.dtype)
 
