@@ -2,10 +2,12 @@
 full-batch network step against its GEMMs, and ensembles against one-by-one runs —
 with the same step on the CPU core in the same run for scale.
 
-    python bench/bench_gpu.py [--quick]
+    python bench/bench_gpu.py [--quick | --smoke] [--no-save]
 
 Needs CuPy and a visible GPU (exits with the reason otherwise). Appends JSON lines
-to bench/results/gpu.jsonl.
+to bench/results/gpu.jsonl. ``--smoke`` runs every measurement at toy sizes (the
+tests run it that way against the host stand-in for CuPy, so that the script is
+known to work before a GPU is at hand).
 """
 from __future__ import annotations
 
@@ -56,10 +58,12 @@ def structured_gram_flops(N, widths):
     return passes + gram
 
 
-def main():
+def main(argv=None):
     p = argparse.ArgumentParser()
     p.add_argument("--quick", action="store_true")
-    args = p.parse_args()
+    p.add_argument("--smoke", action="store_true", help="toy sizes: checks the script, measures nothing")
+    p.add_argument("--no-save", action="store_true")
+    args = p.parse_args(argv)
     status = gpu_status()
     print("GPU:", status)
     if status.startswith("off"):
@@ -67,10 +71,12 @@ def main():
     import cupy as cp
     rows = []
 
-    sgemm = sgemm_rate(cp, 8192)
-    print(f"SGEMM 8192³: {sgemm / 1e12:.1f} TFLOP/s")
+    smoke = args.smoke
+    n_gemm = 64 if smoke else 8192
+    sgemm = sgemm_rate(cp, n_gemm)
+    print(f"SGEMM {n_gemm}³: {sgemm / 1e12:.1f} TFLOP/s")
 
-    N, d, m, L = (2000, 784, 1024, 3) if args.quick else (10000, 784, 4096, 3)
+    N, d, m, L = (40, 20, 16, 3) if smoke else (2000, 784, 1024, 3) if args.quick else (10000, 784, 4096, 3)
     net = fastntk.MLP.uniform(d, m, L, dtype=np.float32)
     theta = cp.asarray(net.flatten(net.init(0)))
     X = cp.random.standard_normal((N, d), dtype=cp.float32)
@@ -81,7 +87,7 @@ def main():
           f"{flops / t / sgemm * 100:.0f}% of SGEMM (target ≥ 50%)")
     rows.append(dict(kind="gram", N=N, d=d, m=m, L=L, seconds=t, flops=flops, sgemm_flops=sgemm))
 
-    N, d, m, L = 100, 784, 4000, 2
+    N, d, m, L = (20, 10, 16, 2) if smoke else (100, 784, 4000, 2)
     net = fastntk.MLP.uniform(d, m, L, dtype=np.float32)
     params = net.flatten(net.init(0))
     rng = np.random.default_rng(0)
@@ -89,7 +95,7 @@ def main():
     Xh /= np.linalg.norm(Xh, axis=1, keepdims=True)
     Yh = rng.standard_normal(N).astype(np.float32)
     theta, X, Y = cp.asarray(params), cp.asarray(Xh), cp.asarray(Yh)
-    k = 200
+    k = 5 if smoke else 200
     common = dict(tol=1e-300, record_every=10**9, lr=1e-3)
     setup = gpu_time(cp, lambda: fastntk.train(net, theta, X, Y, max_steps=0, **common), 3)
     run = gpu_time(cp, lambda: fastntk.train(net, theta, X, Y, max_steps=k, **common), 3)
@@ -101,14 +107,15 @@ def main():
           f"(its two GEMMs alone {gemms * 1e6:.0f} µs; target well under 1000 µs)")
     rows.append(dict(kind="gd_step", N=N, d=d, m=m, L=L, seconds=step, gemm_seconds=gemms))
 
-    small = fastntk.MLP.uniform(64, 1024, 2, dtype=np.float32)
-    Xs = cp.asarray(rng.standard_normal((100, 64)).astype(np.float32))
-    Ys = cp.asarray(rng.standard_normal(100).astype(np.float32))
-    runs = [dict(net=small, params=cp.asarray(small.flatten(small.init(s))), max_steps=300, **common)
+    n_small, m_small, steps = (10, 8, 5) if smoke else (100, 1024, 300)
+    small = fastntk.MLP.uniform(64, m_small, 2, dtype=np.float32)
+    Xs = cp.asarray(rng.standard_normal((n_small, 64)).astype(np.float32))
+    Ys = cp.asarray(rng.standard_normal(n_small).astype(np.float32))
+    runs = [dict(net=small, params=cp.asarray(small.flatten(small.init(s))), max_steps=steps, **common)
             for s in range(10)]
     one = gpu_time(cp, lambda: [fastntk.train(X=Xs, Y=Ys, **r) for r in runs], 2)
     many = gpu_time(cp, lambda: fastntk.train_many(runs, Xs, Ys), 2)
-    print(f"ensemble of 10 (N=100 d=64 m=1024 L=2, 300 steps): one by one {one:.2f} s, train_many "
+    print(f"ensemble of 10 (N={n_small} d=64 m={m_small} L=2, {steps} steps): one by one {one:.2f} s, train_many "
           f"{many:.2f} s → {one / many:.2f}× (target ≥ 5×)")
     rows.append(dict(kind="ensemble", runs=10, one_by_one_s=one, train_many_s=many))
     lin = [dict(r, model="linearized", optimizer="adam", lr=1e-3) for r in runs]
@@ -117,7 +124,9 @@ def main():
     print(f"ensemble of 10 linearizations (Adam, same sizes): one by one {one:.2f} s, train_many "
           f"{many:.2f} s → {one / many:.2f}×")
     rows.append(dict(kind="ensemble_linearized", runs=10, one_by_one_s=one, train_many_s=many))
-    save_rows("gpu", rows)
+    if not (args.no_save or smoke):
+        save_rows("gpu", rows)
+    return rows
 
 
 if __name__ == "__main__":

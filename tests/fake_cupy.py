@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import time
 import types
 
 import numpy as np
@@ -157,6 +158,22 @@ def _gemm(transa, transb, a, b, out=None, alpha=1.0, beta=0.0):
     return _wrap(gpu_emulation._gemm(transa, transb, a, b, out, alpha, beta))
 
 
+class Event:
+    def record(self):
+        self.t = time.perf_counter()
+
+    def synchronize(self):
+        pass
+
+
+def _elapsed_ms(start, end):
+    return (end.t - start.t) * 1e3
+
+
+def _standard_normal(size=None, dtype=np.float64):
+    return np.random.default_rng(0).standard_normal(size, dtype=dtype).view(ndarray)
+
+
 def make_module():
     cp = _Namespace("cupy", np)
     cp.__version__ = "0.0-fake"
@@ -167,8 +184,9 @@ def make_module():
     runtime = types.SimpleNamespace(
         getDeviceCount=lambda: 1, getDeviceProperties=lambda i: {"name": b"fake GPU (NumPy on the host)"},
         memGetInfo=lambda: (0, 80 * 2**30), CUDARuntimeError=CUDARuntimeError)
-    cp.cuda = types.SimpleNamespace(Device=Device, runtime=runtime,
+    cp.cuda = types.SimpleNamespace(Device=Device, runtime=runtime, Event=Event, get_elapsed_time=_elapsed_ms,
                                     memory=types.SimpleNamespace(OutOfMemoryError=OutOfMemoryError))
+    cp.random = types.SimpleNamespace(standard_normal=_standard_normal)
     cublas = types.ModuleType("cupy.cublas")
     cublas.gemm = _gemm
     cp.cublas = cublas

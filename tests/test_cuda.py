@@ -231,3 +231,19 @@ def test_fake_cupy_refuses_host_arrays_like_cupy():
                 op()
         with pytest.raises(cp.cuda.memory.OutOfMemoryError):
             cp.empty((2**40, 2**20), cp.float32)
+
+
+def test_gpu_benchmark_script_runs_on_the_fake_cupy():
+    """bench/bench_gpu.py end to end at toy sizes, so that a lent GPU's minutes go to
+    measuring, not to fixing the script."""
+    import os
+    tests, bench = pathlib.Path(__file__).parent, CUDA.parent / "bench"
+    code = (f"import sys; sys.path[:0] = [{str(tests)!r}, {str(bench)!r}]\n"
+            "import fake_cupy\n"
+            "with fake_cupy.install():\n"
+            "    import bench_gpu\n"
+            "    print(sorted(r['kind'] for r in bench_gpu.main(['--smoke'])))\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, env=env)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "['ensemble', 'ensemble_linearized', 'gd_step', 'gram']" in out.stdout, out.stdout
