@@ -49,6 +49,28 @@ __device__ void jacobian_block(T* out, i64 P, i64 off, i64 boff, const T* delta,
   }
 }
 
+// The residual and the squared error of R runs' outputs f (R × n) against one y (n):
+// r = (f − y)/count (r may be null: the loss alone), sq[row] += Σ_i (f − y)² in double
+// (the core's precision for the loss; sq zeroed by the caller). A thread adds its
+// partial sum once per row it visits.
+template <class T>
+__device__ void residual_loss(const T* f, const T* y, T count, T* r, double* sq, i64 rows, i64 n) {
+  double acc = 0;
+  i64 row = -1;
+  for (i64 e = blockIdx.x * i64(blockDim.x) + threadIdx.x; e < rows * n; e += i64(blockDim.x) * gridDim.x) {
+    if (e / n != row) {
+      if (row >= 0) atomicAdd(&sq[row], acc);
+      acc = 0;
+      row = e / n;
+    }
+    const T yi = y[e % n];
+    if (r) r[e] = (f[e] - yi) / count;
+    const double d = double(f[e]) - double(yi);
+    acc += d * d;
+  }
+  if (row >= 0) atomicAdd(&sq[row], acc);
+}
+
 // Optimizer updates of R runs stacked as rows of n parameters (θ, g, state: R × n),
 // one launch for all of them: the rows listed in rows[0 … nrows) are updated, the
 // others (stopped runs) left alone; run r's learning rate is lr[r]·lr_scale (lr_scale
@@ -132,6 +154,10 @@ using fastntk::cuda::i64;
                                                          const T* delta, const T* act, i64 n, i64 m,   \
                                                          i64 mp, T c, T beta) {                        \
     fastntk::cuda::jacobian_block(out, P, off, boff, delta, act, n, m, mp, c, beta);                  \
+  }                                                                                                    \
+  extern "C" __global__ void fastntk_residual_loss_##S(const T* f, const T* y, T count, T* r,         \
+                                                        double* sq, i64 rows, i64 n) {                 \
+    fastntk::cuda::residual_loss(f, y, count, r, sq, rows, n);                                        \
   }                                                                                                    \
   extern "C" __global__ void fastntk_sgd_##S(T* theta, const T* g, const T* lr, T lr_scale,          \
                                               const i64* rows, i64 nrows, i64 n) {                     \

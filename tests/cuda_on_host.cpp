@@ -3,8 +3,8 @@
 // source itself (indexing, grid-stride loops, null optional pointers) and the
 // launch glue of fastntk._gpu.runtime.CudaKernels that drives it.
 //
-// The kernels use no shared memory, no __syncthreads and no atomics, so running
-// the threads one by one is a legal schedule. The threads run in a permuted
+// The kernels use no shared memory and no __syncthreads (atomics only to add), so
+// running the threads one by one is a legal schedule. The threads run in a permuted
 // order (not 0, 1, 2, …): a kernel whose result depended on the order of its
 // threads, i.e. one with a race, would then differ from the reference.
 //
@@ -23,6 +23,13 @@ static dim3 threadIdx, blockIdx, blockDim, gridDim;
 #define __device__
 #define __host__
 #define __forceinline__ inline
+
+// Threads run one at a time, so an atomic add is a plain one.
+inline double atomicAdd(double* address, double value) {
+  const double old = *address;
+  *address = old + value;
+  return old;
+}
 
 #include "kernels.cu"
 

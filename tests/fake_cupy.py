@@ -12,6 +12,7 @@ host stand-in for cupy.cublas.gemm and kernels to kernels.cu compiled for the ho
 """
 from __future__ import annotations
 
+import collections
 import contextlib
 import sys
 import time
@@ -20,6 +21,12 @@ import types
 import numpy as np
 
 import gpu_emulation
+
+
+# What the device was asked to do, for tests of per-step costs: "gemm", "kernel"
+# (kernels.cu launches), "op" (CuPy element-wise, reduction and other array
+# functions) and "read" (a value brought to the host: get, float, int, bool, item).
+counts: collections.Counter = collections.Counter()
 
 
 class OutOfMemoryError(MemoryError):
@@ -52,6 +59,8 @@ def _base(x):
 def _wrap(r):
     if type(r) is np.ndarray:
         return r.view(ndarray)
+    if isinstance(r, np.generic):  # CuPy's reductions give 0-d device arrays, not host scalars
+        return np.asarray(r).view(ndarray)
     if isinstance(r, tuple):
         return tuple(_wrap(x) for x in r)
     if isinstance(r, list):
@@ -88,9 +97,31 @@ class ndarray(np.ndarray):
         return Device(0)
 
     def get(self):
+        counts["read"] += 1
         return np.array(self.view(np.ndarray), copy=True)
 
+    def _read(self, convert):
+        counts["read"] += 1
+        return convert(self.view(np.ndarray))
+
+    def __float__(self):
+        return self._read(float)
+
+    def __int__(self):
+        return self._read(int)
+
+    def __bool__(self):
+        return self._read(bool)
+
+    def __index__(self):
+        return self._read(lambda a: a.__index__())
+
+    def item(self, *args):
+        return self._read(lambda a: a.item(*args))
+
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        counts["op"] += 1
+        counts[f"op:{ufunc.__name__}.{method}"] += 1
         _refuse_host(inputs + (out or ()), f"cupy.{ufunc.__name__}")
         if out is not None:
             kwargs["out"] = tuple(_base(o) for o in out)
@@ -103,11 +134,17 @@ class ndarray(np.ndarray):
         return _wrap(result)
 
     def __array_function__(self, func, types, args, kwargs):
+        counts["op"] += 1
+        counts[f"op:{func.__name__}"] += 1
         _refuse_host(list(args) + list(kwargs.values()), f"numpy.{func.__name__}")
         try:  # NumPy's own code then runs on host views (its inner calls are not checked)
             return _wrap(func(*_unwrap(args), **_unwrap(kwargs)))
         except MemoryError as e:
             _out_of_memory(e)
+
+    def __getitem__(self, key):
+        _refuse_host([key], "an index")
+        return _wrap(super().__getitem__(_base(key)))  # a single element stays on the device (0-d)
 
     def __setitem__(self, key, value):
         _refuse_host([value], "an assignment")
@@ -155,7 +192,8 @@ def _gemm(transa, transb, a, b, out=None, alpha=1.0, beta=0.0):
     for x in (a, b) + (() if out is None else (out,)):
         if not isinstance(x, ndarray):
             raise TypeError(f"cupy.cublas.gemm: expected cupy.ndarray, got {type(x)}")
-    return _wrap(gpu_emulation._gemm(transa, transb, a, b, out, alpha, beta))
+    counts["gemm"] += 1
+    return _wrap(gpu_emulation._gemm(transa, transb, _base(a), _base(b), _base(out), alpha, beta))
 
 
 class Event:
@@ -174,13 +212,23 @@ def _standard_normal(size=None, dtype=np.float64):
     return np.random.default_rng(0).standard_normal(size, dtype=dtype).view(ndarray)
 
 
+class _CountingModule(gpu_emulation.HostModule):
+    def get_function(self, name):
+        launch = super().get_function(name)
+
+        def counted(grid, block, args):
+            counts["kernel"] += 1
+            launch(grid, block, args)
+        return counted
+
+
 def make_module():
     cp = _Namespace("cupy", np)
     cp.__version__ = "0.0-fake"
     cp.ndarray = ndarray
     cp.asarray = cp.array = _asarray
     cp.asnumpy = _asnumpy
-    cp.RawModule = lambda code, options=(): gpu_emulation.HostModule()
+    cp.RawModule = lambda code, options=(): _CountingModule()
     runtime = types.SimpleNamespace(
         getDeviceCount=lambda: 1, getDeviceProperties=lambda i: {"name": b"fake GPU (NumPy on the host)"},
         memGetInfo=lambda: (0, 80 * 2**30), CUDARuntimeError=CUDARuntimeError)

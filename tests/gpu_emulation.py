@@ -116,7 +116,7 @@ class HostKernel:
         if not isinstance(arg, np.ndarray):
             raise TypeError(f"{where}: expected an array or a null pointer, got {type(arg).__name__}")
         pointee = ptype.replace("const", "").replace("*", "").strip()
-        want = {"T": self._T, "i64": np.int64}[pointee]
+        want = {"T": self._T, "i64": np.int64, "double": np.float64}[pointee]
         if arg.dtype != want:
             raise TypeError(f"{where}: expected {np.dtype(want).name} data, got {arg.dtype}")
         if not ptype.startswith("const") and not arg.flags.writeable:
@@ -287,6 +287,14 @@ class HostKernels:
         out[:, off:off + m * mp] = (self.T(c) * delta[:, :, None] * act[:, None, :]).reshape(n, m * mp)
         if boff >= 0:
             out[:, boff:boff + m] = self.T(beta) * delta
+
+    def residual_loss(self, f, y, count, r, sq):
+        n = y.shape[0]
+        f2 = f.reshape(-1, n)
+        if r is not None:
+            r.reshape(-1, n)[...] = (f2 - y) / self.T(count)
+        d = f2.astype(np.float64) - y.astype(np.float64)
+        sq += (d * d).sum(axis=1)
 
     # Stacked rows: θ, g, state (R, n); lr (R,); rows: the rows updated.
     def _lr(self, lr, lr_scale, rows):

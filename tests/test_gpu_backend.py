@@ -277,6 +277,11 @@ def _every_launch(k, dtype, rng, xp=np):
     k.gram_accumulate(state["K"][2:7, 1:8], gd, ga, 0.5, False)
     k.gram_accumulate(state["K2"][2:7, 2:9], gd, ga, 0.5, True)
     k.jacobian_block(state["J"], 3, 60, delta, act, 1.3, 0.4)
+    # Residuals and squared errors of 3 runs' outputs (and of one run, loss only).
+    f3, y = rnd(3, 7), rnd(7)
+    state.update(res=rnd(3, 7), sq=xp.asarray(np.array([0.5, 0.0, 2.0])), sq1=xp.zeros(1))
+    k.residual_loss(f3, y, 4.0, state["res"], state["sq"])
+    k.residual_loss(f3[1], y, 1.0, None, state["sq1"])
     # Optimizers on 5 runs stacked as rows of 7, rows 1, 3 and 4 updated.
     th, st = state["th"], state["st"]
     lr, rows = xp.asarray(rng.uniform(0.05, 0.2, 5).astype(dtype)), xp.asarray(np.array([1, 3, 4]))

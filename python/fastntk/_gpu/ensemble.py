@@ -23,7 +23,7 @@ import numpy as np
 
 from . import network as nw
 from .runtime import to_host
-from .train import _ADAPTIVE, DeviceOptimizer, _Batches
+from .train import _ADAPTIVE, DeviceOptimizer, SquaredError, _Batches
 
 
 def group_key(net, cfg, model, optimizer):
@@ -218,9 +218,11 @@ def train_group(be, lays, thetas, X, Y, Xt, cfgs, *, optimizer, model="network",
     preds = [[] for _ in range(R)]
     out = [None] * R
 
-    def losses(f, y):
-        e = f.astype(np.float64) - y.astype(np.float64)[None, :]
-        return to_host((e * e).sum(axis=1)) / (2.0 * f.shape[1])
+    sq_error = SquaredError(be, lay.dtype, R)
+
+    def losses(f, y, r=None, count=1):
+        """Every run's loss on the host (one read); r, when given, receives (f − y)/count."""
+        return to_host(sq_error.device(f, y, r, count)) / (2.0 * y.shape[0])
 
     def record(r, t, loss):
         h = hist[r]
@@ -248,7 +250,12 @@ def train_group(be, lays, thetas, X, Y, Xt, cfgs, *, optimizer, model="network",
             rows = xp.asarray(rows)
         xb, yb = (X, Y) if rows is None else (X[rows], Y[rows])
         f = runs.outputs(xb, rows)
-        loss = losses(f, yb) if rows is None else np.full(R, math.nan)
+        res = xp.empty_like(f)
+        if rows is None:
+            loss = losses(f, yb, res, count)
+        else:
+            sq_error.device(f, yb, res, count)
+            loss = np.full(R, math.nan)
         known = rows is None
         if not known and (epoch_start or t % cfg.record_every == 0 or t == cfg.max_steps):
             loss, known = losses(runs.full_outputs(), Y), True
@@ -273,7 +280,6 @@ def train_group(be, lays, thetas, X, Y, Xt, cfgs, *, optimizer, model="network",
                 finish(running[i], status[i], t)
         if not active.any():
             break
-        res = (f - yb[None, :]) / lay.dtype.type(count)
         opt.step(runs.params, runs.gradient(res), active)
         t += 1
         if progress is not None and time.monotonic() >= next_progress:

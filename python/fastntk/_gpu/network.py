@@ -62,9 +62,9 @@ def forward(be, lay, theta, X) -> Features:
             k.bias_activation(h, lay.b(theta, l), lay.beta[l], lay.kind)
             acts.append(h)
         else:
-            f = h[:, 0]
             if lay.has_bias:
-                f += lay.beta[l] * lay.b(theta, l)[0]
+                k.bias_activation(h, lay.b(theta, l), lay.beta[l], _KIND["identity"])
+            f = h[:, 0]
     return Features(acts, f)
 
 
@@ -89,14 +89,6 @@ def features(be, lay, theta, X) -> Features:
     return feat
 
 
-def _bias_update(out_b, colsum, alpha, beta):
-    if beta == 0:
-        out_b[...] = alpha * colsum
-    else:
-        out_b *= beta
-        out_b += alpha * colsum
-
-
 def vjp(be, lay, theta, feat: Features, r, alpha=1.0, beta=0.0, out=None):
     """out = β·out + α·φ(X)ᵀr (P,); with out = θ, β = 1, α = −η a fused GD step."""
     xp, k = be.xp, be.kernels(lay.dtype)
@@ -113,8 +105,9 @@ def vjp(be, lay, theta, feat: Features, r, alpha=1.0, beta=0.0, out=None):
             be.gemm(cur, lay.W(theta, l), nxt, alpha=lay.c[l])
             k.activation_grad(lay.kind, feat.acts[l - 1], nxt)
         be.gemm(cur, feat.acts[l - 1], lay.W(out, l), alpha=alpha * lay.c[l], beta=beta, ta=True)
-        if lay.has_bias:
-            _bias_update(lay.b(out, l), cur.sum(axis=0), alpha * lay.beta[l], beta)
+        if lay.has_bias:  # column sums of cur as a product with ones: one call, no temporaries
+            be.gemm(cur, be.ones(n, lay.dtype), lay.b(out, l).reshape(-1, 1), alpha=alpha * lay.beta[l], beta=beta,
+                    ta=True)
         cur = nxt
     return out
 
@@ -130,7 +123,7 @@ def jvp(be, lay, theta, feat: Features, v):
         if l > 1:
             be.gemm(prev, lay.W(theta, l), cur, alpha=lay.c[l], beta=1.0, tb=True)
         if lay.has_bias:
-            cur += lay.beta[l] * lay.b(v, l)
+            k.bias_activation(cur, lay.b(v, l), lay.beta[l], _KIND["identity"])
         if l < lay.L:
             k.activation_grad(lay.kind, feat.acts[l], cur)
         prev = cur
@@ -139,13 +132,13 @@ def jvp(be, lay, theta, feat: Features, v):
 
 def jvp_features(be, lay, feat: Features, v):
     """φ(X)v from cached features: Σ_l c_l rowsum((A_{l−1}V_lᵀ + β_l v_b) ⊙ Δ^l)."""
-    xp = be.xp
+    xp, k = be.xp, be.kernels(lay.dtype)
     out = xp.zeros(feat.n, lay.dtype)
     for l in range(1, lay.L + 1):
         t = xp.empty((feat.n, lay.widths[l]), lay.dtype)
         be.gemm(feat.acts[l - 1], lay.W(v, l), t, alpha=lay.c[l], tb=True)
         if lay.has_bias:
-            t += lay.beta[l] * lay.b(v, l)
+            k.bias_activation(t, lay.b(v, l), lay.beta[l], _KIND["identity"])
         t *= feat.deltas[l - 1]
         out += t.sum(axis=1)
     return out

@@ -185,6 +185,13 @@ class CudaKernels:
                                    (out, np.int64(out.shape[1]), np.int64(off), np.int64(boff), delta, act,
                                     np.int64(n), np.int64(m), np.int64(mp), self._T(c), self._T(beta)))
 
+    def residual_loss(self, f, y, count, r, sq):
+        """r = (f − y)/count (r None: skipped) and sq[row] += Σ (f − y)² in double, for
+        outputs f of R runs (R, n) — or one run (n,) — against y (n,)."""
+        n = y.shape[0]
+        self._fn("residual_loss")(self._grid(f.size), (_THREADS,),
+                                  (f, y, self._T(count), r, sq, np.int64(f.size // max(n, 1)), np.int64(n)))
+
     # The optimizer updates take R runs stacked as rows: θ, g and state (R, n), lr (R,)
     # on the device, rows (int64, on the device) the runs to update.
     def _stacked(self, theta, rows):
@@ -231,12 +238,22 @@ class Backend:
         self._kernels_for = kernels_for
         self._gemm = gemm
         self._cache = {}
+        self._ones = {}
 
     def kernels(self, dtype):
         key = np.dtype(dtype).name
         if key not in self._cache:
             self._cache[key] = self._kernels_for(dtype)
         return self._cache[key]
+
+    def ones(self, n, dtype):
+        """A column of n ones (n, 1) on the current device, made once: the bias
+        gradients' column sums become GEMV-shaped products. Read-only by contract."""
+        device = int(self.xp.cuda.Device().id) if hasattr(self.xp, "cuda") else 0
+        key = (int(n), np.dtype(dtype).name, device)
+        if key not in self._ones:
+            self._ones[key] = self.xp.ones((int(n), 1), dtype)
+        return self._ones[key]
 
     def gemm(self, a, b, out=None, *, alpha=1.0, beta=0.0, ta=False, tb=False):
         """out = alpha·op(a)·op(b) + beta·out (op = transpose when ta/tb)."""

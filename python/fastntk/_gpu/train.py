@@ -111,9 +111,23 @@ class DeviceOptimizer:
         return float(self.lrs[r] * self.lr_scale) * float(self.diag[r].astype(np.float64).mean())
 
 
-def _half_mse(f, y):
-    e = f.astype(np.float64) - y.astype(np.float64)
-    return float((e * e).sum()) / (2.0 * f.shape[0])
+class SquaredError:
+    """½‖f − y‖²/n of R runs' outputs in one kernel launch (accumulated in double, as
+    the core does), with the residual (f − y)/count written on the way."""
+
+    def __init__(self, be, dtype, R=1):
+        self.k = be.kernels(dtype)
+        self.sq = be.xp.zeros(R, np.float64)
+
+    def device(self, f, y, r=None, count=1):
+        """The R sums Σ(f − y)² on the device (read them with to_host)."""
+        self.sq.fill(0)
+        self.k.residual_loss(f, y, count, r, self.sq)
+        return self.sq
+
+    def __call__(self, f, y, r=None, count=1) -> float:
+        """One run's loss on the host (the step's one read)."""
+        return float(self.device(f, y, r, count)[0]) / (2.0 * y.shape[0])
 
 
 def _row_norm_max(xp, delta_w1):
@@ -128,15 +142,19 @@ class _Network:
         self.theta0 = theta0
         self.opt = DeviceOptimizer(be, opt_name, hyper, [lr], lay.P, lay.dtype)
         self.plain = opt_name in ("gd", "sgd")
+        self.loss = SquaredError(be, lay.dtype)
 
     def prepare(self, rows, start, count, full):
         xb, yb = (self.X, self.Y) if rows is None else (self.X[rows], self.Y[rows])
         self.feat = nw.forward(self.be, self.lay, self.theta, xb)
-        self.r = (self.feat.f - yb) / self.lay.dtype.type(count)
-        return _half_mse(self.feat.f, yb) if full else math.nan
+        self.r = self.xp.empty_like(self.feat.f)
+        if not full:
+            self.loss.device(self.feat.f, yb, self.r, count)
+            return math.nan
+        return self.loss(self.feat.f, yb, self.r, count)
 
     def full_loss(self):
-        return _half_mse(nw.forward(self.be, self.lay, self.theta, self.X).f, self.Y)
+        return self.loss(nw.forward(self.be, self.lay, self.theta, self.X).f, self.Y)
 
     def update(self, lr, diag):
         if self.plain and diag is None:
@@ -176,6 +194,7 @@ class _ParameterSpace:
         self.test = nw.features(be, lay, theta0, Xt) if Xt is not None else None
         self.delta = be.xp.zeros(lay.P, lay.dtype)
         self.opt = DeviceOptimizer(be, opt_name, hyper, [lr], lay.P, lay.dtype)
+        self.loss = SquaredError(be, lay.dtype)
 
     def _u(self, rows):
         if self.phi is not None:
@@ -188,12 +207,18 @@ class _ParameterSpace:
         self.rows = rows
         yb = self.Y if rows is None else self.Y[rows]
         f0 = self.f0 if rows is None else self.f0[rows]
-        u = self._u(rows) + f0
-        self.r = (u - yb) / self.lay.dtype.type(count)
-        return _half_mse(u, yb) if full else math.nan
+        u = self._u(rows)
+        u += f0
+        self.r = self.xp.empty_like(u)
+        if not full:
+            self.loss.device(u, yb, self.r, count)
+            return math.nan
+        return self.loss(u, yb, self.r, count)
 
     def full_loss(self):
-        return _half_mse(self._u(None) + self.f0, self.Y)
+        u = self._u(None)
+        u += self.f0
+        return self.loss(u, self.Y)
 
     def update(self, lr, diag):
         if self.phi is not None:
@@ -240,16 +265,20 @@ class _FunctionSpace:
         self.buf = xp.zeros(X.shape[0], lay.dtype) if self.momentum else None
         self.h, self.t, self.lr = hyper, 0, lr
         self.xxt = X @ X.T
+        self.loss = SquaredError(be, lay.dtype)
 
     def prepare(self, rows, start, count, full):
         self.rows, self.start, self.count = rows, start, count
         idx = slice(start, start + count) if rows is None else rows
         self.idx = idx
+        if rows is None:  # the full batch: residual and loss in one launch
+            self.r = self.xp.empty_like(self.u)
+            return self.loss(self.u, self.Y, self.r, count)
         self.r = (self.u[idx] - self.Y[idx]) / self.lay.dtype.type(count)
-        return _half_mse(self.u, self.Y)
+        return self.loss(self.u, self.Y)
 
     def full_loss(self):
-        return _half_mse(self.u, self.Y)
+        return self.loss(self.u, self.Y)
 
     def update(self, lr, diag):
         xp, T = self.xp, self.lay.dtype.type
