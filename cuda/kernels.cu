@@ -49,6 +49,36 @@ __device__ void jacobian_block(T* out, i64 P, i64 off, i64 boff, const T* delta,
   }
 }
 
+// Stacked runs (ensembles): R runs' arrays one after another, each with its own
+// multipliers scale[r] (c_l) and beta[r] (β_l).
+//
+// h (R × rows × cols) ← a(scale[r]·h + beta[r]·b[r·ldb + j]); b null: no bias.
+template <class T>
+__device__ void stacked_bias_activation(T* h, const T* scale, const T* beta, const T* b, i64 ldb, i64 runs,
+                                        i64 rows, i64 cols, int kind) {
+  const i64 per_run = rows * cols;
+  for (i64 e = blockIdx.x * i64(blockDim.x) + threadIdx.x; e < runs * per_run; e += i64(blockDim.x) * gridDim.x) {
+    const i64 r = e / per_run;
+    h[e] = elementwise::activate(kind, scale[r] * h[e] + (b ? beta[r] * b[r * ldb + e % cols] : T(0)));
+  }
+}
+
+// m (R × per_run) ← a'(a)·(scale[r]·m), a read off the activations a = a(h).
+template <class T>
+__device__ void stacked_activation_grad(int kind, const T* a, T* m, const T* scale, i64 runs, i64 per_run) {
+  for (i64 e = blockIdx.x * i64(blockDim.x) + threadIdx.x; e < runs * per_run; e += i64(blockDim.x) * gridDim.x)
+    m[e] = elementwise::activation_grad(kind, a[e], scale[e / per_run] * m[e]);
+}
+
+// dst[r·ld + i] = scale[r]·src[r·len + i]: run r's gradient block into its row of Θ's gradient.
+template <class T>
+__device__ void stacked_scale_copy(T* dst, i64 ld, const T* src, const T* scale, i64 runs, i64 len) {
+  for (i64 e = blockIdx.x * i64(blockDim.x) + threadIdx.x; e < runs * len; e += i64(blockDim.x) * gridDim.x) {
+    const i64 r = e / len;
+    dst[r * ld + e % len] = scale[r] * src[e];
+  }
+}
+
 // The residual and the squared error of R runs' outputs f (R × n) against one y (n):
 // r = (f − y)/count (r may be null: the loss alone), sq[row] += Σ_i (f − y)² in double
 // (the core's precision for the loss; sq zeroed by the caller). A thread adds its
@@ -154,6 +184,20 @@ using fastntk::cuda::i64;
                                                          const T* delta, const T* act, i64 n, i64 m,   \
                                                          i64 mp, T c, T beta) {                        \
     fastntk::cuda::jacobian_block(out, P, off, boff, delta, act, n, m, mp, c, beta);                  \
+  }                                                                                                    \
+  extern "C" __global__ void fastntk_stacked_bias_activation_##S(T* h, const T* scale, const T* beta,   \
+                                                                  const T* b, i64 ldb, i64 runs,       \
+                                                                  i64 rows, i64 cols, int kind) {      \
+    fastntk::cuda::stacked_bias_activation(h, scale, beta, b, ldb, runs, rows, cols, kind);           \
+  }                                                                                                    \
+  extern "C" __global__ void fastntk_stacked_activation_grad_##S(int kind, const T* a, T* m,           \
+                                                                  const T* scale, i64 runs,            \
+                                                                  i64 per_run) {                       \
+    fastntk::cuda::stacked_activation_grad(kind, a, m, scale, runs, per_run);                         \
+  }                                                                                                    \
+  extern "C" __global__ void fastntk_stacked_scale_copy_##S(T* dst, i64 ld, const T* src,              \
+                                                             const T* scale, i64 runs, i64 len) {      \
+    fastntk::cuda::stacked_scale_copy(dst, ld, src, scale, runs, len);                                \
   }                                                                                                    \
   extern "C" __global__ void fastntk_residual_loss_##S(const T* f, const T* y, T count, T* r,         \
                                                         double* sq, i64 rows, i64 n) {                 \

@@ -288,6 +288,18 @@ class HostKernels:
         if boff >= 0:
             out[:, boff:boff + m] = self.T(beta) * delta
 
+    def stacked_bias_activation(self, h, scale, beta, b, kind):
+        z = scale[:, None, None] * h
+        if b is not None:
+            z = z + (beta[:, None] * b)[:, None, :]
+        h[...] = _act(kind, z)
+
+    def stacked_activation_grad(self, kind, a, m, scale):
+        m[...] = _act_grad(kind, a, scale.reshape((-1,) + (1,) * (m.ndim - 1)) * m)
+
+    def stacked_scale_copy(self, dst, src, scale):
+        dst[...] = scale[:, None] * src.reshape(dst.shape)
+
     def residual_loss(self, f, y, count, r, sq):
         n = y.shape[0]
         f2 = f.reshape(-1, n)

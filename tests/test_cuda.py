@@ -247,3 +247,44 @@ def test_gpu_benchmark_script_runs_on_the_fake_cupy():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, env=env)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "['ensemble', 'ensemble_linearized', 'gd_step', 'gram']" in out.stdout, out.stdout
+
+
+def _device_calls_per_step(fake, run):
+    """Device calls (cuBLAS, kernels, CuPy operations) and host reads per training step,
+    counted by the fake CuPy: a 12-step run minus a 4-step one (both record at the
+    first and last step), divided by 8."""
+    counts = []
+    for k in (4, 12):
+        fake.counts.clear()
+        run(k)
+        counts.append(dict(fake.counts))
+    calls = sum(counts[1].get(key, 0) - counts[0].get(key, 0) for key in ("gemm", "kernel", "op")) / 8
+    return calls, (counts[1].get("read", 0) - counts[0].get("read", 0)) / 8
+
+
+@pytest.mark.parametrize("model, optimizer", [("network", "gd"), ("network", "adam"), ("linearized", "gd"),
+                                              ("linearized", "adam")])
+def test_gpu_step_reads_the_host_once_and_ensembles_launch_once_for_all_runs(model, optimizer):
+    """On the GPU the per-step cost of a small net is its launches and host reads: a
+    step reads one value to the host (the loss for the stopping rule), and a stacked
+    ensemble issues the same device calls per step whether it holds 2 runs or 6."""
+    import fake_cupy
+    import fastntk
+    from conftest import make_data
+    X, Y, _ = make_data(12, 4, 0, 3)
+    net = fastntk.MLP.uniform(4, 16, 3, bias="normal")
+    common = dict(model=model, optimizer=optimizer, lr=0.01, tol=1e-300, record_every=10**6)
+    with fake_cupy.install() as cp:
+        theta, Xg, Yg = (cp.asarray(a) for a in (net.flatten(net.init(0)), X, Y))
+        calls, reads = _device_calls_per_step(
+            fake_cupy, lambda k: fastntk.train(net, theta, Xg, Yg, max_steps=k, **common))
+        assert reads == 1, reads
+        assert calls < 20, calls
+        per_R = {}
+        for R in (2, 6):
+            runs = [dict(net=net, params=theta, **common) for _ in range(R)]
+            per_R[R] = _device_calls_per_step(
+                fake_cupy, lambda k: fastntk.train_many([dict(r, max_steps=k) for r in runs], Xg, Yg))
+        (c2, r2), (c6, r6) = per_R[2], per_R[6]
+        assert c2 == c6, per_R
+        assert r2 == r6 == 1, per_R

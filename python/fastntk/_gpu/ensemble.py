@@ -22,8 +22,12 @@ import time
 import numpy as np
 
 from . import network as nw
+from .network import _KIND
 from .runtime import to_host
 from .train import _ADAPTIVE, DeviceOptimizer, SquaredError, _Batches
+
+
+_IDENTITY = _KIND["identity"]
 
 
 def group_key(net, cfg, model, optimizer):
@@ -49,11 +53,16 @@ class _Stacked:
     def W(self, theta, l):
         lay = self.lay
         m, mp = lay.widths[l], lay.widths[l - 1]
-        return theta[:, lay.woff[l]:lay.woff[l] + m * mp].reshape(self.R, m, mp)
+        return self.Wrows(theta, l).reshape(self.R, m, mp)
+
+    def Wrows(self, theta, l):
+        """Layer l's weights of every run as rows (R, m_l·m_{l−1}) of Θ."""
+        lay = self.lay
+        return theta[:, lay.woff[l]:lay.woff[l] + lay.widths[l] * lay.widths[l - 1]]
 
     def b(self, theta, l):
         lay = self.lay
-        return theta[:, lay.boff[l]:lay.boff[l] + lay.widths[l]]
+        return theta[:, lay.boff[l]:lay.boff[l] + lay.widths[l]] if lay.has_bias else None
 
     def forward(self, X):
         """acts[l] (R, n, m_l) (acts[0] = X, shared) and f (R, n)."""
@@ -61,73 +70,62 @@ class _Stacked:
         acts = [X]
         for l in range(1, lay.L + 1):
             h = xp.matmul(acts[-1], self.W(self.theta, l).transpose(0, 2, 1))
-            h *= self.c[l][:, None, None]
-            if lay.has_bias:
-                h += self.beta[l][:, None, None] * self.b(self.theta, l)[:, None, :]
+            k.stacked_bias_activation(h, self.c[l], self.beta[l], self.b(self.theta, l),
+                                      lay.kind if l < lay.L else _IDENTITY)
             if l < lay.L:
-                k.bias_activation(h.reshape(-1, lay.widths[l]), None, 0.0, lay.kind)
                 acts.append(h)
         return acts, h[:, :, 0]
 
+    def _weight_and_bias_grads(self, g, l, cur, a):
+        """Rows of g for layer l: c_l·curᵀa and β_l·column sums of cur (cur (R, n, m_l))."""
+        xp, lay, k = self.xp, self.lay, self.be.kernels(self.lay.dtype)
+        k.stacked_scale_copy(self.Wrows(g, l), xp.matmul(cur.transpose(0, 2, 1), a), self.c[l])
+        if lay.has_bias:
+            ones = self.be.ones(cur.shape[1], lay.dtype)
+            k.stacked_scale_copy(self.b(g, l), xp.matmul(cur.transpose(0, 2, 1), ones), self.beta[l])
+
+    def _backward_step(self, cur, acts, l):
+        """Δ^{l−1} from Δ^l: a'(A_{l−1})·(c_l Δ^l W^l)."""
+        nxt = self.xp.matmul(cur, self.W(self.theta, l))
+        self.be.kernels(self.lay.dtype).stacked_activation_grad(self.lay.kind, acts[l - 1], nxt, self.c[l])
+        return nxt
+
     def gradient(self, acts, r):
         """∇ of every run's batch loss, (R, P), for residuals r (R, n) already divided by n."""
-        xp, lay, k = self.xp, self.lay, self.be.kernels(self.lay.dtype)
-        g = xp.empty_like(self.theta)
+        g = self.xp.empty_like(self.theta)
         cur = r[:, :, None]
-        for l in range(lay.L, 0, -1):
-            a = acts[l - 1]
-            a3 = a if a.ndim == 3 else xp.broadcast_to(a, (self.R,) + a.shape)
-            gw = xp.matmul(cur.transpose(0, 2, 1), a3)
-            gw *= self.c[l][:, None, None]
-            self.W(g, l)[...] = gw
-            if lay.has_bias:
-                self.b(g, l)[...] = self.beta[l][:, None] * cur.sum(axis=1)
+        for l in range(self.lay.L, 0, -1):
+            self._weight_and_bias_grads(g, l, cur, acts[l - 1])
             if l > 1:
-                nxt = xp.matmul(cur, self.W(self.theta, l))
-                nxt *= self.c[l][:, None, None]
-                k.activation_grad(lay.kind, acts[l - 1], nxt)
-                cur = nxt
+                cur = self._backward_step(cur, acts, l)
         return g
-
 
     def backward_ones(self, acts):
         """Δ^1 … Δ^L (R, n, m_l) of f itself (cotangent 1) at the stacked θ."""
-        xp, lay, k = self.xp, self.lay, self.be.kernels(self.lay.dtype)
-        n = acts[0].shape[0]
-        cur = xp.ones((self.R, n, 1), lay.dtype)
+        lay = self.lay
+        cur = self.xp.ones((self.R, acts[0].shape[0], 1), lay.dtype)
         deltas = [None] * lay.L
         deltas[-1] = cur
         for l in range(lay.L, 1, -1):
-            nxt = xp.matmul(cur, self.W(self.theta, l))
-            nxt *= self.c[l][:, None, None]
-            k.activation_grad(lay.kind, acts[l - 1], nxt)
-            deltas[l - 2] = cur = nxt
+            deltas[l - 2] = cur = self._backward_step(cur, acts, l)
         return deltas
 
     def jvp_features(self, acts, deltas, v):
-        """φ₀v for every run (R, n) from cached features: Σ_l c_l rowsum((A_{l−1}V_lᵀ + β_l v_b) ⊙ Δ^l)."""
-        xp, lay = self.xp, self.lay
+        """φ₀v for every run (R, n) from cached features: Σ_l rowsum((c_l A_{l−1}V_lᵀ + β_l v_b) ⊙ Δ^l)."""
+        xp, lay, k = self.xp, self.lay, self.be.kernels(self.lay.dtype)
         out = xp.zeros((self.R, acts[0].shape[0]), lay.dtype)
         for l in range(1, lay.L + 1):
             t = xp.matmul(acts[l - 1], self.W(v, l).transpose(0, 2, 1))
-            t *= self.c[l][:, None, None]
-            if lay.has_bias:
-                t += (self.beta[l][:, None] * self.b(v, l))[:, None, :]
+            k.stacked_bias_activation(t, self.c[l], self.beta[l], self.b(v, l), _IDENTITY)
             t *= deltas[l - 1]
             out += t.sum(axis=2)
         return out
 
     def vjp_features(self, acts, deltas, r):
         """φ₀ᵀr for every run (R, P) from cached features: c_l (Δ^l ⊙ r)ᵀA_{l−1} per layer."""
-        xp, lay = self.xp, self.lay
-        g = xp.empty_like(self.theta)
-        for l in range(1, lay.L + 1):
-            dr = deltas[l - 1] * r[:, :, None]
-            gw = xp.matmul(dr.transpose(0, 2, 1), acts[l - 1])
-            gw *= self.c[l][:, None, None]
-            self.W(g, l)[...] = gw
-            if lay.has_bias:
-                self.b(g, l)[...] = self.beta[l][:, None] * dr.sum(axis=1)
+        g = self.xp.empty_like(self.theta)
+        for l in range(1, self.lay.L + 1):
+            self._weight_and_bias_grads(g, l, deltas[l - 1] * r[:, :, None], acts[l - 1])
         return g
 
 

@@ -185,6 +185,28 @@ class CudaKernels:
                                    (out, np.int64(out.shape[1]), np.int64(off), np.int64(boff), delta, act,
                                     np.int64(n), np.int64(m), np.int64(mp), self._T(c), self._T(beta)))
 
+    # Stacked runs: arrays (R, …), per-run multipliers scale and beta (R,) on the device.
+    def stacked_bias_activation(self, h, scale, beta, b, kind):
+        """h (R, rows, cols) ← a(scale·h + beta·b); b (R, cols), rows of a larger array, or None."""
+        runs, rows, cols = h.shape
+        ldb = 0 if b is None else b.strides[0] // b.itemsize
+        self._fn("stacked_bias_activation")(self._grid(h.size), (_THREADS,),
+                                            (h, scale, None if b is None else beta, b, np.int64(ldb), np.int64(runs),
+                                             np.int64(rows), np.int64(cols), np.int32(kind)))
+
+    def stacked_activation_grad(self, kind, a, m, scale):
+        """m (R, …) ← a'(a)·(scale·m)."""
+        runs = m.shape[0]
+        self._fn("stacked_activation_grad")(self._grid(m.size), (_THREADS,),
+                                            (np.int32(kind), a, m, scale, np.int64(runs), np.int64(m.size // runs)))
+
+    def stacked_scale_copy(self, dst, src, scale):
+        """dst (R, len), rows of a larger array, ← scale·src (src of R·len elements)."""
+        runs, length = dst.shape
+        self._fn("stacked_scale_copy")(self._grid(dst.size), (_THREADS,),
+                                       (dst, np.int64(dst.strides[0] // dst.itemsize), src, scale, np.int64(runs),
+                                        np.int64(length)))
+
     def residual_loss(self, f, y, count, r, sq):
         """r = (f − y)/count (r None: skipped) and sq[row] += Σ (f − y)² in double, for
         outputs f of R runs (R, n) — or one run (n,) — against y (n,)."""
