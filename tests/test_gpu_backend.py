@@ -199,11 +199,13 @@ def test_training_loop_stops_like_core(be):
 
 
 @given(st.sampled_from(["gd", "sgd", "momentum", "adagrad", "rmsprop", "adam"]),
-       st.sampled_from(["network", "linearized"]), st.sampled_from([np.float32, np.float64]),
+       st.sampled_from(["network", "materialized", "matrix-free"]), st.sampled_from([np.float32, np.float64]),
        st.sampled_from(["zero", "normal", "none"]), st.integers(1, 3), st.booleans(), st.integers(0, 100))
 def test_stacked_ensemble_matches_core_run_by_run(be, optimizer, model, dtype, bias, depth, shuffle, seed):
     """Runs stacked on the device (σ, θ₀ and lr differing) = each run alone in the core,
-    networks and linearizations (the core on its own choice of path)."""
+    networks and linearizations on both stacked paths (the core on its own path)."""
+    path = "auto" if model == "network" else model
+    model = "network" if model == "network" else "linearized"
     from fastntk._gpu import ensemble
     from conftest import make_data
     X, Y, Xt = make_data(9, 4, seed, 4)
@@ -215,12 +217,14 @@ def test_stacked_ensemble_matches_core_run_by_run(be, optimizer, model, dtype, b
         net = fastntk.MLP.uniform(4, 6, depth, bias=bias, dtype=dtype, sigma=sigma)
         theta = net.flatten(net.init(seed + i))
         cfg, _ = _cfg(net, theta, X, Y, model=model, optimizer=optimizer, lr=base * (1 + 0.2 * i), batch_size=bs,
-                      shuffle=shuffle, seed=seed, max_steps=12, record_every=4, tol=1e-300)
+                      shuffle=shuffle, seed=seed, max_steps=12, record_every=4, tol=1e-300, path=path)
         nets.append(net), thetas.append(theta), cfgs.append(cfg)
     outs = ensemble.train_group(be, [api.layout(n) for n in nets], [_on(be, t) for t in thetas],
                                 *_on(be, X, Y, Xt), cfgs, optimizer=optimizer, model=model)
     scale = 1.0 if optimizer not in ("adagrad", "rmsprop", "adam") else 1e3 if dtype == np.float32 else 1e2
     for net, theta, cfg, got in zip(nets, thetas, cfgs, outs):
+        assert got["path"] == ("n/a" if model == "network" else path)
+        cfg.path = "auto"
         ref = fastntk._core.train(net._spec, theta, X, Y, Xt, cfg, None)
         assert (got["status"], got["steps"]) == (ref["status"], ref["steps"])
         h, hr = got["history"], ref["history"]

@@ -309,8 +309,8 @@ def _train_many_gpu(runs, X, Y, X_test, progress, callback) -> list[TrainResult]
         prepared.append((net, theta, cfg, info))
     groups: dict = {}
     for i, (net, _, cfg, info) in enumerate(prepared):
-        # Linearized runs batch on the matrix-free path (a path chosen by hand is kept).
-        batched = not cfg.record_D and (info["model"] == "network" or cfg.path in ("auto", "matrix-free"))
+        # Linearized runs batch in parameter space (function space, chosen by hand, runs alone).
+        batched = not cfg.record_D and (info["model"] == "network" or cfg.path != "function")
         key = _gpu_ensemble.group_key(net, cfg, info["model"], info["optimizer"]) if batched else ("one", i)
         groups.setdefault(key, []).append(i)
     results: list = [None] * len(prepared)

@@ -6,7 +6,8 @@ R runs, dominate a lone small run.
 
 Networks and linearizations both: a linearized run keeps its θ₀ activations and
 backward vectors (R stacked) and trains δ = θ − θ₀ in parameter space, φ₀δ and
-φ₀ᵀr from those features (the matrix-free path of a single run).
+φ₀ᵀr from those features (matrix-free) or from the stacked φ₀ (materialized, the
+choice for small N·P as for a single run).
 
 Runs batched together share the data, the model, the architecture (widths,
 parametrization, bias mode, activation, dtype), the optimizer and its
@@ -24,7 +25,7 @@ import numpy as np
 from . import network as nw
 from .network import _KIND
 from .runtime import to_host
-from .train import _ADAPTIVE, DeviceOptimizer, SquaredError, _Batches
+from .train import _ADAPTIVE, DeviceOptimizer, SquaredError, _Batches, stacked_linear_path
 
 
 _IDENTITY = _KIND["identity"]
@@ -36,7 +37,7 @@ def group_key(net, cfg, model, optimizer):
     return (tuple(net.widths), net.parametrization, net.bias, net.activation, np.dtype(net.dtype).name,
             model, optimizer, h.momentum, h.dampening, h.nesterov, h.eps, h.alpha, h.beta1, h.beta2,
             h.initial_accumulator_value, h.lr_decay, cfg.batch_size, cfg.shuffle, cfg.seed, cfg.tol,
-            cfg.max_steps, cfg.record_every, cfg.record_D, cfg.divergence_factor)
+            cfg.max_steps, cfg.record_every, cfg.record_D, cfg.divergence_factor, cfg.path)
 
 
 class _Stacked:
@@ -159,12 +160,18 @@ class _NetworkRuns:
 
 class _LinearizedRuns:
     """R linearizations around their θ₀: the optimizer updates δ = θ − θ₀ (R, P);
-    f_lin = f₀ + φ₀δ from the θ₀ features of X (and of the test inputs)."""
+    f_lin = f₀ + φ₀δ, with φ₀δ and φ₀ᵀr from the θ₀ features of X (matrix-free) or
+    from the stacked φ₀ itself (materialized)."""
 
-    def __init__(self, be, lays, thetas, X, Xt):
+    def __init__(self, be, lays, thetas, X, Xt, path):
         st = self.st = _Stacked(be, lays, thetas)
+        self.xp = be.xp
+        self.path = path
         self.acts, self.f0 = st.forward(X)
         self.deltas = st.backward_ones(self.acts)
+        self.phi = None
+        if path == "materialized":
+            self.phi = be.xp.stack([nw.jacobian(be, lay, self._features(r)) for r, lay in enumerate(lays)])
         self.test = None
         if Xt is not None:
             acts_t, f0_t = st.forward(Xt)
@@ -172,20 +179,39 @@ class _LinearizedRuns:
         self.params = be.xp.zeros_like(st.theta)
         self._test_cache = (None, None)
 
+    def _features(self, r):
+        """Run r's θ₀ features of X, as a single run's."""
+        acts = [self.acts[0]] + [a[r] for a in self.acts[1:]]
+        return nw.Features(acts, self.f0[r], [d[r] for d in self.deltas])
+
     def _rows(self, rows):
         if rows is None:
             return self.acts, self.deltas
         return [self.acts[0][rows]] + [a[:, rows] for a in self.acts[1:]], [d[:, rows] for d in self.deltas]
 
+    def _phi_v(self, phi):
+        return self.xp.matmul(phi, self.params[:, :, None])[:, :, 0]
+
     def outputs(self, xb, rows):
-        self.batch = self._rows(rows)
         f0 = self.f0 if rows is None else self.f0[:, rows]
-        return f0 + self.st.jvp_features(*self.batch, self.params)
+        if self.phi is not None:
+            self.batch_phi = self.phi if rows is None else self.phi[:, rows]
+            out = self._phi_v(self.batch_phi)
+        else:
+            self.batch = self._rows(rows)
+            out = self.st.jvp_features(*self.batch, self.params)
+        out += f0
+        return out
 
     def full_outputs(self):
-        return self.f0 + self.st.jvp_features(self.acts, self.deltas, self.params)
+        out = self._phi_v(self.phi) if self.phi is not None else \
+            self.st.jvp_features(self.acts, self.deltas, self.params)
+        out += self.f0
+        return out
 
     def gradient(self, res):
+        if self.phi is not None:
+            return self.xp.matmul(self.batch_phi.transpose(0, 2, 1), res[:, :, None])[:, :, 0]
         return self.st.vjp_features(*self.batch, res)
 
     def moved(self, r):
@@ -207,7 +233,11 @@ def train_group(be, lays, thetas, X, Y, Xt, cfgs, *, optimizer, model="network",
     xp = be.xp
     cfg = cfgs[0]
     R, n = len(lays), X.shape[0]
-    runs = (_NetworkRuns if model == "network" else _LinearizedRuns)(be, lays, thetas, X, Xt)
+    if model == "network":
+        runs, path = _NetworkRuns(be, lays, thetas, X, Xt), "n/a"
+    else:
+        path = stacked_linear_path(cfg.path, n, lays[0].P)
+        runs = _LinearizedRuns(be, lays, thetas, X, Xt, path)
     lay = runs.st.lay
     opt = DeviceOptimizer(be, optimizer, cfg.hyper, [c.lr for c in cfgs], lay.P, lay.dtype)
     active = np.ones(R, bool)
@@ -292,5 +322,5 @@ def train_group(be, lays, thetas, X, Y, Xt, cfgs, *, optimizer, model="network",
         history = {k: np.asarray(v, np.int64 if k == "step" else np.float64) for k, v in hist[r].items()}
         if Xt is not None:
             history["test_pred"] = xp.stack(preds[r])
-        results.append(dict(out[r], history=history, path="n/a" if model == "network" else "matrix-free"))
+        results.append(dict(out[r], history=history, path=path))
     return results

@@ -323,6 +323,14 @@ class _FunctionSpace:
                       out=self.theta0.copy())
 
 
+def stacked_linear_path(path, n, P):
+    """The parameter-space path of stacked linearizations: φ₀ materialized (R, N, P)
+    when one run's φ₀ is small (the single-run rule, N·P ≤ 2²⁰), else matrix-free."""
+    if path in ("materialized", "matrix-free"):
+        return path
+    return "materialized" if n * P <= (1 << 20) else "matrix-free"
+
+
 def choose_path(model_path, optimizer, n, P):
     if model_path != "auto":
         return model_path
@@ -340,7 +348,7 @@ def memory_estimate(lay, n, n_test, cfg, model, optimizer, runs=1) -> int:
     state = {"momentum": 1, "adagrad": 2, "rmsprop": 2, "adam": 3}.get(optimizer, 0)
     count = (3 + state) * P + 2 * n * width
     if model == "linearized":
-        path = "matrix-free" if runs > 1 else choose_path(cfg.path, optimizer, n, P)
+        path = stacked_linear_path(cfg.path, n, P) if runs > 1 else choose_path(cfg.path, optimizer, n, P)
         count += 2 * (n + n_test) * width
         if path == "function":
             count += n * (n + n_test)
