@@ -25,7 +25,7 @@ import numpy as np
 from . import network as nw
 from .network import _KIND
 from .runtime import to_host
-from .train import _ADAPTIVE, DeviceOptimizer, SquaredError, _Batches, stacked_linear_path
+from .train import _ADAPTIVE, DeviceOptimizer, SquaredError, _Batches, parameter_space_path
 
 
 _IDENTITY = _KIND["identity"]
@@ -236,7 +236,7 @@ def train_group(be, lays, thetas, X, Y, Xt, cfgs, *, optimizer, model="network",
     if model == "network":
         runs, path = _NetworkRuns(be, lays, thetas, X, Xt), "n/a"
     else:
-        path = stacked_linear_path(cfg.path, n, lays[0].P)
+        path = parameter_space_path(cfg.path, n, lays[0].P)
         runs = _LinearizedRuns(be, lays, thetas, X, Xt, path)
     lay = runs.st.lay
     opt = DeviceOptimizer(be, optimizer, cfg.hyper, [c.lr for c in cfgs], lay.P, lay.dtype)

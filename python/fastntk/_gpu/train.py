@@ -323,20 +323,19 @@ class _FunctionSpace:
                       out=self.theta0.copy())
 
 
-def stacked_linear_path(path, n, P):
-    """The parameter-space path of stacked linearizations: φ₀ materialized (R, N, P)
-    when one run's φ₀ is small (the single-run rule, N·P ≤ 2²⁰), else matrix-free."""
+def parameter_space_path(path, n, P):
+    """A linearization's parameter-space path (stacked runs always take one): φ₀
+    materialized when it is small (N·P ≤ 2²⁰, the core's rule), else matrix-free."""
     if path in ("materialized", "matrix-free"):
         return path
     return "materialized" if n * P <= (1 << 20) else "matrix-free"
 
 
 def choose_path(model_path, optimizer, n, P):
-    if model_path != "auto":
-        return model_path
-    if optimizer in ("gd", "sgd", "momentum"):
+    """A single run's path: function space for D = 1 unless another is named."""
+    if model_path == "auto" and optimizer in ("gd", "sgd", "momentum"):
         return "function"
-    return "materialized" if n * P <= (1 << 20) else "matrix-free"
+    return model_path if model_path == "function" else parameter_space_path(model_path, n, P)
 
 
 def memory_estimate(lay, n, n_test, cfg, model, optimizer, runs=1) -> int:
@@ -348,7 +347,7 @@ def memory_estimate(lay, n, n_test, cfg, model, optimizer, runs=1) -> int:
     state = {"momentum": 1, "adagrad": 2, "rmsprop": 2, "adam": 3}.get(optimizer, 0)
     count = (3 + state) * P + 2 * n * width
     if model == "linearized":
-        path = stacked_linear_path(cfg.path, n, P) if runs > 1 else choose_path(cfg.path, optimizer, n, P)
+        path = parameter_space_path(cfg.path, n, P) if runs > 1 else choose_path(cfg.path, optimizer, n, P)
         count += 2 * (n + n_test) * width
         if path == "function":
             count += n * (n + n_test)
