@@ -135,8 +135,9 @@ class _NetworkRuns:
 
     def __init__(self, be, lays, thetas, X, Xt):
         self.st = _Stacked(be, lays, thetas)
-        self.be, self.lays, self.X, self.Xt = be, lays, X, Xt
+        self.X, self.Xt = X, Xt
         self.params = self.st.theta
+        self._test_cache = (None, None)
 
     def outputs(self, xb, rows):
         self.acts, f = self.st.forward(xb)
@@ -152,7 +153,10 @@ class _NetworkRuns:
         return self.st.theta[r] - self.st.theta0[r]
 
     def test_pred(self, r, t):
-        return nw.forward(self.be, self.lays[r], self.st.theta[r], self.Xt).f
+        # All runs' test predictions at once, reused by the runs recorded at the same step.
+        if self._test_cache[0] != t:
+            self._test_cache = (t, self.st.forward(self.Xt)[1])
+        return self._test_cache[1][r].copy()
 
     def final_theta(self, r):
         return self.st.theta[r].copy()
