@@ -38,3 +38,15 @@ def make_data(n=8, d=4, seed=0, n_test=5):
     Xt = rng.standard_normal((n_test, d))
     Xt /= np.linalg.norm(Xt, axis=1, keepdims=True)
     return X, (rng.random(n) > 0.5).astype(float), Xt
+
+
+def cupy_with_gpu(what: str):
+    """CuPy when it sees a GPU; otherwise the test is skipped, saying why and ``what``
+    it skips."""
+    cp = pytest.importorskip("cupy", reason=f"CuPy not installed: {what} skipped")
+    try:
+        if cp.cuda.runtime.getDeviceCount() < 1:
+            pytest.skip(f"no CUDA GPU visible: {what} skipped")
+    except cp.cuda.runtime.CUDARuntimeError as e:
+        pytest.skip(f"no CUDA GPU visible ({e}): {what} skipped")
+    return cp

@@ -65,13 +65,8 @@ def cp(request):
         with fake_cupy.install() as fake:
             yield fake
         return
-    cupy = pytest.importorskip("cupy", reason="CuPy not installed: GPU tests skipped")
-    try:
-        if cupy.cuda.runtime.getDeviceCount() < 1:
-            pytest.skip("no CUDA GPU visible")
-    except cupy.cuda.runtime.CUDARuntimeError as e:
-        pytest.skip(f"no CUDA GPU visible ({e})")
-    yield cupy
+    from conftest import cupy_with_gpu
+    yield cupy_with_gpu("GPU tests")
 
 
 def _nvrtc():

@@ -4,7 +4,7 @@ kernels.cu compiled for the CPU) and, where CuPy sees a GPU, on the GPU with CuP
 arrays (skipped with the reason elsewhere)."""
 import numpy as np
 import pytest
-from conftest import assert_close
+from conftest import assert_close, cupy_with_gpu
 from gpu_emulation import host_backend
 from hypothesis import given
 from hypothesis import strategies as st
@@ -19,12 +19,7 @@ from fastntk._gpu import api, runtime
 def be(request):
     if request.param == "host":
         return host_backend()
-    cp = pytest.importorskip("cupy", reason="CuPy not installed: GPU run of the backend tests skipped")
-    try:
-        if cp.cuda.runtime.getDeviceCount() < 1:
-            pytest.skip("no CUDA GPU visible: GPU run of the backend tests skipped")
-    except cp.cuda.runtime.CUDARuntimeError as e:
-        pytest.skip(f"no CUDA GPU visible ({e}): GPU run of the backend tests skipped")
+    cupy_with_gpu("GPU run of the backend tests")
     return runtime.gpu_backend()
 
 

@@ -24,7 +24,6 @@ import numpy as np
 
 from . import network as nw
 from .network import _KIND
-from .runtime import to_host
 from .train import _ADAPTIVE, DeviceOptimizer, SquaredError, _Batches, parameter_space_path
 
 
@@ -130,14 +129,25 @@ class _Stacked:
         return g
 
 
-class _NetworkRuns:
+class _Runs:
+    """What train_group asks of stacked runs; test predictions of all runs are computed
+    once per recorded step and shared by the runs recorded at that step."""
+
+    _test_cache = (None, None)
+
+    def test_pred(self, r, t):
+        if self._test_cache[0] != t:
+            self._test_cache = (t, self._test_outputs())
+        return self._test_cache[1][r].copy()
+
+
+class _NetworkRuns(_Runs):
     """R networks: the optimizer updates Θ."""
 
     def __init__(self, be, lays, thetas, X, Xt):
         self.st = _Stacked(be, lays, thetas)
         self.X, self.Xt = X, Xt
         self.params = self.st.theta
-        self._test_cache = (None, None)
 
     def outputs(self, xb, rows):
         self.acts, f = self.st.forward(xb)
@@ -152,17 +162,14 @@ class _NetworkRuns:
     def moved(self, r):
         return self.st.theta[r] - self.st.theta0[r]
 
-    def test_pred(self, r, t):
-        # All runs' test predictions at once, reused by the runs recorded at the same step.
-        if self._test_cache[0] != t:
-            self._test_cache = (t, self.st.forward(self.Xt)[1])
-        return self._test_cache[1][r].copy()
+    def _test_outputs(self):
+        return self.st.forward(self.Xt)[1]
 
     def final_theta(self, r):
         return self.st.theta[r].copy()
 
 
-class _LinearizedRuns:
+class _LinearizedRuns(_Runs):
     """R linearizations around their θ₀: the optimizer updates δ = θ − θ₀ (R, P);
     f_lin = f₀ + φ₀δ, with φ₀δ and φ₀ᵀr from the θ₀ features of X (matrix-free) or
     from the stacked φ₀ itself (materialized)."""
@@ -170,7 +177,6 @@ class _LinearizedRuns:
     def __init__(self, be, lays, thetas, X, Xt, path):
         st = self.st = _Stacked(be, lays, thetas)
         self.xp = be.xp
-        self.path = path
         self.acts, self.f0 = st.forward(X)
         self.deltas = st.backward_ones(self.acts)
         self.phi = None
@@ -181,7 +187,6 @@ class _LinearizedRuns:
             acts_t, f0_t = st.forward(Xt)
             self.test = (acts_t, st.backward_ones(acts_t), f0_t)
         self.params = be.xp.zeros_like(st.theta)
-        self._test_cache = (None, None)
 
     def _features(self, r):
         """Run r's θ₀ features of X, as a single run's."""
@@ -221,12 +226,9 @@ class _LinearizedRuns:
     def moved(self, r):
         return self.params[r]
 
-    def test_pred(self, r, t):
-        # All runs' test predictions at once, reused by the runs recorded at the same step.
-        if self._test_cache[0] != t:
-            acts_t, deltas_t, f0_t = self.test
-            self._test_cache = (t, f0_t + self.st.jvp_features(acts_t, deltas_t, self.params))
-        return self._test_cache[1][r].copy()
+    def _test_outputs(self):
+        acts_t, deltas_t, f0_t = self.test
+        return f0_t + self.st.jvp_features(acts_t, deltas_t, self.params)
 
     def final_theta(self, r):
         return self.st.theta0[r] + self.params[r]
@@ -250,11 +252,7 @@ def train_group(be, lays, thetas, X, Y, Xt, cfgs, *, optimizer, model="network",
     preds = [[] for _ in range(R)]
     out = [None] * R
 
-    sq_error = SquaredError(be, lay.dtype, R)
-
-    def losses(f, y, r=None, count=1):
-        """Every run's loss on the host (one read); r, when given, receives (f − y)/count."""
-        return to_host(sq_error.device(f, y, r, count)) / (2.0 * y.shape[0])
+    losses = SquaredError(be, lay.dtype, R)
 
     def record(r, t, loss):
         h = hist[r]
@@ -283,12 +281,8 @@ def train_group(be, lays, thetas, X, Y, Xt, cfgs, *, optimizer, model="network",
         xb, yb = (X, Y) if rows is None else (X[rows], Y[rows])
         f = runs.outputs(xb, rows)
         res = xp.empty_like(f)
-        if rows is None:
-            loss = losses(f, yb, res, count)
-        else:
-            sq_error.device(f, yb, res, count)
-            loss = np.full(R, math.nan)
         known = rows is None
+        loss = losses(f, yb, res, count, read=known)
         if not known and (epoch_start or t % cfg.record_every == 0 or t == cfg.max_steps):
             loss, known = losses(runs.full_outputs(), Y), True
         # The stopping rule of every running run at once; Python per run only for the

@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import _core
 from . import network as nw
+from .runtime import to_host
 
 _ADAPTIVE = ("adagrad", "rmsprop", "adam")
 
@@ -119,15 +120,13 @@ class SquaredError:
         self.k = be.kernels(dtype)
         self.sq = be.xp.zeros(R, np.float64)
 
-    def device(self, f, y, r=None, count=1):
-        """The R sums Σ(f − y)² on the device (read them with to_host)."""
+    def __call__(self, f, y, r=None, count=1, read=True) -> np.ndarray:
+        """The R losses on the host (the step's one read); read=False: r only, NaN losses."""
         self.sq.fill(0)
         self.k.residual_loss(f, y, count, r, self.sq)
-        return self.sq
-
-    def __call__(self, f, y, r=None, count=1) -> float:
-        """One run's loss on the host (the step's one read)."""
-        return float(self.device(f, y, r, count)[0]) / (2.0 * y.shape[0])
+        if not read:
+            return np.full(self.sq.size, math.nan)
+        return to_host(self.sq) / (2.0 * y.shape[0])
 
 
 def _row_norm_max(xp, delta_w1):
@@ -148,13 +147,10 @@ class _Network:
         xb, yb = (self.X, self.Y) if rows is None else (self.X[rows], self.Y[rows])
         self.feat = nw.forward(self.be, self.lay, self.theta, xb)
         self.r = self.xp.empty_like(self.feat.f)
-        if not full:
-            self.loss.device(self.feat.f, yb, self.r, count)
-            return math.nan
-        return self.loss(self.feat.f, yb, self.r, count)
+        return self.loss(self.feat.f, yb, self.r, count, read=full)[0]
 
     def full_loss(self):
-        return self.loss(nw.forward(self.be, self.lay, self.theta, self.X).f, self.Y)
+        return self.loss(nw.forward(self.be, self.lay, self.theta, self.X).f, self.Y)[0]
 
     def update(self, lr, diag):
         if self.plain and diag is None:
@@ -210,15 +206,12 @@ class _ParameterSpace:
         u = self._u(rows)
         u += f0
         self.r = self.xp.empty_like(u)
-        if not full:
-            self.loss.device(u, yb, self.r, count)
-            return math.nan
-        return self.loss(u, yb, self.r, count)
+        return self.loss(u, yb, self.r, count, read=full)[0]
 
     def full_loss(self):
         u = self._u(None)
         u += self.f0
-        return self.loss(u, self.Y)
+        return self.loss(u, self.Y)[0]
 
     def update(self, lr, diag):
         if self.phi is not None:
@@ -273,12 +266,12 @@ class _FunctionSpace:
         self.idx = idx
         if rows is None:  # the full batch: residual and loss in one launch
             self.r = self.xp.empty_like(self.u)
-            return self.loss(self.u, self.Y, self.r, count)
+            return self.loss(self.u, self.Y, self.r, count)[0]
         self.r = (self.u[idx] - self.Y[idx]) / self.lay.dtype.type(count)
-        return self.loss(self.u, self.Y)
+        return self.full_loss()
 
     def full_loss(self):
-        return self.loss(self.u, self.Y)
+        return self.loss(self.u, self.Y)[0]
 
     def update(self, lr, diag):
         xp, T = self.xp, self.lay.dtype.type
