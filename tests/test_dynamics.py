@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 import fastntk
 from fastntk import reference as ref
+from strategies import networks
 
 OPTS = ["gd", "sgd", "momentum", "adagrad", "rmsprop", "adam"]
 
@@ -47,6 +48,60 @@ def test_steps_match_reference(optimizer, model, dtype, bias, depth, seed):
         scale = 1.0 if optimizer not in ("adagrad", "rmsprop", "adam") else 1e3 if dtype == np.float32 else 1e2
         assert_close(res.theta, thetas[-1], dtype, scale=scale * (1 + np.abs(thetas[-1]).max()))
         assert_close(res.history["train_loss"], losses, dtype, scale=scale * (1 + losses.max()))
+
+
+ROW_SPACE_RUNS = [("gd", {}), ("sgd", dict(batch_size=3)), ("sgd", dict(batch_size=4, shuffle=True)),
+                  ("momentum", {}), ("momentum", dict(batch_size=3, shuffle=True, nesterov=True)),
+                  ("momentum", dict(batch_size=5, dampening=0.3))]
+
+
+@given(networks(max_depth=4), st.integers(1, 9), st.sampled_from(ROW_SPACE_RUNS), st.integers(0, 2**16))
+def test_row_space_path_equals_direct_path_and_reference(net, n, run, seed):
+    """W¹(t) = W¹(0) + C(t)X (DESIGN.md §1) is exact: losses, test predictions, the
+    movement records and θ agree with the direct path and with the NumPy reference,
+    for N < d and N ≥ d."""
+    optimizer, kw = run
+    kw = dict(kw, batch_size=min(kw.get("batch_size", n), n))
+    X, Y, Xt = make_data(n, net.input_dim, seed, n_test=4)
+    X, Xt = X.astype(net.dtype), Xt.astype(net.dtype)
+    theta = net.flatten(net.init(seed))
+    lr = min(0.3, fastntk.default_lr(net, theta, X) / 1.9) if np.any(X) else 0.1
+    runs = [fastntk.train(net, theta, X, Y, optimizer=optimizer, lr=lr, max_steps=7, tol=1e-300, record_every=2,
+                          X_test=Xt, seed=5, path=path, **kw) for path in ("direct", "row-space")]
+    assert [r.path for r in runs] == ["direct", "row-space"]
+    direct, row = runs
+    hyper = {k: v for k, v in kw.items() if k not in ("batch_size", "shuffle")}
+    sched = fastntk.batch_schedule(n, kw["batch_size"], 7, shuffle=kw.get("shuffle", False), seed=5)
+    thetas, losses = ref.train(net, theta.astype(np.float64), X.astype(np.float64), Y, model="network",
+                               optimizer=optimizer, lr=lr, schedule=sched, **hyper)
+    scale = 1 + np.abs(thetas[-1]).max()
+    assert_close(row.theta, thetas[-1], net.dtype, scale=scale)
+    assert_close(row.theta, direct.theta, net.dtype, scale=scale)
+    for key in ("train_loss", "test_pred", "param_distance", "max_unit_movement"):
+        h = direct.history[key]
+        assert_close(row.history[key], h, net.dtype, scale=1 + np.abs(h).max())
+    np.testing.assert_array_equal(row.history["step"], direct.history["step"])
+
+
+def test_row_space_is_chosen_when_it_pays_and_never_for_adaptive_optimizers():
+    X, Y, Xt = make_data(6, 10, 0)
+    net = fastntk.MLP.uniform(10, 8, 2)
+    p = net.init(0)
+    for opt in ("gd", "sgd", "momentum"):
+        assert fastntk.train(net, p, X, Y, optimizer=opt, lr=0.1, max_steps=2).path == "row-space"
+    for opt in ("adagrad", "rmsprop", "adam"):
+        assert fastntk.train(net, p, X, Y, optimizer=opt, lr=0.01, max_steps=2).path == "direct"
+        with pytest.raises(ValueError, match="row-space"):
+            fastntk.train(net, p, X, Y, optimizer=opt, lr=0.01, max_steps=2, path="row-space")
+    X2, Y2, _ = make_data(12, 10, 0)  # N ≥ d: the direct path is cheaper
+    assert fastntk.train(net, p, X2, Y2, lr=0.1, max_steps=2).path == "direct"
+    assert fastntk.train(net, p, X2, Y2, lr=0.1, max_steps=2, path="row-space").path == "row-space"
+    with pytest.raises(ValueError, match="path"):
+        fastntk.train(net, p, X, Y, lr=0.1, max_steps=2, path="function")
+    with pytest.raises(ValueError, match="path"):
+        fastntk.train(net, p, X, Y, model="linearized", lr=0.1, max_steps=2, path="row-space")
+    r = fastntk.train(net, p, X, Y, lr=0.1, max_steps=3, record_D=True, path="row-space")
+    np.testing.assert_array_equal(r.history["D"], 1)
 
 
 def test_function_space_equals_parameter_space_and_closed_form():

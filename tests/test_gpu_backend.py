@@ -218,7 +218,7 @@ def test_stacked_ensemble_matches_core_run_by_run(be, optimizer, model, dtype, b
                                 *_on(be, X, Y, Xt), cfgs, optimizer=optimizer, model=model)
     scale = 1.0 if optimizer not in ("adagrad", "rmsprop", "adam") else 1e3 if dtype == np.float32 else 1e2
     for net, theta, cfg, got in zip(nets, thetas, cfgs, outs):
-        assert got["path"] == ("n/a" if model == "network" else path)
+        assert got["path"] == ("direct" if model == "network" else path)
         cfg.path = "auto"
         ref = fastntk._core.train(net._spec, theta, X, Y, Xt, cfg, None)
         assert (got["status"], got["steps"]) == (ref["status"], ref["steps"])

@@ -27,13 +27,16 @@ ModelKind parse_model(const std::string& s) {
   throw std::invalid_argument("model: expected 'network' or 'linearized', got '" + s + "'");
 }
 
-LinearPath parse_path(const std::string& s) {
-  if (s == "auto") return LinearPath::Auto;
-  if (s == "function") return LinearPath::FunctionSpace;
-  if (s == "matrix-free") return LinearPath::MatrixFree;
-  if (s == "materialized") return LinearPath::Materialized;
+Path parse_path(const std::string& s) {
+  if (s == "auto") return Path::Auto;
+  if (s == "function") return Path::FunctionSpace;
+  if (s == "matrix-free") return Path::MatrixFree;
+  if (s == "materialized") return Path::Materialized;
+  if (s == "direct") return Path::Direct;
+  if (s == "row-space") return Path::RowSpace;
   throw std::invalid_argument(
-      "path: expected 'auto', 'function', 'matrix-free' or 'materialized', got '" + s + "'");
+      "path: expected 'auto', 'function', 'matrix-free', 'materialized', 'direct' or 'row-space', got '" +
+      s + "'");
 }
 
 std::string to_string(Status s) {
@@ -46,12 +49,14 @@ std::string to_string(Status s) {
   return "?";
 }
 
-std::string to_string(LinearPath p) {
+std::string to_string(Path p) {
   switch (p) {
-    case LinearPath::Auto: return "auto";
-    case LinearPath::FunctionSpace: return "function";
-    case LinearPath::MatrixFree: return "matrix-free";
-    case LinearPath::Materialized: return "materialized";
+    case Path::Auto: return "auto";
+    case Path::FunctionSpace: return "function";
+    case Path::MatrixFree: return "matrix-free";
+    case Path::Materialized: return "materialized";
+    case Path::Direct: return "direct";
+    case Path::RowSpace: return "row-space";
   }
   return "?";
 }
@@ -199,6 +204,134 @@ class NetworkRunner final : public Runner<T> {
   Primal<T> batch_, other_;
   Optimizer<T> opt_;
   double last_lr_;
+};
+
+// The network with W¹(t) = W¹(0) + C(t)X (DESIGN.md §1): SGD and momentum update
+// W¹ by combinations of the rows of X only, so C (kept as Cᵀ, N × m₁) carries the
+// first layer exactly. Then c₁X_B W¹(t)ᵀ = c₁X_B W¹(0)ᵀ + c₁(X_B Xᵀ)Cᵀ costs |B|·N·m₁
+// instead of |B|·d·m₁, and the first-layer gradient is the cotangent itself (no
+// product with X). Both optimizers are linear and act coordinate-wise, so running
+// them on (Cᵀ, the other parameters) is the same update as on θ.
+template <class T>
+class RowSpaceRunner final : public Runner<T> {
+ public:
+  RowSpaceRunner(const Spec& s, const TrainConfig& c, const T* theta0, const T* x, const T* y, i64 n,
+                 const T* xt, i64 nt)
+      : s_(s), c_(c), x_(x), y_(y), n_(n), nt_(nt), d_(s.input_dim()), m1_(s.widths[1]),
+        rest_(m1_ * d_), c1_(T(s.weight_multiplier(1))),
+        theta_(ConstVecMap<T>(theta0, s.num_params())), theta0_(theta_),
+        opt_c_(c.optimizer, c.hyper, n * m1_), opt_rest_(c.optimizer, c.hyper, s.num_params() - rest_) {
+    const T* w0 = theta0 + s.weight_offset(1);
+    z0_.resize(n, m1_);
+    blas::gemm<T>(Op::N, Op::T, n, m1_, d_, c1_, x, d_, w0, d_, T(0), z0_.data(), m1_);
+    xxt_.resize(n, n);
+    blas::gemm<T>(Op::N, Op::T, n, n, d_, T(1), x, d_, x, d_, T(0), xxt_.data(), n);
+    ct_.setZero(n, m1_);
+    if (nt > 0) {
+      z0t_.resize(nt, m1_);
+      blas::gemm<T>(Op::N, Op::T, nt, m1_, d_, c1_, xt, d_, w0, d_, T(0), z0t_.data(), m1_);
+      xtxt_.resize(nt, n);
+      blas::gemm<T>(Op::N, Op::T, nt, n, d_, T(1), xt, d_, x, d_, T(0), xtxt_.data(), n);
+    }
+  }
+
+  double prepare(const Batch& b) override {
+    b_ = b;
+    const T* yb = y_ + b.start;
+    first_.resize(b.count, m1_);
+    if (b.contiguous) {
+      first_ = z0_.middleRows(b.start, b.count);
+      first_layer(xxt_.data() + b.start * n_, b.count, first_);
+    } else {
+      ybuf_.resize(b.count);
+      gather_rows(y_, 1, b.rows, b.count, ybuf_.data());
+      yb = ybuf_.data();
+      gather_rows(z0_.data(), m1_, b.rows, b.count, first_.data());
+      gbuf_.resize(b.count, n_);
+      gather_rows(xxt_.data(), n_, b.rows, b.count, gbuf_.data());
+      first_layer(gbuf_.data(), b.count, first_);
+    }
+    // The input rows are never read: the first layer's products are done above.
+    forward_given_first(s_, theta_.data(), static_cast<const T*>(nullptr), b.count, first_, batch_);
+    r_.resize(b.count);
+    for (i64 i = 0; i < b.count; ++i) r_[i] = (batch_.f[i] - yb[i]) / T(b.count);
+    return b.full ? half_mse(batch_.f.data(), yb, b.count) : kNaN;
+  }
+  double full_loss() override {
+    other_first_ = z0_;
+    first_layer(xxt_.data(), n_, other_first_);
+    forward_given_first(s_, theta_.data(), static_cast<const T*>(nullptr), n_, other_first_, other_);
+    return half_mse(other_.f.data(), y_, n_);
+  }
+  void update(double lr, T* diag) override {
+    if (diag) std::fill(diag, diag + s_.num_params(), T(1));  // SGD and momentum: D = 1
+    cot_.resize(b_.count, m1_);
+    if (c_.optimizer == OptimizerKind::SGD) {
+      // Fused as in the direct path: θ ← θ − η g for the other parameters, and the
+      // first layer's cotangent −η c₁(Δ¹ ⊙ r) added onto the batch's rows of Cᵀ.
+      vjp_to_first(s_, theta_.data(), batch_, r_.data(), T(-lr), T(1), theta_.data(), cot_.data());
+      scatter_add(cot_, ct_);
+      return;
+    }
+    g_.resize(s_.num_params());
+    vjp_to_first(s_, theta_.data(), batch_, r_.data(), T(1), T(0), g_.data(), cot_.data());
+    gct_.setZero(n_, m1_);
+    scatter_add(cot_, gct_);
+    opt_c_.step(ct_.data(), gct_.data(), lr);
+    opt_rest_.step(theta_.data() + rest_, g_.data() + rest_, lr);
+  }
+  void test_pred(T* out) override {
+    other_first_ = z0t_;
+    first_layer(xtxt_.data(), nt_, other_first_);
+    forward_given_first(s_, theta_.data(), static_cast<const T*>(nullptr), nt_, other_first_, other_);
+    std::copy(other_.f.data(), other_.f.data() + nt_, out);
+  }
+  double param_distance() override {
+    const double rest = (theta_.tail(theta_.size() - rest_) - theta0_.tail(theta0_.size() - rest_))
+                            .template cast<double>().squaredNorm();
+    return std::sqrt(rest + unit_movements_sq().sum());
+  }
+  double max_unit_movement() override {
+    return m1_ > 0 ? std::sqrt(std::max(0.0, unit_movements_sq().maxCoeff())) : 0.0;
+  }
+  double effective_lr() const override { return c_.lr; }
+  Vec<T> theta() override {
+    Vec<T> th = theta_;
+    blas::gemm<T>(Op::T, Op::N, m1_, d_, n_, T(1), ct_.data(), m1_, x_, d_, T(1),
+                  th.data() + s_.weight_offset(1), d_);
+    return th;
+  }
+
+ private:
+  // out += c₁ G_rows Cᵀ for `count` rows of a Gram with the training inputs.
+  void first_layer(const T* g_rows, i64 count, Mat<T>& out) {
+    blas::gemm<T>(Op::N, Op::N, count, m1_, n_, c1_, g_rows, n_, ct_.data(), m1_, T(1), out.data(), m1_);
+  }
+  // The batch's rows of `target` (N × m₁) += the rows of `rows` (|B| × m₁).
+  void scatter_add(const Mat<T>& rows, Mat<T>& target) {
+    if (b_.contiguous) {
+      target.middleRows(b_.start, b_.count) += rows;
+      return;
+    }
+    for (i64 k = 0; k < b_.count; ++k) target.row(b_.rows[k]) += rows.row(k);
+  }
+  // ‖W¹_r(t) − W¹_r(0)‖² = c_rᵀ(XXᵀ)c_r for every unit r (c_r: column r of Cᵀ).
+  Eigen::Array<double, Eigen::Dynamic, 1> unit_movements_sq() {
+    Mat<T> gc(n_, m1_);
+    blas::gemm<T>(Op::N, Op::N, n_, m1_, n_, T(1), xxt_.data(), n_, ct_.data(), m1_, T(0), gc.data(), m1_);
+    return (ct_.array().template cast<double>() * gc.array().template cast<double>()).colwise().sum().transpose();
+  }
+
+  const Spec& s_;
+  const TrainConfig& c_;
+  const T *x_, *y_;
+  i64 n_, nt_, d_, m1_, rest_;  // rest_: where the parameters after W¹ start in θ
+  T c1_;
+  Vec<T> theta_, theta0_, g_, r_, ybuf_;  // theta_'s W¹ block stays W¹(0)
+  Mat<T> z0_, z0t_, xxt_, xtxt_, ct_, gct_, cot_, first_, other_first_, gbuf_;
+  Primal<T> batch_, other_;
+  Optimizer<T> opt_c_, opt_rest_;
+  Batch b_{};
 };
 
 // D = 1: θ_t − θ₀ = φ₀ᵀc_t, f_t(X) = f₀(X) + K c_t — O(N·|B|) per step.
@@ -403,12 +536,23 @@ class ParameterSpaceRunner final : public Runner<T> {
   Batch b_{};
 };
 
-LinearPath choose_path(const Spec& s, const TrainConfig& c, i64 n) {
-  if (c.path != LinearPath::Auto) return c.path;
-  if (c.optimizer == OptimizerKind::SGD || c.optimizer == OptimizerKind::Momentum)
-    return LinearPath::FunctionSpace;
+bool linear_in_gradients(OptimizerKind k) {
+  return k == OptimizerKind::SGD || k == OptimizerKind::Momentum;
+}
+
+// The network's path: the row space where it saves work. Per step the first layer
+// costs |B|·N·m₁ there against 2|B|·d·m₁ (forward and weight gradient) directly, so
+// it pays whenever N < d; the paths agree to rounding, so the choice is speed only.
+Path choose_network_path(const TrainConfig& c, i64 n, i64 d) {
+  if (c.path != Path::Auto) return c.path;
+  return linear_in_gradients(c.optimizer) && n < d ? Path::RowSpace : Path::Direct;
+}
+
+Path choose_path(const Spec& s, const TrainConfig& c, i64 n) {
+  if (c.path != Path::Auto) return c.path;
+  if (linear_in_gradients(c.optimizer)) return Path::FunctionSpace;
   // Below ~1M entries φ₀ is cache-sized and two GEMVs beat 2L small GEMMs.
-  return n * s.num_params() <= (i64(1) << 20) ? LinearPath::Materialized : LinearPath::MatrixFree;
+  return n * s.num_params() <= (i64(1) << 20) ? Path::Materialized : Path::MatrixFree;
 }
 
 }  // namespace
@@ -427,17 +571,33 @@ TrainResult<T> train(const Spec& spec, const T* theta0, const T* x, const T* y, 
   TrainResult<T> res;
   std::unique_ptr<Runner<T>> runner;
   if (cfg.model == ModelKind::Network) {
-    runner = std::make_unique<NetworkRunner<T>>(spec, cfg, theta0, x, y, n, x_test, n_test);
+    res.path = choose_network_path(cfg, n, spec.input_dim());
+    if (res.path == Path::RowSpace) {
+      if (!linear_in_gradients(cfg.optimizer))
+        throw std::invalid_argument(
+            "path: the row space is exact only for updates that combine past gradients (gd, sgd, "
+            "momentum), not adaptive optimizers");
+      runner = std::make_unique<RowSpaceRunner<T>>(spec, cfg, theta0, x, y, n, x_test, n_test);
+    } else if (res.path == Path::Direct) {
+      runner = std::make_unique<NetworkRunner<T>>(spec, cfg, theta0, x, y, n, x_test, n_test);
+    } else {
+      throw std::invalid_argument("path: the network is trained on path 'direct' or 'row-space', not '" +
+                                  to_string(res.path) + "'");
+    }
   } else {
     res.path = choose_path(spec, cfg, n);
-    if (res.path == LinearPath::FunctionSpace) {
+    if (res.path == Path::Direct || res.path == Path::RowSpace) {
+      throw std::invalid_argument("path: the linearization is trained on path 'function', 'matrix-free' or "
+                                  "'materialized', not '" + to_string(res.path) + "'");
+    }
+    if (res.path == Path::FunctionSpace) {
       if (is_adaptive(cfg.optimizer))
         throw std::invalid_argument(
             "path: function space is exact only for D = 1 (gd, sgd, momentum), not adaptive optimizers");
       runner = std::make_unique<FunctionSpaceRunner<T>>(spec, cfg, theta0, x, y, n, x_test, n_test);
     } else {
       runner = std::make_unique<ParameterSpaceRunner<T>>(spec, cfg, theta0, x, y, n, x_test, n_test,
-                                                         res.path == LinearPath::Materialized);
+                                                         res.path == Path::Materialized);
     }
   }
 

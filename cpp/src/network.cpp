@@ -65,8 +65,10 @@ void apply_activation_derivative(Activation act, const T* a, T* m, i64 size) {
   for (i64 i = 0; i < size; ++i) m[i] = elementwise::activation_grad(kind, a[i], m[i]);
 }
 
+namespace {
+
 template <class T>
-void forward(const Spec& spec, const T* theta, const T* x, i64 n, Primal<T>& out) {
+void forward_impl(const Spec& spec, const T* theta, const T* x, i64 n, Mat<T>* first, Primal<T>& out) {
   const int L = spec.depth();
   out.n = n;
   out.x = x;
@@ -75,14 +77,18 @@ void forward(const Spec& spec, const T* theta, const T* x, i64 n, Primal<T>& out
   for (int l = 1; l <= L; ++l) {
     const i64 m = spec.widths[l], mp = spec.widths[l - 1];
     T* h;
+    const bool given = l == 1 && first;
     if (l < L) {
-      out.hidden[l - 1].resize(n, m);
+      if (given) out.hidden[0].swap(*first);
+      else out.hidden[l - 1].resize(n, m);
       h = out.hidden[l - 1].data();
     } else {
       h = out.f.data();
+      if (given) std::copy(first->data(), first->data() + n, h);
     }
-    blas::gemm<T>(Op::N, Op::T, n, m, mp, T(spec.weight_multiplier(l)), out.input(l - 1), mp,
-                  theta + spec.weight_offset(l), mp, T(0), h, m);
+    if (!given)
+      blas::gemm<T>(Op::N, Op::T, n, m, mp, T(spec.weight_multiplier(l)), out.input(l - 1), mp,
+                    theta + spec.weight_offset(l), mp, T(0), h, m);
     const T* b = spec.has_bias() ? theta + spec.bias_offset(l) : nullptr;
     if (l < L) {
       bias_activate(spec.activation, h, n, m, b, T(spec.bias_multiplier(l)));
@@ -90,6 +96,19 @@ void forward(const Spec& spec, const T* theta, const T* x, i64 n, Primal<T>& out
       for (i64 i = 0; i < n; ++i) h[i] += T(spec.bias_multiplier(l)) * b[0];
     }
   }
+}
+
+}  // namespace
+
+template <class T>
+void forward(const Spec& spec, const T* theta, const T* x, i64 n, Primal<T>& out) {
+  forward_impl(spec, theta, x, n, static_cast<Mat<T>*>(nullptr), out);
+}
+
+template <class T>
+void forward_given_first(const Spec& spec, const T* theta, const T* x, i64 n, Mat<T>& first,
+                         Primal<T>& out) {
+  forward_impl(spec, theta, x, n, &first, out);
 }
 
 template <class T>
@@ -111,9 +130,11 @@ void backward(const Spec& spec, const T* theta, const Primal<T>& primal, const T
   }
 }
 
+namespace {
+
 template <class T>
-void vjp(const Spec& spec, const T* theta, const Primal<T>& primal, const T* r, T alpha,
-         T beta, T* out) {
+void vjp_impl(const Spec& spec, const T* theta, const Primal<T>& primal, const T* r, T alpha,
+              T beta, T* out, T* first_cotangent) {
   const int L = spec.depth();
   const i64 n = primal.n;
   const bool bias = spec.has_bias();
@@ -151,8 +172,12 @@ void vjp(const Spec& spec, const T* theta, const Primal<T>& primal, const T* r, 
         derivative_and_colsum(spec.activation, a, next.data(), n, mp, cs);
       }
     }
-    blas::gemm<T>(Op::T, Op::N, m, mp, n, alpha * c, cur.data(), m, primal.input(l - 1), mp,
-                  beta, out + spec.weight_offset(l), mp);
+    if (l == 1 && first_cotangent) {
+      VecMap<T>(first_cotangent, n * m) = (alpha * c) * ConstVecMap<T>(cur.data(), n * m);
+    } else {
+      blas::gemm<T>(Op::T, Op::N, m, mp, n, alpha * c, cur.data(), m, primal.input(l - 1), mp,
+                    beta, out + spec.weight_offset(l), mp);
+    }
     if (bias) {
       VecMap<T> ob(out + spec.bias_offset(l), m);
       const T scale = alpha * T(spec.bias_multiplier(l));
@@ -162,6 +187,20 @@ void vjp(const Spec& spec, const T* theta, const Primal<T>& primal, const T* r, 
     cur.swap(next);
     colsum.swap(next_colsum);
   }
+}
+
+}  // namespace
+
+template <class T>
+void vjp(const Spec& spec, const T* theta, const Primal<T>& primal, const T* r, T alpha,
+         T beta, T* out) {
+  vjp_impl(spec, theta, primal, r, alpha, beta, out, static_cast<T*>(nullptr));
+}
+
+template <class T>
+void vjp_to_first(const Spec& spec, const T* theta, const Primal<T>& primal, const T* r, T alpha,
+                  T beta, T* out, T* first_cotangent) {
+  vjp_impl(spec, theta, primal, r, alpha, beta, out, first_cotangent);
 }
 
 template <class T>
@@ -272,6 +311,10 @@ void gather_features(const Features<T>& src, i64 d, const i64* rows, i64 count,
 
 #define FASTNTK_INSTANTIATE(T)                                                              \
   template void forward<T>(const Spec&, const T*, const T*, i64, Primal<T>&);                \
+  template void forward_given_first<T>(const Spec&, const T*, const T*, i64, Mat<T>&,        \
+                                       Primal<T>&);                                         \
+  template void vjp_to_first<T>(const Spec&, const T*, const Primal<T>&, const T*, T, T, T*,  \
+                                T*);                                                        \
   template void backward<T>(const Spec&, const T*, const Primal<T>&, const T*,              \
                             std::vector<Mat<T>>&);                                          \
   template void vjp<T>(const Spec&, const T*, const Primal<T>&, const T*, T, T, T*);         \

@@ -27,7 +27,9 @@ from .model import MLP
 OPTIMIZERS = ("gd", "sgd", "momentum", "adagrad", "rmsprop", "adam")
 ADAPTIVE = ("adagrad", "rmsprop", "adam")
 MODELS = ("network", "linearized")
-PATHS = ("auto", "function", "matrix-free", "materialized")
+PATHS = ("auto", "function", "matrix-free", "materialized", "direct", "row-space")
+NETWORK_PATHS = ("auto", "direct", "row-space")
+LINEARIZED_PATHS = ("auto", "function", "matrix-free", "materialized")
 _HYPER = {"momentum", "dampening", "nesterov", "eps", "alpha", "betas",
           "initial_accumulator_value", "lr_decay"}
 
@@ -44,7 +46,9 @@ class TrainResult:
         param_distance (‖θ_t − θ₀‖), max_unit_movement (max_r ‖W¹_r(t) − W¹_r(0)‖),
         effective_lr (mean of η·D_t), test_pred (records × N_test) when X_test
         was given, and D (updates × P, D_t of every update) when record_D.
-    lr : the learning rate used; path : the linearized model's iteration space.
+    lr : the learning rate used; path : the space the run was iterated in ("direct" or
+        "row-space" for the network, "function", "matrix-free" or "materialized" for
+        the linearization).
     """
     params: list
     theta: np.ndarray
@@ -73,8 +77,12 @@ def _make_config(net: MLP, theta, X, Y, *, model, optimizer, lr, batch_size, spl
         raise ValueError(f"model: expected one of {MODELS}, got {model!r}")
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer: expected one of {OPTIMIZERS}, got {optimizer!r}")
-    if path not in PATHS:
-        raise ValueError(f"path: expected one of {PATHS}, got {path!r}")
+    allowed = NETWORK_PATHS if model == "network" else LINEARIZED_PATHS
+    if path not in allowed:
+        raise ValueError(f"path: expected one of {allowed} for model={model!r}, got {path!r}")
+    if path == "row-space" and optimizer in ADAPTIVE:
+        raise ValueError(f"path: 'row-space' is exact only for gd, sgd and momentum (updates that combine "
+                         f"past gradients), not {optimizer!r}, whose per-coordinate scaling leaves the row space")
     unknown = set(hyper) - _HYPER
     if unknown:
         raise TypeError(f"unknown optimizer hyper-parameter(s) {sorted(unknown)}; expected PyTorch's names {sorted(_HYPER)}")
@@ -188,7 +196,7 @@ def _result(net, out, lr, cfg_dict, be=None) -> TrainResult:
     params = net.unflatten(theta) if be is None else _gpu_api.unflatten(be, net, theta)
     return TrainResult(params=params, theta=theta, steps=int(out["steps"]),
                        status=out["status"], history=dict(out["history"]), lr=float(lr),
-                       path=out["path"] if cfg_dict["model"] == "linearized" else "n/a",
+                       path=out["path"],
                        config=cfg_dict)
 
 
@@ -211,11 +219,15 @@ def train(net: MLP, params, X, Y, *, model: str = "network", optimizer: str = "g
         adaptive ones.
     Stops when the full training loss first drops below ``tol`` (the papers use 1e-5),
     at ``max_steps``, or on divergence (status "diverged", nothing raised). Records
-    every ``record_every`` steps and at the last one. ``path`` picks the linearized
-    model's space: "function" (D = 1, O(N²) per step), "matrix-free" (parameter space,
-    φ₀v and φ₀ᵀr from the cached θ₀ activations and backward vectors, N·P flops each)
-    or "materialized" (parameter space over φ₀ itself, for small N·P); "auto" the
-    cheapest exact one. Ctrl-C ends the run with
+    every ``record_every`` steps and at the last one. ``path`` picks the space a run is
+    iterated in, "auto" the cheapest exact one. The network: "direct", or "row-space"
+    for gd, sgd and momentum, whose first-layer updates all lie in the row space of X:
+    W¹(t) = W¹(0) + C(t)X, so the first layer costs N²·m₁ a step instead of N·d·m₁
+    (DESIGN.md §1; auto takes it when N < d; equal to the direct path to rounding).
+    The linearization: "function" (D = 1, O(N²) per step), "matrix-free" (parameter
+    space, φ₀v and φ₀ᵀr from the cached θ₀ activations and backward vectors, N·P flops
+    each) or "materialized" (parameter space over φ₀ itself, for small N·P).
+    Ctrl-C ends the run with
     status "interrupted" and what it recorded.
     """
     theta, X, Y, Xt, be = _prepare(net, params, X, Y, X_test)

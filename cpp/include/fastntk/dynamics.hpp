@@ -2,6 +2,8 @@
 // one call runs a whole run, with no Python work per step.
 //
 // Loss L_B(θ) = (1/2|B|)‖f(X_B) − Y_B‖², update θ_{t+1} = θ_t − η D_t g_t.
+// The network is iterated in parameter space, its first layer in the row space of
+// X when that saves work (SGD, momentum, N < d: Path::RowSpace).
 // The linearization f_lin(x) = f₀(x) + φ₀(x)(θ − θ₀) is iterated in the cheapest
 // exact space: function space (coefficients c with θ − θ₀ = φ₀ᵀc) when D = 1,
 // parameter space otherwise (matrix-free from the cached θ₀ activations and
@@ -20,13 +22,18 @@
 namespace fastntk {
 
 enum class ModelKind { Network, Linearized };
-enum class LinearPath { Auto, FunctionSpace, MatrixFree, Materialized };
+// How a run is iterated. The network: Direct (every layer's products with its
+// weights) or RowSpace (W¹(t) = W¹(0) + C(t)X, exact for SGD and momentum, which
+// keep every first-layer update in the row space of X: the first layer then costs
+// N²m₁ a step instead of N·d·m₁). The linearization: FunctionSpace, MatrixFree or
+// Materialized (see the top of this file).
+enum class Path { Auto, FunctionSpace, MatrixFree, Materialized, Direct, RowSpace };
 enum class Status { Converged, MaxSteps, Diverged, Interrupted };
 
 ModelKind parse_model(const std::string& s);
-LinearPath parse_path(const std::string& s);
+Path parse_path(const std::string& s);
 std::string to_string(Status s);
-std::string to_string(LinearPath p);
+std::string to_string(Path p);
 
 struct TrainConfig {
   ModelKind model = ModelKind::Network;
@@ -41,7 +48,7 @@ struct TrainConfig {
   i64 record_every = 100;    // the last step is always recorded
   bool record_D = false;     // keep D_t of every step (steps × P)
   double divergence_factor = 1e8;  // loss > factor·max(L₀, 1) or non-finite: diverged
-  LinearPath path = LinearPath::Auto;
+  Path path = Path::Auto;
   double progress_seconds = 0.2;  // least time between calls of the progress callback
 };
 
@@ -58,7 +65,7 @@ struct TrainResult {
   Vec<T> theta;
   i64 steps = 0;
   Status status = Status::MaxSteps;
-  LinearPath path = LinearPath::Auto;  // the linearized path used
+  Path path = Path::Auto;  // the path used
   History<T> history;
 };
 

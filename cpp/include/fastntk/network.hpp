@@ -24,6 +24,14 @@ struct Primal {
 template <class T>
 void forward(const Spec& spec, const T* theta, const T* x, i64 n, Primal<T>& out);
 
+// The same pass with the first layer's product c₁ X W¹ᵀ (N × m₁) given in `first`
+// instead of computed from θ's W¹ block, which is not read: the row-space path
+// of training (DESIGN.md §1) forms it as c₁(X W¹(0)ᵀ + (X Xᵀ) Cᵀ). `first` is
+// swapped into out, not copied; on return it holds a buffer to reuse.
+template <class T>
+void forward_given_first(const Spec& spec, const T* theta, const T* x, i64 n, Mat<T>& first,
+                         Primal<T>& out);
+
 // Δ^l for l = 1 … L (delta[l-1], N × m_l) for the cotangent r at the output
 // (r = nullptr means r = 1: the per-sample derivatives ∂f_i/∂h^l_i).
 template <class T>
@@ -35,6 +43,14 @@ void backward(const Spec& spec, const T* theta, const Primal<T>& primal, const T
 template <class T>
 void vjp(const Spec& spec, const T* theta, const Primal<T>& primal, const T* r, T alpha,
          T beta, T* out);
+
+// The same, except that the first layer's weight block of out is left untouched and
+// its cotangent α·c₁·(Δ¹ ⊙ r) (N × m₁) is written to first_cotangent instead: the
+// W¹ gradient is first_cotangentᵀ X, a combination of the rows of X, which the
+// row-space path keeps as coefficients.
+template <class T>
+void vjp_to_first(const Spec& spec, const T* theta, const Primal<T>& primal, const T* r, T alpha,
+                  T beta, T* out, T* first_cotangent);
 
 // out = φ(X) v  (N): one tangent pass through the cached primal.
 template <class T>

@@ -240,7 +240,7 @@ def train_group(be, lays, thetas, X, Y, Xt, cfgs, *, optimizer, model="network",
     cfg = cfgs[0]
     R, n = len(lays), X.shape[0]
     if model == "network":
-        runs, path = _NetworkRuns(be, lays, thetas, X, Xt), "n/a"
+        runs, path = _NetworkRuns(be, lays, thetas, X, Xt), "direct"
     else:
         path = parameter_space_path(cfg.path, n, lays[0].P)
         runs = _LinearizedRuns(be, lays, thetas, X, Xt, path)
