@@ -1,4 +1,4 @@
-"""The command line: ``fastntk list | run NAME | report DIR | config``."""
+"""The command line: ``fastntk list | run NAME | report DIR | config | data fetch NAME``."""
 from __future__ import annotations
 
 import argparse
@@ -48,6 +48,13 @@ def main(argv=None) -> int:
     sub.add_parser("config", help="show the BLAS, threads and OpenMP in use")
     rep = sub.add_parser("report", help="redraw plots and summary.md from a run directory")
     rep.add_argument("dir")
+    data = sub.add_parser("data", help="download the papers' datasets into the cache")
+    data_sub = data.add_subparsers(dest="data_command", required=True)
+    fetchp = data_sub.add_parser("fetch", help="fetch MNIST or Fashion-MNIST (the four standard files, "
+                                 "SHA-256 checked) for --data mnist / --data fashion")
+    fetchp.add_argument("name", choices=["mnist", "fashion-mnist"])
+    fetchp.add_argument("--dir", default=None, help="cache folder (default $FASTNTK_DATA, else ~/.cache/fastntk)")
+    fetchp.add_argument("--mirror", default=None, help="a base URL holding the files under their standard names")
     runp = sub.add_parser("run", help="run (or resume) an experiment", add_help=False)
     runp.add_argument("name", nargs="?")
 
@@ -106,6 +113,17 @@ def main(argv=None) -> int:
         except ExperimentError as e:
             print(f"fastntk: {e}", file=sys.stderr)
             return 2
+        return 0
+    if args.command == "data":
+        from .fetch import fetch
+        try:
+            folder = fetch(args.name, args.dir, args.mirror)
+        except DatasetError as e:
+            print(f"fastntk: {e}", file=sys.stderr)
+            return 1
+        flag = "mnist" if args.name == "mnist" else "fashion"
+        hint = f"--data {flag}" if args.dir is None else f"--data {flag}:{folder}"
+        print(f"{args.name} is in {folder}; use it with {hint}")
         return 0
     if args.command == "run":
         print("fastntk run: name an experiment; `fastntk list` shows them", file=sys.stderr)

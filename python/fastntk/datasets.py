@@ -4,7 +4,8 @@ Every loader returns ``Dataset(X, Y, X_test, Y_test, name)``: X (N, d) and
 X_test (N_T, d) in float64 with ‖x‖ = 1 (``normalize="sphere"``, the default) or
 ‖x‖ ≤ 1 (``"ball"``: all divided by the largest norm), or unscaled (``None``);
 Y, Y_test (N,) float64. Binary tasks use labels {0, 1} like the papers. Nothing
-is downloaded: MNIST and Fashion-MNIST load from files the user names.
+is downloaded here: MNIST and Fashion-MNIST load from files the user names, or from
+the cache that ``fastntk data fetch`` (fastntk.fetch) fills.
 """
 from __future__ import annotations
 
@@ -104,6 +105,34 @@ def read_idx(path: str, magic: int) -> np.ndarray:
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
 
 
+# --data NAME (without a path) → the cache folder ``fastntk data fetch`` fills.
+CACHED = {"mnist": "mnist", "fashion": "fashion-mnist"}
+
+
+def cache_dir(directory: str | None = None) -> str:
+    """Where fetched datasets live: ``directory``, else $FASTNTK_DATA, else the user's
+    cache directory ($XDG_CACHE_HOME or ~/.cache, then fastntk/)."""
+    if directory:
+        return directory
+    if os.environ.get("FASTNTK_DATA"):
+        return os.environ["FASTNTK_DATA"]
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "fastntk")
+
+
+def cached_folder(name: str, directory: str | None = None) -> str:
+    """The cache folder of a fetched dataset ("mnist" or "fashion"), or a DatasetError
+    naming the fetch command when any of its four files is absent."""
+    full = CACHED[name]
+    folder = os.path.join(cache_dir(directory), full)
+    missing = [stem + ".gz" for stem, _ in _IDX_FILES.values()
+               if not os.path.isfile(os.path.join(folder, stem + ".gz"))]
+    if missing:
+        raise DatasetError(f"--data {name}: {full} is not in the cache {folder} (missing {', '.join(missing)}); "
+                           f"run `fastntk data fetch {full}` first, or name a folder: --data {name}:PATH")
+    return folder
+
+
 def _find(folder, stem):
     for name in (stem, stem + ".gz", stem.replace("-idx", ".idx"), stem.replace("-idx", ".idx") + ".gz"):
         p = os.path.join(folder, name)
@@ -186,14 +215,13 @@ def gaussian_regression(n_train: int = 1000, n_test: int = 100, *, d: int = 1000
 
 def load(spec: str, n_train: int = 100, n_test: int = 100, *, seed: int = 0, classes=(0, 1)) -> Dataset:
     """A dataset by name: "digits" (default, bundled), "mnist:PATH", "fashion:PATH",
-    "bump", "sphere[:d]", "gaussian[:d]"."""
+    "mnist" and "fashion" (from the cache ``fastntk data fetch`` fills), "bump",
+    "sphere[:d]", "gaussian[:d]"."""
     name, _, arg = spec.partition(":")
     if name == "digits":
         return digits(n_train, n_test, classes=classes, seed=seed)
     if name in ("mnist", "fashion"):
-        if not arg:
-            raise DatasetError(f"--data {spec}: give the path, e.g. {name}:/path/to/folder_or_mnist.npz")
-        return mnist(arg, n_train, n_test, classes=classes, seed=seed,
+        return mnist(arg or cached_folder(name), n_train, n_test, classes=classes, seed=seed,
                      name="MNIST" if name == "mnist" else "Fashion-MNIST")
     if name == "bump":
         return gaussian_bump(n_train, n_test, seed=seed)
@@ -201,5 +229,5 @@ def load(spec: str, n_train: int = 100, n_test: int = 100, *, seed: int = 0, cla
         return sphere(n_train, n_test, d=int(arg or 10), seed=seed)
     if name == "gaussian":
         return gaussian_regression(n_train, n_test, d=int(arg or 1000), seed=seed)
-    raise DatasetError(f"data: unknown dataset {spec!r}; expected digits, mnist:PATH, fashion:PATH, "
+    raise DatasetError(f"data: unknown dataset {spec!r}; expected digits, mnist[:PATH], fashion[:PATH], "
                        "bump, sphere[:d] or gaussian[:d]")
