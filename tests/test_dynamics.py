@@ -346,3 +346,50 @@ def test_matches_pytorch_when_available():
         r = fastntk.train(net, theta, X, Y, optimizer=name, lr=kw["lr"], max_steps=10, tol=1e-300, **extra)
         expected = np.concatenate([w.detach().numpy().ravel() for w in Ws])
         np.testing.assert_allclose(r.theta, expected, atol=1e-10 * RTOL[np.float64] / 1e-10)
+
+
+@given(st.sampled_from(OPTS), st.sampled_from(["network", "linearized"]), st.integers(2, 3),
+       st.sampled_from([np.float32, np.float64]), st.integers(0, 1000))
+def test_train_layers_freezes_the_others_and_matches_a_masked_reference(optimizer, model, depth, dtype, seed):
+    """Training a subset of the layers equals the full update with the frozen blocks'
+    gradients zeroed (PyTorch: those parameters have requires_grad=False)."""
+    net = fastntk.MLP.uniform(4, 6, depth, bias="normal", dtype=dtype, sigma=1.1)
+    X, Y, _ = data(seed=seed)
+    theta = net.flatten(net.init(seed))
+    layers = [1] if depth == 2 else [1, 3]
+    lr = {"adagrad": 0.05, "rmsprop": 0.01, "adam": 0.01}.get(optimizer, 0.1)
+    bs = 3 if optimizer in ("sgd", "momentum") else None
+    res = fastntk.train(net, theta, X.astype(dtype), Y, model=model, optimizer=optimizer, lr=lr, max_steps=5,
+                        tol=1e-300, record_every=1, batch_size=bs, shuffle=bs is not None, seed=3,
+                        train_layers=layers)
+    sizes = [p.size for p in net.unflatten(theta)]
+    mask = np.concatenate([np.full(n, (i // 2 + 1) in layers) for i, n in enumerate(sizes)])
+    np.testing.assert_array_equal(res.theta[~mask], theta[~mask])
+    sched = fastntk.batch_schedule(X.shape[0], bs, 5, shuffle=bs is not None, seed=3)
+    thetas, losses = ref.train(net, theta.astype(np.float64), X, Y, model=model, optimizer=optimizer, lr=lr,
+                               schedule=sched, mask=mask)
+    scale = 1.0 if optimizer not in ("adagrad", "rmsprop", "adam") else 1e3 if dtype == np.float32 else 1e2
+    assert_close(res.theta, thetas[-1], dtype, scale=scale * (1 + np.abs(thetas[-1]).max()))
+    assert_close(res.history["train_loss"], losses, dtype, scale=scale * (1 + losses.max()))
+
+
+def test_train_layers_errors_and_effective_lr():
+    net = fastntk.MLP.uniform(4, 6, 2)
+    X, Y, _ = data()
+    p = net.init(0)
+    with pytest.raises(ValueError, match="train_layers"):
+        fastntk.train(net, p, X, Y, lr=0.1, max_steps=1, train_layers=[3])
+    with pytest.raises(ValueError, match="train_layers"):
+        fastntk.train(net, p, X, Y, lr=0.1, max_steps=1, train_layers=[])
+    with pytest.raises(ValueError, match="train_layers"):
+        fastntk.train(net, p, X, Y, model="linearized", lr=0.1, max_steps=1, train_layers=[1], path="function")
+    r = fastntk.train(net, p, X, Y, model="linearized", lr=0.1, max_steps=2, train_layers=[2])
+    assert r.path in ("materialized", "matrix-free")
+    # AdaGrad's effective rate is the mean over the trained parameters only (the frozen
+    # ones would add D = 1/ε).
+    r = fastntk.train(net, p, X, Y, optimizer="adagrad", lr=0.01, max_steps=3, tol=1e-300, record_every=1,
+                      train_layers=[1], record_D=True)
+    assert np.all(r.history["effective_lr"][1:] < 1e3)
+    D = r.history["D"]
+    W1, b1 = p[:2]
+    assert np.all(D[:, W1.size + b1.size:] == 0)

@@ -25,8 +25,8 @@ TINY = {
     "sigma-selection": dict(width=20, max_rounds=3, seeds=[0], n_train=10, n_val=10, n_test=10, max_steps=2000),
     "bump": dict(widths=[50], sigmas=[1.0, 4.0], seeds=[0], n_train=5, n_test=20, max_steps=2000),
     "gradient-confusion": dict(widths=[10, 20], depths=[2, 3], fixed_width=10, fixed_depth=2, seeds=[0],
-                               train_steps=20, n_train=10, batch_size=3),
-    "width": dict(data="gaussian:10", n_train=10, widths=[5, 20], optimizers=["gd", "adagrad"], steps=50,
+                               max_steps=20, n_train=10, batch_size=3, theory_data="sphere:5"),
+    "width": dict(data="gaussian:10", n_train=10, widths=[5, 20], optimizers=["gd", "adagrad", "rmsprop"], steps=50,
                   record_every=10, scale_width=20, init_scales=[0.5, 1.0]),
     "underparameterized": dict(n_train=100, n_test=5, under_width=1, over_width=10, optimizers=["gd", "adam"],
                                sigmas=[1.0], max_steps=300),
@@ -49,6 +49,28 @@ def test_experiment_end_to_end(name, tmp_path):
     summary = read(os.path.join(out, "summary.md"))
     assert "Claims and measurements" in summary and "Partial" not in summary
     assert experiments.report(out) == summary
+
+
+@pytest.mark.parametrize("name", sorted(TINY))
+def test_standard_preset_end_to_end(name, tmp_path):
+    """The standard preset at toy size, on MNIST-format files where it reads MNIST; its
+    summary opens with the verdict table, one verdict per claim."""
+    from test_datasets import fake_mnist
+    over = dict(TINY[name])
+    cfg = experiments.resolve_config(name, "standard")
+    if cfg["data"] == "mnist":
+        over["data"] = f"mnist:{fake_mnist(tmp_path / 'mnist', n=60)}"
+        over.update({k: 10 for k in ("n_train", "n_test", "n_val") if k in cfg})
+    out = str(tmp_path / name)
+    r = experiments.run(name, "standard", out, over, progress=False)
+    assert r["done"] == r["total"] > 0
+    summary = read(os.path.join(out, "summary.md")).splitlines()
+    assert summary[0] == "| claim | paper (figure, number) | measured | verdict |"
+    rows = [line for line in summary[2:] if line.startswith("| ")]
+    assert rows and summary.index(rows[-1]) == len(rows) + 1
+    for row in rows:
+        verdict = row.rstrip(" |").rsplit("| ", 1)[-1]
+        assert verdict.split(":")[0] in ("reproduced", "not reproduced", "inconclusive"), row
 
 
 def test_interrupted_sweep_resumes_without_redoing(tmp_path, monkeypatch):

@@ -131,7 +131,8 @@ void register_dynamics(py::module_& m) {
       .def_readwrite("record_every", &TrainConfig::record_every)
       .def_readwrite("record_D", &TrainConfig::record_D)
       .def_readwrite("divergence_factor", &TrainConfig::divergence_factor)
-      .def_readwrite("progress_seconds", &TrainConfig::progress_seconds);
+      .def_readwrite("progress_seconds", &TrainConfig::progress_seconds)
+      .def_readwrite("train_layers", &TrainConfig::train_layers);
   m.def("batch_schedule", [](i64 n, i64 batch_size, bool shuffle, std::uint64_t seed, i64 steps) {
     const i64 width = batch_size <= 0 || batch_size >= n ? n : batch_size;
     return to_array(batch_schedule(n, batch_size, shuffle, seed, steps), {steps, width});

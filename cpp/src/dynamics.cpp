@@ -125,6 +125,61 @@ double half_mse(const T* f, const T* y, i64 n) {
   return s / (2.0 * double(n));
 }
 
+// The trained parameters as contiguous ranges of θ (W^l and b^l of a layer are
+// adjacent), all of θ when every layer trains.
+std::vector<std::pair<i64, i64>> trained_ranges(const Spec& s, const std::vector<int>& layers) {
+  const int L = s.depth();
+  if (layers.empty()) return {{0, s.num_params()}};
+  std::vector<bool> on(L + 1, false);
+  for (int l : layers) {
+    if (l < 1 || l > L)
+      throw std::invalid_argument("train_layers: expected layer numbers 1 … " + std::to_string(L) + ", got " +
+                                  std::to_string(l));
+    on[l] = true;
+  }
+  std::vector<std::pair<i64, i64>> out;
+  for (int l = 1; l <= L; ++l) {
+    if (!on[l]) continue;
+    const i64 begin = s.weight_offset(l), end = l < L ? s.weight_offset(l + 1) : s.num_params();
+    if (!out.empty() && out.back().first + out.back().second == begin) out.back().second += end - begin;
+    else out.emplace_back(begin, end - begin);
+  }
+  return out;
+}
+
+bool all_layers(const Spec& s, const std::vector<int>& layers) {
+  const auto r = trained_ranges(s, layers);
+  return r.size() == 1 && r[0].first == 0 && r[0].second == s.num_params();
+}
+
+// One optimizer per trained range; frozen parameters keep their value (D = 0 there).
+template <class T>
+class LayerOptimizer {
+ public:
+  LayerOptimizer(const Spec& s, const TrainConfig& c) : P_(s.num_params()), ranges_(trained_ranges(s, c.train_layers)) {
+    for (const auto& r : ranges_) opts_.emplace_back(c.optimizer, c.hyper, r.second);
+  }
+  void step(T* theta, const T* g, double lr, T* diag) {
+    if (diag && !(ranges_.size() == 1 && ranges_[0].second == P_)) std::fill(diag, diag + P_, T(0));
+    double sum = 0, count = 0;
+    for (size_t i = 0; i < ranges_.size(); ++i) {
+      const i64 off = ranges_[i].first;
+      opts_[i].step(theta + off, g + off, lr, diag ? diag + off : nullptr);
+      sum += opts_[i].effective_lr() * double(ranges_[i].second);
+      count += double(ranges_[i].second);
+    }
+    effective_lr_ = count > 0 ? sum / count : 0.0;
+  }
+  double effective_lr() const { return effective_lr_; }
+  i64 steps() const { return opts_.empty() ? 0 : opts_[0].steps(); }
+
+ private:
+  i64 P_;
+  std::vector<std::pair<i64, i64>> ranges_;
+  std::vector<Optimizer<T>> opts_;
+  double effective_lr_ = 0;
+};
+
 template <class T>
 class Runner {
  public:
@@ -147,9 +202,8 @@ class NetworkRunner final : public Runner<T> {
   NetworkRunner(const Spec& s, const TrainConfig& c, const T* theta0, const T* x, const T* y, i64 n,
                 const T* xt, i64 nt)
       : s_(s), c_(c), x_(x), y_(y), xt_(xt), n_(n), nt_(nt),
-        theta_(ConstVecMap<T>(theta0, s.num_params())), theta0_(theta_),
-        opt_(c.optimizer, c.hyper, s.num_params()),
-        last_lr_(is_adaptive(c.optimizer) ? kNaN : c.lr) {}
+        theta_(ConstVecMap<T>(theta0, s.num_params())), theta0_(theta_), opt_(s, c),
+        all_(all_layers(s, c.train_layers)), last_lr_(is_adaptive(c.optimizer) ? kNaN : c.lr) {}
 
   double prepare(const Batch& b) override {
     const i64 d = s_.input_dim();
@@ -172,7 +226,7 @@ class NetworkRunner final : public Runner<T> {
     return half_mse(other_.f.data(), y_, n_);
   }
   void update(double lr, T* diag) override {
-    if (c_.optimizer == OptimizerKind::SGD && !diag) {
+    if (c_.optimizer == OptimizerKind::SGD && !diag && all_) {
       // The GD update folded into the weight-gradient GEMMs (β = 1, α = −η).
       vjp(s_, theta_.data(), batch_, r_.data(), T(-lr), T(1), theta_.data());
       last_lr_ = lr;
@@ -202,7 +256,8 @@ class NetworkRunner final : public Runner<T> {
   i64 n_, nt_;
   Vec<T> theta_, theta0_, g_, r_, xbuf_, ybuf_;
   Primal<T> batch_, other_;
-  Optimizer<T> opt_;
+  LayerOptimizer<T> opt_;
+  bool all_;
   double last_lr_;
 };
 
@@ -440,7 +495,7 @@ class ParameterSpaceRunner final : public Runner<T> {
   ParameterSpaceRunner(const Spec& s, const TrainConfig& c, const T* theta0, const T* x, const T* y,
                        i64 n, const T* xt, i64 nt, bool materialize)
       : s_(s), c_(c), theta0_(theta0), y_(y), n_(n), nt_(nt), P_(s.num_params()),
-        materialized_(materialize), opt_(c.optimizer, c.hyper, s.num_params()) {
+        materialized_(materialize), opt_(s, c) {
     Features<T> fx;
     features(s, theta0, x, n, fx);
     f0_ = fx.primal.f;
@@ -527,7 +582,7 @@ class ParameterSpaceRunner final : public Runner<T> {
   const T *theta0_, *y_;
   i64 n_, nt_, P_;
   bool materialized_;
-  Optimizer<T> opt_;
+  LayerOptimizer<T> opt_;
   Features<T> full_, test_, part_;
   Mat<T> phi_, phib_;
   const T* phi_rows_ = nullptr;
@@ -543,13 +598,16 @@ bool linear_in_gradients(OptimizerKind k) {
 // The network's path: the row space where it saves work. Per step the first layer
 // costs |B|·N·m₁ there against 2|B|·d·m₁ (forward and weight gradient) directly, so
 // it pays whenever N < d; the paths agree to rounding, so the choice is speed only.
-Path choose_network_path(const TrainConfig& c, i64 n, i64 d) {
+Path choose_network_path(const Spec& s, const TrainConfig& c, i64 n) {
   if (c.path != Path::Auto) return c.path;
-  return linear_in_gradients(c.optimizer) && n < d ? Path::RowSpace : Path::Direct;
+  return linear_in_gradients(c.optimizer) && n < s.input_dim() && all_layers(s, c.train_layers) ? Path::RowSpace
+                                                                                                : Path::Direct;
 }
 
 Path choose_path(const Spec& s, const TrainConfig& c, i64 n) {
   if (c.path != Path::Auto) return c.path;
+  if (!all_layers(s, c.train_layers))  // K of a subset of the layers is not cached: parameter space
+    return n * s.num_params() <= (i64(1) << 20) ? Path::Materialized : Path::MatrixFree;
   if (linear_in_gradients(c.optimizer)) return Path::FunctionSpace;
   // Below ~1M entries φ₀ is cache-sized and two GEMVs beat 2L small GEMMs.
   return n * s.num_params() <= (i64(1) << 20) ? Path::Materialized : Path::MatrixFree;
@@ -571,7 +629,10 @@ TrainResult<T> train(const Spec& spec, const T* theta0, const T* x, const T* y, 
   TrainResult<T> res;
   std::unique_ptr<Runner<T>> runner;
   if (cfg.model == ModelKind::Network) {
-    res.path = choose_network_path(cfg, n, spec.input_dim());
+    res.path = choose_network_path(spec, cfg, n);
+    if ((res.path == Path::RowSpace || res.path == Path::FunctionSpace) && !all_layers(spec, cfg.train_layers))
+      throw std::invalid_argument("train_layers: the '" + to_string(res.path) +
+                                  "' path trains every layer; use path 'auto' with a subset of the layers");
     if (res.path == Path::RowSpace) {
       if (!linear_in_gradients(cfg.optimizer))
         throw std::invalid_argument(
@@ -586,6 +647,9 @@ TrainResult<T> train(const Spec& spec, const T* theta0, const T* x, const T* y, 
     }
   } else {
     res.path = choose_path(spec, cfg, n);
+    if (res.path == Path::FunctionSpace && !all_layers(spec, cfg.train_layers))
+      throw std::invalid_argument("train_layers: the 'function' path trains every layer; use path 'auto' with a "
+                                  "subset of the layers");
     if (res.path == Path::Direct || res.path == Path::RowSpace) {
       throw std::invalid_argument("path: the linearization is trained on path 'function', 'matrix-free' or "
                                   "'materialized', not '" + to_string(res.path) + "'");

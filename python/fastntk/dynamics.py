@@ -72,7 +72,7 @@ def default_lr(net: MLP, params, X) -> float:
 
 
 def _make_config(net: MLP, theta, X, Y, *, model, optimizer, lr, batch_size, split_ratio, shuffle,
-                 seed, tol, max_steps, record_every, record_D, path, divergence_factor, hyper):
+                 seed, tol, max_steps, record_every, record_D, path, divergence_factor, hyper, train_layers=None):
     if model not in MODELS:
         raise ValueError(f"model: expected one of {MODELS}, got {model!r}")
     if optimizer not in OPTIMIZERS:
@@ -118,6 +118,12 @@ def _make_config(net: MLP, theta, X, Y, *, model, optimizer, lr, batch_size, spl
     cfg.record_every = positive_int(record_every, "record_every")
     cfg.record_D = bool(record_D)
     cfg.divergence_factor = positive(divergence_factor, "divergence_factor")
+    if train_layers is not None:
+        layers = sorted({int(l) for l in np.atleast_1d(train_layers)})
+        if not layers or layers[0] < 1 or layers[-1] > net.depth:
+            raise ValueError(f"train_layers: expected a non-empty set of layer numbers 1 … {net.depth}, "
+                             f"got {train_layers!r}")
+        cfg.train_layers = layers
     h = _core.Hyper()
     for k, v in hyper.items():
         if k == "betas":
@@ -205,7 +211,7 @@ def train(net: MLP, params, X, Y, *, model: str = "network", optimizer: str = "g
           lr: float | None = None, batch_size: int | None = None, split_ratio: float | None = None,
           shuffle: bool = False, seed: int = 0, tol: float = 1e-5, max_steps: int = 100_000,
           X_test=None, record_every: int = 100, record_D: bool = False, path: str = "auto",
-          divergence_factor: float = 1e8, progress: bool = False,
+          divergence_factor: float = 1e8, train_layers=None, progress: bool = False,
           callback: Callable[[int, float], Any] | None = None, **hyper) -> TrainResult:
     """Train the network (model="network") or its linearization around θ₀
     (model="linearized", f_lin(x) = f₀(x) + φ₀(x)(θ − θ₀)) on (X, Y).
@@ -227,14 +233,17 @@ def train(net: MLP, params, X, Y, *, model: str = "network", optimizer: str = "g
     The linearization: "function" (D = 1, O(N²) per step), "matrix-free" (parameter
     space, φ₀v and φ₀ᵀr from the cached θ₀ activations and backward vectors, N·P flops
     each) or "materialized" (parameter space over φ₀ itself, for small N·P).
-    Ctrl-C ends the run with
+    ``train_layers`` (e.g. [1]) trains only those layers' W and b (numbered 1 … L), the
+    others stay at θ₀ (004 trains only the hidden layer); effective_lr is then the mean
+    of η·D_t over the trained parameters. Ctrl-C ends the run with
     status "interrupted" and what it recorded.
     """
     theta, X, Y, Xt, be = _prepare(net, params, X, Y, X_test)
     cfg = _make_config(net, theta, X, Y, model=model, optimizer=optimizer, lr=lr,
                        batch_size=batch_size, split_ratio=split_ratio, shuffle=shuffle, seed=seed,
                        tol=tol, max_steps=max_steps, record_every=record_every, record_D=record_D,
-                       path=path, divergence_factor=divergence_factor, hyper=hyper)
+                       path=path, divergence_factor=divergence_factor, hyper=hyper,
+                       train_layers=train_layers)
     if record_D:
         _check_D_fits(net, cfg.max_steps)
     bar = _Progress(progress, cfg.max_steps, callback, f"{model} {optimizer}")
@@ -316,6 +325,8 @@ def _train_many_gpu(runs, X, Y, X_test, progress, callback) -> list[TrainResult]
         hyper = {k: v for k, v in run.items() if k not in kw}
         kw.update({k: v for k, v in run.items() if k in kw})
         cfg = _make_config(net, theta, Xc, Yc, hyper=hyper, **kw)
+        if list(cfg.train_layers):
+            raise ValueError("train_layers: the GPU backend trains every layer; train a subset on the CPU")
         info = dict(model=kw["model"], optimizer=kw["optimizer"], batch_size=cfg.batch_size,
                     shuffle=bool(kw["shuffle"]), seed=int(kw["seed"]), **hyper)
         prepared.append((net, theta, cfg, info))

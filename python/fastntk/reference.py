@@ -167,9 +167,11 @@ def optimizer_step(name, state, theta, g, lr, t, hyper):
     raise ValueError(name)
 
 
-def train(net, theta0, X, Y, *, model, optimizer, lr, schedule, **hyper):
+def train(net, theta0, X, Y, *, model, optimizer, lr, schedule, mask=None, **hyper):
     """Iterate explicitly over the rows of ``schedule`` (steps × batch, −1 padding);
-    returns θ after each step (steps + 1 arrays) and the full loss at each."""
+    returns θ after each step (steps + 1 arrays) and the full loss at each. ``mask``
+    (P bools): only those parameters train, the others' gradients are zero (with
+    g = 0 every optimizer here leaves a parameter where it is)."""
     theta0 = np.asarray(theta0, np.float64)
     X = np.asarray(X, np.float64)
     Y = np.asarray(Y, np.float64)
@@ -189,6 +191,8 @@ def train(net, theta0, X, Y, *, model, optimizer, lr, schedule, **hyper):
         losses.append(0.5 * np.mean((f - Y) ** 2))
         phi = phi0[rows] if model == "linearized" else jacobian(net, theta, X[rows])
         g = phi.T @ (f[rows] - Y[rows]) / len(rows)
+        if mask is not None:
+            g = np.where(mask, g, 0.0)
         theta = optimizer_step(optimizer, state, theta, g, lr, t, hyper)
         thetas.append(theta)
     losses.append(0.5 * np.mean((predict(theta) - Y) ** 2))

@@ -50,6 +50,10 @@ struct TrainConfig {
   double divergence_factor = 1e8;  // loss > factor·max(L₀, 1) or non-finite: diverged
   Path path = Path::Auto;
   double progress_seconds = 0.2;  // least time between calls of the progress callback
+  // The layers l (1 … L) whose W^l and b^l are trained; empty: all. The others stay at
+  // θ₀ (004 trains only the hidden layer); effective_lr is then the mean over the
+  // trained parameters. Not for the function-space and row-space paths.
+  std::vector<int> train_layers;
 };
 
 template <class T>

@@ -357,6 +357,8 @@ def train(be, lay, theta0, X, Y, Xt, cfg, *, model, optimizer, progress=None) ->
     n = X.shape[0]
     lr = cfg.lr
     path = "direct"
+    if list(cfg.train_layers):
+        raise ValueError("train_layers: the GPU backend trains every layer; train a subset on the CPU")
     if model == "network":
         if cfg.path == "row-space":
             # Not built on the GPU yet: there the first-layer GEMM is a small part of a step.

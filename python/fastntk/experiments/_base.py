@@ -67,6 +67,11 @@ class Experiment:
     def summary(self, cfg: dict, records: list[dict]) -> list[str]:
         raise NotImplementedError
 
+    def claims(self, cfg: dict, records: list[dict]) -> list:
+        """The paper's claims this experiment tests, each with its verdict
+        (_verdict.Claim), computed from all the preset's records."""
+        raise NotImplementedError
+
 
 def half_mse(pred, y) -> float:
     pred, y = np.asarray(pred, np.float64), np.asarray(y, np.float64)
@@ -169,6 +174,12 @@ def plot_grouped(ax, records, x_key, value, label, color=None, **kw):
         plots.errorbar(ax, [k[0] for k in ks], [g[k][0] for k in ks], [g[k][1] for k in ks], label, color, **kw)
 
 
+def legend(ax, **kw):
+    """A legend when something in the axes has a label (a sweep may have nothing to show)."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(**kw)
+
+
 def log_axes(ax, xlabel, ylabel, title=None, xbase=10):
     ax.set_xscale("log", base=xbase)
     ax.set_yscale("log")
@@ -176,4 +187,4 @@ def log_axes(ax, xlabel, ylabel, title=None, xbase=10):
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
-    ax.legend()
+    legend(ax)

@@ -5,6 +5,7 @@ import json
 import os
 
 from ._base import Context, ExperimentError, Interrupted, Records, atomic_write, job_key
+from ._verdict import table
 
 
 def _registry():
@@ -162,8 +163,9 @@ def report(out: str) -> str:
     records = Records(os.path.join(out, "records.jsonl")).load()
     keys = {job_key(j) for j in exp.jobs(cfg)}
     records = [r for r in records if r.get("key") in keys]
-    lines = [f"# {exp.title}", "", f"Paper: {exp.paper}. Preset `{cfg['preset']}`, "
-             f"{len(records)} of {len(keys)} runs."]
+    # The verdict table comes first (issue #15): claim | paper | measured | verdict.
+    lines = table(exp.claims(cfg, records)) + ["", f"# {exp.title}", "", f"Paper: {exp.paper}. Preset "
+                                              f"`{cfg['preset']}`, {len(records)} of {len(keys)} runs."]
     if len(records) < len(keys):
         lines += ["", f"**Partial: {len(keys) - len(records)} runs missing** — run the same command "
                   "again to resume."]

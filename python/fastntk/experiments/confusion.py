@@ -1,12 +1,18 @@
-"""003: gradient confusion versus width and depth, at initialization and after training."""
+"""003: gradient confusion versus width and depth, at initialization and after
+training — the minimum pairwise cosine of per-sample gradients and the density of
+mini-batch gradient cosines, on data as 003's theorem assumes (the unit sphere,
+centred targets) and on the main dataset (labels centred to ±1)."""
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from .. import plots, theory
-from ..dynamics import train
 from ..model import MLP
-from ._base import Experiment, save_figure
+from ._base import Experiment, legend, save_figure
+from ._training import fit
+from ._verdict import Claim, direction
 
 BINS = np.linspace(-1, 1, 41)
 
@@ -14,79 +20,151 @@ BINS = np.linspace(-1, 1, 41)
 class GradientConfusion(Experiment):
     name = "gradient-confusion"
     title = "Gradient confusion versus width and depth"
-    paper = "Sankararaman, De, Xu, Huang, Goldstein (003 Figs. 2–3)"
+    paper = "Sankararaman, De, Xu, Huang, Goldstein (003 Thm 4.1, Figs. 2–3)"
     presets = {
-        "quick": dict(data="digits", n_train=100, n_test=10, data_seed=0, widths=[50, 200, 1000, 4000],
-                      fixed_depth=3, depths=[2, 3, 5, 8], fixed_width=500, stages=["init", "trained"],
-                      seeds=[0, 1], kappa=0.5, loss="squared", train_steps=200, batch_size=10),
-        "paper": dict(data="digits", n_train=300, n_test=10, data_seed=0, widths=[50, 100, 200, 500, 1000, 2000, 4000],
-                      fixed_depth=5, depths=[2, 3, 5, 8, 12, 16], fixed_width=1000, stages=["init", "trained"],
-                      seeds=list(range(5)), kappa=0.5, loss="squared", train_steps=1000, batch_size=10),
+        "quick": dict(data="digits", theory_data="sphere:64", n_train=100, n_test=10, data_seed=0,
+                      widths=[50, 200, 1000], fixed_depth=3, depths=[2, 4, 8], fixed_width=200,
+                      stages=["init", "trained"], seeds=[0, 1, 2], kappa=0.5, loss="squared", batch_size=10,
+                      tol=1e-3, max_steps=5000),
+        "standard": dict(data="mnist", theory_data="sphere:100", n_train=100, n_test=10, data_seed=0,
+                         widths=[50, 200, 800, 3200], fixed_depth=4, depths=[2, 4, 8, 12], fixed_width=400,
+                         stages=["init", "trained"], seeds=[0, 1, 2], kappa=0.5, loss="squared",
+                         batch_size=10, tol=1e-3, max_steps=20000),
+        "paper": dict(data="mnist", theory_data="sphere:100", n_train=300, n_test=10, data_seed=0,
+                      widths=[50, 100, 200, 500, 1000, 2000, 4000], fixed_depth=5, depths=[2, 3, 5, 8, 12, 16],
+                      fixed_width=1000, stages=["init", "trained"], seeds=list(range(5)), kappa=0.5,
+                      loss="squared", batch_size=10, tol=1e-4, max_steps=100000),
     }
 
     def jobs(self, cfg):
-        jobs = [dict(sweep="width", width=m, depth=cfg["fixed_depth"], stage=st, seed=s)
-                for m in cfg["widths"] for st in cfg["stages"] for s in cfg["seeds"]]
-        jobs += [dict(sweep="depth", width=cfg["fixed_width"], depth=L, stage=st, seed=s)
-                 for L in cfg["depths"] for st in cfg["stages"] for s in cfg["seeds"]]
+        jobs = []
+        for data in ("theory", "main"):
+            jobs += [dict(data=data, sweep="width", width=m, depth=cfg["fixed_depth"], stage=st, seed=s)
+                     for m in cfg["widths"] for st in cfg["stages"] for s in cfg["seeds"]]
+            jobs += [dict(data=data, sweep="depth", width=cfg["fixed_width"], depth=L, stage=st, seed=s)
+                     for L in cfg["depths"] for st in cfg["stages"] for s in cfg["seeds"]]
         return jobs
 
+    def _dataset(self, cfg, job, ctx):
+        if job["data"] == "theory":
+            return ctx.dataset(cfg["theory_data"]), 1.0
+        # Centred targets: labels {0, 1} → ±1.
+        return ctx.dataset(), 2.0
+
     def run_job(self, cfg, job, ctx):
-        ds = ctx.dataset()
+        ds, scale = self._dataset(cfg, job, ctx)
+        Y = ds.Y * scale - (scale - 1.0)
         # 003's setting: standard parametrization, Strategy 4.1 initialization (κ = 1/2: He).
         net = MLP.uniform(ds.d, job["width"], job["depth"], parametrization="standard", bias="zero")
         params = theory.strategy41_params(net, cfg["kappa"], job["seed"])
-        steps = 0
+        out = dict(status="init", steps=0)
         if job["stage"] == "trained":
-            res = ctx.check(train(net, params, ds.X, ds.Y, optimizer="sgd", batch_size=cfg["batch_size"],
-                                  shuffle=True, seed=job["seed"], max_steps=cfg["train_steps"], tol=1e-12,
-                                  record_every=cfg["train_steps"], callback=ctx.callback))
-            params, steps = res.params, res.steps
-        gc = theory.gradient_confusion(net, params, ds.X, ds.Y, loss=cfg["loss"], batch_size=cfg["batch_size"],
-                                       seed=job["seed"])
-        hist, _ = np.histogram(gc.offdiagonal_cosines(), bins=BINS, density=True)
-        return dict(min_cosine=gc.min_cosine, mean_cosine=gc.mean_cosine, batch_min_cosine=gc.batch_min_cosine,
-                    batch_mean_cosine=gc.batch_mean_cosine, hist=hist, steps=steps,
-                    abs_mean_cosine=float(np.mean(np.abs(gc.offdiagonal_cosines()))))
+            res, info = fit(net, params, ds.X, Y, optimizer="sgd", batch_size=cfg["batch_size"], shuffle=True,
+                            seed=job["seed"], tol=cfg["tol"], max_steps=cfg["max_steps"], callback=ctx.callback)
+            params = res.params
+            out = dict(status=res.status, steps=res.steps, train_loss=float(res.history["train_loss"][-1]), **info)
+        gc = theory.gradient_confusion(net, params, ds.X, Y, loss=cfg["loss"], batch_size=cfg["batch_size"],
+                                       num_batches=64, seed=job["seed"])
+        batch = gc.offdiagonal_cosines(batches=True)
+        hist, _ = np.histogram(batch, bins=BINS, density=True)
+        return dict(out, min_cosine=gc.min_cosine, mean_cosine=gc.mean_cosine,
+                    batch_min_cosine=gc.batch_min_cosine, batch_spread=float(np.std(batch)),
+                    batch_hist=hist, abs_mean_cosine=float(np.mean(np.abs(gc.offdiagonal_cosines()))))
 
     def plot(self, cfg, records, out):
         fig, axes = plots.figure(4, width=3.4)
         centers = 0.5 * (BINS[1:] + BINS[:-1])
-        for sweep, key, ax_line, ax_hist in (("width", "width", axes[0], axes[1]), ("depth", "depth", axes[2], axes[3])):
+        for col, (data, sweep) in enumerate([("theory", "width"), ("theory", "depth"), ("main", "width"),
+                                             ("main", "depth")]):
+            ax = axes[col]
             for stage, ls in (("init", "-"), ("trained", "--")):
-                rs = [r for r in records if r["sweep"] == sweep and r["stage"] == stage]
-                xs = sorted({r[key] for r in rs})
+                rs = [r for r in records if r["data"] == data and r["sweep"] == sweep and r["stage"] == stage]
+                xs = sorted({r[sweep] for r in rs})
                 if not xs:
                     continue
-                ax_line.plot(xs, [np.mean([r["min_cosine"] for r in rs if r[key] == x]) for x in xs], marker="o",
-                             ms=3, ls=ls, color="C3", label=f"min cosine ({stage})")
-                ax_line.plot(xs, [np.mean([r["abs_mean_cosine"] for r in rs if r[key] == x]) for x in xs],
-                             marker="s", ms=3, ls=ls, color="C0", label=f"mean |cosine| ({stage})")
-                if stage == "init":
-                    for i, x in enumerate(xs):
-                        h = np.mean([r["hist"] for r in rs if r[key] == x], axis=0)
-                        ax_hist.plot(centers, h, color=plots.plt.cm.viridis(i / max(1, len(xs) - 1)), label=f"{key} {x}")
-            ax_line.set_xscale("log" if sweep == "width" else "linear")
-            ax_line.set_xlabel(key)
-            ax_line.set_ylabel("pairwise gradient cosine")
-            ax_line.legend()
-            ax_hist.set_xlabel("cosine similarity (at init)")
-            ax_hist.set_ylabel("density")
-            ax_hist.legend()
+                ax.plot(xs, [np.mean([r["min_cosine"] for r in rs if r[sweep] == x]) for x in xs], marker="o",
+                        ms=3, ls=ls, color="C3", label=f"min cosine ({stage})")
+                ax.plot(xs, [np.mean([r["batch_spread"] for r in rs if r[sweep] == x]) for x in xs],
+                        marker="s", ms=3, ls=ls, color="C0", label=f"spread of batch cosines ({stage})")
+            ax.set_xscale("log" if sweep == "width" else "linear")
+            ax.set_xlabel(sweep)
+            ax.set_title(f"{cfg['theory_data'] if data == 'theory' else cfg['data']}")
+            ax.set_ylabel("gradient cosine")
+            legend(ax, fontsize=6)
         paths = save_figure(fig, out, "gradient_confusion")
-        return paths
+        fig, axes = plots.figure(4, width=3.4)
+        for col, (data, sweep) in enumerate([("theory", "width"), ("theory", "depth"), ("main", "width"),
+                                             ("main", "depth")]):
+            rs = [r for r in records if r["data"] == data and r["sweep"] == sweep and r["stage"] == "trained"]
+            xs = sorted({r[sweep] for r in rs})
+            for i, x in enumerate(xs):
+                h = np.mean([r["batch_hist"] for r in rs if r[sweep] == x], axis=0)
+                axes[col].plot(centers, h, color=plots.plt.cm.viridis(i / max(1, len(xs) - 1)), label=f"{sweep} {x}")
+            axes[col].set_xlabel("mini-batch gradient cosine (end of training)")
+            axes[col].set_ylabel("density")
+            axes[col].set_title(f"{cfg['theory_data'] if data == 'theory' else cfg['data']}")
+            legend(axes[col], fontsize=6)
+        return paths + save_figure(fig, out, "gradient_confusion_density")
+
+    def _ends(self, records, data, sweep, stage, key):
+        """Per seed: (value at the smallest sweep value, value at the largest)."""
+        rs = [r for r in records if r["data"] == data and r["sweep"] == sweep and r["stage"] == stage
+              and math.isfinite(r.get(key, math.nan))]
+        xs = sorted({r[sweep] for r in rs})
+        if len(xs) < 2:
+            return [], xs
+        lo = {r["seed"]: r[key] for r in rs if r[sweep] == xs[0]}
+        hi = {r["seed"]: r[key] for r in rs if r[sweep] == xs[-1]}
+        return [(lo[s], hi[s]) for s in sorted(set(lo) & set(hi))], xs
 
     def summary(self, cfg, records):
         lines = []
-        for sweep, key in (("width", "width"), ("depth", "depth")):
-            rs = [r for r in records if r["sweep"] == sweep and r["stage"] == "init"]
-            xs = sorted({r[key] for r in rs})
-            if len(xs) < 2:
-                continue
-            mins = [np.mean([r["min_cosine"] for r in rs if r[key] == x]) for x in xs]
-            spread = [np.mean([r["abs_mean_cosine"] for r in rs if r[key] == x]) for x in xs]
-            lines.append(f"- {key} {xs[0]} → {xs[-1]} (at init): min cosine {mins[0]:.3f} → {mins[-1]:.3f}, "
-                         f"mean |cosine| {spread[0]:.3f} → {spread[-1]:.3f}.")
-        lines.append("- 003's claims: wider networks have less gradient confusion (cosines concentrate near "
-                     "0, min cosine rises); deeper ones more (min cosine falls).")
+        for data in ("theory", "main"):
+            name = cfg["theory_data"] if data == "theory" else cfg["data"]
+            for sweep in ("width", "depth"):
+                for stage in cfg["stages"]:
+                    rs = [r for r in records if r["data"] == data and r["sweep"] == sweep and r["stage"] == stage]
+                    xs = sorted({r[sweep] for r in rs})
+                    if len(xs) < 2:
+                        continue
+                    mins = [np.mean([r["min_cosine"] for r in rs if r[sweep] == x]) for x in xs]
+                    spread = [np.mean([r["batch_spread"] for r in rs if r[sweep] == x]) for x in xs]
+                    lines.append(f"- {name}, {sweep} {xs[0]} → {xs[-1]} ({stage}): min cosine "
+                                 + " → ".join(f"{v:.3f}" for v in mins) + "; spread of mini-batch cosines "
+                                 + " → ".join(f"{v:.3f}" for v in spread) + ".")
+        trained = [r for r in records if r["stage"] == "trained"]
+        if trained:
+            conv = sum(r["status"] == "converged" for r in trained)
+            lines.append(f"- Training (SGD, batch {cfg['batch_size']}, to loss < {cfg['tol']}): {conv} of "
+                         f"{len(trained)} runs reached the tolerance; the others are measured where they stopped.")
+        lines.append("- With the squared loss a per-sample gradient is r_i φ(x_i), so cos_ij = ±K_ij/√(K_ii K_jj): "
+                     "the per-sample cosines are the normalized NTK with the residuals' signs.")
         return lines
+
+    def claims(self, cfg, records):
+        out = []
+        for data in ("theory", "main"):
+            name = cfg["theory_data"] if data == "theory" else cfg["data"]
+            for stage in cfg["stages"]:
+                for sweep, sign, text in (("width", 1, "wider nets have less gradient confusion"),
+                                          ("depth", -1, "deeper nets have more gradient confusion")):
+                    ends, xs = self._ends(records, data, sweep, stage, "min_cosine")
+                    diffs = [sign * (hi - lo) for lo, hi in ends]
+                    fig = "Fig. 3b" if sweep == "width" else "Fig. 2b"
+                    out.append(Claim(
+                        f"{name}, {stage}: {text} (min pairwise cosine {'rises' if sign > 0 else 'falls'})",
+                        f"003 Thm 4.1, {fig}",
+                        (f"min cosine {np.mean([e[0] for e in ends]):.3f} at {sweep} {xs[0]} → "
+                         f"{np.mean([e[1] for e in ends]):.3f} at {xs[-1]} ({len(ends)} seeds)") if ends else "—",
+                        direction(diffs, len(cfg["seeds"]), "seeds")))
+                    ends, xs = self._ends(records, data, sweep, stage, "batch_spread")
+                    diffs = [-sign * (hi - lo) for lo, hi in ends]
+                    fig = "Fig. 3c" if sweep == "width" else "Fig. 2c"
+                    out.append(Claim(
+                        f"{name}, {stage}: mini-batch gradient cosines concentrate "
+                        f"{'more' if sign > 0 else 'less'} around 0 as {sweep} grows",
+                        f"003 {fig}",
+                        (f"spread {np.mean([e[0] for e in ends]):.3f} at {sweep} {xs[0]} → "
+                         f"{np.mean([e[1] for e in ends]):.3f} at {xs[-1]} ({len(ends)} seeds)") if ends else "—",
+                        direction(diffs, len(cfg["seeds"]), "seeds")))
+        return out

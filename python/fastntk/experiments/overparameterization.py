@@ -1,10 +1,13 @@
 """000 Fig. 1: test error versus training-set size at fixed width, for GD, SGD and AdaGrad at a few σ."""
 from __future__ import annotations
 
+import math
+
 from .. import plots
-from ..dynamics import find_lr, train
 from ..model import MLP
 from ._base import Experiment, group, half_mse, log_axes, plot_grouped, save_figure
+from ._training import fit
+from ._verdict import Claim, converged, direction
 
 
 class Overparameterization(Experiment):
@@ -15,7 +18,10 @@ class Overparameterization(Experiment):
         "quick": dict(data="digits", n_sizes=[10, 20, 50], n_test=100, data_seed=0, depth=2, width=1000,
                       optimizers=["gd", "sgd", "adagrad"], sigmas=[1.0, 4.0], seeds=[0], batch_ratio=0.2,
                       tol=1e-4, max_steps=20000),
-        "paper": dict(data="digits", n_sizes=[10, 20, 50, 100, 200], n_test=100, data_seed=0, depth=2,
+        "standard": dict(data="mnist", n_sizes=[10, 25, 100], n_test=100, data_seed=0, depth=2, width=4000,
+                         optimizers=["gd", "sgd", "adagrad"], sigmas=[1.0, 4.0], seeds=[0, 1, 2], batch_ratio=0.2,
+                         tol=1e-5, max_steps=60000),
+        "paper": dict(data="mnist", n_sizes=[10, 20, 50, 100, 200], n_test=100, data_seed=0, depth=2,
                       width=4000, optimizers=["gd", "sgd", "adagrad"], sigmas=[0.5, 1.0, 4.0], seeds=[0, 1, 2],
                       batch_ratio=0.2, tol=1e-5, max_steps=200000),
     }
@@ -28,14 +34,13 @@ class Overparameterization(Experiment):
         ds = ctx.dataset(n_train=job["n_train"])
         net = MLP.uniform(ds.d, cfg["width"], cfg["depth"], sigma=job["sigma"])
         theta = net.init(job["seed"])
-        opt, kw, lr = job["optimizer"], {}, None
+        opt, kw = job["optimizer"], {}
         if opt == "sgd":
-            kw = dict(split_ratio=cfg["batch_ratio"], shuffle=True, seed=job["seed"])
-        elif opt not in ("gd", "momentum"):
-            lr = find_lr(net, theta, ds.X, ds.Y, optimizer=opt)
-        res = ctx.check(train(net, theta, ds.X, ds.Y, optimizer=opt, lr=lr, X_test=ds.X_test, tol=cfg["tol"],
-                              max_steps=cfg["max_steps"], record_every=cfg["max_steps"], callback=ctx.callback, **kw))
-        return dict(status=res.status, steps=res.steps, lr=res.lr, train_loss=float(res.history["train_loss"][-1]),
+            kw = dict(batch_size=max(1, math.ceil(cfg["batch_ratio"] * ds.X.shape[0])), shuffle=True,
+                      seed=job["seed"])
+        res, info = fit(net, theta, ds.X, ds.Y, optimizer=opt, X_test=ds.X_test, tol=cfg["tol"],
+                        max_steps=cfg["max_steps"], callback=ctx.callback, **kw)
+        return dict(status=res.status, steps=res.steps, **info, train_loss=float(res.history["train_loss"][-1]),
                     test_loss=half_mse(res.history["test_pred"][-1], ds.Y_test))
 
     def plot(self, cfg, records, out):
@@ -60,3 +65,27 @@ class Overparameterization(Experiment):
         lines.append("- Expected (Fig. 1): test error falls with N for every method; larger σ and adaptive "
                      "methods sit above GD at small σ.")
         return lines
+
+    def claims(self, cfg, records):
+        out = []
+        lo, hi = min(cfg["n_sizes"]), max(cfg["n_sizes"])
+        keys = [(s, seed) for s in cfg["sigmas"] for seed in cfg["seeds"]]
+        for opt in cfg["optimizers"]:
+            ok = {(r["sigma"], r["seed"], r["n_train"]): r["test_loss"]
+                  for r in converged([r for r in records if r["optimizer"] == opt], cfg["tol"])}
+            d = [ok[(s, seed, lo)] - ok[(s, seed, hi)] for s, seed in keys if (s, seed, lo) in ok and (s, seed, hi) in ok]
+            out.append(Claim(f"{opt}: the test error falls as the training set grows (N = {lo} → {hi})",
+                             "000 Fig. 1", f"lower at N = {hi} in {sum(v > 0 for v in d)} of {len(d)} converged "
+                             "(σ, seed) pairs", direction(d, len(keys), "pairs")))
+        if "gd" in cfg["optimizers"]:
+            b = {(r["sigma"], r["seed"], r["n_train"]): r["test_loss"]
+                 for r in converged([r for r in records if r["optimizer"] == "gd"], cfg["tol"])}
+            for opt in [o for o in cfg["optimizers"] if o not in ("gd", "sgd")]:
+                a = {(r["sigma"], r["seed"], r["n_train"]): r["test_loss"]
+                     for r in converged([r for r in records if r["optimizer"] == opt], cfg["tol"])}
+                d = [a[k] - b[k] for k in sorted(set(a) & set(b))]
+                made = sum(r["optimizer"] == opt for r in records)
+                out.append(Claim(f"{opt} generalizes worse than GD at every training-set size", "000 Fig. 1",
+                                 f"{opt} above GD in {sum(v > 0 for v in d)} of {len(d)} converged pairs",
+                                 direction(d, made, "pairs")))
+        return out
