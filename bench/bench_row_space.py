@@ -25,7 +25,7 @@ import numpy as np  # noqa: E402
 
 import fastntk  # noqa: E402
 from fastntk import datasets  # noqa: E402
-from bench_dynamics import NumpyNet, per_step, timed  # noqa: E402
+from bench_dynamics import NumpyNet, per_step, per_train_step, timed  # noqa: E402
 
 
 class NumpyRowSpaceNet(NumpyNet):
@@ -84,13 +84,6 @@ class NumpyRowSpaceNet(NumpyNet):
                 np.matmul(a, b, out=o)
 
         return timed(lambda: [sequence() for _ in range(10)], 3) / 10
-
-
-def per_train_step(net, params, X, Y, k, **kw):
-    """Seconds per step of fastntk.train: a k-step run less a 0-step run, best of three."""
-    common = dict(tol=1e-300, record_every=10**9, lr=1e-3)
-    setup = timed(lambda: fastntk.train(net, params, X, Y, max_steps=0, **common, **kw))
-    return (timed(lambda: fastntk.train(net, params, X, Y, max_steps=k, **common, **kw)) - setup) / k
 
 
 def step_rows(dtype, sizes, k):

@@ -147,6 +147,32 @@ def test_gpu_training_matches_cpu(cp, optimizer, model):
 
 
 @pytest.mark.gpu
+@pytest.mark.parametrize("optimizer, batch", [("gd", None), ("sgd", 4), ("momentum", None), ("momentum", 5)])
+def test_gpu_row_space_path_matches_cpu(cp, optimizer, batch):
+    """N < d: the GPU network takes the row space like the core (W¹ = W¹(0) + CX), with
+    the same trajectory, records and final θ; one host read per step there too."""
+    import fastntk
+    from conftest import assert_close, make_data
+    net = fastntk.MLP.uniform(20, 32, 3, bias="normal")
+    X, Y, Xt = make_data(12, 20, 0, 5)
+    theta = net.flatten(net.init(0))
+    kw = dict(optimizer=optimizer, lr=0.2, max_steps=40, tol=1e-300, record_every=10, batch_size=batch,
+              shuffle=batch is not None, nesterov=True) if optimizer == "momentum" else \
+        dict(optimizer=optimizer, lr=0.2, max_steps=40, tol=1e-300, record_every=10, batch_size=batch,
+             shuffle=batch is not None)
+    cpu = fastntk.train(net, theta, X, Y, X_test=Xt, **kw)
+    gpu = fastntk.train(net, cp.asarray(theta), cp.asarray(X), cp.asarray(Y), X_test=cp.asarray(Xt), **kw)
+    assert cpu.path == gpu.path == "row-space"
+    assert_close(cp.asnumpy(gpu.theta), cpu.theta, np.float64, scale=10 * (1 + np.abs(cpu.theta).max()))
+    for key in ("train_loss", "param_distance", "max_unit_movement"):
+        assert_close(gpu.history[key], cpu.history[key], np.float64, scale=10 * (1 + np.abs(cpu.history[key]).max()))
+    assert_close(cp.asnumpy(gpu.history["test_pred"]), cpu.history["test_pred"], np.float64, scale=10)
+    direct = fastntk.train(net, cp.asarray(theta), cp.asarray(X), cp.asarray(Y), path="direct", **kw)
+    assert direct.path == "direct"
+    assert_close(cp.asnumpy(direct.theta), cpu.theta, np.float64, scale=10 * (1 + np.abs(cpu.theta).max()))
+
+
+@pytest.mark.gpu
 def test_gpu_bad_input(cp):
     import fastntk
     net = fastntk.MLP.uniform(3, 5, 2, dtype=np.float32)

@@ -45,19 +45,24 @@ class Features:
 
     @property
     def n(self):
-        return self.acts[0].shape[0]
+        return self.f.shape[0]
 
     def rows(self, xp, idx):
         return Features([a[idx] for a in self.acts], self.f[idx], [d[idx] for d in self.deltas])
 
 
-def forward(be, lay, theta, X) -> Features:
+def forward(be, lay, theta, X, first=None) -> Features:
+    """The primal pass; ``first`` (N × m₁), when given, is layer 1's product c₁XW¹ᵀ
+    (the row-space path forms it without W¹) and is overwritten with the activation."""
     xp, k = be.xp, be.kernels(lay.dtype)
     acts = [X]
-    n = X.shape[0]
+    n = X.shape[0] if first is None else first.shape[0]
     for l in range(1, lay.L + 1):
-        h = xp.empty((n, lay.widths[l]), lay.dtype)
-        be.gemm(acts[-1], lay.W(theta, l), h, alpha=lay.c[l], tb=True)
+        if l == 1 and first is not None:
+            h = first
+        else:
+            h = xp.empty((n, lay.widths[l]), lay.dtype)
+            be.gemm(acts[-1], lay.W(theta, l), h, alpha=lay.c[l], tb=True)
         if l < lay.L:
             k.bias_activation(h, lay.b(theta, l), lay.beta[l], lay.kind)
             acts.append(h)
@@ -89,8 +94,10 @@ def features(be, lay, theta, X) -> Features:
     return feat
 
 
-def vjp(be, lay, theta, feat: Features, r, alpha=1.0, beta=0.0, out=None):
-    """out = β·out + α·φ(X)ᵀr (P,); with out = θ, β = 1, α = −η a fused GD step."""
+def vjp(be, lay, theta, feat: Features, r, alpha=1.0, beta=0.0, out=None, first_out=None):
+    """out = β·out + α·φ(X)ᵀr (P,); with out = θ, β = 1, α = −η a fused GD step. With
+    ``first_out`` (N × m₁) layer 1's weight block of out is left alone and its cotangent
+    α·c₁·(Δ¹ ⊙ r) written there instead (the W¹ gradient is its transpose times X)."""
     xp, k = be.xp, be.kernels(lay.dtype)
     if out is None:
         out = xp.empty(lay.P, lay.dtype)
@@ -104,7 +111,10 @@ def vjp(be, lay, theta, feat: Features, r, alpha=1.0, beta=0.0, out=None):
             nxt = xp.empty((n, lay.widths[l - 1]), lay.dtype)
             be.gemm(cur, lay.W(theta, l), nxt, alpha=lay.c[l])
             k.activation_grad(lay.kind, feat.acts[l - 1], nxt)
-        be.gemm(cur, feat.acts[l - 1], lay.W(out, l), alpha=alpha * lay.c[l], beta=beta, ta=True)
+        if l == 1 and first_out is not None:
+            xp.multiply(cur, alpha * lay.c[1], out=first_out)
+        else:
+            be.gemm(cur, feat.acts[l - 1], lay.W(out, l), alpha=alpha * lay.c[l], beta=beta, ta=True)
         if lay.has_bias:  # column sums of cur as a product with ones: one call, no temporaries
             be.gemm(cur, be.ones(n, lay.dtype), lay.b(out, l).reshape(-1, 1), alpha=alpha * lay.beta[l], beta=beta,
                     ta=True)

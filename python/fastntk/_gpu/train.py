@@ -177,6 +177,105 @@ class _Network:
         return self.theta
 
 
+class _RowSpace:
+    """The network with W¹(t) = W¹(0) + C(t)X (the core's RowSpaceRunner): layer 1's
+    product is c₁(X_B W¹(0)ᵀ + (X_B Xᵀ)Cᵀ) and its gradient the cotangent itself;
+    the optimizer runs on Cᵀ and on the parameters after W¹ (exact for gd, sgd and
+    momentum, which are linear and coordinate-wise)."""
+
+    def __init__(self, be, lay, opt_name, hyper, theta0, X, Y, Xt, lr):
+        xp = self.xp = be.xp
+        self.be, self.lay, self.X, self.Y = be, lay, X, Y
+        n, m1, d = X.shape[0], lay.widths[1], lay.widths[0]
+        self.rest = m1 * d  # θ's parameters after W¹ start here
+        self.theta, self.theta0 = theta0.copy(), theta0
+        w0 = lay.W(theta0, 1)
+        self.z0 = xp.empty((n, m1), lay.dtype)
+        be.gemm(X, w0, self.z0, alpha=lay.c[1], tb=True)
+        self.G = xp.empty((n, n), lay.dtype)
+        be.gemm(X, X, self.G, tb=True)
+        self.ct = xp.zeros((n, m1), lay.dtype)
+        if Xt is not None:
+            self.z0t = xp.empty((Xt.shape[0], m1), lay.dtype)
+            be.gemm(Xt, w0, self.z0t, alpha=lay.c[1], tb=True)
+            self.Gt = xp.empty((Xt.shape[0], n), lay.dtype)
+            be.gemm(Xt, X, self.Gt, tb=True)
+        self.opt_c = DeviceOptimizer(be, opt_name, hyper, [lr], n * m1, lay.dtype)
+        self.opt_rest = DeviceOptimizer(be, opt_name, hyper, [lr], lay.P - self.rest, lay.dtype)
+        self.plain = opt_name in ("gd", "sgd")
+        self.loss = SquaredError(be, lay.dtype)
+
+    def _first(self, z0_rows, g_rows):
+        """c₁ X_B W¹(t)ᵀ = z0_rows + c₁ g_rows Cᵀ (a fresh array)."""
+        h = z0_rows.copy()
+        self.be.gemm(g_rows, self.ct, h, alpha=self.lay.c[1], beta=1.0)
+        return h
+
+    def prepare(self, rows, start, count, full):
+        if rows is None:
+            first, yb = self._first(self.z0, self.G), self.Y
+        else:
+            first, yb = self._first(self.z0[rows], self.G[rows]), self.Y[rows]
+        self.rows = rows
+        self.feat = nw.forward(self.be, self.lay, self.theta, None, first=first)
+        self.r = self.xp.empty_like(self.feat.f)
+        return self.loss(self.feat.f, yb, self.r, count, read=full)[0]
+
+    def full_loss(self):
+        f = nw.forward(self.be, self.lay, self.theta, None, first=self._first(self.z0, self.G)).f
+        return self.loss(f, self.Y)[0]
+
+    def _scatter(self, cot, target):
+        if self.rows is None:
+            target += cot
+        else:
+            target[self.rows] += cot  # the rows of a batch are distinct
+
+    def update(self, lr, diag):
+        xp = self.xp
+        cot = xp.empty((self.feat.n, self.lay.widths[1]), self.lay.dtype)
+        if diag is not None:
+            diag.fill(1)  # gd, sgd and momentum: D = 1
+        if self.plain:
+            nw.vjp(self.be, self.lay, self.theta, self.feat, self.r, alpha=-lr, beta=1.0, out=self.theta,
+                   first_out=cot)
+            self._scatter(cot, self.ct)
+            self.opt_c.t += 1
+            self.opt_rest.t += 1
+            return
+        g = xp.zeros(self.lay.P, self.lay.dtype)
+        nw.vjp(self.be, self.lay, self.theta, self.feat, self.r, out=g, first_out=cot)
+        gct = xp.zeros_like(self.ct)
+        self._scatter(cot, gct)
+        self.opt_c.step(self.ct.reshape(1, -1), gct.reshape(1, -1))
+        self.opt_rest.step(self.theta[None, self.rest:], g[None, self.rest:])
+
+    def test_pred(self):
+        return nw.forward(self.be, self.lay, self.theta, None, first=self._first(self.z0t, self.Gt)).f
+
+    def _unit_sq(self):
+        """‖W¹_r(t) − W¹_r(0)‖² = c_rᵀ(XXᵀ)c_r for every unit r."""
+        gc = self.xp.empty_like(self.ct)
+        self.be.gemm(self.G, self.ct, gc)
+        return (self.ct.astype(np.float64) * gc.astype(np.float64)).sum(axis=0)
+
+    def param_distance(self):
+        rest = ((self.theta[self.rest:] - self.theta0[self.rest:]).astype(np.float64) ** 2).sum()
+        return math.sqrt(max(0.0, float(rest + self._unit_sq().sum())))
+
+    def max_unit_movement(self):
+        sq = self._unit_sq()
+        return math.sqrt(max(0.0, float(sq.max()))) if sq.size else 0.0
+
+    def effective_lr(self):
+        return self.opt_rest.effective_lr(0)
+
+    def final_theta(self):
+        th = self.theta.copy()
+        self.be.gemm(self.ct, self.X, self.lay.W(th, 1), beta=1.0, ta=True)
+        return th
+
+
 class _ParameterSpace:
     """Linearization, general D_t: δ = θ − θ₀; φ₀v, φ₀ᵀr from the cached θ₀ features
     (matrix-free) or from φ₀ itself (materialized)."""
@@ -316,6 +415,14 @@ class _FunctionSpace:
                       out=self.theta0.copy())
 
 
+def network_path(path, optimizer, n, d):
+    """The network's path, by the core's rule: the row space for gd, sgd and momentum
+    when N < d."""
+    if path == "auto":
+        return "row-space" if optimizer in ("gd", "sgd", "momentum") and n < d else "direct"
+    return path
+
+
 def parameter_space_path(path, n, P):
     """A linearization's parameter-space path (stacked runs always take one): φ₀
     materialized when it is small (N·P ≤ 2²⁰, the core's rule), else matrix-free."""
@@ -346,6 +453,9 @@ def memory_estimate(lay, n, n_test, cfg, model, optimizer, runs=1) -> int:
             count += n * (n + n_test)
         elif path == "materialized":
             count += n * P
+    elif runs == 1 and network_path(cfg.path, optimizer, n, lay.widths[0]) == "row-space":
+        m1 = lay.widths[1]
+        count += (n + n_test) * (m1 + n) + n * m1 * (4 if optimizer == "momentum" else 3)
     if cfg.record_D:
         count += (cfg.max_steps + 1) * P
     return runs * count * lay.dtype.itemsize
@@ -360,11 +470,14 @@ def train(be, lay, theta0, X, Y, Xt, cfg, *, model, optimizer, progress=None) ->
     if list(cfg.train_layers):
         raise ValueError("train_layers: the GPU backend trains every layer; train a subset on the CPU")
     if model == "network":
-        if cfg.path == "row-space":
-            # Not built on the GPU yet: there the first-layer GEMM is a small part of a step.
-            raise ValueError("path: the GPU backend trains the network on path 'direct' only "
-                             "(path='row-space' is the CPU core's); use path='auto' or 'direct'")
-        runner = _Network(be, lay, optimizer, cfg.hyper, theta0, X, Y, Xt, lr)
+        path = network_path(cfg.path, optimizer, n, lay.widths[0])
+        if path == "row-space":
+            if optimizer in _ADAPTIVE:
+                raise ValueError("path: the row space is exact only for updates that combine past gradients "
+                                 "(gd, sgd, momentum), not adaptive optimizers")
+            runner = _RowSpace(be, lay, optimizer, cfg.hyper, theta0, X, Y, Xt, lr)
+        else:
+            runner = _Network(be, lay, optimizer, cfg.hyper, theta0, X, Y, Xt, lr)
     else:
         path = choose_path(cfg.path, optimizer, n, lay.P)
         if path == "function":

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+import time
 
 from ._base import Context, ExperimentError, Interrupted, Records, atomic_write, job_key
 from ._verdict import table
@@ -84,10 +86,11 @@ def run(name: str, preset: str = "quick", out: str | None = None, overrides: dic
         return True
 
     ctx = Context(cfg=cfg, callback=callback)
+    estimate = _Estimate(len(todo), workers, preset != "quick")
     interrupted = False
     if workers > 1 and len(todo) > 1:
         try:
-            interrupted = _run_parallel(exp, cfg, todo, records, bar, workers)
+            interrupted = _run_parallel(exp, cfg, todo, records, bar, workers, estimate)
         finally:
             if bar is not None:
                 bar.close()
@@ -102,6 +105,7 @@ def run(name: str, preset: str = "quick", out: str | None = None, overrides: dic
                 interrupted = True
                 break
             records.append({"key": job_key(job), **job, **result})
+            estimate.done()
             if bar is not None:
                 bar.update(1)
     finally:
@@ -122,7 +126,32 @@ def _worker_run(name, cfg, job):
     return exp.run_job(cfg, job, Context(cfg=cfg))
 
 
-def _run_parallel(exp, cfg, todo, records, bar, workers) -> bool:
+class _Estimate:
+    """Prints, once the first run has finished, how long the whole sweep will take at
+    that pace (the paper presets run for hours), before going on."""
+
+    def __init__(self, total: int, workers: int, show: bool):
+        self.total, self.workers, self.show = total, max(1, workers), show
+        self.start, self.count = time.monotonic(), 0
+
+    def done(self):
+        self.count += 1
+        if self.show and self.count == 1 and self.total > 1:
+            per = time.monotonic() - self.start
+            left = per * (self.total - 1) / self.workers
+            print(f"first run took {per:.0f} s; the remaining {self.total - 1} runs will take about "
+                  f"{_duration(left)} at that pace ({self.workers} at a time)", file=sys.stderr, flush=True)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _run_parallel(exp, cfg, todo, records, bar, workers, estimate) -> bool:
     """Runs jobs in worker processes, appending each record as it arrives; returns
     whether the sweep was interrupted."""
     import concurrent.futures as cf
@@ -139,6 +168,7 @@ def _run_parallel(exp, cfg, todo, records, bar, workers) -> bool:
             except (Interrupted, KeyboardInterrupt, cf.process.BrokenProcessPool):
                 return True
             records.append({"key": job_key(job), **job, **result})
+            estimate.done()
             if bar is not None:
                 bar.update(1)
     except KeyboardInterrupt:
