@@ -8,6 +8,7 @@ class Bump(Initialization):
     name = "bump"
     title = "2-D Gaussian bump: initialization scale and the minimizer"
     paper = "Wide neural networks are interpolating kernel methods (002)"
+    figure = "002 Fig. 1"
     presets = {
         "quick": dict(data="bump", n_train=10, n_test=300, data_seed=0, depths=[2], widths=[2000],
                       sigmas=[0.5, 1.0, 2.0, 4.0, 8.0], seeds=[0, 1, 2], bias="zero", tol=1e-5,

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import math
 
-from .. import plots
+from .. import plots, theory
 from ..model import MLP
 from ._base import Experiment, group, half_mse, log_axes, plot_grouped, save_figure
-from ._training import fit
-from ._verdict import Claim, converged, direction
+from ._training import fit, laziness
+from ._verdict import Claim, converged, direction, lazy_note
 
 
 class Overparameterization(Experiment):
@@ -40,7 +40,12 @@ class Overparameterization(Experiment):
                       seed=job["seed"])
         res, info = fit(net, theta, ds.X, ds.Y, optimizer=opt, X_test=ds.X_test, tol=cfg["tol"],
                         max_steps=cfg["max_steps"], callback=ctx.callback, **kw)
-        return dict(status=res.status, steps=res.steps, **info, train_loss=float(res.history["train_loss"][-1]),
+        lazy = {}
+        if opt in ("gd", "sgd"):  # both converge to the linearization's GD limit (Thm 4a)
+            lin = theory.decompose(net, theta, ds.X, ds.Y, ds.X_test).f_lin
+            lazy = laziness(net, theta, res.params, ds.X, res.history["test_pred"][-1], lin)
+        return dict(status=res.status, steps=res.steps, **info, **lazy,
+                    train_loss=float(res.history["train_loss"][-1]),
                     test_loss=half_mse(res.history["test_pred"][-1], ds.Y_test))
 
     def plot(self, cfg, records, out):
@@ -62,6 +67,7 @@ class Overparameterization(Experiment):
                 if len(ks) > 1:
                     lines.append(f"- σ = {s}, {opt}: test loss {g[ks[0]][0]:.3g} at N = {ks[0][0]} → "
                                  f"{g[ks[-1]][0]:.3g} at N = {ks[-1][0]}.")
+        lines.append(f"- GD/SGD runs: {lazy_note([r for r in records if r['optimizer'] in ('gd', 'sgd')])}.")
         lines.append("- Expected (Fig. 1): test error falls with N for every method; larger σ and adaptive "
                      "methods sit above GD at small σ.")
         return lines

@@ -18,7 +18,7 @@ class SigmaSelection(Experiment):
         "quick": dict(data="digits", n_train=50, n_val=100, n_test=100, data_seed=0, depth=2, width=1000,
                       sigma_start=16.0, shrink=0.5, margin=0.01, max_rounds=6, seeds=[0, 1], tol=1e-4,
                       max_steps=20000),
-        "standard": dict(data="mnist", n_train=100, n_val=100, n_test=100, data_seed=0, depth=2, width=2000,
+        "standard": dict(data="mnist", n_train=100, n_val=50, n_test=50, data_seed=0, depth=2, width=2000,
                          sigma_start=16.0, shrink=0.5, margin=0.01, max_rounds=4, seeds=[0, 1, 2], tol=1e-5,
                          max_steps=20000),
         "paper": dict(data="mnist", n_train=100, n_val=100, n_test=100, data_seed=0, depth=2, width=4000,
