@@ -52,7 +52,7 @@ def test_experiment_end_to_end(name, tmp_path):
 
 
 @pytest.mark.parametrize("name", sorted(TINY))
-def test_standard_preset_end_to_end(name, tmp_path):
+def test_standard_preset_end_to_end(name, tmp_path, capsys):
     """The standard preset at toy size, on MNIST-format files where it reads MNIST; its
     summary opens with the verdict table, one verdict per claim."""
     from test_datasets import fake_mnist
@@ -64,6 +64,8 @@ def test_standard_preset_end_to_end(name, tmp_path):
     out = str(tmp_path / name)
     r = experiments.run(name, "standard", out, over, progress=False)
     assert r["done"] == r["total"] > 0
+    if r["total"] > 1:  # the estimate of the whole sweep, printed after the first run
+        assert "will take about" in capsys.readouterr().err
     summary = read(os.path.join(out, "summary.md")).splitlines()
     assert summary[0] == "| claim | paper (figure, number) | measured | verdict |"
     rows = [line for line in summary[2:] if line.startswith("| ")]

@@ -21,7 +21,7 @@ class Stochastic(Experiment):
     title = "Mini-batch SGD vs GD, plain and adaptive (Thm 4)"
     paper = "Nonnenmacher, Reeb, Steinwart (000 Fig. 4)"
     presets = {
-        "quick": dict(data="digits", n_train=50, n_test=100, data_seed=0, depth=2, widths=[1000],
+        "quick": dict(data="digits", n_train=50, n_test=100, data_seed=0, depth=2, widths=[500],
                       ratios=[0.2, 0.5, 1.0], optimizers=["sgd", "adagrad"], shuffles=[False, True],
                       models=["network", "linearized"], seeds=[0, 1], sigma=1.0, tol=1e-5, max_steps=40000),
         # σ = 4 for the reason given in adaptive.py (000 leaves σ unstated for Fig. 4).
