@@ -471,10 +471,7 @@ def train(be, lay, theta0, X, Y, Xt, cfg, *, model, optimizer, progress=None) ->
         raise ValueError("train_layers: the GPU backend trains every layer; train a subset on the CPU")
     if model == "network":
         path = network_path(cfg.path, optimizer, n, lay.widths[0])
-        if path == "row-space":
-            if optimizer in _ADAPTIVE:
-                raise ValueError("path: the row space is exact only for updates that combine past gradients "
-                                 "(gd, sgd, momentum), not adaptive optimizers")
+        if path == "row-space":  # _make_config has refused it for adaptive optimizers
             runner = _RowSpace(be, lay, optimizer, cfg.hyper, theta0, X, Y, Xt, lr)
         else:
             runner = _Network(be, lay, optimizer, cfg.hyper, theta0, X, Y, Xt, lr)
