@@ -36,7 +36,10 @@ def test_eigen_fallback_matches_reference():
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_ctrl_c_ends_a_run_cleanly():
+    # A background job of a non-interactive shell inherits SIGINT ignored: restore Python's
+    # handler in the child, which the test relies on.
     code = """
+        import signal; signal.signal(signal.SIGINT, signal.default_int_handler)
         import numpy as np, fastntk
         net = fastntk.MLP.uniform(4, 64, 2)
         X = np.random.default_rng(0).standard_normal((20, 4))

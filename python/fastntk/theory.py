@@ -26,7 +26,7 @@ __all__ = [
     "select_sigma", "SigmaSelection", "adaptive_closed_form", "constant_D_minimizer",
     "minimizer_distance", "sgd_vs_gd", "underparameterized_minimizer", "last_layer_kernel",
     "last_layer_minimizer", "GradientConfusion", "gradient_confusion", "linearization_gap",
-    "SingularKernelError",
+    "SingularKernelError", "Thm2Bounds", "strategy41_params", "gradient_confusion_along_training",
 ]
 
 
