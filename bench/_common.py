@@ -10,7 +10,7 @@ OPENBLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
 def unset_openblas_env():
     """Re-execute this script once without OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, which
-    halve OpenBLAS's speed on newer CPUs (DESIGN.md §4). Call before importing NumPy."""
+    halve OpenBLAS's speed on newer CPUs (docs/design.md §4). Call before importing NumPy."""
     if any(v in os.environ for v in OPENBLAS_VARS):
         env = {k: v for k, v in os.environ.items() if k not in OPENBLAS_VARS}
         os.execve(sys.executable, [sys.executable] + sys.argv, env)

@@ -1,5 +1,5 @@
 """Kernel benchmark: fastntk next to the BLAS time of the same products and a plain
-NumPy version of the same algorithm, in one process (DESIGN.md §4).
+NumPy version of the same algorithm, in one process (docs/design.md §4).
 
     python bench/bench_kernels.py [--quick] [--dtype float32|float64|both] [--large]
 

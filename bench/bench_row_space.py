@@ -1,4 +1,4 @@
-"""The network's GD step in the row space of X (path "row-space", DESIGN.md §1) against
+"""The network's GD step in the row space of X (path "row-space", docs/design.md §1) against
 the direct path, against its own BLAS products, and against plain NumPy steps in both
 forms, in one process; optionally a long GD run on real MNIST before and after.
 

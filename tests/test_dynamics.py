@@ -57,7 +57,7 @@ ROW_SPACE_RUNS = [("gd", {}), ("sgd", dict(batch_size=3)), ("sgd", dict(batch_si
 
 @given(networks(max_depth=4), st.integers(1, 9), st.sampled_from(ROW_SPACE_RUNS), st.integers(0, 2**16))
 def test_row_space_path_equals_direct_path_and_reference(net, n, run, seed):
-    """W¹(t) = W¹(0) + C(t)X (DESIGN.md §1) is exact: losses, test predictions, the
+    """W¹(t) = W¹(0) + C(t)X (docs/design.md §1) is exact: losses, test predictions, the
     movement records and θ agree with the direct path and with the NumPy reference,
     for N < d and N ≥ d."""
     optimizer, kw = run

@@ -1,4 +1,4 @@
-"""DESIGN.md §3 identities that the kernels alone must satisfy."""
+"""docs/design.md §3 identities that the kernels alone must satisfy."""
 import numpy as np
 from conftest import assert_close
 from hypothesis import given

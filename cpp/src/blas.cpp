@@ -180,7 +180,7 @@ void syrk_lower(i64 N, i64 K, T alpha, const T* A, i64 lda, T beta, T* C, i64 ld
     else call_syrk<int, T>(fn, N, K, alpha, A, lda, beta, C, ldc);
     return;
   }
-  // Eigen's rankUpdate is slower than a full product here (DESIGN.md §4); the
+  // Eigen's rankUpdate is slower than a full product here (docs/design.md §4); the
   // full product also fills the upper triangle, which callers ignore.
   eigen_gemm(Op::N, Op::T, N, N, K, alpha, A, lda, A, lda, beta, C, ldc);
 }

@@ -261,7 +261,7 @@ class NetworkRunner final : public Runner<T> {
   double last_lr_;
 };
 
-// The network with W¹(t) = W¹(0) + C(t)X (DESIGN.md §1): SGD and momentum update
+// The network with W¹(t) = W¹(0) + C(t)X (docs/design.md §1): SGD and momentum update
 // W¹ by combinations of the rows of X only, so C (kept as Cᵀ, N × m₁) carries the
 // first layer exactly. Then c₁X_B W¹(t)ᵀ = c₁X_B W¹(0)ᵀ + c₁(X_B Xᵀ)Cᵀ costs |B|·N·m₁
 // instead of |B|·d·m₁, and the first-layer gradient is the cotangent itself (no

@@ -1,6 +1,6 @@
 """The compiled core and the BLAS it calls: NumPy's own, found once at import.
 
-Two OpenBLAS copies in one process fight over the cores (DESIGN.md §4), so the
+Two OpenBLAS copies in one process fight over the cores (docs/design.md §4), so the
 core links none: it resolves CBLAS entry points of the library NumPy has
 already loaded, located here with threadpoolctl.
 """

@@ -1,4 +1,4 @@
-"""Datasets, with inputs scaled into the unit ball as the theory assumes (DESIGN.md §5).
+"""Datasets, with inputs scaled into the unit ball as the theory assumes (docs/design.md §5).
 
 Every loader returns ``Dataset(X, Y, X_test, Y_test, name)``: X (N, d) and
 X_test (N_T, d) in float64 with ‖x‖ = 1 (``normalize="sphere"``, the default) or

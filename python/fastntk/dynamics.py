@@ -1,4 +1,4 @@
-"""Training dynamics of the network and of its linearization (DESIGN.md §1–2).
+"""Training dynamics of the network and of its linearization (docs/design.md §1–2).
 
 Loss L(θ) = (1/2N)‖f(X) − Y‖², update θ_{t+1} = θ_t − η D_t g_t with g_t the
 gradient on the batch B_t; optimizers follow PyTorch's documented update rules.
@@ -229,7 +229,7 @@ def train(net: MLP, params, X, Y, *, model: str = "network", optimizer: str = "g
     iterated in, "auto" the cheapest exact one. The network: "direct", or "row-space"
     for gd, sgd and momentum, whose first-layer updates all lie in the row space of X:
     W¹(t) = W¹(0) + C(t)X, so the first layer costs N²·m₁ a step instead of N·d·m₁
-    (DESIGN.md §1; auto takes it when N < d; equal to the direct path to rounding).
+    (docs/design.md §1; auto takes it when N < d; equal to the direct path to rounding).
     The linearization: "function" (D = 1, O(N²) per step), "matrix-free" (parameter
     space, φ₀v and φ₀ᵀr from the cached θ₀ activations and backward vectors, N·P flops
     each) or "materialized" (parameter space over φ₀ itself, for small N·P).

@@ -1,4 +1,4 @@
-"""Per-sample Jacobians, NTK Gram matrices and matrix-free products (DESIGN.md §2).
+"""Per-sample Jacobians, NTK Gram matrices and matrix-free products (docs/design.md §2).
 
 All take the network, its parameters (a list [W1, b1, …] or the flat θ) and
 inputs of shape (N, d) in the network's dtype (other real dtypes are converted).
@@ -31,7 +31,7 @@ def _prepare(net: MLP, params, X, name="X"):
 def ntk(net: MLP, params, X1, X2=None, *, tile: int = 2048) -> np.ndarray:
     """The empirical NTK K(X1, X2) = φ(X1) φ(X2)ᵀ, shape (N1, N2), by the structured formula
 
-        K(X, X′) = Σ_l (Δˡ Δ′ˡᵀ) ⊙ (c_l² A_{l−1} A′_{l−1}ᵀ + β_l²)      (DESIGN.md §2)
+        K(X, X′) = Σ_l (Δˡ Δ′ˡᵀ) ⊙ (c_l² A_{l−1} A′_{l−1}ᵀ + β_l²)      (docs/design.md §2)
 
     never through φ. X2=None means X1 (symmetric product, SYRK). Blocks of
     ``tile`` rows and columns keep the temporaries at 2·tile² entries; the

@@ -1,5 +1,5 @@
 """Solves with Gram matrices: Cholesky, with an eigendecomposition fallback that
-reports the condition number (DESIGN.md §2, projection onto the feature subspace)."""
+reports the condition number (docs/design.md §2, projection onto the feature subspace)."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""The MLP of DESIGN.md §1 and its parameters.
+"""The MLP of docs/design.md §1 and its parameters.
 
     h¹(x) = c₁ W¹ x + β₁ b¹,   hˡ(x) = c_l Wˡ a(hˡ⁻¹) + β_l bˡ,   f(x) = hᴸ(x)
 

@@ -1,6 +1,6 @@
 """A plain NumPy implementation of every kernel: the test oracle, never fast.
 
-Written from the model equations (DESIGN.md §1) independently of the core:
+Written from the model equations (docs/design.md §1) independently of the core:
 explicit per-layer loops, per-sample Jacobian by backpropagation, K = φφᵀ.
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The theorems of the papers as executable formulas (DESIGN.md §3).
+"""The theorems of the papers as executable formulas (docs/design.md §3).
 
 Nonnenmacher, Reeb, Steinwart, "Which minimizer does my neural network converge
 to?" (papers 000/001) and "Wide neural networks are interpolating kernel

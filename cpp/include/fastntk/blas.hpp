@@ -1,6 +1,6 @@
 // The one door to a BLAS: the library NumPy has already loaded, found at import
 // time and called through its CBLAS entry points. Two OpenBLAS copies in one
-// process fight over the cores (DESIGN.md §4), so we never link our own.
+// process fight over the cores (docs/design.md §4), so we never link our own.
 #pragma once
 #include <cstdint>
 #include <string>

@@ -1,4 +1,4 @@
-// Training of the network and of its linearization around θ₀ (DESIGN.md §2):
+// Training of the network and of its linearization around θ₀ (docs/design.md §2):
 // one call runs a whole run, with no Python work per step.
 //
 // Loss L_B(θ) = (1/2|B|)‖f(X_B) − Y_B‖², update θ_{t+1} = θ_t − η D_t g_t.

@@ -1,4 +1,4 @@
-// The empirical NTK by the structured formula of DESIGN.md §2, never through φφᵀ:
+// The empirical NTK by the structured formula of docs/design.md §2, never through φφᵀ:
 //   K(X, X′) = Σ_l (Δ^l Δ′^lᵀ) ⊙ (c_l² A_{l−1} A′_{l−1}ᵀ + β_l²).
 #pragma once
 #include "fastntk/network.hpp"

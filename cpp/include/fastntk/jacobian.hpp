@@ -1,5 +1,5 @@
 // The per-sample Jacobian φ(X) (N × P), written block by block from Δ and A:
-//   ∂f/∂W^l = c_l Δ^l ⊗ A_{l−1},   ∂f/∂b^l = β_l Δ^l     (DESIGN.md §2).
+//   ∂f/∂W^l = c_l Δ^l ⊗ A_{l−1},   ∂f/∂b^l = β_l Δ^l     (docs/design.md §2).
 #pragma once
 #include "fastntk/network.hpp"
 

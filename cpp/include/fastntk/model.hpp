@@ -1,4 +1,4 @@
-// The MLP of DESIGN.md §1: its shape, parametrization and the flat layout of θ.
+// The MLP of docs/design.md §1: its shape, parametrization and the flat layout of θ.
 #pragma once
 #include <cstdint>
 #include <string>

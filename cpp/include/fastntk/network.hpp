@@ -1,5 +1,5 @@
 // Forward pass, backward pass and the matrix-free products φv and φᵀr of
-// DESIGN.md §2. Everything else (Gram, Jacobian, dynamics) is built on these.
+// docs/design.md §2. Everything else (Gram, Jacobian, dynamics) is built on these.
 #pragma once
 #include <vector>
 
@@ -26,7 +26,7 @@ void forward(const Spec& spec, const T* theta, const T* x, i64 n, Primal<T>& out
 
 // The same pass with the first layer's product c₁ X W¹ᵀ (N × m₁) given in `first`
 // instead of computed from θ's W¹ block, which is not read: the row-space path
-// of training (DESIGN.md §1) forms it as c₁(X W¹(0)ᵀ + (X Xᵀ) Cᵀ). `first` is
+// of training (docs/design.md §1) forms it as c₁(X W¹(0)ᵀ + (X Xᵀ) Cᵀ). `first` is
 // swapped into out, not copied; on return it holds a buffer to reuse.
 template <class T>
 void forward_given_first(const Spec& spec, const T* theta, const T* x, i64 n, Mat<T>& first,

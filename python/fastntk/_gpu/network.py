@@ -173,7 +173,7 @@ def vjp_features(be, lay, feat: Features, r, alpha=1.0, beta=0.0, out=None):
 
 
 def gram(be, lay, fa: Features, fb: Features | None = None, tile: int = 2048):
-    """K(Xa, Xb) by the structured formula (DESIGN.md §2) in tiles of at most tile × tile:
+    """K(Xa, Xb) by the structured formula (docs/design.md §2) in tiles of at most tile × tile:
     the last layer's c_L²A Aᵀ + β_L² straight into K, then per hidden layer the two tile
     products and the Hadamard-accumulate kernel. Symmetric: lower tiles, then mirrored."""
     xp, k = be.xp, be.kernels(lay.dtype)
