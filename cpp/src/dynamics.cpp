@@ -157,24 +157,26 @@ template <class T>
 class LayerOptimizer {
  public:
   LayerOptimizer(const Spec& s, const TrainConfig& c) : P_(s.num_params()), ranges_(trained_ranges(s, c.train_layers)) {
-    for (const auto& r : ranges_) opts_.emplace_back(c.optimizer, c.hyper, r.second);
+    for (const auto& r : ranges_) {
+      opts_.emplace_back(c.optimizer, c.hyper, r.second);
+      trained_ += r.second;
+    }
   }
   void step(T* theta, const T* g, double lr, T* diag) {
-    if (diag && !(ranges_.size() == 1 && ranges_[0].second == P_)) std::fill(diag, diag + P_, T(0));
-    double sum = 0, count = 0;
+    if (diag && trained_ != P_) std::fill(diag, diag + P_, T(0));
+    double sum = 0;
     for (size_t i = 0; i < ranges_.size(); ++i) {
       const i64 off = ranges_[i].first;
       opts_[i].step(theta + off, g + off, lr, diag ? diag + off : nullptr);
       sum += opts_[i].effective_lr() * double(ranges_[i].second);
-      count += double(ranges_[i].second);
     }
-    effective_lr_ = count > 0 ? sum / count : 0.0;
+    effective_lr_ = trained_ > 0 ? sum / double(trained_) : 0.0;
   }
   double effective_lr() const { return effective_lr_; }
   i64 steps() const { return opts_.empty() ? 0 : opts_[0].steps(); }
 
  private:
-  i64 P_;
+  i64 P_, trained_ = 0;
   std::vector<std::pair<i64, i64>> ranges_;
   std::vector<Optimizer<T>> opts_;
   double effective_lr_ = 0;
@@ -293,7 +295,6 @@ class RowSpaceRunner final : public Runner<T> {
   double prepare(const Batch& b) override {
     b_ = b;
     const T* yb = y_ + b.start;
-    first_.resize(b.count, m1_);
     if (b.contiguous) {
       first_ = z0_.middleRows(b.start, b.count);
       first_layer(xxt_.data() + b.start * n_, b.count, first_);
@@ -301,6 +302,7 @@ class RowSpaceRunner final : public Runner<T> {
       ybuf_.resize(b.count);
       gather_rows(y_, 1, b.rows, b.count, ybuf_.data());
       yb = ybuf_.data();
+      first_.resize(b.count, m1_);
       gather_rows(z0_.data(), m1_, b.rows, b.count, first_.data());
       gbuf_.resize(b.count, n_);
       gather_rows(xxt_.data(), n_, b.rows, b.count, gbuf_.data());

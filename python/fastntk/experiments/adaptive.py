@@ -91,7 +91,7 @@ class Adaptive(Experiment):
                 for k in common:
                     a = [np.array(r["test_pred"]) for r in records if r["depth"] == L and r["optimizer"] == opt and r["width"] == k[0]]
                     b = [np.array(r["test_pred"]) for r in records if r["depth"] == L and r["optimizer"] == "gd" and r["width"] == k[0]]
-                    dists.append(float(np.mean([np.sqrt(np.mean((x - y) ** 2)) for x, y in zip(a, b)])))
+                    dists.append(float(np.mean([theory.minimizer_distance(x, y) for x, y in zip(a, b)])))
                 if dists:
                     lines.append(f"- L = {L}: RMS distance of {opt}'s test predictions from GD's (same θ₀): "
                                  + ", ".join(f"{d:.3g}" for d in dists) + " — nonzero at every width (Thm 3).")
@@ -115,10 +115,10 @@ class Adaptive(Experiment):
                     f"(median ratio {ratio:.2f}; widths {sorted({r['width'] for r in a})})",
                     direction(diffs, made, "pairs")))
                 # Thm 3: the adaptive minimizer differs from GD's by more than finite width explains.
-                sep = [_rms(x["test_pred"], y["test_pred"]) - max(_rms(x["test_pred"], x["lin_pred"]),
-                                                                  _rms(y["test_pred"], y["lin_pred"]))
+                sep = [theory.minimizer_distance(x["test_pred"], y["test_pred"]) - max(theory.minimizer_distance(x["test_pred"], x["lin_pred"]),
+                                                                  theory.minimizer_distance(y["test_pred"], y["lin_pred"]))
                        for x, y in ps]
-                dist = np.median([_rms(x["test_pred"], y["test_pred"]) for x, y in ps]) if ps else math.nan
+                dist = np.median([theory.minimizer_distance(x["test_pred"], y["test_pred"]) for x, y in ps]) if ps else math.nan
                 out.append(Claim(
                     f"L = {L}: {opt} converges to a different minimizer than GD",
                     "000 Thm 3 / Fig. 3",
@@ -126,7 +126,3 @@ class Adaptive(Experiment):
                     f"distance from its own linearization in {sum(d > 0 for d in sep)} of {len(ps)} pairs",
                     direction(sep, made, "pairs")))
         return out
-
-
-def _rms(a, b) -> float:
-    return float(np.sqrt(np.mean((np.asarray(a, float) - np.asarray(b, float)) ** 2)))

@@ -77,7 +77,7 @@ class Stochastic(Experiment):
         full, mini = self._by_ratio(records, model, opt)
         return [dict(r, rel=abs(r["test_loss"] - full[(r["width"], r["seed"])]["test_loss"])
                      / full[(r["width"], r["seed"])]["test_loss"],
-                     dist=_rms(r["test_pred"], full[(r["width"], r["seed"])]["test_pred"]))
+                     dist=theory.minimizer_distance(r["test_pred"], full[(r["width"], r["seed"])]["test_pred"]))
                 for r in mini if (r["width"], r["seed"]) in full]
 
     def plot(self, cfg, records, out):
@@ -156,7 +156,3 @@ class Stochastic(Experiment):
                     f"{len(common)} converged (seed, ratio, shuffle) pairs",
                     direction(diffs, made(model, "adagrad"), "pairs")))
         return out
-
-
-def _rms(a, b) -> float:
-    return float(np.sqrt(np.mean((np.asarray(a, float) - np.asarray(b, float)) ** 2)))
