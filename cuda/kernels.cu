@@ -1,7 +1,7 @@
 // CUDA kernels for the element-wise work around the cuBLAS products (issue #4):
-// the per-element rules are those of elementwise.cuh, which the CPU core runs too.
+// the per-element rules are those of cpp/include/fastntk/elementwise.hpp, which the CPU core runs too.
 // extern "C" entry points, one per dtype, so CuPy's RawModule can load them by name.
-#include "elementwise.cuh"
+#include "fastntk/elementwise.hpp"
 
 namespace fastntk::cuda {
 

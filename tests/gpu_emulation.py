@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fastntk._gpu.runtime import Backend, CudaKernels, cuda_source_dir
+from fastntk._gpu.runtime import Backend, CudaKernels, cuda_include_dir, cuda_source_dir
 
 _HERE = Path(__file__).resolve().parent
 
@@ -57,7 +57,7 @@ def _host_library():
     build = Path(tempfile.mkdtemp(prefix="fastntk_kernels_on_host_"))
     (build / "kernel_table.inc").write_text("".join(f"FASTNTK_ENTRY({n})\n" for n in names))
     lib = build / "kernels_on_host.so"
-    out = subprocess.run([cxx, "-std=c++17", "-O2", "-shared", "-fPIC", f"-I{cuda_source_dir()}", f"-I{build}",
+    out = subprocess.run([cxx, "-std=c++17", "-O2", "-shared", "-fPIC", f"-I{cuda_source_dir()}", f"-I{cuda_include_dir(cuda_source_dir())}", f"-I{build}",
                           str(_HERE / "cuda_on_host.cpp"), "-o", str(lib)], capture_output=True, text=True,
                          timeout=300)
     if out.returncode != 0:

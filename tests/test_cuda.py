@@ -13,12 +13,13 @@ import pytest
 
 
 CUDA = pathlib.Path(__file__).resolve().parents[1] / "cuda"
+INCLUDE = CUDA.parent / "cpp" / "include"
 
 
 @pytest.mark.skipif(shutil.which("nvcc") is None, reason="nvcc not found: CUDA sources not compile-checked")
 @pytest.mark.parametrize("source", sorted(p.name for p in CUDA.glob("*.cu")))
 def test_cuda_source_compiles(source, tmp_path):
-    out = subprocess.run(["nvcc", "-std=c++17", "-arch=sm_80", f"-I{CUDA}", "-c", str(CUDA / source),
+    out = subprocess.run(["nvcc", "-std=c++17", "-arch=sm_80", f"-I{CUDA}", f"-I{INCLUDE}", "-c", str(CUDA / source),
                           "-o", str(tmp_path / "k.o")], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
 
@@ -52,12 +53,12 @@ def test_gpu_benchmark_compiles(tmp_path):
     if include is None:
         pytest.skip("cublas_v2.h not found: GPU benchmark not compile-checked")
     bench = CUDA.parent / "bench" / "bench_gpu.cu"
-    out = subprocess.run(["nvcc", "-std=c++17", "-arch=sm_80", f"-I{CUDA}", f"-I{include}", "-c", str(bench),
+    out = subprocess.run(["nvcc", "-std=c++17", "-arch=sm_80", f"-I{CUDA}", f"-I{INCLUDE}", f"-I{include}", "-c", str(bench),
                           "-o", str(tmp_path / "b.o")], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
 
 
-@pytest.fixture(params=["fake", "cuda"])
+@pytest.fixture(params=["fake", pytest.param("cuda", marks=pytest.mark.gpu)])
 def cp(request):
     """CuPy on a GPU, or the host stand-in (fake_cupy) for the same tests."""
     if request.param == "fake":
@@ -98,7 +99,6 @@ def test_kernels_compile_with_nvrtc_as_at_run_time():
             assert f"fastntk_{name}_{suffix}".encode() in ptx
 
 
-@pytest.mark.gpu
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_gpu_api_matches_cpu(cp, dtype):
     import fastntk
@@ -127,7 +127,6 @@ def test_gpu_api_matches_cpu(cp, dtype):
             assert_close(cp.asnumpy(got), want, dtype, scale=10 * (1 + np.abs(want).max()))
 
 
-@pytest.mark.gpu
 @pytest.mark.parametrize("optimizer", ["gd", "sgd", "momentum", "adagrad", "rmsprop", "adam"])
 @pytest.mark.parametrize("model", ["network", "linearized"])
 def test_gpu_training_matches_cpu(cp, optimizer, model):
@@ -146,7 +145,6 @@ def test_gpu_training_matches_cpu(cp, optimizer, model):
     assert_close(cp.asnumpy(gpu.history["test_pred"]), cpu.history["test_pred"], np.float64, scale=1e3)
 
 
-@pytest.mark.gpu
 @pytest.mark.parametrize("optimizer, batch", [("gd", None), ("sgd", 4), ("momentum", None), ("momentum", 5)])
 def test_gpu_row_space_path_matches_cpu(cp, optimizer, batch):
     """N < d: the GPU network takes the row space like the core (W¹ = W¹(0) + CX), with
@@ -172,7 +170,6 @@ def test_gpu_row_space_path_matches_cpu(cp, optimizer, batch):
     assert_close(cp.asnumpy(direct.theta), cpu.theta, np.float64, scale=10 * (1 + np.abs(cpu.theta).max()))
 
 
-@pytest.mark.gpu
 def test_gpu_bad_input(cp):
     import fastntk
     net = fastntk.MLP.uniform(3, 5, 2, dtype=np.float32)
@@ -192,7 +189,6 @@ def test_gpu_bad_input(cp):
                       lr=0.01, max_steps=1, path="materialized")
 
 
-@pytest.mark.gpu
 def test_gpu_train_many_matches_cpu(cp):
     import fastntk
     from conftest import assert_close, make_data
@@ -210,20 +206,19 @@ def test_gpu_train_many_matches_cpu(cp):
         assert_close(cp.asnumpy(g.history["test_pred"]), c.history["test_pred"], np.float64, scale=1e3)
 
 
-@pytest.mark.gpu
 def test_gpu_learning_rates_closed_form_and_grouping(cp):
     """default_lr, find_lr and gd_closed_form with device arrays equal the CPU's; in
     train_many, runs that cannot be stacked (D recorded, a path chosen by hand) run
     alone and still come back in order, with CuPy arrays."""
     import fastntk
-    from conftest import assert_close, make_data
+    from conftest import TOL, assert_close, make_data
     net = fastntk.MLP.uniform(4, 32, 2)
     X, Y, Xt = make_data(12, 4, 1, 5)
     theta = net.flatten(net.init(0))
     g = [cp.asarray(a) for a in (theta, X, Y, Xt)]
-    assert fastntk.default_lr(net, g[0], g[1]) == pytest.approx(fastntk.default_lr(net, theta, X), rel=1e-9)
+    assert fastntk.default_lr(net, g[0], g[1]) == pytest.approx(fastntk.default_lr(net, theta, X), rel=TOL["routes"])
     assert fastntk.find_lr(net, g[0], g[1], g[2], optimizer="adam") == pytest.approx(
-        fastntk.find_lr(net, theta, X, Y, optimizer="adam"), rel=1e-6)
+        fastntk.find_lr(net, theta, X, Y, optimizer="adam"), rel=TOL["lr"])
     closed = fastntk.gd_closed_form(net, g[0], g[1], g[2], g[3], [0, 5, np.inf])
     assert isinstance(closed, cp.ndarray)
     assert_close(closed, fastntk.gd_closed_form(net, theta, X, Y, Xt, [0, 5, np.inf]), np.float64)

@@ -1,7 +1,7 @@
 """Training dynamics against the NumPy reference, and the dynamics identities."""
 import numpy as np
 import pytest
-from conftest import RTOL, assert_close, make_data
+from conftest import RTOL, TOL, assert_close, make_data
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -125,10 +125,10 @@ def test_function_space_equals_parameter_space_and_closed_form():
         assert r.path == path
         preds.append(r.history["test_pred"])
         np.testing.assert_array_equal(r.history["step"], [0, 50, 100, 150, 200, 250, 300])
-    np.testing.assert_allclose(preds[0], preds[1], rtol=0, atol=1e-10)
-    np.testing.assert_allclose(preds[0], preds[2], rtol=0, atol=1e-10)
+    np.testing.assert_allclose(preds[0], preds[1], rtol=0, atol=RTOL[np.float64])
+    np.testing.assert_allclose(preds[0], preds[2], rtol=0, atol=RTOL[np.float64])
     closed = fastntk.gd_closed_form(net, theta, X, Y, Xt, [0, 50, 100, 150, 200, 250, 300], lr=0.5)
-    np.testing.assert_allclose(closed, preds[0], rtol=0, atol=1e-10)
+    np.testing.assert_allclose(closed, preds[0], rtol=0, atol=RTOL[np.float64])
 
 
 def test_closed_form_at_the_default_lr_oscillating_directions():
@@ -141,7 +141,7 @@ def test_closed_form_at_the_default_lr_oscillating_directions():
     K = fastntk.ntk(net, theta, X)
     assert r.lr * np.linalg.eigvalsh(K)[-1] / X.shape[0] > 1
     closed = fastntk.gd_closed_form(net, theta, X, Y, Xt, r.history["step"])
-    np.testing.assert_allclose(closed, r.history["test_pred"], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(closed, r.history["test_pred"], rtol=0, atol=TOL["routes"])
     with pytest.raises(ValueError, match="whole step counts"):
         fastntk.gd_closed_form(net, theta, X, Y, Xt, [2.5])
 
@@ -158,7 +158,7 @@ def test_shuffled_full_batch_is_full_batch():
                               shuffle=shuffle, path=path, X_test=Xt, lr=0.3, max_steps=40, tol=1e-300)
             preds.append(r.history["test_pred"][-1])
     for p in preds[1:]:
-        np.testing.assert_allclose(p, preds[0], atol=1e-12)
+        np.testing.assert_allclose(p, preds[0], atol=TOL["exact"])
 
 
 def test_linearized_gd_converges_to_kernel_regressor():
@@ -171,8 +171,8 @@ def test_linearized_gd_converges_to_kernel_regressor():
     expected = net.apply(theta, Xt) + Kt @ np.linalg.solve(K, Y - net.apply(theta, X))
     r = fastntk.train(net, theta, X, Y, model="linearized", X_test=Xt, tol=1e-14, max_steps=10**6)
     assert r.status == "converged"
-    np.testing.assert_allclose(r.history["test_pred"][-1], expected, atol=1e-5)
-    np.testing.assert_allclose(fastntk.gd_closed_form(net, theta, X, Y, Xt, [np.inf])[0], expected, atol=1e-9)
+    np.testing.assert_allclose(r.history["test_pred"][-1], expected, atol=TOL["converged_gd"])
+    np.testing.assert_allclose(fastntk.gd_closed_form(net, theta, X, Y, Xt, [np.inf])[0], expected, atol=TOL["routes"])
 
 
 @pytest.mark.parametrize("shuffle", [False, True])
@@ -187,7 +187,7 @@ def test_sgd_reaches_gd_minimizer(batch, shuffle):
     r = fastntk.train(net, theta, X, Y, model="linearized", optimizer="sgd", batch_size=batch,
                       shuffle=shuffle, X_test=Xt, tol=1e-16, max_steps=10**6, lr=0.3)
     assert r.status == "converged"
-    np.testing.assert_allclose(r.history["test_pred"][-1], limit, atol=1e-6)
+    np.testing.assert_allclose(r.history["test_pred"][-1], limit, atol=TOL["converged"])
 
 
 def test_wide_network_approaches_linearization():
@@ -222,7 +222,7 @@ def test_record_D_and_effective_lr():
                       record_D=True, record_every=1)
     assert r.history["D"].shape == (7, net.num_params)
     assert np.isnan(r.history["effective_lr"][0])
-    np.testing.assert_allclose(r.history["effective_lr"][1:], 0.01 * r.history["D"].mean(axis=1), rtol=1e-12)
+    np.testing.assert_allclose(r.history["effective_lr"][1:], 0.01 * r.history["D"].mean(axis=1), rtol=TOL["exact"])
     g = fastntk.train(net, net.init(0), X, Y, lr=0.1, max_steps=3, tol=1e-300)
     assert np.all(g.history["effective_lr"] == 0.1)
 
@@ -234,9 +234,9 @@ def test_unit_movement_and_distance():
     for model in ("network", "linearized"):
         r = fastntk.train(net, theta, X, Y, model=model, lr=0.5, max_steps=20, tol=1e-300, record_every=20)
         delta = r.theta - net.flatten(theta)
-        np.testing.assert_allclose(r.history["param_distance"][-1], np.linalg.norm(delta), rtol=1e-9)
+        np.testing.assert_allclose(r.history["param_distance"][-1], np.linalg.norm(delta), rtol=TOL["routes"])
         W = delta[:16 * 4].reshape(16, 4)
-        np.testing.assert_allclose(r.history["max_unit_movement"][-1], np.linalg.norm(W, axis=1).max(), rtol=1e-9)
+        np.testing.assert_allclose(r.history["max_unit_movement"][-1], np.linalg.norm(W, axis=1).max(), rtol=TOL["routes"])
 
 
 def test_train_many_equals_one_by_one():
@@ -252,7 +252,7 @@ def test_train_many_equals_one_by_one():
         kw = {k: v for k, v in run.items() if k not in ("net", "params")}
         one = fastntk.train(run["net"], run["params"], X, Y, X_test=Xt, **kw)
         assert one.status == res.status and one.steps == res.steps
-        np.testing.assert_allclose(res.theta, one.theta, rtol=0, atol=1e-10)
+        np.testing.assert_allclose(res.theta, one.theta, rtol=0, atol=RTOL[np.float64])
 
 
 def test_callback_can_stop_a_run():
@@ -355,7 +355,7 @@ def test_matches_pytorch_when_available():
         extra = dict(momentum=0.9) if name == "momentum" else {}
         r = fastntk.train(net, theta, X, Y, optimizer=name, lr=kw["lr"], max_steps=10, tol=1e-300, **extra)
         expected = np.concatenate([w.detach().numpy().ravel() for w in Ws])
-        np.testing.assert_allclose(r.theta, expected, atol=1e-10 * RTOL[np.float64] / 1e-10)
+        np.testing.assert_allclose(r.theta, expected, atol=RTOL[np.float64])
 
 
 @given(st.sampled_from(OPTS), st.sampled_from(["network", "linearized"]), st.integers(2, 3),

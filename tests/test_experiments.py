@@ -7,6 +7,7 @@ import pytest
 pytest.importorskip("matplotlib")
 pytest.importorskip("sklearn")
 
+from conftest import TOL  # noqa: E402
 from fastntk import cli, experiments  # noqa: E402
 from fastntk.experiments import REGISTRY  # noqa: E402
 
@@ -107,7 +108,7 @@ def test_parallel_jobs_give_the_same_records(tmp_path):
     assert ra.keys() == rb.keys()
     for k in ra:
         assert ra[k]["steps"] == rb[k]["steps"]
-        assert abs(ra[k]["test_loss_nn"] - rb[k]["test_loss_nn"]) <= 1e-9 * (1 + ra[k]["test_loss_nn"])
+        assert abs(ra[k]["test_loss_nn"] - rb[k]["test_loss_nn"]) <= TOL["routes"] * (1 + ra[k]["test_loss_nn"])
 
 
 def test_truncated_record_line_is_redone(tmp_path):

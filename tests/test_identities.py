@@ -1,6 +1,6 @@
 """docs/design.md §3 identities that the kernels alone must satisfy."""
 import numpy as np
-from conftest import assert_close
+from conftest import TOL, assert_close
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import problems
@@ -84,4 +84,4 @@ def test_jacobian_finite_differences(p, seed):
         if X1.shape[0] == 0:
             return
     jv = fastntk.jvp(net, theta, X1, v)
-    np.testing.assert_allclose(jv, fd, rtol=1e-5, atol=1e-6 * (1 + np.abs(jv).max()))
+    np.testing.assert_allclose(jv, fd, rtol=TOL["finite_diff"], atol=0.1 * TOL["finite_diff"] * (1 + np.abs(jv).max()))

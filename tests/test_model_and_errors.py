@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import fastntk
+from conftest import TOL
 
 
 def test_layout_and_roundtrip():
@@ -32,7 +33,7 @@ def test_init_deterministic_and_dtype_consistent():
     n32 = n64.replace(dtype=np.float32)
     a, b = n64.flatten(n64.init(3)), n64.flatten(n64.init(3))
     np.testing.assert_array_equal(a, b)
-    np.testing.assert_allclose(n32.flatten(n32.init(3)), a, rtol=1e-7)
+    np.testing.assert_allclose(n32.flatten(n32.init(3)), a, rtol=TOL["float32_cast"])
     assert not np.array_equal(a, n64.flatten(n64.init(4)))
     zero = fastntk.MLP([5, 8, 1], bias="zero").init(0)
     assert not zero[1].any() and not zero[3].any()

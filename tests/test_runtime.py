@@ -7,6 +7,7 @@ import textwrap
 import time
 
 import pytest
+from conftest import TOL
 
 
 def run_python(code, env=None, **kw):
@@ -15,15 +16,15 @@ def run_python(code, env=None, **kw):
 
 
 def test_eigen_fallback_matches_reference():
-    code = """
+    code = f"""
         import numpy as np, fastntk
         from fastntk import reference as ref
         fastntk.show_config()
         net = fastntk.MLP([5, 9, 7, 1], bias="normal")
         theta = net.flatten(net.init(0))
         X = np.random.default_rng(0).standard_normal((6, 5))
-        assert np.allclose(fastntk.ntk(net, theta, X), ref.ntk(net, theta, X), atol=1e-12)
-        assert np.allclose(fastntk.vjp(net, theta, X, np.ones(6)), ref.vjp(net, theta, X, np.ones(6)), atol=1e-12)
+        assert np.allclose(fastntk.ntk(net, theta, X), ref.ntk(net, theta, X), atol={TOL["exact"]})
+        assert np.allclose(fastntk.vjp(net, theta, X, np.ones(6)), ref.vjp(net, theta, X, np.ones(6)), atol={TOL["exact"]})
         r = fastntk.train_many([dict(net=net, params=theta, lr=0.1, max_steps=5, tol=1e-300)] * 2, X, np.ones(6))
         assert np.array_equal(r[0].theta, r[1].theta)
         print("ok")

@@ -1,7 +1,7 @@
 """The theorems as executable identities (float64)."""
 import numpy as np
 import pytest
-from conftest import make_data
+from conftest import DIFFERS, RTOL, TOL, make_data
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -21,18 +21,18 @@ def test_decomposition_identities(depth, bias, sigma, seed):
     theta = net.flatten(net.init(seed))
     dec = theory.decompose(net, theta, X, Y, Xt)
     lin = fastntk.gd_closed_form(net, theta, X, Y, Xt, [np.inf])[0]
-    np.testing.assert_allclose(dec.f_lin, lin, atol=1e-8 * (1 + np.abs(lin).max()))
+    np.testing.assert_allclose(dec.f_lin, lin, atol=TOL["solve"] * (1 + np.abs(lin).max()))
     # On the training inputs: f_lin,∞ interpolates Y, the initialization term vanishes.
     on_train = theory.decompose(net, theta, X, Y, X)
-    np.testing.assert_allclose(on_train.f_lin, Y, atol=1e-8)
-    np.testing.assert_allclose(on_train.init_term, 0, atol=1e-8)
-    np.testing.assert_allclose(dec.norm_PF_theta0**2 + dec.norm_perp_theta0**2, theta @ theta, rtol=1e-10)
+    np.testing.assert_allclose(on_train.f_lin, Y, atol=TOL["solve"])
+    np.testing.assert_allclose(on_train.init_term, 0, atol=TOL["solve"])
+    np.testing.assert_allclose(dec.norm_PF_theta0**2 + dec.norm_perp_theta0**2, theta @ theta, rtol=RTOL[np.float64])
     if bias in ("zero", "none"):
         # Lemma 4: init term = (1/L) φ(X_T)(1 − P_F)θ₀.
         PF = theory.project_features(net, theta, X, theta)
         expected = fastntk.jvp(net, theta, Xt, theta - PF) / depth
-        np.testing.assert_allclose(dec.init_term, expected, atol=1e-8 * (1 + np.abs(expected).max()))
-        np.testing.assert_allclose(np.linalg.norm(PF), dec.norm_PF_theta0, rtol=1e-8)
+        np.testing.assert_allclose(dec.init_term, expected, atol=TOL["solve"] * (1 + np.abs(expected).max()))
+        np.testing.assert_allclose(np.linalg.norm(PF), dec.norm_PF_theta0, rtol=TOL["solve"])
 
 
 def test_projection_is_a_projection():
@@ -41,9 +41,9 @@ def test_projection_is_a_projection():
     theta = net.init(0)
     v = np.random.default_rng(1).standard_normal(net.num_params)
     p = theory.project_features(net, theta, X, v)
-    np.testing.assert_allclose(theory.project_features(net, theta, X, p), p, atol=1e-10)
+    np.testing.assert_allclose(theory.project_features(net, theta, X, p), p, atol=RTOL[np.float64])
     J = fastntk.jacobian(net, theta, X)
-    np.testing.assert_allclose(p, J.T @ np.linalg.solve(J @ J.T, J @ v), atol=1e-10)
+    np.testing.assert_allclose(p, J.T @ np.linalg.solve(J @ J.T, J @ v), atol=RTOL[np.float64])
 
 
 @pytest.mark.parametrize("depth", [2, 3, 4])
@@ -55,10 +55,10 @@ def test_init_term_scales_as_sigma_to_the_L(depth):
     theta = net.init(0)
     sig = np.array([0.25, 0.5, 1.0, 2.0, 4.0])
     norms = theory.init_term_scaling(net, theta, X, Y, Xt, sig)
-    np.testing.assert_allclose(norms / norms[2], sig**depth, rtol=1e-9)
+    np.testing.assert_allclose(norms / norms[2], sig**depth, rtol=TOL["routes"])
     a = theory.decompose(net.replace(sigma=0.3), theta, X, Y, Xt).f_int
     b = theory.decompose(net.replace(sigma=3.0), theta, X, Y, Xt).f_int
-    np.testing.assert_allclose(a, b, rtol=1e-8)
+    np.testing.assert_allclose(a, b, rtol=TOL["solve"])
     X2, Y2 = data(seed=3)[:2]
     bounds = theory.thm2_bounds(net.replace(sigma=2.0), theta, X, Y, Xt, Y2[:6])
     np.testing.assert_allclose(bounds.sigma_L_J, 2.0**depth * bounds.J)
@@ -75,7 +75,7 @@ def test_thm3_closed_form_equals_iterated_dynamics(optimizer, hyper):
                       tol=1e-300, record_D=True, X_test=Xt, record_every=25, **hyper)
     closed = theory.adaptive_closed_form(net, theta, X, Y, Xt, r.history["D"], lr)
     it = r.history["test_pred"][-1]
-    assert np.linalg.norm(closed - it) <= 1e-8 * np.linalg.norm(it)
+    assert np.linalg.norm(closed - it) <= TOL["solve"] * np.linalg.norm(it)
 
 
 def test_example1_constant_direction_adagrad():
@@ -92,11 +92,11 @@ def test_example1_constant_direction_adagrad():
     # Where φ(x₁) ≠ 0, D_t ∝ 1/|φ_i| for every t (up to eps): the direction sign(φ) is constant.
     live = fastntk.jacobian(net, theta, X)[0] != 0
     ratio = r.history["D"][0][live] / d[live]
-    np.testing.assert_allclose(ratio, ratio[0], rtol=1e-6)
+    np.testing.assert_allclose(ratio, ratio[0], rtol=TOL["converged"])
     expected = theory.constant_D_minimizer(net, theta, X, Y, Xt, d)
-    np.testing.assert_allclose(r.history["test_pred"][-1], expected, atol=1e-6)
+    np.testing.assert_allclose(r.history["test_pred"][-1], expected, atol=TOL["converged"])
     gd = theory.decompose(net, theta, X, Y, Xt).f_lin
-    assert theory.minimizer_distance(expected, gd) > 1e-3
+    assert theory.minimizer_distance(expected, gd) > DIFFERS["adagrad_vs_gd"]
 
 
 def test_thm4_sgd_equals_gd_but_adagrad_differs():
@@ -107,11 +107,11 @@ def test_thm4_sgd_equals_gd_but_adagrad_differs():
                            tol=1e-14, max_steps=10**6)
     for ratio, r in sgd.items():
         assert r["status"] == "converged"
-        assert r["distance"] < 1e-6, (ratio, r["distance"])
+        assert r["distance"] < TOL["converged"], (ratio, r["distance"])
     ada = theory.sgd_vs_gd(net, theta, X, Y, Xt, optimizer="adagrad", split_ratios=(0.2, 1.0), lr=0.05,
                            tol=1e-14, max_steps=10**6)
     assert ada[1.0]["distance"] == 0
-    assert ada[0.2]["distance"] > 1e-4
+    assert ada[0.2]["distance"] > DIFFERS["adagrad_split"]
 
 
 def test_underparameterized_minimizer_is_unique():
@@ -125,9 +125,9 @@ def test_underparameterized_minimizer_is_unique():
     for opt, lr in [("gd", None), ("adagrad", 0.5), ("adam", 0.01)]:
         r = fastntk.train(net, theta, X, Y, model="linearized", optimizer=opt, lr=lr, tol=1e-300,
                           max_steps=30000, X_test=Xt, record_every=30000)
-        np.testing.assert_allclose(r.history["test_pred"][-1], ls, atol=1e-7)
+        np.testing.assert_allclose(r.history["test_pred"][-1], ls, atol=TOL["underparameterized"])
     other = theory.underparameterized_minimizer(net.replace(sigma=3.0), theta, X, Y, Xt)
-    np.testing.assert_allclose(other, ls, atol=1e-8)
+    np.testing.assert_allclose(other, ls, atol=TOL["solve"])
     wide = fastntk.MLP.uniform(8, 40, 2)
     with pytest.raises(ValueError, match="overparameterized"):
         theory.underparameterized_minimizer(wide, wide.init(0), X[:5], Y[:5], Xt)
@@ -147,8 +147,8 @@ def test_last_layer_training_from_zero_is_f_int():
     # the row space of A and so converges to the minimum-norm solution.
     A, At = J[:, last], Jt[:, last]
     w = np.linalg.lstsq(A, Y, rcond=None)[0]
-    np.testing.assert_allclose(At @ w, theory.last_layer_minimizer(net, params, X, Y, Xt), atol=1e-8)
-    np.testing.assert_allclose(theory.last_layer_kernel(net, params, X), A @ A.T, atol=1e-10)
+    np.testing.assert_allclose(At @ w, theory.last_layer_minimizer(net, params, X, Y, Xt), atol=TOL["solve"])
+    np.testing.assert_allclose(theory.last_layer_kernel(net, params, X), A @ A.T, atol=RTOL[np.float64])
 
 
 @given(st.sampled_from(["squared", "logistic"]), st.integers(0, 50), st.sampled_from(["ntk", "standard"]))
@@ -166,12 +166,12 @@ def test_gradient_confusion_matches_explicit_gradients(loss, seed, param):
         r = -s / (1 + np.exp(s * f))
     G = r[:, None] * J
     inner = G @ G.T
-    np.testing.assert_allclose(gc.inner, inner, atol=1e-12 * (1 + np.abs(inner).max()))
+    np.testing.assert_allclose(gc.inner, inner, atol=TOL["exact"] * (1 + np.abs(inner).max()))
     n = np.linalg.norm(G, axis=1)
-    np.testing.assert_allclose(gc.cosine, inner / np.outer(n, n), atol=1e-10)
+    np.testing.assert_allclose(gc.cosine, inner / np.outer(n, n), atol=RTOL[np.float64])
     off = ~np.eye(7, dtype=bool)
     assert gc.min_cosine == pytest.approx((inner / np.outer(n, n))[off].min())
-    assert gc.batch_inner.shape == (5, 5) and -1 - 1e-12 <= gc.batch_min_cosine <= 1 + 1e-12
+    assert gc.batch_inner.shape == (5, 5) and -1 - TOL["exact"] <= gc.batch_min_cosine <= 1 + TOL["exact"]
 
 
 def test_gradient_confusion_along_training_is_one_gd_run():
@@ -184,7 +184,7 @@ def test_gradient_confusion_along_training_is_one_gd_run():
     np.testing.assert_allclose(along[0][1].inner, at0.inner)
     one = fastntk.train(net, theta, X, Y, lr=0.5, max_steps=25, tol=1e-300)
     np.testing.assert_allclose(along[2][1].inner, theory.gradient_confusion(net, one.theta, X, Y).inner,
-                               rtol=1e-10, atol=1e-14)
+                               rtol=RTOL[np.float64], atol=0.01 * TOL["exact"])
     with pytest.raises(ValueError, match="checkpoints"):
         theory.gradient_confusion_along_training(net, theta, X, Y, [5, 2])
 

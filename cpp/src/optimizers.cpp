@@ -1,6 +1,6 @@
 #include "fastntk/optimizers.hpp"
 
-#include "elementwise.cuh"
+#include "fastntk/elementwise.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -106,8 +106,8 @@ def _is_param_list(v) -> bool:
 
 
 def cuda_source_dir() -> pathlib.Path:
-    """The directory with kernels.cu and elementwise.cuh: installed beside the
-    package, or the repository's cuda/ in an editable install."""
+    """The directory with kernels.cu: installed beside the package (with the shared
+    header under include/), or the repository's cuda/ in an editable install."""
     installed = pathlib.Path(str(importlib.resources.files("fastntk"))) / "cuda"
     if (installed / "kernels.cu").exists():
         return installed
@@ -117,9 +117,16 @@ def cuda_source_dir() -> pathlib.Path:
     raise FileNotFoundError("fastntk's CUDA sources (kernels.cu) are missing from the installation")
 
 
+def cuda_include_dir(source_dir: pathlib.Path) -> pathlib.Path:
+    """Where kernels.cu finds fastntk/elementwise.hpp, the per-element rules it shares
+    with the CPU core: include/ beside an installed kernels.cu, cpp/include in the repository."""
+    installed = source_dir / "include"
+    return installed if (installed / "fastntk" / "elementwise.hpp").exists() else source_dir.parent / "cpp" / "include"
+
+
 def nvrtc_options(source_dir: pathlib.Path) -> tuple[str, ...]:
     """The options the kernels are compiled with at run time (tests use them too)."""
-    return ("--std=c++17", f"-I{source_dir}")
+    return ("--std=c++17", f"-I{cuda_include_dir(source_dir)}")
 
 
 @contextlib.contextmanager

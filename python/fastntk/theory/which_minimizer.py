@@ -1,13 +1,8 @@
-"""The theorems of the papers as executable formulas (docs/design.md §3).
-
-Nonnenmacher, Reeb, Steinwart, "Which minimizer does my neural network converge
-to?" (papers 000/001) and "Wide neural networks are interpolating kernel
-methods" (002); Sankararaman et al., "The impact of neural network
-overparameterization on gradient confusion and SGD" (003).
+"""Nonnenmacher, Reeb, Steinwart, "Which minimizer does my neural network converge
+to?" (paper 000; appendices in 001): Thms 1–4 and the σ-selection algorithm.
 
 Every function takes the network, θ₀ and data, and evaluates the formula without
-forming P × P matrices: K⁻¹ is only ever applied to N-vectors.
-"""
+forming P × P matrices: K⁻¹ is only ever applied to N-vectors."""
 from __future__ import annotations
 
 import math
@@ -15,42 +10,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validate import as_matrix, as_vector, positive, positive_int
-from .dynamics import default_lr, train
-from .kernels import adaptive_ntk, jacobian, jvp, ntk, vjp
-from .linalg import KernelSolver, SingularKernelError
-from .model import MLP
-
-__all__ = [
-    "Decomposition", "decompose", "project_features", "thm2_bounds", "init_term_scaling",
-    "select_sigma", "SigmaSelection", "adaptive_closed_form", "constant_D_minimizer",
-    "minimizer_distance", "sgd_vs_gd", "underparameterized_minimizer", "last_layer_kernel",
-    "last_layer_minimizer", "GradientConfusion", "gradient_confusion", "linearization_gap",
-    "SingularKernelError", "Thm2Bounds", "strategy41_params", "gradient_confusion_along_training",
-]
-
-
-def _setup(net, params, X, X_test=None):
-    if not isinstance(net, MLP):
-        raise TypeError(f"net: expected a fastntk.MLP, got {type(net).__name__}")
-    theta = net.flatten(params)
-    X = as_matrix(X, "X", net.dtype, net.input_dim)
-    Xt = None if X_test is None else as_matrix(X_test, "X_test", net.dtype, net.input_dim)
-    return theta, X, Xt
-
-
-def _labels(Y, n, name="Y"):
-    Y = np.asarray(Y)
-    if Y.ndim != 1:
-        raise ValueError(f"{name}: expected a 1-D array of shape ({n},), got shape {Y.shape}")
-    return as_vector(Y, name, np.float64, n)
-
-
-def _require_overparameterized(net, n):
-    if net.num_params < n:
-        raise ValueError(
-            f"P = {net.num_params} < N = {n}: this is the underparameterized regime, where K = φφᵀ "
-            "is singular; use theory.underparameterized_minimizer instead")
+from .._validate import as_vector, positive, positive_int
+from ..dynamics import train
+from ..kernels import adaptive_ntk, jvp, ntk, vjp
+from ..linalg import KernelSolver
+from ..model import MLP
+from ._common import _labels, _require_overparameterized, _setup
 
 
 @dataclass
@@ -266,156 +231,6 @@ def sgd_vs_gd(net: MLP, params, X, Y, X_test, *, optimizer: str = "sgd",
         pred = r.history["test_pred"][-1]
         out[float(ratio)] = dict(distance=minimizer_distance(pred, ref_pred), status=r.status,
                                  steps=r.steps, pred=pred)
-    return out
-
-
-def underparameterized_minimizer(net: MLP, params, X, Y, X_test) -> np.ndarray:
-    """App. A: for P < N the linearized model has a unique minimizer,
-    f₀(X_T) + φ(X_T)(φᵀφ)⁻¹φᵀ(Y − f₀(X)) — the same for every optimizer and D; with
-    zero biases the initialization term cancels (Lemma 4), so it is φ(X_T)(φᵀφ)⁻¹φᵀY."""
-    theta, X, Xt = _setup(net, params, X, X_test)
-    if Xt is None:
-        raise ValueError("X_test: required")
-    Y = _labels(Y, X.shape[0])
-    if net.num_params >= X.shape[0]:
-        raise ValueError(f"P = {net.num_params} >= N = {X.shape[0]}: the minimizer is not unique in the "
-                         "overparameterized regime; use theory.decompose")
-    phi = jacobian(net, theta, X).astype(np.float64)
-    delta, *_ = np.linalg.lstsq(phi, Y - net.apply(theta, X), rcond=None)
-    return net.apply(theta, Xt).astype(np.float64) + jacobian(net, theta, Xt).astype(np.float64) @ delta
-
-
-def _last_layer_mask(net: MLP) -> np.ndarray:
-    d = np.zeros(net.num_params, net.dtype)
-    d[net._spec.weight_offset(net.depth):] = 1
-    return d
-
-
-def last_layer_kernel(net: MLP, params, X1, X2=None) -> np.ndarray:
-    """The kernel of the last-layer features (paper 002, Thm 1):
-    K_last(x, x′) = c_L² a^{L−1}(x)·a^{L−1}(x′) + β_L², i.e. φ D φᵀ with D the
-    indicator of (W^L, b^L)."""
-    return adaptive_ntk(net, params, X1, X2, d=_last_layer_mask(net))
-
-
-def last_layer_minimizer(net: MLP, params, X, Y, X_test, *, pinv: bool = False) -> np.ndarray:
-    """Training only the last layer from W^L = 0 (and b^L = 0) converges to the
-    interpolator K_last(X_T, X) K_last⁻¹ Y (paper 002, Thm 1)."""
-    theta, X, Xt = _setup(net, params, X, X_test)
-    Y = _labels(Y, X.shape[0])
-    solver = KernelSolver(last_layer_kernel(net, theta, X), pinv=pinv)
-    return last_layer_kernel(net, theta, Xt, X).astype(np.float64) @ solver.solve(Y)
-
-
-@dataclass
-class GradientConfusion:
-    """Pairwise statistics of per-sample (or mini-batch) loss gradients (paper 003)."""
-    inner: np.ndarray          # ⟨∇ℓ_i, ∇ℓ_j⟩, N × N
-    cosine: np.ndarray         # their cosines (0 where a gradient vanishes)
-    min_cosine: float          # min over i ≠ j: the confusion bound of Def. 2.1 in cosine form
-    mean_cosine: float         # mean over i ≠ j
-    min_inner: float           # min over i ≠ j of ⟨∇ℓ_i, ∇ℓ_j⟩ (−η in Def. 2.1)
-    batch_inner: np.ndarray | None = None
-    batch_cosine: np.ndarray | None = None
-    batch_min_cosine: float | None = None
-    batch_mean_cosine: float | None = None
-
-    def offdiagonal_cosines(self, batches: bool = False) -> np.ndarray:
-        c = self.batch_cosine if batches else self.cosine
-        return c[~np.eye(c.shape[0], dtype=bool)]
-
-
-def _pair_stats(inner):
-    norms = np.sqrt(np.maximum(np.diag(inner), 0.0))
-    denom = np.outer(norms, norms)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cos = np.where(denom > 0, inner / denom, 0.0)
-    off = ~np.eye(inner.shape[0], dtype=bool)
-    if off.any():
-        return cos, float(cos[off].min()), float(cos[off].mean()), float(inner[off].min())
-    return cos, float("nan"), float("nan"), float("nan")
-
-
-def strategy41_params(net: MLP, kappa: float = 0.5, seed: int = 0) -> list:
-    """Sankararaman et al.'s Strategy 4.1 initialization for a ``standard``-parametrized
-    net: W¹ ~ N(0, 1/d), W^p ~ N(0, 1/(κ m_{p−1})) for p ≥ 2, zero biases (κ = 1/2 is He
-    initialization for ReLU, κ = 1 the usual choice for tanh)."""
-    if net.parametrization != "standard":
-        raise ValueError("net: Strategy 4.1 is an initialization of the 'standard' parametrization")
-    kappa = positive(kappa, "kappa")
-    rng = np.random.default_rng(seed)
-    params = []
-    for l in range(1, net.depth + 1):
-        m, mp = net.widths[l], net.widths[l - 1]
-        var = 1.0 / mp if l == 1 else 1.0 / (kappa * mp)
-        params.append((rng.standard_normal((m, mp)) * math.sqrt(var)).astype(net.dtype))
-        if net.has_bias:
-            params.append(np.zeros(m, net.dtype))
-    return params
-
-
-def gradient_confusion(net: MLP, params, X, Y, *, loss: str = "squared", batch_size: int | None = None,
-                       num_batches: int = 32, seed: int = 0) -> GradientConfusion:
-    """All pairwise inner products of per-sample loss gradients from the Gram matrix:
-    ∇ℓ_i = r_i φ(x_i), so ⟨∇ℓ_i, ∇ℓ_j⟩ = r_i r_j K_ij, without materializing gradients.
-
-    loss="squared": ℓ_i = ½(f_i − y_i)², r_i = f_i − y_i; loss="logistic": labels
-    {0, 1} (or ±1) as ỹ = ±1, ℓ_i = log(1 + e^{−ỹ_i f_i}), r_i = −ỹ_i/(1 + e^{ỹ_i f_i}).
-    With batch_size, also ``num_batches`` random mini-batches B (drawn without
-    replacement, seeded): ⟨g_B, g_B′⟩ = r_Bᵀ K_{BB′} r_{B′}/(|B||B′|).
-    """
-    theta, X, _ = _setup(net, params, X)
-    Y = _labels(Y, X.shape[0])
-    f = net.apply(theta, X).astype(np.float64)
-    if loss == "squared":
-        r = f - Y
-    elif loss == "logistic":
-        s = np.where(Y > 0, 1.0, -1.0)
-        r = -s / (1.0 + np.exp(np.clip(s * f, -700, 700)))
-    else:
-        raise ValueError(f"loss: expected 'squared' or 'logistic', got {loss!r}")
-    K = ntk(net, theta, X).astype(np.float64)
-    inner = r[:, None] * K * r[None, :]
-    cos, mn, mean, mi = _pair_stats(inner)
-    out = GradientConfusion(inner=inner, cosine=cos, min_cosine=mn, mean_cosine=mean, min_inner=mi)
-    if batch_size is not None:
-        b = positive_int(batch_size, "batch_size")
-        if b > X.shape[0]:
-            raise ValueError(f"batch_size: expected 1 <= batch_size <= N = {X.shape[0]}, got {b}")
-        nb = positive_int(num_batches, "num_batches")
-        rng = np.random.default_rng(seed)
-        S = np.zeros((nb, X.shape[0]))
-        for k in range(nb):
-            rows = rng.choice(X.shape[0], size=b, replace=False)
-            S[k, rows] = r[rows] / b
-        binner = S @ K @ S.T
-        bcos, bmn, bmean, _ = _pair_stats(binner)
-        out.batch_inner, out.batch_cosine = binner, bcos
-        out.batch_min_cosine, out.batch_mean_cosine = bmn, bmean
-    return out
-
-
-def gradient_confusion_along_training(net: MLP, params, X, Y, checkpoints, *, lr: float | None = None,
-                                      loss: str = "squared", batch_size: int | None = None,
-                                      model: str = "network", seed: int = 0) -> list:
-    """Gradient confusion at θ_t for each t in ``checkpoints`` (increasing step counts)
-    along one full-batch GD run: GD keeps no state besides θ, so training in segments
-    between checkpoints is the same run. Returns [(t, GradientConfusion), …]."""
-    steps = [int(t) for t in checkpoints]
-    if any(t < 0 for t in steps) or steps != sorted(steps):
-        raise ValueError(f"checkpoints: expected increasing step counts >= 0, got {list(checkpoints)}")
-    theta, X, _ = _setup(net, params, X)
-    lr = default_lr(net, theta, X) if lr is None else positive(lr, "lr")
-    out, done, current = [], 0, theta
-    for t in steps:
-        if t > done:
-            res = train(net, current, X, Y, model=model, optimizer="gd", lr=lr, max_steps=t - done,
-                        tol=1e-300, record_every=t - done)
-            if res.status != "max_steps":
-                raise RuntimeError(f"gradient_confusion_along_training: the GD run stopped early ({res.status}) "
-                                   f"at step {done + res.steps}")
-            current, done = res.theta, t
-        out.append((t, gradient_confusion(net, current, X, Y, loss=loss, batch_size=batch_size, seed=seed)))
     return out
 
 
