@@ -41,8 +41,8 @@ class NumpyNet:
         self.L = net.depth
         self.W = [p.copy() for p in params[0::2]]
         self.b = [p.copy() for p in params[1::2]]
-        self.c = [float(net._spec.weight_multiplier(l)) for l in range(1, self.L + 1)]
-        self.beta = [float(net._spec.bias_multiplier(l)) for l in range(1, self.L + 1)]
+        self.c = list(net.layout.c[1:])
+        self.beta = list(net.layout.beta[1:])
         self.acc = [np.zeros_like(w) for w in self.W] + [np.zeros_like(b) for b in self.b]
 
     def grads(self, X, Y):

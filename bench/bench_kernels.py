@@ -44,8 +44,8 @@ class NumpyMLP:
     def __init__(self, net, params):
         self.L = net.depth
         self.Ws = params[0::2]
-        self.c = [float(net._spec.weight_multiplier(l)) for l in range(1, self.L + 1)]
-        self.beta = [float(net._spec.bias_multiplier(l)) for l in range(1, self.L + 1)]
+        self.c = list(net.layout.c[1:])
+        self.beta = list(net.layout.beta[1:])
 
     def forward(self, X):
         A = [X]

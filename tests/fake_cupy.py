@@ -249,7 +249,7 @@ def install():
     saved = {k: sys.modules.get(k) for k in ("cupy", "cupy.cublas")}
     cp = make_module()
     sys.modules["cupy"], sys.modules["cupy.cublas"] = cp, cp.cublas
-    runtime.gpu_backend.cache_clear()
+    runtime.cuda_device.cache_clear()
     runtime._module.cache_clear()
     try:
         yield cp
@@ -259,5 +259,5 @@ def install():
                 sys.modules.pop(k, None)
             else:
                 sys.modules[k] = v
-        runtime.gpu_backend.cache_clear()
+        runtime.cuda_device.cache_clear()
         runtime._module.cache_clear()

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fastntk._gpu.runtime import Backend, CudaKernels, cuda_include_dir, cuda_source_dir
+from fastntk._gpu.runtime import CudaKernels, Device, cuda_include_dir, cuda_source_dir
 
 _HERE = Path(__file__).resolve().parent
 
@@ -365,6 +365,6 @@ def _gemm(ta, tb, a, b, out, alpha, beta):
     return out
 
 
-def host_backend() -> Backend:
+def host_backend() -> Device:
     """The GPU backend with NumPy arrays and the kernels of kernels.cu run on the host."""
-    return Backend(np, KernelsOnHost, _gemm)
+    return Device(np, KernelsOnHost, _gemm)

@@ -11,7 +11,12 @@ from hypothesis import strategies as st
 from strategies import problems
 
 import fastntk
-from fastntk._gpu import api, runtime
+from fastntk._arrays import placement
+from fastntk._dispatch import Problem, cpu
+from fastntk._gpu import runtime
+from fastntk._gpu import train as gtrain
+from fastntk._gpu.backend import GpuBackend
+from fastntk.config import make_config
 
 
 
@@ -20,7 +25,7 @@ def be(request):
     if request.param == "host":
         return host_backend()
     cupy_with_gpu("GPU run of the backend tests")
-    return runtime.gpu_backend()
+    return runtime.cuda_device()
 
 
 def _on(be, *arrays):
@@ -36,12 +41,12 @@ def test_forward_ntk_jacobian_match_cpu(be, case, tile):
     net, params, X, X2 = case
     theta = net.flatten(params)
     gtheta, gX, gX2 = _on(be, theta, X, X2)
-    assert_close(api.apply(be, net, gtheta, gX), net.apply(theta, X), net.dtype)
+    assert_close(GpuBackend(be).apply(net, gtheta, gX), net.apply(theta, X), net.dtype)
     K = fastntk.ntk(net, theta, X)
-    assert_close(api.ntk(be, net, gtheta, gX, tile=tile), K, net.dtype, scale=1 + np.abs(K).max())
+    assert_close(GpuBackend(be).ntk(net, gtheta, gX, None, tile=tile), K, net.dtype, scale=1 + np.abs(K).max())
     K2 = fastntk.ntk(net, theta, X, X2)
-    assert_close(api.ntk(be, net, gtheta, gX, gX2, tile=tile), K2, net.dtype, scale=1 + np.abs(K2).max())
-    assert_close(api.jacobian(be, net, gtheta, gX), fastntk.jacobian(net, theta, X), net.dtype)
+    assert_close(GpuBackend(be).ntk(net, gtheta, gX, gX2, tile=tile), K2, net.dtype, scale=1 + np.abs(K2).max())
+    assert_close(GpuBackend(be).jacobian(net, gtheta, gX), fastntk.jacobian(net, theta, X), net.dtype)
 
 
 @given(problems(), st.integers(0, 100))
@@ -53,44 +58,53 @@ def test_jvp_vjp_adaptive_match_cpu(be, case, seed):
     r = rng.standard_normal(X.shape[0]).astype(net.dtype)
     d = rng.uniform(0.1, 2, net.num_params).astype(net.dtype)
     gtheta, gX, gX2, gv, gr, gd = _on(be, theta, X, X2, v, r, d)
-    assert_close(api.jvp(be, net, gtheta, gX, gv), fastntk.jvp(net, theta, X, v), net.dtype,
+    assert_close(GpuBackend(be).jvp(net, gtheta, gX, gv), fastntk.jvp(net, theta, X, v), net.dtype,
                  scale=1 + np.abs(v).sum())
-    assert_close(api.vjp(be, net, gtheta, gX, gr), fastntk.vjp(net, theta, X, r), net.dtype,
+    assert_close(GpuBackend(be).vjp(net, gtheta, gX, gr), fastntk.vjp(net, theta, X, r), net.dtype,
                  scale=1 + np.abs(r).sum())
     Kd = fastntk.adaptive_ntk(net, theta, X, X2, d=d)
-    assert_close(api.adaptive_ntk(be, net, gtheta, gX, gX2, d=gd, max_bytes=1), Kd, net.dtype,
+    assert_close(GpuBackend(be).adaptive_ntk(net, gtheta, gX, gX2, d=gd, max_bytes=1), Kd, net.dtype,
                  scale=1 + np.abs(Kd).max())
 
 
-@given(problems(), st.integers(0, 100))
-def test_feature_products_equal_passes(be, case, seed):
-    """φv and φᵀr from cached features equal the tangent/cotangent passes."""
+@given(problems(), st.integers(0, 100), st.floats(0.5, 2.0))
+def test_stacked_passes_equal_the_core_run_by_run(be, case, seed, sigma2):
+    """The passes of two stacked networks (σ and θ differing) — forward, φv and φᵀr
+    from cached features, φᵀr by the backward pass, the Gram of each run — equal
+    the core's for each network alone."""
     from fastntk._gpu import network as nw
     net, params, X, _ = case
-    theta = net.flatten(params)
-    lay = api.layout(net)
+    nets = [net, net.replace(sigma=sigma2)]
     rng = np.random.default_rng(seed)
-    v = rng.standard_normal(net.num_params).astype(net.dtype)
-    r = rng.standard_normal(X.shape[0]).astype(net.dtype)
-    theta, X, v, r = _on(be, theta, X, v, r)
-    feat = nw.features(be, lay, theta, X)
-    assert_close(nw.jvp_features(be, lay, feat, v), host(nw.jvp(be, lay, theta, feat, v)), net.dtype,
-                 scale=1 + float(abs(v).sum()))
-    assert_close(nw.vjp_features(be, lay, feat, r), host(nw.vjp(be, lay, theta, feat, r)), net.dtype,
-                 scale=1 + float(abs(r).sum()))
+    thetas = [net.flatten(params), rng.standard_normal(net.num_params).astype(net.dtype)]
+    V = rng.standard_normal((2, net.num_params)).astype(net.dtype)
+    Rr = rng.standard_normal((2, X.shape[0])).astype(net.dtype)
+    st_ = nw.Stack(be, [n.layout for n in nets])
+    theta_s, Xd, Vd, Rd = _on(be, np.stack(thetas), X, V, Rr)
+    feat = st_.features(theta_s, Xd)
+    jv, vj = host(st_.jvp_features(feat, Vd)), host(st_.vjp_features(feat, Rd))
+    back = host(st_.vjp(theta_s, st_.forward(theta_s, Xd), Rd))
+    for i, (n, th) in enumerate(zip(nets, thetas)):
+        assert_close(host(feat.f[i]), n.apply(th, X), net.dtype)
+        assert_close(jv[i], fastntk.jvp(n, th, X, V[i]), net.dtype, scale=1 + float(np.abs(V[i]).sum()))
+        want = fastntk.vjp(n, th, X, Rr[i])
+        for got in (vj[i], back[i]):
+            assert_close(got, want, net.dtype, scale=1 + float(np.abs(Rr[i]).sum()))
+        K = fastntk.ntk(n, th, X)
+        assert_close(nw.gram(be, n.layout, feat.run(i)), K, net.dtype, scale=1 + np.abs(K).max())
 
 
 def test_bad_device_input(be):
     net = fastntk.MLP.uniform(3, 5, 2)
     theta, X = _on(be, net.flatten(net.init(0)), np.ones((4, 3)))
     with pytest.raises(TypeError, match="X1: expected dtype float64.*astype"):
-        api.ntk(be, net, theta, X.astype(np.float32))
+        GpuBackend(be).ntk(net, theta, X.astype(np.float32), None, tile=8)
     with pytest.raises(ValueError, match=r"X1: expected shape \(N, 3\)"):
-        api.ntk(be, net, theta, _on(be, np.ones((4, 2))))
+        GpuBackend(be).ntk(net, theta, _on(be, np.ones((4, 2))), None, tile=8)
     with pytest.raises(ValueError, match="X: contains NaN"):
-        api.jacobian(be, net, theta, _on(be, np.full((2, 3), np.nan)))
+        GpuBackend(be).jacobian(net, theta, _on(be, np.full((2, 3), np.nan)))
     with pytest.raises(ValueError, match=r"v: expected shape"):
-        api.jvp(be, net, theta, X, _on(be, np.ones(3)))
+        GpuBackend(be).jvp(net, theta, X, _on(be, np.ones(3)))
 
 
 class _FakeDevice:
@@ -107,14 +121,14 @@ def _fake_cupy_array(device):
 
 def test_placement_errors_name_the_arguments():
     g0, g1 = _fake_cupy_array(0), _fake_cupy_array(1)
-    assert runtime.placement(X=np.ones(2), Y=None) == "cpu"
-    assert runtime.placement(X=g0, params=[g0, g0]) == "gpu"
+    assert placement(X=np.ones(2), Y=None) == "cpu"
+    assert placement(X=g0, params=[g0, g0]) == "gpu"
     with pytest.raises(TypeError, match=r"Y: expected CuPy arrays like X .*numpy ndarray"):
-        runtime.placement(X=g0, Y=np.ones(3))
+        placement(X=g0, Y=np.ones(3))
     with pytest.raises(TypeError, match=r"params\[1\]"):
-        runtime.placement(X=g0, params=[g0, np.ones(2)])
+        placement(X=g0, params=[g0, np.ones(2)])
     with pytest.raises(ValueError, match="X on device 0, Y on device 1"):
-        runtime.placement(X=g0, Y=g1)
+        placement(X=g0, Y=g1)
     with pytest.raises(TypeError, match="CuPy"):
         fastntk.ntk(fastntk.MLP.uniform(3, 4, 2), fastntk.MLP.uniform(3, 4, 2).init(0), g0)
 
@@ -125,12 +139,18 @@ def test_cuda_sources_found():
     assert (runtime.cuda_include_dir(src) / "fastntk" / "elementwise.hpp").exists()
 
 
-def _cfg(net, theta, X, Y, **kw):
-    from fastntk.dynamics import _TRAIN_DEFAULTS, _make_config
-    args = dict(_TRAIN_DEFAULTS)
-    hyper = {k: v for k, v in kw.items() if k not in args}
-    args.update({k: v for k, v in kw.items() if k in args})
-    return _make_config(net, theta, X, Y, hyper=hyper, **args), args
+def _cfg(net, X, **kw):
+    return make_config(X.shape[0], net.depth, **kw)
+
+
+def _core_train(net, theta, X, Y, Xt, cfg):
+    """The CPU core's run, the reference of every GPU loop test."""
+    return cpu().train(net, Problem(theta, X, Y, Xt), cfg, None)
+
+
+def _gpu_train(be, nets, thetas, X, Y, Xt, cfgs, progress=None):
+    return gtrain.train(be, [n.layout for n in nets], [_on(be, t) for t in thetas], *_on(be, X, Y), _on(be, Xt),
+                        cfgs, progress=progress)
 
 
 @given(st.sampled_from(["gd", "sgd", "momentum", "adagrad", "rmsprop", "adam"]),
@@ -139,7 +159,6 @@ def _cfg(net, theta, X, Y, **kw):
 def test_training_loop_matches_core(be, optimizer, model, dtype, bias, depth, shuffle, seed):
     """The GPU training loop (run on the host) and the core's: same batches, records,
     stopping step and final parameters, on every path of the linearization."""
-    from fastntk._gpu import train as gtrain
     from conftest import make_data
     net = fastntk.MLP.uniform(4, 6, depth, bias=bias, dtype=dtype, sigma=1.2)
     X, Y, Xt = make_data(9, 4, seed, 4)
@@ -151,14 +170,14 @@ def test_training_loop_matches_core(be, optimizer, model, dtype, bias, depth, sh
         ["function", "matrix-free", "materialized"] if optimizer in ("gd", "sgd", "momentum")
         else ["matrix-free", "materialized"])
     for path in paths:
-        cfg, _ = _cfg(net, theta, X, Y, model=model, optimizer=optimizer, lr=lr, batch_size=bs,
-                      shuffle=shuffle, seed=seed, max_steps=13, record_every=3, tol=1e-300, path=path,
-                      record_D=model == "network")
-        ref = fastntk._core.train(net._spec, theta, X, Y, Xt, cfg, None)
-        got = gtrain.train(be, api.layout(net), *_on(be, theta, X, Y, Xt), cfg, model=model, optimizer=optimizer)
+        cfg = _cfg(net, X, model=model, optimizer=optimizer, lr=lr, batch_size=bs, shuffle=shuffle, seed=seed,
+                   max_steps=13, record_every=3, tol=1e-300, path=path, record_D=path != "materialized")
+        ref = _core_train(net, theta, X, Y, Xt, cfg)
+        got = _gpu_train(be, [net], [theta], X, Y, Xt, [cfg])[0]
         assert (got["status"], got["steps"]) == (ref["status"], ref["steps"])
         if model == "linearized":
             assert got["path"] == ref["path"]
+        assert ("D" in got["history"]) == ("D" in ref["history"])
         h, hr = got["history"], ref["history"]
         np.testing.assert_array_equal(h["step"], hr["step"])
         scale = 1.0 if optimizer not in ("adagrad", "rmsprop", "adam") else 1e3 if dtype == np.float32 else 1e2
@@ -174,23 +193,20 @@ def test_training_loop_matches_core(be, optimizer, model, dtype, bias, depth, sh
 
 
 def test_training_loop_stops_like_core(be):
-    from fastntk._gpu import train as gtrain
     from conftest import make_data
     net = fastntk.MLP.uniform(4, 20, 2)
     X, Y, Xt = make_data(8, 4, 0, 3)
     theta = net.flatten(net.init(0))
     for kw in (dict(tol=1e-3), dict(lr=1e3, tol=1e-300), dict(model="linearized", tol=1e-6)):
         model = kw.pop("model", "network")
-        cfg, _ = _cfg(net, theta, X, Y, model=model, max_steps=5000, **kw)
-        ref = fastntk._core.train(net._spec, theta, X, Y, Xt, cfg, None)
-        got = gtrain.train(be, api.layout(net), *_on(be, theta, X, Y, Xt), cfg, model=model, optimizer="gd")
+        cfg = _cfg(net, X, model=model, max_steps=5000, lr=kw.pop("lr", 0.5), **kw)
+        ref = _core_train(net, theta, X, Y, Xt, cfg)
+        got = _gpu_train(be, [net], [theta], X, Y, Xt, [cfg])[0]
         assert (got["status"], got["steps"]) == (ref["status"], ref["steps"])
         assert got["status"] in ("converged", "diverged")
     # A callback that says stop: status interrupted, the loss of that step recorded.
-    cfg, _ = _cfg(net, theta, X, Y, max_steps=10**6, tol=1e-300, lr=0.1)
-    cfg.progress_seconds = 0.0
-    got = gtrain.train(be, api.layout(net), *_on(be, theta, X, Y), None, cfg, model="network", optimizer="gd",
-                       progress=lambda step, loss: step < 7)
+    cfg = _cfg(net, X, max_steps=10**6, tol=1e-300, lr=0.1, progress_seconds=0.0)
+    got = _gpu_train(be, [net], [theta], X, Y, None, [cfg], progress=lambda step, loss: step < 7)[0]
     assert got["status"] == "interrupted" and got["steps"] == 7 and got["history"]["step"][-1] == 7
 
 
@@ -202,7 +218,6 @@ def test_stacked_ensemble_matches_core_run_by_run(be, optimizer, model, dtype, b
     networks and linearizations on both stacked paths (the core on its own path)."""
     path = "auto" if model == "network" else model
     model = "network" if model == "network" else "linearized"
-    from fastntk._gpu import ensemble
     from conftest import make_data
     X, Y, Xt = make_data(9, 4, seed, 4)
     X, Y, Xt = X.astype(dtype), Y.astype(dtype), Xt.astype(dtype)
@@ -212,16 +227,15 @@ def test_stacked_ensemble_matches_core_run_by_run(be, optimizer, model, dtype, b
     for i, sigma in enumerate([0.8, 1.0, 1.3]):
         net = fastntk.MLP.uniform(4, 6, depth, bias=bias, dtype=dtype, sigma=sigma)
         theta = net.flatten(net.init(seed + i))
-        cfg, _ = _cfg(net, theta, X, Y, model=model, optimizer=optimizer, lr=base * (1 + 0.2 * i), batch_size=bs,
-                      shuffle=shuffle, seed=seed, max_steps=12, record_every=4, tol=1e-300, path=path)
+        cfg = _cfg(net, X, model=model, optimizer=optimizer, lr=base * (1 + 0.2 * i), batch_size=bs,
+                   shuffle=shuffle, seed=seed, max_steps=12, record_every=4, tol=1e-300, path=path,
+                   record_D=model == "network")
         nets.append(net), thetas.append(theta), cfgs.append(cfg)
-    outs = ensemble.train_group(be, [api.layout(n) for n in nets], [_on(be, t) for t in thetas],
-                                *_on(be, X, Y, Xt), cfgs, optimizer=optimizer, model=model)
+    outs = _gpu_train(be, nets, thetas, X, Y, Xt, cfgs)
     scale = 1.0 if optimizer not in ("adagrad", "rmsprop", "adam") else 1e3 if dtype == np.float32 else 1e2
     for net, theta, cfg, got in zip(nets, thetas, cfgs, outs):
         assert got["path"] == ("direct" if model == "network" else path)
-        cfg.path = "auto"
-        ref = fastntk._core.train(net._spec, theta, X, Y, Xt, cfg, None)
+        ref = _core_train(net, theta, X, Y, Xt, cfg)
         assert (got["status"], got["steps"]) == (ref["status"], ref["steps"])
         h, hr = got["history"], ref["history"]
         np.testing.assert_array_equal(h["step"], hr["step"])
@@ -232,20 +246,19 @@ def test_stacked_ensemble_matches_core_run_by_run(be, optimizer, model, dtype, b
         assert_close(h["effective_lr"][ok], hr["effective_lr"][ok], dtype,
                      scale=scale * (1 + np.abs(hr["effective_lr"][ok]).max(initial=0)))
         assert_close(got["theta"], ref["theta"], dtype, scale=scale * (1 + np.abs(ref["theta"]).max()))
+        if "D" in hr:
+            assert_close(h["D"], hr["D"], dtype, scale=scale * (1 + np.abs(hr["D"]).max()))
 
 
 def test_stacked_runs_stop_on_their_own(be):
-    from fastntk._gpu import ensemble
     from conftest import make_data
     X, Y, _ = make_data(8, 4, 0, 3)
     nets = [fastntk.MLP.uniform(4, 20, 2, sigma=s) for s in (1.0, 1.0, 2.0)]
     thetas = [n.flatten(n.init(i)) for i, n in enumerate(nets)]
-    cfgs = [_cfg(n, th, X, Y, lr=lr, tol=1e-3, max_steps=3000)[0]
-            for n, th, lr in zip(nets, thetas, (0.5, 1e4, 0.2))]
-    outs = ensemble.train_group(be, [api.layout(n) for n in nets], [_on(be, t) for t in thetas], *_on(be, X, Y),
-                                None, cfgs, optimizer="gd")
+    cfgs = [_cfg(n, X, lr=lr, tol=1e-3, max_steps=3000) for n, lr in zip(nets, (0.5, 1e4, 0.2))]
+    outs = _gpu_train(be, nets, thetas, X, Y, None, cfgs)
     for net, theta, cfg, got in zip(nets, thetas, cfgs, outs):
-        ref = fastntk._core.train(net._spec, theta, X, Y, None, cfg, None)
+        ref = _core_train(net, theta, X, Y, None, cfg)
         assert (got["status"], got["steps"]) == (ref["status"], ref["steps"])
         assert_close(got["theta"], ref["theta"], np.float64, scale=1 + np.abs(ref["theta"]).max())
     assert outs[1]["status"] == "diverged" and outs[0]["status"] == "converged"
@@ -359,26 +372,24 @@ def test_host_launches_are_checked_like_a_gpu_would_need():
 def test_flatten_unflatten_on_the_device_path(be):
     net = fastntk.MLP([3, 4, 2, 1], bias="normal")
     params = net.init(0)
-    theta = api.flatten(be, net, [_on(be, p.copy()) for p in params])
+    theta = GpuBackend(be).flatten(net, [_on(be, p.copy()) for p in params])
     np.testing.assert_array_equal(host(theta), net.flatten(params))
-    for a, b in zip(api.unflatten(be, net, theta), params):
+    for a, b in zip(net.unflatten(theta), params):
         np.testing.assert_array_equal(host(a), b)
         assert a.base is theta or a.base is theta.base
     with pytest.raises(ValueError, match=r"params\[1\]: expected shape \(4,\)"):
-        api.flatten(be, net, [_on(be, p) for p in [params[0], params[0]] + params[2:]])
+        GpuBackend(be).flatten(net, [_on(be, p) for p in [params[0], params[0]] + params[2:]])
 
 
 def test_training_memory_estimate_counts_the_large_allocations():
     """The bytes named when a GPU run runs out of memory include its largest arrays."""
-    from fastntk._gpu import train as gtrain
     net = fastntk.MLP.uniform(10, 64, 3, dtype=np.float32)
-    lay, n, nt = api.layout(net), 1000, 100
-    X, Y = np.ones((n, 10), np.float32), np.ones(n, np.float32)
-    theta = net.flatten(net.init(0))
+    lay, n, nt = net.layout, 1000, 100
+    X = np.ones((n, 10), np.float32)
 
     def est(model, optimizer, path="auto", runs=1, **kw):
-        cfg, _ = _cfg(net, theta, X, Y, model=model, optimizer=optimizer, lr=0.1, path=path, **kw)
-        return gtrain.memory_estimate(lay, n, nt, cfg, model, optimizer, runs=runs)
+        cfg = _cfg(net, X, model=model, optimizer=optimizer, lr=0.1, path=path, **kw)
+        return gtrain.memory_estimate(lay, n, nt, cfg, runs=runs)
 
     features = n * sum(net.widths[1:]) * 4
     assert est("network", "gd") >= features + 3 * lay.P * 4

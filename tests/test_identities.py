@@ -36,7 +36,7 @@ def test_feature_scaling_sigma_to_the_L(p, sigma):
     expected = J1 * sigma**L
     if net.has_bias:
         for l in range(1, L + 1):
-            sl = slice(net._spec.bias_offset(l), net._spec.bias_offset(l) + net.widths[l])
+            sl = slice(net.layout.bias_offset[l], net.layout.bias_offset[l] + net.widths[l])
             expected[:, sl] = J1[:, sl] * sigma ** (L - l + 1)
     assert_close(Js, expected, net.dtype)
     if not net.has_bias:

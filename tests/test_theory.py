@@ -142,7 +142,7 @@ def test_last_layer_training_from_zero_is_f_int():
     params[-2][:] = 0  # W^L = 0, so f₀ = 0
     J = fastntk.jacobian(net, params, X)
     Jt = fastntk.jacobian(net, params, Xt)
-    last = slice(net._spec.weight_offset(net.depth), None)
+    last = slice(net.layout.weight_offset[net.depth], None)
     # GD on the last layer alone (a linear model in (W^L, b^L)) from zero stays in
     # the row space of A and so converges to the minimum-norm solution.
     A, At = J[:, last], Jt[:, last]

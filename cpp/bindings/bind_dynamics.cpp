@@ -24,6 +24,40 @@ Progress make_progress(py::object callback) {
   };
 }
 
+// The one conversion of a fastntk.TrainConfig (the frozen dataclass that owns every
+// default and check) into the core's struct: its fields are read by name.
+TrainConfig config_from(py::handle c) {
+  TrainConfig cfg;
+  cfg.model = parse_model(c.attr("model").cast<std::string>());
+  cfg.optimizer = parse_optimizer(c.attr("optimizer").cast<std::string>());
+  cfg.path = parse_path(c.attr("path").cast<std::string>());
+  cfg.lr = c.attr("lr").cast<double>();
+  py::object batch = c.attr("batch_size");
+  cfg.batch_size = batch.is_none() ? 0 : batch.cast<i64>();
+  cfg.shuffle = c.attr("shuffle").cast<bool>();
+  cfg.seed = c.attr("seed").cast<std::uint64_t>();
+  cfg.tol = c.attr("tol").cast<double>();
+  cfg.max_steps = c.attr("max_steps").cast<i64>();
+  cfg.record_every = c.attr("record_every").cast<i64>();
+  cfg.record_D = c.attr("record_D").cast<bool>();
+  cfg.divergence_factor = c.attr("divergence_factor").cast<double>();
+  cfg.progress_seconds = c.attr("progress_seconds").cast<double>();
+  py::object layers = c.attr("train_layers");
+  if (!layers.is_none()) cfg.train_layers = layers.cast<std::vector<int>>();
+  Hyper& h = cfg.hyper;
+  h.momentum = c.attr("momentum").cast<double>();
+  h.dampening = c.attr("dampening").cast<double>();
+  h.nesterov = c.attr("nesterov").cast<bool>();
+  h.eps = c.attr("eps").cast<double>();
+  h.alpha = c.attr("alpha").cast<double>();
+  auto betas = c.attr("betas").cast<std::pair<double, double>>();
+  h.beta1 = betas.first;
+  h.beta2 = betas.second;
+  h.initial_accumulator_value = c.attr("initial_accumulator_value").cast<double>();
+  h.lr_decay = c.attr("lr_decay").cast<double>();
+  return cfg;
+}
+
 template <class T>
 CArray<T> to_array(const std::vector<T>& v, std::vector<py::ssize_t> shape) {
   CArray<T> out(shape);
@@ -57,7 +91,8 @@ py::dict to_dict(const TrainResult<T>& r, i64 n_test, i64 P) {
 template <class T>
 void register_dtype(py::module_& m) {
   m.def("train", [](const Spec& s, const CArray<T>& theta0, const CArray<T>& x, const CArray<T>& y,
-                    const std::optional<CArray<T>>& xt, const TrainConfig& cfg, py::object callback) {
+                    const std::optional<CArray<T>>& xt, py::handle config, py::object callback) {
+    const TrainConfig cfg = config_from(config);
     require(theta0.ndim() == 1 && theta0.shape(0) == s.num_params(), "theta0: expected shape (P,)");
     require(x.ndim() == 2 && x.shape(1) == s.input_dim(), "X: expected shape (N, d)");
     require(y.ndim() == 1 && y.shape(0) == x.shape(0), "Y: expected shape (N,)");
@@ -73,7 +108,7 @@ void register_dtype(py::module_& m) {
   });
 
   m.def("train_many", [](const std::vector<Spec>& specs, const std::vector<CArray<T>>& thetas,
-                         const std::vector<TrainConfig>& configs, const CArray<T>& x,
+                         const std::vector<py::handle>& configs, const CArray<T>& x,
                          const CArray<T>& y, const std::optional<CArray<T>>& xt, py::object callback,
                          bool single_threaded_blas) {
     require(specs.size() == thetas.size() && specs.size() == configs.size(),
@@ -83,7 +118,7 @@ void register_dtype(py::module_& m) {
       require(thetas[i].ndim() == 1 && thetas[i].shape(0) == specs[i].num_params(),
               "theta0: expected shape (P,) for every run");
       require(specs[i].input_dim() == x.shape(1), "X: expected shape (N, d) for every run");
-      runs.push_back(Run<T>{specs[i], thetas[i].data(), configs[i]});
+      runs.push_back(Run<T>{specs[i], thetas[i].data(), config_from(configs[i])});
     }
     require(y.ndim() == 1 && y.shape(0) == x.shape(0), "Y: expected shape (N,)");
     const i64 nt = xt ? xt->shape(0) : 0;
@@ -102,37 +137,6 @@ void register_dtype(py::module_& m) {
 }  // namespace
 
 void register_dynamics(py::module_& m) {
-  py::class_<Hyper>(m, "Hyper")
-      .def(py::init<>())
-      .def_readwrite("momentum", &Hyper::momentum)
-      .def_readwrite("dampening", &Hyper::dampening)
-      .def_readwrite("nesterov", &Hyper::nesterov)
-      .def_readwrite("eps", &Hyper::eps)
-      .def_readwrite("alpha", &Hyper::alpha)
-      .def_readwrite("beta1", &Hyper::beta1)
-      .def_readwrite("beta2", &Hyper::beta2)
-      .def_readwrite("initial_accumulator_value", &Hyper::initial_accumulator_value)
-      .def_readwrite("lr_decay", &Hyper::lr_decay);
-  py::class_<TrainConfig>(m, "TrainConfig")
-      .def(py::init<>())
-      .def_property("model", [](const TrainConfig&) { return py::none(); },
-                    [](TrainConfig& c, const std::string& s) { c.model = parse_model(s); })
-      .def_property("optimizer", [](const TrainConfig&) { return py::none(); },
-                    [](TrainConfig& c, const std::string& s) { c.optimizer = parse_optimizer(s); })
-      .def_property("path", [](const TrainConfig& c) { return to_string(c.path); },
-                    [](TrainConfig& c, const std::string& s) { c.path = parse_path(s); })
-      .def_readwrite("hyper", &TrainConfig::hyper)
-      .def_readwrite("lr", &TrainConfig::lr)
-      .def_readwrite("batch_size", &TrainConfig::batch_size)
-      .def_readwrite("shuffle", &TrainConfig::shuffle)
-      .def_readwrite("seed", &TrainConfig::seed)
-      .def_readwrite("tol", &TrainConfig::tol)
-      .def_readwrite("max_steps", &TrainConfig::max_steps)
-      .def_readwrite("record_every", &TrainConfig::record_every)
-      .def_readwrite("record_D", &TrainConfig::record_D)
-      .def_readwrite("divergence_factor", &TrainConfig::divergence_factor)
-      .def_readwrite("progress_seconds", &TrainConfig::progress_seconds)
-      .def_readwrite("train_layers", &TrainConfig::train_layers);
   m.def("batch_schedule", [](i64 n, i64 batch_size, bool shuffle, std::uint64_t seed, i64 steps) {
     const i64 width = batch_size <= 0 || batch_size >= n ? n : batch_size;
     return to_array(batch_schedule(n, batch_size, shuffle, seed, steps), {steps, width});

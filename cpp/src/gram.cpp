@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "elementwise.cuh"
+#include "fastntk/elementwise.hpp"
 #include "fastntk/blas.hpp"
 
 namespace fastntk {

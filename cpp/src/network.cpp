@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "elementwise.cuh"
+#include "fastntk/elementwise.hpp"
 #include "fastntk/blas.hpp"
 
 namespace fastntk {

@@ -4,14 +4,17 @@ The public API is re-exported here; implementations live in the submodules.
 """
 from ._backend import blas_info, set_num_threads, show_config
 from ._validate import InsufficientMemoryError
+from .config import TrainConfig
 from .dynamics import TrainResult, batch_schedule, default_lr, find_lr, gd_closed_form, train, train_many
 from .kernels import adaptive_ntk, jacobian, jacobian_chunks, jvp, ntk, vjp
-from .model import MLP
+from .model import MLP, Layout
 
 __version__ = "0.1.0"
 
 __all__ = [
     "MLP",
+    "Layout",
+    "TrainConfig",
     "ntk",
     "jacobian",
     "jacobian_chunks",

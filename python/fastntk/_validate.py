@@ -1,4 +1,11 @@
-"""Argument checks at the boundary: each names the argument and what was expected."""
+"""Argument checks at the boundary: each names the argument and what was expected.
+
+The names say what a function does with an array it does not like: ``to_host_*``
+converts host arrays (dtype, contiguity) and refuses only what cannot be converted
+(shape, NaN/Inf); ``require_device_*`` converts nothing — on a GPU a silent copy
+or cast would hide a bug — and refuses any array that is not already right.
+No function here imports CuPy: device arrays come with their array module ``xp``.
+"""
 from __future__ import annotations
 
 import os
@@ -17,11 +24,16 @@ def _real(x, name: str) -> np.ndarray:
     return arr
 
 
-def _contiguous_finite(arr, name: str, dtype, finite: bool) -> np.ndarray:
-    arr = np.ascontiguousarray(arr, dtype=dtype)
-    if finite and not np.isfinite(arr).all():
+def require_finite(arr, name: str, xp=np):
+    """arr itself, after checking it holds no NaN or Inf."""
+    if not bool(xp.isfinite(arr).all()):
         raise ValueError(f"{name}: contains NaN or Inf")
     return arr
+
+
+def _contiguous_finite(arr, name: str, dtype, finite: bool) -> np.ndarray:
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    return require_finite(arr, name) if finite else arr
 
 
 def check_matrix_shape(shape, name: str, d: int | None = None) -> None:
@@ -43,16 +55,43 @@ def check_vector_shape(shape, name: str, size: int | None = None) -> None:
         raise ValueError(f"{name}: expected shape ({size},), got {shape}")
 
 
-def as_matrix(x, name: str, dtype, d: int | None = None, finite: bool = True) -> np.ndarray:
+def to_host_matrix(x, name: str, dtype, d: int | None = None, finite: bool = True) -> np.ndarray:
+    """A C-contiguous (N, d) NumPy array in ``dtype`` (converted when needed)."""
     arr = _real(x, name)
     check_matrix_shape(arr.shape, name, d)
     return _contiguous_finite(arr, name, dtype, finite)
 
 
-def as_vector(x, name: str, dtype, size: int | None = None, finite: bool = True) -> np.ndarray:
+def to_host_vector(x, name: str, dtype, size: int | None = None, finite: bool = True) -> np.ndarray:
+    """A C-contiguous 1-D NumPy array in ``dtype`` (converted when needed)."""
     arr = _real(x, name)
     check_vector_shape(arr.shape, name, size)
     return _contiguous_finite(arr, name, dtype, finite)
+
+
+def require_dtype(x, name: str, dtype) -> None:
+    if x.dtype != np.dtype(dtype):
+        raise TypeError(f"{name}: expected dtype {np.dtype(dtype).name} (the network's dtype), got "
+                        f"{x.dtype}; on the GPU arrays are not converted silently: use "
+                        f"{name}.astype({np.dtype(dtype).name})")
+
+
+def require_device_matrix(xp, x, name: str, dtype, d: int | None = None):
+    """A device (N, d) array already in ``dtype``, finite; made contiguous (a no-op
+    for the arrays fastntk itself returns)."""
+    check_matrix_shape(x.shape, name, d)
+    require_dtype(x, name, dtype)
+    require_finite(x, name, xp)
+    return xp.ascontiguousarray(x)
+
+
+def require_device_vector(xp, x, name: str, dtype, size: int | None = None, finite: bool = True):
+    """A 1-D device array already in ``dtype`` (finite unless ``finite`` is False)."""
+    check_vector_shape(x.shape, name, size)
+    require_dtype(x, name, dtype)
+    if finite:
+        require_finite(x, name, xp)
+    return xp.ascontiguousarray(x)
 
 
 def positive(value, name: str, allow_zero: bool = False) -> float:

@@ -2,36 +2,25 @@
 
 Loss L(θ) = (1/2N)‖f(X) − Y‖², update θ_{t+1} = θ_t − η D_t g_t with g_t the
 gradient on the batch B_t; optimizers follow PyTorch's documented update rules.
-A whole run is one call into the core: no Python work per step.
+A whole run is one call into a backend: no Python work per step on the CPU.
+The settings of a run are a frozen :class:`~fastntk.TrainConfig`; a learning rate
+left open is chosen here (:func:`default_lr`, :func:`find_lr`) before it is made.
 """
 from __future__ import annotations
 
-import inspect
-import math
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from . import _core
-from ._backend import blas_limited_to_one_thread
-from ._gpu import api as _gpu_api
-from ._gpu import gpu_backend, placement
-from ._gpu.runtime import device_memory, on_device
-from ._gpu import ensemble as _gpu_ensemble
-from ._gpu import train as _gpu_train
-from ._validate import as_matrix, as_vector, check_fits, positive, positive_int
+from ._arrays import to_host
+from ._dispatch import backend_for, on_device
+from ._validate import check_fits, positive, positive_int
+from .config import ADAPTIVE, HYPER, TrainConfig, make_config
 from .kernels import ntk
 from .model import MLP
-
-OPTIMIZERS = ("gd", "sgd", "momentum", "adagrad", "rmsprop", "adam")
-ADAPTIVE = ("adagrad", "rmsprop", "adam")
-MODELS = ("network", "linearized")
-PATHS = ("auto", "function", "matrix-free", "materialized", "direct", "row-space")
-NETWORK_PATHS = ("auto", "direct", "row-space")
-LINEARIZED_PATHS = ("auto", "function", "matrix-free", "materialized")
-_HYPER = {"momentum", "dampening", "nesterov", "eps", "alpha", "betas",
-          "initial_accumulator_value", "lr_decay"}
 
 
 @dataclass
@@ -48,7 +37,7 @@ class TrainResult:
         was given, and D (updates × P, D_t of every update) when record_D.
     lr : the learning rate used; path : the space the run was iterated in ("direct" or
         "row-space" for the network, "function", "matrix-free" or "materialized" for
-        the linearization).
+        the linearization); config : the run's :class:`~fastntk.TrainConfig`.
     """
     params: list
     theta: np.ndarray
@@ -56,125 +45,50 @@ class TrainResult:
     status: str
     history: dict
     lr: float
-    path: str = "n/a"
-    config: dict = field(default_factory=dict)
+    path: str
+    config: TrainConfig
+
+
+def _net(net) -> MLP:
+    if not isinstance(net, MLP):
+        raise TypeError(f"net: expected a fastntk.MLP, got {type(net).__name__}")
+    return net
 
 
 @on_device
 def default_lr(net: MLP, params, X) -> float:
     """η = 1.9·N/λ_max(K): just inside GD's stability limit 2N/λ_max for the loss (1/2N)‖f − Y‖²."""
+    be = backend_for(params=params, X=X)
     K = ntk(net, params, X)
-    xp = gpu_backend().xp if placement(K=K) == "gpu" else np
-    lam = float(xp.linalg.eigvalsh(K.astype(np.float64))[-1])
+    lam = float(be.xp.linalg.eigvalsh(K.astype(np.float64))[-1])
     if not lam > 0:
         raise ValueError("X: the NTK Gram matrix has no positive eigenvalue; cannot pick a learning rate")
     return 1.9 * K.shape[0] / lam
 
 
-def _make_config(net: MLP, theta, X, Y, *, model, optimizer, lr, batch_size, split_ratio, shuffle,
-                 seed, tol, max_steps, record_every, record_D, path, divergence_factor, hyper, train_layers=None):
-    if model not in MODELS:
-        raise ValueError(f"model: expected one of {MODELS}, got {model!r}")
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer: expected one of {OPTIMIZERS}, got {optimizer!r}")
-    allowed = NETWORK_PATHS if model == "network" else LINEARIZED_PATHS
-    if path not in allowed:
-        raise ValueError(f"path: expected one of {allowed} for model={model!r}, got {path!r}")
-    if path == "row-space" and optimizer in ADAPTIVE:
-        raise ValueError(f"path: 'row-space' is exact only for gd, sgd and momentum (updates that combine "
-                         f"past gradients), not {optimizer!r}, whose per-coordinate scaling leaves the row space")
-    unknown = set(hyper) - _HYPER
-    if unknown:
-        raise TypeError(f"unknown optimizer hyper-parameter(s) {sorted(unknown)}; expected PyTorch's names {sorted(_HYPER)}")
-    N = X.shape[0]
-    if batch_size is not None and split_ratio is not None:
-        raise ValueError("batch_size and split_ratio: give at most one")
-    if split_ratio is not None:
-        r = float(split_ratio)
-        if not (0 < r <= 1):
-            raise ValueError(f"split_ratio: expected a value in (0, 1], got {split_ratio}")
-        batch_size = max(1, math.ceil(r * N))
-    if batch_size is not None:
-        batch_size = positive_int(batch_size, "batch_size")
-        if batch_size > N:
-            raise ValueError(f"batch_size: expected 1 <= batch_size <= N = {N}, got {batch_size}")
-        if optimizer == "gd" and batch_size != N:
-            raise ValueError("batch_size: optimizer 'gd' is full-batch; use optimizer='sgd' for mini-batches")
-    if lr is None:
-        if optimizer in ADAPTIVE:
-            lr = find_lr(net, theta, X, Y, optimizer=optimizer, model=model, **hyper)
-        else:
-            lr = default_lr(net, theta, X)
-    cfg = _core.TrainConfig()
-    cfg.model = model
-    cfg.optimizer = optimizer
-    cfg.path = path
-    cfg.lr = positive(lr, "lr")
-    cfg.batch_size = 0 if batch_size is None else batch_size
-    cfg.shuffle = bool(shuffle)
-    cfg.seed = int(seed)
-    cfg.tol = positive(tol, "tol")
-    cfg.max_steps = positive_int(max_steps, "max_steps", minimum=0)
-    cfg.record_every = positive_int(record_every, "record_every")
-    cfg.record_D = bool(record_D)
-    cfg.divergence_factor = positive(divergence_factor, "divergence_factor")
-    if train_layers is not None:
-        layers = sorted({int(l) for l in np.atleast_1d(train_layers)})
-        if not layers or layers[0] < 1 or layers[-1] > net.depth:
-            raise ValueError(f"train_layers: expected a non-empty set of layer numbers 1 … {net.depth}, "
-                             f"got {train_layers!r}")
-        cfg.train_layers = layers
-    h = _core.Hyper()
-    for k, v in hyper.items():
-        if k == "betas":
-            h.beta1, h.beta2 = (float(b) for b in v)
-            if not (0 <= h.beta1 < 1 and 0 <= h.beta2 < 1):
-                raise ValueError(f"betas: expected two values in [0, 1), got {v}")
-        elif k == "nesterov":
-            h.nesterov = bool(v)
-        else:
-            setattr(h, k, float(v))
-    if "eps" in hyper:
-        positive(hyper["eps"], "eps", allow_zero=True)
-    cfg.hyper = h
-    return cfg
-
-
-def _prepare(net, params, X, Y, X_test):
-    """θ, X, Y, X_test checked and in the network's dtype, and the GPU backend when
-    they are CuPy arrays (None on the host)."""
-    if not isinstance(net, MLP):
-        raise TypeError(f"net: expected a fastntk.MLP, got {type(net).__name__}")
-    if placement(params=params, X=X, Y=Y, X_test=X_test) == "gpu":
-        be = gpu_backend()
-        X = _gpu_api.as_matrix(be, X, "X", net.dtype, net.input_dim)
-        if Y.ndim != 1:
-            raise ValueError(f"Y: expected a 1-D array of shape ({X.shape[0]},), got shape {Y.shape}")
-        Y = _gpu_api.as_vector(be, Y, "Y", net.dtype, X.shape[0])
-        Xt = None if X_test is None else _gpu_api.as_matrix(be, X_test, "X_test", net.dtype, net.input_dim)
-        return _gpu_api.flatten(be, net, params), X, Y, Xt, be
-    theta = net.flatten(params)
-    X = as_matrix(X, "X", net.dtype, net.input_dim)
-    Y = np.asarray(Y)
-    if Y.ndim != 1:
-        raise ValueError(f"Y: expected a 1-D array of shape ({X.shape[0]},), got shape {Y.shape}")
-    Y = as_vector(Y, "Y", net.dtype, X.shape[0])
-    Xt = None if X_test is None else as_matrix(X_test, "X_test", net.dtype, net.input_dim)
-    return theta, X, Y, Xt, None
-
-
-def _run(net, theta, X, Y, Xt, cfg, bar, be, model, optimizer) -> dict:
-    """One run in the core, or on the GPU when ``be`` is the GPU backend."""
-    if be is None:
-        return _core.train(net._spec, theta, X, Y, Xt, cfg, bar)
-    lay = _gpu_api.layout(net)
-    need = _gpu_train.memory_estimate(lay, X.shape[0], 0 if Xt is None else Xt.shape[0], cfg, model, optimizer)
-    with device_memory(f"training ({model}, {optimizer}, N = {X.shape[0]}, P = {lay.P})", need):
-        return _gpu_train.train(be, lay, theta, X, Y, Xt, cfg, model=model, optimizer=optimizer, progress=bar)
+def _configure(be, net, problem, config, lr, split_ratio, settings) -> TrainConfig:
+    """The run's frozen configuration from ``config`` and keyword settings (these win);
+    with no learning rate given, it is chosen first — η = 1.9·N/λ_max for gd, sgd and
+    momentum, :func:`find_lr`'s rule for the adaptive optimizers — from checked settings."""
+    if config is not None and not isinstance(config, TrainConfig):
+        raise TypeError(f"config: expected a fastntk.TrainConfig, got {type(config).__name__}")
+    fields = {} if config is None else {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
+    fields.update(settings)
+    if lr is not None:
+        fields["lr"] = lr
+    n = problem.X.shape[0]
+    if fields.get("lr") is not None:
+        return make_config(n, net.depth, split_ratio=split_ratio, **fields)
+    checked = make_config(n, net.depth, split_ratio=split_ratio, **dict(fields, lr=1.0))
+    if checked.optimizer in ADAPTIVE:
+        chosen = _find_lr(be, net, problem, checked)
+    else:
+        chosen = default_lr(net, problem.theta, problem.X)
+    return checked.replace(lr=chosen)
 
 
 class _Progress:
-    """A tqdm bar over steps (optional) and the user's callback, called from the core."""
+    """A tqdm bar over steps (optional) and the user's callback, called from the loop."""
 
     def __init__(self, show: bool, total: int, callback: Callable | None, desc: str):
         self.callback = callback
@@ -197,32 +111,36 @@ class _Progress:
             self.bar.close()
 
 
-def _result(net, out, lr, cfg_dict, be=None) -> TrainResult:
+def _result(net, out, cfg) -> TrainResult:
     theta = out["theta"]
-    params = net.unflatten(theta) if be is None else _gpu_api.unflatten(be, net, theta)
-    return TrainResult(params=params, theta=theta, steps=int(out["steps"]),
-                       status=out["status"], history=dict(out["history"]), lr=float(lr),
-                       path=out["path"],
-                       config=cfg_dict)
+    return TrainResult(params=net.unflatten(theta), theta=theta, steps=int(out["steps"]), status=out["status"],
+                       history=dict(out["history"]), lr=cfg.lr, path=out["path"], config=cfg)
+
+
+def _check_D_fits(net, cfg):
+    if cfg.record_D:
+        check_fits(np.dtype(net.dtype).itemsize * net.num_params * max(1, cfg.max_steps),
+                   f"record_D for up to {cfg.max_steps} steps × P = {net.num_params}")
 
 
 @on_device
-def train(net: MLP, params, X, Y, *, model: str = "network", optimizer: str = "gd",
-          lr: float | None = None, batch_size: int | None = None, split_ratio: float | None = None,
-          shuffle: bool = False, seed: int = 0, tol: float = 1e-5, max_steps: int = 100_000,
-          X_test=None, record_every: int = 100, record_D: bool = False, path: str = "auto",
-          divergence_factor: float = 1e8, train_layers=None, progress: bool = False,
-          callback: Callable[[int, float], Any] | None = None, **hyper) -> TrainResult:
+def train(net: MLP, params, X, Y, *, X_test=None, config: TrainConfig | None = None, lr: float | None = None,
+          split_ratio: float | None = None, progress: bool = False,
+          callback: Callable[[int, float], Any] | None = None, **settings) -> TrainResult:
     """Train the network (model="network") or its linearization around θ₀
     (model="linearized", f_lin(x) = f₀(x) + φ₀(x)(θ − θ₀)) on (X, Y).
 
     X : (N, d); Y : (N,); X_test : (N_test, d) or None.
-    optimizer : "gd" (full batch), "sgd" (mini-batches of ``batch_size`` rows or a
-        ``split_ratio`` of N, fixed order or reshuffled each epoch with ``shuffle``),
-        "momentum", "adagrad", "rmsprop", "adam"; hyper-parameters by PyTorch's names
-        (momentum, dampening, nesterov, eps, alpha, betas, initial_accumulator_value, lr_decay).
+    config : a :class:`~fastntk.TrainConfig`; ``settings`` are any of its fields
+        as keywords (they override ``config``): model, optimizer ("gd" full batch,
+        "sgd", "momentum", "adagrad", "rmsprop", "adam"), batch_size, shuffle, seed,
+        tol, max_steps, record_every, record_D, path, divergence_factor, train_layers
+        and PyTorch's hyper-parameters (momentum, dampening, nesterov, eps, alpha,
+        betas, initial_accumulator_value, lr_decay); their defaults and checks are
+        TrainConfig's.
     lr : None picks η = 1.9·N/λ_max(K) for gd/sgd/momentum and :func:`find_lr` for the
-        adaptive ones.
+        adaptive ones, before the configuration is made.
+    split_ratio : a batch of ⌈ratio·N⌉ rows (instead of batch_size).
     Stops when the full training loss first drops below ``tol`` (the papers use 1e-5),
     at ``max_steps``, or on divergence (status "diverged", nothing raised). Records
     every ``record_every`` steps and at the last one. ``path`` picks the space a run is
@@ -238,31 +156,17 @@ def train(net: MLP, params, X, Y, *, model: str = "network", optimizer: str = "g
     of η·D_t over the trained parameters. Ctrl-C ends the run with
     status "interrupted" and what it recorded.
     """
-    theta, X, Y, Xt, be = _prepare(net, params, X, Y, X_test)
-    cfg = _make_config(net, theta, X, Y, model=model, optimizer=optimizer, lr=lr,
-                       batch_size=batch_size, split_ratio=split_ratio, shuffle=shuffle, seed=seed,
-                       tol=tol, max_steps=max_steps, record_every=record_every, record_D=record_D,
-                       path=path, divergence_factor=divergence_factor, hyper=hyper,
-                       train_layers=train_layers)
-    if record_D:
-        _check_D_fits(net, cfg.max_steps)
-    bar = _Progress(progress, cfg.max_steps, callback, f"{model} {optimizer}")
+    net = _net(net)
+    be = backend_for(params=params, X=X, Y=Y, X_test=X_test)
+    problem = be.problem(net, params, X, Y, X_test)
+    cfg = _configure(be, net, problem, config, lr, split_ratio, settings)
+    _check_D_fits(net, cfg)
+    bar = _Progress(progress, cfg.max_steps, callback, f"{cfg.model} {cfg.optimizer}")
     try:
-        out = _run(net, theta, X, Y, Xt, cfg, bar, be, model, optimizer)
+        out = be.train(net, problem, cfg, bar)
     finally:
         bar.close()
-    return _result(net, out, cfg.lr, dict(model=model, optimizer=optimizer, batch_size=cfg.batch_size,
-                                          shuffle=bool(shuffle), seed=int(seed), **hyper), be)
-
-
-def _check_D_fits(net, max_steps):
-    check_fits(np.dtype(net.dtype).itemsize * net.num_params * max(1, max_steps),
-               f"record_D for up to {max_steps} steps × P = {net.num_params}")
-
-
-# train()'s own keyword defaults, shared by train_many (one place to change them).
-_TRAIN_DEFAULTS = {k: p.default for k, p in inspect.signature(train).parameters.items()
-                   if p.kind is p.KEYWORD_ONLY and k not in ("X_test", "progress", "callback")}
+    return _result(net, out, cfg)
 
 
 @on_device
@@ -271,94 +175,43 @@ def train_many(runs: Sequence[dict], X, Y, *, X_test=None, progress: bool = Fals
     """Train independent runs on the same data side by side, in one call.
 
     Each run is a dict with ``net`` and ``params`` and any keyword of :func:`train`
-    (model, optimizer, lr, batch_size, …). All nets must share the dtype and input
-    dimension (σ, widths, optimizers may differ). Runs are spread over the cores,
-    each one's products single-threaded. With CuPy arrays, network runs that differ
-    only in σ, θ₀ and lr are stacked and trained as one batch on the GPU (batched
-    cuBLAS products, one host read per step for all of them), the others run one
-    after another. Returns one TrainResult per run, in order.
+    (config, lr, split_ratio, model, optimizer, batch_size, …). All nets must share the
+    dtype and input dimension (σ, widths, optimizers may differ). On the CPU the runs
+    are spread over the cores, each one's products single-threaded. With CuPy arrays,
+    runs that differ only in σ, θ₀ and lr are stacked and trained as one batch on the
+    GPU (batched cuBLAS products, one host read per step for all of them), the others
+    one group after another. Returns one TrainResult per run, in order.
     """
     runs = list(runs)
     if not runs:
         return []
-    if placement(X=X, Y=Y, X_test=X_test) == "gpu":
-        return _train_many_gpu(runs, X, Y, X_test, progress, callback)
-    specs, thetas, cfgs, nets, lrs, dicts = [], [], [], [], [], []
-    dtype = runs[0]["net"].dtype
-    Xc = Yc = Xt = None
+    be = backend_for(X=X, Y=Y, X_test=X_test)
+    dtype = None
+    nets, thetas, cfgs, problem = [], [], [], None
     for i, run in enumerate(runs):
         run = dict(run)
-        net, params = run.pop("net"), run.pop("params")
-        if net.dtype != dtype:
+        if "net" not in run or "params" not in run:
+            raise ValueError(f"runs[{i}]: expected a dict with 'net' and 'params', got keys {sorted(run)}")
+        net, params = _net(run.pop("net")), run.pop("params")
+        if backend_for(params=params, X=X) is not be:
+            raise TypeError(f"runs[{i}].params: expected arrays of the same kind as X")
+        if dtype is None:
+            dtype = net.dtype
+        elif net.dtype != dtype:
             raise TypeError(f"runs[{i}].net: every run must have dtype {np.dtype(dtype).name}")
-        theta, Xc, Yc, Xt, be = _prepare(net, params, X, Y, X_test)
-        kw = dict(_TRAIN_DEFAULTS)
-        hyper = {k: v for k, v in run.items() if k not in kw}
-        kw.update({k: v for k, v in run.items() if k in kw})
-        cfg = _make_config(net, theta, Xc, Yc, hyper=hyper, **kw)
-        specs.append(net._spec)
-        thetas.append(theta)
-        cfgs.append(cfg)
+        problem = be.problem(net, params, X, Y, X_test)
+        cfg = _configure(be, net, problem, run.pop("config", None), run.pop("lr", None),
+                         run.pop("split_ratio", None), run)
+        _check_D_fits(net, cfg)
         nets.append(net)
-        lrs.append(cfg.lr)
-        dicts.append(dict(model=kw["model"], optimizer=kw["optimizer"], batch_size=cfg.batch_size,
-                          shuffle=bool(kw["shuffle"]), seed=int(kw["seed"]), **hyper))
+        thetas.append(problem.theta)
+        cfgs.append(cfg)
     bar = _Progress(progress, sum(c.max_steps for c in cfgs), callback, "ensemble")
     try:
-        # One BLAS thread per member: the members themselves fill the cores.
-        with blas_limited_to_one_thread() as single:
-            outs = _core.train_many(specs, thetas, cfgs, Xc, Yc, Xt, bar, single)
+        outs = be.train_many(nets, thetas, cfgs, problem, bar)
     finally:
         bar.close()
-    return [_result(n, o, lr, d) for n, o, lr, d in zip(nets, outs, lrs, dicts)]
-
-
-def _train_many_gpu(runs, X, Y, X_test, progress, callback) -> list[TrainResult]:
-    """On a GPU: runs (networks, or linearizations) that differ only in σ, θ₀ and lr
-    are trained as one stacked batch (_gpu.ensemble); the others one after another."""
-    prepared = []
-    for run in runs:
-        run = dict(run)
-        net, params = run.pop("net"), run.pop("params")
-        theta, Xc, Yc, Xt, be = _prepare(net, params, X, Y, X_test)
-        kw = dict(_TRAIN_DEFAULTS)
-        hyper = {k: v for k, v in run.items() if k not in kw}
-        kw.update({k: v for k, v in run.items() if k in kw})
-        cfg = _make_config(net, theta, Xc, Yc, hyper=hyper, **kw)
-        if list(cfg.train_layers):
-            raise ValueError("train_layers: the GPU backend trains every layer; train a subset on the CPU")
-        info = dict(model=kw["model"], optimizer=kw["optimizer"], batch_size=cfg.batch_size,
-                    shuffle=bool(kw["shuffle"]), seed=int(kw["seed"]), **hyper)
-        prepared.append((net, theta, cfg, info))
-    groups: dict = {}
-    for i, (net, _, cfg, info) in enumerate(prepared):
-        # Linearized runs batch in parameter space (function space, chosen by hand, runs alone).
-        batched = not cfg.record_D and (info["model"] == "network" or cfg.path != "function")
-        key = _gpu_ensemble.group_key(net, cfg, info["model"], info["optimizer"]) if batched else ("one", i)
-        groups.setdefault(key, []).append(i)
-    results: list = [None] * len(prepared)
-    bar = _Progress(progress, sum(p[2].max_steps for p in prepared), callback, "ensemble")
-    try:
-        for idx in groups.values():
-            if len(idx) == 1:
-                net, theta, cfg, info = prepared[idx[0]]
-                outs = [_run(net, theta, Xc, Yc, Xt, cfg, bar, be, info["model"], info["optimizer"])]
-            else:
-                lays = [_gpu_api.layout(prepared[i][0]) for i in idx]
-                model, optimizer = prepared[idx[0]][3]["model"], prepared[idx[0]][3]["optimizer"]
-                need = _gpu_train.memory_estimate(lays[0], Xc.shape[0], 0 if Xt is None else Xt.shape[0],
-                                                  prepared[idx[0]][2], model, optimizer, runs=len(idx))
-                with device_memory(f"{len(idx)} stacked training runs ({model}, {optimizer}, P = {lays[0].P})",
-                                   need):
-                    outs = _gpu_ensemble.train_group(
-                        be, lays, [prepared[i][1] for i in idx], Xc, Yc, Xt, [prepared[i][2] for i in idx],
-                        optimizer=optimizer, model=model, progress=bar)
-            for i, out in zip(idx, outs):
-                net, _, cfg, info = prepared[i]
-                results[i] = _result(net, out, cfg.lr, info, be)
-    finally:
-        bar.close()
-    return results
+    return [_result(n, o, c) for n, o, c in zip(nets, outs, cfgs)]
 
 
 @on_device
@@ -372,13 +225,14 @@ def gd_closed_form(net: MLP, params, X, Y, X_test, steps, lr: float | None = Non
     and as a power of the negative factor where 1 ≤ ηλ/N (whole t); the limit t = ∞
     is f₀ + K(X_T, X)K⁻¹(Y − f₀(X)) (Nonnenmacher et al., Thm 1, linearized model).
     """
-    theta, X, Y, Xt, be = _prepare(net, params, X, Y, X_test)
-    if Xt is None:
+    net = _net(net)
+    if X_test is None:
         raise ValueError("X_test: required")
-    if be is not None:
+    be = backend_for(params=params, X=X, Y=Y, X_test=X_test)
+    theta, X, Y, Xt = be.problem(net, params, X, Y, X_test)
+    if be.name != "cpu":
         # The eigendecomposition and the per-step formula on the host (N × N), the result back.
-        host = gd_closed_form(net, be.xp.asnumpy(theta), be.xp.asnumpy(X), be.xp.asnumpy(Y),
-                              be.xp.asnumpy(Xt), steps, lr)
+        host = gd_closed_form(net, to_host(theta), to_host(X), to_host(Y), to_host(Xt), steps, lr)
         return be.xp.asarray(host)
     steps = np.atleast_1d(np.asarray(steps, dtype=np.float64))
     if np.any(steps < 0) or np.any(np.isnan(steps)):
@@ -423,17 +277,28 @@ def find_lr(net: MLP, params, X, Y, *, optimizer: str, model: str = "network", s
     """The largest η on the grid lr_max·factor⁻ᵏ for which the training loss decreases
     monotonically over the first ``steps`` full-batch steps (the rule of
     Nonnenmacher et al., App. D, for adaptive optimizers)."""
-    theta, X, Y, _, be = _prepare(net, params, X, Y, None)
+    net = _net(net)
+    unknown = set(hyper) - set(HYPER)
+    if unknown:
+        raise TypeError(f"unknown optimizer hyper-parameter(s) {sorted(unknown)}; expected PyTorch's names "
+                        f"{list(HYPER)}")
+    be = backend_for(params=params, X=X, Y=Y)
+    problem = be.problem(net, params, X, Y, None)
+    cfg = make_config(problem.X.shape[0], net.depth, lr=1.0, model=model, optimizer=optimizer, **hyper)
+    return _find_lr(be, net, problem, cfg, steps=steps, lr_max=lr_max, factor=factor, lr_min=lr_min)
+
+
+def _find_lr(be, net, problem, cfg, *, steps=50, lr_max=10.0, factor=2.0, lr_min=1e-8) -> float:
+    """find_lr's search with ``cfg``'s model, optimizer and hyper-parameters (full batch)."""
     lr = positive(lr_max, "lr_max")
     factor = positive(factor, "factor")
     if factor <= 1:
         raise ValueError(f"factor: expected a value > 1, got {factor}")
+    steps = positive_int(steps, "steps")
+    probe = TrainConfig(lr=lr, model=cfg.model, optimizer=cfg.optimizer, tol=1e-300, max_steps=steps,
+                        record_every=1, **cfg.hyper)
     while lr >= lr_min:
-        cfg = _make_config(net, theta, X, Y, model=model, optimizer=optimizer, lr=lr, batch_size=None,
-                           split_ratio=None, shuffle=False, seed=0, tol=1e-300, max_steps=steps,
-                           record_every=1, record_D=False, path="auto", divergence_factor=1e8,
-                           hyper=hyper)
-        out = _run(net, theta, X, Y, None, cfg, None, be, model, optimizer)
+        out = be.train(net, problem, probe.replace(lr=lr), None)
         loss = out["history"]["train_loss"]
         if out["status"] != "diverged" and np.all(np.isfinite(loss)) and np.all(np.diff(loss) < 0):
             return lr

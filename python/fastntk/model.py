@@ -1,4 +1,5 @@
-"""The MLP of docs/design.md §1 and its parameters.
+"""The MLP of docs/design.md §1 and its parameters: a pure description, read by
+every backend through its public :attr:`MLP.layout`.
 
     h¹(x) = c₁ W¹ x + β₁ b¹,   hˡ(x) = c_l Wˡ a(hˡ⁻¹) + β_l bˡ,   f(x) = hᴸ(x)
 
@@ -8,16 +9,66 @@ c_l = β_l = 1 in the standard one (W ~ N(0, σ²/m_{l−1}), b ~ N(0, σ_b²)).
 """
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 
-from . import _core
-from ._gpu import api as _gpu_api
-from ._gpu import gpu_backend, placement
-from ._validate import as_matrix, as_vector
+from . import _dispatch
+from ._validate import require_finite, to_host_vector
 
 _DTYPES = (np.float32, np.float64)
+PARAMETRIZATIONS = ("ntk", "standard")
+BIAS_MODES = ("zero", "normal", "none")
+ACTIVATIONS = ("relu", "identity", "linear", "tanh")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each layer lives in θ and what multiplies it: everything a backend needs
+    to run the network. Per-layer tuples are indexed by l = 1 … L (entry 0 is None).
+
+    widths : (d, m₁, …, 1); L : depth; P : number of parameters.
+    c, beta : the multipliers c_l and β_l of §1 (β_l = 0 without biases).
+    weight_offset, bias_offset : where Wˡ (row-major m_l × m_{l−1}) and bˡ start in θ
+        (bias_offset is −1 without biases).
+    activation : "relu", "identity" or "tanh"; dtype : of θ, inputs and outputs.
+    """
+    widths: tuple
+    L: int
+    P: int
+    c: tuple
+    beta: tuple
+    weight_offset: tuple
+    bias_offset: tuple
+    has_bias: bool
+    activation: str
+    dtype: np.dtype
+
+    def W(self, theta, l):
+        """Wˡ as a view into θ (any array type with slicing and reshape)."""
+        m, mp = self.widths[l], self.widths[l - 1]
+        return theta[self.weight_offset[l]:self.weight_offset[l] + m * mp].reshape(m, mp)
+
+    def b(self, theta, l):
+        """bˡ as a view into θ, or None without biases."""
+        return theta[self.bias_offset[l]:self.bias_offset[l] + self.widths[l]] if self.has_bias else None
+
+
+def _layout(widths, sigma, parametrization, has_bias, activation, dtype) -> Layout:
+    L = len(widths) - 1
+    c, beta, woff, boff = [None], [None], [None], [None]
+    off = 0
+    for l in range(1, L + 1):
+        c.append(1.0 if parametrization == "standard" else sigma / math.sqrt(widths[l - 1]))
+        beta.append(0.0 if not has_bias else (1.0 if parametrization == "standard" else sigma))
+        woff.append(off)
+        off += widths[l] * widths[l - 1]
+        boff.append(off if has_bias else -1)
+        off += widths[l] if has_bias else 0
+    return Layout(tuple(widths), L, off, tuple(c), tuple(beta), tuple(woff), tuple(boff), has_bias,
+                  "identity" if activation == "linear" else activation, np.dtype(dtype))
 
 
 class MLP:
@@ -49,7 +100,18 @@ class MLP:
         self.dtype = np.dtype(dtype).type
         if self.dtype not in _DTYPES:
             raise TypeError(f"dtype: expected np.float32 or np.float64, got {np.dtype(dtype)}")
-        self._spec = _core.Spec(widths, float(sigma), parametrization, bias, activation)
+        if len(widths) < 2:
+            raise ValueError("widths: expected at least [d, 1] (depth L >= 1)")
+        if min(widths) < 1:
+            raise ValueError("widths: every width must be >= 1")
+        if widths[-1] != 1:
+            raise ValueError("widths: the last width must be 1 (scalar output)")
+        if not (float(sigma) > 0 and math.isfinite(float(sigma))):
+            raise ValueError(f"sigma: expected a finite value > 0, got {sigma}")
+        for name, value, allowed in (("parametrization", parametrization, PARAMETRIZATIONS),
+                                     ("bias", bias, BIAS_MODES), ("activation", activation, ACTIVATIONS)):
+            if value not in allowed:
+                raise ValueError(f"{name}: expected one of {allowed}, got {value!r}")
         self.widths = widths
         self.sigma = float(sigma)
         self.parametrization = parametrization
@@ -58,6 +120,12 @@ class MLP:
         self.sigma_b = self.sigma if sigma_b is None else float(sigma_b)
         if not (self.sigma_b >= 0 and np.isfinite(self.sigma_b)):
             raise ValueError(f"sigma_b: expected a finite value >= 0, got {sigma_b}")
+        self._layout = _layout(widths, self.sigma, parametrization, bias != "none", activation, self.dtype)
+
+    @property
+    def layout(self) -> Layout:
+        """Offsets into θ and multipliers of every layer (:class:`Layout`)."""
+        return self._layout
 
     @classmethod
     def uniform(cls, d: int, width: int, depth: int, **kwargs) -> "MLP":
@@ -84,7 +152,7 @@ class MLP:
 
     @property
     def num_params(self) -> int:
-        return int(self._spec.num_params)
+        return self._layout.P
 
     @property
     def has_bias(self) -> bool:
@@ -131,23 +199,18 @@ class MLP:
         Lists made by :meth:`init` or :meth:`unflatten` (views into one θ, in order)
         give that θ back without a copy; other lists are concatenated."""
         if isinstance(params, np.ndarray) and params.ndim == 1:
-            return as_vector(params, "params", self.dtype, self.num_params)
+            return to_host_vector(params, "params", self.dtype, self.num_params)
         params = list(params)
         base = self._shared_base(params)
         if base is not None:
-            if not np.isfinite(base).all():
-                raise ValueError("params: contains NaN or Inf")
-            return base
+            return require_finite(base, "params")
         shapes = self.shapes()
         if len(params) != len(shapes):
             raise ValueError(f"params: expected {len(shapes)} arrays {shapes}, got {len(params)}")
         for i, (p, s) in enumerate(zip(params, shapes)):
             if np.shape(p) != s:
                 raise ValueError(f"params[{i}]: expected shape {s}, got {np.shape(p)}")
-        theta = np.concatenate([np.asarray(p, dtype=self.dtype).ravel() for p in params])
-        if not np.isfinite(theta).all():
-            raise ValueError("params: contains NaN or Inf")
-        return theta
+        return require_finite(np.concatenate([np.asarray(p, dtype=self.dtype).ravel() for p in params]), "params")
 
     def _shared_base(self, params):
         """The flat θ that ``params`` are consecutive views of, if they are."""
@@ -169,25 +232,20 @@ class MLP:
         return base
 
     def unflatten(self, theta) -> list[np.ndarray]:
-        """[W1, b1, …] as views into θ (P,)."""
-        return self._views(as_vector(theta, "theta", self.dtype, self.num_params, finite=False))
-
-    def _views(self, theta) -> list:
-        """[W1, b1, …] as views into a checked flat θ of any array type (NumPy or CuPy)."""
-        out, off = [], 0
-        for s in self.shapes():
-            size = int(np.prod(s))
-            out.append(theta[off:off + size].reshape(s))
-            off += size
+        """[W1, b1, …] as views into θ (P,) (a CuPy θ gives CuPy views)."""
+        if not _dispatch.is_device_array(theta):
+            theta = to_host_vector(theta, "theta", self.dtype, self.num_params, finite=False)
+        lay = self._layout
+        out = []
+        for l in range(1, self.depth + 1):
+            out.append(lay.W(theta, l))
+            if self.has_bias:
+                out.append(lay.b(theta, l))
         return out
 
     def apply(self, params, X) -> np.ndarray:
         """f(X), shape (N,), for X of shape (N, d) (CuPy arrays: on their GPU)."""
-        if placement(params=params, X=X) == "gpu":
-            return _gpu_api.apply(gpu_backend(), self, params, X)
-        theta = self.flatten(params)
-        X = as_matrix(X, "X", self.dtype, self.input_dim)
-        return _core.forward(self._spec, theta, X)
+        return _dispatch.backend_for(params=params, X=X).apply(self, params, X)
 
     def __repr__(self) -> str:
         return (f"MLP(widths={self.widths}, sigma={self.sigma}, parametrization="

@@ -1,6 +1,3 @@
-"""The GPU backend (issue #4): CuPy arrays in, CuPy arrays out, the CUDA kernels of
-``cuda/`` compiled at run time. The public functions dispatch here when their
-arrays are CuPy arrays; see :func:`fastntk.gpu_info`."""
-from .runtime import cupy_module, gpu_backend, is_device_array, placement
-
-__all__ = ["cupy_module", "gpu_backend", "is_device_array", "placement"]
+"""The GPU backend: CuPy arrays in, CuPy arrays out, cuBLAS for the products and the
+CUDA kernels of ``cuda/`` compiled at run time. Imported only when a call is given
+CuPy arrays (see fastntk._dispatch); ``backend.GpuBackend`` is its entry point."""

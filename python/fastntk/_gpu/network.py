@@ -1,7 +1,10 @@
 """The network's passes and kernels on a device: the algorithms of the CPU core
-(cpp/src/network.cpp, gram.cpp, jacobian.cpp) written against a Backend — cuBLAS
+(cpp/src/network.cpp, gram.cpp, jacobian.cpp) written against a runtime.Device — cuBLAS
 through CuPy for the products, the kernels of cuda/kernels.cu for the element-wise
 work. Arrays stay where they are; nothing is copied to the host.
+
+The passes (:class:`Stack`) run R networks at once, one run being R = 1; the Gram
+and the Jacobian read one run's features (:meth:`Features.run`).
 """
 from __future__ import annotations
 
@@ -12,164 +15,146 @@ import numpy as np
 _KIND = {"relu": 0, "identity": 1, "tanh": 2}
 
 
-class Layout:
-    """Shapes, multipliers and offsets into θ of an MLP (read once from its Spec)."""
-
-    def __init__(self, net):
-        s = net._spec
-        self.L = net.depth
-        self.widths = list(net.widths)
-        self.dtype = np.dtype(net.dtype)
-        self.P = net.num_params
-        self.has_bias = net.has_bias
-        self.kind = _KIND[net.activation]
-        self.c = [None] + [s.weight_multiplier(l) for l in range(1, self.L + 1)]
-        self.beta = [None] + [s.bias_multiplier(l) for l in range(1, self.L + 1)]
-        self.woff = [None] + [s.weight_offset(l) for l in range(1, self.L + 1)]
-        self.boff = [None] + [s.bias_offset(l) if self.has_bias else -1 for l in range(1, self.L + 1)]
-
-    def W(self, theta, l):
-        m, mp = self.widths[l], self.widths[l - 1]
-        return theta[self.woff[l]:self.woff[l] + m * mp].reshape(m, mp)
-
-    def b(self, theta, l):
-        return theta[self.boff[l]:self.boff[l] + self.widths[l]] if self.has_bias else None
-
-
 @dataclass
 class Features:
-    """A batch's primal pass (acts[l] = A_l, acts[0] = X), f, and Δ^l (deltas[l-1])."""
+    """R runs' primal pass on one batch: acts[0] = X (n, d), shared by the runs,
+    acts[l] = A_l (R, n, m_l) for the hidden layers, f (R, n), and Δ^l (R, n, m_l)
+    in deltas[l-1] when the backward vectors were formed."""
     acts: list
     f: object
     deltas: list = field(default_factory=list)
 
     @property
     def n(self):
-        return self.f.shape[0]
+        return self.f.shape[-1]
 
-    def rows(self, xp, idx):
-        return Features([a[idx] for a in self.acts], self.f[idx], [d[idx] for d in self.deltas])
+    def rows(self, idx):
+        """The same features for the batch rows ``idx``."""
+        return Features([self.acts[0][idx]] + [a[:, idx] for a in self.acts[1:]], self.f[:, idx],
+                        [d[:, idx] for d in self.deltas])
+
+    def run(self, r):
+        """Run r's features as 2-D arrays (what gram, jacobian and adaptive_gram read)."""
+        return Features([self.acts[0]] + [a[r] for a in self.acts[1:]], self.f[r], [d[r] for d in self.deltas])
 
 
-def forward(be, lay, theta, X, first=None) -> Features:
-    """The primal pass; ``first`` (N × m₁), when given, is layer 1's product c₁XW¹ᵀ
-    (the row-space path forms it without W¹) and is overwritten with the activation."""
-    xp, k = be.xp, be.kernels(lay.dtype)
-    acts = [X]
-    n = X.shape[0] if first is None else first.shape[0]
-    for l in range(1, lay.L + 1):
-        if l == 1 and first is not None:
-            h = first
+class Stack:
+    """R networks of one architecture (their σ may differ) on a device: θ of all of
+    them as rows of one (R, P) array, each layer's products one batched call, the
+    per-run multipliers c_l and β_l as device vectors the kernels scale by. One run
+    is R = 1: every pass of the GPU backend is written once, here."""
+
+    def __init__(self, be, lays):
+        xp = be.xp
+        self.be, self.xp, self.lay, self.R = be, xp, lays[0], len(lays)
+        self.lays = list(lays)  # each run's own multipliers, for the Gram and the Jacobian
+        self.k = be.kernels(self.lay.dtype)
+        self.kind = _KIND[self.lay.activation]
+        per_run = lambda name, l: xp.asarray(np.array([getattr(x, name)[l] for x in lays], self.lay.dtype))  # noqa: E731
+        self.c = [None] + [per_run("c", l) for l in range(1, self.lay.L + 1)]
+        self.beta = [None] + [per_run("beta", l) for l in range(1, self.lay.L + 1)]
+
+    def Wrows(self, theta, l):
+        """Layer l's weights of every run as rows (R, m_l·m_{l−1}) of Θ."""
+        lay = self.lay
+        return theta[:, lay.weight_offset[l]:lay.weight_offset[l] + lay.widths[l] * lay.widths[l - 1]]
+
+    def W(self, theta, l):
+        return self.Wrows(theta, l).reshape(self.R, self.lay.widths[l], self.lay.widths[l - 1])
+
+    def b(self, theta, l):
+        lay = self.lay
+        return theta[:, lay.bias_offset[l]:lay.bias_offset[l] + lay.widths[l]] if lay.has_bias else None
+
+    def forward(self, theta, X, first=None) -> Features:
+        """The primal pass of every run; ``first`` (R, n, m₁), when given, is layer 1's
+        product X W¹ᵀ before c₁ (the row-space path forms it without W¹) and becomes A₁."""
+        xp, lay = self.xp, self.lay
+        acts = [X]
+        for l in range(1, lay.L + 1):
+            h = first if l == 1 and first is not None else \
+                xp.matmul(acts[-1], self.W(theta, l).transpose(0, 2, 1))
+            self.k.stacked_bias_activation(h, self.c[l], self.beta[l], self.b(theta, l),
+                                           self.kind if l < lay.L else _KIND["identity"])
+            if l < lay.L:
+                acts.append(h)
+        return Features(acts, h[:, :, 0])
+
+    def _backward_step(self, theta, cur, feat, l):
+        """Δ^{l−1} from Δ^l: a'(A_{l−1})·(c_l Δ^l W^l)."""
+        nxt = self.xp.matmul(cur, self.W(theta, l))
+        self.k.stacked_activation_grad(self.kind, feat.acts[l - 1], nxt, self.c[l])
+        return nxt
+
+    def features(self, theta, X) -> Features:
+        """The primal pass and Δ^1 … Δ^L of f itself (cotangent 1)."""
+        feat = self.forward(theta, X)
+        cur = self.xp.ones((self.R, feat.n, 1), self.lay.dtype)
+        deltas = [None] * self.lay.L
+        deltas[-1] = cur
+        for l in range(self.lay.L, 1, -1):
+            deltas[l - 2] = cur = self._backward_step(theta, cur, feat, l)
+        feat.deltas = deltas
+        return feat
+
+    def _scaled_product(self, rows, cur, a, scale, host_scale):
+        """rows (R, m·k), rows of a larger array, ← scale_r·cur_rᵀa_r for every run r
+        (cur (R, n, m); a (n, k) shared, or (R, n, k)). One run is one GEMM with the
+        scale as its α; several, a batched product and a scaling kernel (cuBLAS
+        batches take one α for all)."""
+        if self.R == 1:
+            out = rows[0].reshape(cur.shape[2], a.shape[-1])
+            self.be.gemm(cur[0], a if a.ndim == 2 else a[0], out, alpha=host_scale, ta=True)
         else:
-            h = xp.empty((n, lay.widths[l]), lay.dtype)
-            be.gemm(acts[-1], lay.W(theta, l), h, alpha=lay.c[l], tb=True)
-        if l < lay.L:
-            k.bias_activation(h, lay.b(theta, l), lay.beta[l], lay.kind)
-            acts.append(h)
-        else:
-            if lay.has_bias:
-                k.bias_activation(h, lay.b(theta, l), lay.beta[l], _KIND["identity"])
-            f = h[:, 0]
-    return Features(acts, f)
+            self.k.stacked_scale_copy(rows, self.xp.matmul(cur.transpose(0, 2, 1), a), scale)
+
+    def _weight_and_bias_grads(self, g, l, cur, a):
+        """Rows of g for layer l: c_l·curᵀa and β_l·the column sums of cur (R, n, m_l)."""
+        self._scaled_product(self.Wrows(g, l), cur, a, self.c[l], self.lays[0].c[l])
+        self._bias_grad(g, l, cur)
+
+    def _bias_grad(self, g, l, cur):
+        if self.lay.has_bias:  # column sums as a product with ones: one call, no temporaries
+            self._scaled_product(self.b(g, l), cur, self.be.ones(cur.shape[1], self.lay.dtype),
+                                 self.beta[l], self.lays[0].beta[l])
+
+    def vjp(self, theta, feat: Features, r, first_out=None):
+        """φ(X)ᵀr of every run (R, P) for cotangents r (R, n): one backward pass. With
+        ``first_out`` (R, n, m₁) layer 1's weight block is left unset and its cotangent
+        c₁·(Δ¹ ⊙ r) written there instead (the W¹ gradient is its transpose times X)."""
+        g = self.xp.empty((self.R, self.lay.P), self.lay.dtype)
+        cur = r[:, :, None]
+        for l in range(self.lay.L, 0, -1):
+            if l == 1 and first_out is not None:
+                self.k.stacked_scale_copy(first_out.reshape(self.R, -1), self.xp.ascontiguousarray(cur), self.c[1])
+                self._bias_grad(g, 1, cur)
+            else:
+                self._weight_and_bias_grads(g, l, cur, feat.acts[l - 1])
+            if l > 1:
+                cur = self._backward_step(theta, cur, feat, l)
+        return g
+
+    def jvp_features(self, feat: Features, v):
+        """φv of every run (R, n) from its features: Σ_l rowsum((c_l A_{l−1}V_lᵀ + β_l v_b) ⊙ Δ^l)."""
+        xp, lay = self.xp, self.lay
+        out = xp.zeros((self.R, feat.n), lay.dtype)
+        for l in range(1, lay.L + 1):
+            t = xp.matmul(feat.acts[l - 1], self.W(v, l).transpose(0, 2, 1))
+            self.k.stacked_bias_activation(t, self.c[l], self.beta[l], self.b(v, l), _KIND["identity"])
+            t *= feat.deltas[l - 1]
+            out += t.sum(axis=2)
+        return out
+
+    def vjp_features(self, feat: Features, r):
+        """φᵀr of every run (R, P) from its features: c_l (Δ^l ⊙ r)ᵀA_{l−1} per layer."""
+        g = self.xp.empty((self.R, self.lay.P), self.lay.dtype)
+        for l in range(1, self.lay.L + 1):
+            self._weight_and_bias_grads(g, l, feat.deltas[l - 1] * r[:, :, None], feat.acts[l - 1])
+        return g
 
 
-def backward(be, lay, theta, feat: Features, r=None) -> list:
-    """Δ^1 … Δ^L for the cotangent r at the output (None: r = 1)."""
-    xp, k = be.xp, be.kernels(lay.dtype)
-    n = feat.n
-    cur = xp.ones((n, 1), lay.dtype) if r is None else r.reshape(n, 1).astype(lay.dtype, copy=True)
-    deltas = [None] * lay.L
-    deltas[-1] = cur
-    for l in range(lay.L, 1, -1):
-        nxt = xp.empty((n, lay.widths[l - 1]), lay.dtype)
-        be.gemm(cur, lay.W(theta, l), nxt, alpha=lay.c[l])
-        k.activation_grad(lay.kind, feat.acts[l - 1], nxt)
-        deltas[l - 2] = cur = nxt
-    return deltas
-
-
-def features(be, lay, theta, X) -> Features:
-    feat = forward(be, lay, theta, X)
-    feat.deltas = backward(be, lay, theta, feat)
-    return feat
-
-
-def vjp(be, lay, theta, feat: Features, r, alpha=1.0, beta=0.0, out=None, first_out=None):
-    """out = β·out + α·φ(X)ᵀr (P,); with out = θ, β = 1, α = −η a fused GD step. With
-    ``first_out`` (N × m₁) layer 1's weight block of out is left alone and its cotangent
-    α·c₁·(Δ¹ ⊙ r) written there instead (the W¹ gradient is its transpose times X)."""
-    xp, k = be.xp, be.kernels(lay.dtype)
-    if out is None:
-        out = xp.empty(lay.P, lay.dtype)
-        beta = 0.0
-    n = feat.n
-    cur = r.reshape(n, 1)
-    for l in range(lay.L, 0, -1):
-        nxt = None
-        if l > 1:
-            # Computed before W^l is overwritten when out is θ itself.
-            nxt = xp.empty((n, lay.widths[l - 1]), lay.dtype)
-            be.gemm(cur, lay.W(theta, l), nxt, alpha=lay.c[l])
-            k.activation_grad(lay.kind, feat.acts[l - 1], nxt)
-        if l == 1 and first_out is not None:
-            xp.multiply(cur, alpha * lay.c[1], out=first_out)
-        else:
-            be.gemm(cur, feat.acts[l - 1], lay.W(out, l), alpha=alpha * lay.c[l], beta=beta, ta=True)
-        if lay.has_bias:  # column sums of cur as a product with ones: one call, no temporaries
-            be.gemm(cur, be.ones(n, lay.dtype), lay.b(out, l).reshape(-1, 1), alpha=alpha * lay.beta[l], beta=beta,
-                    ta=True)
-        cur = nxt
-    return out
-
-
-def jvp(be, lay, theta, feat: Features, v):
-    """φ(X)v (N,): one tangent pass through the primal."""
-    xp, k = be.xp, be.kernels(lay.dtype)
-    n = feat.n
-    prev = None
-    for l in range(1, lay.L + 1):
-        cur = xp.empty((n, lay.widths[l]), lay.dtype)
-        be.gemm(feat.acts[l - 1], lay.W(v, l), cur, alpha=lay.c[l], tb=True)
-        if l > 1:
-            be.gemm(prev, lay.W(theta, l), cur, alpha=lay.c[l], beta=1.0, tb=True)
-        if lay.has_bias:
-            k.bias_activation(cur, lay.b(v, l), lay.beta[l], _KIND["identity"])
-        if l < lay.L:
-            k.activation_grad(lay.kind, feat.acts[l], cur)
-        prev = cur
-    return prev[:, 0].copy()
-
-
-def jvp_features(be, lay, feat: Features, v):
-    """φ(X)v from cached features: Σ_l c_l rowsum((A_{l−1}V_lᵀ + β_l v_b) ⊙ Δ^l)."""
-    xp, k = be.xp, be.kernels(lay.dtype)
-    out = xp.zeros(feat.n, lay.dtype)
-    for l in range(1, lay.L + 1):
-        t = xp.empty((feat.n, lay.widths[l]), lay.dtype)
-        be.gemm(feat.acts[l - 1], lay.W(v, l), t, alpha=lay.c[l], tb=True)
-        if lay.has_bias:
-            k.bias_activation(t, lay.b(v, l), lay.beta[l], _KIND["identity"])
-        t *= feat.deltas[l - 1]
-        out += t.sum(axis=1)
-    return out
-
-
-def vjp_features(be, lay, feat: Features, r, alpha=1.0, beta=0.0, out=None):
-    """out = β·out + α·φ(X)ᵀr from cached features: c_l (Δ^l)ᵀ(r ⊙ A_{l−1}) per layer."""
-    xp = be.xp
-    if out is None:
-        out = xp.empty(lay.P, lay.dtype)
-        beta = 0.0
-    rc = r.reshape(-1, 1)
-    for l in range(1, lay.L + 1):
-        delta, a = feat.deltas[l - 1], feat.acts[l - 1]
-        if lay.widths[l] <= lay.widths[l - 1]:
-            be.gemm(delta * rc, a, lay.W(out, l), alpha=alpha * lay.c[l], beta=beta, ta=True)
-        else:
-            be.gemm(delta, a * rc, lay.W(out, l), alpha=alpha * lay.c[l], beta=beta, ta=True)
-        if lay.has_bias:
-            be.gemm(delta, rc, lay.b(out, l).reshape(-1, 1), alpha=alpha * lay.beta[l], beta=beta, ta=True)
-    return out
+def _rows2d(feat: Features, idx) -> Features:
+    return Features([a[idx] for a in feat.acts], feat.f[idx], [d[idx] for d in feat.deltas])
 
 
 def gram(be, lay, fa: Features, fb: Features | None = None, tile: int = 2048):
@@ -210,7 +195,7 @@ def jacobian(be, lay, feat: Features):
     xp, k = be.xp, be.kernels(lay.dtype)
     out = xp.empty((feat.n, lay.P), lay.dtype)
     for l in range(1, lay.L + 1):
-        k.jacobian_block(out, lay.woff[l], lay.boff[l], feat.deltas[l - 1], feat.acts[l - 1], lay.c[l],
+        k.jacobian_block(out, lay.weight_offset[l], lay.bias_offset[l], feat.deltas[l - 1], feat.acts[l - 1], lay.c[l],
                          lay.beta[l])
     return out
 
@@ -222,9 +207,9 @@ def adaptive_gram(be, lay, fa: Features, fb: Features | None, d, rows: int):
     K = xp.empty((fa.n, fb.n), lay.dtype)
     rows = max(1, int(rows))
     for i0 in range(0, fa.n, rows):
-        pa = jacobian(be, lay, fa.rows(xp, slice(i0, i0 + rows)))
+        pa = jacobian(be, lay, _rows2d(fa, slice(i0, i0 + rows)))
         pa *= d
         for j0 in range(0, fb.n, rows):
-            pb = jacobian(be, lay, fb.rows(xp, slice(j0, j0 + rows)))
+            pb = jacobian(be, lay, _rows2d(fb, slice(j0, j0 + rows)))
             be.gemm(pa, pb, K[i0:i0 + pa.shape[0], j0:j0 + pb.shape[0]], tb=True)
     return K

@@ -13,6 +13,7 @@ import pathlib
 
 import numpy as np
 
+from .._arrays import is_device_array, to_host  # noqa: F401 (the backend's names for them)
 from .._validate import InsufficientMemoryError
 
 _THREADS = 256
@@ -41,68 +42,6 @@ def gpu_status() -> str:
     name = cp.cuda.runtime.getDeviceProperties(0)["name"]
     name = name.decode() if isinstance(name, bytes) else name
     return f"CuPy {cp.__version__}, {count} GPU(s), device 0: {name}"
-
-
-def is_device_array(x) -> bool:
-    """True for a CuPy array (checked by type, without importing CuPy)."""
-    return type(x).__module__.split(".")[0] == "cupy" and hasattr(x, "device")
-
-
-def device_scope(*arrays):
-    """The device of the first CuPy array among ``arrays`` as a context (kernels and
-    cuBLAS then run where the data is); a no-op context for host arrays."""
-    for x in arrays:
-        if is_device_array(x):
-            return x.device
-    return contextlib.nullcontext()
-
-
-def on_device(fn):
-    """Runs fn with the device of its first CuPy argument current, so that its
-    checks, products and kernels run where the data is (no-op for host arrays)."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        with device_scope(*args, *kwargs.values()):
-            return fn(*args, **kwargs)
-    return wrapper
-
-
-def to_host(x) -> np.ndarray:
-    """A NumPy copy of a CuPy array; NumPy arrays pass through."""
-    return x.get() if is_device_array(x) else np.asarray(x)
-
-
-def _describe(x) -> str:
-    return "a CuPy array" if is_device_array(x) else f"a {type(x).__module__.split('.')[0]} {type(x).__name__}"
-
-
-def placement(**arrays) -> str:
-    """"gpu" when every given array is a CuPy array on one device, "cpu" when none is.
-
-    Mixed placements and arrays on different devices raise, naming the arguments."""
-    given = {k: v for k, v in arrays.items() if v is not None and not _is_param_list(v)}
-    lists = {k: v for k, v in arrays.items() if v is not None and _is_param_list(v)}
-    for k, v in lists.items():
-        for i, p in enumerate(v):
-            given[f"{k}[{i}]"] = p
-    on_gpu = {k for k, v in given.items() if is_device_array(v)}
-    if not on_gpu:
-        return "cpu"
-    off = sorted(set(given) - on_gpu)
-    if off:
-        raise TypeError(
-            f"{', '.join(off)}: expected CuPy arrays like {', '.join(sorted(on_gpu))} (got "
-            f"{_describe(given[off[0]])}); move all arrays to the GPU with cupy.asarray or all "
-            "to the host with cupy.asnumpy")
-    devices = {k: int(v.device.id) for k, v in given.items()}
-    if len(set(devices.values())) > 1:
-        raise ValueError("arrays on different GPUs: " + ", ".join(f"{k} on device {d}" for k, d in devices.items())
-                         + "; put them on one device")
-    return "gpu"
-
-
-def _is_param_list(v) -> bool:
-    return isinstance(v, (list, tuple))
 
 
 def cuda_source_dir() -> pathlib.Path:
@@ -258,7 +197,7 @@ def _module(source_dir: str, device: int):
     return cp.RawModule(code=(src / "kernels.cu").read_text(), options=nvrtc_options(src))
 
 
-class Backend:
+class Device:
     """An array module (CuPy, or NumPy in the host-emulated tests) with GEMM and
     the element-wise kernels: what the GPU algorithms are written against."""
 
@@ -290,7 +229,7 @@ class Backend:
 
 
 @functools.lru_cache(maxsize=None)
-def gpu_backend() -> Backend:
+def cuda_device() -> Device:
     """CuPy with cuBLAS products and the kernels of cuda/ (one per process)."""
     cp = cupy_module()
     if cp is None:
@@ -300,4 +239,4 @@ def gpu_backend() -> Backend:
     def gemm(ta, tb, a, b, out, alpha, beta):
         return cupy.cublas.gemm(ta, tb, a, b, out=out, alpha=alpha, beta=beta)
 
-    return Backend(cp, CudaKernels, gemm)
+    return Device(cp, CudaKernels, gemm)

@@ -1,39 +1,108 @@
-"""Training runs on a GPU: the loop of cpp/src/dynamics.cpp (same batches, same
-stopping rule, same records, same optimizer kernels' rules) with the network's
-passes on the device. The step launches cuBLAS products and kernels; the host
-reads one loss per step (the stopping rule needs it), nothing else.
+"""Training on a GPU: the loop of cpp/src/dynamics.cpp (same batches, same
+stopping rule, same records, same optimizer rules) for R runs at once, one run
+being R = 1. Each step launches batched cuBLAS products and kernels for all runs
+and reads their R losses to the host once (the stopping rule needs them).
+
+Runs trained together share the data, the architecture (widths, parametrization,
+bias mode, activation, dtype) and every setting but the learning rate
+(:func:`group_key`); σ, θ₀ and η may differ. Each run stops on its own rule (its
+parameters then frozen); the loop ends when all have stopped.
+
+A runner per path holds the iterate of all R runs:
+  _Direct        the network, θ (R, P)
+  _RowSpace      the network with W¹(t) = W¹(0) + C(t)X (gd, sgd, momentum; N < d)
+  _ParameterSpace the linearization, δ = θ − θ₀ (R, P), φ₀δ and φ₀ᵀr from the θ₀
+                 features (matrix-free) or from φ₀ itself (materialized)
+  _FunctionSpace the linearization with D = 1, θ − θ₀ = φ₀ᵀc, c (R, N)
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 
 import numpy as np
 
 from .. import _core
+from ..config import ADAPTIVE
 from . import network as nw
 from .runtime import to_host
 
-_ADAPTIVE = ("adagrad", "rmsprop", "adam")
+
+def group_key(net, cfg, n):
+    """Runs with equal keys are trained as one stacked batch. Row-space runs train
+    alone: their optimizer state is split at W¹, which the stacked kernels (rows of
+    one contiguous block) cannot address for R > 1."""
+    arch = (tuple(net.widths), net.parametrization, net.bias, net.layout.activation, np.dtype(net.dtype).name)
+    alone = object() if run_path(cfg, n, net.layout) == "row-space" else None
+    return arch, dataclasses.replace(cfg, lr=1.0), alone
+
+
+def network_path(path, optimizer, n, d):
+    """The network's path, by the core's rule: the row space for gd, sgd and momentum
+    when N < d."""
+    if path == "auto":
+        return "row-space" if optimizer in ("gd", "sgd", "momentum") and n < d else "direct"
+    return path
+
+
+def linearized_path(path, optimizer, n, P):
+    """The linearization's path, by the core's rule: function space for D = 1, else φ₀
+    materialized when it is small (N·P ≤ 2²⁰), matrix-free otherwise."""
+    if path != "auto":
+        return path
+    if optimizer not in ADAPTIVE:
+        return "function"
+    return "materialized" if n * P <= (1 << 20) else "matrix-free"
+
+
+def run_path(cfg, n, lay) -> str:
+    if cfg.model == "network":
+        return network_path(cfg.path, cfg.optimizer, n, lay.widths[0])
+    return linearized_path(cfg.path, cfg.optimizer, n, lay.P)
+
+
+def memory_estimate(lay, n, n_test, cfg, runs=1) -> int:
+    """Bytes ``runs`` stacked runs allocate on the device, roughly: θ, θ₀, g and
+    optimizer state; activations and backward vectors (two sets for the
+    linearization's cached θ₀ features, with the test inputs'); K for the
+    function-space path, φ₀ for the materialized one; the D_t records."""
+    P, width = lay.P, sum(lay.widths[1:])
+    state = {"momentum": 1, "adagrad": 2, "rmsprop": 2, "adam": 3}.get(cfg.optimizer, 0)
+    count = (3 + state) * P + 2 * n * width
+    path = run_path(cfg, n, lay)
+    if cfg.model == "linearized":
+        count += 2 * (n + n_test) * width
+        if path == "function":
+            count += n * (n + n_test)
+        elif path == "materialized":
+            count += n * P
+    elif path == "row-space":
+        m1 = lay.widths[1]
+        count += (n + n_test) * (m1 + n) + n * m1 * (4 if cfg.optimizer == "momentum" else 3)
+    if cfg.record_D:
+        count += (cfg.max_steps + 1) * P
+    return runs * count * lay.dtype.itemsize
 
 
 class _Batches:
-    """The core's batch order (its seeded Fisher–Yates), taken from
-    _core.batch_schedule in doubling stretches, with the epoch bookkeeping."""
+    """The core's batch order (its seeded Fisher–Yates, from _core.batch_schedule in
+    doubling stretches, so that both backends visit the rows in one order), with the
+    epoch bookkeeping."""
 
     def __init__(self, n, batch_size, shuffle, seed):
         self.n, self.shuffle, self.seed = n, shuffle, seed
-        self.b = n if batch_size <= 0 or batch_size >= n else batch_size
+        self.b = n if batch_size is None or batch_size >= n else batch_size
         self.full = self.b == n
         self.sched = None
         self.t = 0
         self.pos = 0
 
     def next(self):
+        """(rows or None for all, count, whether an epoch starts here)."""
         epoch_start = self.pos == 0
         if self.full:
-            rows = None
-            count = self.n
+            rows, count = None, self.n
         else:
             if self.sched is None or self.t >= self.sched.shape[0]:
                 steps = max(64, 2 * (0 if self.sched is None else self.sched.shape[0]))
@@ -41,31 +110,29 @@ class _Batches:
             row = self.sched[self.t]
             rows = row[row >= 0]
             count = rows.shape[0]
-        start = self.pos
         self.pos += count
         if self.pos >= self.n:
             self.pos = 0
         self.t += 1
-        return rows, start, count, epoch_start
+        return rows, count, epoch_start
 
 
 class DeviceOptimizer:
     """PyTorch's rules through the kernels of cuda/kernels.cu for R runs stacked as
-    rows (θ and g of shape (R, P), run r's learning rate lrs[r]; R = 1 for a single
-    run), one launch per step for all of them. D_t of the last update stays on the
-    device for the effective learning rate."""
+    rows (θ and g of shape (R, P), run r's learning rate lrs[r]), one launch per step
+    for all of them. D_t of the last update stays on the device for the effective
+    learning rate."""
 
-    def __init__(self, be, name, hyper, lrs, P, dtype):
+    def __init__(self, be, cfg, lrs, P, dtype):
         xp = be.xp
         self.xp, self.k = xp, be.kernels(dtype)
-        self.name, self.h, self.t = name, hyper, 0
+        self.name, self.cfg, self.t = cfg.optimizer, cfg, 0
         self.lrs = np.asarray(lrs, np.float64)
         R = self.lrs.size
         self.lr = xp.asarray(self.lrs.astype(dtype))
-        self.eps = hyper.eps if hyper.eps >= 0 else (1e-10 if name == "adagrad" else 1e-8)
-        self.s1 = xp.full((R, P), hyper.initial_accumulator_value if name == "adagrad" else 0, dtype)
-        self.s2 = xp.zeros((R, P), dtype) if name == "adam" else None
-        self.diag = xp.empty((R, P), dtype) if name in _ADAPTIVE else None
+        self.s1 = xp.full((R, P), cfg.initial_accumulator_value if self.name == "adagrad" else 0, dtype)
+        self.s2 = xp.zeros((R, P), dtype) if self.name == "adam" else None
+        self.diag = xp.empty((R, P), dtype) if self.name in ADAPTIVE else None
         self.lr_scale = 1.0
         self._rows = self._rows_of = None
 
@@ -79,23 +146,24 @@ class DeviceOptimizer:
         """One update of the rows in ``active`` (all by default); ``diag`` (R, P), when
         given, receives D_t."""
         self.t += 1
-        h, k, t = self.h, self.k, self.t
-        self.lr_scale = 1 / (1 + (t - 1) * h.lr_decay) if self.name == "adagrad" else 1.0
+        c, k, t = self.cfg, self.k, self.t
+        self.lr_scale = 1 / (1 + (t - 1) * c.lr_decay) if self.name == "adagrad" else 1.0
         rows = self._active_rows(active)
         if rows.size:
             lr, sc = self.lr, self.lr_scale
             if self.name in ("gd", "sgd"):
                 k.sgd(theta, g, lr, sc, rows)
             elif self.name == "momentum":
-                k.momentum(theta, self.s1, g, lr, sc, h.momentum, 1 - (0.0 if t == 1 else h.dampening), t == 1,
-                           h.nesterov, rows)
+                k.momentum(theta, self.s1, g, lr, sc, c.momentum, 1 - (0.0 if t == 1 else c.dampening), t == 1,
+                           c.nesterov, rows)
             elif self.name == "adagrad":
-                k.adagrad(theta, self.s1, g, lr, sc, self.eps, self.diag, rows)
+                k.adagrad(theta, self.s1, g, lr, sc, c.eps, self.diag, rows)
             elif self.name == "rmsprop":
-                k.rmsprop(theta, self.s1, g, lr, sc, h.alpha, self.eps, self.diag, rows)
+                k.rmsprop(theta, self.s1, g, lr, sc, c.alpha, c.eps, self.diag, rows)
             else:
-                k.adam(theta, self.s1, self.s2, g, lr, sc, h.beta1, h.beta2, 1 - h.beta1 ** t,
-                       math.sqrt(1 - h.beta2 ** t), self.eps, self.diag, rows)
+                b1, b2 = c.betas
+                k.adam(theta, self.s1, self.s2, g, lr, sc, b1, b2, 1 - b1 ** t, math.sqrt(1 - b2 ** t), c.eps,
+                       self.diag, rows)
         if diag is not None:
             if self.diag is None:
                 diag.fill(1)
@@ -105,7 +173,7 @@ class DeviceOptimizer:
     def effective_lr(self, r):
         """Mean of lr·D_t over run r's parameters after the last update (lr when D = 1);
         NaN before the first adaptive update. Reads the device: call it when recording."""
-        if self.name not in _ADAPTIVE:
+        if self.name not in ADAPTIVE:
             return float(self.lrs[r])
         if not self.t:
             return math.nan
@@ -129,426 +197,339 @@ class SquaredError:
         return to_host(self.sq) / (2.0 * y.shape[0])
 
 
-def _row_norm_max(xp, delta_w1):
-    return float(xp.sqrt((delta_w1.astype(np.float64) ** 2).sum(axis=1)).max()) if delta_w1.size else 0.0
+def _row_norms_sq(xp, w):
+    """‖w_r‖² of every unit of every run, (R, m), in double, for w (R, m, ·)."""
+    return (w.astype(np.float64) ** 2).sum(axis=2)
 
 
-class _Network:
-    def __init__(self, be, lay, opt_name, hyper, theta0, X, Y, Xt, lr):
-        self.be, self.lay, self.xp = be, lay, be.xp
-        self.X, self.Y, self.Xt = X, Y, Xt
-        self.theta = theta0.copy()
-        self.theta0 = theta0
-        self.opt = DeviceOptimizer(be, opt_name, hyper, [lr], lay.P, lay.dtype)
-        self.plain = opt_name in ("gd", "sgd")
-        self.loss = SquaredError(be, lay.dtype)
+class _Direct:
+    """The network: the optimizer updates θ (R, P)."""
 
-    def prepare(self, rows, start, count, full):
-        xb, yb = (self.X, self.Y) if rows is None else (self.X[rows], self.Y[rows])
-        self.feat = nw.forward(self.be, self.lay, self.theta, xb)
-        self.r = self.xp.empty_like(self.feat.f)
-        return self.loss(self.feat.f, yb, self.r, count, read=full)[0]
+    def __init__(self, be, st, thetas, X, Xt, opt):
+        self.st, self.xp, self.X, self.Xt, self.opt = st, be.xp, X, Xt, opt
+        self.theta = be.xp.stack(thetas)
+        self.theta0 = self.theta.copy()
 
-    def full_loss(self):
-        return self.loss(nw.forward(self.be, self.lay, self.theta, self.X).f, self.Y)[0]
+    def outputs(self, rows):
+        self.feat = self.st.forward(self.theta, self.X if rows is None else self.X[rows])
+        return self.feat.f
 
-    def update(self, lr, diag):
-        if self.plain and diag is None:
-            # The GD update folded into the weight-gradient GEMMs (β = 1, α = −η).
-            nw.vjp(self.be, self.lay, self.theta, self.feat, self.r, alpha=-lr, beta=1.0, out=self.theta)
-            self.opt.t += 1
-        else:
-            g = nw.vjp(self.be, self.lay, self.theta, self.feat, self.r)
-            self.opt.step(self.theta[None], g[None], diag=None if diag is None else diag[None])
+    def full_outputs(self):
+        return self.st.forward(self.theta, self.X).f
 
-    def test_pred(self):
-        return nw.forward(self.be, self.lay, self.theta, self.Xt).f
+    def update(self, res, rows, active, diag):
+        self.opt.step(self.theta, self.st.vjp(self.theta, self.feat, res), active, diag)
 
-    def param_distance(self):
-        return float(self.xp.linalg.norm((self.theta - self.theta0).astype(np.float64)))
+    def test_outputs(self):
+        return self.st.forward(self.theta, self.Xt).f
 
-    def max_unit_movement(self):
-        return _row_norm_max(self.xp, self.lay.W(self.theta, 1) - self.lay.W(self.theta0, 1))
+    def movement(self):
+        """(‖θ − θ₀‖², max_r ‖W¹_r − W¹_r(0)‖²) of every run, on the host."""
+        d = self.theta - self.theta0
+        return (to_host((d.astype(np.float64) ** 2).sum(axis=1)),
+                to_host(_row_norms_sq(self.xp, self.st.W(d, 1)).max(axis=1)))
 
-    def effective_lr(self):
-        return self.opt.effective_lr(0)
-
-    def final_theta(self):
-        return self.theta
+    def final_theta(self, r):
+        return self.theta[r].copy()
 
 
 class _RowSpace:
     """The network with W¹(t) = W¹(0) + C(t)X (the core's RowSpaceRunner): layer 1's
-    product is c₁(X_B W¹(0)ᵀ + (X_B Xᵀ)Cᵀ) and its gradient the cotangent itself;
-    the optimizer runs on Cᵀ and on the parameters after W¹ (exact for gd, sgd and
-    momentum, which are linear and coordinate-wise)."""
+    product is X_B W¹(0)ᵀ + (X_B Xᵀ)C and its gradient the cotangent itself; the
+    optimizer runs on C (R, N·m₁) and on the parameters after W¹ (exact for gd, sgd
+    and momentum, which are linear and coordinate-wise)."""
 
-    def __init__(self, be, lay, opt_name, hyper, theta0, X, Y, Xt, lr):
+    def __init__(self, be, st, thetas, X, Xt, cfg, lrs):
         xp = self.xp = be.xp
-        self.be, self.lay, self.X, self.Y = be, lay, X, Y
-        n, m1, d = X.shape[0], lay.widths[1], lay.widths[0]
-        self.rest = m1 * d  # θ's parameters after W¹ start here
-        self.theta, self.theta0 = theta0.copy(), theta0
-        w0 = lay.W(theta0, 1)
-        self.z0 = xp.empty((n, m1), lay.dtype)
-        be.gemm(X, w0, self.z0, alpha=lay.c[1], tb=True)
-        self.G = xp.empty((n, n), lay.dtype)
-        be.gemm(X, X, self.G, tb=True)
-        self.ct = xp.zeros((n, m1), lay.dtype)
+        self.be, self.st, self.X = be, st, X
+        lay = st.lay
+        n, m1 = X.shape[0], lay.widths[1]
+        self.rest = m1 * lay.widths[0]  # θ's parameters after W¹ start here
+        self.theta = xp.stack(thetas)
+        self.theta0 = self.theta.copy()
+        w0t = st.W(self.theta0, 1).transpose(0, 2, 1)
+        self.z0 = xp.matmul(X, w0t)
+        self.G = xp.matmul(X, X.T)
+        self.C = xp.zeros((st.R, n, m1), lay.dtype)
         if Xt is not None:
-            self.z0t = xp.empty((Xt.shape[0], m1), lay.dtype)
-            be.gemm(Xt, w0, self.z0t, alpha=lay.c[1], tb=True)
-            self.Gt = xp.empty((Xt.shape[0], n), lay.dtype)
-            be.gemm(Xt, X, self.Gt, tb=True)
-        self.opt_c = DeviceOptimizer(be, opt_name, hyper, [lr], n * m1, lay.dtype)
-        self.opt_rest = DeviceOptimizer(be, opt_name, hyper, [lr], lay.P - self.rest, lay.dtype)
-        self.plain = opt_name in ("gd", "sgd")
-        self.loss = SquaredError(be, lay.dtype)
+            self.z0t, self.Gt = xp.matmul(Xt, w0t), xp.matmul(Xt, X.T)
+        self.opt_c = DeviceOptimizer(be, cfg, lrs, n * m1, lay.dtype)
+        self.opt_rest = DeviceOptimizer(be, cfg, lrs, lay.P - self.rest, lay.dtype)
+        self.opt = self.opt_rest  # D = 1: its effective learning rate is every parameter's
 
-    def _first(self, z0_rows, g_rows):
-        """c₁ X_B W¹(t)ᵀ = z0_rows + c₁ g_rows Cᵀ (a fresh array)."""
-        h = z0_rows.copy()
-        self.be.gemm(g_rows, self.ct, h, alpha=self.lay.c[1], beta=1.0)
+    def _first(self, z0, G):
+        """X_B W¹(t)ᵀ = z0 + G C of every run (a fresh array; c₁ is applied in the pass)."""
+        h = self.xp.matmul(G, self.C)
+        h += z0
         return h
 
-    def prepare(self, rows, start, count, full):
+    def outputs(self, rows):
         if rows is None:
-            first, yb = self._first(self.z0, self.G), self.Y
+            first = self._first(self.z0, self.G)
         else:
-            first, yb = self._first(self.z0[rows], self.G[rows]), self.Y[rows]
-        self.rows = rows
-        self.feat = nw.forward(self.be, self.lay, self.theta, None, first=first)
-        self.r = self.xp.empty_like(self.feat.f)
-        return self.loss(self.feat.f, yb, self.r, count, read=full)[0]
+            first = self._first(self.z0[:, rows], self.G[rows])
+        self.feat = self.st.forward(self.theta, None, first=first)
+        return self.feat.f
 
-    def full_loss(self):
-        f = nw.forward(self.be, self.lay, self.theta, None, first=self._first(self.z0, self.G)).f
-        return self.loss(f, self.Y)[0]
+    def full_outputs(self):
+        return self.st.forward(self.theta, None, first=self._first(self.z0, self.G)).f
 
-    def _scatter(self, cot, target):
-        if self.rows is None:
-            target += cot
-        else:
-            target[self.rows] += cot  # the rows of a batch are distinct
-
-    def update(self, lr, diag):
+    def update(self, res, rows, active, diag):
         xp = self.xp
-        cot = xp.empty((self.feat.n, self.lay.widths[1]), self.lay.dtype)
+        cot = xp.empty((self.st.R, res.shape[1], self.st.lay.widths[1]), self.st.lay.dtype)
+        g = self.st.vjp(self.theta, self.feat, res, first_out=cot)
+        if rows is None:
+            gc = cot
+        else:
+            gc = xp.zeros_like(self.C)
+            gc[:, rows] = cot  # the rows of a batch are distinct
+        self.opt_c.step(self.C.reshape(self.st.R, -1), gc.reshape(self.st.R, -1), active)
+        self.opt_rest.step(self.theta[:, self.rest:], xp.ascontiguousarray(g[:, self.rest:]), active)
         if diag is not None:
             diag.fill(1)  # gd, sgd and momentum: D = 1
-        if self.plain:
-            nw.vjp(self.be, self.lay, self.theta, self.feat, self.r, alpha=-lr, beta=1.0, out=self.theta,
-                   first_out=cot)
-            self._scatter(cot, self.ct)
-            self.opt_c.t += 1
-            self.opt_rest.t += 1
-            return
-        g = xp.zeros(self.lay.P, self.lay.dtype)
-        nw.vjp(self.be, self.lay, self.theta, self.feat, self.r, out=g, first_out=cot)
-        gct = xp.zeros_like(self.ct)
-        self._scatter(cot, gct)
-        self.opt_c.step(self.ct.reshape(1, -1), gct.reshape(1, -1))
-        self.opt_rest.step(self.theta[None, self.rest:], g[None, self.rest:])
 
-    def test_pred(self):
-        return nw.forward(self.be, self.lay, self.theta, None, first=self._first(self.z0t, self.Gt)).f
+    def test_outputs(self):
+        return self.st.forward(self.theta, None, first=self._first(self.z0t, self.Gt)).f
 
-    def _unit_sq(self):
-        """‖W¹_r(t) − W¹_r(0)‖² = c_rᵀ(XXᵀ)c_r for every unit r."""
-        gc = self.xp.empty_like(self.ct)
-        self.be.gemm(self.G, self.ct, gc)
-        return (self.ct.astype(np.float64) * gc.astype(np.float64)).sum(axis=0)
+    def movement(self):
+        """‖W¹_r(t) − W¹_r(0)‖² = c_rᵀ(XXᵀ)c_r for every unit r, plus the rest of θ."""
+        C = self.C.astype(np.float64)
+        unit = (C * self.xp.matmul(self.G.astype(np.float64), C)).sum(axis=1)
+        rest = ((self.theta[:, self.rest:] - self.theta0[:, self.rest:]).astype(np.float64) ** 2).sum(axis=1)
+        return to_host(self.xp.maximum(rest + unit.sum(axis=1), 0)), to_host(self.xp.maximum(unit.max(axis=1), 0))
 
-    def param_distance(self):
-        rest = ((self.theta[self.rest:] - self.theta0[self.rest:]).astype(np.float64) ** 2).sum()
-        return math.sqrt(max(0.0, float(rest + self._unit_sq().sum())))
-
-    def max_unit_movement(self):
-        sq = self._unit_sq()
-        return math.sqrt(max(0.0, float(sq.max()))) if sq.size else 0.0
-
-    def effective_lr(self):
-        return self.opt_rest.effective_lr(0)
-
-    def final_theta(self):
-        th = self.theta.copy()
-        self.be.gemm(self.ct, self.X, self.lay.W(th, 1), beta=1.0, ta=True)
+    def final_theta(self, r):
+        th = self.theta[r].copy()
+        th[:self.rest] += self.xp.matmul(self.C[r].T, self.X).ravel()
         return th
 
 
 class _ParameterSpace:
-    """Linearization, general D_t: δ = θ − θ₀; φ₀v, φ₀ᵀr from the cached θ₀ features
-    (matrix-free) or from φ₀ itself (materialized)."""
+    """The linearizations around their θ₀: the optimizer updates δ = θ − θ₀ (R, P);
+    f_lin = f₀ + φ₀δ, with φ₀δ and φ₀ᵀr from the θ₀ features of X (matrix-free) or
+    from the stacked φ₀ itself (materialized)."""
 
-    def __init__(self, be, lay, opt_name, hyper, theta0, X, Y, Xt, lr, materialized):
-        self.be, self.lay, self.xp = be, lay, be.xp
-        self.Y, self.theta0 = Y, theta0
-        self.full = nw.features(be, lay, theta0, X)
-        self.f0 = self.full.f
-        self.phi = nw.jacobian(be, lay, self.full) if materialized else None
-        self.test = nw.features(be, lay, theta0, Xt) if Xt is not None else None
-        self.delta = be.xp.zeros(lay.P, lay.dtype)
-        self.opt = DeviceOptimizer(be, opt_name, hyper, [lr], lay.P, lay.dtype)
-        self.loss = SquaredError(be, lay.dtype)
+    def __init__(self, be, st, thetas, X, Xt, opt, materialized):
+        xp = self.xp = be.xp
+        self.st, self.opt = st, opt
+        self.theta0 = xp.stack(thetas)
+        self.fx = st.features(self.theta0, X)
+        self.phi = None
+        if materialized:
+            self.phi = xp.stack([nw.jacobian(be, st.lays[r], self.fx.run(r)) for r in range(st.R)])
+        self.test = None if Xt is None else st.features(self.theta0, Xt)
+        self.delta = xp.zeros_like(self.theta0)
 
-    def _u(self, rows):
+    def _phi_v(self, phi):
+        return self.xp.matmul(phi, self.delta[:, :, None])[:, :, 0]
+
+    def outputs(self, rows):
+        f0 = self.fx.f if rows is None else self.fx.f[:, rows]
         if self.phi is not None:
-            phi = self.phi if rows is None else self.phi[rows]
-            return phi @ self.delta
-        feat = self.full if rows is None else self.full.rows(self.xp, rows)
-        return nw.jvp_features(self.be, self.lay, feat, self.delta)
-
-    def prepare(self, rows, start, count, full):
-        self.rows = rows
-        yb = self.Y if rows is None else self.Y[rows]
-        f0 = self.f0 if rows is None else self.f0[rows]
-        u = self._u(rows)
-        u += f0
-        self.r = self.xp.empty_like(u)
-        return self.loss(u, yb, self.r, count, read=full)[0]
-
-    def full_loss(self):
-        u = self._u(None)
-        u += self.f0
-        return self.loss(u, self.Y)[0]
-
-    def update(self, lr, diag):
-        if self.phi is not None:
-            phi = self.phi if self.rows is None else self.phi[self.rows]
-            g = phi.T @ self.r
+            self.batch_phi = self.phi if rows is None else self.phi[:, rows]
+            out = self._phi_v(self.batch_phi)
         else:
-            feat = self.full if self.rows is None else self.full.rows(self.xp, self.rows)
-            g = nw.vjp_features(self.be, self.lay, feat, self.r)
-        self.opt.step(self.delta[None], g[None], diag=None if diag is None else diag[None])
+            self.batch = self.fx if rows is None else self.fx.rows(rows)
+            out = self.st.jvp_features(self.batch, self.delta)
+        out += f0
+        return out
 
-    def test_pred(self):
-        return nw.jvp_features(self.be, self.lay, self.test, self.delta) + self.test.f
+    def full_outputs(self):
+        out = self._phi_v(self.phi) if self.phi is not None else self.st.jvp_features(self.fx, self.delta)
+        out += self.fx.f
+        return out
 
-    def param_distance(self):
-        return float(self.xp.linalg.norm(self.delta.astype(np.float64)))
+    def update(self, res, rows, active, diag):
+        if self.phi is not None:
+            g = self.xp.matmul(self.batch_phi.transpose(0, 2, 1), res[:, :, None])[:, :, 0]
+        else:
+            g = self.st.vjp_features(self.batch, res)
+        self.opt.step(self.delta, g, active, diag)
 
-    def max_unit_movement(self):
-        return _row_norm_max(self.xp, self.lay.W(self.delta, 1))
+    def test_outputs(self):
+        return self.test.f + self.st.jvp_features(self.test, self.delta)
 
-    def effective_lr(self):
-        return self.opt.effective_lr(0)
+    def movement(self):
+        return (to_host((self.delta.astype(np.float64) ** 2).sum(axis=1)),
+                to_host(_row_norms_sq(self.xp, self.st.W(self.delta, 1)).max(axis=1)))
 
-    def final_theta(self):
-        return self.theta0 + self.delta
+    def final_theta(self, r):
+        return self.theta0[r] + self.delta[r]
 
 
 class _FunctionSpace:
-    """Linearization with D = 1: θ − θ₀ = φ₀ᵀc, f_t(X) = f₀(X) + Kc, O(N·|B|) per step."""
+    """The linearizations with D = 1: θ − θ₀ = φ₀ᵀc, f_t(X) = f₀(X) + Kc with c (R, N).
+    The optimizer (gd, sgd, momentum) runs on c with the residual as its gradient;
+    u = f(X) follows the change of c, over the batch's columns of K when only those moved."""
 
-    def __init__(self, be, lay, opt_name, hyper, theta0, X, Y, Xt, lr):
-        xp = be.xp
-        self.be, self.lay, self.xp = be, lay, xp
-        self.Y, self.theta0, self.X = Y, theta0, X
-        self.fx = nw.features(be, lay, theta0, X)
-        self.K = nw.gram(be, lay, self.fx)
-        self.f0 = self.fx.f
-        self.u = self.f0.copy()
-        self.coef = xp.zeros(X.shape[0], lay.dtype)
+    def __init__(self, be, st, thetas, X, Xt, opt):
+        xp = self.xp = be.xp
+        self.st, self.opt, self.X = st, opt, X
+        self.theta0 = xp.stack(thetas)
+        self.fx = st.features(self.theta0, X)
+        self.K = xp.stack([nw.gram(be, st.lays[r], self.fx.run(r)) for r in range(st.R)])
+        self.u = self.fx.f.copy()
+        self.coef = xp.zeros_like(self.u)
         self.Kt = self.f0t = None
         if Xt is not None:
-            ft = nw.features(be, lay, theta0, Xt)
-            self.Kt, self.f0t = nw.gram(be, lay, ft, self.fx), ft.f
-        self.momentum = opt_name == "momentum"
-        self.buf = xp.zeros(X.shape[0], lay.dtype) if self.momentum else None
-        self.h, self.t, self.lr = hyper, 0, lr
-        self.xxt = X @ X.T
-        self.loss = SquaredError(be, lay.dtype)
+            ft = st.features(self.theta0, Xt)
+            self.Kt = xp.stack([nw.gram(be, st.lays[r], ft.run(r), self.fx.run(r)) for r in range(st.R)])
+            self.f0t = ft.f
+        self.sparse = opt.name in ("gd", "sgd")  # a step moves the batch's coefficients only
+        self.xxt = xp.matmul(X, X.T)
 
-    def prepare(self, rows, start, count, full):
-        self.rows, self.start, self.count = rows, start, count
-        idx = slice(start, start + count) if rows is None else rows
-        self.idx = idx
-        if rows is None:  # the full batch: residual and loss in one launch
-            self.r = self.xp.empty_like(self.u)
-            return self.loss(self.u, self.Y, self.r, count)[0]
-        self.r = (self.u[idx] - self.Y[idx]) / self.lay.dtype.type(count)
-        return self.full_loss()
+    def outputs(self, rows):
+        return self.u if rows is None else self.u[:, rows]
 
-    def full_loss(self):
-        return self.loss(self.u, self.Y)[0]
+    def full_outputs(self):
+        return self.u
 
-    def update(self, lr, diag):
-        xp, T = self.xp, self.lay.dtype.type
-        if diag is not None:
-            diag.fill(1)
-        if self.momentum:
-            h = self.h
-            g = xp.zeros_like(self.u)
-            g[self.idx] = self.r
-            self.t += 1
-            if self.t == 1:
-                self.buf[...] = g
-            else:
-                self.buf *= T(h.momentum)
-                self.buf += T(1 - h.dampening) * g
-            step = g + T(h.momentum) * self.buf if h.nesterov else self.buf
-            self.coef -= T(lr) * step
-            self.u -= T(lr) * (self.K @ step)
-            return
-        dc = T(-lr) * self.r
-        self.coef[self.idx] += dc
-        self.u += self.K[:, self.idx] @ dc
+    def update(self, res, rows, active, diag):
+        xp = self.xp
+        if rows is None:
+            g = res
+        else:
+            g = xp.zeros_like(self.coef)
+            g[:, rows] = res
+        before = self.coef.copy()
+        self.opt.step(self.coef, g, active, diag)
+        change = self.coef - before
+        if self.sparse and rows is not None:
+            self.u += xp.matmul(self.K[:, :, rows], change[:, rows, None])[:, :, 0]
+        else:
+            self.u += xp.matmul(self.K, change[:, :, None])[:, :, 0]
 
-    def test_pred(self):
-        return self.f0t + self.Kt @ self.coef
+    def test_outputs(self):
+        return self.f0t + self.xp.matmul(self.Kt, self.coef[:, :, None])[:, :, 0]
 
-    def param_distance(self):
-        c, e = self.coef.astype(np.float64), (self.u - self.f0).astype(np.float64)
-        return math.sqrt(max(0.0, float(c @ e)))
-
-    def max_unit_movement(self):
+    def movement(self):
+        xp = self.xp
+        c, e = self.coef.astype(np.float64), (self.u - self.fx.f).astype(np.float64)
         # ‖δW¹_r‖² = a_rᵀ(XXᵀ)a_r with a_r = c₁ c ⊙ Δ¹_{:,r}, as in the core.
-        a = self.fx.deltas[0] * (self.lay.c[1] * self.coef)[:, None]
-        sq = (a * (self.xxt @ a)).sum(axis=0)
-        return math.sqrt(max(0.0, float(sq.max())))
+        a = self.fx.deltas[0] * (self.st.c[1][:, None] * self.coef)[:, :, None]
+        unit = (a * xp.matmul(self.xxt, a)).sum(axis=1)
+        return to_host(xp.maximum((c * e).sum(axis=1), 0)), to_host(xp.maximum(unit.max(axis=1), 0))
 
-    def effective_lr(self):
-        return self.lr
-
-    def final_theta(self):
-        return nw.vjp(self.be, self.lay, self.theta0, self.fx, self.coef, alpha=1.0, beta=1.0,
-                      out=self.theta0.copy())
+    def final_theta(self, r):
+        return self.theta0[r] + self.st.vjp(self.theta0, self.fx, self.coef)[r]
 
 
-def network_path(path, optimizer, n, d):
-    """The network's path, by the core's rule: the row space for gd, sgd and momentum
-    when N < d."""
-    if path == "auto":
-        return "row-space" if optimizer in ("gd", "sgd", "momentum") and n < d else "direct"
-    return path
+def _runner(be, st, thetas, X, Xt, cfg, lrs, path):
+    if path == "row-space":
+        return _RowSpace(be, st, thetas, X, Xt, cfg, lrs)
+    opt = DeviceOptimizer(be, cfg, lrs, X.shape[0] if path == "function" else st.lay.P, st.lay.dtype)
+    if path == "direct":
+        return _Direct(be, st, thetas, X, Xt, opt)
+    if path == "function":
+        return _FunctionSpace(be, st, thetas, X, Xt, opt)
+    return _ParameterSpace(be, st, thetas, X, Xt, opt, path == "materialized")
 
 
-def parameter_space_path(path, n, P):
-    """A linearization's parameter-space path (stacked runs always take one): φ₀
-    materialized when it is small (N·P ≤ 2²⁰, the core's rule), else matrix-free."""
-    if path in ("materialized", "matrix-free"):
-        return path
-    return "materialized" if n * P <= (1 << 20) else "matrix-free"
-
-
-def choose_path(model_path, optimizer, n, P):
-    """A single run's path: function space for D = 1 unless another is named."""
-    if model_path == "auto" and optimizer in ("gd", "sgd", "momentum"):
-        return "function"
-    return model_path if model_path == "function" else parameter_space_path(model_path, n, P)
-
-
-def memory_estimate(lay, n, n_test, cfg, model, optimizer, runs=1) -> int:
-    """Bytes a run (or ``runs`` stacked runs) allocates on the device, roughly: θ,
-    θ₀, g and optimizer state; activations and backward vectors (two sets for the
-    linearization's cached θ₀ features, with the test inputs'); K for the function-space
-    path, φ₀ for the materialized one; the D_t records."""
-    P, width = lay.P, sum(lay.widths[1:])
-    state = {"momentum": 1, "adagrad": 2, "rmsprop": 2, "adam": 3}.get(optimizer, 0)
-    count = (3 + state) * P + 2 * n * width
-    if model == "linearized":
-        path = parameter_space_path(cfg.path, n, P) if runs > 1 else choose_path(cfg.path, optimizer, n, P)
-        count += 2 * (n + n_test) * width
-        if path == "function":
-            count += n * (n + n_test)
-        elif path == "materialized":
-            count += n * P
-    elif runs == 1 and network_path(cfg.path, optimizer, n, lay.widths[0]) == "row-space":
-        m1 = lay.widths[1]
-        count += (n + n_test) * (m1 + n) + n * m1 * (4 if optimizer == "momentum" else 3)
-    if cfg.record_D:
-        count += (cfg.max_steps + 1) * P
-    return runs * count * lay.dtype.itemsize
-
-
-def train(be, lay, theta0, X, Y, Xt, cfg, *, model, optimizer, progress=None) -> dict:
-    """One run; the same dict as _core.train (θ and test predictions as device arrays)."""
+def train(be, lays, thetas, X, Y, Xt, cfgs, *, progress=None) -> list[dict]:
+    """R runs of one group (see group_key); one dict per run, as _core.train returns
+    (θ and test predictions as device arrays, the other records on the host)."""
     xp = be.xp
-    n = X.shape[0]
-    lr = cfg.lr
-    path = "direct"
-    if list(cfg.train_layers):
-        raise ValueError("train_layers: the GPU backend trains every layer; train a subset on the CPU")
-    if model == "network":
-        path = network_path(cfg.path, optimizer, n, lay.widths[0])
-        if path == "row-space":  # _make_config has refused it for adaptive optimizers
-            runner = _RowSpace(be, lay, optimizer, cfg.hyper, theta0, X, Y, Xt, lr)
-        else:
-            runner = _Network(be, lay, optimizer, cfg.hyper, theta0, X, Y, Xt, lr)
-    else:
-        path = choose_path(cfg.path, optimizer, n, lay.P)
-        if path == "function":
-            if optimizer in _ADAPTIVE:
-                raise ValueError("path: function space is exact only for D = 1 (gd, sgd, momentum), "
-                                 "not adaptive optimizers")
-            runner = _FunctionSpace(be, lay, optimizer, cfg.hyper, theta0, X, Y, Xt, lr)
-        else:
-            runner = _ParameterSpace(be, lay, optimizer, cfg.hyper, theta0, X, Y, Xt, lr,
-                                     path == "materialized")
-    hist = dict(step=[], train_loss=[], param_distance=[], max_unit_movement=[], effective_lr=[])
-    preds, diags = [], []
+    cfg = cfgs[0]
+    R, n = len(lays), X.shape[0]
+    st = nw.Stack(be, lays)
+    path = run_path(cfg, n, st.lay)
+    runner = _runner(be, st, thetas, X, Xt, cfg, [c.lr for c in cfgs], path)
+    adaptive = cfg.optimizer in ADAPTIVE
+    active = np.ones(R, bool)
+    hist = [dict(step=[], train_loss=[], param_distance=[], max_unit_movement=[], effective_lr=[])
+            for _ in range(R)]
+    preds = [[] for _ in range(R)]
+    diags = []
+    out = [None] * R
+    losses = SquaredError(be, st.lay.dtype, R)
+    cache = {}
 
-    def record(t, loss):
-        hist["step"].append(t)
-        hist["train_loss"].append(loss)
-        hist["param_distance"].append(runner.param_distance())
-        hist["max_unit_movement"].append(runner.max_unit_movement())
-        hist["effective_lr"].append(math.nan if t == 0 and optimizer in _ADAPTIVE else runner.effective_lr())
+    def shared(t):
+        """What every run recorded at step t reads: movements and test outputs, once."""
+        if cache.get("t") != t:
+            cache.clear()
+            cache.update(t=t, movement=runner.movement(), test=None if Xt is None else runner.test_outputs())
+        return cache
+
+    def record(r, t, loss):
+        s = shared(t)
+        h = hist[r]
+        h["step"].append(t)
+        h["train_loss"].append(float(loss))
+        h["param_distance"].append(math.sqrt(float(s["movement"][0][r])))
+        h["max_unit_movement"].append(math.sqrt(float(s["movement"][1][r])))
+        h["effective_lr"].append(math.nan if t == 0 and adaptive else runner.opt.effective_lr(r))
         if Xt is not None:
-            preds.append(runner.test_pred())
+            preds[r].append(s["test"][r].copy())
+
+    def finish(r, status, t):
+        active[r] = False
+        out[r] = dict(status=status, steps=t, theta=runner.final_theta(r))
+
+    def stop_all(status, t):
+        final = losses(runner.full_outputs(), Y)
+        for r in np.flatnonzero(active):
+            record(r, t, final[r])
+            finish(r, status, t)
 
     batches = _Batches(n, cfg.batch_size, cfg.shuffle, cfg.seed)
-    bound, last_loss, status, steps = 0.0, math.nan, "max_steps", 0
+    bound = np.zeros(R)
     next_progress = time.monotonic() + cfg.progress_seconds
+    last = math.nan
     t = 0
     try:
-        while True:
-            rows, start, count, epoch_start = batches.next()
-            full = rows is None
+        while active.any():
+            rows, count, epoch_start = batches.next()
             if rows is not None:
                 rows = xp.asarray(rows)
-            loss = runner.prepare(rows, start, count, full)
-            known = full
+            f = runner.outputs(rows)
+            res = xp.empty_like(f)
+            known = rows is None
+            loss = losses(f, Y if rows is None else Y[rows], res, count, read=known)
             if not known and (epoch_start or t % cfg.record_every == 0 or t == cfg.max_steps):
-                loss, known = runner.full_loss(), True
+                loss, known = losses(runner.full_outputs(), Y), True
+            # The stopping rule of every running run at once; Python per run only for
+            # the runs that record or stop at this step.
+            running = np.flatnonzero(active)
+            status = np.full(running.size, "", dtype=object)
             if known:
-                last_loss = loss
+                lo = loss[running]
+                last = float(np.nanmin(lo)) if np.isfinite(lo).any() else float(lo[0])
                 if t == 0:
-                    bound = cfg.divergence_factor * max(loss, 1.0)
-                if not math.isfinite(loss) or loss > bound:
-                    status, steps = "diverged", t
-                    record(t, loss)
-                    break
-                if loss < cfg.tol:
-                    status, steps = "converged", t
-                    record(t, loss)
-                    break
+                    bound[running] = cfg.divergence_factor * np.maximum(lo, 1.0)
+                with np.errstate(invalid="ignore"):
+                    diverged = ~np.isfinite(lo) | (lo > bound[running])
+                    status[diverged] = "diverged"
+                    status[~diverged & (lo < cfg.tol)] = "converged"
             if t == cfg.max_steps:
-                status, steps = "max_steps", t
-                record(t, loss)
+                status[status == ""] = "max_steps"
+            due = np.arange(running.size) if t % cfg.record_every == 0 else np.flatnonzero(status != "")
+            for i in due:
+                record(running[i], t, loss[running[i]])
+                if status[i]:
+                    finish(running[i], status[i], t)
+            if not active.any():
                 break
-            if t % cfg.record_every == 0:
-                record(t, loss)
             diag = None
             if cfg.record_D:
-                diag = xp.empty(lay.P, lay.dtype)
+                diag = xp.empty((R, st.lay.P), st.lay.dtype)
                 diags.append(diag)
-            runner.update(lr, diag)
+            runner.update(res, rows, active, diag)
             t += 1
             if progress is not None and time.monotonic() >= next_progress:
                 next_progress = time.monotonic() + cfg.progress_seconds
-                if not progress(t, last_loss):
-                    status, steps = "interrupted", t
-                    record(t, runner.full_loss())
-                    break
+                if not progress(t, last):
+                    stop_all("interrupted", t)
     except KeyboardInterrupt:
-        status, steps = "interrupted", t
-        record(t, runner.full_loss())
+        stop_all("interrupted", t)
     if progress is not None:
-        progress(steps, hist["train_loss"][-1])
-    history = {k: np.asarray(v, np.int64 if k == "step" else np.float64) for k, v in hist.items()}
-    if Xt is not None:
-        history["test_pred"] = xp.stack(preds)
-    if diags:
-        history["D"] = xp.stack(diags)
-    return dict(theta=runner.final_theta(), steps=steps, status=status, history=history, path=path)
+        progress(max(o["steps"] for o in out), last)
+    results = []
+    for r in range(R):
+        history = {k: np.asarray(v, np.int64 if k == "step" else np.float64) for k, v in hist[r].items()}
+        if Xt is not None:
+            history["test_pred"] = xp.stack(preds[r])
+        if cfg.record_D and out[r]["steps"]:
+            history["D"] = xp.stack([d[r] for d in diags[:out[r]["steps"]]])
+        results.append(dict(out[r], history=history, path=path))
+    return results

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_matrix, as_vector
+from .._validate import to_host_matrix, to_host_vector
 from ..model import MLP
 
 
@@ -11,8 +11,8 @@ def _setup(net, params, X, X_test=None):
     if not isinstance(net, MLP):
         raise TypeError(f"net: expected a fastntk.MLP, got {type(net).__name__}")
     theta = net.flatten(params)
-    X = as_matrix(X, "X", net.dtype, net.input_dim)
-    Xt = None if X_test is None else as_matrix(X_test, "X_test", net.dtype, net.input_dim)
+    X = to_host_matrix(X, "X", net.dtype, net.input_dim)
+    Xt = None if X_test is None else to_host_matrix(X_test, "X_test", net.dtype, net.input_dim)
     return theta, X, Xt
 
 
@@ -20,7 +20,7 @@ def _labels(Y, n, name="Y"):
     Y = np.asarray(Y)
     if Y.ndim != 1:
         raise ValueError(f"{name}: expected a 1-D array of shape ({n},), got shape {Y.shape}")
-    return as_vector(Y, name, np.float64, n)
+    return to_host_vector(Y, name, np.float64, n)
 
 
 def _require_overparameterized(net, n):

@@ -12,7 +12,7 @@ from ._common import _labels, _setup
 
 def _last_layer_mask(net: MLP) -> np.ndarray:
     d = np.zeros(net.num_params, net.dtype)
-    d[net._spec.weight_offset(net.depth):] = 1
+    d[net.layout.weight_offset[net.depth]:] = 1
     return d
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validate import as_vector, positive, positive_int
+from .._validate import to_host_vector, positive, positive_int
 from ..dynamics import train
 from ..kernels import adaptive_ntk, jvp, ntk, vjp
 from ..linalg import KernelSolver
@@ -60,7 +60,7 @@ def decompose(net: MLP, params, X, Y, X_test, *, pinv: bool = False) -> Decompos
 def project_features(net: MLP, params, X, v, *, pinv: bool = False) -> np.ndarray:
     """P_F v = φ(X)ᵀ K⁻¹ φ(X) v for v of shape (P,), matrix-free: JVP, solve, VJP."""
     theta, X, _ = _setup(net, params, X)
-    v = as_vector(v, "v", net.dtype, net.num_params)
+    v = to_host_vector(v, "v", net.dtype, net.num_params)
     _require_overparameterized(net, X.shape[0])
     solver = KernelSolver(ntk(net, theta, X), pinv=pinv)
     c = solver.solve(jvp(net, theta, X, v).astype(np.float64))
@@ -89,7 +89,7 @@ def thm2_bounds(net: MLP, params, X, Y, X_test, Y_test, *, trained_pred=None) ->
     rmse_int = float(np.linalg.norm(here.f_int - Yt) / math.sqrt(nT))
     rmse = None
     if trained_pred is not None:
-        rmse = float(np.linalg.norm(as_vector(trained_pred, "trained_pred", np.float64, nT) - Yt) / math.sqrt(nT))
+        rmse = float(np.linalg.norm(to_host_vector(trained_pred, "trained_pred", np.float64, nT) - Yt) / math.sqrt(nT))
     return Thm2Bounds(J=J, sigma_L_J=scale * J, rmse_int=rmse_int, lower_bound=scale * J - rmse_int,
                       rmse_trained=rmse)
 
@@ -193,7 +193,7 @@ def constant_D_minimizer(net: MLP, params, X, Y, X_test, d, *, pinv: bool = Fals
     if Xt is None:
         raise ValueError("X_test: required")
     Y = _labels(Y, X.shape[0])
-    d = as_vector(d, "d", net.dtype, net.num_params)
+    d = to_host_vector(d, "d", net.dtype, net.num_params)
     _require_overparameterized(net, X.shape[0])
     solver = KernelSolver(adaptive_ntk(net, theta, X, d=d), pinv=pinv)
     Kt = adaptive_ntk(net, theta, Xt, X, d=d).astype(np.float64)

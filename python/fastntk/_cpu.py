@@ -1,0 +1,96 @@
+"""The CPU backend: NumPy arrays in and out, every computation one call into the
+compiled core (cpp/), which releases the GIL and calls NumPy's own BLAS.
+
+Host arrays are converted to the network's dtype and made contiguous when needed
+(``to_host_*``); the memory a result needs is checked before the call.
+"""
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from . import _core
+from ._backend import blas_limited_to_one_thread
+from ._dispatch import Problem
+from ._validate import check_fits, to_host_matrix, to_host_vector
+
+
+class CpuBackend:
+    name = "cpu"
+    xp = np
+
+    def __init__(self):
+        self._specs = weakref.WeakKeyDictionary()
+
+    def spec(self, net) -> _core.Spec:
+        """The core's description of ``net`` (made once per network)."""
+        spec = self._specs.get(net)
+        if spec is None:
+            spec = self._specs[net] = _core.Spec(list(net.widths), net.sigma, net.parametrization, net.bias,
+                                                 net.activation)
+        return spec
+
+    def flatten(self, net, params):
+        return net.flatten(params)
+
+    def _inputs(self, net, params, X, name="X"):
+        return net.flatten(params), to_host_matrix(X, name, net.dtype, net.input_dim)
+
+    def apply(self, net, params, X):
+        theta, X = self._inputs(net, params, X)
+        return _core.forward(self.spec(net), theta, X)
+
+    def ntk(self, net, params, X1, X2, *, tile):
+        theta, X1 = self._inputs(net, params, X1, "X1")
+        X2 = None if X2 is None else to_host_matrix(X2, "X2", net.dtype, net.input_dim)
+        n1, n2 = X1.shape[0], (X1 if X2 is None else X2).shape[0]
+        item = np.dtype(net.dtype).itemsize
+        hidden = sum(net.widths[1:])
+        check_fits(item * (n1 * n2 + 2 * (n1 + n2) * (hidden + net.input_dim) + 2 * tile * tile),
+                   f"ntk of shape ({n1}, {n2})")
+        return _core.ntk(self.spec(net), theta, X1, X2, tile)
+
+    def jacobian(self, net, params, X):
+        theta, X = self._inputs(net, params, X)
+        check_fits(np.dtype(net.dtype).itemsize * X.shape[0] * net.num_params,
+                   f"jacobian of shape ({X.shape[0]}, {net.num_params})")
+        return _core.jacobian(self.spec(net), theta, X)
+
+    def jvp(self, net, params, X, v):
+        theta, X = self._inputs(net, params, X)
+        v = to_host_vector(v, "v", net.dtype, net.num_params)
+        return _core.jvp(self.spec(net), theta, X, v)
+
+    def vjp(self, net, params, X, r):
+        theta, X = self._inputs(net, params, X)
+        r = to_host_vector(r, "r", net.dtype, X.shape[0])
+        return _core.vjp(self.spec(net), theta, X, r)
+
+    def adaptive_ntk(self, net, params, X1, X2, *, d, max_bytes):
+        theta, X1 = self._inputs(net, params, X1, "X1")
+        X2 = None if X2 is None else to_host_matrix(X2, "X2", net.dtype, net.input_dim)
+        d = to_host_vector(d, "d", net.dtype, net.num_params)
+        n2 = X1.shape[0] if X2 is None else X2.shape[0]
+        item = np.dtype(net.dtype).itemsize
+        chunks = min(int(max_bytes), item * (X1.shape[0] + n2) * net.num_params)
+        check_fits(item * (X1.shape[0] * n2) + chunks, f"adaptive_ntk of shape ({X1.shape[0]}, {n2})")
+        return _core.adaptive_ntk(self.spec(net), theta, X1, X2, d, int(max_bytes))
+
+    def problem(self, net, params, X, Y, X_test) -> Problem:
+        theta, X = self._inputs(net, params, X)
+        Y = np.asarray(Y)
+        if Y.ndim != 1:
+            raise ValueError(f"Y: expected a 1-D array of shape ({X.shape[0]},), got shape {Y.shape}")
+        Y = to_host_vector(Y, "Y", net.dtype, X.shape[0])
+        Xt = None if X_test is None else to_host_matrix(X_test, "X_test", net.dtype, net.input_dim)
+        return Problem(theta, X, Y, Xt)
+
+    def train(self, net, problem, config, progress):
+        return _core.train(self.spec(net), problem.theta, problem.X, problem.Y, problem.X_test, config, progress)
+
+    def train_many(self, nets, thetas, configs, problem, progress):
+        # One BLAS thread per member: the members themselves fill the cores.
+        with blas_limited_to_one_thread() as single:
+            return _core.train_many([self.spec(n) for n in nets], list(thetas), list(configs), problem.X,
+                                    problem.Y, problem.X_test, progress, single)

@@ -1,0 +1,163 @@
+"""The GPU backend: the operations of fastntk._dispatch.Backend for CuPy arrays,
+with the same names, arguments and numbers as the CPU backend.
+
+It is written against a runtime.Device (an array module with GEMM and the kernels),
+so the tests run the same code with NumPy and host builds of the kernels on a
+machine without a GPU. Arrays are refused, never converted (``require_device_*``).
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from .._dispatch import Problem
+from .._validate import require_device_matrix, require_device_vector, require_dtype, require_finite
+from . import network as nw
+from . import train as gtrain
+from .._arrays import on_device
+from .runtime import cuda_device, device_memory
+
+
+class GpuBackend:
+    name = "gpu"
+
+    def __init__(self, device):
+        self.device = device
+        self.xp = device.xp
+
+    def _matrix(self, net, X, name):
+        return require_device_matrix(self.xp, X, name, net.dtype, net.input_dim)
+
+    def flatten(self, net, params):
+        """θ on the device from a flat θ or a list [W1, b1, …] of device arrays."""
+        xp = self.xp
+        if not isinstance(params, (list, tuple)):
+            return require_device_vector(xp, params, "params", net.dtype, net.num_params)
+        shapes = net.shapes()
+        if len(params) != len(shapes):
+            raise ValueError(f"params: expected {len(shapes)} arrays {shapes}, got {len(params)}")
+        for i, (p, s) in enumerate(zip(params, shapes)):
+            if tuple(p.shape) != s:
+                raise ValueError(f"params[{i}]: expected shape {s}, got {tuple(p.shape)}")
+            require_dtype(p, f"params[{i}]", net.dtype)
+        return require_finite(xp.concatenate([p.ravel() for p in params]), "params", xp)
+
+    def _stack(self, net) -> nw.Stack:
+        return nw.Stack(self.device, [net.layout])
+
+    def _features(self, net, theta, X) -> nw.Features:
+        """One run's features as 2-D arrays (the Gram and the Jacobian read them)."""
+        return self._stack(net).features(theta[None], X).run(0)
+
+    def _nbytes(self, net, *counts):
+        return int(np.prod(counts)) * np.dtype(net.dtype).itemsize
+
+    @on_device
+    def apply(self, net, params, X):
+        theta = self.flatten(net, params)
+        X = self._matrix(net, X, "X")
+        with device_memory(f"forward pass of {X.shape[0]} rows", self._nbytes(net, X.shape[0], sum(net.widths))):
+            return self._stack(net).forward(theta[None], X).f[0]
+
+    @on_device
+    def ntk(self, net, params, X1, X2, *, tile):
+        lay, be = net.layout, self.device
+        theta = self.flatten(net, params)
+        X1 = self._matrix(net, X1, "X1")
+        X2 = None if X2 is None else self._matrix(net, X2, "X2")
+        n1, n2 = X1.shape[0], (X1 if X2 is None else X2).shape[0]
+        need = self._nbytes(net, 1, n1 * n2 + 2 * (n1 + n2) * (sum(net.widths)) + 2 * tile * tile)
+        with device_memory(f"ntk of shape ({n1}, {n2})", need):
+            fa = self._features(net, theta, X1)
+            fb = None if X2 is None else self._features(net, theta, X2)
+            return nw.gram(be, lay, fa, fb, tile)
+
+    @on_device
+    def jacobian(self, net, params, X):
+        theta = self.flatten(net, params)
+        X = self._matrix(net, X, "X")
+        with device_memory(f"jacobian of shape ({X.shape[0]}, {net.num_params})",
+                           self._nbytes(net, X.shape[0], net.num_params)):
+            return nw.jacobian(self.device, net.layout, self._features(net, theta, X))
+
+    @on_device
+    def jvp(self, net, params, X, v):
+        theta = self.flatten(net, params)
+        X = self._matrix(net, X, "X")
+        v = require_device_vector(self.xp, v, "v", net.dtype, net.num_params)
+        with device_memory(f"jvp of {X.shape[0]} rows", self._nbytes(net, 2 * X.shape[0], sum(net.widths))):
+            st = self._stack(net)
+            return st.jvp_features(st.features(theta[None], X), v[None])[0]
+
+    @on_device
+    def vjp(self, net, params, X, r):
+        theta = self.flatten(net, params)
+        X = self._matrix(net, X, "X")
+        r = require_device_vector(self.xp, r, "r", net.dtype, X.shape[0])
+        with device_memory(f"vjp of {X.shape[0]} rows", self._nbytes(net, 2 * X.shape[0], sum(net.widths))):
+            st = self._stack(net)
+            return st.vjp(theta[None], st.forward(theta[None], X), r[None])[0]
+
+    @on_device
+    def adaptive_ntk(self, net, params, X1, X2, *, d, max_bytes):
+        lay, be = net.layout, self.device
+        theta = self.flatten(net, params)
+        X1 = self._matrix(net, X1, "X1")
+        X2 = None if X2 is None else self._matrix(net, X2, "X2")
+        d = require_device_vector(self.xp, d, "d", net.dtype, net.num_params)
+        rows = max(1, int(max_bytes) // (2 * np.dtype(net.dtype).itemsize * net.num_params))
+        n2 = X1.shape[0] if X2 is None else X2.shape[0]
+        with device_memory(f"adaptive_ntk of shape ({X1.shape[0]}, {n2})",
+                           self._nbytes(net, X1.shape[0], n2) + int(max_bytes)):
+            fa = self._features(net, theta, X1)
+            fb = None if X2 is None else self._features(net, theta, X2)
+            return nw.adaptive_gram(be, lay, fa, fb, d, rows)
+
+    @on_device
+    def problem(self, net, params, X, Y, X_test) -> Problem:
+        X = self._matrix(net, X, "X")
+        if Y.ndim != 1:
+            raise ValueError(f"Y: expected a 1-D array of shape ({X.shape[0]},), got shape {Y.shape}")
+        Y = require_device_vector(self.xp, Y, "Y", net.dtype, X.shape[0])
+        Xt = None if X_test is None else self._matrix(net, X_test, "X_test")
+        return Problem(self.flatten(net, params), X, Y, Xt)
+
+    @on_device
+    def train(self, net, problem, config, progress):
+        return self.train_many([net], [problem.theta], [config], problem, progress)[0]
+
+    @on_device
+    def train_many(self, nets, thetas, configs, problem, progress):
+        """Runs that differ only in σ, θ₀ and lr are stacked and trained as one batch
+        (one loop, batched products, one host read per step); the others run alone."""
+        if any(c.train_layers is not None for c in configs):
+            raise ValueError("train_layers: the GPU backend trains every layer; train a subset on the CPU")
+        groups: dict = {}
+        for i, (net, cfg) in enumerate(zip(nets, configs)):
+            groups.setdefault(gtrain.group_key(net, cfg, problem.X.shape[0]), []).append(i)
+        results: list = [None] * len(nets)
+        for idx in groups.values():
+            lays = [nets[i].layout for i in idx]
+            cfgs = [configs[i] for i in idx]
+            n_test = 0 if problem.X_test is None else problem.X_test.shape[0]
+            need = gtrain.memory_estimate(lays[0], problem.X.shape[0], n_test, cfgs[0], runs=len(idx))
+            what = (f"training ({cfgs[0].model}, {cfgs[0].optimizer}, N = {problem.X.shape[0]}, P = {lays[0].P})"
+                    if len(idx) == 1 else
+                    f"{len(idx)} stacked training runs ({cfgs[0].model}, {cfgs[0].optimizer}, P = {lays[0].P})")
+            with device_memory(what, need):
+                outs = gtrain.train(self.device, lays, [thetas[i] for i in idx], problem.X, problem.Y,
+                                    problem.X_test, cfgs, progress=progress)
+            for i, out in zip(idx, outs):
+                results[i] = out
+        return results
+
+
+@functools.lru_cache(maxsize=None)
+def _backend(device) -> GpuBackend:
+    return GpuBackend(device)
+
+
+def gpu_backend() -> GpuBackend:
+    """The GPU backend over CuPy, cuBLAS and the kernels of cuda/ (one per process)."""
+    return _backend(cuda_device())

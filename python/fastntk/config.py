@@ -1,0 +1,191 @@
+"""The settings of one training run: every default and every check, in one frozen
+dataclass. Both backends read it; the C++ core receives it through one binding
+function (``_core.train`` reads its fields by name).
+
+The learning rate is a field like any other: choosing one (:func:`fastntk.default_lr`,
+:func:`fastntk.find_lr`) happens before a configuration is made, never inside it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+OPTIMIZERS = ("gd", "sgd", "momentum", "adagrad", "rmsprop", "adam")
+ADAPTIVE = ("adagrad", "rmsprop", "adam")
+MODELS = ("network", "linearized")
+NETWORK_PATHS = ("auto", "direct", "row-space")
+LINEARIZED_PATHS = ("auto", "function", "matrix-free", "materialized")
+# PyTorch's optimizer hyper-parameters, by its names.
+HYPER = ("momentum", "dampening", "nesterov", "eps", "alpha", "betas", "initial_accumulator_value",
+         "lr_decay")
+# PyTorch's eps defaults: 1e-10 for AdaGrad, 1e-8 for RMSprop and Adam.
+_DEFAULT_EPS = {"adagrad": 1e-10}
+
+
+def _positive(value, name, allow_zero=False) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name}: expected a number, got {value!r}") from None
+    if not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
+        raise ValueError(f"{name}: expected a finite value {'>=' if allow_zero else '>'} 0, got {value}")
+    return v
+
+
+def _integer(value, name, minimum) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
+        raise TypeError(f"{name}: expected an integer, got {value!r}")
+    if int(value) < minimum:
+        raise ValueError(f"{name}: expected an integer >= {minimum}, got {int(value)}")
+    return int(value)
+
+
+def _choice(value, name, allowed) -> str:
+    if value not in allowed:
+        raise ValueError(f"{name}: expected one of {allowed}, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train: the model, the optimizer (PyTorch's update rules and
+    hyper-parameter names), the batches, the stopping rule and the records.
+
+    lr : η > 0 (required; see :func:`fastntk.default_lr`, :func:`fastntk.find_lr`).
+    model : "network", or "linearized" (f_lin(x) = f₀(x) + φ₀(x)(θ − θ₀)).
+    optimizer : "gd" (full batch), "sgd", "momentum", "adagrad", "rmsprop", "adam".
+    batch_size : rows per step (None: all); shuffle : reshuffle them every epoch,
+        with ``seed``.
+    tol : stop when the full training loss first drops below it (the papers: 1e-5);
+        max_steps : stop there otherwise.
+    record_every : record every so many steps (and the last); record_D : keep D_t
+        of every update (steps × P).
+    path : the space a run is iterated in ("auto": the cheapest exact one; the network
+        "direct" or "row-space", the linearization "function", "matrix-free" or
+        "materialized"; docs/design.md §2).
+    divergence_factor : a loss above factor·max(L₀, 1), or not finite, ends the run
+        as "diverged".
+    train_layers : the layers l = 1 … L whose W and b are trained (None: all).
+    momentum, dampening, nesterov, eps, alpha, betas, initial_accumulator_value,
+        lr_decay : PyTorch's hyper-parameters; eps None means PyTorch's default
+        for the optimizer (1e-10 AdaGrad, 1e-8 the others), resolved here.
+    progress_seconds : least time between two calls of the progress callback.
+    """
+    lr: float
+    model: str = "network"
+    optimizer: str = "gd"
+    batch_size: int | None = None
+    shuffle: bool = False
+    seed: int = 0
+    tol: float = 1e-5
+    max_steps: int = 100_000
+    record_every: int = 100
+    record_D: bool = False
+    path: str = "auto"
+    divergence_factor: float = 1e8
+    train_layers: tuple | None = None
+    momentum: float = 0.9
+    dampening: float = 0.0
+    nesterov: bool = False
+    eps: float | None = None
+    alpha: float = 0.99
+    betas: tuple = (0.9, 0.999)
+    initial_accumulator_value: float = 0.0
+    lr_decay: float = 0.0
+    progress_seconds: float = 0.2
+
+    def __post_init__(self):
+        put = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 (frozen: normalize once)
+        _choice(self.model, "model", MODELS)
+        _choice(self.optimizer, "optimizer", OPTIMIZERS)
+        allowed = NETWORK_PATHS if self.model == "network" else LINEARIZED_PATHS
+        if self.path not in allowed:
+            raise ValueError(f"path: expected one of {allowed} for model={self.model!r}, got {self.path!r}")
+        if self.path == "row-space" and self.optimizer in ADAPTIVE:
+            raise ValueError(f"path: 'row-space' is exact only for gd, sgd and momentum (updates that combine "
+                             f"past gradients), not {self.optimizer!r}, whose per-coordinate scaling leaves the "
+                             "row space")
+        if self.path == "function" and self.optimizer in ADAPTIVE:
+            raise ValueError("path: function space is exact only for D = 1 (gd, sgd, momentum), "
+                             f"not {self.optimizer!r}")
+        put("lr", _positive(self.lr, "lr"))
+        if self.batch_size is not None:
+            put("batch_size", _integer(self.batch_size, "batch_size", 1))
+        put("shuffle", bool(self.shuffle))
+        put("seed", _integer(self.seed, "seed", 0))
+        put("tol", _positive(self.tol, "tol"))
+        put("max_steps", _integer(self.max_steps, "max_steps", 0))
+        put("record_every", _integer(self.record_every, "record_every", 1))
+        put("record_D", bool(self.record_D))
+        put("divergence_factor", _positive(self.divergence_factor, "divergence_factor"))
+        if self.train_layers is not None:
+            try:
+                layers = tuple(sorted({_integer(l, "train_layers", 1) for l in
+                                       (self.train_layers if hasattr(self.train_layers, "__iter__")
+                                        else [self.train_layers])}))
+            except (TypeError, ValueError):
+                raise ValueError(f"train_layers: expected a non-empty set of layer numbers >= 1, got "
+                                 f"{self.train_layers!r}") from None
+            if not layers:
+                raise ValueError("train_layers: expected a non-empty set of layer numbers, got none")
+            put("train_layers", layers)
+        put("momentum", _positive(self.momentum, "momentum", allow_zero=True))
+        put("dampening", _positive(self.dampening, "dampening", allow_zero=True))
+        put("nesterov", bool(self.nesterov))
+        eps = _DEFAULT_EPS.get(self.optimizer, 1e-8) if self.eps is None else self.eps
+        put("eps", _positive(eps, "eps", allow_zero=True))
+        put("alpha", _positive(self.alpha, "alpha", allow_zero=True))
+        try:
+            b1, b2 = (float(b) for b in self.betas)
+        except (TypeError, ValueError):
+            raise ValueError(f"betas: expected two values in [0, 1), got {self.betas!r}") from None
+        if not (0 <= b1 < 1 and 0 <= b2 < 1):
+            raise ValueError(f"betas: expected two values in [0, 1), got {self.betas!r}")
+        put("betas", (b1, b2))
+        put("initial_accumulator_value",
+            _positive(self.initial_accumulator_value, "initial_accumulator_value", allow_zero=True))
+        put("lr_decay", _positive(self.lr_decay, "lr_decay", allow_zero=True))
+        put("progress_seconds", _positive(self.progress_seconds, "progress_seconds", allow_zero=True))
+
+    def check_problem(self, n: int, depth: int) -> None:
+        """The checks that need the data's N and the network's depth L."""
+        if self.batch_size is not None:
+            if self.batch_size > n:
+                raise ValueError(f"batch_size: expected 1 <= batch_size <= N = {n}, got {self.batch_size}")
+            if self.optimizer == "gd" and self.batch_size != n:
+                raise ValueError("batch_size: optimizer 'gd' is full-batch; use optimizer='sgd' for mini-batches")
+        if self.train_layers is not None and self.train_layers[-1] > depth:
+            raise ValueError(f"train_layers: expected layer numbers 1 … {depth}, got {list(self.train_layers)}")
+
+    @property
+    def hyper(self) -> dict:
+        """The optimizer hyper-parameters, by PyTorch's names."""
+        return {k: getattr(self, k) for k in HYPER}
+
+    def replace(self, **changes) -> "TrainConfig":
+        """A copy with some fields changed (checked again)."""
+        return dataclasses.replace(self, **changes)
+
+
+FIELDS = tuple(f.name for f in dataclasses.fields(TrainConfig))
+
+
+def make_config(n: int, depth: int, *, split_ratio=None, **settings) -> TrainConfig:
+    """A TrainConfig from :func:`fastntk.train`'s keywords for data of N rows:
+    ``split_ratio`` (a fraction of N per batch) becomes ``batch_size``; a keyword
+    that is not a field is a TypeError that lists the fields."""
+    unknown = set(settings) - set(FIELDS)
+    if unknown:
+        raise TypeError(f"unknown training setting(s) {sorted(unknown)}; expected TrainConfig's fields "
+                        f"{list(FIELDS)} (optimizer hyper-parameters by PyTorch's names) or split_ratio")
+    if split_ratio is not None:
+        if settings.get("batch_size") is not None:
+            raise ValueError("batch_size and split_ratio: give at most one")
+        r = _positive(split_ratio, "split_ratio")
+        if not r <= 1:
+            raise ValueError(f"split_ratio: expected a value in (0, 1], got {split_ratio}")
+        settings["batch_size"] = max(1, math.ceil(r * n))
+    cfg = TrainConfig(**settings)
+    cfg.check_problem(n, depth)
+    return cfg

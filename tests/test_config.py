@@ -1,0 +1,152 @@
+"""The training configuration (one owner of defaults and checks), the network's
+public layout (against the core's own), and the backend boundary."""
+import dataclasses
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from conftest import make_data
+from hypothesis import given
+from hypothesis import strategies as st
+
+import fastntk
+from fastntk import _core
+from fastntk.config import FIELDS, make_config
+
+
+def test_config_is_frozen_and_owns_the_defaults():
+    cfg = fastntk.TrainConfig(lr=0.1)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cfg.lr = 0.2
+    assert (cfg.model, cfg.optimizer, cfg.tol, cfg.max_steps, cfg.path) == ("network", "gd", 1e-5, 100_000, "auto")
+    # eps None is PyTorch's default for the optimizer, resolved once, here.
+    assert fastntk.TrainConfig(lr=1, optimizer="adagrad").eps == 1e-10
+    assert fastntk.TrainConfig(lr=1, optimizer="adam").eps == 1e-8
+    assert fastntk.TrainConfig(lr=1, optimizer="adam", eps=0.0).eps == 0.0
+    assert cfg.replace(optimizer="adam").optimizer == "adam" and cfg.optimizer == "gd"
+    assert fastntk.TrainConfig(lr=1, train_layers=[2, 1, 2]).train_layers == (1, 2)
+
+
+@pytest.mark.parametrize("kwargs, exc, match", [
+    (dict(lr=0), ValueError, "lr: expected a finite value > 0"),
+    (dict(lr=float("nan")), ValueError, "lr"),
+    (dict(lr="fast"), TypeError, "lr: expected a number"),
+    (dict(lr=1, model="cnn"), ValueError, "model: expected one of"),
+    (dict(lr=1, optimizer="lbfgs"), ValueError, "optimizer: expected one of"),
+    (dict(lr=1, path="function"), ValueError, "path: expected one of .* for model='network'"),
+    (dict(lr=1, optimizer="adam", path="row-space"), ValueError, "row-space"),
+    (dict(lr=1, model="linearized", optimizer="adam", path="function"), ValueError, "function space"),
+    (dict(lr=1, max_steps=1.5), TypeError, "max_steps: expected an integer"),
+    (dict(lr=1, record_every=0), ValueError, "record_every: expected an integer >= 1"),
+    (dict(lr=1, betas=(0.9, 1.0)), ValueError, "betas"),
+    (dict(lr=1, betas=0.9), ValueError, "betas"),
+    (dict(lr=1, eps=-1), ValueError, "eps"),
+    (dict(lr=1, train_layers=[]), ValueError, "train_layers"),
+    (dict(lr=1, train_layers=[0]), ValueError, "train_layers"),
+])
+def test_config_checks_name_the_field(kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        fastntk.TrainConfig(**kwargs)
+
+
+def test_problem_checks_and_unknown_settings():
+    with pytest.raises(ValueError, match="batch_size: expected 1 <= batch_size <= N = 5"):
+        make_config(5, 2, lr=1, optimizer="sgd", batch_size=6)
+    with pytest.raises(ValueError, match="train_layers: expected layer numbers 1 … 2"):
+        make_config(5, 2, lr=1, train_layers=[3])
+    with pytest.raises(TypeError, match="unknown training setting.*'momentun'"):
+        make_config(5, 2, lr=1, momentun=0.9)
+    assert make_config(10, 2, lr=1, optimizer="sgd", split_ratio=0.25).batch_size == 3
+    with pytest.raises(ValueError, match="at most one"):
+        make_config(10, 2, lr=1, optimizer="sgd", split_ratio=0.5, batch_size=2)
+
+
+def test_train_takes_a_config_and_keywords_override_it():
+    net = fastntk.MLP.uniform(4, 16, 2)
+    X, Y, _ = make_data(6, 4)
+    theta = net.init(0)
+    cfg = fastntk.TrainConfig(lr=0.3, max_steps=7, tol=1e-300, record_every=2)
+    a = fastntk.train(net, theta, X, Y, config=cfg)
+    b = fastntk.train(net, theta, X, Y, lr=0.3, max_steps=7, tol=1e-300, record_every=2)
+    np.testing.assert_array_equal(a.theta, b.theta)
+    assert a.config == cfg and a.steps == 7
+    c = fastntk.train(net, theta, X, Y, config=cfg, max_steps=3)
+    assert c.steps == 3 and c.config == cfg.replace(max_steps=3)
+    with pytest.raises(TypeError, match="config: expected a fastntk.TrainConfig"):
+        fastntk.train(net, theta, X, Y, config=dict(lr=0.1))
+
+
+def test_learning_rate_is_chosen_before_the_config_is_made():
+    """lr=None: default_lr (gd, sgd, momentum) or find_lr (adaptive), and the result's
+    config holds the chosen value; bad settings fail before any trial training."""
+    net = fastntk.MLP.uniform(4, 16, 2)
+    X, Y, _ = make_data(6, 4)
+    theta = net.init(0)
+    r = fastntk.train(net, theta, X, Y, max_steps=2)
+    assert r.config.lr == r.lr == pytest.approx(fastntk.default_lr(net, theta, X))
+    a = fastntk.train(net, theta, X, Y, optimizer="adam", max_steps=2)
+    assert a.lr == fastntk.find_lr(net, theta, X, Y, optimizer="adam")
+    calls = []
+    with pytest.raises(ValueError, match="betas"):
+        fastntk.train(net, theta, X, Y, optimizer="adam", betas=(2, 0), callback=lambda *a: calls.append(a))
+    assert not calls
+
+
+def test_every_field_reaches_the_core():
+    """The binding reads every TrainConfig field by name: a config with none of its
+    defaults trains without error, and a field the binding does not know is caught
+    by this list."""
+    assert set(FIELDS) == {"lr", "model", "optimizer", "batch_size", "shuffle", "seed", "tol", "max_steps",
+                           "record_every", "record_D", "path", "divergence_factor", "train_layers", "momentum",
+                           "dampening", "nesterov", "eps", "alpha", "betas", "initial_accumulator_value",
+                           "lr_decay", "progress_seconds"}
+    net = fastntk.MLP.uniform(4, 8, 2)
+    X, Y, _ = make_data(6, 4)
+    r = fastntk.train(net, net.init(0), X, Y, config=fastntk.TrainConfig(
+        lr=0.05, optimizer="momentum", batch_size=3, shuffle=True, seed=3, tol=1e-300, max_steps=4,
+        record_every=2, record_D=True, path="direct", divergence_factor=1e6, train_layers=(2,), momentum=0.5,
+        dampening=0.1, nesterov=False, progress_seconds=0.0))
+    assert r.steps == 4 and r.history["D"].shape == (4, net.num_params)
+    first = slice(0, net.layout.weight_offset[2])
+    np.testing.assert_array_equal(r.theta[first], net.flatten(net.init(0))[first])
+
+
+@given(st.lists(st.integers(1, 7), min_size=2, max_size=5), st.floats(0.1, 3.0),
+       st.sampled_from(["ntk", "standard"]), st.sampled_from(["zero", "normal", "none"]),
+       st.sampled_from(["relu", "tanh", "identity", "linear"]))
+def test_public_layout_equals_the_core(widths, sigma, parametrization, bias, activation):
+    widths = widths[:-1] + [1]
+    net = fastntk.MLP(widths, sigma=sigma, parametrization=parametrization, bias=bias, activation=activation)
+    spec = _core.Spec(widths, sigma, parametrization, bias, activation)
+    lay = net.layout
+    assert lay.P == net.num_params == spec.num_params and lay.L == spec.depth
+    for l in range(1, lay.L + 1):
+        assert lay.weight_offset[l] == spec.weight_offset(l)
+        assert lay.c[l] == pytest.approx(spec.weight_multiplier(l), rel=1e-15)
+        assert lay.beta[l] == pytest.approx(spec.bias_multiplier(l), rel=1e-15)
+        if net.has_bias:
+            assert lay.bias_offset[l] == spec.bias_offset(l)
+    theta = np.arange(lay.P, dtype=float)
+    views = net.unflatten(theta)
+    for l in range(1, lay.L + 1):
+        np.testing.assert_array_equal(lay.W(theta, l), views[(l - 1) * (2 if net.has_bias else 1)])
+
+
+def test_numpy_calls_import_nothing_of_the_gpu_backend():
+    code = ("import sys, numpy as np, fastntk; net = fastntk.MLP.uniform(2, 3, 2); th = net.init(0); "
+            "X = np.ones((3, 2)); fastntk.ntk(net, th, X); fastntk.train(net, th, X, np.ones(3), max_steps=2); "
+            "fastntk.train_many([dict(net=net, params=th, lr=0.1, max_steps=2)], X, np.ones(3)); "
+            "print(sorted(m for m in sys.modules if m.startswith('fastntk._gpu') or m.startswith('cupy')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_mixed_array_kinds_are_refused_by_the_dispatch():
+    from fastntk._dispatch import backend_for, cpu
+    assert backend_for(X=np.ones(2), params=[np.ones(1)]) is cpu()
+    fake = type("ndarray", (), {"__module__": "cupy._core.core"})()
+    fake.device = type("D", (), {"id": 0})()
+    with pytest.raises(TypeError, match="X: expected CuPy arrays like params"):
+        backend_for(params=fake, X=np.ones(2))
