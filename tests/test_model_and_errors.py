@@ -119,3 +119,50 @@ def test_show_config_mentions_blas(capsys):
     fastntk.show_config()
     out = capsys.readouterr().out
     assert "BLAS" in out and "OpenMP" in out
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(st.integers(1, 3), st.sampled_from(["zero", "normal", "none"]), st.sampled_from(["relu", "tanh", "identity"]),
+       st.sampled_from([np.float32, np.float64]), st.sampled_from([np.nan, np.inf, -np.inf]), st.data())
+def test_non_finite_params_are_named_by_every_kernel(depth, bias, activation, dtype, bad, data):
+    """The kernels find NaN/Inf in θ in their own forward pass (no separate scan of θ):
+    any position — a dead ReLU unit's weight included — is reported as params."""
+    net = fastntk.MLP.uniform(3, 5, depth, bias=bias, activation=activation, dtype=dtype)
+    theta = net.flatten(net.init(1))
+    theta[data.draw(st.integers(0, net.num_params - 1))] = bad
+    X = np.random.default_rng(0).standard_normal((4, 3)).astype(dtype)
+    ops = [lambda: net.apply(theta, X), lambda: fastntk.ntk(net, theta, X), lambda: fastntk.ntk(net, theta, X, X[:2]),
+           lambda: fastntk.jacobian(net, theta, X), lambda: fastntk.jvp(net, theta, X, np.ones(net.num_params, dtype)),
+           lambda: fastntk.vjp(net, theta, X, np.ones(4, dtype)),
+           lambda: fastntk.adaptive_ntk(net, theta, X, d=np.ones(net.num_params, dtype)),
+           lambda: fastntk.train(net, theta, X, X[:, 0], lr=0.1, max_steps=1)]
+    for op in ops:
+        with pytest.raises(ValueError, match="params: contains NaN or Inf"):
+            op()
+
+
+def test_overflow_with_finite_params_is_an_error_not_garbage():
+    net = fastntk.MLP.uniform(3, 8, 3, sigma=1e25, dtype=np.float32)
+    with pytest.raises(FloatingPointError, match="overflowed.*params and the inputs are finite"):
+        fastntk.ntk(net, net.init(0), np.ones((2, 3), np.float32))
+
+
+@given(st.sampled_from(["X1", "X2"]), st.integers(0, 3), st.integers(0, 2), st.sampled_from([np.nan, np.inf]),
+       st.sampled_from(["relu", "tanh"]))
+def test_non_finite_inputs_are_named_by_the_kernels(which, row, col, bad, activation):
+    net = fastntk.MLP.uniform(3, 4, 2, activation=activation)
+    theta = net.init(0)
+    X = {k: np.random.default_rng(i).standard_normal((4, 3)) for i, k in enumerate(("X1", "X2"))}
+    X[which][row, col] = bad
+    with pytest.raises(ValueError, match=f"{which}: contains NaN or Inf"):
+        fastntk.ntk(net, theta, X["X1"], X["X2"])
+    with pytest.raises(ValueError, match=f"{which}: contains NaN or Inf"):
+        fastntk.adaptive_ntk(net, theta, X["X1"], X["X2"], d=np.ones(net.num_params))
+    if which == "X1":
+        for op in (lambda: net.apply(theta, X["X1"]), lambda: fastntk.jacobian(net, theta, X["X1"]),
+                   lambda: fastntk.vjp(net, theta, X["X1"], np.ones(4))):
+            with pytest.raises(ValueError, match="X: contains NaN or Inf"):
+                op()

@@ -25,6 +25,7 @@ void register_dtype(py::module_& m) {
       py::gil_scoped_release release;
       Primal<T> p;
       forward(s, theta.data(), x.data(), x.shape(0), p);
+      require_finite_pass(p.finite);
       std::copy(p.f.data(), p.f.data() + p.n, out.mutable_data());
     }
     return out;
@@ -38,6 +39,7 @@ void register_dtype(py::module_& m) {
       py::gil_scoped_release release;
       Features<T> f;
       features(s, theta.data(), x.data(), n, f);
+      require_finite_pass(f.primal.finite);
       jacobian_rows(s, f, 0, n, out.mutable_data());
     }
     return out;
@@ -55,7 +57,9 @@ void register_dtype(py::module_& m) {
           py::gil_scoped_release release;
           Features<T> fa, fb;
           features(s, theta.data(), x1.data(), n1, fa);
+          require_finite_pass(fa.primal.finite);
           if (x2) features(s, theta.data(), x2->data(), n2, fb);
+          if (x2) require_finite_pass(fb.primal.finite);
           gram(s, fa, x2 ? &fb : nullptr, out.mutable_data(), n2, tile);
         }
         return out;
@@ -74,7 +78,9 @@ void register_dtype(py::module_& m) {
       py::gil_scoped_release release;
       Features<T> fa, fb;
       features(s, theta.data(), x1.data(), n1, fa);
+      require_finite_pass(fa.primal.finite);
       if (x2) features(s, theta.data(), x2->data(), n2, fb);
+      if (x2) require_finite_pass(fb.primal.finite);
       adaptive_gram(s, fa, x2 ? &fb : nullptr, d.data(), out.mutable_data(), max_bytes);
     }
     return out;
@@ -88,6 +94,7 @@ void register_dtype(py::module_& m) {
       py::gil_scoped_release release;
       Primal<T> p;
       forward(s, theta.data(), x.data(), x.shape(0), p);
+      require_finite_pass(p.finite);
       jvp(s, theta.data(), p, v.data(), out.mutable_data());
     }
     return out;
@@ -101,6 +108,7 @@ void register_dtype(py::module_& m) {
       py::gil_scoped_release release;
       Primal<T> p;
       forward(s, theta.data(), x.data(), x.shape(0), p);
+      require_finite_pass(p.finite);
       vjp(s, theta.data(), p, r.data(), T(1), T(0), out.mutable_data());
     }
     return out;
@@ -110,6 +118,7 @@ void register_dtype(py::module_& m) {
 }  // namespace
 
 void register_kernels(py::module_& m) {
+  py::register_exception<NonFiniteError>(m, "NonFiniteError", PyExc_ValueError);
   register_dtype<float>(m);
   register_dtype<double>(m);
 }

@@ -20,6 +20,16 @@ inline void require(bool ok, const std::string& what) {
   if (!ok) throw std::invalid_argument(what);
 }
 
+// A kernel's forward pass met a non-finite pre-activation or output (Primal::finite):
+// Python then names the cause (a NaN/Inf in θ or an input, or an overflow).
+struct NonFiniteError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+inline void require_finite_pass(bool finite) {
+  if (!finite) throw NonFiniteError("non-finite activations in the forward pass");
+}
+
 void register_blas(py::module_& m);
 void register_model(py::module_& m);
 void register_kernels(py::module_& m);

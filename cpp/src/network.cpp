@@ -25,19 +25,38 @@ void add_bias_rows(T* h, i64 n, i64 m, const T* b, T beta) {
   }
 }
 
-// h ← a(h + β·b) row by row, one pass.
+// v − v is NaN exactly when v is ±Inf or NaN; the comparison keeps the loop vectorized
+// (an integer OR reduction), so the check costs nothing next to the pass itself.
 template <class T>
-void bias_activate(Activation act, T* h, i64 n, i64 m, const T* b, T beta) {
+inline int non_finite(T v) {
+  const T z = v - v;
+  return z != z;
+}
+
+// h ← a(h + β·b) row by row, one pass; returns whether every pre-activation was finite.
+// A non-finite weight or bias makes its unit's pre-activation non-finite for every
+// sample (IEEE: NaN·0 and Inf·0 are NaN), and the activation could hide it (ReLU maps
+// NaN to 0): this is where the kernels detect a non-finite θ without a pass over it.
+template <class T>
+bool bias_activate(Activation act, T* h, i64 n, i64 m, const T* b, T beta) {
   const int kind = activation_kind(act);
+  int bad = 0;
   if (!b || beta == T(0)) {
-    if (act == Activation::Identity) return;
-    for (i64 i = 0; i < n * m; ++i) h[i] = elementwise::activate(kind, h[i]);
-    return;
+    for (i64 i = 0; i < n * m; ++i) {
+      bad |= non_finite(h[i]);
+      h[i] = elementwise::activate(kind, h[i]);
+    }
+    return !bad;
   }
   for (i64 i = 0; i < n; ++i) {
     T* row = h + i * m;
-    for (i64 j = 0; j < m; ++j) row[j] = elementwise::activate(kind, row[j] + beta * b[j]);
+    for (i64 j = 0; j < m; ++j) {
+      const T v = row[j] + beta * b[j];
+      bad |= non_finite(v);
+      row[j] = elementwise::activate(kind, v);
+    }
   }
+  return !bad;
 }
 
 // m ← a'(h) ⊙ m (a' read off A = a(h)) and, when colsum is given, colsum = Σ_i m_i:
@@ -74,6 +93,7 @@ void forward_impl(const Spec& spec, const T* theta, const T* x, i64 n, Mat<T>* f
   out.x = x;
   out.hidden.resize(L - 1);
   out.f.resize(n);
+  out.finite = true;
   for (int l = 1; l <= L; ++l) {
     const i64 m = spec.widths[l], mp = spec.widths[l - 1];
     T* h;
@@ -91,9 +111,13 @@ void forward_impl(const Spec& spec, const T* theta, const T* x, i64 n, Mat<T>* f
                     theta + spec.weight_offset(l), mp, T(0), h, m);
     const T* b = spec.has_bias() ? theta + spec.bias_offset(l) : nullptr;
     if (l < L) {
-      bias_activate(spec.activation, h, n, m, b, T(spec.bias_multiplier(l)));
-    } else if (b) {
-      for (i64 i = 0; i < n; ++i) h[i] += T(spec.bias_multiplier(l)) * b[0];
+      out.finite &= bias_activate(spec.activation, h, n, m, b, T(spec.bias_multiplier(l)));
+    } else {
+      if (b)
+        for (i64 i = 0; i < n; ++i) h[i] += T(spec.bias_multiplier(l)) * b[0];
+      int bad = 0;
+      for (i64 i = 0; i < n; ++i) bad |= non_finite(h[i]);
+      out.finite &= !bad;
     }
   }
 }

@@ -13,7 +13,7 @@ import numpy as np
 from . import _core
 from ._backend import blas_limited_to_one_thread
 from ._dispatch import Problem
-from ._validate import check_fits, to_host_matrix, to_host_vector
+from ._validate import check_fits, require_finite, to_host_matrix, to_host_vector
 
 
 class CpuBackend:
@@ -35,50 +35,69 @@ class CpuBackend:
         return net.flatten(params)
 
     def _inputs(self, net, params, X, name="X"):
-        return net.flatten(params), to_host_matrix(X, name, net.dtype, net.input_dim)
+        # Neither θ nor X is scanned for NaN/Inf here: the core's forward pass finds them
+        # (see _kernel), which at small N saves passes over P parameters per call.
+        return (net.flatten(params, check_finite=False),
+                to_host_matrix(X, name, net.dtype, net.input_dim, finite=False))
+
+    @staticmethod
+    def _kernel(fn, theta, **inputs):
+        """fn(theta) in the core; a non-finite forward pass is named: NaN or Inf in θ or
+        in an input (checked in that order), or else an overflow of the activations."""
+        try:
+            return fn(theta)
+        except _core.NonFiniteError:
+            require_finite(theta, "params")
+            for name, x in inputs.items():
+                if x is not None:
+                    require_finite(x, name)
+            raise FloatingPointError(
+                "the network's activations overflowed to Inf or NaN although params and the inputs are "
+                "finite; use a smaller sigma, smaller inputs or float64") from None
 
     def apply(self, net, params, X):
         theta, X = self._inputs(net, params, X)
-        return _core.forward(self.spec(net), theta, X)
+        return self._kernel(lambda th: _core.forward(self.spec(net), th, X), theta, X=X)
 
     def ntk(self, net, params, X1, X2, *, tile):
         theta, X1 = self._inputs(net, params, X1, "X1")
-        X2 = None if X2 is None else to_host_matrix(X2, "X2", net.dtype, net.input_dim)
+        X2 = None if X2 is None else to_host_matrix(X2, "X2", net.dtype, net.input_dim, finite=False)
         n1, n2 = X1.shape[0], (X1 if X2 is None else X2).shape[0]
         item = np.dtype(net.dtype).itemsize
         hidden = sum(net.widths[1:])
         check_fits(item * (n1 * n2 + 2 * (n1 + n2) * (hidden + net.input_dim) + 2 * tile * tile),
                    f"ntk of shape ({n1}, {n2})")
-        return _core.ntk(self.spec(net), theta, X1, X2, tile)
+        return self._kernel(lambda th: _core.ntk(self.spec(net), th, X1, X2, tile), theta, X1=X1, X2=X2)
 
     def jacobian(self, net, params, X):
         theta, X = self._inputs(net, params, X)
         check_fits(np.dtype(net.dtype).itemsize * X.shape[0] * net.num_params,
                    f"jacobian of shape ({X.shape[0]}, {net.num_params})")
-        return _core.jacobian(self.spec(net), theta, X)
+        return self._kernel(lambda th: _core.jacobian(self.spec(net), th, X), theta, X=X)
 
     def jvp(self, net, params, X, v):
         theta, X = self._inputs(net, params, X)
         v = to_host_vector(v, "v", net.dtype, net.num_params)
-        return _core.jvp(self.spec(net), theta, X, v)
+        return self._kernel(lambda th: _core.jvp(self.spec(net), th, X, v), theta, X=X)
 
     def vjp(self, net, params, X, r):
         theta, X = self._inputs(net, params, X)
         r = to_host_vector(r, "r", net.dtype, X.shape[0])
-        return _core.vjp(self.spec(net), theta, X, r)
+        return self._kernel(lambda th: _core.vjp(self.spec(net), th, X, r), theta, X=X)
 
     def adaptive_ntk(self, net, params, X1, X2, *, d, max_bytes):
         theta, X1 = self._inputs(net, params, X1, "X1")
-        X2 = None if X2 is None else to_host_matrix(X2, "X2", net.dtype, net.input_dim)
+        X2 = None if X2 is None else to_host_matrix(X2, "X2", net.dtype, net.input_dim, finite=False)
         d = to_host_vector(d, "d", net.dtype, net.num_params)
         n2 = X1.shape[0] if X2 is None else X2.shape[0]
         item = np.dtype(net.dtype).itemsize
         chunks = min(int(max_bytes), item * (X1.shape[0] + n2) * net.num_params)
         check_fits(item * (X1.shape[0] * n2) + chunks, f"adaptive_ntk of shape ({X1.shape[0]}, {n2})")
-        return _core.adaptive_ntk(self.spec(net), theta, X1, X2, d, int(max_bytes))
+        return self._kernel(lambda th: _core.adaptive_ntk(self.spec(net), th, X1, X2, d, int(max_bytes)),
+                            theta, X1=X1, X2=X2)
 
     def problem(self, net, params, X, Y, X_test) -> Problem:
-        theta, X = self._inputs(net, params, X)
+        theta, X = net.flatten(params), to_host_matrix(X, "X", net.dtype, net.input_dim)
         Y = np.asarray(Y)
         if Y.ndim != 1:
             raise ValueError(f"Y: expected a 1-D array of shape ({X.shape[0]},), got shape {Y.shape}")

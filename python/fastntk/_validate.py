@@ -122,7 +122,14 @@ def available_memory() -> int:
     return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
 
 
+# Below this a request is not checked: reading /proc/meminfo costs tens of µs, as much
+# as a small kernel call's own Python work, and such a request cannot be what fails.
+_CHECK_FROM_BYTES = 64 * 2**20
+
+
 def check_fits(nbytes: int, what: str) -> None:
+    if nbytes < _CHECK_FROM_BYTES:
+        return
     avail = available_memory()
     if nbytes > avail:
         raise InsufficientMemoryError(

@@ -193,24 +193,26 @@ class MLP:
                 i += 1
         return params
 
-    def flatten(self, params) -> np.ndarray:
+    def flatten(self, params, *, check_finite: bool = True) -> np.ndarray:
         """θ (P,) from [W1, b1, …] in the documented order (a flat θ passes through).
 
         Lists made by :meth:`init` or :meth:`unflatten` (views into one θ, in order)
-        give that θ back without a copy; other lists are concatenated."""
+        give that θ back without a copy; other lists are concatenated. NaN or Inf is an
+        error unless ``check_finite`` is False (the kernels detect it in their own pass)."""
         if isinstance(params, np.ndarray) and params.ndim == 1:
-            return to_host_vector(params, "params", self.dtype, self.num_params)
+            return to_host_vector(params, "params", self.dtype, self.num_params, finite=check_finite)
         params = list(params)
         base = self._shared_base(params)
         if base is not None:
-            return require_finite(base, "params")
+            return require_finite(base, "params") if check_finite else base
         shapes = self.shapes()
         if len(params) != len(shapes):
             raise ValueError(f"params: expected {len(shapes)} arrays {shapes}, got {len(params)}")
         for i, (p, s) in enumerate(zip(params, shapes)):
             if np.shape(p) != s:
                 raise ValueError(f"params[{i}]: expected shape {s}, got {np.shape(p)}")
-        return require_finite(np.concatenate([np.asarray(p, dtype=self.dtype).ravel() for p in params]), "params")
+        theta = np.concatenate([np.asarray(p, dtype=self.dtype).ravel() for p in params])
+        return require_finite(theta, "params") if check_finite else theta
 
     def _shared_base(self, params):
         """The flat θ that ``params`` are consecutive views of, if they are."""
@@ -228,7 +230,7 @@ class MLP:
                     or p.dtype != self.dtype or not p.flags.c_contiguous
                     or p.__array_interface__["data"][0] != start + off * base.itemsize):
                 return None
-            off += int(np.prod(shape))
+            off += math.prod(shape)
         return base
 
     def unflatten(self, theta) -> list[np.ndarray]:

@@ -17,6 +17,10 @@ struct Primal {
   const T* x = nullptr;
   std::vector<Mat<T>> hidden;  // hidden[l-1] = A_l, N × m_l, l = 1 … L−1
   Vec<T> f;                    // N
+  // Every pre-activation and output finite. False means a non-finite θ or input (a
+  // NaN or Inf reaches every unit it feeds: NaN·0 is NaN) or an overflow: the kernels
+  // report it instead of separate passes over θ and X.
+  bool finite = true;
 
   const T* input(int l) const { return l == 0 ? x : hidden[l - 1].data(); }  // A_l
 };
