@@ -58,3 +58,38 @@ def test_ctrl_c_ends_a_run_cleanly():
     assert p.returncode == 0, err
     status, steps, records = out.split()
     assert status == "interrupted" and int(steps) > 0 and int(records) >= 1
+
+
+AVX512 = {"avx", "avx2", "fma", "avx512f", "avx512vl", "avx512bw", "avx512dq"}
+
+
+def test_blas_diagnosis_names_slow_kernels_and_the_fix():
+    from fastntk._backend import blas_diagnosis
+    assert blas_diagnosis("SkylakeX", AVX512, {}) is None
+    assert blas_diagnosis("Haswell", {"avx", "avx2", "fma"}, {}) is None
+    assert blas_diagnosis("Prescott", set(), {}) is None
+    auto = blas_diagnosis("Prescott", AVX512, {})
+    assert "Prescott kernels on a CPU with AVX-512" in auto and "upgrade NumPy" in auto
+    assert "OPENBLAS_CORETYPE=SkylakeX" in auto
+    forced = blas_diagnosis("Haswell", AVX512, {"OPENBLAS_CORETYPE": "Haswell"})
+    assert "OPENBLAS_CORETYPE=Haswell forces them: unset it" in forced
+    assert "AVX2 (Haswell kernels)" in blas_diagnosis("Sandybridge", {"avx", "avx2", "fma"}, {})
+
+
+def test_slow_blas_warns_once_at_import_unless_the_core_type_was_forced():
+    code = """
+        import warnings
+        import fastntk._backend as b
+        b.blas_diagnosis = lambda: "slow kernels"
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            b._warn_once_if_slow()
+        print([str(x.message) for x in w if issubclass(x.category, b.SlowBLASWarning)])
+    """
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, env=env,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "['slow kernels']"
+    out = run_python(code, env={"OPENBLAS_CORETYPE": "Haswell"})
+    assert out.stdout.strip() == "[]", out.stderr

@@ -2,7 +2,7 @@
 
 The public API is re-exported here; implementations live in the submodules.
 """
-from ._backend import blas_info, set_num_threads, show_config
+from ._backend import SlowBLASWarning, blas_diagnosis, blas_info, set_num_threads, show_config
 from ._validate import InsufficientMemoryError
 from .config import TrainConfig
 from .dynamics import TrainResult, batch_schedule, default_lr, find_lr, gd_closed_form, train, train_many
@@ -31,6 +31,8 @@ __all__ = [
     "show_config",
     "set_num_threads",
     "blas_info",
+    "blas_diagnosis",
+    "SlowBLASWarning",
     "InsufficientMemoryError",
     "theory",
 ]

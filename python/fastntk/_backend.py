@@ -43,6 +43,83 @@ def _load_blas():
 _BLAS_INFO = _load_blas()
 
 
+class SlowBLASWarning(RuntimeWarning):
+    """NumPy's BLAS runs kernels older than this CPU supports (see :func:`blas_diagnosis`)."""
+
+
+# OpenBLAS's kernel families by the widest vector instructions they use.
+_KERNEL_LEVEL = {"skylakex": 3, "cooperlake": 3, "sapphirerapids": 3,
+                 "haswell": 2, "zen": 2, "excavator": 2,
+                 "sandybridge": 1, "bulldozer": 1, "piledriver": 1, "steamroller": 1}
+_LEVEL_NAME = {3: ("AVX-512", "SkylakeX"), 2: ("AVX2", "Haswell"), 1: ("AVX", "Sandybridge")}
+
+
+def _cpu_level(flags) -> int:
+    if {"avx512f", "avx512vl", "avx512bw", "avx512dq"} <= flags:
+        return 3
+    if {"avx2", "fma"} <= flags:
+        return 2
+    return 1 if "avx" in flags else 0
+
+
+def _cpu_flags() -> set | None:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return None
+
+
+def blas_diagnosis(architecture=None, flags=None, environ=None) -> str | None:
+    """Why NumPy's OpenBLAS (which fastntk calls) may be slower than this CPU allows,
+    and the fix; None when its kernels match the CPU or it cannot be told.
+
+    OpenBLAS picks its kernels at load time. A version older than the CPU (NumPy 1.26
+    ships 0.3.23, which does not know recent Xeons) falls back to Prescott kernels:
+    SGEMM measured 26 instead of 97 GFLOP/s. OPENBLAS_CORETYPE forces a family."""
+    if architecture is None:
+        info = _numpy_blas()
+        if not info or info.get("internal_api") != "openblas":
+            return None
+        architecture = info.get("architecture") or ""
+    flags = _cpu_flags() if flags is None else flags
+    if not flags:
+        return None
+    environ = os.environ if environ is None else environ
+    have = _KERNEL_LEVEL.get(str(architecture).lower(), 0)
+    can = _cpu_level(flags)
+    if have >= can:
+        return None
+    isa, family = _LEVEL_NAME[can]
+    forced = environ.get("OPENBLAS_CORETYPE")
+    if forced:
+        fix = (f"OPENBLAS_CORETYPE={forced} forces them: unset it (or set OPENBLAS_CORETYPE={family}) "
+               "before starting Python")
+    else:
+        fix = (f"this OpenBLAS (NumPy {np.__version__}) does not know the CPU: upgrade NumPy (2.x ships a newer "
+               f"OpenBLAS) or set OPENBLAS_CORETYPE={family} before starting Python")
+    return (f"NumPy's OpenBLAS runs its {architecture} kernels on a CPU with {isa} ({family} kernels); its "
+            f"matrix products, and so fastntk's, run slower (Prescott kernels on an AVX-512 Xeon: 3.7× "
+            f"slower SGEMM). {fix}")
+
+
+def _warn_once_if_slow() -> None:
+    # Only when OpenBLAS chose the slow kernels itself: a forced OPENBLAS_CORETYPE is the
+    # user's choice, reported by show_config() (fastntk config) instead.
+    if os.environ.get("OPENBLAS_CORETYPE"):
+        return
+    message = blas_diagnosis()
+    if message:
+        import warnings
+        warnings.warn(message, SlowBLASWarning, stacklevel=3)
+
+
+_warn_once_if_slow()
+
+
 def blas_info() -> dict | None:
     """threadpoolctl's description of the BLAS the core calls (None: Eigen fallback)."""
     info = _numpy_blas() if _BLAS_INFO is not None else None
@@ -61,6 +138,8 @@ def show_config(file=None) -> None:
             f"  BLAS threads   {info.get('num_threads')}",
             f"  BLAS core type {info.get('architecture')}",
         ]
+        slow = blas_diagnosis()
+        lines.append(f"  BLAS speed     {'SLOW: ' + slow if slow else 'kernels match this CPU'}")
     else:
         lines.append("  BLAS           none found: Eigen's own products (slower)")
     lines.append(

@@ -1,0 +1,58 @@
+# Type stubs of the compiled core (cpp/bindings). Every array is C-contiguous, of
+# one dtype (float32 or float64, each function exists for both), shapes as named;
+# arguments are checked in Python first (fastntk._cpu), the bindings only guard.
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from .config import TrainConfig
+
+Array = npt.NDArray[np.floating]
+Progress = Optional[Callable[[int, float], object]]
+
+has_openmp: bool
+
+class NonFiniteError(ValueError):
+    """A kernel's forward pass met a NaN/Inf pre-activation or output."""
+
+class Spec:
+    """The core's description of an MLP (made by fastntk._cpu from an MLP)."""
+    widths: list[int]
+    sigma: float
+    depth: int
+    num_params: int
+    def __init__(self, widths: Sequence[int], sigma: float, parametrization: str, bias: str,
+                 activation: str) -> None: ...
+    def weight_offset(self, l: int) -> int: ...
+    def bias_offset(self, l: int) -> int: ...
+    def weight_multiplier(self, l: int) -> float: ...
+    def bias_multiplier(self, l: int) -> float: ...
+
+def blas_load(path: str) -> bool: ...
+def blas_describe() -> str: ...
+def openmp_threads() -> int: ...
+def set_openmp_threads(n: int) -> None: ...
+
+def forward(spec: Spec, theta: Array, x: Array) -> Array:
+    """f(X), (N,), for θ (P,) and X (N, d)."""
+def jacobian(spec: Spec, theta: Array, x: Array) -> Array:
+    """φ(X), (N, P)."""
+def ntk(spec: Spec, theta: Array, x1: Array, x2: Optional[Array], tile: int) -> Array:
+    """K(X1, X2), (N1, N2), by the structured formula (X2 None: X1, symmetric)."""
+def adaptive_ntk(spec: Spec, theta: Array, x1: Array, x2: Optional[Array], d: Array, max_bytes: int) -> Array:
+    """φ(X1) diag(d) φ(X2)ᵀ, (N1, N2)."""
+def jvp(spec: Spec, theta: Array, x: Array, v: Array) -> Array:
+    """φ(X)v, (N,), for v (P,)."""
+def vjp(spec: Spec, theta: Array, x: Array, r: Array) -> Array:
+    """φ(X)ᵀr, (P,), for r (N,)."""
+
+def train(spec: Spec, theta0: Array, x: Array, y: Array, x_test: Optional[Array], config: TrainConfig,
+          callback: Progress) -> dict:
+    """One run: dict(theta (P,), steps, status, path, history={step, train_loss,
+    param_distance, max_unit_movement, effective_lr, test_pred?, D?})."""
+def train_many(specs: Sequence[Spec], thetas: Sequence[Array], configs: Sequence[TrainConfig], x: Array,
+               y: Array, x_test: Optional[Array], callback: Progress, single_threaded_blas: bool) -> list[dict]:
+    """Independent runs on the same data, one dict each as train returns."""
+def batch_schedule(n: int, batch_size: int, shuffle: bool, seed: int, steps: int) -> npt.NDArray[np.int64]:
+    """(steps, batch) row indices of each step's batch, −1 padding a short last batch."""
