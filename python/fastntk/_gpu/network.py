@@ -97,41 +97,45 @@ class Stack:
         feat.deltas = deltas
         return feat
 
-    def _scaled_product(self, rows, cur, a, scale, host_scale):
+    def _scaled_product(self, rows, cur, a, scale, host_scale, alpha=1.0, beta=0.0):
         """rows (R, m·k), rows of a larger array, ← scale_r·cur_rᵀa_r for every run r
         (cur (R, n, m); a (n, k) shared, or (R, n, k)). One run is one GEMM with the
-        scale as its α; several, a batched product and a scaling kernel (cuBLAS
-        batches take one α for all)."""
+        scale as its α — and then rows ← β·rows + α·scale·curᵀa, the fused GD step —;
+        several runs, a batched product and a scaling kernel (cuBLAS batches take one
+        α for all)."""
         if self.R == 1:
             out = rows[0].reshape(cur.shape[2], a.shape[-1])
-            self.be.gemm(cur[0], a if a.ndim == 2 else a[0], out, alpha=host_scale, ta=True)
+            self.be.gemm(cur[0], a if a.ndim == 2 else a[0], out, alpha=alpha * host_scale, beta=beta, ta=True)
         else:
             self.k.stacked_scale_copy(rows, self.xp.matmul(cur.transpose(0, 2, 1), a), scale)
 
-    def _weight_and_bias_grads(self, g, l, cur, a):
-        """Rows of g for layer l: c_l·curᵀa and β_l·the column sums of cur (R, n, m_l)."""
-        self._scaled_product(self.Wrows(g, l), cur, a, self.c[l], self.lays[0].c[l])
-        self._bias_grad(g, l, cur)
-
-    def _bias_grad(self, g, l, cur):
+    def _bias_grad(self, g, l, cur, alpha=1.0, beta=0.0):
         if self.lay.has_bias:  # column sums as a product with ones: one call, no temporaries
             self._scaled_product(self.b(g, l), cur, self.be.ones(cur.shape[1], self.lay.dtype),
-                                 self.beta[l], self.lays[0].beta[l])
+                                 self.beta[l], self.lays[0].beta[l], alpha, beta)
 
-    def vjp(self, theta, feat: Features, r, first_out=None):
+    def vjp(self, theta, feat: Features, r, first_out=None, out=None, alpha=1.0):
         """φ(X)ᵀr of every run (R, P) for cotangents r (R, n): one backward pass. With
         ``first_out`` (R, n, m₁) layer 1's weight block is left unset and its cotangent
-        c₁·(Δ¹ ⊙ r) written there instead (the W¹ gradient is its transpose times X)."""
-        g = self.xp.empty((self.R, self.lay.P), self.lay.dtype)
+        c₁·(Δ¹ ⊙ r) written there instead (the W¹ gradient is its transpose times X).
+        One run only: ``out`` (1, P) receives out + α·φᵀr instead — with out = θ and
+        α = −η, the GD step fused into the gradient's GEMMs."""
+        accumulate = out is not None
+        if accumulate and self.R != 1:
+            raise ValueError("vjp: out= accumulates for one run only")
+        g = out if accumulate else self.xp.empty((self.R, self.lay.P), self.lay.dtype)
+        beta = 1.0 if accumulate else 0.0
         cur = r[:, :, None]
         for l in range(self.lay.L, 0, -1):
+            # Δ^{l−1} first: when out is θ, the step below overwrites W^l.
+            nxt = self._backward_step(theta, cur, feat, l) if l > 1 else None
             if l == 1 and first_out is not None:
                 self.k.stacked_scale_copy(first_out.reshape(self.R, -1), self.xp.ascontiguousarray(cur), self.c[1])
-                self._bias_grad(g, 1, cur)
             else:
-                self._weight_and_bias_grads(g, l, cur, feat.acts[l - 1])
-            if l > 1:
-                cur = self._backward_step(theta, cur, feat, l)
+                self._scaled_product(self.Wrows(g, l), cur, feat.acts[l - 1], self.c[l], self.lays[0].c[l],
+                                     alpha, beta)
+            self._bias_grad(g, l, cur, alpha, beta)
+            cur = nxt
         return g
 
     def jvp_features(self, feat: Features, v):
@@ -149,7 +153,9 @@ class Stack:
         """φᵀr of every run (R, P) from its features: c_l (Δ^l ⊙ r)ᵀA_{l−1} per layer."""
         g = self.xp.empty((self.R, self.lay.P), self.lay.dtype)
         for l in range(1, self.lay.L + 1):
-            self._weight_and_bias_grads(g, l, feat.deltas[l - 1] * r[:, :, None], feat.acts[l - 1])
+            cur = feat.deltas[l - 1] * r[:, :, None]
+            self._scaled_product(self.Wrows(g, l), cur, feat.acts[l - 1], self.c[l], self.lays[0].c[l])
+            self._bias_grad(g, l, cur)
         return g
 
 

@@ -218,6 +218,11 @@ class _Direct:
         return self.st.forward(self.theta, self.X).f
 
     def update(self, res, rows, active, diag):
+        if self.st.R == 1 and self.opt.name in ("gd", "sgd") and diag is None:
+            # One run's GD step folded into the weight-gradient GEMMs (β = 1, α = −η).
+            self.st.vjp(self.theta, self.feat, res, out=self.theta, alpha=-float(self.opt.lrs[0]))
+            self.opt.t += 1
+            return
         self.opt.step(self.theta, self.st.vjp(self.theta, self.feat, res), active, diag)
 
     def test_outputs(self):
