@@ -166,3 +166,23 @@ def test_non_finite_inputs_are_named_by_the_kernels(which, row, col, bad, activa
                    lambda: fastntk.vjp(net, theta, X["X1"], np.ones(4))):
             with pytest.raises(ValueError, match="X: contains NaN or Inf"):
                 op()
+
+
+def test_strided_and_unaligned_views_give_the_same_numbers():
+    """Views at an odd byte offset or with strides are copied at the boundary (the core
+    reads T* directly); results are bitwise those of contiguous arrays."""
+    net = fastntk.MLP.uniform(3, 6, 2, bias="normal")
+    theta = net.flatten(net.init(0))
+    X = np.random.default_rng(0).standard_normal((5, 3))
+    raw = np.zeros(X.size * 8 + 1, np.uint8)
+    unaligned = np.frombuffer(raw.data, dtype=np.float64, count=X.size, offset=1).reshape(X.shape)
+    unaligned[...] = X
+    assert not unaligned.flags.aligned
+    strided = np.repeat(X, 2, axis=0)[::2]
+    traw = np.zeros(theta.size * 8 + 3, np.uint8)
+    theta_u = np.frombuffer(traw.data, dtype=np.float64, count=theta.size, offset=3)
+    theta_u[...] = theta
+    want = fastntk.ntk(net, theta, X)
+    for th, x in ((theta, unaligned), (theta, strided), (theta_u, X), (np.repeat(theta, 2)[::2], X)):
+        np.testing.assert_array_equal(fastntk.ntk(net, th, x), want)
+        np.testing.assert_array_equal(fastntk.vjp(net, th, x, np.ones(5)), fastntk.vjp(net, theta, X, np.ones(5)))

@@ -774,9 +774,11 @@ std::vector<TrainResult<T>> train_many(const std::vector<Run<T>>& runs, const T*
 }
 
 std::vector<i64> batch_schedule(i64 n, i64 batch_size, bool shuffle, std::uint64_t seed, i64 steps) {
+  if (n < 1) throw std::invalid_argument("n: expected an integer >= 1");
+  if (steps < 0) throw std::invalid_argument("steps: expected an integer >= 0");
   Batcher batcher(n, batch_size, shuffle, seed);
   const i64 width = batch_size <= 0 || batch_size >= n ? n : batch_size;
-  std::vector<i64> out(steps * width, -1);
+  std::vector<i64> out(checked_mul(steps, width, "steps"), -1);
   for (i64 t = 0; t < steps; ++t) {
     const Batch b = batcher.next();
     std::copy(b.rows, b.rows + b.count, out.begin() + t * width);

@@ -2,8 +2,23 @@
 
 #include <cmath>
 #include <stdexcept>
+#include <string>
 
 namespace fastntk {
+
+i64 checked_mul(i64 a, i64 b, const char* what) {
+  i64 out;
+  if (a < 0 || b < 0 || __builtin_mul_overflow(a, b, &out))
+    throw std::length_error(std::string(what) + ": size overflows a 64-bit integer");
+  return out;
+}
+
+i64 checked_add(i64 a, i64 b, const char* what) {
+  i64 out;
+  if (a < 0 || b < 0 || __builtin_add_overflow(a, b, &out))
+    throw std::length_error(std::string(what) + ": size overflows a 64-bit integer");
+  return out;
+}
 
 Parametrization parse_parametrization(const std::string& s) {
   if (s == "ntk") return Parametrization::NTK;
@@ -37,9 +52,9 @@ Spec::Spec(std::vector<i64> w, double s, Parametrization p, BiasMode b, Activati
     throw std::invalid_argument("sigma: expected a finite value > 0");
   offsets_.assign(1, 0);
   for (int l = 1; l <= depth(); ++l) {
-    const i64 w_size = widths[l] * widths[l - 1];
-    offsets_.push_back(offsets_.back() + w_size);
-    offsets_.push_back(offsets_.back() + (has_bias() ? widths[l] : 0));
+    const i64 w_size = checked_mul(widths[l], widths[l - 1], "widths");
+    offsets_.push_back(checked_add(offsets_.back(), w_size, "widths"));
+    offsets_.push_back(checked_add(offsets_.back(), has_bias() ? widths[l] : 0, "widths"));
   }
 }
 

@@ -153,9 +153,8 @@ def show_config(file=None) -> None:
 
 def set_num_threads(n: int) -> None:
     """Limit both the BLAS (through threadpoolctl) and the core's OpenMP loops to n threads."""
-    n = int(n)
-    if n < 1:
-        raise ValueError(f"n: expected an integer >= 1, got {n}")
+    from ._validate import integer
+    n = integer(n, "n", 1, 4096)
     _controller.limit(limits=n, user_api="blas")
     _core.set_openmp_threads(n)
 

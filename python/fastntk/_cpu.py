@@ -13,7 +13,7 @@ import numpy as np
 from . import _core
 from ._backend import blas_limited_to_one_thread
 from ._dispatch import Problem
-from ._validate import check_fits, require_finite, to_host_matrix, to_host_vector
+from ._validate import check_fits, nbytes, require_finite, to_host_matrix, to_host_vector
 
 
 class CpuBackend:
@@ -33,6 +33,9 @@ class CpuBackend:
 
     def flatten(self, net, params):
         return net.flatten(params)
+
+    def matrix(self, net, X, name):
+        return to_host_matrix(X, name, net.dtype, net.input_dim)
 
     def _inputs(self, net, params, X, name="X"):
         # Neither θ nor X is scanned for NaN/Inf here: the core's forward pass finds them
@@ -55,8 +58,13 @@ class CpuBackend:
                 "the network's activations overflowed to Inf or NaN although params and the inputs are "
                 "finite; use a smaller sigma, smaller inputs or float64") from None
 
+    def _activations_fit(self, net, n, copies, what):
+        check_fits(nbytes(copies * n, sum(net.widths[1:]) + net.input_dim, itemsize=net.layout.dtype.itemsize)
+                   + nbytes(net.num_params, itemsize=net.layout.dtype.itemsize), what)
+
     def apply(self, net, params, X):
         theta, X = self._inputs(net, params, X)
+        self._activations_fit(net, X.shape[0], 1, f"forward pass of {X.shape[0]} rows")
         return self._kernel(lambda th: _core.forward(self.spec(net), th, X), theta, X=X)
 
     def ntk(self, net, params, X1, X2, *, tile):
@@ -65,7 +73,8 @@ class CpuBackend:
         n1, n2 = X1.shape[0], (X1 if X2 is None else X2).shape[0]
         item = np.dtype(net.dtype).itemsize
         hidden = sum(net.widths[1:])
-        check_fits(item * (n1 * n2 + 2 * (n1 + n2) * (hidden + net.input_dim) + 2 * tile * tile),
+        t1, t2 = min(tile, n1), min(tile, n2)  # the tiles are clamped to K
+        check_fits(item * (n1 * n2 + 2 * (n1 + n2) * (hidden + net.input_dim) + 2 * t1 * t2),
                    f"ntk of shape ({n1}, {n2})")
         return self._kernel(lambda th: _core.ntk(self.spec(net), th, X1, X2, tile), theta, X1=X1, X2=X2)
 
@@ -78,11 +87,13 @@ class CpuBackend:
     def jvp(self, net, params, X, v):
         theta, X = self._inputs(net, params, X)
         v = to_host_vector(v, "v", net.dtype, net.num_params)
+        self._activations_fit(net, X.shape[0], 3, f"jvp of {X.shape[0]} rows")
         return self._kernel(lambda th: _core.jvp(self.spec(net), th, X, v), theta, X=X)
 
     def vjp(self, net, params, X, r):
         theta, X = self._inputs(net, params, X)
         r = to_host_vector(r, "r", net.dtype, X.shape[0])
+        self._activations_fit(net, X.shape[0], 2, f"vjp of {X.shape[0]} rows")
         return self._kernel(lambda th: _core.vjp(self.spec(net), th, X, r), theta, X=X)
 
     def adaptive_ntk(self, net, params, X1, X2, *, d, max_bytes):
@@ -105,10 +116,28 @@ class CpuBackend:
         Xt = None if X_test is None else to_host_matrix(X_test, "X_test", net.dtype, net.input_dim)
         return Problem(theta, X, Y, Xt)
 
+    def _training_fits(self, net, n, n_test, config, runs=1):
+        """Bytes a run allocates, roughly: θ, θ₀, g and optimizer state; activations and
+        backward vectors (twice for the linearization's cached θ₀ features); K (function
+        space) or φ₀ (materialized) when the auto path may take them; the D_t records."""
+        P, width, item = net.num_params, sum(net.widths[1:]) + net.input_dim, net.layout.dtype.itemsize
+        state = {"momentum": 1, "adagrad": 2, "rmsprop": 2, "adam": 3}.get(config.optimizer, 0)
+        count = (4 + state) * P + 2 * (n + n_test) * width
+        if config.model == "linearized":
+            count += 2 * (n + n_test) * width + max(n * (n + n_test), min(n * P, 1 << 20))
+        if config.record_D:
+            count += (config.max_steps + 1) * P
+        check_fits(runs * count * item, f"training ({config.model}, {config.optimizer}, N = {n}, P = {P})")
+
     def train(self, net, problem, config, progress):
+        self._training_fits(net, problem.X.shape[0], 0 if problem.X_test is None else problem.X_test.shape[0],
+                            config)
         return _core.train(self.spec(net), problem.theta, problem.X, problem.Y, problem.X_test, config, progress)
 
     def train_many(self, nets, thetas, configs, problem, progress):
+        n_test = 0 if problem.X_test is None else problem.X_test.shape[0]
+        for net, cfg in zip(nets, configs):  # OpenMP runs up to one member per core at once
+            self._training_fits(net, problem.X.shape[0], n_test, cfg)
         # One BLAS thread per member: the members themselves fill the cores.
         with blas_limited_to_one_thread() as single:
             return _core.train_many([self.spec(n) for n in nets], list(thetas), list(configs), problem.X,

@@ -18,7 +18,10 @@ class InsufficientMemoryError(MemoryError, ValueError):
 
 
 def _real(x, name: str) -> np.ndarray:
-    arr = np.asarray(x)
+    try:
+        arr = np.asarray(x)
+    except (TypeError, ValueError) as e:  # ragged nested lists, objects NumPy cannot read
+        raise TypeError(f"{name}: expected a real numeric array, got {type(x).__name__} ({e})") from None
     if arr.dtype.kind not in "fiu":
         raise TypeError(f"{name}: expected a real numeric array, got dtype {arr.dtype}")
     return arr
@@ -33,6 +36,8 @@ def require_finite(arr, name: str, xp=np):
 
 def _contiguous_finite(arr, name: str, dtype, finite: bool) -> np.ndarray:
     arr = np.ascontiguousarray(arr, dtype=dtype)
+    if not arr.flags.aligned:  # a view at an odd byte offset: the core reads T* directly
+        arr = arr.copy()
     return require_finite(arr, name) if finite else arr
 
 
@@ -94,20 +99,80 @@ def require_device_vector(xp, x, name: str, dtype, size: int | None = None, fini
     return xp.ascontiguousarray(x)
 
 
-def positive(value, name: str, allow_zero: bool = False) -> float:
-    v = float(value)
-    if not np.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
-        raise ValueError(f"{name}: expected a finite value {'>=' if allow_zero else '>'} 0, got {value}")
+# The largest size or count accepted anywhere: products of such numbers are checked
+# again (nbytes), and the core's own size arithmetic is checked too (checked_mul).
+MAX_INDEX = 2**62
+
+
+def _is_integer(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def integer(value, name: str, minimum: int | None = 0, maximum: int = MAX_INDEX) -> int:
+    """An int (Python or NumPy, not bool, and not a float: 2.5 or "3" are refused)."""
+    if not _is_integer(value):
+        if isinstance(value, (float, np.floating)) and float(value).is_integer():
+            value = int(value)  # 3.0 is 3; NaN, Inf and 2.5 are not integers
+        else:
+            raise TypeError(f"{name}: expected an integer, got {value!r} ({type(value).__name__})")
+    v = int(value)
+    if minimum is not None and v < minimum:
+        raise ValueError(f"{name}: expected an integer >= {minimum}, got {v}")
+    if v > maximum:
+        raise ValueError(f"{name}: expected an integer <= {maximum}, got {v}")
     return v
 
 
 def positive_int(value, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or int(value) != value:
-        raise TypeError(f"{name}: expected an integer, got {value!r}")
-    v = int(value)
-    if v < minimum:
-        raise ValueError(f"{name}: expected an integer >= {minimum}, got {v}")
+    return integer(value, name, minimum)
+
+
+def real(value, name: str, low: float | None = None, high: float | None = None, *, low_open: bool = False,
+         high_open: bool = False) -> float:
+    """A finite real number (int or float, not bool or str) within [low, high] (open
+    ends where asked)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name}: expected a real number, got {value!r} ({type(value).__name__})")
+    v = float(value)
+    lo = "" if low is None else ("(" if low_open else "[") + f"{low:g}"
+    hi = "" if high is None else f"{high:g}" + (")" if high_open else "]")
+    where = f" in {lo or '(-inf'}, {hi or 'inf)'}" if low is not None or high is not None else ""
+    if (not np.isfinite(v) or (low is not None and (v < low or (low_open and v == low)))
+            or (high is not None and (v > high or (high_open and v == high)))):
+        raise ValueError(f"{name}: expected a finite number{where}, got {value!r}")
     return v
+
+
+def positive(value, name: str, allow_zero: bool = False) -> float:
+    """A finite real number > 0 (>= 0 with allow_zero)."""
+    return real(value, name, 0.0, low_open=not allow_zero)
+
+
+def boolean(value, name: str) -> bool:
+    """True or False (NumPy's too); "no", 0 or None are refused, not read as truth values."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: expected True or False, got {value!r} ({type(value).__name__})")
+    return bool(value)
+
+
+def choice(value, name: str, allowed) -> str:
+    if not isinstance(value, str) or value not in allowed:
+        raise ValueError(f"{name}: expected one of {tuple(allowed)}, got {value!r}")
+    return value
+
+
+def callback_or_none(value, name: str):
+    if value is not None and not callable(value):
+        raise TypeError(f"{name}: expected a callable f(step, loss) or None, got {type(value).__name__}")
+    return value
+
+
+def nbytes(*counts, itemsize: int = 8) -> int:
+    """The bytes of an array of prod(counts) items (exact: Python integers)."""
+    out = int(itemsize)
+    for c in counts:
+        out *= int(c)
+    return out
 
 
 def available_memory() -> int:

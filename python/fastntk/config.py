@@ -11,6 +11,8 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
+from ._validate import MAX_INDEX, boolean, choice, integer, positive, real
+
 OPTIMIZERS = ("gd", "sgd", "momentum", "adagrad", "rmsprop", "adam")
 ADAPTIVE = ("adagrad", "rmsprop", "adam")
 MODELS = ("network", "linearized")
@@ -21,30 +23,6 @@ HYPER = ("momentum", "dampening", "nesterov", "eps", "alpha", "betas", "initial_
          "lr_decay")
 # PyTorch's eps defaults: 1e-10 for AdaGrad, 1e-8 for RMSprop and Adam.
 _DEFAULT_EPS = {"adagrad": 1e-10}
-
-
-def _positive(value, name, allow_zero=False) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name}: expected a number, got {value!r}") from None
-    if not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
-        raise ValueError(f"{name}: expected a finite value {'>=' if allow_zero else '>'} 0, got {value}")
-    return v
-
-
-def _integer(value, name, minimum) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
-        raise TypeError(f"{name}: expected an integer, got {value!r}")
-    if int(value) < minimum:
-        raise ValueError(f"{name}: expected an integer >= {minimum}, got {int(value)}")
-    return int(value)
-
-
-def _choice(value, name, allowed) -> str:
-    if value not in allowed:
-        raise ValueError(f"{name}: expected one of {allowed}, got {value!r}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -97,10 +75,10 @@ class TrainConfig:
 
     def __post_init__(self):
         put = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 (frozen: normalize once)
-        _choice(self.model, "model", MODELS)
-        _choice(self.optimizer, "optimizer", OPTIMIZERS)
+        choice(self.model, "model", MODELS)
+        choice(self.optimizer, "optimizer", OPTIMIZERS)
         allowed = NETWORK_PATHS if self.model == "network" else LINEARIZED_PATHS
-        if self.path not in allowed:
+        if not isinstance(self.path, str) or self.path not in allowed:
             raise ValueError(f"path: expected one of {allowed} for model={self.model!r}, got {self.path!r}")
         if self.path == "row-space" and self.optimizer in ADAPTIVE:
             raise ValueError(f"path: 'row-space' is exact only for gd, sgd and momentum (updates that combine "
@@ -109,44 +87,41 @@ class TrainConfig:
         if self.path == "function" and self.optimizer in ADAPTIVE:
             raise ValueError("path: function space is exact only for D = 1 (gd, sgd, momentum), "
                              f"not {self.optimizer!r}")
-        put("lr", _positive(self.lr, "lr"))
+        put("lr", positive(self.lr, "lr"))
         if self.batch_size is not None:
-            put("batch_size", _integer(self.batch_size, "batch_size", 1))
-        put("shuffle", bool(self.shuffle))
-        put("seed", _integer(self.seed, "seed", 0))
-        put("tol", _positive(self.tol, "tol"))
-        put("max_steps", _integer(self.max_steps, "max_steps", 0))
-        put("record_every", _integer(self.record_every, "record_every", 1))
-        put("record_D", bool(self.record_D))
-        put("divergence_factor", _positive(self.divergence_factor, "divergence_factor"))
+            put("batch_size", integer(self.batch_size, "batch_size", 1))
+        put("shuffle", boolean(self.shuffle, "shuffle"))
+        put("seed", integer(self.seed, "seed", 0, 2**64 - 1))
+        put("tol", positive(self.tol, "tol"))
+        put("max_steps", integer(self.max_steps, "max_steps", 0, MAX_INDEX))
+        put("record_every", integer(self.record_every, "record_every", 1))
+        put("record_D", boolean(self.record_D, "record_D"))
+        put("divergence_factor", real(self.divergence_factor, "divergence_factor", 1.0))
         if self.train_layers is not None:
-            try:
-                layers = tuple(sorted({_integer(l, "train_layers", 1) for l in
-                                       (self.train_layers if hasattr(self.train_layers, "__iter__")
-                                        else [self.train_layers])}))
-            except (TypeError, ValueError):
-                raise ValueError(f"train_layers: expected a non-empty set of layer numbers >= 1, got "
-                                 f"{self.train_layers!r}") from None
+            given = self.train_layers
+            if isinstance(given, (str, bytes)) or not hasattr(given, "__iter__"):
+                given = [given]
+            layers = tuple(sorted({integer(l, "train_layers", 1, 10**6) for l in given}))
             if not layers:
                 raise ValueError("train_layers: expected a non-empty set of layer numbers, got none")
             put("train_layers", layers)
-        put("momentum", _positive(self.momentum, "momentum", allow_zero=True))
-        put("dampening", _positive(self.dampening, "dampening", allow_zero=True))
-        put("nesterov", bool(self.nesterov))
+        # PyTorch's ranges, closed where PyTorch allows the end, and finite everywhere.
+        put("momentum", real(self.momentum, "momentum", 0.0, 1.0))
+        put("dampening", real(self.dampening, "dampening", 0.0, 1.0))
+        put("nesterov", boolean(self.nesterov, "nesterov"))
+        if self.nesterov and self.optimizer == "momentum" and (self.momentum <= 0 or self.dampening != 0):
+            raise ValueError("nesterov: needs momentum > 0 and dampening = 0 (PyTorch's rule)")
         eps = _DEFAULT_EPS.get(self.optimizer, 1e-8) if self.eps is None else self.eps
-        put("eps", _positive(eps, "eps", allow_zero=True))
-        put("alpha", _positive(self.alpha, "alpha", allow_zero=True))
-        try:
-            b1, b2 = (float(b) for b in self.betas)
-        except (TypeError, ValueError):
-            raise ValueError(f"betas: expected two values in [0, 1), got {self.betas!r}") from None
-        if not (0 <= b1 < 1 and 0 <= b2 < 1):
-            raise ValueError(f"betas: expected two values in [0, 1), got {self.betas!r}")
-        put("betas", (b1, b2))
+        put("eps", positive(eps, "eps", allow_zero=True))
+        put("alpha", real(self.alpha, "alpha", 0.0, 1.0, high_open=True))
+        betas = self.betas
+        if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
+            raise ValueError(f"betas: expected two values in [0, 1), got {betas!r}")
+        put("betas", tuple(real(b, "betas", 0.0, 1.0, high_open=True) for b in betas))
         put("initial_accumulator_value",
-            _positive(self.initial_accumulator_value, "initial_accumulator_value", allow_zero=True))
-        put("lr_decay", _positive(self.lr_decay, "lr_decay", allow_zero=True))
-        put("progress_seconds", _positive(self.progress_seconds, "progress_seconds", allow_zero=True))
+            positive(self.initial_accumulator_value, "initial_accumulator_value", allow_zero=True))
+        put("lr_decay", positive(self.lr_decay, "lr_decay", allow_zero=True))
+        put("progress_seconds", positive(self.progress_seconds, "progress_seconds", allow_zero=True))
 
     def check_problem(self, n: int, depth: int) -> None:
         """The checks that need the data's N and the network's depth L."""
@@ -182,9 +157,7 @@ def make_config(n: int, depth: int, *, split_ratio=None, **settings) -> TrainCon
     if split_ratio is not None:
         if settings.get("batch_size") is not None:
             raise ValueError("batch_size and split_ratio: give at most one")
-        r = _positive(split_ratio, "split_ratio")
-        if not r <= 1:
-            raise ValueError(f"split_ratio: expected a value in (0, 1], got {split_ratio}")
+        r = real(split_ratio, "split_ratio", 0.0, 1.0, low_open=True)
         settings["batch_size"] = max(1, math.ceil(r * n))
     cfg = TrainConfig(**settings)
     cfg.check_problem(n, depth)

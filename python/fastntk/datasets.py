@@ -10,11 +10,14 @@ the cache that ``fastntk data fetch`` (fastntk.fetch) fills.
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import struct
 from dataclasses import dataclass
 
 import numpy as np
+
+from ._validate import integer
 
 
 class DatasetError(ValueError):
@@ -63,10 +66,17 @@ def _split_binary(X, y, classes, n_train, n_test, seed, normalize, name):
     return Dataset(both[:n_train], y[idx][:n_train], both[n_train:], y[idx][n_train:], name)
 
 
+def _sizes(n_train, n_test, seed):
+    """The sizes and seed every dataset takes, checked before anything is drawn."""
+    return (integer(n_train, "n_train", 1, 10**9), integer(n_test, "n_test", 1, 10**9),
+            integer(seed, "seed", 0, 2**64 - 1))
+
+
 def digits(n_train: int = 100, n_test: int = 100, *, classes=(0, 1), seed: int = 0,
            normalize="sphere") -> Dataset:
     """scikit-learn's bundled 8×8 handwritten digits (d = 64), two classes, labels {0, 1};
     a seeded random split (0 vs 1 has 360 images)."""
+    n_train, n_test, seed = _sizes(n_train, n_test, seed)
     from sklearn.datasets import load_digits
     data = load_digits()
     return _split_binary(data.data, data.target, classes, n_train, n_test, seed, normalize,
@@ -99,7 +109,7 @@ def read_idx(path: str, magic: int) -> np.ndarray:
     if len(raw) < header:
         raise DatasetError(f"{path}: truncated IDX header")
     shape = struct.unpack(">" + "I" * ndim, raw[4:header])
-    size = int(np.prod(shape))
+    size = math.prod(shape)  # Python integers: a corrupt header cannot overflow
     if len(raw) - header != size:
         raise DatasetError(f"{path}: expected {size} data bytes for shape {shape}, found {len(raw) - header}")
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
@@ -168,6 +178,7 @@ def mnist(path: str, n_train: int = 100, n_test: int = 100, *, classes=(0, 1), s
           normalize="sphere", name: str = "MNIST") -> Dataset:
     """MNIST (or Fashion-MNIST: same format) two classes from the user's files: training
     samples from the training set, test samples from the test set, seeded."""
+    n_train, n_test, seed = _sizes(n_train, n_test, seed)
     xtr, ytr, xte, yte = load_mnist_arrays(path)
     a, b = classes
     rng = np.random.default_rng(seed)
@@ -188,6 +199,7 @@ def mnist(path: str, n_train: int = 100, n_test: int = 100, *, classes=(0, 1), s
 def gaussian_bump(n_train: int = 10, n_test: int = 300, *, seed: int = 0) -> Dataset:
     """Paper 002: f(x) = exp(−‖x‖²) on x ~ U([−1, 1]²); inputs divided by √2 into the unit ball
     (the target is of the unscaled x)."""
+    n_train, n_test, seed = _sizes(n_train, n_test, seed)
     rng = np.random.default_rng(seed)
     X = rng.uniform(-1, 1, (n_train + n_test, 2))
     y = np.exp(-np.sum(X**2, axis=1))
@@ -197,6 +209,8 @@ def gaussian_bump(n_train: int = 10, n_test: int = 300, *, seed: int = 0) -> Dat
 
 def sphere(n_train: int = 100, n_test: int = 100, *, d: int = 10, seed: int = 0) -> Dataset:
     """Points uniform on the unit sphere S^{d−1}, target sin(π⟨w, x⟩) for a seeded unit w."""
+    n_train, n_test, seed = _sizes(n_train, n_test, seed)
+    d = integer(d, "d", 1, 10**7)
     rng = np.random.default_rng(seed)
     X = scale_inputs(rng.standard_normal((n_train + n_test, d)))
     w = scale_inputs(rng.standard_normal((1, d)))[0]
@@ -207,16 +221,28 @@ def sphere(n_train: int = 100, n_test: int = 100, *, d: int = 10, seed: int = 0)
 def gaussian_regression(n_train: int = 1000, n_test: int = 100, *, d: int = 1000, seed: int = 0,
                         normalize="sphere") -> Dataset:
     """Paper 004: x ~ U(−1, 1)^d, y ~ N(0, 1) independent of x (pure memorization)."""
+    n_train, n_test, seed = _sizes(n_train, n_test, seed)
+    d = integer(d, "d", 1, 10**7)
     rng = np.random.default_rng(seed)
     X = scale_inputs(rng.uniform(-1, 1, (n_train + n_test, d)), normalize)
     y = rng.standard_normal(n_train + n_test)
     return Dataset(X[:n_train], y[:n_train], X[n_train:], y[n_train:], f"Gaussian regression d={d}")
 
 
+def _dimension(arg, default, spec):
+    if not arg:
+        return default
+    if not arg.isdigit() or int(arg) < 1:
+        raise DatasetError(f"data: expected a dimension d >= 1 after ':' in {spec!r}, got {arg!r}")
+    return int(arg)
+
+
 def load(spec: str, n_train: int = 100, n_test: int = 100, *, seed: int = 0, classes=(0, 1)) -> Dataset:
     """A dataset by name: "digits" (default, bundled), "mnist:PATH", "fashion:PATH",
     "mnist" and "fashion" (from the cache ``fastntk data fetch`` fills), "bump",
     "sphere[:d]", "gaussian[:d]"."""
+    if not isinstance(spec, str):
+        raise TypeError(f"data: expected a dataset name such as 'digits' or 'mnist:PATH', got {spec!r}")
     name, _, arg = spec.partition(":")
     if name == "digits":
         return digits(n_train, n_test, classes=classes, seed=seed)
@@ -226,8 +252,8 @@ def load(spec: str, n_train: int = 100, n_test: int = 100, *, seed: int = 0, cla
     if name == "bump":
         return gaussian_bump(n_train, n_test, seed=seed)
     if name == "sphere":
-        return sphere(n_train, n_test, d=int(arg or 10), seed=seed)
+        return sphere(n_train, n_test, d=_dimension(arg, 10, spec), seed=seed)
     if name == "gaussian":
-        return gaussian_regression(n_train, n_test, d=int(arg or 1000), seed=seed)
+        return gaussian_regression(n_train, n_test, d=_dimension(arg, 1000, spec), seed=seed)
     raise DatasetError(f"data: unknown dataset {spec!r}; expected digits, mnist[:PATH], fashion[:PATH], "
                        "bump, sphere[:d] or gaussian[:d]")

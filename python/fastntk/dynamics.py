@@ -17,7 +17,7 @@ import numpy as np
 from . import _core
 from ._arrays import to_host
 from ._dispatch import backend_for, on_device
-from ._validate import check_fits, positive, positive_int
+from ._validate import boolean, callback_or_none, check_fits, integer, nbytes, positive, positive_int
 from .config import ADAPTIVE, HYPER, TrainConfig, make_config
 from .kernels import ntk
 from .model import MLP
@@ -117,12 +117,6 @@ def _result(net, out, cfg) -> TrainResult:
                        history=dict(out["history"]), lr=cfg.lr, path=out["path"], config=cfg)
 
 
-def _check_D_fits(net, cfg):
-    if cfg.record_D:
-        check_fits(np.dtype(net.dtype).itemsize * net.num_params * max(1, cfg.max_steps),
-                   f"record_D for up to {cfg.max_steps} steps × P = {net.num_params}")
-
-
 @on_device
 def train(net: MLP, params, X, Y, *, X_test=None, config: TrainConfig | None = None, lr: float | None = None,
           split_ratio: float | None = None, progress: bool = False,
@@ -157,10 +151,10 @@ def train(net: MLP, params, X, Y, *, X_test=None, config: TrainConfig | None = N
     status "interrupted" and what it recorded.
     """
     net = _net(net)
+    progress, callback = boolean(progress, "progress"), callback_or_none(callback, "callback")
     be = backend_for(params=params, X=X, Y=Y, X_test=X_test)
     problem = be.problem(net, params, X, Y, X_test)
     cfg = _configure(be, net, problem, config, lr, split_ratio, settings)
-    _check_D_fits(net, cfg)
     bar = _Progress(progress, cfg.max_steps, callback, f"{cfg.model} {cfg.optimizer}")
     try:
         out = be.train(net, problem, cfg, bar)
@@ -182,17 +176,26 @@ def train_many(runs: Sequence[dict], X, Y, *, X_test=None, progress: bool = Fals
     GPU (batched cuBLAS products, one host read per step for all of them), the others
     one group after another. Returns one TrainResult per run, in order.
     """
+    if isinstance(runs, (str, bytes, dict)) or not hasattr(runs, "__iter__"):
+        raise TypeError(f"runs: expected a sequence of dicts (net, params and train's keywords), got {runs!r}")
     runs = list(runs)
+    progress, callback = boolean(progress, "progress"), callback_or_none(callback, "callback")
     if not runs:
         return []
     be = backend_for(X=X, Y=Y, X_test=X_test)
     dtype = None
     nets, thetas, cfgs, problem = [], [], [], None
     for i, run in enumerate(runs):
+        if not isinstance(run, dict):
+            raise TypeError(f"runs[{i}]: expected a dict with 'net', 'params' and train's keywords, got {run!r}")
         run = dict(run)
         if "net" not in run or "params" not in run:
             raise ValueError(f"runs[{i}]: expected a dict with 'net' and 'params', got keys {sorted(run)}")
-        net, params = _net(run.pop("net")), run.pop("params")
+        try:
+            net = _net(run.pop("net"))
+        except TypeError as e:
+            raise TypeError(f"runs[{i}].{e}") from None
+        params = run.pop("params")
         if backend_for(params=params, X=X) is not be:
             raise TypeError(f"runs[{i}].params: expected arrays of the same kind as X")
         if dtype is None:
@@ -202,7 +205,6 @@ def train_many(runs: Sequence[dict], X, Y, *, X_test=None, progress: bool = Fals
         problem = be.problem(net, params, X, Y, X_test)
         cfg = _configure(be, net, problem, run.pop("config", None), run.pop("lr", None),
                          run.pop("split_ratio", None), run)
-        _check_D_fits(net, cfg)
         nets.append(net)
         thetas.append(problem.theta)
         cfgs.append(cfg)
@@ -234,7 +236,12 @@ def gd_closed_form(net: MLP, params, X, Y, X_test, steps, lr: float | None = Non
         # The eigendecomposition and the per-step formula on the host (N × N), the result back.
         host = gd_closed_form(net, to_host(theta), to_host(X), to_host(Y), to_host(Xt), steps, lr)
         return be.xp.asarray(host)
-    steps = np.atleast_1d(np.asarray(steps, dtype=np.float64))
+    try:
+        steps = np.atleast_1d(np.asarray(steps, dtype=np.float64))
+    except (TypeError, ValueError):
+        raise TypeError(f"steps: expected step counts (numbers, np.inf allowed), got {steps!r}") from None
+    if steps.ndim != 1 or steps.size == 0:
+        raise ValueError(f"steps: expected a non-empty 1-D list of step counts, got shape {steps.shape}")
     if np.any(steps < 0) or np.any(np.isnan(steps)):
         raise ValueError("steps: expected non-negative step counts (np.inf allowed)")
     N = X.shape[0]
@@ -314,4 +321,6 @@ def batch_schedule(n: int, batch_size: int | None, steps: int, *, shuffle: bool 
     b = n if batch_size is None else positive_int(batch_size, "batch_size")
     if b > n:
         raise ValueError(f"batch_size: expected 1 <= batch_size <= N = {n}, got {b}")
-    return _core.batch_schedule(n, b, bool(shuffle), int(seed), positive_int(steps, "steps", 0))
+    steps = positive_int(steps, "steps", 0)
+    check_fits(nbytes(steps, b), f"batch_schedule of {steps} steps × {b} rows")
+    return _core.batch_schedule(n, b, boolean(shuffle, "shuffle"), integer(seed, "seed", 0, 2**64 - 1), steps)

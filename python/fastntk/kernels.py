@@ -44,10 +44,12 @@ def jacobian(net: MLP, params, X) -> np.ndarray:
 def jacobian_chunks(net: MLP, params, X, *, max_bytes: int = 256 * 2**20
                     ) -> Iterator[tuple[slice, np.ndarray]]:
     """Yield (rows, φ(X[rows])) with each chunk at most ``max_bytes`` (at least one row)."""
+    max_bytes = positive_int(max_bytes, "max_bytes")
     be = backend_for(params=params, X=X)
     net = _net(net)
     theta = be.flatten(net, params)
-    rows = max(1, int(max_bytes) // (np.dtype(net.dtype).itemsize * net.num_params))
+    X = be.matrix(net, X, "X")
+    rows = max(1, max_bytes // (np.dtype(net.dtype).itemsize * net.num_params))
     for start in range(0, X.shape[0], rows):
         sl = slice(start, min(X.shape[0], start + rows))
         yield sl, be.jacobian(net, theta, X[sl])

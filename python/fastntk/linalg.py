@@ -25,7 +25,9 @@ class KernelSolver:
         if not np.isfinite(K).all():
             raise ValueError("K: contains NaN or Inf")
         self.n = K.shape[0]
-        self.pinv = pinv
+        if not isinstance(pinv, (bool, np.bool_)):
+            raise TypeError(f"pinv: expected True or False, got {pinv!r}")
+        self.pinv = bool(pinv)
         self._chol = None
         self._eig = None
         # The eigenvalues (not the Cholesky diagonal, which can understate the

@@ -16,7 +16,7 @@ from typing import Sequence
 import numpy as np
 
 from . import _dispatch
-from ._validate import require_finite, to_host_vector
+from ._validate import MAX_INDEX, choice, integer, positive, require_finite, to_host_vector, _real
 
 _DTYPES = (np.float32, np.float64)
 PARAMETRIZATIONS = ("ntk", "standard")
@@ -96,30 +96,34 @@ class MLP:
         dtype=np.float64,
         sigma_b: float | None = None,
     ):
-        widths = [int(w) for w in widths]
-        self.dtype = np.dtype(dtype).type
+        if isinstance(widths, (str, bytes)) or not hasattr(widths, "__iter__"):
+            raise TypeError(f"widths: expected a sequence of integers [d, m₁, …, 1], got {widths!r}")
+        widths = [integer(w, f"widths[{i}]", 1) for i, w in enumerate(widths)]
+        if dtype is None:
+            raise TypeError("dtype: expected np.float32 or np.float64, got None")
+        try:
+            self.dtype = np.dtype(dtype).type
+        except TypeError:
+            raise TypeError(f"dtype: expected np.float32 or np.float64, got {dtype!r}") from None
         if self.dtype not in _DTYPES:
             raise TypeError(f"dtype: expected np.float32 or np.float64, got {np.dtype(dtype)}")
         if len(widths) < 2:
             raise ValueError("widths: expected at least [d, 1] (depth L >= 1)")
-        if min(widths) < 1:
-            raise ValueError("widths: every width must be >= 1")
         if widths[-1] != 1:
             raise ValueError("widths: the last width must be 1 (scalar output)")
-        if not (float(sigma) > 0 and math.isfinite(float(sigma))):
-            raise ValueError(f"sigma: expected a finite value > 0, got {sigma}")
+        sigma = positive(sigma, "sigma")
         for name, value, allowed in (("parametrization", parametrization, PARAMETRIZATIONS),
                                      ("bias", bias, BIAS_MODES), ("activation", activation, ACTIVATIONS)):
-            if value not in allowed:
-                raise ValueError(f"{name}: expected one of {allowed}, got {value!r}")
+            choice(value, name, allowed)
+        P = sum(widths[l] * widths[l - 1] + widths[l] for l in range(1, len(widths)))
+        if P > MAX_INDEX:
+            raise ValueError(f"widths: {widths} make {P:.3g} parameters, more than a 64-bit index can address")
         self.widths = widths
         self.sigma = float(sigma)
         self.parametrization = parametrization
         self.bias = bias
         self.activation = activation
-        self.sigma_b = self.sigma if sigma_b is None else float(sigma_b)
-        if not (self.sigma_b >= 0 and np.isfinite(self.sigma_b)):
-            raise ValueError(f"sigma_b: expected a finite value >= 0, got {sigma_b}")
+        self.sigma_b = self.sigma if sigma_b is None else positive(sigma_b, "sigma_b", allow_zero=True)
         self._layout = _layout(widths, self.sigma, parametrization, bias != "none", activation, self.dtype)
 
     @property
@@ -130,9 +134,8 @@ class MLP:
     @classmethod
     def uniform(cls, d: int, width: int, depth: int, **kwargs) -> "MLP":
         """L = depth layers, every hidden layer of the same width m."""
-        if int(depth) < 1:
-            raise ValueError(f"depth: expected an integer >= 1, got {depth}")
-        return cls([int(d)] + [int(width)] * (int(depth) - 1) + [1], **kwargs)
+        d, width, depth = integer(d, "d", 1), integer(width, "width", 1), integer(depth, "depth", 1, 10**4)
+        return cls([d] + [width] * (depth - 1) + [1], **kwargs)
 
     def replace(self, **kwargs) -> "MLP":
         """The same network with some settings changed (e.g. ``sigma``)."""
@@ -172,6 +175,7 @@ class MLP:
         float64 then cast, so float32 and float64 nets from one seed agree to rounding.
 
         The arrays are views into one flat θ, so passing the list on costs no copy."""
+        seed = integer(seed, "seed", 0, 2**128 - 1)
         rng = np.random.default_rng(seed)
         theta = np.empty(self.num_params, self.dtype)
         params = self.unflatten(theta)
@@ -199,7 +203,8 @@ class MLP:
         Lists made by :meth:`init` or :meth:`unflatten` (views into one θ, in order)
         give that θ back without a copy; other lists are concatenated. NaN or Inf is an
         error unless ``check_finite`` is False (the kernels detect it in their own pass)."""
-        if isinstance(params, np.ndarray) and params.ndim == 1:
+        if not isinstance(params, (list, tuple)):
+            # a flat θ: any real array-like of shape (P,)
             return to_host_vector(params, "params", self.dtype, self.num_params, finite=check_finite)
         params = list(params)
         base = self._shared_base(params)
@@ -208,10 +213,11 @@ class MLP:
         shapes = self.shapes()
         if len(params) != len(shapes):
             raise ValueError(f"params: expected {len(shapes)} arrays {shapes}, got {len(params)}")
-        for i, (p, s) in enumerate(zip(params, shapes)):
-            if np.shape(p) != s:
-                raise ValueError(f"params[{i}]: expected shape {s}, got {np.shape(p)}")
-        theta = np.concatenate([np.asarray(p, dtype=self.dtype).ravel() for p in params])
+        arrays = [_real(p, f"params[{i}]") for i, p in enumerate(params)]
+        for i, (p, s) in enumerate(zip(arrays, shapes)):
+            if p.shape != s:
+                raise ValueError(f"params[{i}]: expected shape {s}, got {p.shape}")
+        theta = np.concatenate([p.astype(self.dtype, copy=False).ravel() for p in arrays])
         return require_finite(theta, "params") if check_finite else theta
 
     def _shared_base(self, params):

@@ -25,4 +25,9 @@ using ConstVecMap = Eigen::Map<const Vec<T>>;
 // core made the Gram and the training step up to 1.5× slower (bench/README.md).
 constexpr i64 kParallelGrain = 1 << 15;
 
+// a·b for sizes (a, b ≥ 0), or std::length_error naming `what` when it does not fit
+// in an i64: no size arithmetic on user input may overflow into undefined behaviour.
+i64 checked_mul(i64 a, i64 b, const char* what);
+i64 checked_add(i64 a, i64 b, const char* what);
+
 }  // namespace fastntk

@@ -29,6 +29,9 @@ class GpuBackend:
     def _matrix(self, net, X, name):
         return require_device_matrix(self.xp, X, name, net.dtype, net.input_dim)
 
+    def matrix(self, net, X, name):
+        return self._matrix(net, X, name)
+
     def flatten(self, net, params):
         """θ on the device from a flat θ or a list [W1, b1, …] of device arrays."""
         xp = self.xp

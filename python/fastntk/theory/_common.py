@@ -7,9 +7,14 @@ from .._validate import to_host_matrix, to_host_vector
 from ..model import MLP
 
 
-def _setup(net, params, X, X_test=None):
+def _net(net) -> MLP:
     if not isinstance(net, MLP):
         raise TypeError(f"net: expected a fastntk.MLP, got {type(net).__name__}")
+    return net
+
+
+def _setup(net, params, X, X_test=None):
+    _net(net)
     theta = net.flatten(params)
     X = to_host_matrix(X, "X", net.dtype, net.input_dim)
     Xt = None if X_test is None else to_host_matrix(X_test, "X_test", net.dtype, net.input_dim)

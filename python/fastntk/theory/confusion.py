@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import positive, positive_int
+from .._validate import choice, integer, positive, positive_int
 from ..dynamics import default_lr, train
 from ..kernels import ntk
 from ..model import MLP
-from ._common import _labels, _setup
+from ._common import _labels, _net, _setup
 
 
 @dataclass
@@ -48,9 +48,11 @@ def strategy41_params(net: MLP, kappa: float = 0.5, seed: int = 0) -> list:
     """Sankararaman et al.'s Strategy 4.1 initialization for a ``standard``-parametrized
     net: W¹ ~ N(0, 1/d), W^p ~ N(0, 1/(κ m_{p−1})) for p ≥ 2, zero biases (κ = 1/2 is He
     initialization for ReLU, κ = 1 the usual choice for tanh)."""
+    _net(net)
     if net.parametrization != "standard":
         raise ValueError("net: Strategy 4.1 is an initialization of the 'standard' parametrization")
     kappa = positive(kappa, "kappa")
+    seed = integer(seed, "seed", 0, 2**64 - 1)
     rng = np.random.default_rng(seed)
     params = []
     for l in range(1, net.depth + 1):
@@ -73,6 +75,9 @@ def gradient_confusion(net: MLP, params, X, Y, *, loss: str = "squared", batch_s
     replacement, seeded): ⟨g_B, g_B′⟩ = r_Bᵀ K_{BB′} r_{B′}/(|B||B′|).
     """
     theta, X, _ = _setup(net, params, X)
+    choice(loss, "loss", ("squared", "logistic"))
+    seed = integer(seed, "seed", 0, 2**64 - 1)
+    num_batches = integer(num_batches, "num_batches", 1, 10**6)
     Y = _labels(Y, X.shape[0])
     f = net.apply(theta, X).astype(np.float64)
     if loss == "squared":

@@ -7,7 +7,7 @@ import numpy as np
 from ..kernels import adaptive_ntk
 from ..linalg import KernelSolver
 from ..model import MLP
-from ._common import _labels, _setup
+from ._common import _labels, _net, _setup
 
 
 def _last_layer_mask(net: MLP) -> np.ndarray:
@@ -20,6 +20,7 @@ def last_layer_kernel(net: MLP, params, X1, X2=None) -> np.ndarray:
     """The kernel of the last-layer features (paper 002, Thm 1):
     K_last(x, x′) = c_L² a^{L−1}(x)·a^{L−1}(x′) + β_L², i.e. φ D φᵀ with D the
     indicator of (W^L, b^L)."""
+    _net(net)
     return adaptive_ntk(net, params, X1, X2, d=_last_layer_mask(net))
 
 

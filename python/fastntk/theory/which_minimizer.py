@@ -96,6 +96,9 @@ def thm2_bounds(net: MLP, params, X, Y, X_test, Y_test, *, trained_pred=None) ->
 
 def init_term_scaling(net: MLP, params, X, Y, X_test, sigmas) -> np.ndarray:
     """‖init term(X_T)‖ at each σ with the same θ₀: ∝ σᴸ exactly without biases (Thm 2)."""
+    _setup(net, params, X, X_test)
+    if isinstance(sigmas, (str, bytes)) or not hasattr(sigmas, "__iter__"):
+        raise TypeError(f"sigmas: expected a sequence of values > 0, got {sigmas!r}")
     sigmas = [positive(s, "sigmas") for s in sigmas]
     return np.array([np.linalg.norm(decompose(net.replace(sigma=s), params, X, Y, X_test).init_term)
                      for s in sigmas])
@@ -202,9 +205,10 @@ def constant_D_minimizer(net: MLP, params, X, Y, X_test, d, *, pinv: bool = Fals
 
 def minimizer_distance(pred_a, pred_b) -> float:
     """RMS distance between two predictors on the test points: ‖a − b‖/√N_T."""
-    a, b = np.asarray(pred_a, np.float64), np.asarray(pred_b, np.float64)
-    if a.shape != b.shape or a.ndim != 1:
-        raise ValueError(f"pred_a, pred_b: expected two 1-D arrays of one shape, got {a.shape}, {b.shape}")
+    a = to_host_vector(pred_a, "pred_a", np.float64)
+    b = to_host_vector(pred_b, "pred_b", np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"pred_a, pred_b: expected two 1-D arrays of one shape, got {a.shape} and {b.shape}")
     return float(np.linalg.norm(a - b) / math.sqrt(a.size))
 
 

@@ -1,0 +1,197 @@
+"""Malformed calls of every public function, for tests/test_fuzz.py.
+
+A case is (target, argument, bad value), three indices into the tables below; the
+child process (``python fuzz_targets.py CASES.json``) builds each call from a
+valid one by replacing one argument, runs it, and prints one JSON line per case:
+what it raised (type and message) or that it returned. The parent judges; a crash
+of the child (a segfault, an abort) is a failure of the whole batch.
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+import numpy as np
+
+P_NET = dict(widths=[3, 5, 1])  # P = 3·5 + 5 + 5 + 1 = 26
+
+
+def _net():
+    import fastntk
+    return fastntk.MLP(**P_NET)
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((6, 3))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    return X, np.linspace(-1, 1, 6), X[:4] * 0.5
+
+
+# Each target: name -> (function, {argument: (kind, valid value)}), called with the
+# valid values except the one replaced. Kinds say which bad values apply.
+def targets():
+    import fastntk
+    from fastntk import datasets, theory
+    net = _net()
+    theta = net.flatten(net.init(0))
+    X, Y, Xt = _data()
+    P = net.num_params
+    small = dict(max_steps=3, tol=1e-300)
+    return {
+        "MLP": (fastntk.MLP, dict(widths=("widths", [3, 5, 1]), sigma=("pos", 1.0), parametrization=("str", "ntk"),
+                                  bias=("str", "zero"), activation=("str", "relu"), dtype=("dtype", np.float64),
+                                  sigma_b=("nonneg", 1.0))),
+        "MLP.uniform": (fastntk.MLP.uniform, dict(d=("count", 3), width=("count", 4), depth=("count", 2))),
+        "init": (net.init, dict(seed=("seed", 0))),
+        "flatten": (net.flatten, dict(params=("params", theta))),
+        "unflatten": (net.unflatten, dict(theta=("vecPany", theta))),
+        "apply": (net.apply, dict(params=("params", theta), X=("X", X))),
+        "ntk": (fastntk.ntk, dict(net=("net", net), params=("params", theta), X1=("X", X), X2=("Xopt", None),
+                                  tile=("count", 8))),
+        "jacobian": (fastntk.jacobian, dict(net=("net", net), params=("params", theta), X=("X", X))),
+        "jacobian_chunks": (lambda **k: list(fastntk.jacobian_chunks(**k)),
+                            dict(net=("net", net), params=("params", theta), X=("X", X), max_bytes=("count", 512))),
+        "jvp": (fastntk.jvp, dict(net=("net", net), params=("params", theta), X=("X", X), v=("vecP", theta))),
+        "vjp": (fastntk.vjp, dict(net=("net", net), params=("params", theta), X=("X", X), r=("vecN", Y))),
+        "adaptive_ntk": (fastntk.adaptive_ntk, dict(net=("net", net), params=("params", theta), X1=("X", X),
+                                                    X2=("Xopt", None), d=("vecP", np.ones(P)),
+                                                    max_bytes=("count", 4096))),
+        "train": (lambda **k: fastntk.train(**k, **small),
+                  dict(net=("net", net), params=("params", theta), X=("X", X), Y=("vecN", Y), X_test=("Xopt", Xt),
+                       lr=("posopt", 0.1), optimizer=("str", "gd"), model=("str", "network"),
+                       record_every=("count", 1), seed=("seed", 0), shuffle=("bool", False),
+                       callback=("callback", None), progress=("bool", False))),
+        "train.hyper": (lambda **k: fastntk.train(net, theta, X, Y, optimizer="momentum", lr=0.1, **k, **small),
+                        dict(momentum=("unit", 0.9), dampening=("unit", 0.0), nesterov=("bool", False))),
+        "train.adam": (lambda **k: fastntk.train(net, theta, X, Y, optimizer="adam", lr=0.01, **k, **small),
+                       dict(betas=("betas", (0.9, 0.999)), eps=("nonneg", 1e-8))),
+        "train.sgd": (lambda **k: fastntk.train(net, theta, X, Y, optimizer="sgd", lr=0.1, **k),
+                      dict(batch_size=("countopt", 2), split_ratio=("unitopt", None), max_steps=("count0", 3),
+                           tol=("pos", 1e-300))),
+        "train_many": (fastntk.train_many, dict(runs=("runs", [dict(net=net, params=theta, lr=0.1, **small)]),
+                                                X=("X", X), Y=("vecN", Y))),
+        "default_lr": (fastntk.default_lr, dict(net=("net", net), params=("params", theta), X=("X", X))),
+        "find_lr": (fastntk.find_lr, dict(net=("net", net), params=("params", theta), X=("X", X), Y=("vecN", Y),
+                                          optimizer=("str", "adam"), steps=("count", 3), lr_max=("pos", 1.0),
+                                          factor=("pos", 2.0))),
+        "gd_closed_form": (fastntk.gd_closed_form, dict(net=("net", net), params=("params", theta), X=("X", X),
+                                                        Y=("vecN", Y), X_test=("X", Xt), steps=("steps", [0, 5]),
+                                                        lr=("posopt", None))),
+        "batch_schedule": (fastntk.batch_schedule, dict(n=("count", 6), batch_size=("countopt", 2),
+                                                        steps=("count0", 4), shuffle=("bool", True),
+                                                        seed=("seed", 0))),
+        "set_num_threads": (fastntk.set_num_threads, dict(n=("count", 2))),
+        "TrainConfig": (fastntk.TrainConfig, dict(lr=("pos", 0.1), record_every=("count", 1),
+                                                  divergence_factor=("pos", 1e8), lr_decay=("nonneg", 0.0),
+                                                  alpha=("unit", 0.99), initial_accumulator_value=("nonneg", 0.0))),
+        "theory.decompose": (theory.decompose, dict(net=("net", net), params=("params", theta), X=("X", X),
+                                                    Y=("vecN", Y), X_test=("X", Xt), pinv=("bool", False))),
+        "theory.project_features": (theory.project_features, dict(net=("net", net), params=("params", theta),
+                                                                  X=("X", X), v=("vecP", theta))),
+        "theory.init_term_scaling": (theory.init_term_scaling, dict(net=("net", net), params=("params", theta),
+                                                                    X=("X", X), Y=("vecN", Y), X_test=("X", Xt),
+                                                                    sigmas=("reals", [0.5, 1.0]))),
+        "theory.last_layer_kernel": (theory.last_layer_kernel, dict(net=("net", net), params=("params", theta),
+                                                                    X1=("X", X))),
+        "theory.minimizer_distance": (theory.minimizer_distance, dict(pred_a=("vecN", Y), pred_b=("vecN", Y))),
+        "theory.gradient_confusion": (theory.gradient_confusion, dict(net=("net", net), params=("params", theta),
+                                                                      X=("X", X), Y=("vecN", Y),
+                                                                      batch_size=("countopt", None),
+                                                                      seed=("seed", 0))),
+        "theory.strategy41_params": (theory.strategy41_params, dict(net=("net", net.replace(parametrization="standard")),
+                                                                    kappa=("pos", 0.5),
+                                                                    seed=("seed", 0))),
+        "theory.constant_D_minimizer": (theory.constant_D_minimizer, dict(net=("net", net), params=("params", theta),
+                                                                          X=("X", X), Y=("vecN", Y),
+                                                                          X_test=("X", Xt), d=("vecP", np.ones(P)))),
+        "datasets.gaussian_bump": (datasets.gaussian_bump, dict(n_train=("count", 5), n_test=("count", 7),
+                                                                seed=("seed", 0))),
+        "datasets.sphere": (datasets.sphere, dict(n_train=("count", 5), n_test=("count", 7), d=("count", 3),
+                                                  seed=("seed", 0))),
+        "datasets.digits": (datasets.digits, dict(n_train=("count", 10), n_test=("count", 10),
+                                                  seed=("seed", 0))),
+    }
+
+
+# Bad values by kind: each of them is wrong for every argument of that kind, so a call
+# that returns normally with one of them accepted it silently.
+_ANY = ["abc", object(), [1, "a"], {"a": 1}]
+_NUM = [float("nan"), float("inf"), -float("inf"), 1 + 2j, True]
+BAD = {
+    "count": _ANY + _NUM + [None, -1, 0, 2.5, "3", 2**63, 2**70],
+    "count0": _ANY + _NUM + [None, -1, 2.5, "3", 2**63, 2**70],
+    "countopt": _ANY + _NUM + [-1, 0, 2.5, "3", 2**63],
+    "seed": _ANY + _NUM + [None, -1, 2.5, 2**200],
+    "pos": _ANY + _NUM + [None, 0, -1.0, "1"],
+    "posopt": _ANY + _NUM + [0, -1.0, "1"],
+    "nonneg": _ANY + [float("nan"), float("inf"), True, -1e-3, "0"],
+    "unit": _ANY + [float("nan"), float("inf"), True, -0.1, 1.5],
+    "unitopt": _ANY + [float("nan"), 0, -0.5, 1.5, True],
+    "bool": _ANY + [None, "no", 1, 0, 2.5],
+    "str": _ANY + [None, 1, "", "NTK "],
+    "dtype": _ANY[:2] + [None, np.int32, np.complex128, "float16"],
+    "callback": ["abc", 1, object()],
+    "widths": _ANY + [None, [], [3], [3, 5, 2], [3, 0, 1], [3, -5, 1], [3, 2.5, 1], ["3", 5, 1], [2**62, 4, 1],
+                      [True, 5, 1], "351"],
+    "net": _ANY + [None, 3, np.ones(3)],
+    "params": _ANY + [None, 3, np.ones(5), np.ones((26, 1)), np.full(26, np.nan), np.full(26, np.inf),
+                      np.ones(26, complex), np.ones(26, bool), np.array(["1"] * 26), [np.ones((5, 3))],
+                      [np.ones((5, 3)), np.ones(5), np.ones((1, 5)), np.ones(1, complex)]],
+    "vecP": _ANY + [None, 3, np.ones(5), np.ones((26, 1)), np.full(26, np.nan), np.ones(26, complex),
+                    np.ones(26, bool), np.array(["1"] * 26)],
+    "vecPany": _ANY + [None, 3, np.ones(5), np.ones((26, 1)), np.ones(26, complex), np.ones(26, bool),
+                       np.array(["1"] * 26)],
+    "vecN": _ANY + [None, 3, np.ones(5), np.ones((6, 1)), np.full(6, np.nan), np.ones(6, complex),
+                    np.ones(6, bool), np.array(["1"] * 6), np.ones(0)],
+    "X": _ANY + [None, 3, np.ones(3), np.ones((6, 2)), np.ones((6, 3, 1)), np.full((6, 3), np.nan),
+                 np.full((6, 3), np.inf), np.ones((6, 3), complex), np.ones((6, 3), bool), np.ones((0, 3)),
+                 np.array([["1"] * 3] * 6)],
+    "Xopt": _ANY + [3, np.ones(3), np.ones((6, 2)), np.full((6, 3), np.nan), np.ones((6, 3), complex),
+                    np.ones((0, 3))],
+    "reals": _ANY + [None, 3, [0.5, float("nan")], [0.5, -1.0], ["a"]],
+    "betas": _ANY + [None, 0.9, (0.9,), (0.9, 1.0), (float("nan"), 0.9), (0.9, 0.9, 0.9)],
+    "steps": _ANY + [None, [-1], [float("nan")], ["a"]],
+    "runs": _ANY[:2] + [None, 3, [None], [{}], [dict(net=None, params=None)], [dict(params=np.ones(26))]],
+}
+
+
+def cases():
+    """Every (target, argument, bad value) triple, as names and an index."""
+    out = []
+    for name, (_, args) in targets().items():
+        for arg, (kind, _) in args.items():
+            for i in range(len(BAD[kind])):
+                out.append((name, arg, i))
+    return out
+
+
+def _describe(v) -> str:
+    if isinstance(v, np.ndarray):
+        return f"array{v.shape}:{v.dtype}"
+    return repr(v)[:60]
+
+
+def run(batch) -> None:
+    import warnings
+    warnings.simplefilter("ignore")
+    table = targets()
+    for name, arg, i in batch:
+        fn, args = table[name]
+        kind = args[arg][0]
+        value = BAD[kind][i]
+        kwargs = {k: v for k, (_, v) in args.items()}
+        kwargs[arg] = value
+        row = dict(target=name, arg=arg, value=_describe(value))
+        try:
+            fn(**kwargs)
+            row["outcome"] = "returned"
+        except Exception as e:  # everything is judged by the parent
+            row.update(outcome="raised", type=type(e).__name__,
+                       bases=[c.__name__ for c in type(e).__mro__], message=str(e)[:300])
+        print(json.dumps(row), flush=True)
+
+
+if __name__ == "__main__":
+    with open(sys.argv[1]) as f:
+        run([tuple(c) for c in json.load(f)])
