@@ -35,29 +35,103 @@ def test_eigen_fallback_matches_reference():
     assert out.stdout.strip().endswith("ok")
 
 
-@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
-def test_ctrl_c_ends_a_run_cleanly():
+def _interrupt_child(code, wait_for="start", delay=1.0):
+    """Runs code in a child with Python's SIGINT handler, sends SIGINT ``delay`` s after
+    it printed ``wait_for``; returns (stdout lines after that, seconds from the signal to
+    the child's exit)."""
     # A background job of a non-interactive shell inherits SIGINT ignored: restore Python's
     # handler in the child, which the test relies on.
+    head = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+    p = subprocess.Popen([sys.executable, "-c", head + textwrap.dedent(code)], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    line = p.stdout.readline().strip()
+    assert line == wait_for, (line, p.stderr.read() if p.poll() is not None else "")
+    time.sleep(delay)
+    sent = time.monotonic()
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=300)
+    assert p.returncode == 0, err
+    lines = out.split("\n")
+    # The child prints time.monotonic() (one clock for all processes) when it has
+    # stopped, as its last line: the time to stop, not to exit.
+    took = float(lines[-2]) - sent if lines[-2].replace(".", "").isdigit() else time.monotonic() - sent
+    return lines, took
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_ends_a_run_with_its_records_and_goes_on():
     code = """
-        import signal; signal.signal(signal.SIGINT, signal.default_int_handler)
         import numpy as np, fastntk
         net = fastntk.MLP.uniform(4, 64, 2)
         X = np.random.default_rng(0).standard_normal((20, 4))
         print("start", flush=True)
-        r = fastntk.train(net, net.init(0), X, np.ones(20), lr=1e-6, max_steps=10**9, tol=1e-300,
+        try:
+            fastntk.train(net, net.init(0), X, np.ones(20), lr=1e-6, max_steps=10**9, tol=1e-300,
                           record_every=10**8)
-        print(r.status, r.steps, len(r.history["step"]), flush=True)
+            print("returned")
+        except fastntk.TrainingInterrupted as e:
+            r = e.result
+            print(r.status, r.steps, len(r.history["step"]), isinstance(e, KeyboardInterrupt), flush=True)
+            import time; print(time.monotonic(), flush=True)
     """
-    p = subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
-    assert p.stdout.readline().strip() == "start"
-    time.sleep(1.0)
-    p.send_signal(signal.SIGINT)
-    out, err = p.communicate(timeout=60)
-    assert p.returncode == 0, err
-    status, steps, records = out.split()
-    assert status == "interrupted" and int(steps) > 0 and int(records) >= 1
+    out, took = _interrupt_child(code)
+    status, steps, records, is_kbi = out[0].split()
+    assert status == "interrupted" and int(steps) > 0 and int(records) >= 1 and is_kbi == "True"
+    assert took < 5
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("loop", ["train", "train_many", "find_lr"])
+def test_ctrl_c_stops_loops_of_short_calls(loop):
+    """The signal is not spent on one short run: a loop of them stops."""
+    code = f"""
+        import numpy as np, fastntk
+        net = fastntk.MLP.uniform(4, 32, 2)
+        X = np.random.default_rng(0).standard_normal((12, 4))
+        th = net.init(0)
+        calls = {{
+            "train": lambda: fastntk.train(net, th, X, np.ones(12), lr=1e-6, max_steps=200, tol=1e-300),
+            "train_many": lambda: fastntk.train_many([dict(net=net, params=th, lr=1e-6, max_steps=200,
+                                                           tol=1e-300)] * 3, X, np.ones(12)),
+            "find_lr": lambda: fastntk.find_lr(net, th, X, np.ones(12), optimizer="adam", lr_min=1e-300),
+        }}
+        print("start", flush=True)
+        n = 0
+        try:
+            while True:
+                calls["{loop}"]()
+                n += 1
+        except KeyboardInterrupt:
+            import time; print("stopped", n, flush=True); print(time.monotonic(), flush=True)
+    """
+    out, took = _interrupt_child(code)
+    assert out[0].split()[0] == "stopped"
+    assert took < 2.0, took
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("call", ["ntk", "jacobian", "gd_closed_form"])
+def test_ctrl_c_stops_a_long_kernel_within_a_second(call):
+    code = f"""
+        import numpy as np, fastntk
+        net = fastntk.MLP.uniform(20, 512, 3, dtype=np.float32)
+        th = net.init(0)
+        X = np.random.default_rng(0).standard_normal((12000, 20)).astype(np.float32)
+        calls = {{
+            "ntk": lambda: fastntk.ntk(net, th, X, tile=512),
+            "jacobian": lambda: [fastntk.jacobian(net, th, X[:3000]) for _ in range(100)],
+            "gd_closed_form": lambda: fastntk.gd_closed_form(net, th, X[:4000], np.ones(4000), X[:3], [1]),
+        }}
+        print("start", flush=True)
+        try:
+            calls["{call}"]()
+            print("finished", flush=True)
+        except KeyboardInterrupt:
+            import time; print("stopped", flush=True); print(time.monotonic(), flush=True)
+    """
+    out, took = _interrupt_child(code, delay=1.5)
+    assert out[0] == "stopped", out
+    assert took < 1.5, took
 
 
 AVX512 = {"avx", "avx2", "fma", "avx512f", "avx512vl", "avx512bw", "avx512dq"}

@@ -8,16 +8,29 @@ namespace fastntk::py_bindings {
 
 namespace {
 
-// Ctrl-C and the user's callback, checked a few times a second from the loop.
-Progress make_progress(py::object callback) {
-  return [callback](i64 step, double loss) {
+// What a run saw of the signals: the exception a signal handler raised (Ctrl-C:
+// KeyboardInterrupt) is kept, the run stops with status 'interrupted' and what it
+// recorded, and Python raises the exception again once the result is built, so that
+// a loop of runs stops too. Owned by the binding call, which holds the GIL.
+struct SignalSeen {
+  bool seen = false;
+  py::object error;
+};
+
+// Ctrl-C and the user's callback, checked a few times a second from the loop. The
+// lambda holds raw pointers only: the core may copy it with the GIL released.
+Progress make_progress(PyObject* callback, SignalSeen* signal) {
+  return [callback, signal](i64 step, double loss) {
+    if (signal->seen) return false;  // one signal stops every run of an ensemble
     py::gil_scoped_acquire gil;
     if (PyErr_CheckSignals() != 0) {
-      PyErr_Clear();  // reported as status 'interrupted', with what was recorded
+      py::error_already_set e;
+      signal->error = e.value();
+      signal->seen = true;
       return false;
     }
-    if (!callback.is_none()) {
-      py::object keep = callback(step, loss);
+    if (callback != Py_None) {
+      py::object keep = py::reinterpret_borrow<py::object>(callback)(step, loss);
       if (!keep.is_none() && !keep.cast<bool>()) return false;
     }
     return true;
@@ -99,12 +112,16 @@ void register_dtype(py::module_& m) {
     if (xt) require(xt->ndim() == 2 && xt->shape(1) == s.input_dim(), "X_test: expected shape (N_test, d)");
     const i64 nt = xt ? xt->shape(0) : 0;
     TrainResult<T> r;
+    SignalSeen signal;
+    const Progress progress = make_progress(callback.ptr(), &signal);
     {
       py::gil_scoped_release release;
       r = train(s, theta0.data(), x.data(), y.data(), x.shape(0), xt ? xt->data() : nullptr, nt, cfg,
-                make_progress(callback));
+                progress);
     }
-    return to_dict(r, nt, s.num_params());
+    py::dict d = to_dict(r, nt, s.num_params());
+    if (signal.seen) d["signal_error"] = signal.error;
+    return d;
   });
 
   m.def("train_many", [](const std::vector<Spec>& specs, const std::vector<CArray<T>>& thetas,
@@ -123,13 +140,19 @@ void register_dtype(py::module_& m) {
     require(y.ndim() == 1 && y.shape(0) == x.shape(0), "Y: expected shape (N,)");
     const i64 nt = xt ? xt->shape(0) : 0;
     std::vector<TrainResult<T>> rs;
+    SignalSeen signal;
+    const Progress progress = make_progress(callback.ptr(), &signal);
     {
       py::gil_scoped_release release;
-      rs = train_many(runs, x.data(), y.data(), x.shape(0), xt ? xt->data() : nullptr, nt,
-                      make_progress(callback), single_threaded_blas);
+      rs = train_many(runs, x.data(), y.data(), x.shape(0), xt ? xt->data() : nullptr, nt, progress,
+                      single_threaded_blas);
     }
     py::list out;
-    for (size_t i = 0; i < rs.size(); ++i) out.append(to_dict(rs[i], nt, specs[i].num_params()));
+    for (size_t i = 0; i < rs.size(); ++i) {
+      py::dict d = to_dict(rs[i], nt, specs[i].num_params());
+      if (signal.seen) d["signal_error"] = signal.error;
+      out.append(d);
+    }
     return out;
   });
 }

@@ -1,6 +1,7 @@
 #include <optional>
 
 #include "bindings.hpp"
+#include "fastntk/cancel.hpp"
 #include "fastntk/gram.hpp"
 #include "fastntk/jacobian.hpp"
 #include "fastntk/network.hpp"
@@ -40,7 +41,12 @@ void register_dtype(py::module_& m) {
       Features<T> f;
       features(s, theta.data(), x.data(), n, f);
       require_finite_pass(f.primal.finite);
-      jacobian_rows(s, f, 0, n, out.mutable_data());
+      // In blocks of rows, so that a cancel request is seen between them.
+      const i64 block = std::max<i64>(1, (i64(1) << 24) / std::max<i64>(1, s.num_params()));
+      for (i64 r0 = 0; r0 < n; r0 += block) {
+        check_cancel();
+        jacobian_rows(s, f, r0, std::min(n, r0 + block), out.mutable_data() + r0 * s.num_params());
+      }
     }
     return out;
   });
@@ -119,6 +125,9 @@ void register_dtype(py::module_& m) {
 
 void register_kernels(py::module_& m) {
   py::register_exception<NonFiniteError>(m, "NonFiniteError", PyExc_ValueError);
+  py::register_exception<Cancelled>(m, "Cancelled", PyExc_KeyboardInterrupt);
+  m.def("request_cancel", &request_cancel, "Ask running kernels to stop at their next tile (Ctrl-C).");
+  m.def("clear_cancel", &clear_cancel);
   register_dtype<float>(m);
   register_dtype<double>(m);
 }

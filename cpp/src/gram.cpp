@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "fastntk/cancel.hpp"
 #include "fastntk/elementwise.hpp"
 #include "fastntk/blas.hpp"
 
@@ -56,6 +57,7 @@ void gram(const Spec& spec, const Features<T>& a, const Features<T>* b, T* k, i6
   for (i64 i0 = 0; i0 < na; i0 += tile) {
     const i64 ti = std::min(tile, na - i0);
     for (i64 j0 = 0; j0 < (symmetric ? i0 + 1 : nb); j0 += tile) {
+      check_cancel();
       const i64 tj = std::min(tile, nb - j0);
       const bool diagonal = symmetric && i0 == j0;
       T* kt = k + i0 * ldk + j0;

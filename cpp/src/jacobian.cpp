@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "fastntk/cancel.hpp"
 #include "fastntk/blas.hpp"
 #include "fastntk/gram.hpp"
 
@@ -61,6 +62,7 @@ void adaptive_gram(const Spec& spec, const Features<T>& a, const Features<T>* b,
     const i64 c = std::min(chunk, na);
     Mat<T> pi(c, P), pj(c, P);
     for (i64 i0 = 0; i0 < na; i0 += c) {
+      check_cancel();
       const i64 ti = std::min(c, na - i0);
       jacobian_rows(spec, a, i0, i0 + ti, pi.data(), root.data());
       blas::syrk_lower<T>(ti, P, T(1), pi.data(), P, T(0), k + i0 * na + i0, na);
@@ -82,6 +84,7 @@ void adaptive_gram(const Spec& spec, const Features<T>& a, const Features<T>* b,
     const i64 ti = std::min(ca, na - i0);
     jacobian_rows(spec, a, i0, i0 + ti, pa.data(), d);
     for (i64 j0 = 0; j0 < nb; j0 += cb) {
+      check_cancel();
       const i64 tj = std::min(cb, nb - j0);
       jacobian_rows(spec, fb, j0, j0 + tj, pb.data());
       blas::gemm<T>(Op::N, Op::T, ti, tj, P, T(1), pa.data(), P, pb.data(), P, T(0),

@@ -5,7 +5,7 @@ The public API is re-exported here; implementations live in the submodules.
 from ._backend import SlowBLASWarning, blas_diagnosis, blas_info, set_num_threads, show_config
 from ._validate import InsufficientMemoryError
 from .config import TrainConfig
-from .dynamics import TrainResult, batch_schedule, default_lr, find_lr, gd_closed_form, train, train_many
+from .dynamics import TrainingInterrupted, TrainResult, batch_schedule, default_lr, find_lr, gd_closed_form, train, train_many
 from .kernels import adaptive_ntk, jacobian, jacobian_chunks, jvp, ntk, vjp
 from .model import MLP, Layout
 
@@ -24,6 +24,7 @@ __all__ = [
     "train",
     "train_many",
     "TrainResult",
+    "TrainingInterrupted",
     "gd_closed_form",
     "default_lr",
     "find_lr",

@@ -13,6 +13,7 @@ import numpy as np
 from . import _core
 from ._backend import blas_limited_to_one_thread
 from ._dispatch import Problem
+from ._interrupt import LONG_FLOPS, interruptible
 from ._validate import check_fits, nbytes, require_finite, to_host_matrix, to_host_vector
 
 
@@ -44,11 +45,14 @@ class CpuBackend:
                 to_host_matrix(X, name, net.dtype, net.input_dim, finite=False))
 
     @staticmethod
-    def _kernel(fn, theta, **inputs):
-        """fn(theta) in the core; a non-finite forward pass is named: NaN or Inf in θ or
-        in an input (checked in that order), or else an overflow of the activations."""
+    def _kernel(fn, theta, flops=0.0, **inputs):
+        """fn(theta) in the core — on a worker thread when it is long (``flops``), so that
+        Ctrl-C stops it within a second; a non-finite forward pass is named: NaN or Inf
+        in θ or in an input (checked in that order), or else an overflow."""
         try:
-            return fn(theta)
+            if flops < LONG_FLOPS:
+                return fn(theta)
+            return interruptible(lambda: fn(theta), cancel=_core.request_cancel, clear=_core.clear_cancel)
         except _core.NonFiniteError:
             require_finite(theta, "params")
             for name, x in inputs.items():
@@ -65,7 +69,8 @@ class CpuBackend:
     def apply(self, net, params, X):
         theta, X = self._inputs(net, params, X)
         self._activations_fit(net, X.shape[0], 1, f"forward pass of {X.shape[0]} rows")
-        return self._kernel(lambda th: _core.forward(self.spec(net), th, X), theta, X=X)
+        return self._kernel(lambda th: _core.forward(self.spec(net), th, X), theta, 2.0 * X.shape[0] * net.num_params,
+                            X=X)
 
     def ntk(self, net, params, X1, X2, *, tile):
         theta, X1 = self._inputs(net, params, X1, "X1")
@@ -76,25 +81,29 @@ class CpuBackend:
         t1, t2 = min(tile, n1), min(tile, n2)  # the tiles are clamped to K
         check_fits(item * (n1 * n2 + 2 * (n1 + n2) * (hidden + net.input_dim) + 2 * t1 * t2),
                    f"ntk of shape ({n1}, {n2})")
-        return self._kernel(lambda th: _core.ntk(self.spec(net), th, X1, X2, tile), theta, X1=X1, X2=X2)
+        return self._kernel(lambda th: _core.ntk(self.spec(net), th, X1, X2, tile), theta,
+                            2.0 * ((n1 + n2) * net.num_params + n1 * n2 * hidden), X1=X1, X2=X2)
 
     def jacobian(self, net, params, X):
         theta, X = self._inputs(net, params, X)
         check_fits(np.dtype(net.dtype).itemsize * X.shape[0] * net.num_params,
                    f"jacobian of shape ({X.shape[0]}, {net.num_params})")
-        return self._kernel(lambda th: _core.jacobian(self.spec(net), th, X), theta, X=X)
+        return self._kernel(lambda th: _core.jacobian(self.spec(net), th, X), theta, 4.0 * X.shape[0] * net.num_params,
+                            X=X)
 
     def jvp(self, net, params, X, v):
         theta, X = self._inputs(net, params, X)
         v = to_host_vector(v, "v", net.dtype, net.num_params)
         self._activations_fit(net, X.shape[0], 3, f"jvp of {X.shape[0]} rows")
-        return self._kernel(lambda th: _core.jvp(self.spec(net), th, X, v), theta, X=X)
+        return self._kernel(lambda th: _core.jvp(self.spec(net), th, X, v), theta, 4.0 * X.shape[0] * net.num_params,
+                            X=X)
 
     def vjp(self, net, params, X, r):
         theta, X = self._inputs(net, params, X)
         r = to_host_vector(r, "r", net.dtype, X.shape[0])
         self._activations_fit(net, X.shape[0], 2, f"vjp of {X.shape[0]} rows")
-        return self._kernel(lambda th: _core.vjp(self.spec(net), th, X, r), theta, X=X)
+        return self._kernel(lambda th: _core.vjp(self.spec(net), th, X, r), theta, 4.0 * X.shape[0] * net.num_params,
+                            X=X)
 
     def adaptive_ntk(self, net, params, X1, X2, *, d, max_bytes):
         theta, X1 = self._inputs(net, params, X1, "X1")
@@ -105,7 +114,8 @@ class CpuBackend:
         chunks = min(int(max_bytes), item * (X1.shape[0] + n2) * net.num_params)
         check_fits(item * (X1.shape[0] * n2) + chunks, f"adaptive_ntk of shape ({X1.shape[0]}, {n2})")
         return self._kernel(lambda th: _core.adaptive_ntk(self.spec(net), th, X1, X2, d, int(max_bytes)),
-                            theta, X1=X1, X2=X2)
+                            theta, 2.0 * (X1.shape[0] + n2) * net.num_params * (1 + min(X1.shape[0], n2)),
+                            X1=X1, X2=X2)
 
     def problem(self, net, params, X, Y, X_test) -> Problem:
         theta, X = net.flatten(params), to_host_matrix(X, "X", net.dtype, net.input_dim)

@@ -17,6 +17,7 @@ import numpy as np
 from . import _core
 from ._arrays import to_host
 from ._dispatch import backend_for, on_device
+from ._interrupt import LONG_FLOPS, interruptible
 from ._validate import boolean, callback_or_none, check_fits, integer, nbytes, positive, positive_int
 from .config import ADAPTIVE, HYPER, TrainConfig, make_config
 from .kernels import ntk
@@ -49,6 +50,27 @@ class TrainResult:
     config: TrainConfig
 
 
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped a run: it ended with status "interrupted" and what it recorded,
+    which is kept here (``result`` for train, ``results`` for train_many: finished and
+    stopped runs alike), and the interrupt goes on, so that loops of runs stop too."""
+
+    def __init__(self, result=None, results=None):
+        super().__init__("interrupted: the run's records are in .result (train_many: .results)")
+        self.result, self.results = result, results
+
+
+def _reraise_signal(outs, results):
+    """The exception a signal handler raised during the runs (Ctrl-C: KeyboardInterrupt),
+    raised again now that their results exist."""
+    error = next((o["signal_error"] for o in outs if o.get("signal_error") is not None), None)
+    if error is None:
+        return
+    if isinstance(error, KeyboardInterrupt):
+        raise TrainingInterrupted(results[0] if len(results) == 1 else None, results)
+    raise error
+
+
 def _net(net) -> MLP:
     if not isinstance(net, MLP):
         raise TypeError(f"net: expected a fastntk.MLP, got {type(net).__name__}")
@@ -60,7 +82,8 @@ def default_lr(net: MLP, params, X) -> float:
     """η = 1.9·N/λ_max(K): just inside GD's stability limit 2N/λ_max for the loss (1/2N)‖f − Y‖²."""
     be = backend_for(params=params, X=X)
     K = ntk(net, params, X)
-    lam = float(be.xp.linalg.eigvalsh(K.astype(np.float64))[-1])
+    eig = lambda: be.xp.linalg.eigvalsh(K.astype(np.float64))  # noqa: E731
+    lam = float((eig() if K.shape[0] ** 3 < LONG_FLOPS else interruptible(eig))[-1])
     if not lam > 0:
         raise ValueError("X: the NTK Gram matrix has no positive eigenvalue; cannot pick a learning rate")
     return 1.9 * K.shape[0] / lam
@@ -147,8 +170,10 @@ def train(net: MLP, params, X, Y, *, X_test=None, config: TrainConfig | None = N
     each) or "materialized" (parameter space over φ₀ itself, for small N·P).
     ``train_layers`` (e.g. [1]) trains only those layers' W and b (numbered 1 … L), the
     others stay at θ₀ (004 trains only the hidden layer); effective_lr is then the mean
-    of η·D_t over the trained parameters. Ctrl-C ends the run with
-    status "interrupted" and what it recorded.
+    of η·D_t over the trained parameters. Ctrl-C ends the run with status
+    "interrupted" and what it recorded, and raises :class:`TrainingInterrupted` (a
+    KeyboardInterrupt) holding that result; a ``callback`` that returns False ends it
+    with the same status and no exception.
     """
     net = _net(net)
     progress, callback = boolean(progress, "progress"), callback_or_none(callback, "callback")
@@ -160,7 +185,9 @@ def train(net: MLP, params, X, Y, *, X_test=None, config: TrainConfig | None = N
         out = be.train(net, problem, cfg, bar)
     finally:
         bar.close()
-    return _result(net, out, cfg)
+    result = _result(net, out, cfg)
+    _reraise_signal([out], [result])
+    return result
 
 
 @on_device
@@ -213,7 +240,9 @@ def train_many(runs: Sequence[dict], X, Y, *, X_test=None, progress: bool = Fals
         outs = be.train_many(nets, thetas, cfgs, problem, bar)
     finally:
         bar.close()
-    return [_result(n, o, c) for n, o, c in zip(nets, outs, cfgs)]
+    results = [_result(n, o, c) for n, o, c in zip(nets, outs, cfgs)]
+    _reraise_signal(outs, results)
+    return results
 
 
 @on_device
@@ -248,7 +277,8 @@ def gd_closed_form(net: MLP, params, X, Y, X_test, steps, lr: float | None = Non
     K = ntk(net, theta, X).astype(np.float64)
     Kt = ntk(net, theta, Xt, X).astype(np.float64)
     lr = default_lr(net, theta, X) if lr is None else positive(lr, "lr")
-    lam, Q = np.linalg.eigh(K)
+    # N³ flops in LAPACK, which does not look at signals: on a worker thread when long.
+    lam, Q = np.linalg.eigh(K) if N ** 3 < LONG_FLOPS else interruptible(lambda: np.linalg.eigh(K))
     a = lr * lam / N
     if np.any(a >= 2) and np.any(np.isinf(steps)):
         raise ValueError(f"lr: {lr} exceeds the stability limit 2N/λ_max = {2 * N / lam[-1]:.4g}; GD diverges")
@@ -306,6 +336,7 @@ def _find_lr(be, net, problem, cfg, *, steps=50, lr_max=10.0, factor=2.0, lr_min
                         record_every=1, **cfg.hyper)
     while lr >= lr_min:
         out = be.train(net, problem, probe.replace(lr=lr), None)
+        _reraise_signal([out], [None])
         loss = out["history"]["train_loss"]
         if out["status"] != "diverged" and np.all(np.isfinite(loss)) and np.all(np.diff(loss) < 0):
             return lr

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._interrupt import LONG_FLOPS, interruptible
+
+
+def _lapack(fn, n):
+    """A dense N×N factorization: on a worker thread when long, so Ctrl-C is seen."""
+    return fn() if float(n) ** 3 < LONG_FLOPS else interruptible(fn)
+
 
 class SingularKernelError(ValueError):
     """K is singular or too ill-conditioned to solve with in the working precision."""
@@ -32,15 +39,15 @@ class KernelSolver:
         self._eig = None
         # The eigenvalues (not the Cholesky diagonal, which can understate the
         # condition number by orders of magnitude) decide; Cholesky solves when it can.
-        ev = np.linalg.eigvalsh(K)
+        ev = _lapack(lambda: np.linalg.eigvalsh(K), self.n)
         self.cond = float(ev[-1] / ev[0]) if ev[0] > 0 else np.inf
         if self.cond <= max_cond:
             try:
-                self._chol = np.linalg.cholesky(K)
+                self._chol = _lapack(lambda: np.linalg.cholesky(K), self.n)
                 return
             except np.linalg.LinAlgError:
                 pass
-        lam, Q = np.linalg.eigh(K)
+        lam, Q = _lapack(lambda: np.linalg.eigh(K), self.n)
         lam_max = max(abs(lam[-1]), np.finfo(float).tiny)
         self.cond = float(lam_max / lam[0]) if lam[0] > 0 else np.inf
         if not pinv and (lam[0] <= 0 or self.cond > max_cond):

@@ -478,6 +478,7 @@ def train(be, lays, thetas, X, Y, Xt, cfgs, *, progress=None) -> list[dict]:
             finish(r, status, t)
 
     batches = _Batches(n, cfg.batch_size, cfg.shuffle, cfg.seed)
+    signal_error = None
     bound = np.zeros(R)
     next_progress = time.monotonic() + cfg.progress_seconds
     last = math.nan
@@ -525,8 +526,9 @@ def train(be, lays, thetas, X, Y, Xt, cfgs, *, progress=None) -> list[dict]:
                 next_progress = time.monotonic() + cfg.progress_seconds
                 if not progress(t, last):
                     stop_all("interrupted", t)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:  # the records are kept; dynamics raises it again
         stop_all("interrupted", t)
+        signal_error = e
     if progress is not None:
         progress(max(o["steps"] for o in out), last)
     results = []
@@ -536,5 +538,5 @@ def train(be, lays, thetas, X, Y, Xt, cfgs, *, progress=None) -> list[dict]:
             history["test_pred"] = xp.stack(preds[r])
         if cfg.record_D and out[r]["steps"]:
             history["D"] = xp.stack([d[r] for d in diags[:out[r]["steps"]]])
-        results.append(dict(out[r], history=history, path=path))
+        results.append(dict(out[r], history=history, path=path, signal_error=signal_error))
     return results
