@@ -151,6 +151,17 @@ def test_cli_run_list_report(tmp_path, capsys):
     (["run", "initialization", "--data", "imagenet", "--no-progress"], "unknown dataset"),
     (["run", "initialization", "--widths", "x", "--no-progress"], "--widths"),
     (["report", "/does/not/exist"], "not a fastntk run directory"),
+    (["run", "initialization", "--seeds", "-1", "--no-progress"], "--seeds: expected integers >= 0"),
+    (["run", "initialization", "--seeds", "", "--no-progress"], "--seeds: expected at least one value"),
+    (["run", "initialization", "--sigmas", "0", "--no-progress"], "--sigmas: expected finite values > 0"),
+    (["run", "initialization", "--sigmas", "nan", "--no-progress"], "--sigmas: expected finite values > 0"),
+    (["run", "initialization", "--widths", "0", "--no-progress"], "--widths: expected integers >= 1"),
+    (["run", "initialization", "--tol", "0", "--no-progress"], "--tol: expected finite values > 0"),
+    (["run", "initialization", "--threads", "0", "--no-progress"], "--threads: expected an integer >= 1"),
+    (["run", "initialization", "--jobs", "0", "--no-progress"], "--jobs: expected an integer >= 1"),
+    (["run", "initialization", "--data", "sphere:abc", "--no-progress"], "expected a dimension"),
+    (["run", "initialization", "--depths", "2,3", "--widths", "100", "--no-progress"], "must have one length"),
+    (["run", "stochastic", "--ratios", "1.5", "--no-progress"], "--ratios: expected finite values in (0, 1]"),
 ])
 def test_cli_errors(args, message, capsys, tmp_path):
     if "--no-progress" in args:
@@ -173,3 +184,82 @@ def test_cli_out_read_only(tmp_path, capsys):
     d.mkdir()
     d.chmod(0o555)
     assert cli.main(["run", "initialization", "--out", str(d / "x"), "--no-progress"]) == 2
+
+
+def test_cli_damaged_output_folders_are_one_line_errors(tmp_path, capsys):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "config.json").write_text("{garbage")
+    assert cli.main(["run", "initialization", "--out", str(out), "--no-progress"]) == 2
+    assert cli.main(["report", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("is damaged") == 2 and err.count("\n") == 2
+
+
+def test_cli_garbage_data_files_are_one_line_errors(tmp_path, capsys):
+    import struct
+    for name, content in (("gz", os.urandom(64)), ("idx", struct.pack(">I", 2051) + struct.pack(">III", *[2**31] * 3))):
+        folder = tmp_path / name
+        folder.mkdir()
+        for f in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                  "t10k-labels-idx1-ubyte"):
+            (folder / (f + ".gz" if name == "gz" else f)).write_bytes(content)
+        code = cli.main(["run", "initialization", "--data", f"mnist:{folder}", "--out", str(tmp_path / f"o{name}"),
+                         "--no-progress"])
+        err = capsys.readouterr().err
+        assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+
+
+@pytest.mark.skipif(not os.path.exists("/proc"), reason="reads the process table from /proc")
+def test_workers_end_with_a_killed_parent(tmp_path):
+    """SIGKILL of a --jobs 2 sweep (no handler runs) leaves no worker behind."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    def children(pid):
+        kids = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat") as f:
+                        fields = f.read().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(fields[1]) == pid:
+                    kids.append(int(entry))
+        return kids
+
+    def cmdline(pid):
+        try:
+            with open(f"/proc/{pid}/cmdline") as f:
+                return f.read().replace("\0", " ")
+        except OSError:
+            return ""
+
+    def alive(pid):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
+
+    p = subprocess.Popen([sys.executable, "-m", "fastntk.cli", "run", "initialization", "--jobs", "2", "--no-progress",
+                          "--out", str(tmp_path / "o"), "--max-steps", "100000000", "--tol", "1e-300"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(workers) < 2:
+        time.sleep(0.5)
+        workers = [c for c in children(p.pid) if "spawn_main" in cmdline(c)]
+    assert len(workers) >= 2, "the sweep did not start its workers"
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(alive(w) for w in workers):
+        time.sleep(0.2)
+    left = [w for w in workers if alive(w)]
+    for w in left:
+        os.kill(w, signal.SIGKILL)
+    assert not left, f"workers {left} outlived their parent"

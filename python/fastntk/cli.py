@@ -38,6 +38,22 @@ def _experiment_flags(parser, name):
 
 
 def main(argv=None) -> int:
+    """Every bad value is a one-line error with exit status 2 (FASTNTK_DEBUG=1 shows the
+    traceback); Ctrl-C exits with 130 after saving what finished."""
+    import os
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("fastntk: interrupted", file=sys.stderr)
+        return 130
+    except (ValueError, TypeError, OSError, MemoryError) as e:
+        if os.environ.get("FASTNTK_DEBUG"):
+            raise
+        print(f"fastntk: {e}", file=sys.stderr)
+        return 2
+
+
+def _main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     from .experiments import REGISTRY, ExperimentError, report, run
     from .datasets import DatasetError
@@ -83,6 +99,8 @@ def main(argv=None) -> int:
                     except ValueError as e:
                         raise ExperimentError(f"--{key.replace('_', '-')}: {e}") from None
             if args.threads is not None:
+                if args.threads < 1:
+                    raise ExperimentError(f"--threads: expected an integer >= 1, got {args.threads}")
                 from . import set_num_threads
                 set_num_threads(args.threads)
             if args.jobs < 1:

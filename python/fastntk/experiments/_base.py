@@ -54,6 +54,7 @@ class Experiment:
     title = ""
     paper = ""
     presets: dict[str, dict] = {}
+    paired: tuple = ()  # list settings the jobs zip element by element (one length)
 
     def jobs(self, cfg: dict) -> list[dict]:
         raise NotImplementedError
@@ -109,15 +110,18 @@ class Records:
         if not os.path.exists(self.path):
             return []
         out = []
-        with open(self.path) as f:
+        # Bytes that are not UTF-8 (a damaged file) spoil their line only.
+        with open(self.path, encoding="utf-8", errors="replace") as f:
             for line in f:
                 line = line.strip()
                 if not line:
                     continue
                 try:
-                    out.append(json.loads(line))
+                    record = json.loads(line)
                 except json.JSONDecodeError:
                     continue  # a line cut short by a crash: that run is simply redone
+                if isinstance(record, dict):
+                    out.append(record)
         return out
 
     def append(self, record: dict) -> None:

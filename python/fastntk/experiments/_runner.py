@@ -31,9 +31,52 @@ def resolve_config(name: str, preset: str = "quick", overrides: dict | None = No
         if k not in cfg:
             raise ExperimentError(f"{name}: unknown setting {k!r}; settings are {sorted(cfg)}")
         cfg[k] = v
+    check_settings(name, cfg, getattr(exp, "paired", ()))
     cfg["experiment"] = name
     cfg["preset"] = preset
     return cfg
+
+
+# What every experiment setting must be, by name: one place for the command line's
+# values (--seeds -1, --sigmas nan, --widths 0 are errors before anything runs).
+_NONNEG_INT = ("seed", "seeds", "data_seed")
+_UNIT_OPEN = ("shrink", "rmsprop_gamma")         # in (0, 1)
+_UNIT_HALF = ("ratios", "batch_ratio")           # in (0, 1]
+_NONNEG_REAL = ("margin",)
+
+
+def check_settings(name: str, cfg: dict, paired=()) -> None:
+    """Every setting of an experiment, checked by its name and type: integers ≥ 1 (seeds
+    ≥ 0), reals finite and > 0 (some in (0, 1]), lists non-empty; lists the experiment
+    pairs element by element (``paired``) of one length."""
+    import math
+    for key, value in cfg.items():
+        flag = "--" + key.replace("_", "-")
+        values = value if isinstance(value, list) else [value]
+        if isinstance(value, list) and not value:
+            raise ExperimentError(f"{flag}: expected at least one value, got none")
+        for v in values:
+            if isinstance(v, bool) or isinstance(v, str):
+                continue
+            if isinstance(v, int):
+                low = 0 if key in _NONNEG_INT else 1
+                if v < low:
+                    raise ExperimentError(f"{flag}: expected integers >= {low}, got {v}")
+            elif isinstance(v, float):
+                ok = math.isfinite(v) and (v >= 0 if key in _NONNEG_REAL else v > 0)
+                if key in _UNIT_OPEN:
+                    ok = ok and v < 1
+                if key in _UNIT_HALF:
+                    ok = ok and v <= 1
+                if not ok:
+                    where = ("in (0, 1)" if key in _UNIT_OPEN else "in (0, 1]" if key in _UNIT_HALF
+                             else ">= 0" if key in _NONNEG_REAL else "> 0")
+                    raise ExperimentError(f"{flag}: expected finite values {where}, got {v}")
+    if paired:
+        lengths = {k: len(cfg[k]) for k in paired if isinstance(cfg.get(k), list)}
+        if len(set(lengths.values())) > 1:
+            raise ExperimentError(f"{name}: {', '.join('--' + k for k in lengths)} are paired element by element "
+                                  f"and must have one length, got {lengths}")
 
 
 def prepare_out(out: str) -> None:
@@ -62,8 +105,12 @@ def run(name: str, preset: str = "quick", out: str | None = None, overrides: dic
     prepare_out(out)
     cfg_path = os.path.join(out, "config.json")
     if os.path.exists(cfg_path):
-        with open(cfg_path) as f:
-            old = json.load(f)
+        try:
+            with open(cfg_path, encoding="utf-8") as f:
+                old = json.load(f)
+        except (ValueError, OSError) as e:
+            raise ExperimentError(f"--out {out}: {cfg_path} is damaged ({e}); remove it to start over, "
+                                  "or use another --out") from None
         if old != json.loads(json.dumps(cfg)):
             raise ExperimentError(
                 f"--out {out}: holds records of different settings ({cfg_path}); use another --out "
@@ -116,9 +163,25 @@ def run(name: str, preset: str = "quick", out: str | None = None, overrides: dic
     return dict(out=out, done=done, total=len(jobs), summary=summary, interrupted=interrupted)
 
 
-def _worker_init():
+def _worker_init(parent: int):
     from .. import set_num_threads
     set_num_threads(1)
+    _end_with_parent(parent)
+
+
+def _end_with_parent(parent: int, every: float = 0.5) -> None:
+    """A worker ends when its parent is gone — SIGKILL of the parent included, which no
+    handler sees: a thread polls the parent's pid (portable, unlike Linux's
+    PR_SET_PDEATHSIG, which also fires when merely the forking thread ends)."""
+    import threading
+
+    def watch():
+        while True:
+            time.sleep(every)
+            if os.getppid() != parent:
+                os._exit(3)
+
+    threading.Thread(target=watch, name="fastntk-parent-watch", daemon=True).start()
 
 
 def _worker_run(name, cfg, job):
@@ -158,7 +221,7 @@ def _run_parallel(exp, cfg, todo, records, bar, workers, estimate) -> bool:
     import multiprocessing as mp
 
     pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"),
-                                  initializer=_worker_init)
+                                  initializer=_worker_init, initargs=(os.getpid(),))
     futures = {pool.submit(_worker_run, exp.name, cfg, job): job for job in todo}
     try:
         for fut in cf.as_completed(futures):
@@ -187,9 +250,13 @@ def report(out: str) -> str:
     cfg_path = os.path.join(out, "config.json")
     if not os.path.isfile(cfg_path):
         raise ExperimentError(f"{out}: no config.json; not a fastntk run directory")
-    with open(cfg_path) as f:
-        cfg = json.load(f)
-    exp = get(cfg["experiment"])
+    try:
+        with open(cfg_path, encoding="utf-8") as f:
+            cfg = json.load(f)
+        exp_name = cfg["experiment"]
+    except (ValueError, OSError, KeyError, TypeError) as e:
+        raise ExperimentError(f"{out}: {cfg_path} is damaged ({e})") from None
+    exp = get(exp_name)
     records = Records(os.path.join(out, "records.jsonl")).load()
     keys = {job_key(j) for j in exp.jobs(cfg)}
     records = [r for r in records if r.get("key") in keys]

@@ -17,6 +17,7 @@ LAZY = 0.1        # median ‖f_NN − f_lin‖/‖f_lin‖ below which a settin
 
 class Initialization(Experiment):
     name = "initialization"
+    paired = ("depths", "widths")  # jobs zip them: L = depths[i] at width widths[i]
     title = "Initialization scale σ and the minimizer (Thms 1–2)"
     paper = "Nonnenmacher, Reeb, Steinwart (000 Fig. 2; 002 Fig. 1)"
     figure = "000 Fig. 2"  # where the claims' numbers are
