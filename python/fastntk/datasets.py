@@ -233,7 +233,7 @@ def _dimension(arg, default, spec):
     if not arg:
         return default
     if not arg.isdigit() or int(arg) < 1:
-        raise DatasetError(f"data: expected a dimension d >= 1 after ':' in {spec!r}, got {arg!r}")
+        raise DatasetError(f"data spec {spec!r}: expected a dimension d >= 1 after ':', got {arg!r}")
     return int(arg)
 
 
@@ -242,18 +242,21 @@ def load(spec: str, n_train: int = 100, n_test: int = 100, *, seed: int = 0, cla
     "mnist" and "fashion" (from the cache ``fastntk data fetch`` fills), "bump",
     "sphere[:d]", "gaussian[:d]"."""
     if not isinstance(spec, str):
-        raise TypeError(f"data: expected a dataset name such as 'digits' or 'mnist:PATH', got {spec!r}")
+        raise TypeError(f"data spec: expected a dataset name such as 'digits' or 'mnist:PATH', got {spec!r}")
     name, _, arg = spec.partition(":")
     if name == "digits":
         return digits(n_train, n_test, classes=classes, seed=seed)
     if name in ("mnist", "fashion"):
-        return mnist(arg or cached_folder(name), n_train, n_test, classes=classes, seed=seed,
-                     name="MNIST" if name == "mnist" else "Fashion-MNIST")
+        try:
+            return mnist(arg or cached_folder(name), n_train, n_test, classes=classes, seed=seed,
+                         name="MNIST" if name == "mnist" else "Fashion-MNIST")
+        except DatasetError as e:
+            raise DatasetError(f"data spec {spec!r}: {e}") from None
     if name == "bump":
         return gaussian_bump(n_train, n_test, seed=seed)
     if name == "sphere":
         return sphere(n_train, n_test, d=_dimension(arg, 10, spec), seed=seed)
     if name == "gaussian":
         return gaussian_regression(n_train, n_test, d=_dimension(arg, 1000, spec), seed=seed)
-    raise DatasetError(f"data: unknown dataset {spec!r}; expected digits, mnist[:PATH], fashion[:PATH], "
+    raise DatasetError(f"data spec {spec!r}: unknown dataset; expected digits, mnist[:PATH], fashion[:PATH], "
                        "bump, sphere[:d] or gaussian[:d]")

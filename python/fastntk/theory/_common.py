@@ -13,11 +13,14 @@ def _net(net) -> MLP:
     return net
 
 
-def _setup(net, params, X, X_test=None):
+def _setup(net, params, X, X_test=None, *, test_name="X_test", required=False):
+    """θ, X and the test (or validation) inputs, checked; ``required``: they must be given."""
     _net(net)
     theta = net.flatten(params)
     X = to_host_matrix(X, "X", net.dtype, net.input_dim)
-    Xt = None if X_test is None else to_host_matrix(X_test, "X_test", net.dtype, net.input_dim)
+    if X_test is None and required:
+        raise ValueError(f"{test_name}: required (an array of shape (N_T, {net.input_dim}))")
+    Xt = None if X_test is None else to_host_matrix(X_test, test_name, net.dtype, net.input_dim)
     return theta, X, Xt
 
 

@@ -114,8 +114,11 @@ def gradient_confusion_along_training(net: MLP, params, X, Y, checkpoints, *, lr
     """Gradient confusion at θ_t for each t in ``checkpoints`` (increasing step counts)
     along one full-batch GD run: GD keeps no state besides θ, so training in segments
     between checkpoints is the same run. Returns [(t, GradientConfusion), …]."""
-    steps = [int(t) for t in checkpoints]
-    if any(t < 0 for t in steps) or steps != sorted(steps):
+    _net(net)
+    if isinstance(checkpoints, (str, bytes)) or not hasattr(checkpoints, "__iter__"):
+        raise TypeError(f"checkpoints: expected a sequence of step counts, got {checkpoints!r}")
+    steps = [integer(t, "checkpoints", 0) for t in checkpoints]
+    if not steps or steps != sorted(steps):
         raise ValueError(f"checkpoints: expected increasing step counts >= 0, got {list(checkpoints)}")
     theta, X, _ = _setup(net, params, X)
     lr = default_lr(net, theta, X) if lr is None else positive(lr, "lr")

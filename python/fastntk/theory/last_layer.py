@@ -27,7 +27,7 @@ def last_layer_kernel(net: MLP, params, X1, X2=None) -> np.ndarray:
 def last_layer_minimizer(net: MLP, params, X, Y, X_test, *, pinv: bool = False) -> np.ndarray:
     """Training only the last layer from W^L = 0 (and b^L = 0) converges to the
     interpolator K_last(X_T, X) K_last⁻¹ Y (paper 002, Thm 1)."""
-    theta, X, Xt = _setup(net, params, X, X_test)
+    theta, X, Xt = _setup(net, params, X, X_test, required=True)
     Y = _labels(Y, X.shape[0])
     solver = KernelSolver(last_layer_kernel(net, theta, X), pinv=pinv)
     return last_layer_kernel(net, theta, Xt, X).astype(np.float64) @ solver.solve(Y)

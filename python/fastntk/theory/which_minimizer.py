@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validate import to_host_vector, positive, positive_int
+from .._validate import _real, integer, positive, positive_int, real, to_host_matrix, to_host_vector
 from ..dynamics import train
 from ..kernels import adaptive_ntk, jvp, ntk, vjp
 from ..linalg import KernelSolver
@@ -79,7 +79,7 @@ class Thm2Bounds:
 
 def thm2_bounds(net: MLP, params, X, Y, X_test, Y_test, *, trained_pred=None) -> Thm2Bounds:
     """J(X_T) and the lower bound of Eq. (5) (zero biases; σᴸ → σ with normal biases)."""
-    theta, X, Xt = _setup(net, params, X, X_test)
+    theta, X, Xt = _setup(net, params, X, X_test, required=True)
     Yt = _labels(Y_test, Xt.shape[0], "Y_test")
     one = decompose(net.replace(sigma=1.0), theta, X, Y, Xt)
     here = decompose(net, theta, X, Y, Xt)
@@ -122,7 +122,7 @@ def select_sigma(net: MLP, params, X, Y, X_val, Y_val, *, sigma_start: float = 1
     shrink = positive(shrink, "shrink")
     if shrink >= 1:
         raise ValueError(f"shrink: expected a factor in (0, 1), got {shrink}")
-    theta, X, Xv = _setup(net, params, X, X_val)
+    theta, X, Xv = _setup(net, params, X, X_val, test_name="X_val", required=True)
     Yv = _labels(Y_val, Xv.shape[0], "Y_val")
     sigma, best, path = positive(sigma_start, "sigma_start"), None, []
     for _ in range(positive_int(max_rounds, "max_rounds")):
@@ -142,7 +142,7 @@ def select_sigma(net: MLP, params, X, Y, X_val, Y_val, *, sigma_start: float = 1
 
 
 def _as_diagonals(D, P):
-    D = np.asarray(D, dtype=np.float64)
+    D = _real(D, "D").astype(np.float64)
     if D.ndim != 2 or D.shape[1] != P:
         raise ValueError(f"D: expected shape (t, P) with P = {P}, got {D.shape}")
     if not np.isfinite(D).all():
@@ -221,7 +221,10 @@ def sgd_vs_gd(net: MLP, params, X, Y, X_test, *, optimizer: str = "sgd",
 
     Returns dict(split_ratio → dict(distance, status, steps, pred)); ratio 1.0 is the
     full-batch reference."""
-    theta, X, Xt = _setup(net, params, X, X_test)
+    theta, X, Xt = _setup(net, params, X, X_test, required=True)
+    if isinstance(split_ratios, (str, bytes)) or not hasattr(split_ratios, "__iter__"):
+        raise TypeError(f"split_ratios: expected a sequence of values in (0, 1], got {split_ratios!r}")
+    split_ratios = [real(r, "split_ratios", 0.0, 1.0, low_open=True) for r in split_ratios]
     full_opt = "gd" if optimizer == "sgd" else optimizer
     ref = train(net, theta, X, Y, model=model, optimizer=full_opt, X_test=Xt, tol=tol,
                 max_steps=max_steps, **train_kwargs)
@@ -244,8 +247,19 @@ def linearization_gap(widths, X, Y, X_test, *, depth: int = 2, sigma: float = 1.
     """sup over test points of |f_NN − f_lin,∞| after GD training, for each width m
     (averaged over ``seeds``), and the fitted slope of log(gap) against log(m)
     (theory: −1/2)."""
+    if isinstance(widths, (str, bytes)) or not hasattr(widths, "__iter__"):
+        raise TypeError(f"widths: expected a sequence of widths, got {widths!r}")
     widths = [positive_int(m, "widths") for m in widths]
-    X = np.asarray(X)
+    if not widths:
+        raise ValueError("widths: expected at least one width")
+    X = to_host_matrix(X, "X", np.float64)
+    if np.ndim(X_test) != 2 or np.shape(X_test)[1] != X.shape[1]:
+        raise ValueError(f"X, X_test: expected inputs of one dimension d, got shapes {X.shape} and "
+                         f"{np.shape(X_test)}")
+    depth = positive_int(depth, "depth")
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__") or not list(seeds):
+        raise TypeError(f"seeds: expected a non-empty sequence of seeds, got {seeds!r}")
+    seeds = [integer(s, "seeds", 0, 2**64 - 1) for s in seeds]
     gaps = np.zeros(len(widths))
     for i, m in enumerate(widths):
         net = MLP.uniform(X.shape[1], m, depth, sigma=sigma, bias=bias, dtype=dtype)
