@@ -31,7 +31,8 @@ Progress make_progress(PyObject* callback, SignalSeen* signal) {
     }
     if (callback != Py_None) {
       py::object keep = py::reinterpret_borrow<py::object>(callback)(step, loss);
-      if (!keep.is_none() && !keep.cast<bool>()) return false;
+      // Any value stops the run by its truth value, as in Python; None goes on.
+      if (!keep.is_none() && !py::bool_(keep)) return false;
     }
     return true;
   };
