@@ -263,3 +263,29 @@ def test_workers_end_with_a_killed_parent(tmp_path):
     for w in left:
         os.kill(w, signal.SIGKILL)
     assert not left, f"workers {left} outlived their parent"
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="POSIX signals")
+def test_cli_ctrl_c_stops_the_sweep_at_once_and_resumes(tmp_path):
+    """One Ctrl-C ends `fastntk run` within a couple of seconds with status 130, the
+    finished runs saved; the same command then resumes."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    out = tmp_path / "o"
+    args = [sys.executable, "-c", "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+            "from fastntk.cli import main; sys.exit(main(sys.argv[1:]))", "run", "initialization", "--no-progress",
+            "--out", str(out), "--widths", "40,30", "--sigmas", "1,2,4,8", "--seeds", "0", "--n-train", "10",
+            "--n-test", "10", "--max-steps", "200000000", "--tol", "1e-300"]
+    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (out / "config.json").exists():
+        time.sleep(0.2)
+    time.sleep(2.0)
+    sent = time.monotonic()
+    p.send_signal(signal.SIGINT)
+    stdout, stderr = p.communicate(timeout=120)
+    took = time.monotonic() - sent
+    assert p.returncode == 130, stderr
+    assert "interrupted" in stderr and took < 5, (took, stderr)
