@@ -36,5 +36,6 @@ __all__ = [
     "SlowBLASWarning",
     "InsufficientMemoryError",
     "theory",
+    "infinite",
 ]
-from . import theory
+from . import infinite, theory

@@ -117,6 +117,18 @@ class CpuBackend:
                             theta, 2.0 * (X1.shape[0] + n2) * net.num_params * (1 + min(X1.shape[0], n2)),
                             X1=X1, X2=X2)
 
+    def infinite_kernels(self, net, X1, X2, *, nngp: bool, ntk: bool, tile: int):
+        """The infinite-width NNGP and NTK (float64; None where not asked for)."""
+        X1 = to_host_matrix(X1, "X1", np.float64, net.input_dim)
+        X2 = None if X2 is None else to_host_matrix(X2, "X2", np.float64, net.input_dim)
+        n1, n2 = X1.shape[0], (X1 if X2 is None else X2).shape[0]
+        check_fits(nbytes(n1 * n2 * (int(nngp) + int(ntk)) + min(tile, n1) * n2),
+                   f"infinite-width kernels of shape ({n1}, {n2})")
+        return interruptible(lambda: _core.infinite_kernels(self.spec(net), net.sigma_b, X1, X2, nngp, ntk, tile),
+                             cancel=_core.request_cancel, clear=_core.clear_cancel) \
+            if 10.0 * n1 * n2 * net.depth + 2.0 * n1 * n2 * net.input_dim >= LONG_FLOPS else \
+            _core.infinite_kernels(self.spec(net), net.sigma_b, X1, X2, nngp, ntk, tile)
+
     def problem(self, net, params, X, Y, X_test) -> Problem:
         theta, X = net.flatten(params), to_host_matrix(X, "X", net.dtype, net.input_dim)
         Y = np.asarray(Y)

@@ -197,3 +197,50 @@ def train(net, theta0, X, Y, *, model, optimizer, lr, schedule, mask=None, **hyp
         thetas.append(theta)
     losses.append(0.5 * np.mean((predict(theta) - Y) ** 2))
     return thetas, np.array(losses)
+
+
+def _relu_dual(a, b, ab):
+    """T = E[relu(u)relu(v)] and Ṫ = E[1(u>0)1(v>0)] for variances a, b and covariance ab."""
+    norm = np.sqrt(a * b)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rho = np.clip(np.where(norm > 0, ab / np.where(norm > 0, norm, 1.0), 0.0), -1.0, 1.0)
+    theta = np.arccos(rho)
+    t = norm * (np.sqrt(np.maximum(0.0, 1.0 - rho**2)) + (np.pi - theta) * rho) / (2 * np.pi)
+    tdot = (np.pi - theta) / (2 * np.pi)
+    dead = ~(norm > 0)
+    return np.where(dead, 0.0, t), np.where(dead, 0.0, tdot)
+
+
+def infinite_kernels(net, X1, X2=None):
+    """(NNGP, NTK) of the infinite-width net, the layer recursion written out on whole
+    matrices in float64 (docs/design.md §3; cpp/src/infinite.cpp computes the same)."""
+    X1 = np.asarray(X1, np.float64)
+    X2 = X1 if X2 is None else np.asarray(X2, np.float64)
+    d = X1.shape[1]
+    same = X2 is X1
+    standard = net.parametrization == "standard"
+    w2 = net.sigma**2
+    b = net.sigma_b if standard else net.sigma
+    b2_init = b**2 if net.bias == "normal" else 0.0
+    b2_grad = 0.0 if net.bias == "none" else (1.0 if standard else w2)
+    relu = net.activation == "relu"
+    t, t1, t2 = X1 @ X2.T / d, (X1**2).sum(1) / d, (X2**2).sum(1) / d
+    if same:  # ρ = 1 exactly on the diagonal (the core's rule)
+        np.fill_diagonal(t, t1)
+    sigma = theta = s1 = s2 = None
+    for l in range(1, net.depth + 1):
+        tdot = 1.0
+        if l > 1:
+            if relu:
+                t, tdot = _relu_dual(s1[:, None], s2[None, :], sigma)
+                t1 = _relu_dual(s1, s1, s1)[0]
+                t2 = _relu_dual(s2, s2, s2)[0]
+            else:
+                t, t1, t2 = sigma, s1, s2
+        fan_in = net.widths[l - 1]
+        if standard:
+            theta = fan_in * t + (w2 * tdot * theta if l > 1 else 0.0) + b2_grad
+        else:
+            theta = (w2 * tdot * theta if l > 1 else 0.0) + w2 * t + b2_grad
+        sigma, s1, s2 = w2 * t + b2_init, w2 * t1 + b2_init, w2 * t2 + b2_init
+    return sigma, theta

@@ -12,6 +12,7 @@ confusion           Sankararaman et al., "The impact of neural network
 Every function takes the network, θ₀ and data, and evaluates the formula without
 forming P × P matrices: K⁻¹ is only ever applied to N-vectors.
 """
+from ..infinite import lambda0
 from ..linalg import SingularKernelError
 from .confusion import (GradientConfusion, gradient_confusion, gradient_confusion_along_training,
                         strategy41_params)
@@ -27,5 +28,5 @@ __all__ = [
     "select_sigma", "SigmaSelection", "adaptive_closed_form", "constant_D_minimizer",
     "minimizer_distance", "sgd_vs_gd", "underparameterized_minimizer", "last_layer_kernel",
     "last_layer_minimizer", "GradientConfusion", "gradient_confusion", "linearization_gap",
-    "SingularKernelError", "Thm2Bounds", "strategy41_params", "gradient_confusion_along_training",
+    "SingularKernelError", "Thm2Bounds", "strategy41_params", "gradient_confusion_along_training", "lambda0",
 ]

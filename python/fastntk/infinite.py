@@ -1,0 +1,145 @@
+"""The infinite-width limit: the analytic NNGP and NTK of the networks fastntk.MLP
+describes (ReLU and identity activations), and the predictions of infinitely wide
+networks — the ensemble over initializations trained by GD on the squared loss, and
+the NNGP posterior (docs/design.md §3; neural-tangents' ``stax`` kernels and
+``predict.gradient_descent_mse_ensemble`` in our loss convention (1/2N)‖f − Y‖²).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._arrays import is_device_array
+from ._dispatch import cpu
+from ._validate import boolean, choice, positive, positive_int, real, to_host_matrix, to_host_vector
+from .linalg import KernelSolver
+from .model import MLP
+
+GET = ("ntk", "nngp")
+
+
+@dataclass
+class Kernels:
+    """ntk, nngp : (N1, N2) float64 — the ones asked for, else None."""
+    ntk: np.ndarray | None = None
+    nngp: np.ndarray | None = None
+
+
+@dataclass
+class Prediction:
+    """mean (N_T,) and covariance (N_T, N_T) over the random initialization (or the
+    GP posterior), float64; cov is None when not asked for."""
+    mean: np.ndarray
+    cov: np.ndarray | None = None
+
+
+def _net(net) -> MLP:
+    if not isinstance(net, MLP):
+        raise TypeError(f"net: expected a fastntk.MLP, got {type(net).__name__}")
+    return net
+
+
+def _host(x, name, d):
+    if is_device_array(x):
+        raise TypeError(f"{name}: the infinite-width kernels are computed on the CPU; pass a NumPy array "
+                        "(cupy.asnumpy)")
+    return to_host_matrix(x, name, np.float64, d)
+
+
+def kernels(net: MLP, X1, X2=None, *, get=GET, tile: int = 2048) -> Kernels:
+    """The infinite-width kernels between the rows of X1 (N1, d) and X2 (N2, d; None:
+    X1), float64, by the layer recursion of cpp/include/fastntk/infinite.hpp
+    (Jacot et al. 2018; Lee et al. 2019): Σˡ = σ²T(Σˡ⁻¹) + b², Θˡ = σ²Ṫ(Σˡ⁻¹)Θˡ⁻¹ + Σˡ
+    in the NTK parametrization, the widths kept in the standard one — equal to
+    neural-tangents' stax.Dense(W_std=σ, b_std) + Relu() kernels. ``get``: "ntk",
+    "nngp" or both. O(N1·N2·L) after one product X1X2ᵀ, in row tiles of ``tile``."""
+    net = _net(net)
+    wanted = (get,) if isinstance(get, str) else tuple(get)
+    if not wanted:
+        raise ValueError(f"get: expected 'ntk', 'nngp' or both, got {get!r}")
+    for g in wanted:
+        choice(g, "get", GET)
+    tile = positive_int(tile, "tile")
+    X1 = _host(X1, "X1", net.input_dim)
+    X2 = None if X2 is None else _host(X2, "X2", net.input_dim)
+    nngp, ntk = cpu().infinite_kernels(net, X1, X2, nngp="nngp" in wanted, ntk="ntk" in wanted, tile=tile)
+    return Kernels(ntk=ntk, nngp=nngp)
+
+
+def lambda0(net: MLP, X) -> float:
+    """λ₀: the smallest eigenvalue of the infinite-width NTK on the data X — the constant
+    the papers' convergence theorems are stated with (000 Sect. 2, Thm 3)."""
+    K = kernels(net, X, get="ntk").ntk
+    return float(np.linalg.eigvalsh(K)[0])
+
+
+def _gd_factor(lam, steps, lr, n):
+    """(1 − (1 − ηλ/N)ᵗ)/λ per eigenvalue: Θ⁻¹(I − (I − ηΘ/N)ᵗ) in Θ's eigenbasis, stable
+    as λ → 0 (→ ηt/N) and exact for the oscillating directions ηλ/N ≥ 1 (whole t)."""
+    if np.isinf(steps):
+        return np.where(lam > 0, 1.0 / np.where(lam > 0, lam, 1.0), 0.0)
+    a = lr * lam / n
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        smooth = -np.expm1(steps * np.log1p(-np.where(a >= 1, 0.0, a)))
+        g = np.where(a >= 1, 1.0 - np.power(1.0 - a, steps), smooth) / lam
+        return np.where(np.abs(lam) > 1e-300, g, lr * steps / n)
+
+
+def gd_mse_ensemble(net: MLP, X, Y, X_test, *, steps=np.inf, lr: float | None = None,
+                    compute_cov: bool = True) -> Prediction:
+    """The infinitely wide network trained by full-batch GD on (1/2N)‖f − Y‖² for
+    ``steps`` steps of size ``lr`` (np.inf: to convergence), as a distribution over
+    initializations (Lee et al. 2019, Eq. 16): with Θ, K the NTK and NNGP,
+    A = Θ(X_T, X)Θ⁻¹(I − (I − ηΘ/N)ᵗ),
+
+        mean = A Y,   cov = K(X_T, X_T) + A K Aᵀ − A K(X, X_T) − K(X_T, X) Aᵀ.
+
+    lr defaults to 1.9·N/λ_max(Θ) (fastntk.default_lr's rule). At t = ∞ the mean is
+    the kernel regressor Θ(X_T, X)Θ⁻¹Y."""
+    net = _net(net)
+    X = _host(X, "X", net.input_dim)
+    Xt = _host(X_test, "X_test", net.input_dim)
+    Y = to_host_vector(Y, "Y", np.float64, X.shape[0])
+    steps = real(steps, "steps", 0.0) if not (isinstance(steps, float) and np.isinf(steps) and steps > 0) \
+        else steps
+    compute_cov = boolean(compute_cov, "compute_cov")
+    n = X.shape[0]
+    if np.isinf(steps) and np.unique(X, axis=0).shape[0] < n:
+        raise ValueError("X: the NTK Gram matrix is singular (repeated rows); the t = ∞ limit needs distinct inputs")
+    train = kernels(net, X, get=GET)
+    lam, Q = np.linalg.eigh(train.ntk)
+    lr = 1.9 * n / lam[-1] if lr is None else positive(lr, "lr")
+    if np.isfinite(steps) and np.any(lr * lam / n >= 1) and steps != np.round(steps):
+        raise ValueError(f"steps: expected a whole number of steps when η·λ_max/N = {lr * lam[-1] / n:.3g} >= 1")
+    if np.isinf(steps) and lam[0] <= 1e-12 * lam[-1]:  # KernelSolver's condition-number limit
+        raise ValueError(f"X: the NTK Gram matrix is singular (λ_min = {lam[0]:.3e}, λ_max = {lam[-1]:.3e}); "
+                         "the t = ∞ limit needs distinct inputs")
+    cross = kernels(net, Xt, X, get=GET)
+    A = cross.ntk @ (Q * _gd_factor(lam, steps, lr, n)) @ Q.T
+    mean = A @ Y
+    if not compute_cov:
+        return Prediction(mean)
+    test_nngp = kernels(net, Xt, get="nngp").nngp
+    cov = test_nngp + A @ train.nngp @ A.T - A @ cross.nngp.T - cross.nngp @ A.T
+    return Prediction(mean, 0.5 * (cov + cov.T))
+
+
+def nngp_posterior(net: MLP, X, Y, X_test, *, noise: float = 0.0, compute_cov: bool = True) -> Prediction:
+    """The Bayesian posterior of the infinitely wide network (the NNGP K) given Y with
+    Gaussian observation noise of variance ``noise``:
+    mean = K(X_T, X)(K + noise·I)⁻¹Y, cov = K(X_T, X_T) − K(X_T, X)(K + noise·I)⁻¹K(X, X_T)."""
+    net = _net(net)
+    X = _host(X, "X", net.input_dim)
+    Xt = _host(X_test, "X_test", net.input_dim)
+    Y = to_host_vector(Y, "Y", np.float64, X.shape[0])
+    noise = positive(noise, "noise", allow_zero=True)
+    compute_cov = boolean(compute_cov, "compute_cov")
+    K = kernels(net, X, get="nngp").nngp
+    solver = KernelSolver(K + noise * np.eye(X.shape[0]))
+    Kt = kernels(net, Xt, X, get="nngp").nngp
+    mean = Kt @ solver.solve(Y)
+    if not compute_cov:
+        return Prediction(mean)
+    cov = kernels(net, Xt, get="nngp").nngp - Kt @ solver.solve(Kt.T)
+    return Prediction(mean, 0.5 * (cov + cov.T))
