@@ -40,45 +40,95 @@ Layers layers_of(const Spec& s, double sigma_b) {
   return c;
 }
 
-// T and Ṫ of the activation for variances a, b and covariance ab.
-inline void dual(bool relu, double a, double b, double ab, double& t, double& tdot) {
-  if (!relu) {
-    t = ab;
-    tdot = 1.0;
-    return;
-  }
-  const double norm = std::sqrt(a * b);
-  if (!(norm > 0)) {  // a unit that is 0 on x or x′: its ReLU is 0 too
-    t = 0.0;
-    tdot = 0.0;
-    return;
-  }
-  const double rho = std::clamp(ab / norm, -1.0, 1.0);
-  // arccos near ρ = 1 through 2·asin(√((1 − ρ)/2)): the direct form loses half the digits there.
-  const double theta = rho > 0.5 ? 2.0 * std::asin(std::sqrt(0.5 * (1.0 - rho))) : std::acos(rho);
-  const double sin_theta = std::sqrt(std::max(0.0, (1.0 - rho) * (1.0 + rho)));
-  t = norm * (sin_theta + (kPi - theta) * rho) / (2.0 * kPi);
-  tdot = (kPi - theta) / (2.0 * kPi);
+// asin(s) for |s| ≤ 1/2: its Taylor series to 26 terms (the remainder is below 1e-18),
+// branch-free so that the loops over a row of the Gram vectorize.
+constexpr double kAsin[26] = {
+    1.0,
+    0.16666666666666666,
+    0.075,
+    0.044642857142857144,
+    0.030381944444444444,
+    0.022372159090909092,
+    0.017352764423076924,
+    0.01396484375,
+    0.011551800896139705,
+    0.009761609529194078,
+    0.008390335809616815,
+    0.0073125258735988454,
+    0.006447210311889649,
+    0.005740037670841924,
+    0.005153309682319905,
+    0.004660143486915096,
+    0.004240907093679363,
+    0.003880964558837669,
+    0.0035692053938259347,
+    0.003297059503473485,
+    0.0030578216492580306,
+    0.002846178401108942,
+    0.00265787063820729,
+    0.0024894486782468836,
+    0.002338091892111975,
+    0.0022014739737101384};
+
+inline double asin_small(double s) {
+  const double z = s * s;
+  double p = kAsin[25];
+#pragma GCC unroll 32
+  for (int k = 24; k >= 0; --k) p = p * z + kAsin[k];
+  return s * p;
 }
 
-// One entry: the recursion from the input products (x·x′, x·x, x′·x′) to the output kernels.
-inline void entry(const Layers& c, double xy, const double* dx, const double* dy, double& nngp, double& ntk) {
-  // dx[l−1], dy[l−1]: Σˡ(x, x) and Σˡ(x′, x′), precomputed per sample.
-  double post = xy;  // the kernel of this layer's inputs (T of the previous Σ; x·x′/d first)
-  double sigma = 0.0, theta = 0.0;
-  for (int l = 1; l <= c.L; ++l) {
-    double t = post, tdot = 1.0;
-    if (l > 1) dual(c.relu, dx[l - 2], dy[l - 2], sigma, t, tdot);
-    const double s_new = c.w2 * t + c.b2_init;
-    if (c.standard)
-      theta = c.fan_in[l - 1] * t + (l > 1 ? c.w2 * tdot * theta : 0.0) + c.b2_grad;
-    else
-      theta = (l > 1 ? c.w2 * tdot * theta : 0.0) + c.w2 * t + c.b2_grad;
-    sigma = s_new;
-    post = t;
+// π − arccos ρ for ρ ∈ [−1, 1], accurate at both ends: arccos|ρ| = π/2 − asin|ρ| for
+// |ρ| ≤ 1/2 and 2·asin(√((1 − |ρ|)/2)) above, where the direct forms lose half the digits.
+inline double pi_minus_acos(double rho) {
+  const double a = std::fabs(rho);
+  const bool big = a > 0.5;
+  const double r = asin_small(big ? std::sqrt(0.5 * (1.0 - a)) : a);
+  const double acos_abs = big ? 2.0 * r : 0.5 * kPi - r;
+  return rho >= 0 ? kPi - acos_abs : acos_abs;
+}
+
+// T and Ṫ of ReLU for variances a, b and covariance ab; a unit that is 0 on x or x′
+// (a or b zero) has T = Ṫ = 0.
+inline void relu_dual(double a, double b, double ab, double& t, double& tdot) {
+  const double norm = std::sqrt(a * b);
+  const bool live = norm > 0;
+  const double rho = std::min(1.0, std::max(-1.0, live ? ab / norm : 0.0));
+  const double pm = pi_minus_acos(rho);  // π − θ
+  const double sin_theta = std::sqrt(std::max(0.0, (1.0 - rho) * (1.0 + rho)));
+  t = live ? norm * (sin_theta + pm * rho) * (0.5 / kPi) : 0.0;
+  tdot = live ? pm * (0.5 / kPi) : 0.0;
+}
+
+// One row of the Gram, layer by layer over the whole row (each loop vectorizes): from
+// the input products xy[j] = x·x′_j/d to Σᴸ and Θᴸ. dx[l−1] = Σˡ(x, x); dy holds
+// Σˡ(x′_j, x′_j) layer-major (dy[(l−1)·stride + j]).
+void row(const Layers& c, const double* xy, i64 n, const double* dx, const double* dy, i64 stride,
+         double* sigma, double* theta) {
+  const double w2 = c.w2, b2i = c.b2_init, b2g = c.b2_grad;
+  const double first = c.standard ? c.fan_in[0] : w2;
+  for (i64 j = 0; j < n; ++j) {
+    theta[j] = first * xy[j] + b2g;
+    sigma[j] = w2 * xy[j] + b2i;
   }
-  nngp = sigma;
-  ntk = theta;
+  for (int l = 2; l <= c.L; ++l) {
+    const double a = dx[l - 2], wt = c.standard ? c.fan_in[l - 1] : w2;
+    const double* b = dy + i64(l - 2) * stride;
+    if (c.relu) {
+#pragma omp simd
+      for (i64 j = 0; j < n; ++j) {
+        double t, tdot;
+        relu_dual(a, b[j], sigma[j], t, tdot);
+        theta[j] = wt * t + w2 * tdot * theta[j] + b2g;
+        sigma[j] = w2 * t + b2i;
+      }
+    } else {
+      for (i64 j = 0; j < n; ++j) {
+        theta[j] = wt * sigma[j] + w2 * theta[j] + b2g;
+        sigma[j] = w2 * sigma[j] + b2i;
+      }
+    }
+  }
 }
 
 // x·x/d of every row.
@@ -101,7 +151,8 @@ std::vector<double> diagonals(const Layers& c, const std::vector<double>& sq) {
     for (int l = 1; l <= c.L; ++l) {
       if (l > 1) {
         double tdot;
-        dual(c.relu, sigma, sigma, sigma, t, tdot);
+        if (c.relu) relu_dual(sigma, sigma, sigma, t, tdot);
+        else t = sigma;
       }
       sigma = c.w2 * t + c.b2_init;
       out[i * c.L + l - 1] = sigma;
@@ -124,8 +175,12 @@ void infinite_kernels(const Spec& spec, double sigma_b, const double* x1, i64 n1
   const std::vector<double> sq1 = squares(x1, n1, d);
   const std::vector<double> d1 = diagonals(c, sq1);
   const std::vector<double> d2 = same ? d1 : diagonals(c, squares(x2, n2, d));
+  // Σˡ(x′, x′) layer-major, so that a row's loop reads it contiguously.
+  std::vector<double> d2t(checked_mul(n2, c.L, "n2"));
+  for (i64 j = 0; j < n2; ++j)
+    for (int l = 0; l < c.L; ++l) d2t[l * n2 + j] = d2[j * c.L + l];
   tile = std::max<i64>(1, std::min(tile, n1));
-  // Rows of X1 X2ᵀ/d in tiles (one GEMM each), then the recursion on each entry.
+  // Rows of X1 X2ᵀ/d in tiles (one GEMM each), then the recursion on each row.
   std::vector<double> prod(checked_mul(tile, n2, "n2"));
   for (i64 r0 = 0; r0 < n1; r0 += tile) {
     check_cancel();
@@ -134,27 +189,32 @@ void infinite_kernels(const Spec& spec, double sigma_b, const double* x1, i64 n1
                        prod.data(), n2);
     // The symmetric case: the lower triangle, mirrored below — half the work, and K = Kᵀ
     // exactly (the GEMM's two halves need not agree to the last bit).
-#pragma omp parallel for schedule(dynamic, 16) if (rows * n2 * c.L > kParallelGrain)
-    for (i64 i = 0; i < rows; ++i) {
-      const double* dx = d1.data() + (r0 + i) * c.L;
-      const i64 jend = same ? r0 + i + 1 : n2;
-      for (i64 j = 0; j < jend; ++j) {
-        double s, t;
-        // On the diagonal ρ = 1 exactly: x·x/d is taken from the same sum as Σ(x, x),
-        // since near ρ = ±1 the kernels have square-root singularities (an error ε in ρ
-        // moves them by √ε).
-        const double xy = same && j == r0 + i ? sq1[j] : prod[i * n2 + j];
-        entry(c, xy, dx, d2.data() + j * c.L, s, t);
-        if (nngp) nngp[(r0 + i) * n2 + j] = s;
-        if (ntk) ntk[(r0 + i) * n2 + j] = t;
+#pragma omp parallel if (rows * n2 * c.L > kParallelGrain)
+    {
+      std::vector<double> sigma(n2), theta(n2);
+#pragma omp for schedule(dynamic, 8)
+      for (i64 i = 0; i < rows; ++i) {
+        const i64 r = r0 + i, len = same ? r + 1 : n2;
+        double* xy = prod.data() + i * n2;
+        // On the diagonal ρ = 1 exactly: x·x/d from the same sum as Σ(x, x), since near
+        // ρ = ±1 the kernels have square-root singularities (an error ε in ρ moves them by √ε).
+        if (same) xy[r] = sq1[r];
+        row(c, xy, len, d1.data() + r * c.L, d2t.data(), n2, sigma.data(), theta.data());
+        if (nngp) std::copy(sigma.data(), sigma.data() + len, nngp + r * n2);
+        if (ntk) std::copy(theta.data(), theta.data() + len, ntk + r * n2);
       }
     }
   }
-  if (same)
+  if (same)  // mirrored in blocks: a column of K at a time would miss the cache on every write
     for (double* k : {nngp, ntk})
-      if (k)
-        for (i64 i = 0; i < n1; ++i)
-          for (i64 j = 0; j < i; ++j) k[j * n1 + i] = k[i * n1 + j];
+      if (k) {
+        constexpr i64 B = 64;
+#pragma omp parallel for schedule(dynamic) if (n1 * n1 > kParallelGrain)
+        for (i64 i0 = 0; i0 < n1; i0 += B)
+          for (i64 j0 = 0; j0 <= i0; j0 += B)
+            for (i64 i = i0; i < std::min(n1, i0 + B); ++i)
+              for (i64 j = j0; j < std::min(i, j0 + B); ++j) k[j * n1 + i] = k[i * n1 + j];
+      }
 }
 
 }  // namespace fastntk
