@@ -29,6 +29,8 @@ TINY = {
                                max_steps=20, n_train=10, batch_size=3, theory_data="sphere:5"),
     "width": dict(data="gaussian:10", n_train=10, widths=[5, 20], optimizers=["gd", "adagrad", "rmsprop"], steps=50,
                   record_every=10, scale_width=20, init_scales=[0.5, 1.0]),
+    "kernel-convergence": dict(depths=[2, 3], widths=[16, 64], seeds=[0, 1], n_train=8),
+    "infinite-ensemble": dict(width=32, depth=2, members=[0, 1, 2], steps=50),
     "underparameterized": dict(n_train=100, n_test=5, under_width=1, over_width=10, optimizers=["gd", "adam"],
                                sigmas=[1.0], max_steps=300),
 }
@@ -59,7 +61,7 @@ def test_standard_preset_end_to_end(name, tmp_path, capsys):
     from test_datasets import fake_mnist
     over = dict(TINY[name])
     cfg = experiments.resolve_config(name, "standard")
-    if cfg["data"] == "mnist":
+    if cfg.get("data") == "mnist":
         over["data"] = f"mnist:{fake_mnist(tmp_path / 'mnist', n=60)}"
         over.update({k: 10 for k in ("n_train", "n_test", "n_val") if k in cfg})
     out = str(tmp_path / name)

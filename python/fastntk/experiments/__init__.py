@@ -5,7 +5,9 @@ from ._runner import report, resolve_config, run
 from .adaptive import Adaptive
 from .bump import Bump
 from .confusion import GradientConfusion
+from .infinite_ensemble import InfiniteEnsemble
 from .initialization import Initialization
+from .kernel_convergence import KernelConvergence
 from .overparameterization import Overparameterization
 from .sigma_selection import SigmaSelection
 from .stochastic import Stochastic
@@ -14,6 +16,6 @@ from .width import Width
 
 REGISTRY: dict[str, Experiment] = {e.name: e for e in [
     Initialization(), Adaptive(), Stochastic(), Overparameterization(), SigmaSelection(), Bump(),
-    GradientConfusion(), Width(), Underparameterized()]}
+    GradientConfusion(), Width(), Underparameterized(), KernelConvergence(), InfiniteEnsemble()]}
 
 __all__ = ["REGISTRY", "run", "report", "resolve_config", "Experiment", "ExperimentError"]
