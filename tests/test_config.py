@@ -97,7 +97,7 @@ def test_every_field_reaches_the_core():
     """The binding reads every TrainConfig field by name: a config with none of its
     defaults trains without error, and a field the binding does not know is caught
     by this list."""
-    assert set(FIELDS) == {"lr", "model", "optimizer", "batch_size", "shuffle", "seed", "tol", "max_steps",
+    assert set(FIELDS) == {"lr", "model", "optimizer", "loss", "batch_size", "shuffle", "seed", "tol", "max_steps",
                            "record_every", "record_D", "path", "divergence_factor", "train_layers", "momentum",
                            "dampening", "nesterov", "eps", "alpha", "betas", "initial_accumulator_value",
                            "lr_decay", "progress_seconds"}

@@ -306,3 +306,20 @@ def test_gpu_step_reads_the_host_once_and_ensembles_launch_once_for_all_runs(mod
         (c2, r2), (c6, r6) = per_R[2], per_R[6]
         assert c2 == c6, per_R
         assert r2 == r6 == 1, per_R
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "sgd", "adam"])
+@pytest.mark.parametrize("model", ["network", "linearized"])
+def test_gpu_logistic_training_matches_cpu(cp, optimizer, model):
+    import fastntk
+    from conftest import assert_close, make_data
+    net = fastntk.MLP.uniform(4, 32, 3, bias="normal")
+    X, Y, Xt = make_data(12, 4, 0, 5)
+    theta = net.flatten(net.init(0))
+    kw = dict(model=model, optimizer=optimizer, lr=0.01 if optimizer == "adam" else 0.3, max_steps=30, tol=1e-300,
+              record_every=10, loss="logistic", batch_size=5 if optimizer == "sgd" else None, shuffle=True)
+    cpu = fastntk.train(net, theta, X, Y, X_test=Xt, **kw)
+    gpu = fastntk.train(net, cp.asarray(theta), cp.asarray(X), cp.asarray(Y), X_test=cp.asarray(Xt), **kw)
+    assert (gpu.status, gpu.steps, gpu.path) == (cpu.status, cpu.steps, cpu.path)
+    assert_close(gpu.history["train_loss"], cpu.history["train_loss"], np.float64, scale=10)
+    assert_close(cp.asnumpy(gpu.theta), cpu.theta, np.float64, scale=1e3)

@@ -403,3 +403,64 @@ def test_train_layers_errors_and_effective_lr():
     D = r.history["D"]
     W1, b1 = p[:2]
     assert np.all(D[:, W1.size + b1.size:] == 0)
+
+
+@given(st.sampled_from(OPTS), st.sampled_from(["network", "linearized"]),
+       st.sampled_from([np.float32, np.float64]), st.sampled_from(["zero", "normal", "none"]),
+       st.integers(1, 3), st.booleans(), st.integers(0, 1000))
+def test_logistic_steps_match_reference(optimizer, model, dtype, bias, depth, pm_labels, seed):
+    """The two-class cross-entropy on every optimizer, model and path (the row space
+    included: d = 12 > N = 8), labels {0, 1} or ±1, against the NumPy reference."""
+    net = fastntk.MLP.uniform(12, 6, depth, bias=bias, dtype=dtype, sigma=1.2)
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((8, 12))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    Y = (rng.random(8) > 0.5).astype(float)
+    if pm_labels:
+        Y = 2 * Y - 1
+    theta = net.flatten(net.init(seed))
+    lr = {"adagrad": 0.05, "rmsprop": 0.01, "adam": 0.01}.get(optimizer, 0.3)
+    bs = 3 if optimizer in ("sgd", "momentum") else None
+    paths = ["auto", "direct"] if model == "network" else (["function", "matrix-free", "materialized"] if optimizer in ("gd", "sgd", "momentum") else ["matrix-free", "materialized"])
+    for path in paths:
+        res = fastntk.train(net, theta, X.astype(dtype), Y, model=model, optimizer=optimizer, lr=lr, max_steps=6,
+                            tol=1e-300, record_every=1, batch_size=bs, shuffle=bs is not None, seed=3, path=path,
+                            loss="logistic")
+        sched = fastntk.batch_schedule(8, bs, 6, shuffle=bs is not None, seed=3)
+        thetas, losses = ref.train(net, theta.astype(np.float64), X.astype(dtype).astype(np.float64), Y, model=model,
+                                   optimizer=optimizer, lr=lr, schedule=sched, loss="logistic")
+        scale = 1.0 if optimizer not in ("adagrad", "rmsprop", "adam") else 1e3 if dtype == np.float32 else 1e2
+        assert_close(res.theta, thetas[-1], dtype, scale=scale * (1 + np.abs(thetas[-1]).max()))
+        assert_close(res.history["train_loss"], losses, dtype, scale=scale * (1 + losses.max()))
+
+
+def test_logistic_gradient_by_finite_differences():
+    """One GD step moves θ by −η∇L with L = (1/N)Σ log(1 + e^{−ỹf}): ∇L from the step
+    against central differences of L (float64)."""
+    net = fastntk.MLP.uniform(3, 8, 2, bias="normal")
+    rng = np.random.default_rng(1)
+    X, Y = rng.standard_normal((6, 3)), np.array([0, 1, 1, 0, 1, 0.0])
+    theta = net.flatten(net.init(2))
+    step = fastntk.train(net, theta, X, Y, loss="logistic", lr=1.0, max_steps=1, tol=1e-300)
+    grad = theta - step.theta
+
+    def loss(th):
+        return float(np.mean(np.logaddexp(0.0, -np.where(Y > 0, 1.0, -1.0) * net.apply(th, X))))
+
+    h = 1e-6
+    for v in rng.standard_normal((5, net.num_params)):
+        fd = (loss(theta + h * v) - loss(theta - h * v)) / (2 * h)
+        assert fd == pytest.approx(grad @ v, rel=TOL["finite_diff"], abs=TOL["finite_diff"] * 1e-2)
+
+
+def test_logistic_labels_and_stopping():
+    net = fastntk.MLP.uniform(3, 32, 2)
+    X = np.random.default_rng(0).standard_normal((6, 3))
+    with pytest.raises(ValueError, match=r"Y: the logistic loss takes two-class labels"):
+        fastntk.train(net, net.init(0), X, np.linspace(0, 1, 6), loss="logistic", lr=0.1)
+    with pytest.raises(ValueError, match="loss: expected one of"):
+        fastntk.train(net, net.init(0), X, np.ones(6), loss="hinge", lr=0.1)
+    # The loss's own stopping rule: its value below tol (separable data, so it gets there).
+    r = fastntk.train(net, net.init(0), X, np.array([0, 1, 0, 1, 0, 1.0]), loss="logistic", lr=2.0, tol=0.05,
+                      max_steps=100000)
+    assert r.status == "converged" and r.history["train_loss"][-1] < 0.05

@@ -43,6 +43,7 @@ Progress make_progress(PyObject* callback, SignalSeen* signal) {
 TrainConfig config_from(py::handle c) {
   TrainConfig cfg;
   cfg.model = parse_model(c.attr("model").cast<std::string>());
+  cfg.loss = parse_loss(c.attr("loss").cast<std::string>());
   cfg.optimizer = parse_optimizer(c.attr("optimizer").cast<std::string>());
   cfg.path = parse_path(c.attr("path").cast<std::string>());
   cfg.lr = c.attr("lr").cast<double>();

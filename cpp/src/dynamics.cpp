@@ -21,6 +21,12 @@ namespace fastntk {
 
 using blas::Op;
 
+LossKind parse_loss(const std::string& s) {
+  if (s == "squared") return LossKind::Squared;
+  if (s == "logistic") return LossKind::Logistic;
+  throw std::invalid_argument("loss: expected 'squared' or 'logistic', got '" + s + "'");
+}
+
 ModelKind parse_model(const std::string& s) {
   if (s == "network") return ModelKind::Network;
   if (s == "linearized") return ModelKind::Linearized;
@@ -115,15 +121,38 @@ double first_layer_movement(const Spec& spec, const T* delta) {
   return m > 0 ? double(w.template cast<double>().rowwise().norm().maxCoeff()) : 0.0;
 }
 
-template <class T>
-double half_mse(const T* f, const T* y, i64 n) {
-  double s = 0;
-  for (i64 i = 0; i < n; ++i) {
-    const double e = double(f[i]) - double(y[i]);
-    s += e * e;
+// The loss of docs/design.md §1 averaged over n samples (in double), and its
+// derivative in f for one sample — the residual the backward pass carries.
+struct Loss {
+  LossKind kind;
+
+  template <class T>
+  double mean(const T* f, const T* y, i64 n) const {
+    double s = 0;
+    if (kind == LossKind::Squared) {
+      for (i64 i = 0; i < n; ++i) {
+        const double e = double(f[i]) - double(y[i]);
+        s += e * e;
+      }
+      return s / (2.0 * double(n));
+    }
+    for (i64 i = 0; i < n; ++i) {
+      const double m = (y[i] > T(0) ? 1.0 : -1.0) * double(f[i]);
+      s += std::max(-m, 0.0) + std::log1p(std::exp(-std::fabs(m)));  // log(1 + e^{−m}), stably
+    }
+    return s / double(n);
   }
-  return s / (2.0 * double(n));
-}
+
+  template <class T>
+  T grad(T f, T y) const {
+    if (kind == LossKind::Squared) return f - y;
+    const T sign = y > T(0) ? T(1) : T(-1);
+    const T m = sign * f;
+    // −ỹ·σ(−m), with the exponential of a non-positive number only.
+    const T e = std::exp(-std::fabs(m));
+    return -sign * (m > T(0) ? e / (T(1) + e) : T(1) / (T(1) + e));
+  }
+};
 
 // The trained parameters as contiguous ranges of θ (W^l and b^l of a layer are
 // adjacent), all of θ when every layer trains.
@@ -200,10 +229,12 @@ class Runner {
 
 template <class T>
 class NetworkRunner final : public Runner<T> {
+  const Loss loss_;
+
  public:
   NetworkRunner(const Spec& s, const TrainConfig& c, const T* theta0, const T* x, const T* y, i64 n,
                 const T* xt, i64 nt)
-      : s_(s), c_(c), x_(x), y_(y), xt_(xt), n_(n), nt_(nt),
+      : loss_{c.loss}, s_(s), c_(c), x_(x), y_(y), xt_(xt), n_(n), nt_(nt),
         theta_(ConstVecMap<T>(theta0, s.num_params())), theta0_(theta_), opt_(s, c),
         all_(all_layers(s, c.train_layers)), last_lr_(is_adaptive(c.optimizer) ? kNaN : c.lr) {}
 
@@ -220,12 +251,12 @@ class NetworkRunner final : public Runner<T> {
     }
     forward(s_, theta_.data(), xb, b.count, batch_);
     r_.resize(b.count);
-    for (i64 i = 0; i < b.count; ++i) r_[i] = (batch_.f[i] - yb[i]) / T(b.count);
-    return b.full ? half_mse(batch_.f.data(), yb, b.count) : kNaN;
+    for (i64 i = 0; i < b.count; ++i) r_[i] = loss_.grad(batch_.f[i], yb[i]) / T(b.count);
+    return b.full ? loss_.mean(batch_.f.data(), yb, b.count) : kNaN;
   }
   double full_loss() override {
     forward(s_, theta_.data(), x_, n_, other_);
-    return half_mse(other_.f.data(), y_, n_);
+    return loss_.mean(other_.f.data(), y_, n_);
   }
   void update(double lr, T* diag) override {
     if (c_.optimizer == OptimizerKind::SGD && !diag && all_) {
@@ -271,10 +302,12 @@ class NetworkRunner final : public Runner<T> {
 // them on (Cᵀ, the other parameters) is the same update as on θ.
 template <class T>
 class RowSpaceRunner final : public Runner<T> {
+  const Loss loss_;
+
  public:
   RowSpaceRunner(const Spec& s, const TrainConfig& c, const T* theta0, const T* x, const T* y, i64 n,
                  const T* xt, i64 nt)
-      : s_(s), c_(c), x_(x), y_(y), n_(n), nt_(nt), d_(s.input_dim()), m1_(s.widths[1]),
+      : loss_{c.loss}, s_(s), c_(c), x_(x), y_(y), n_(n), nt_(nt), d_(s.input_dim()), m1_(s.widths[1]),
         rest_(m1_ * d_), c1_(T(s.weight_multiplier(1))),
         theta_(ConstVecMap<T>(theta0, s.num_params())), theta0_(theta_),
         opt_c_(c.optimizer, c.hyper, n * m1_), opt_rest_(c.optimizer, c.hyper, s.num_params() - rest_) {
@@ -311,14 +344,14 @@ class RowSpaceRunner final : public Runner<T> {
     // The input rows are never read: the first layer's products are done above.
     forward_given_first(s_, theta_.data(), static_cast<const T*>(nullptr), b.count, first_, batch_);
     r_.resize(b.count);
-    for (i64 i = 0; i < b.count; ++i) r_[i] = (batch_.f[i] - yb[i]) / T(b.count);
-    return b.full ? half_mse(batch_.f.data(), yb, b.count) : kNaN;
+    for (i64 i = 0; i < b.count; ++i) r_[i] = loss_.grad(batch_.f[i], yb[i]) / T(b.count);
+    return b.full ? loss_.mean(batch_.f.data(), yb, b.count) : kNaN;
   }
   double full_loss() override {
     other_first_ = z0_;
     first_layer(xxt_.data(), n_, other_first_);
     forward_given_first(s_, theta_.data(), static_cast<const T*>(nullptr), n_, other_first_, other_);
-    return half_mse(other_.f.data(), y_, n_);
+    return loss_.mean(other_.f.data(), y_, n_);
   }
   void update(double lr, T* diag) override {
     if (diag) std::fill(diag, diag + s_.num_params(), T(1));  // SGD and momentum: D = 1
@@ -394,10 +427,12 @@ class RowSpaceRunner final : public Runner<T> {
 // D = 1: θ_t − θ₀ = φ₀ᵀc_t, f_t(X) = f₀(X) + K c_t — O(N·|B|) per step.
 template <class T>
 class FunctionSpaceRunner final : public Runner<T> {
+  const Loss loss_;
+
  public:
   FunctionSpaceRunner(const Spec& s, const TrainConfig& c, const T* theta0, const T* x, const T* y,
                       i64 n, const T* xt, i64 nt)
-      : s_(s), c_(c), theta0_(theta0), y_(y), n_(n), nt_(nt) {
+      : loss_{c.loss}, s_(s), c_(c), theta0_(theta0), y_(y), n_(n), nt_(nt) {
     features(s, theta0, x, n, fx_);
     k_.resize(n, n);
     gram(s, fx_, static_cast<const Features<T>*>(nullptr), k_.data(), n);
@@ -424,10 +459,10 @@ class FunctionSpaceRunner final : public Runner<T> {
   double prepare(const Batch& b) override {
     b_ = b;
     r_.resize(b.count);
-    for (i64 k = 0; k < b.count; ++k) r_[k] = (u_[b.rows[k]] - y_[b.rows[k]]) / T(b.count);
-    return half_mse(u_.data(), y_, n_);
+    for (i64 k = 0; k < b.count; ++k) r_[k] = loss_.grad(u_[b.rows[k]], y_[b.rows[k]]) / T(b.count);
+    return loss_.mean(u_.data(), y_, n_);
   }
-  double full_loss() override { return half_mse(u_.data(), y_, n_); }
+  double full_loss() override { return loss_.mean(u_.data(), y_, n_); }
   void update(double lr, T* diag) override {
     if (diag) std::fill(diag, diag + s_.num_params(), T(1));
     if (c_.optimizer == OptimizerKind::Momentum) {
@@ -493,10 +528,12 @@ class FunctionSpaceRunner final : public Runner<T> {
 // weights), or two GEMVs over a materialized φ₀.
 template <class T>
 class ParameterSpaceRunner final : public Runner<T> {
+  const Loss loss_;
+
  public:
   ParameterSpaceRunner(const Spec& s, const TrainConfig& c, const T* theta0, const T* x, const T* y,
                        i64 n, const T* xt, i64 nt, bool materialize)
-      : s_(s), c_(c), theta0_(theta0), y_(y), n_(n), nt_(nt), P_(s.num_params()),
+      : loss_{c.loss}, s_(s), c_(c), theta0_(theta0), y_(y), n_(n), nt_(nt), P_(s.num_params()),
         materialized_(materialize), opt_(s, c) {
     Features<T> fx;
     features(s, theta0, x, n, fx);
@@ -537,9 +574,9 @@ class ParameterSpaceRunner final : public Runner<T> {
     r_.resize(b.count);
     for (i64 k = 0; k < b.count; ++k) {
       ub_[k] += f0_[b.rows[k]];
-      r_[k] = (ub_[k] - yb[k]) / T(b.count);
+      r_[k] = loss_.grad(ub_[k], yb[k]) / T(b.count);
     }
-    return b.full ? half_mse(ub_.data(), yb, b.count) : kNaN;
+    return b.full ? loss_.mean(ub_.data(), yb, b.count) : kNaN;
   }
   double full_loss() override {
     Vec<T> u(n_);
@@ -548,7 +585,7 @@ class ParameterSpaceRunner final : public Runner<T> {
     else
       jvp_features(s_, full_, delta_.data(), u.data());
     u += f0_;
-    return half_mse(u.data(), y_, n_);
+    return loss_.mean(u.data(), y_, n_);
   }
   void update(double lr, T* diag) override {
     g_.resize(P_);

@@ -16,6 +16,7 @@ from ._validate import MAX_INDEX, boolean, choice, integer, positive, real
 OPTIMIZERS = ("gd", "sgd", "momentum", "adagrad", "rmsprop", "adam")
 ADAPTIVE = ("adagrad", "rmsprop", "adam")
 MODELS = ("network", "linearized")
+LOSSES = ("squared", "logistic")
 NETWORK_PATHS = ("auto", "direct", "row-space")
 LINEARIZED_PATHS = ("auto", "function", "matrix-free", "materialized")
 # PyTorch's optimizer hyper-parameters, by its names.
@@ -32,6 +33,9 @@ class TrainConfig:
 
     lr : η > 0 (required; see :func:`fastntk.default_lr`, :func:`fastntk.find_lr`).
     model : "network", or "linearized" (f_lin(x) = f₀(x) + φ₀(x)(θ − θ₀)).
+    loss : "squared", (1/2N)‖f − Y‖², or "logistic", the two-class cross-entropy
+        (1/N)Σ log(1 + e^{−ỹ_i f_i}) with ỹ = ±1 (labels {0, 1} or ±1); ``tol`` applies
+        to the loss in use.
     optimizer : "gd" (full batch), "sgd", "momentum", "adagrad", "rmsprop", "adam".
     batch_size : rows per step (None: all); shuffle : reshuffle them every epoch,
         with ``seed``.
@@ -53,6 +57,7 @@ class TrainConfig:
     lr: float
     model: str = "network"
     optimizer: str = "gd"
+    loss: str = "squared"
     batch_size: int | None = None
     shuffle: bool = False
     seed: int = 0
@@ -77,6 +82,7 @@ class TrainConfig:
         put = lambda k, v: object.__setattr__(self, k, v)  # noqa: E731 (frozen: normalize once)
         choice(self.model, "model", MODELS)
         choice(self.optimizer, "optimizer", OPTIMIZERS)
+        choice(self.loss, "loss", LOSSES)
         allowed = NETWORK_PATHS if self.model == "network" else LINEARIZED_PATHS
         if not isinstance(self.path, str) or self.path not in allowed:
             raise ValueError(f"path: expected one of {allowed} for model={self.model!r}, got {self.path!r}")

@@ -100,6 +100,11 @@ def _configure(be, net, problem, config, lr, split_ratio, settings) -> TrainConf
     if lr is not None:
         fields["lr"] = lr
     n = problem.X.shape[0]
+    if fields.get("loss") == "logistic":
+        labels = set(np.unique(to_host(problem.Y)).tolist())
+        if not (labels <= {0.0, 1.0} or labels <= {-1.0, 1.0}):
+            raise ValueError(f"Y: the logistic loss takes two-class labels {{0, 1}} or {{-1, 1}}, got values "
+                             f"{sorted(labels)[:5]}")
     if fields.get("lr") is not None:
         return make_config(n, net.depth, split_ratio=split_ratio, **fields)
     checked = make_config(n, net.depth, split_ratio=split_ratio, **dict(fields, lr=1.0))

@@ -167,7 +167,23 @@ def optimizer_step(name, state, theta, g, lr, t, hyper):
     raise ValueError(name)
 
 
-def train(net, theta0, X, Y, *, model, optimizer, lr, schedule, mask=None, **hyper):
+def loss_value(loss, f, Y):
+    """The mean training loss: ½(f − y)², or log(1 + e^{−ỹf}) with ỹ = ±1 (y > 0 → +1)."""
+    if loss == "squared":
+        return 0.5 * np.mean((f - Y) ** 2)
+    m = np.where(Y > 0, 1.0, -1.0) * f
+    return np.mean(np.logaddexp(0.0, -m))
+
+
+def loss_grad(loss, f, Y):
+    """∂ℓ/∂f per sample: f − y, or −ỹ/(1 + e^{ỹf})."""
+    if loss == "squared":
+        return f - Y
+    s = np.where(Y > 0, 1.0, -1.0)
+    return -s / (1.0 + np.exp(s * f))
+
+
+def train(net, theta0, X, Y, *, model, optimizer, lr, schedule, mask=None, loss="squared", **hyper):
     """Iterate explicitly over the rows of ``schedule`` (steps × batch, −1 padding);
     returns θ after each step (steps + 1 arrays) and the full loss at each. ``mask``
     (P bools): only those parameters train, the others' gradients are zero (with
@@ -188,14 +204,14 @@ def train(net, theta0, X, Y, *, model, optimizer, lr, schedule, mask=None, **hyp
     for t, rows in enumerate(schedule, start=1):
         rows = rows[rows >= 0]
         f = predict(theta)
-        losses.append(0.5 * np.mean((f - Y) ** 2))
+        losses.append(loss_value(loss, f, Y))
         phi = phi0[rows] if model == "linearized" else jacobian(net, theta, X[rows])
-        g = phi.T @ (f[rows] - Y[rows]) / len(rows)
+        g = phi.T @ loss_grad(loss, f[rows], Y[rows]) / len(rows)
         if mask is not None:
             g = np.where(mask, g, 0.0)
         theta = optimizer_step(optimizer, state, theta, g, lr, t, hyper)
         thetas.append(theta)
-    losses.append(0.5 * np.mean((predict(theta) - Y) ** 2))
+    losses.append(loss_value(loss, predict(theta), Y))
     return thetas, np.array(losses)
 
 

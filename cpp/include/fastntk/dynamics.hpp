@@ -22,6 +22,10 @@
 namespace fastntk {
 
 enum class ModelKind { Network, Linearized };
+// The training loss, averaged over the samples: squared ½(f − y)², or logistic
+// (two-class cross-entropy) log(1 + e^{−ỹf}) with ỹ = +1 for y > 0 and −1 otherwise
+// (labels {0, 1} or ±1).
+enum class LossKind { Squared, Logistic };
 // How a run is iterated. The network: Direct (every layer's products with its
 // weights) or RowSpace (W¹(t) = W¹(0) + C(t)X, exact for SGD and momentum, which
 // keep every first-layer update in the row space of X: the first layer then costs
@@ -31,12 +35,14 @@ enum class Path { Auto, FunctionSpace, MatrixFree, Materialized, Direct, RowSpac
 enum class Status { Converged, MaxSteps, Diverged, Interrupted };
 
 ModelKind parse_model(const std::string& s);
+LossKind parse_loss(const std::string& s);
 Path parse_path(const std::string& s);
 std::string to_string(Status s);
 std::string to_string(Path p);
 
 struct TrainConfig {
   ModelKind model = ModelKind::Network;
+  LossKind loss = LossKind::Squared;
   OptimizerKind optimizer = OptimizerKind::SGD;
   Hyper hyper;
   double lr = 0;             // > 0

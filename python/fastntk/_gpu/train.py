@@ -197,6 +197,26 @@ class SquaredError:
         return to_host(self.sq) / (2.0 * y.shape[0])
 
 
+class LogisticLoss:
+    """The two-class cross-entropy (1/n)Σ log(1 + e^{−ỹf}), ỹ = ±1, of R runs' outputs
+    (accumulated in double), with the residual −ỹ/(1 + e^{ỹf})/count written on the way:
+    SquaredError's contract, in CuPy operations (no kernel of its own)."""
+
+    def __init__(self, be, dtype, R=1):
+        self.xp = be.xp
+        self.R = R
+
+    def __call__(self, f, y, r=None, count=1, read=True) -> np.ndarray:
+        xp = self.xp
+        sign = xp.where(y > 0, 1.0, -1.0).astype(f.dtype)
+        m = f * sign
+        if r is not None:
+            r[...] = -sign / (1 + xp.exp(m)) / f.dtype.type(count)
+        if not read:
+            return np.full(self.R, math.nan)
+        return to_host(xp.logaddexp(0.0, -m.astype(np.float64)).reshape(self.R, -1).mean(axis=1))
+
+
 def _row_norms_sq(xp, w):
     """‖w_r‖² of every unit of every run, (R, m), in double, for w (R, m, ·)."""
     return (w.astype(np.float64) ** 2).sum(axis=2)
@@ -446,7 +466,7 @@ def train(be, lays, thetas, X, Y, Xt, cfgs, *, progress=None) -> list[dict]:
     preds = [[] for _ in range(R)]
     diags = []
     out = [None] * R
-    losses = SquaredError(be, st.lay.dtype, R)
+    losses = (SquaredError if cfg.loss == "squared" else LogisticLoss)(be, st.lay.dtype, R)
     cache = {}
 
     def shared(t):
