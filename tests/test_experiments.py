@@ -29,6 +29,8 @@ TINY = {
                                max_steps=20, n_train=10, batch_size=3, theory_data="sphere:5"),
     "width": dict(data="gaussian:10", n_train=10, widths=[5, 20], optimizers=["gd", "adagrad", "rmsprop"], steps=50,
                   record_every=10, scale_width=20, init_scales=[0.5, 1.0]),
+    "overparameterization-ce": dict(n_sizes=[5, 10], width=20, optimizers=["gd", "sgd", "adagrad"], sigmas=[1.0],
+                                    n_test=10, max_steps=200),
     "kernel-convergence": dict(depths=[2, 3], widths=[16, 64], seeds=[0, 1], n_train=8),
     "infinite-ensemble": dict(width=32, depth=2, members=[0, 1, 2], steps=50),
     "underparameterized": dict(n_train=100, n_test=5, under_width=1, over_width=10, optimizers=["gd", "adam"],

@@ -314,8 +314,8 @@ def gd_closed_form(net: MLP, params, X, Y, X_test, steps, lr: float | None = Non
 
 
 @on_device
-def find_lr(net: MLP, params, X, Y, *, optimizer: str, model: str = "network", steps: int = 50,
-            lr_max: float = 10.0, factor: float = 2.0, lr_min: float = 1e-8, **hyper) -> float:
+def find_lr(net: MLP, params, X, Y, *, optimizer: str, model: str = "network", loss: str = "squared",
+            steps: int = 50, lr_max: float = 10.0, factor: float = 2.0, lr_min: float = 1e-8, **hyper) -> float:
     """The largest η on the grid lr_max·factor⁻ᵏ for which the training loss decreases
     monotonically over the first ``steps`` full-batch steps (the rule of
     Nonnenmacher et al., App. D, for adaptive optimizers)."""
@@ -326,7 +326,7 @@ def find_lr(net: MLP, params, X, Y, *, optimizer: str, model: str = "network", s
                         f"{list(HYPER)}")
     be = backend_for(params=params, X=X, Y=Y)
     problem = be.problem(net, params, X, Y, None)
-    cfg = make_config(problem.X.shape[0], net.depth, lr=1.0, model=model, optimizer=optimizer, **hyper)
+    cfg = make_config(problem.X.shape[0], net.depth, lr=1.0, model=model, optimizer=optimizer, loss=loss, **hyper)
     return _find_lr(be, net, problem, cfg, steps=steps, lr_max=lr_max, factor=factor, lr_min=lr_min)
 
 
@@ -337,8 +337,8 @@ def _find_lr(be, net, problem, cfg, *, steps=50, lr_max=10.0, factor=2.0, lr_min
     if factor <= 1:
         raise ValueError(f"factor: expected a value > 1, got {factor}")
     steps = positive_int(steps, "steps")
-    probe = TrainConfig(lr=lr, model=cfg.model, optimizer=cfg.optimizer, tol=1e-300, max_steps=steps,
-                        record_every=1, **cfg.hyper)
+    probe = TrainConfig(lr=lr, model=cfg.model, optimizer=cfg.optimizer, loss=cfg.loss, tol=1e-300,
+                        max_steps=steps, record_every=1, **cfg.hyper)
     while lr >= lr_min:
         out = be.train(net, problem, probe.replace(lr=lr), None)
         _reraise_signal([out], [None])

@@ -9,6 +9,7 @@ from .infinite_ensemble import InfiniteEnsemble
 from .initialization import Initialization
 from .kernel_convergence import KernelConvergence
 from .overparameterization import Overparameterization
+from .overparameterization_ce import OverparameterizationCE
 from .sigma_selection import SigmaSelection
 from .stochastic import Stochastic
 from .underparameterized import Underparameterized
@@ -16,6 +17,7 @@ from .width import Width
 
 REGISTRY: dict[str, Experiment] = {e.name: e for e in [
     Initialization(), Adaptive(), Stochastic(), Overparameterization(), SigmaSelection(), Bump(),
-    GradientConfusion(), Width(), Underparameterized(), KernelConvergence(), InfiniteEnsemble()]}
+    GradientConfusion(), Width(), Underparameterized(), KernelConvergence(), InfiniteEnsemble(),
+    OverparameterizationCE()]}
 
 __all__ = ["REGISTRY", "run", "report", "resolve_config", "Experiment", "ExperimentError"]

@@ -14,6 +14,7 @@ class Overparameterization(Experiment):
     name = "overparameterization"
     title = "Test error versus training-set size (overparameterized regime)"
     paper = "Nonnenmacher, Reeb, Steinwart (000 Fig. 1)"
+    figure = "000 Fig. 1"
     presets = {
         "quick": dict(data="digits", n_sizes=[10, 20, 50], n_test=100, data_seed=0, depth=2, width=1000,
                       optimizers=["gd", "sgd", "adagrad"], sigmas=[1.0, 4.0], seeds=[0], batch_ratio=0.2,
@@ -81,7 +82,7 @@ class Overparameterization(Experiment):
                   for r in converged([r for r in records if r["optimizer"] == opt], cfg["tol"])}
             d = [ok[(s, seed, lo)] - ok[(s, seed, hi)] for s, seed in keys if (s, seed, lo) in ok and (s, seed, hi) in ok]
             out.append(Claim(f"{opt}: the test error falls as the training set grows (N = {lo} → {hi})",
-                             "000 Fig. 1", f"lower at N = {hi} in {sum(v > 0 for v in d)} of {len(d)} converged "
+                             self.figure, f"lower at N = {hi} in {sum(v > 0 for v in d)} of {len(d)} converged "
                              "(σ, seed) pairs", direction(d, len(keys), "pairs")))
         if "gd" in cfg["optimizers"]:
             b = {(r["sigma"], r["seed"], r["n_train"]): r["test_loss"]
@@ -91,7 +92,7 @@ class Overparameterization(Experiment):
                      for r in converged([r for r in records if r["optimizer"] == opt], cfg["tol"])}
                 d = [a[k] - b[k] for k in sorted(set(a) & set(b))]
                 made = sum(r["optimizer"] == opt for r in records)
-                out.append(Claim(f"{opt} generalizes worse than GD at every training-set size", "000 Fig. 1",
+                out.append(Claim(f"{opt} generalizes worse than GD at every training-set size", self.figure,
                                  f"{opt} above GD in {sum(v > 0 for v in d)} of {len(d)} converged pairs",
                                  direction(d, made, "pairs")))
         return out
