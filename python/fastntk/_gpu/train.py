@@ -210,8 +210,9 @@ class LogisticLoss:
         xp = self.xp
         sign = xp.where(y > 0, 1.0, -1.0).astype(f.dtype)
         m = f * sign
-        if r is not None:
-            r[...] = -sign / (1 + xp.exp(m)) / f.dtype.type(count)
+        if r is not None:  # −ỹ·σ(−m), with the exponential of a non-positive number only (as the core)
+            e = xp.exp(-xp.abs(m))
+            r[...] = -sign * xp.where(m > 0, e / (1 + e), 1 / (1 + e)) / f.dtype.type(count)
         if not read:
             return np.full(self.R, math.nan)
         return to_host(xp.logaddexp(0.0, -m.astype(np.float64)).reshape(self.R, -1).mean(axis=1))
