@@ -323,3 +323,21 @@ def test_gpu_logistic_training_matches_cpu(cp, optimizer, model):
     assert (gpu.status, gpu.steps, gpu.path) == (cpu.status, cpu.steps, cpu.path)
     assert_close(gpu.history["train_loss"], cpu.history["train_loss"], np.float64, scale=10)
     assert_close(cp.asnumpy(gpu.theta), cpu.theta, np.float64, scale=1e3)
+
+
+def test_gpu_logistic_large_margins_stay_finite():
+    """Trained far (margins of tens), the GPU residual −ỹσ(−ỹf) neither overflows nor
+    differs from the core's (the fake CuPy turns NumPy's overflow warning into an error
+    under the suite's filterwarnings)."""
+    import fake_cupy
+    import fastntk
+    from conftest import assert_close, make_data
+    X, Y, _ = make_data(10, 12, 0, 4)
+    net = fastntk.MLP.uniform(12, 16, 3, bias="normal")
+    theta = net.flatten(net.init(0))
+    kw = dict(loss="logistic", lr=5.0, max_steps=300, tol=1e-300)
+    cpu = fastntk.train(net, theta, X, Y, **kw)
+    with fake_cupy.install() as cp:
+        gpu = fastntk.train(net, cp.asarray(theta), cp.asarray(X), cp.asarray(Y), **kw)
+        assert_close(cp.asnumpy(gpu.theta), cpu.theta, np.float64, scale=10 * (1 + np.abs(cpu.theta).max()))
+    assert cpu.history["train_loss"][-1] < 0.01
