@@ -326,7 +326,7 @@ def test_gpu_logistic_training_matches_cpu(cp, optimizer, model):
 
 
 def test_gpu_logistic_large_margins_stay_finite():
-    """Trained far (margins of tens), the GPU residual −ỹσ(−ỹf) neither overflows nor
+    """At a rate far past stability (margins in the thousands), the GPU residual −ỹσ(−ỹf) neither overflows nor
     differs from the core's (the fake CuPy turns NumPy's overflow warning into an error
     under the suite's filterwarnings)."""
     import fake_cupy
@@ -335,9 +335,9 @@ def test_gpu_logistic_large_margins_stay_finite():
     X, Y, _ = make_data(10, 12, 0, 4)
     net = fastntk.MLP.uniform(12, 16, 3, bias="normal")
     theta = net.flatten(net.init(0))
-    kw = dict(loss="logistic", lr=5.0, max_steps=300, tol=1e-300)
+    kw = dict(loss="logistic", lr=500.0, max_steps=20, tol=1e-300, divergence_factor=1e300)
     cpu = fastntk.train(net, theta, X, Y, **kw)
     with fake_cupy.install() as cp:
         gpu = fastntk.train(net, cp.asarray(theta), cp.asarray(X), cp.asarray(Y), **kw)
         assert_close(cp.asnumpy(gpu.theta), cpu.theta, np.float64, scale=10 * (1 + np.abs(cpu.theta).max()))
-    assert cpu.history["train_loss"][-1] < 0.01
+    assert np.isfinite(cpu.theta).all() and np.abs(cpu.theta).max() > 1e5  # margins far past e^709
