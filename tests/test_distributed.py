@@ -58,3 +58,17 @@ def test_errors(monkeypatch):
     monkeypatch.setitem(sys.modules, "dask", None)
     with pytest.raises(ImportError, match=r"fastntk\[distributed\]"):
         distributed.ntk(net, net.init(0), np.ones((4, 3)))
+
+
+def test_tiles_leave_the_thread_settings_as_they_were():
+    """The synchronous scheduler runs tiles on the caller's thread: its OpenMP and BLAS
+    thread counts are back afterwards."""
+    import dask
+
+    from fastntk import _core
+    from fastntk._backend import blas_info
+    net = fastntk.MLP.uniform(3, 8, 2)
+    before = (_core.openmp_threads(), (blas_info() or {}).get("num_threads"))
+    with dask.config.set(scheduler="sync"):
+        distributed.ntk(net, net.init(0), np.ones((6, 3)), chunks=2).compute()
+    assert (_core.openmp_threads(), (blas_info() or {}).get("num_threads")) == before

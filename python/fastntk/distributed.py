@@ -45,10 +45,12 @@ def _one_thread_per_tile():
             _limit = blas_limited_to_one_thread()
             _limit.__enter__()
         _running += 1
+    omp = _core.openmp_threads()  # this thread's; the synchronous scheduler runs tiles on the caller's
     _core.set_openmp_threads(1)
     try:
         yield
     finally:
+        _core.set_openmp_threads(omp)
         with _lock:
             _running -= 1
             if _running == 0:
