@@ -4,7 +4,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import assert_close
+from conftest import TOL, assert_close
 
 import fastntk
 
@@ -72,3 +72,21 @@ def test_tiles_leave_the_thread_settings_as_they_were():
     with dask.config.set(scheduler="sync"):
         distributed.ntk(net, net.init(0), np.ones((6, 3)), chunks=2).compute()
     assert (_core.openmp_threads(), (blas_info() or {}).get("num_threads")) == before
+
+
+def test_cg_kernel_regression_equals_the_dense_solve():
+    rng = np.random.default_rng(3)
+    X, Xt = rng.standard_normal((40, 5)), rng.standard_normal((7, 5))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    Y = rng.standard_normal(40)
+    net = fastntk.MLP.uniform(5, 64, 3, bias="normal")
+    theta = net.init(0)
+    pred, info = distributed.kernel_regression(net, theta, X, Y, Xt, ridge=1e-3, chunks=9, tol=1e-12)
+    K, Kt = fastntk.ntk(net, theta, X), fastntk.ntk(net, theta, Xt, X)
+    want = Kt @ np.linalg.solve(K + 1e-3 * np.eye(40), Y)
+    assert info["converged"] and info["iterations"] <= 40 * 10 and info["residuals"][-1] <= 1e-12
+    np.testing.assert_allclose(pred, want, rtol=0, atol=TOL["solve"] * (1 + np.abs(want).max()))
+    x, info = distributed.cg_solve(K, Y, ridge=1e-3, max_iter=3)
+    assert not info["converged"] and len(info["residuals"]) == 3
+    with pytest.raises(ValueError, match=r"K: expected shape \(40, 40\)"):
+        distributed.cg_solve(K[:5, :5], Y)

@@ -113,3 +113,55 @@ def ntk(net: MLP, params, X1, X2=None, *, chunks: int = 4096):
     return da.block([[da.from_delayed(dask.delayed(_tile, pure=True)(net, theta, bi, bj),
                                       shape=(a_sizes[i], B.chunks[0][j]), dtype=net.dtype)
                       for j, bj in enumerate(b_blocks)] for i, bi in enumerate(a_blocks)])
+
+
+def cg_solve(K, y, *, ridge: float = 0.0, tol: float = 1e-10, max_iter: int | None = None):
+    """(K + ridge·I)⁻¹y by conjugate gradients, K (N, N) symmetric positive (semi)definite
+    — a dask array (each product K·p then runs tile by tile on the scheduler's workers;
+    ``persist()`` K, or read it from a store, so that its tiles are not recomputed) or
+    a NumPy array. Stops when ‖r‖ ≤ tol·‖y‖. Returns (x, info) with info =
+    dict(iterations, residuals (relative, one per iteration), converged)."""
+    from ._validate import integer, positive, to_host_vector
+    y = to_host_vector(y, "y", np.float64)
+    n = y.shape[0]
+    if tuple(K.shape) != (n, n):
+        raise ValueError(f"K: expected shape ({n}, {n}) for y of length {n}, got {tuple(K.shape)}")
+    ridge = positive(ridge, "ridge", allow_zero=True)
+    tol = positive(tol, "tol")
+    max_iter = 10 * n if max_iter is None else integer(max_iter, "max_iter", 1)
+
+    def apply(v):
+        out = K @ v
+        out = out.compute() if hasattr(out, "compute") else out
+        return np.asarray(out, np.float64) + ridge * v
+
+    x = np.zeros(n)
+    r = y.copy()
+    p = r.copy()
+    rr = float(r @ r)
+    norm_y = max(float(np.sqrt(y @ y)), np.finfo(float).tiny)
+    residuals = []
+    for it in range(1, max_iter + 1):
+        q = apply(p)
+        alpha = rr / float(p @ q)
+        x += alpha * p
+        r -= alpha * q
+        rr_new = float(r @ r)
+        residuals.append(float(np.sqrt(rr_new)) / norm_y)
+        if residuals[-1] <= tol:
+            return x, dict(iterations=it, residuals=residuals, converged=True)
+        p = r + (rr_new / rr) * p
+        rr = rr_new
+    return x, dict(iterations=max_iter, residuals=residuals, converged=False)
+
+
+def kernel_regression(net: MLP, params, X, Y, X_test, *, ridge: float = 0.0, chunks: int = 4096,
+                      tol: float = 1e-10, max_iter: int | None = None):
+    """Predictions K(X_T, X)(K + ridge·I)⁻¹Y of the empirical NTK with K never formed in one
+    call: K's tiles are computed once and kept by the scheduler (``persist``), CG multiplies
+    with them tile by tile, and K(X_T, X)·α is one more tiled product. Returns
+    (predictions (N_T,), info of :func:`cg_solve`)."""
+    K = ntk(net, params, X, chunks=chunks).persist()
+    alpha, info = cg_solve(K, Y, ridge=ridge, tol=tol, max_iter=max_iter)
+    Kt = ntk(net, params, X_test, X, chunks=chunks)
+    return np.asarray((Kt @ alpha.astype(Kt.dtype)).compute(), np.float64), info
