@@ -55,6 +55,8 @@ def kernels(net: MLP, X1, X2=None, *, get=GET, tile: int = 2048) -> Kernels:
     neural-tangents' stax.Dense(W_std=σ, b_std) + Relu() kernels. ``get``: "ntk",
     "nngp" or both. O(N1·N2·L) after one product X1X2ᵀ, in row tiles of ``tile``."""
     net = _net(net)
+    if not isinstance(get, str) and not hasattr(get, "__iter__"):
+        raise TypeError(f"get: expected 'ntk', 'nngp' or both, got {get!r}")
     wanted = (get,) if isinstance(get, str) else tuple(get)
     if not wanted:
         raise ValueError(f"get: expected 'ntk', 'nngp' or both, got {get!r}")
