@@ -124,10 +124,11 @@ class CpuBackend:
         n1, n2 = X1.shape[0], (X1 if X2 is None else X2).shape[0]
         check_fits(nbytes(n1 * n2 * (int(nngp) + int(ntk)) + min(tile, n1) * n2),
                    f"infinite-width kernels of shape ({n1}, {n2})")
-        return interruptible(lambda: _core.infinite_kernels(self.spec(net), net.sigma_b, X1, X2, nngp, ntk, tile),
-                             cancel=_core.request_cancel, clear=_core.clear_cancel) \
-            if 10.0 * n1 * n2 * net.depth + 2.0 * n1 * n2 * net.input_dim >= LONG_FLOPS else \
-            _core.infinite_kernels(self.spec(net), net.sigma_b, X1, X2, nngp, ntk, tile)
+        def call():
+            return _core.infinite_kernels(self.spec(net), net.sigma_b, X1, X2, nngp, ntk, tile)
+        if 2.0 * n1 * n2 * (net.input_dim + 5 * net.depth) < LONG_FLOPS:
+            return call()
+        return interruptible(call, cancel=_core.request_cancel, clear=_core.clear_cancel)
 
     def problem(self, net, params, X, Y, X_test) -> Problem:
         theta, X = net.flatten(params), to_host_matrix(X, "X", net.dtype, net.input_dim)

@@ -18,6 +18,7 @@ from . import _core
 from ._arrays import to_host
 from ._dispatch import backend_for, on_device
 from ._interrupt import LONG_FLOPS, interruptible
+from .linalg import gd_factor
 from ._validate import boolean, callback_or_none, check_fits, integer, nbytes, positive, positive_int
 from .config import ADAPTIVE, HYPER, TrainConfig, make_config
 from .kernels import ntk
@@ -301,15 +302,8 @@ def gd_closed_form(net: MLP, params, X, Y, X_test, steps, lr: float | None = Non
     if oscillating.any() and np.any(finite != np.round(finite)):
         raise ValueError(f"steps: expected whole step counts when η·λ_max/N = {a.max():.3g} ≥ 1 "
                          "(the factor 1 − ηλ/N is negative)")
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        for i, t in enumerate(steps):
-            if np.isinf(t):
-                g = 1.0 / lam
-            else:
-                smooth = -np.expm1(t * np.log1p(-np.where(oscillating, 0.0, a)))
-                g = np.where(oscillating, 1.0 - np.power(1.0 - a, t), smooth) / lam
-                g = np.where(np.abs(lam) > 1e-300, g, lr * t / N)
-            out[i] = f0t + Kt @ (Q @ (g * r0))
+    for i, t in enumerate(steps):
+        out[i] = f0t + Kt @ (Q @ (gd_factor(lam, t, lr, N) * r0))
     return out.astype(net.dtype)
 
 

@@ -13,7 +13,7 @@ import numpy as np
 from ._arrays import is_device_array
 from ._dispatch import cpu
 from ._validate import boolean, choice, positive, positive_int, real, to_host_matrix, to_host_vector
-from .linalg import KernelSolver
+from .linalg import KernelSolver, gd_factor
 from .model import MLP
 
 GET = ("ntk", "nngp")
@@ -76,18 +76,6 @@ def lambda0(net: MLP, X) -> float:
     return float(np.linalg.eigvalsh(K)[0])
 
 
-def _gd_factor(lam, steps, lr, n):
-    """(1 − (1 − ηλ/N)ᵗ)/λ per eigenvalue: Θ⁻¹(I − (I − ηΘ/N)ᵗ) in Θ's eigenbasis, stable
-    as λ → 0 (→ ηt/N) and exact for the oscillating directions ηλ/N ≥ 1 (whole t)."""
-    if np.isinf(steps):
-        return np.where(lam > 0, 1.0 / np.where(lam > 0, lam, 1.0), 0.0)
-    a = lr * lam / n
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        smooth = -np.expm1(steps * np.log1p(-np.where(a >= 1, 0.0, a)))
-        g = np.where(a >= 1, 1.0 - np.power(1.0 - a, steps), smooth) / lam
-        return np.where(np.abs(lam) > 1e-300, g, lr * steps / n)
-
-
 def gd_mse_ensemble(net: MLP, X, Y, X_test, *, steps=np.inf, lr: float | None = None,
                     compute_cov: bool = True) -> Prediction:
     """The infinitely wide network trained by full-batch GD on (1/2N)‖f − Y‖² for
@@ -118,7 +106,7 @@ def gd_mse_ensemble(net: MLP, X, Y, X_test, *, steps=np.inf, lr: float | None = 
         raise ValueError(f"X: the NTK Gram matrix is singular (λ_min = {lam[0]:.3e}, λ_max = {lam[-1]:.3e}); "
                          "the t = ∞ limit needs distinct inputs")
     cross = kernels(net, Xt, X, get=GET)
-    A = cross.ntk @ (Q * _gd_factor(lam, steps, lr, n)) @ Q.T
+    A = cross.ntk @ (Q * gd_factor(lam, steps, lr, n)) @ Q.T
     mean = A @ Y
     if not compute_cov:
         return Prediction(mean)

@@ -7,6 +7,20 @@ import numpy as np
 from ._interrupt import LONG_FLOPS, interruptible
 
 
+def gd_factor(lam, steps, lr, n):
+    """(1 − (1 − ηλ/N)ᵗ)/λ per eigenvalue λ of a kernel: K⁻¹(I − (I − ηK/N)ᵗ) in K's
+    eigenbasis, the t-step GD map of the loss (1/2N)‖f − Y‖² on a kernel model. Stable
+    as λ → 0 (→ ηt/N) and exact for the oscillating directions ηλ/N ≥ 1 (whole t);
+    t = ∞ gives 1/λ (0 where λ ≤ 0)."""
+    if np.isinf(steps):
+        return np.where(lam > 0, 1.0 / np.where(lam > 0, lam, 1.0), 0.0)
+    a = lr * lam / n
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        smooth = -np.expm1(steps * np.log1p(-np.where(a >= 1, 0.0, a)))
+        g = np.where(a >= 1, 1.0 - np.power(1.0 - a, steps), smooth) / lam
+        return np.where(np.abs(lam) > 1e-300, g, lr * steps / n)
+
+
 def _lapack(fn, n):
     """A dense N×N factorization: on a worker thread when long, so Ctrl-C is seen."""
     return fn() if float(n) ** 3 < LONG_FLOPS else interruptible(fn)
