@@ -41,6 +41,9 @@ TOL = dict(
     finite_diff=1e-5,
     # one float64 → float32 rounding (half an ULP, 6e-8, relative).
     float32_cast=1e-7,
+    # neural-tangents' kernels where ρ = ±1 (the diagonal, collinear inputs), per ReLU layer: it
+    # takes arccos(ρ) at ρ = ±(1 − O(ε)), where arccos has infinite slope: √(2·2.2e-16)/π ≈ 5e-9.
+    stax_at_rho_one=1e-8,
     # find_lr on two backends: the same grid point, compared as floats.
     lr=1e-6,
 )

@@ -323,41 +323,6 @@ def test_bad_training_data():
         fastntk.train(net, net.init(0), X, Y, X_test=np.ones((3, 2)))
 
 
-def test_matches_pytorch_when_available():
-    torch = pytest.importorskip("torch")
-    torch.set_default_dtype(torch.float64)
-    net = fastntk.MLP([4, 12, 7, 1], bias="normal", sigma=1.3)
-    X, Y, _ = data(n=9)
-    theta = net.init(5)
-    Ws = [torch.tensor(p, requires_grad=True) for p in theta]
-    cs = [net._spec.weight_multiplier(l) for l in (1, 2, 3)]
-    bs = [net._spec.bias_multiplier(l) for l in (1, 2, 3)]
-
-    def f(x):
-        h = x
-        for l in range(3):
-            h = cs[l] * h @ Ws[2 * l].T + bs[l] * Ws[2 * l + 1]
-            if l < 2:
-                h = torch.relu(h)
-        return h[:, 0]
-
-    Xt, Yt = torch.tensor(X), torch.tensor(Y)
-    for name, cls, kw in [("adam", torch.optim.Adam, dict(lr=0.01)), ("rmsprop", torch.optim.RMSprop, dict(lr=0.01)),
-                          ("adagrad", torch.optim.Adagrad, dict(lr=0.05)), ("momentum", torch.optim.SGD, dict(lr=0.1, momentum=0.9))]:
-        for w, p in zip(Ws, theta):
-            w.data = torch.tensor(p)
-        opt = cls(Ws, **kw)
-        for _ in range(10):
-            opt.zero_grad()
-            loss = 0.5 * ((f(Xt) - Yt) ** 2).mean()
-            loss.backward()
-            opt.step()
-        extra = dict(momentum=0.9) if name == "momentum" else {}
-        r = fastntk.train(net, theta, X, Y, optimizer=name, lr=kw["lr"], max_steps=10, tol=1e-300, **extra)
-        expected = np.concatenate([w.detach().numpy().ravel() for w in Ws])
-        np.testing.assert_allclose(r.theta, expected, atol=RTOL[np.float64])
-
-
 @given(st.sampled_from(OPTS), st.sampled_from(["network", "linearized"]), st.integers(2, 3),
        st.sampled_from([np.float32, np.float64]), st.integers(0, 1000))
 def test_train_layers_freezes_the_others_and_matches_a_masked_reference(optimizer, model, depth, dtype, seed):

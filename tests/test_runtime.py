@@ -167,3 +167,15 @@ def test_slow_blas_warns_once_at_import_unless_the_core_type_was_forced():
     assert out.stdout.strip() == "['slow kernels']"
     out = run_python(code, env={"OPENBLAS_CORETYPE": "Haswell"})
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_fastntk_imports_torch_only_when_asked():
+    """Without PyTorch the converters raise an ImportError that says what to install."""
+    code = ("import sys, fastntk, numpy as np\n"
+            "net = fastntk.MLP([2, 3, 1]); fastntk.ntk(net, net.init(0), np.ones((2, 2)))\n"
+            "assert 'torch' not in sys.modules\n"
+            "sys.modules['torch'] = None\n"
+            "try:\n    fastntk.from_torch(None)\nexcept ImportError as e:\n    print(e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "need PyTorch (pip install torch)" in out.stdout

@@ -37,5 +37,20 @@ __all__ = [
     "InsufficientMemoryError",
     "theory",
     "infinite",
+    "from_torch",
+    "to_torch",
 ]
 from . import infinite, theory
+
+
+def from_torch(module, **kwargs):
+    """The MLP and parameters of a PyTorch ``nn.Sequential``; see :func:`fastntk.pytorch.from_torch`.
+    PyTorch is imported only here."""
+    from .pytorch import from_torch as convert
+    return convert(module, **kwargs)
+
+
+def to_torch(net, params, **kwargs):
+    """A PyTorch ``nn.Sequential`` computing ``net``; see :func:`fastntk.pytorch.to_torch`."""
+    from .pytorch import to_torch as convert
+    return convert(net, params, **kwargs)

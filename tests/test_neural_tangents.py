@@ -1,0 +1,90 @@
+"""fastntk.infinite against neural-tangents itself (stax kernels, the GD-MSE ensemble at
+t = ∞ and the GP posterior), where neural-tangents is installed (the peerbench venv:
+../shared/peerbench/setup.sh, then `pip install --no-deps .` into it). Skipped elsewhere."""
+import numpy as np
+import pytest
+from conftest import TOL
+from hypothesis import given
+from hypothesis import strategies as st
+
+import fastntk
+from fastntk import infinite
+
+nt = pytest.importorskip("neural_tangents", reason="neural-tangents not installed: the stax comparison skipped")
+jax = pytest.importorskip("jax")
+jax.config.update("jax_enable_x64", True)
+stax = nt.stax
+scipy_linalg = pytest.importorskip("scipy.linalg")
+for _name in ("tril", "triu"):  # neural-tangents 0.6.5's predict calls them; SciPy ≥ 1.13 removed them
+    if not hasattr(scipy_linalg, _name):
+        setattr(scipy_linalg, _name, getattr(np, _name))
+
+
+def stax_network(net):
+    """neural-tangents' description of ``net``: Dense(W_std=σ, b_std) with the bias scale
+    of the init (σ in the NTK parametrization, σ_b in the standard one; None without
+    biases), and Relu() or Identity() between the layers."""
+    b_std = None if net.bias == "none" else (net.sigma if net.parametrization == "ntk" else net.sigma_b)
+    layers = []
+    for l in range(1, net.depth + 1):
+        layers.append(stax.Dense(net.widths[l], W_std=net.sigma, b_std=b_std, parameterization=net.parametrization))
+        if l < net.depth:
+            layers.append(stax.Relu() if net.activation == "relu" else stax.Identity())
+    return stax.serial(*layers)[2]
+
+
+nets = st.builds(
+    lambda widths, sigma, param, bias, act, sigma_b: fastntk.MLP(widths + [1], sigma=sigma, parametrization=param,
+                                                                 bias=bias, activation=act, sigma_b=sigma_b),
+    st.lists(st.integers(1, 40), min_size=1, max_size=4), st.floats(0.3, 3.0), st.sampled_from(["ntk", "standard"]),
+    st.sampled_from(["normal", "none"]), st.sampled_from(["relu", "identity"]), st.floats(0.1, 2.0))
+
+
+def relative(a, b):
+    return float(np.abs(np.asarray(a) - b).max() / max(1e-300, np.abs(b).max()))
+
+
+@given(nets, st.integers(1, 8), st.integers(1, 6), st.booleans(), st.integers(0, 10**6))
+def test_kernels_equal_stax(net, n1, n2, cross, seed):
+    """Every parametrization, bias mode (NT has no 'zero': biases that start at 0 are
+    not a stax layer), activation and set of widths, symmetric and cross."""
+    rng = np.random.default_rng(seed)
+    X1 = rng.standard_normal((n1, net.input_dim)) * rng.uniform(0.1, 3)
+    X2 = rng.standard_normal((n2, net.input_dim)) if cross else None
+    want = stax_network(net)(X1, X2, ("nngp", "ntk"))
+    got = infinite.kernels(net, X1, X2)
+    # ρ = ±1 in the first layer (the diagonal, or collinear inputs without biases): there
+    # neural-tangents takes arccos at 1 − O(ε); ours is checked against closed forms there
+    # (test_infinite), here against stax within stax's own rounding
+    Xb = X1 if X2 is None else X2
+    b2 = 0.0 if net.bias == "none" else (net.sigma if net.parametrization == "ntk" else net.sigma_b) ** 2
+    s12 = net.sigma**2 * X1 @ Xb.T / net.input_dim + b2
+    s11 = net.sigma**2 * (X1**2).sum(1) / net.input_dim + b2
+    s22 = net.sigma**2 * (Xb**2).sum(1) / net.input_dim + b2
+    at_one = np.abs(s12) >= (1 - 1e-9) * np.sqrt(np.outer(s11, s22))
+    relu_layers = net.depth - 1 if net.activation == "relu" else 0
+    for name in ("nngp", "ntk"):
+        a, b = np.asarray(getattr(want, name)), getattr(got, name)
+        err, scale = np.abs(a - b), np.abs(b).max()
+        assert err[~at_one].max(initial=0) <= TOL["exact"] * scale
+        assert err[at_one].max(initial=0) <= TOL["stax_at_rho_one"] * max(1, relu_layers) * scale
+
+@pytest.mark.parametrize("parametrization", ["ntk", "standard"])
+def test_gd_ensemble_at_convergence_and_gp_posterior_equal_neural_tangents(parametrization):
+    rng = np.random.default_rng(3)
+    net = fastntk.MLP([3, 50, 50, 1], sigma=1.4, parametrization=parametrization, bias="normal")
+    X, Xt = rng.standard_normal((12, 3)), rng.standard_normal((5, 3))
+    Y = np.sin(X.sum(1))
+    kf = stax_network(net)
+    predict = nt.predict.gradient_descent_mse_ensemble(kf, X, Y[:, None], diag_reg=0.0)
+    mean, cov = predict(t=None, x_test=Xt, get="ntk", compute_cov=True)
+    ours = infinite.gd_mse_ensemble(net, X, Y, Xt)
+    assert relative(np.asarray(mean)[:, 0], ours.mean) <= TOL["solve"]
+    assert relative(cov, ours.cov) <= TOL["solve"]
+    noise = 0.05
+    k_tt = kf(X, None, "nngp")
+    gp = nt.predict.gp_inference(k_tt, Y[:, None], diag_reg=noise, diag_reg_absolute_scale=True)
+    mean, cov = gp(get="nngp", k_test_train=kf(Xt, X, "nngp"), k_test_test=kf(Xt, None, "nngp"))
+    post = infinite.nngp_posterior(net, X, Y, Xt, noise=noise)
+    assert relative(np.asarray(mean)[:, 0], post.mean) <= TOL["solve"]
+    assert relative(cov, post.cov) <= TOL["solve"]
