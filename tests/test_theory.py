@@ -237,3 +237,50 @@ def test_theory_bad_input():
         theory.adaptive_closed_form(net, net.init(0), X, Y, Xt, np.ones((3, 5)), 0.1)
     with pytest.raises(ValueError, match="loss"):
         theory.gradient_confusion(net, net.init(0), X, Y, loss="hinge")
+
+
+@given(st.sampled_from([0.7, 1.0, 1.5]), st.integers(2, 4), st.sampled_from(["zero", "normal", "none"]),
+       st.floats(0.1, 1.9), st.integers(0, 1000))
+def test_infinite_width_gd_loss_stays_under_the_lambda0_bound(sigma, depth, bias, frac, seed):
+    """The ensemble mean of infinitely wide nets trained by GD (f₀ = 0 on average) has
+    training loss ≤ ρ^{2t}L₀ at every t, for every η < 2N/λ_max (Du et al. 2019, Thm 4.1)."""
+    X, Y, _ = make_data(n=7, d=3, seed=seed)
+    net = fastntk.MLP.uniform(3, 10, depth, sigma=sigma, bias=bias)
+    pre = theory.prerequisites(net, X)
+    assert pre.non_degenerate and pre.n == 7
+    assert pre.lambda0 == pytest.approx(fastntk.infinite.lambda0(net, X), rel=TOL["exact"])
+    lr = frac * pre.lr_max
+    steps = np.arange(0, 40, 3)
+    bound = theory.gd_loss_bound(net, X, Y, lr, steps)
+    for t, b in zip(steps, bound):
+        mean = fastntk.infinite.gd_mse_ensemble(net, X, Y, X, steps=int(t), lr=lr, compute_cov=False).mean
+        assert 0.5 * np.mean((mean - Y) ** 2) <= b * (1 + TOL["exact"]) + TOL["exact"]
+
+
+def test_lambda0_bound_is_attained_along_the_slowest_direction():
+    X, _, _ = make_data(n=6, d=4, seed=2)
+    net = fastntk.MLP.uniform(4, 10, 2, sigma=1.2, bias="normal")
+    lam, Q = np.linalg.eigh(fastntk.infinite.kernels(net, X, get="ntk").ntk)
+    Y = Q[:, 0]  # the λ₀ eigenvector: the residual decays exactly as (1 − ηλ₀/N)^t
+    pre = theory.prerequisites(net, X)
+    lr = 0.5 * pre.lr_max  # η ≤ N/λ_max: the slowest mode is λ₀'s
+    assert pre.contraction(lr) == pytest.approx(1 - lr * lam[0] / 6, rel=TOL["exact"])
+    for t in (1, 10, 50):
+        mean = fastntk.infinite.gd_mse_ensemble(net, X, Y, X, steps=t, lr=lr, compute_cov=False).mean
+        loss = 0.5 * np.mean((mean - Y) ** 2)
+        assert loss == pytest.approx(theory.gd_loss_bound(net, X, Y, lr, t)[0], rel=TOL["routes"])
+
+
+def test_degenerate_data_fails_the_prerequisite():
+    """Repeated inputs make Θ singular: λ₀ = 0, which Thms 1–3 exclude."""
+    X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    pre = theory.prerequisites(fastntk.MLP.uniform(2, 8, 2, bias="none"), X)
+    assert not pre.non_degenerate and pre.lr_max == pytest.approx(6 / pre.lambda_max)
+    with pytest.raises(ValueError, match="lr"):
+        pre.contraction(0.0)
+    with pytest.raises(TypeError, match="net"):
+        theory.prerequisites("net", X)
+    with pytest.raises(ValueError, match="X"):
+        theory.prerequisites(fastntk.MLP.uniform(3, 8, 2), X)
+    with pytest.raises(ValueError, match="steps"):
+        theory.gd_loss_bound(fastntk.MLP.uniform(2, 8, 2), X[:2], [0.0, 1.0], 0.1, [-1])

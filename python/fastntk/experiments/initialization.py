@@ -56,7 +56,7 @@ class Initialization(Experiment):
                     test_loss_int=half_mse(dec.f_int, ds.Y_test),
                     J=float(np.linalg.norm(one.init_term) / math.sqrt(nT)),
                     rmse_int=float(np.linalg.norm(dec.f_int - ds.Y_test) / math.sqrt(nT)),
-                    cond=dec.cond)
+                    cond=dec.cond, lambda0=theory.prerequisites(net, ds.X).lambda0)
 
     def _bound(self, cfg, records, L):
         """Thm 2 lower bound on the test loss (1/2N_T)‖·‖²: ½·max(0, σᴸJ − RMSE(f_int))²."""
@@ -109,6 +109,13 @@ class Initialization(Experiment):
                              f"along the run) in {len(osc)} of {len(rs)} runs; those were redone at η/2ᵏ "
                              f"(k ≤ {max(r['retries'] for r in osc)}) as the theory's η < 2N/λ_max(K_t) requires.")
             lines.append(f"- L = {L}: {lazy_note(rs)}.")
+            lam = group(rs, ["sigma"], "lambda0")
+            if lam and all(math.isfinite(v[0]) for v in lam.values()):
+                lo = min(lam, key=lambda k: lam[k][0])
+                lines.append(f"- L = {L}: λ₀ = λ_min(Θ(X, X)) of the infinite-width NTK on the training data: "
+                             f"{min(v[0] for v in lam.values()):.3g} (σ = {lo[0]}) to "
+                             f"{max(v[0] for v in lam.values()):.3g}; λ₀ > 0, the prerequisite of Thms 1–3, "
+                             f"{'holds' if lam[lo][0] > 0 else 'fails'}.")
             s_min = min(g, key=lambda k: g[k][0])[0]
             lines.append(f"- L = {L}: smallest mean test loss at σ = {s_min} (small σ is better, Sect. 3).")
         return lines

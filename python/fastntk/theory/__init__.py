@@ -6,6 +6,8 @@ which_minimizer     Nonnenmacher, Reeb, Steinwart, "Which minimizer does my neur
 underparameterized  the same paper's App. A (001): P < N
 last_layer          "Wide neural networks are interpolating kernel methods" (002):
                     last-layer-only training
+convergence         the same paper's prerequisite λ₀ > 0 and the infinite-width GD
+                    rate in λ₀ (Du et al. 2019)
 confusion           Sankararaman et al., "The impact of neural network
                     overparameterization on gradient confusion and SGD" (003)
 
@@ -16,6 +18,7 @@ from ..infinite import lambda0
 from ..linalg import SingularKernelError
 from .confusion import (GradientConfusion, gradient_confusion, gradient_confusion_along_training,
                         strategy41_params)
+from .convergence import Prerequisites, gd_loss_bound, prerequisites
 from .last_layer import last_layer_kernel, last_layer_minimizer
 from .underparameterized import underparameterized_minimizer
 from .which_minimizer import (Decomposition, SigmaSelection, Thm2Bounds, adaptive_closed_form,
@@ -29,4 +32,5 @@ __all__ = [
     "minimizer_distance", "sgd_vs_gd", "underparameterized_minimizer", "last_layer_kernel",
     "last_layer_minimizer", "GradientConfusion", "gradient_confusion", "linearization_gap",
     "SingularKernelError", "Thm2Bounds", "strategy41_params", "gradient_confusion_along_training", "lambda0",
+    "Prerequisites", "prerequisites", "gd_loss_bound",
 ]
