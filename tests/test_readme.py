@@ -1,0 +1,28 @@
+"""The README's Python examples run as written, in order, in one namespace (a block
+that needs an optional package skips when it is missing)."""
+import importlib.util
+import pathlib
+import re
+
+import pytest
+
+README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
+BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
+OPTIONAL = {"torch": "torch", "distributed": "dask"}
+
+
+def test_readme_has_examples():
+    assert len(BLOCKS) >= 5
+
+
+def test_readme_examples_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    namespace, skipped = {}, []
+    for block in BLOCKS:
+        needs = [pkg for word, pkg in OPTIONAL.items() if re.search(rf"\b(import|from)\b[^\n]*\b{word}\b", block)]
+        if any(importlib.util.find_spec(pkg) is None for pkg in needs):
+            skipped.append(needs)
+            continue
+        exec(compile(block, str(README), "exec"), namespace)
+    if skipped:
+        pytest.skip(f"README blocks needing {skipped} not run: not installed")
