@@ -90,3 +90,137 @@ def test_cg_kernel_regression_equals_the_dense_solve():
     assert not info["converged"] and len(info["residuals"]) == 3
     with pytest.raises(ValueError, match=r"K: expected shape \(40, 40\)"):
         distributed.cg_solve(K[:5, :5], Y)
+
+
+zarr = pytest.importorskip("zarr", reason="zarr not installed: the Gram store is not tested")
+from fastntk.distributed import store as store_module  # noqa: E402
+
+
+def _problem(dtype=np.float64, n=23, d=5, seed=0):
+    rng = np.random.default_rng(seed)
+    net = fastntk.MLP.uniform(d, 16, 3, bias="normal", dtype=dtype)
+    return net, net.init(1), rng.standard_normal((n, d)), rng.standard_normal((9, d))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("chunks", [4, 10, 64])
+def test_store_holds_the_gram(tmp_path, dtype, chunks):
+    net, theta, X, X2 = _problem(dtype)
+    np.save(tmp_path / "x.npy", X)
+    zarr.save_array(str(tmp_path / "x2.zarr"), X2)
+    for source in (X, str(tmp_path / "x.npy"), da.from_array(X, chunks=(5, 5))):
+        path = tmp_path / f"k{id(source)}.zarr"
+        info = distributed.gram_to_zarr(net, theta, source, path, chunks=chunks)
+        t = -(-23 // chunks)
+        assert (info.tiles, info.computed, info.resumed) == (t * (t + 1) // 2, t * (t + 1) // 2, 0)
+        K = distributed.open_gram(path).compute()
+        assert K.dtype == dtype
+        assert_close(K, fastntk.ntk(net, theta, X.astype(dtype)), dtype)
+        np.testing.assert_array_equal(K, K.T)
+    cross = distributed.gram_to_zarr(net, theta, X, tmp_path / "c.zarr", X2=str(tmp_path / "x2.zarr"), chunks=chunks)
+    assert cross.shape == (23, 9)
+    assert_close(distributed.open_gram(tmp_path / "c.zarr").compute(),
+                 fastntk.ntk(net, theta, X.astype(dtype), X2.astype(dtype)), dtype)
+
+
+def test_interrupted_store_resumes_without_redoing_tiles(tmp_path, monkeypatch):
+    import dask
+    net, theta, X, _ = _problem()
+    calls = []
+    real = store_module._store_tile
+
+    def stop_after_four(*args):
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        calls.append(args[5:7])
+        return real(*args)
+
+    monkeypatch.setattr(store_module, "_store_tile", stop_after_four)
+    path = tmp_path / "k.zarr"
+    with dask.config.set(scheduler="sync"), pytest.raises(KeyboardInterrupt):
+        distributed.gram_to_zarr(net, theta, X, path, chunks=5)  # 5 row blocks: 15 tiles
+    assert distributed.tiles_done(path) == (4, 15)
+    with pytest.raises(ValueError, match="lacks"):
+        distributed.open_gram(path)
+    partial = distributed.open_gram(path, require_complete=False).compute()
+    assert np.isnan(partial).any() and not np.isnan(partial).all()
+    first = list(calls)
+    calls.clear()
+    monkeypatch.setattr(store_module, "_store_tile", lambda *a: (calls.append(a[5:7]), real(*a))[1])
+    info = distributed.gram_to_zarr(net, theta, X, path, chunks=5)
+    assert (info.computed, info.resumed) == (11, 4) and not set(first) & set(calls)
+    assert_close(distributed.open_gram(path).compute(), fastntk.ntk(net, theta, X), np.float64)
+
+
+def test_store_of_another_gram_is_refused(tmp_path):
+    net, theta, X, _ = _problem()
+    path = tmp_path / "k.zarr"
+    distributed.gram_to_zarr(net, theta, X, path, chunks=8)
+    for kwargs, what in ((dict(X1=X + 1), "X1_sha256"), (dict(params=net.init(2)), "theta_sha256"),
+                         (dict(net=net.replace(sigma=2.0)), "network"), (dict(chunks=4), "chunks")):
+        args = dict(net=net, params=theta, X1=X, chunks=8) | kwargs
+        with pytest.raises(ValueError, match=f"another problem .*{what}"):
+            distributed.gram_to_zarr(args.pop("net"), args.pop("params"), args.pop("X1"), path, **args)
+    info = distributed.gram_to_zarr(net, net.init(2), X, path, chunks=8, overwrite=True)
+    assert info.resumed == 0
+    (tmp_path / "plain").mkdir()
+    with pytest.raises(ValueError, match="not a fastntk Gram store"):
+        distributed.gram_to_zarr(net, theta, X, tmp_path / "plain", chunks=8)
+    with pytest.raises(ValueError, match="not a fastntk Gram store"):
+        distributed.open_gram(tmp_path / "plain")
+    with pytest.raises(TypeError, match="store: expected a directory path"):
+        distributed.gram_to_zarr(net, theta, X, 3)
+    with pytest.raises(ValueError, match="X1: expected a .npy file or a zarr array"):
+        distributed.gram_to_zarr(net, theta, str(tmp_path / "missing"), tmp_path / "m.zarr")
+
+
+def test_npy_rows_pickle_as_their_path(tmp_path):
+    X = np.arange(12.0).reshape(4, 3)
+    np.save(tmp_path / "x.npy", X)
+    rows = distributed.NpyRows(tmp_path / "x.npy")
+    blob = pickle.dumps(rows)
+    assert len(blob) < 400 and rows.shape == (4, 3)
+    np.testing.assert_array_equal(pickle.loads(blob)[1:3], X[1:3])
+
+
+def test_nystrom_preconditioned_cg_equals_the_dense_solve_in_fewer_iterations():
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((200, 10))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    net = fastntk.MLP.uniform(10, 256, 3)
+    K = fastntk.ntk(net, net.init(0), X)
+    Y = rng.standard_normal(200)
+    want = np.linalg.solve(K + 1e-6 * np.eye(200), Y)
+    plain = distributed.cg_solve(K, Y, ridge=1e-6, tol=1e-10)
+    pre = distributed.cg_solve(da.from_array(K, chunks=64), Y, ridge=1e-6, tol=1e-10, precondition="nystrom",
+                               rank=40)
+    for x, info in (plain, pre):
+        assert info["converged"]
+        np.testing.assert_allclose(x, want, rtol=0, atol=TOL["solve"] * np.abs(want).max())
+    assert pre[1]["iterations"] < plain[1]["iterations"]
+    with pytest.raises(ValueError, match="precondition"):
+        distributed.cg_solve(K, Y, precondition="jacobi")
+    with pytest.raises(TypeError, match="precondition"):
+        distributed.cg_solve(K, Y, precondition=3)
+
+
+def test_kernel_regression_dense_cg_and_store_agree(tmp_path):
+    rng = np.random.default_rng(3)
+    X, Xt = rng.standard_normal((40, 5)), rng.standard_normal((7, 5))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    Y = rng.standard_normal(40)
+    net = fastntk.MLP.uniform(5, 64, 3, bias="normal")
+    theta = net.init(0)
+    K, Kt = fastntk.ntk(net, theta, X), fastntk.ntk(net, theta, Xt, X)
+    want = Kt @ np.linalg.solve(K + 1e-3 * np.eye(40), Y)
+    auto, info = distributed.kernel_regression(net, theta, X, Y, Xt, ridge=1e-3)
+    assert info["method"] == "dense" and info["residuals"][-1] <= TOL["solve"]
+    stored, sinfo = distributed.kernel_regression(net, theta, X, Y, Xt, ridge=1e-3, method="cg",
+                                                  store=tmp_path / "k.zarr", chunks=16, tol=1e-12)
+    assert sinfo["method"] == "cg" and sinfo["converged"] and distributed.tiles_done(tmp_path / "k.zarr") == (6, 6)
+    for pred in (auto, stored):
+        np.testing.assert_allclose(pred, want, rtol=0, atol=TOL["solve"] * (1 + np.abs(want).max()))
+    with pytest.raises(ValueError, match="store: the dense method"):
+        distributed.kernel_regression(net, theta, X, Y, Xt, method="dense", store=tmp_path / "d.zarr")
+    with pytest.raises(ValueError, match="method"):
+        distributed.kernel_regression(net, theta, X, Y, Xt, method="qr")

@@ -46,7 +46,7 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("fastntk: interrupted", file=sys.stderr)
         return 130
-    except (ValueError, TypeError, OSError, MemoryError) as e:
+    except (ValueError, TypeError, OSError, MemoryError, ImportError) as e:
         if os.environ.get("FASTNTK_DEBUG"):
             raise
         print(f"fastntk: {e}", file=sys.stderr)
@@ -73,6 +73,7 @@ def _main(argv=None) -> int:
     fetchp.add_argument("--mirror", default=None, help="a base URL holding the files under their standard names")
     runp = sub.add_parser("run", help="run (or resume) an experiment", add_help=False)
     runp.add_argument("name", nargs="?")
+    _gram_parser(sub)
 
     # `run NAME --help` lists that experiment's knobs, so parse the name first.
     if len(argv) >= 2 and argv[0] == "run" and not argv[1].startswith("-"):
@@ -143,10 +144,82 @@ def _main(argv=None) -> int:
         hint = f"--data {flag}" if args.dir is None else f"--data {flag}:{folder}"
         print(f"{args.name} is in {folder}; use it with {hint}")
         return 0
+    if args.command == "gram":
+        return _gram(args)
     if args.command == "run":
         print("fastntk run: name an experiment; `fastntk list` shows them", file=sys.stderr)
         return 2
     return 2
+
+
+def _gram_parser(sub):
+    g = sub.add_parser("gram", help="compute an NTK Gram into a zarr store, tile by tile on Dask (resumable)",
+                       description="K(X, X) (or K(X, X2)) of an MLP into a zarr store, out of core; run the same "
+                                   "command again after an interruption to finish it. Needs fastntk[distributed].")
+    g.add_argument("input", help="X: a .npy file or a zarr array (N, d)")
+    g.add_argument("store", help="the zarr store to write (a directory)")
+    g.add_argument("--x2", default=None, help="X2 (.npy or zarr) for the cross-Gram K(X, X2)")
+    g.add_argument("--width", type=int, default=1024, help="hidden width m (default 1024)")
+    g.add_argument("--depth", type=int, default=3, help="layers L (default 3)")
+    g.add_argument("--sigma", type=float, default=1.0)
+    g.add_argument("--parametrization", default="ntk", choices=["ntk", "standard"])
+    g.add_argument("--bias", default="zero", choices=["zero", "normal", "none"])
+    g.add_argument("--activation", default="relu", choices=["relu", "identity", "tanh"])
+    g.add_argument("--dtype", default="float32", choices=["float32", "float64"])
+    g.add_argument("--seed", type=int, default=0, help="θ = MLP.init(seed) (default 0)")
+    g.add_argument("--params", default=None, help="θ from a .npy file (P,) instead of --seed")
+    g.add_argument("--chunks", type=int, default=4096, help="rows per tile (default 4096)")
+    g.add_argument("--workers", type=int, default=0,
+                   help="worker processes of a local dask.distributed cluster, one thread each "
+                        "(default 0: Dask's threads in this process)")
+    g.add_argument("--scheduler", default=None, help="address of a running dask.distributed scheduler")
+    g.add_argument("--overwrite", action="store_true", help="replace a store that holds another Gram")
+    g.add_argument("--no-progress", action="store_true")
+
+
+def _gram(args) -> int:
+    import contextlib
+
+    import numpy as np
+
+    from . import MLP
+    from .distributed import gram_to_zarr, open_rows
+    for flag in ("width", "depth", "chunks"):
+        if getattr(args, flag) < 1:
+            raise ValueError(f"--{flag}: expected an integer >= 1, got {getattr(args, flag)}")
+    if args.workers < 0:
+        raise ValueError(f"--workers: expected an integer >= 0, got {args.workers}")
+    if args.workers and args.scheduler:
+        raise ValueError("--workers, --scheduler: give one (a new local cluster, or a running one)")
+    X = open_rows(args.input, "input")
+    if len(getattr(X, "shape", ())) != 2:
+        raise ValueError(f"input: expected an (N, d) array, got shape {getattr(X, 'shape', None)}")
+    net = MLP.uniform(X.shape[1], args.width, args.depth, sigma=args.sigma, parametrization=args.parametrization,
+                      bias=args.bias, activation=args.activation, dtype=np.dtype(args.dtype).type)
+    params = net.init(args.seed) if args.params is None else np.load(args.params)
+    with contextlib.ExitStack() as stack:
+        if args.workers or args.scheduler:
+            try:
+                from distributed import Client, LocalCluster
+            except ImportError:
+                raise ImportError("--workers/--scheduler need dask.distributed: pip install "
+                                  "\"fastntk[distributed]\"") from None
+            if args.scheduler:
+                stack.enter_context(Client(args.scheduler))
+            else:
+                cluster = stack.enter_context(LocalCluster(n_workers=args.workers, threads_per_worker=1,
+                                                           processes=True, dashboard_address=None))
+                stack.enter_context(Client(cluster))
+        try:
+            info = gram_to_zarr(net, params, args.input, args.store, X2=args.x2, chunks=args.chunks,
+                                overwrite=args.overwrite, progress=not args.no_progress)
+        except KeyboardInterrupt:
+            print("fastntk gram: interrupted; the finished tiles are kept — run the same command again to "
+                  "resume", file=sys.stderr)
+            return 130
+    print(f"K {info.shape[0]} × {info.shape[1]} ({net.dtype.__name__}) in {info.path}: {info.computed} tiles "
+          f"computed, {info.resumed} already there, {info.seconds:.1f} s")
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,22 +1,19 @@
 """The NTK Gram as a dask array: row-by-column tiles of fastntk cross-Grams, computed
 by Dask's schedulers (threads by default, or a dask.distributed Client), never in one
-call — for Grams larger than one process should hold (issue #20; zarr output, the
-command line and kernel regression on top are still to come).
-
-Needs the optional extra: ``pip install "fastntk[distributed]"`` (dask[array]).
-"""
+call."""
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 
 import numpy as np
 
-from . import _core
-from ._backend import blas_limited_to_one_thread
-from ._validate import positive_int
-from .kernels import ntk as _ntk
-from .model import MLP
+from .. import _core
+from .._backend import blas_limited_to_one_thread
+from .._validate import positive_int
+from ..kernels import ntk as _ntk
+from ..model import MLP
 
 
 def _dask():
@@ -58,14 +55,85 @@ def _one_thread_per_tile():
                 _limit = None
 
 
+def _active_client():
+    """The dask.distributed Client in use, if any (without importing distributed otherwise)."""
+    import sys
+    if "distributed" not in sys.modules:
+        return None
+    try:
+        from distributed import default_client
+        return default_client()
+    except ValueError:
+        return None
+
+
+def theta_node(dask, theta):
+    """θ as one node every tile depends on: with a distributed Client, scattered to every
+    worker once (not serialized into the graph, which θ of 10⁷ parameters would swell);
+    otherwise one delayed value."""
+    client = _active_client()
+    if client is not None:
+        return client.scatter(theta, broadcast=True, hash=False)
+    return dask.delayed(theta, pure=True)
+
+
 def _tile(net, theta, a, b):
     """One tile K(a, b); b None: the symmetric diagonal tile K(a, a)."""
     with _one_thread_per_tile():
         return _ntk(net, theta, np.asarray(a), None if b is None else np.asarray(b))
 
 
+class NpyRows:
+    """A ``.npy`` file read by rows on demand (shape, dtype, ndim and slicing, which is
+    what ``dask.array.from_array`` needs). It pickles as its path, so that a worker
+    opens the file itself instead of receiving its contents."""
+
+    def __init__(self, path):
+        self.path = os.fspath(path)
+        try:
+            m = np.load(self.path, mmap_mode="r")
+        except (OSError, ValueError) as e:
+            raise ValueError(f"X: cannot read {self.path!r} as a .npy array ({e})") from None
+        self.shape, self.dtype, self.ndim = m.shape, m.dtype, m.ndim
+        self._map = None
+
+    def __getitem__(self, index):
+        if self._map is None:
+            self._map = np.load(self.path, mmap_mode="r")
+        return np.asarray(self._map[index])
+
+    def __getstate__(self):
+        return dict(path=self.path, shape=self.shape, dtype=self.dtype, ndim=self.ndim, _map=None)
+
+    def __repr__(self):
+        return f"NpyRows({self.path!r}, shape={self.shape}, dtype={self.dtype})"
+
+
+def open_rows(X, name="X"):
+    """Inputs given by path: a ``.npy`` file (read by rows, :class:`NpyRows`) or a zarr
+    array; anything else is returned as it is."""
+    if not isinstance(X, (str, os.PathLike)):
+        return X
+    path = os.fspath(X)
+    if path.endswith(".npy"):
+        return NpyRows(path)
+    if not os.path.isdir(path):
+        raise ValueError(f"{name}: expected a .npy file or a zarr array, {path!r} is neither")
+    try:
+        import zarr
+    except ImportError:
+        raise ImportError("fastntk.distributed reads zarr inputs with zarr: pip install \"fastntk[distributed]\"") \
+            from None
+    arr = zarr.open(path, mode="r")
+    if not hasattr(arr, "shape"):
+        raise ValueError(f"{name}: {path!r} is a zarr group ({sorted(arr.array_keys())}); name one of its "
+                         "arrays (path/to/store.zarr/ARRAY)")
+    return arr
+
+
 def _rows(X, name, net, chunks, da):
     """X as a dask array of row blocks of ``chunks`` rows (all columns in one block)."""
+    X = open_rows(X, name)
     if isinstance(X, da.Array):
         arr = X
     else:
@@ -84,15 +152,15 @@ def _rows(X, name, net, chunks, da):
 def ntk(net: MLP, params, X1, X2=None, *, chunks: int = 4096):
     """K(X1, X2) of shape (N1, N2) as a lazy ``dask.array.Array`` in tiles of ``chunks``
     rows and columns, each tile one fastntk cross-Gram of two row blocks (a NumPy array,
-    a memory-mapped .npy or any array dask reads, or a dask array). X2=None: the
+    a path to a .npy file or a zarr array, any array dask reads, or a dask array). X2=None: the
     symmetric Gram, each off-diagonal tile computed once and its mirror a transpose.
-    θ enters the graph once. ``.compute()`` it, or store it (``.to_zarr``) when it does
+    θ enters the graph once (with a distributed Client: scattered to each worker once). ``.compute()`` it, or store it (``.to_zarr``) when it does
     not fit in memory."""
     dask, da = _dask()
     if not isinstance(net, MLP):
         raise TypeError(f"net: expected a fastntk.MLP, got {type(net).__name__}")
     chunks = positive_int(chunks, "chunks")
-    theta = dask.delayed(net.flatten(params), pure=True)
+    theta = theta_node(dask, net.flatten(params))
     A = _rows(X1, "X1", net, chunks, da)
     a_blocks = [b[0] for b in A.to_delayed()]
     a_sizes = A.chunks[0]
@@ -113,55 +181,3 @@ def ntk(net: MLP, params, X1, X2=None, *, chunks: int = 4096):
     return da.block([[da.from_delayed(dask.delayed(_tile, pure=True)(net, theta, bi, bj),
                                       shape=(a_sizes[i], B.chunks[0][j]), dtype=net.dtype)
                       for j, bj in enumerate(b_blocks)] for i, bi in enumerate(a_blocks)])
-
-
-def cg_solve(K, y, *, ridge: float = 0.0, tol: float = 1e-10, max_iter: int | None = None):
-    """(K + ridge·I)⁻¹y by conjugate gradients, K (N, N) symmetric positive (semi)definite
-    — a dask array (each product K·p then runs tile by tile on the scheduler's workers;
-    ``persist()`` K, or read it from a store, so that its tiles are not recomputed) or
-    a NumPy array. Stops when ‖r‖ ≤ tol·‖y‖. Returns (x, info) with info =
-    dict(iterations, residuals (relative, one per iteration), converged)."""
-    from ._validate import integer, positive, to_host_vector
-    y = to_host_vector(y, "y", np.float64)
-    n = y.shape[0]
-    if tuple(K.shape) != (n, n):
-        raise ValueError(f"K: expected shape ({n}, {n}) for y of length {n}, got {tuple(K.shape)}")
-    ridge = positive(ridge, "ridge", allow_zero=True)
-    tol = positive(tol, "tol")
-    max_iter = 10 * n if max_iter is None else integer(max_iter, "max_iter", 1)
-
-    def apply(v):
-        out = K @ v
-        out = out.compute() if hasattr(out, "compute") else out
-        return np.asarray(out, np.float64) + ridge * v
-
-    x = np.zeros(n)
-    r = y.copy()
-    p = r.copy()
-    rr = float(r @ r)
-    norm_y = max(float(np.sqrt(y @ y)), np.finfo(float).tiny)
-    residuals = []
-    for it in range(1, max_iter + 1):
-        q = apply(p)
-        alpha = rr / float(p @ q)
-        x += alpha * p
-        r -= alpha * q
-        rr_new = float(r @ r)
-        residuals.append(float(np.sqrt(rr_new)) / norm_y)
-        if residuals[-1] <= tol:
-            return x, dict(iterations=it, residuals=residuals, converged=True)
-        p = r + (rr_new / rr) * p
-        rr = rr_new
-    return x, dict(iterations=max_iter, residuals=residuals, converged=False)
-
-
-def kernel_regression(net: MLP, params, X, Y, X_test, *, ridge: float = 0.0, chunks: int = 4096,
-                      tol: float = 1e-10, max_iter: int | None = None):
-    """Predictions K(X_T, X)(K + ridge·I)⁻¹Y of the empirical NTK with K never formed in one
-    call: K's tiles are computed once and kept by the scheduler (``persist``), CG multiplies
-    with them tile by tile, and K(X_T, X)·α is one more tiled product. Returns
-    (predictions (N_T,), info of :func:`cg_solve`)."""
-    K = ntk(net, params, X, chunks=chunks).persist()
-    alpha, info = cg_solve(K, Y, ridge=ridge, tol=tol, max_iter=max_iter)
-    Kt = ntk(net, params, X_test, X, chunks=chunks)
-    return np.asarray((Kt @ alpha.astype(Kt.dtype)).compute(), np.float64), info

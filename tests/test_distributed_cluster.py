@@ -1,0 +1,107 @@
+"""fastntk.distributed on a dask.distributed LocalCluster of worker processes: the same
+Gram, a worker killed mid-Gram, and the `fastntk gram` command interrupted and resumed."""
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+from conftest import assert_close
+
+import fastntk
+
+pytest.importorskip("zarr", reason="zarr not installed: the Gram store is not tested")
+dd = pytest.importorskip("distributed", reason="dask.distributed not installed: cluster tests skipped")
+from fastntk import distributed  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = dd.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    with dd.Client(cluster) as c:
+        yield c
+    cluster.close()
+
+
+def _unit(n, d, seed):
+    X = np.random.default_rng(seed).standard_normal((n, d))
+    return X / np.linalg.norm(X, axis=1, keepdims=True)
+
+
+def test_cluster_gram_equals_ntk(client, tmp_path):
+    net = fastntk.MLP.uniform(6, 32, 3, bias="normal", dtype=np.float32)
+    theta, X = net.init(0), _unit(30, 6, 0)
+    want = fastntk.ntk(net, theta, X.astype(np.float32))
+    assert_close(distributed.ntk(net, theta, X, chunks=7).compute(), want, np.float32)
+    np.save(tmp_path / "x.npy", X)
+    info = distributed.gram_to_zarr(net, theta, str(tmp_path / "x.npy"), tmp_path / "k.zarr", chunks=7)
+    assert info.computed == 15
+    assert_close(distributed.open_gram(tmp_path / "k.zarr").compute(), want, np.float32)
+    # every tile ran with one BLAS and one OpenMP thread, and the workers' own settings are back
+    assert set(client.run(lambda: fastntk._core.openmp_threads()).values()) == {1}
+
+
+def test_a_killed_worker_loses_no_tile(client, tmp_path):
+    """SIGKILL one worker process while the Gram is being stored: Dask reruns its tiles on
+    the surviving worker (and the restarted one); the store equals the undisturbed Gram."""
+    net = fastntk.MLP.uniform(8, 2048, 4)
+    theta, X = net.init(0), _unit(480, 8, 1)
+    path = tmp_path / "k.zarr"
+    pids = list(client.run(os.getpid).values())
+    killed = {}
+
+    def kill_when_started():
+        while True:
+            try:
+                done, total = distributed.tiles_done(path)
+            except Exception:  # noqa: BLE001 - the store does not exist yet
+                done, total = 0, 1
+            if done >= 3:
+                killed["at"] = (done, total)
+                os.kill(pids[0], signal.SIGKILL)
+                return
+            time.sleep(0.01)
+
+    killer = threading.Thread(target=kill_when_started, daemon=True)
+    killer.start()
+    info = distributed.gram_to_zarr(net, theta, X, path, chunks=24)  # 20 row blocks: 210 tiles
+    killer.join(timeout=5)
+    assert "at" in killed and killed["at"][0] < killed["at"][1], "the worker was killed after the Gram finished"
+    assert info.computed == 210 and distributed.tiles_done(path) == (210, 210)
+    assert_close(distributed.open_gram(path).compute(), fastntk.ntk(net, theta, X), np.float64)
+
+
+def test_gram_command_resumes_after_ctrl_c(tmp_path):
+    X = _unit(400, 10, 2).astype(np.float32)
+    np.save(tmp_path / "x.npy", X)
+    path = tmp_path / "k.zarr"
+    cmd = [sys.executable, "-c", "import sys; from fastntk.cli import main; sys.exit(main())", "gram",
+           str(tmp_path / "x.npy"), str(path), "--width", "1024", "--depth", "4", "--chunks", "20", "--no-progress"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            if distributed.tiles_done(path)[0] >= 3:
+                break
+        except Exception:  # noqa: BLE001 - not created yet
+            pass
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, (out, err)
+    assert "run the same command again to resume" in err
+    done, total = distributed.tiles_done(path)
+    assert 3 <= done < total == 210
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert f"{total - done} tiles computed, {done} already there" in again.stdout
+    net = fastntk.MLP.uniform(10, 1024, 4, dtype=np.float32)
+    assert_close(distributed.open_gram(path).compute(), fastntk.ntk(net, net.init(0), X), np.float32)
+    bad = subprocess.run(cmd[:4] + [str(tmp_path / "x.npy"), str(path), "--chunks", "0"], capture_output=True,
+                         text=True, timeout=60)
+    assert bad.returncode == 2 and "--chunks: expected an integer >= 1" in bad.stderr
+    other = subprocess.run(cmd + ["--seed", "5"], capture_output=True, text=True, timeout=60)
+    assert other.returncode == 2 and "another problem" in other.stderr
