@@ -45,7 +45,7 @@ def tile_flops(c1, c2, widths, symmetric=False):
     """Flops of one tile by the structured formula (docs/design.md §2): a forward and
     a backward pass of each row block, and per layer A_{l−1}A′ᵀ_{l−1} and ΔˡΔ′ˡᵀ
     (half of it for a diagonal tile, SYRK)."""
-    d, L = widths[0], len(widths) - 1
+    L = len(widths) - 1
     passes = sum(2 * widths[l - 1] * widths[l] for l in range(1, L + 1))
     passes += sum(2 * widths[l] * widths[l + 1] for l in range(1, L - 1))  # backward Δ, no first layer
     blocks = (1 if symmetric else 2)
@@ -78,11 +78,6 @@ def single_thread_tiles(net, theta, X, chunks):
     return t_off, t_diag
 
 
-def tile_counts(n, chunks):
-    T = math.ceil(n / chunks)
-    return T * (T - 1) // 2, T  # off-diagonal (full-size equivalents approximated), diagonal
-
-
 def worker_peaks(client):
     import resource
     return sorted(v / 2**20 for v in client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
@@ -93,6 +88,8 @@ def compare_in_process(args, net, theta, X):
     from distributed import Client, LocalCluster
     chunks = args.chunks or math.ceil(X.shape[0] / 4)
     tmp = tempfile.mkdtemp(prefix="fastntk-bench-")
+    x_path = os.path.join(tmp, "X.npy")  # the cluster's workers read their row blocks from it
+    np.save(x_path, X)
     best = dict(ntk=np.inf, dask_threads=np.inf, zarr_threads=np.inf, zarr_cluster=np.inf)
     cluster = LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None)
     client = Client(cluster)
@@ -112,7 +109,7 @@ def compare_in_process(args, net, theta, X):
             shutil.rmtree(path)
             with Client(cluster):
                 path = os.path.join(tmp, f"c{rep}.zarr")
-                t, _ = timed(lambda: distributed.gram_to_zarr(net, theta, X, path, chunks=chunks))
+                t, _ = timed(lambda: distributed.gram_to_zarr(net, theta, x_path, path, chunks=chunks))
                 best["zarr_cluster"] = min(best["zarr_cluster"], t)
                 shutil.rmtree(path)
     finally:

@@ -43,6 +43,7 @@ def test_symmetric_tiles_are_computed_once_and_theta_enters_once():
     keys = [k for k in dict(K.__dask_graph__()) if isinstance(k, str)]
     assert len([k for k in keys if k.startswith("_tile")]) == 4 * 5 // 2  # the lower triangle with the diagonal
     assert len([k for k in keys if k.startswith("ndarray")]) == 1  # θ: one node every tile depends on
+    assert len([k for k in keys if k.startswith("_features")]) == 4  # each block's passes once, shared
 
 
 def test_errors(monkeypatch):
@@ -121,6 +122,21 @@ def test_store_holds_the_gram(tmp_path, dtype, chunks):
     assert cross.shape == (23, 9)
     assert_close(distributed.open_gram(tmp_path / "c.zarr").compute(),
                  fastntk.ntk(net, theta, X.astype(dtype), X2.astype(dtype)), dtype)
+
+
+@pytest.mark.parametrize("budget_blocks, passes", [(2, 4 * 1 + 6 * 2), (4, 2 + 4 + 2), (8, 4), (100, 4)])
+def test_store_in_waves_bounds_the_features_held(tmp_path, monkeypatch, budget_blocks, passes):
+    """With room for the features of ``budget_blocks`` blocks a wave pairs groups of half
+    as many; every block's passes run once per wave that uses it, and K is the same."""
+    net, theta, X, _ = _problem(n=20)  # chunks 5: 4 row blocks, 10 tiles
+    counted = []
+    real = store_module._features
+    monkeypatch.setattr(store_module, "_features", lambda *a: (counted.append(1), real(*a))[1])
+    from fastntk.distributed.tiles import feature_bytes
+    distributed.gram_to_zarr(net, theta, X, tmp_path / "k.zarr", chunks=5,
+                             max_feature_bytes=budget_blocks * feature_bytes(net, 5))
+    assert len(counted) == passes
+    assert_close(distributed.open_gram(tmp_path / "k.zarr").compute(), fastntk.ntk(net, theta, X), np.float64)
 
 
 def test_interrupted_store_resumes_without_redoing_tiles(tmp_path, monkeypatch):

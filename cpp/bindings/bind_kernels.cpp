@@ -19,6 +19,56 @@ void check_batch(const Spec& s, const CArray<T>& theta, const CArray<T>& x) {
 }
 
 template <class T>
+py::array_t<T> owned_array(Mat<T>&& m) {
+  auto* heap = new Mat<T>(std::move(m));
+  py::capsule owner(heap, [](void* p) { delete static_cast<Mat<T>*>(p); });
+  return py::array_t<T>({heap->rows(), heap->cols()}, heap->data(), owner);
+}
+
+// A block's features as NumPy arrays (x, [A_1 … A_{L−1}], [Δ^1 … Δ^{L−1}]) checked
+// against the network and read in place; `keep` holds the arrays while they are used.
+template <class T>
+FeatureRefs<T> refs_from(const Spec& s, const py::tuple& block, const char* name,
+                         std::vector<CArray<T>>& keep) {
+  const int L = s.depth();
+  require(block.size() == 3, std::string(name) + ": expected (x, hidden, delta) from features()");
+  auto x = block[0].cast<CArray<T>>();
+  require(x.ndim() == 2 && x.shape(1) == s.input_dim(), std::string(name) + ": x of shape (N, d) expected");
+  FeatureRefs<T> r;
+  r.n = x.shape(0);
+  keep.push_back(x);
+  r.input.push_back(keep.back().data());
+  auto hidden = block[1].cast<py::sequence>(), delta = block[2].cast<py::sequence>();
+  require(static_cast<int>(hidden.size()) == L - 1 && static_cast<int>(delta.size()) == L - 1,
+          std::string(name) + ": expected L − 1 hidden and delta arrays");
+  for (int l = 1; l < L; ++l) {
+    for (int which = 0; which < 2; ++which) {
+      auto a = (which == 0 ? hidden : delta)[l - 1].template cast<CArray<T>>();
+      require(a.ndim() == 2 && a.shape(0) == r.n && a.shape(1) == s.widths[l],
+              std::string(name) + ": a hidden or delta array of the wrong shape");
+      keep.push_back(a);
+      (which == 0 ? r.input : r.delta).push_back(keep.back().data());
+    }
+  }
+  return r;
+}
+
+template <class T>
+CArray<T> ntk_features_impl(const Spec& s, const py::tuple& a, const std::optional<py::tuple>& b,
+                            i64 tile) {
+  std::vector<CArray<T>> keep;
+  const FeatureRefs<T> ra = refs_from<T>(s, a, "a", keep);
+  std::optional<FeatureRefs<T>> rb;
+  if (b) rb = refs_from<T>(s, *b, "b", keep);
+  CArray<T> out({ra.n, rb ? rb->n : ra.n});
+  {
+    py::gil_scoped_release release;
+    gram(s, ra, rb ? &*rb : nullptr, out.mutable_data(), rb ? rb->n : ra.n, tile);
+  }
+  return out;
+}
+
+template <class T>
 void register_dtype(py::module_& m) {
   m.def("forward", [](const Spec& s, const CArray<T>& theta, const CArray<T>& x) {
     check_batch(s, theta, x);
@@ -72,6 +122,25 @@ void register_dtype(py::module_& m) {
         return out;
       },
       py::arg("spec"), py::arg("theta"), py::arg("x1"), py::arg("x2"), py::arg("tile"));
+
+  m.def(
+      "features",
+      [](const Spec& s, const CArray<T>& theta, const CArray<T>& x) {
+        check_batch(s, theta, x);
+        Features<T> f;
+        {
+          py::gil_scoped_release release;
+          features(s, theta.data(), x.data(), x.shape(0), f);
+          require_finite_pass(f.primal.finite);
+        }
+        py::list hidden, delta;
+        for (int l = 1; l < s.depth(); ++l) {
+          hidden.append(owned_array(std::move(f.primal.hidden[l - 1])));
+          delta.append(owned_array(std::move(f.delta[l - 1])));
+        }
+        return py::make_tuple(x, hidden, delta);
+      },
+      py::arg("spec"), py::arg("theta"), py::arg("x"));
 
   m.def("adaptive_ntk", [](const Spec& s, const CArray<T>& theta, const CArray<T>& x1,
                            const std::optional<CArray<T>>& x2, const CArray<T>& d,
@@ -156,6 +225,17 @@ void register_kernels(py::module_& m) {
   m.def("clear_cancel", &clear_cancel);
   register_dtype<float>(m);
   register_dtype<double>(m);
+  // One entry for both dtypes: the blocks are tuples, so pybind's overloads cannot tell them apart.
+  m.def(
+      "ntk_features",
+      [](const Spec& s, const py::tuple& a, const std::optional<py::tuple>& b, i64 tile) -> py::object {
+        require(a.size() == 3, "a: expected (x, hidden, delta) from features()");
+        const auto dtype = py::array::ensure(a[0]).dtype();
+        if (dtype.is(py::dtype::of<float>())) return ntk_features_impl<float>(s, a, b, tile);
+        require(dtype.is(py::dtype::of<double>()), "a: expected float32 or float64 features");
+        return ntk_features_impl<double>(s, a, b, tile);
+      },
+      py::arg("spec"), py::arg("a"), py::arg("b"), py::arg("tile"));
 }
 
 }  // namespace fastntk::py_bindings

@@ -42,11 +42,32 @@ void mirror_lower(T* k, i64 n, i64 ldk) {
 }
 
 template <class T>
+FeatureRefs<T> feature_refs(const Spec& spec, const Features<T>& f) {
+  FeatureRefs<T> r;
+  r.n = f.primal.n;
+  for (int l = 0; l < spec.depth(); ++l) r.input.push_back(f.primal.input(l));
+  for (int l = 1; l < spec.depth(); ++l) r.delta.push_back(f.delta[l - 1].data());
+  return r;
+}
+
+template <class T>
 void gram(const Spec& spec, const Features<T>& a, const Features<T>* b, T* k, i64 ldk,
           i64 tile) {
+  const FeatureRefs<T> ra = feature_refs(spec, a);
+  if (b == nullptr) {
+    gram(spec, ra, static_cast<const FeatureRefs<T>*>(nullptr), k, ldk, tile);
+  } else {
+    const FeatureRefs<T> rb = feature_refs(spec, *b);
+    gram(spec, ra, &rb, k, ldk, tile);
+  }
+}
+
+template <class T>
+void gram(const Spec& spec, const FeatureRefs<T>& a, const FeatureRefs<T>* b, T* k, i64 ldk,
+          i64 tile) {
   const bool symmetric = (b == nullptr);
-  const Features<T>& fb = symmetric ? a : *b;
-  const i64 na = a.primal.n, nb = fb.primal.n;
+  const FeatureRefs<T>& fb = symmetric ? a : *b;
+  const i64 na = a.n, nb = fb.n;
   const int L = spec.depth();
   tile = std::max<i64>(1, tile);
   const i64 ta_max = std::min(na, tile), tb_max = std::min(nb, tile);
@@ -62,7 +83,7 @@ void gram(const Spec& spec, const Features<T>& a, const Features<T>* b, T* k, i6
       const bool diagonal = symmetric && i0 == j0;
       T* kt = k + i0 * ldk + j0;
       // Last layer: Δ^L = 1, so its term is c_L² A_{L−1} A′ᵀ + β_L², written straight into K.
-      tile_product(a.primal.input(L - 1), fb.primal.input(L - 1), spec.widths[L - 1], i0, ti, j0,
+      tile_product(a.input[L - 1], fb.input[L - 1], spec.widths[L - 1], i0, ti, j0,
                    tj, diagonal, cL2, kt, ldk);
       if (bL2 != T(0)) {
         for (i64 i = 0; i < ti; ++i) {
@@ -73,9 +94,9 @@ void gram(const Spec& spec, const Features<T>& a, const Features<T>* b, T* k, i6
       for (int l = 1; l < L; ++l) {
         const T c2 = T(spec.weight_multiplier(l) * spec.weight_multiplier(l));
         const T b2 = T(spec.bias_multiplier(l) * spec.bias_multiplier(l));
-        tile_product(a.primal.input(l - 1), fb.primal.input(l - 1), spec.widths[l - 1], i0, ti, j0,
+        tile_product(a.input[l - 1], fb.input[l - 1], spec.widths[l - 1], i0, ti, j0,
                      tj, diagonal, c2, ga.data(), tb_max);
-        tile_product(a.delta[l - 1].data(), fb.delta[l - 1].data(), spec.widths[l], i0, ti, j0, tj,
+        tile_product(a.delta[l - 1], fb.delta[l - 1], spec.widths[l], i0, ti, j0, tj,
                      diagonal, T(1), gd.data(), tb_max);
         for (i64 i = 0; i < ti; ++i) {
           const i64 jend = diagonal ? i + 1 : tj;
@@ -91,6 +112,9 @@ void gram(const Spec& spec, const Features<T>& a, const Features<T>* b, T* k, i6
 }
 
 #define FASTNTK_INSTANTIATE(T)                                                               \
+  template FeatureRefs<T> feature_refs<T>(const Spec&, const Features<T>&);                 \
+  template void gram<T>(const Spec&, const FeatureRefs<T>&, const FeatureRefs<T>*, T*, i64, \
+                        i64);                                                               \
   template void gram<T>(const Spec&, const Features<T>&, const Features<T>*, T*, i64, i64); \
   template void mirror_lower<T>(T*, i64, i64);
 FASTNTK_INSTANTIATE(float)

@@ -1,13 +1,33 @@
 // The empirical NTK by the structured formula of docs/design.md §2, never through φφᵀ:
 //   K(X, X′) = Σ_l (Δ^l Δ′^lᵀ) ⊙ (c_l² A_{l−1} A′_{l−1}ᵀ + β_l²).
 #pragma once
+#include <vector>
+
 #include "fastntk/network.hpp"
 
 namespace fastntk {
 
+// What the Gram reads of a batch's features, by pointer (row-major, N rows each):
+// input[l] = A_l for l = 0 … L−1 (A_0 = X) and delta[l−1] = Δ^l for l = 1 … L−1
+// (Δ^L = 1 is not stored). Features computed elsewhere — a block of rows cached as
+// NumPy arrays by fastntk.distributed — are read in place through it.
+template <class T>
+struct FeatureRefs {
+  i64 n = 0;
+  std::vector<const T*> input;
+  std::vector<const T*> delta;
+};
+
+template <class T>
+FeatureRefs<T> feature_refs(const Spec& spec, const Features<T>& f);
+
 // K (row-major, leading dimension ldk) = K(X_a, X_b), or K(X_a, X_a) by the
 // symmetric product when b is null. Works on tile × tile blocks so that the
 // temporaries stay 2·tile² however large N is.
+template <class T>
+void gram(const Spec& spec, const FeatureRefs<T>& a, const FeatureRefs<T>* b, T* k, i64 ldk,
+          i64 tile = 2048);
+
 template <class T>
 void gram(const Spec& spec, const Features<T>& a, const Features<T>* b, T* k, i64 ldk,
           i64 tile = 2048);

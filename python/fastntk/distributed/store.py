@@ -25,7 +25,7 @@ import numpy as np
 from .. import __version__
 from .._validate import boolean, positive_int
 from ..model import MLP
-from .tiles import _active_client, _dask, _rows, _tile, theta_node
+from .tiles import _active_client, _dask, _features, _rows, _tile, feature_bytes, open_rows, theta_node
 
 ATTR = "fastntk_gram"
 
@@ -53,32 +53,38 @@ class GramStore:
     seconds: float
 
 
-def _sha256_rows(A) -> str:
-    """SHA-256 of the inputs' values (float of the network's dtype, row-major), read
-    one row block at a time."""
+def _sha256_rows(source, A, dtype) -> str:
+    """SHA-256 of the inputs' values as the network's dtype, row-major, read one row block
+    at a time — from the source itself (NumPy, .npy, zarr), or the dask array's blocks."""
     h = hashlib.sha256()
     h.update(str(A.shape).encode())
-    for block in A.blocks:
-        h.update(np.ascontiguousarray(block.compute(scheduler="sync")).tobytes())
+    if hasattr(source, "dask"):
+        blocks = (block.compute() for block in A.blocks)
+    else:
+        step = A.chunks[0][0]
+        blocks = (np.asarray(source[lo:lo + step]) for lo in range(0, A.shape[0], step))
+    for block in blocks:
+        h.update(np.ascontiguousarray(block, dtype=dtype).tobytes())
     return h.hexdigest()
 
 
-def _describe(net: MLP, theta, A, B, chunks) -> dict:
+def _describe(net: MLP, theta, sources, A, B, chunks) -> dict:
     return dict(
         format=1, fastntk=__version__,
         network=dict(widths=list(net.widths), sigma=net.sigma, parametrization=net.parametrization,
                      bias=net.bias, activation=net.activation, dtype=np.dtype(net.dtype).name,
                      sigma_b=net.sigma_b),
         theta_sha256=hashlib.sha256(np.ascontiguousarray(theta).tobytes()).hexdigest(),
-        X1_sha256=_sha256_rows(A), X2_sha256=None if B is None else _sha256_rows(B),
+        X1_sha256=_sha256_rows(sources[0], A, net.dtype),
+        X2_sha256=None if B is None else _sha256_rows(sources[1], B, net.dtype),
         shape=[A.shape[0], (A if B is None else B).shape[0]], chunks=chunks, symmetric=B is None)
 
 
-def _store_tile(net, theta, a, b, path, i, j, rows, cols, mirror):
-    """Compute tile (i, j), write it (and its transpose at (j, i) when ``mirror``), then
-    set its flag(s). Runs on a worker: it opens the store by path."""
+def _store_tile(net, fa, fb, path, i, j, rows, cols, mirror):
+    """Compute tile (i, j) from its blocks' features, write it (and its transpose at
+    (j, i) when ``mirror``), then set its flag. Runs on a worker: it opens the store by path."""
     zarr = _zarr()
-    K = _tile(net, theta, a, b)
+    K = _tile(net, fa, fb)
     arr = zarr.open_array(path, path="K", mode="r+")
     arr[rows[0]:rows[1], cols[0]:cols[1]] = K
     if mirror:
@@ -113,8 +119,20 @@ def _open_or_create(zarr, path, desc, dtype, tile_grid, overwrite):
     return group
 
 
+def _waves(pending, blocks):
+    """The pending tiles in waves that need the features of at most ``blocks`` row blocks
+    of each side: the blocks in groups of ``blocks // 2`` (symmetric: both sides are one
+    set), one wave per pair of groups. A block's features are computed once per wave
+    that uses it and released after it."""
+    per = max(1, blocks // 2)
+    waves = {}
+    for i, j in pending:
+        waves.setdefault((i // per, j // per), []).append((i, j))
+    return [waves[k] for k in sorted(waves)]
+
+
 def gram_to_zarr(net: MLP, params, X1, store, X2=None, *, chunks: int = 4096, overwrite: bool = False,
-                 progress: bool = False) -> GramStore:
+                 progress: bool = False, max_feature_bytes: int = 2**30) -> GramStore:
     """Compute K(X1, X2) (X2=None: the symmetric Gram of X1) into the zarr store at the
     path ``store``, tile by tile on Dask's scheduler — the active ``distributed.Client``
     if there is one, else threads — never holding K in one process.
@@ -124,6 +142,9 @@ def gram_to_zarr(net: MLP, params, X1, store, X2=None, *, chunks: int = 4096, ov
         of X, θ and one tile, about 4·chunks² bytes in float32 for the tile.
     overwrite : replace a store of another Gram (else that is an error).
     progress : a tqdm bar over the tiles.
+    max_feature_bytes : the row blocks' forward/backward passes (features) are computed
+        once and shared by the tiles of a wave; a wave needs at most this many bytes of
+        them (default 1 GiB), so a worker's memory stays bounded whatever N is.
 
     Resumable: tiles a previous call finished (their flags in the store) are not computed
     again; the store records the network, θ and the inputs by SHA-256, and a store of a
@@ -138,32 +159,40 @@ def gram_to_zarr(net: MLP, params, X1, store, X2=None, *, chunks: int = 4096, ov
     path = os.fspath(store)
     chunks = positive_int(chunks, "chunks")
     overwrite, progress = boolean(overwrite, "overwrite"), boolean(progress, "progress")
+    max_feature_bytes = positive_int(max_feature_bytes, "max_feature_bytes")
     theta = net.flatten(params)
-    A = _rows(X1, "X1", net, chunks, da)
-    B = None if X2 is None else _rows(X2, "X2", net, chunks, da)
+    sources = (open_rows(X1, "X1"), None if X2 is None else open_rows(X2, "X2"))
+    A = _rows(sources[0], "X1", net, chunks, da)
+    B = None if X2 is None else _rows(sources[1], "X2", net, chunks, da)
     symmetric = B is None
     Bx = A if symmetric else B
     grid = (len(A.chunks[0]), len(Bx.chunks[0]))
     start = time.perf_counter()
-    group = _open_or_create(zarr, path, _describe(net, theta, A, B, chunks), net.dtype, grid, overwrite)
+    group = _open_or_create(zarr, path, _describe(net, theta, sources, A, B, chunks), net.dtype, grid, overwrite)
     done = np.asarray(group["done"][...], bool)
     wanted = [(i, j) for i in range(grid[0]) for j in (range(i + 1) if symmetric else range(grid[1]))]
     pending = [(i, j) for i, j in wanted if not done[i, j]]
     a_blocks = [b[0] for b in A.to_delayed()]
     b_blocks = a_blocks if symmetric else [b[0] for b in Bx.to_delayed()]
     a_ends, b_ends = np.cumsum((0,) + A.chunks[0]), np.cumsum((0,) + Bx.chunks[0])
-    store_tile = dask.delayed(_store_tile, pure=False)
-    theta_once = theta_node(dask, theta) if pending else None
-    tasks = [store_tile(net, theta_once, a_blocks[i], None if symmetric and i == j else b_blocks[j], path, i, j,
-                        (int(a_ends[i]), int(a_ends[i + 1])), (int(b_ends[j]), int(b_ends[j + 1])),
-                        symmetric and i != j)
-             for i, j in pending]
+    waves = _waves(pending, max(1, max_feature_bytes // max(1, feature_bytes(net, chunks))))
     bar = None
-    if progress and tasks:
+    if progress and pending:
         from tqdm.auto import tqdm
         bar = tqdm(total=len(wanted), initial=len(wanted) - len(pending), unit="tile", desc="Gram")
     try:
-        _run(dask, tasks, bar)
+        theta_once = theta_node(dask, theta) if pending else None
+        features = dask.delayed(_features, pure=True)
+        store_tile = dask.delayed(_store_tile, pure=False)
+        for wave in waves:
+            rows, cols = {i for i, _ in wave}, {j for _, j in wave}
+            fa = {i: features(net, theta_once, a_blocks[i]) for i in sorted(rows | cols if symmetric else rows)}
+            fb = fa if symmetric else {j: features(net, theta_once, b_blocks[j]) for j in sorted(cols)}
+            tasks = [store_tile(net, fa[i], None if symmetric and i == j else fb[j], path, i, j,
+                                (int(a_ends[i]), int(a_ends[i + 1])), (int(b_ends[j]), int(b_ends[j + 1])),
+                                symmetric and i != j)
+                     for i, j in wave]
+            _run(dask, tasks, bar)
     finally:
         if bar is not None:
             bar.close()
@@ -209,7 +238,7 @@ def open_gram(store, *, require_complete: bool = True):
     path = os.fspath(store)
     try:
         group = zarr.open_group(path, mode="r")
-        desc = dict(group.attrs)[ATTR]
+        dict(group.attrs)[ATTR]
     except Exception:  # noqa: BLE001
         raise ValueError(f"store: {path!r} is not a fastntk Gram store") from None
     if require_complete:

@@ -12,7 +12,7 @@ import numpy as np
 from .. import _core
 from .._backend import blas_limited_to_one_thread
 from .._validate import positive_int
-from ..kernels import ntk as _ntk
+from .._dispatch import cpu
 from ..model import MLP
 
 
@@ -77,10 +77,21 @@ def theta_node(dask, theta):
     return dask.delayed(theta, pure=True)
 
 
-def _tile(net, theta, a, b):
-    """One tile K(a, b); b None: the symmetric diagonal tile K(a, a)."""
+def _features(net, theta, x):
+    """A row block's forward and backward pass, kept for every tile it meets."""
     with _one_thread_per_tile():
-        return _ntk(net, theta, np.asarray(a), None if b is None else np.asarray(b))
+        return cpu().features(net, theta, np.asarray(x))
+
+
+def _tile(net, fa, fb):
+    """One tile K(a, b) from the blocks' features; fb None: the symmetric diagonal tile."""
+    with _one_thread_per_tile():
+        return cpu().ntk_from_features(net, fa, fb)
+
+
+def feature_bytes(net, rows) -> int:
+    """Bytes of one block's features: X and A_l, Δ^l for l < L."""
+    return np.dtype(net.dtype).itemsize * rows * (net.input_dim + 2 * sum(net.widths[1:-1]))
 
 
 class NpyRows:
@@ -152,8 +163,13 @@ def _rows(X, name, net, chunks, da):
 def ntk(net: MLP, params, X1, X2=None, *, chunks: int = 4096):
     """K(X1, X2) of shape (N1, N2) as a lazy ``dask.array.Array`` in tiles of ``chunks``
     rows and columns, each tile one fastntk cross-Gram of two row blocks (a NumPy array,
-    a path to a .npy file or a zarr array, any array dask reads, or a dask array). X2=None: the
+    a path to a .npy file or a zarr array, any array dask reads, or a dask array; with a
+    distributed Client pass a path, which each worker reads itself, rather than a large
+    array in memory, which travels inside the graph). X2=None: the
     symmetric Gram, each off-diagonal tile computed once and its mirror a transpose.
+    Each row block's forward and backward pass (its features) is one node that all its
+    tiles share, so the scheduler keeps up to every block's features
+    (:func:`feature_bytes` each); :func:`gram_to_zarr` bounds that memory.
     θ enters the graph once (with a distributed Client: scattered to each worker once). ``.compute()`` it, or store it (``.to_zarr``) when it does
     not fit in memory."""
     dask, da = _dask()
@@ -161,23 +177,20 @@ def ntk(net: MLP, params, X1, X2=None, *, chunks: int = 4096):
         raise TypeError(f"net: expected a fastntk.MLP, got {type(net).__name__}")
     chunks = positive_int(chunks, "chunks")
     theta = theta_node(dask, net.flatten(params))
+    features, tile = dask.delayed(_features, pure=True), dask.delayed(_tile, pure=True)
     A = _rows(X1, "X1", net, chunks, da)
-    a_blocks = [b[0] for b in A.to_delayed()]
+    fa = [features(net, theta, b[0]) for b in A.to_delayed()]
     a_sizes = A.chunks[0]
     if X2 is None:
-        grid = [[None] * len(a_blocks) for _ in a_blocks]
-        for i, bi in enumerate(a_blocks):
+        grid = [[None] * len(fa) for _ in fa]
+        for i in range(len(fa)):
             for j in range(i + 1):
-                if i == j:
-                    t = dask.delayed(_tile, pure=True)(net, theta, bi, None)
-                else:
-                    t = dask.delayed(_tile, pure=True)(net, theta, bi, a_blocks[j])
+                t = tile(net, fa[i], None if i == j else fa[j])
                 grid[i][j] = da.from_delayed(t, shape=(a_sizes[i], a_sizes[j]), dtype=net.dtype)
             for j in range(i):
                 grid[j][i] = grid[i][j].T
         return da.block(grid)
     B = _rows(X2, "X2", net, chunks, da)
-    b_blocks = [b[0] for b in B.to_delayed()]
-    return da.block([[da.from_delayed(dask.delayed(_tile, pure=True)(net, theta, bi, bj),
-                                      shape=(a_sizes[i], B.chunks[0][j]), dtype=net.dtype)
-                      for j, bj in enumerate(b_blocks)] for i, bi in enumerate(a_blocks)])
+    fb = [features(net, theta, b[0]) for b in B.to_delayed()]
+    return da.block([[da.from_delayed(tile(net, fa[i], fb[j]), shape=(a_sizes[i], B.chunks[0][j]), dtype=net.dtype)
+                      for j in range(len(fb))] for i in range(len(fa))])
