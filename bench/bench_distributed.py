@@ -63,19 +63,26 @@ def sphere(n, d, seed=0, dtype=np.float32):
 
 
 def single_thread_tiles(net, theta, X, chunks):
-    """In-process time of one off-diagonal and one diagonal tile at one thread."""
+    """At one thread, in this process: fastntk.ntk of one off-diagonal and one diagonal
+    tile (each with its blocks' passes), one block's passes alone, and the two tiles
+    from passes already made (what the Dask tasks do)."""
     from threadpoolctl import threadpool_limits
+    from fastntk._dispatch import cpu
     omp = fastntk._core.openmp_threads()
     fastntk._core.set_openmp_threads(1)
     try:
         with threadpool_limits(1):
             a, b = X[:chunks], X[chunks:2 * chunks]
             fastntk.ntk(net, theta, a[:256], b[:256])
-            t_off = min(timed(lambda: fastntk.ntk(net, theta, a, b))[0] for _ in range(2))
-            t_diag = min(timed(lambda: fastntk.ntk(net, theta, a))[0] for _ in range(2))
+            t = dict(off=min(timed(lambda: fastntk.ntk(net, theta, a, b))[0] for _ in range(2)),
+                     diag=min(timed(lambda: fastntk.ntk(net, theta, a))[0] for _ in range(2)))
+            t["pass"], fa = timed(lambda: cpu().features(net, theta, a))
+            fb = cpu().features(net, theta, b)
+            t["feat_off"] = min(timed(lambda: cpu().ntk_from_features(net, fa, fb))[0] for _ in range(2))
+            t["feat_diag"] = min(timed(lambda: cpu().ntk_from_features(net, fa))[0] for _ in range(2))
     finally:
         fastntk._core.set_openmp_threads(omp)
-    return t_off, t_diag
+    return t
 
 
 def worker_peaks(client):
@@ -132,51 +139,65 @@ def store_gram(args, net, theta, X):
     if not os.path.exists(x_path):
         np.save(x_path, X)
     k_path = os.path.join(args.store, f"K-{n}.zarr")
-    t_off, t_diag = single_thread_tiles(net, theta, X, chunks)
+    t = single_thread_tiles(net, theta, X, chunks)
     T = math.ceil(n / chunks)
     sizes = [min(chunks, n - i * chunks) for i in range(T)]
-    # in-process single-thread time of exactly these tiles (partial tiles by their area)
-    t_tiles = sum(t_off * sizes[i] * sizes[j] / chunks**2 for i in range(T) for j in range(i)) + \
-        sum(t_diag * (sizes[i] / chunks) ** 2 for i in range(T))
+
+    def area_sum(off, diag):  # the time of exactly these tiles, partial tiles by their area
+        return sum(off * sizes[i] * sizes[j] / chunks**2 for i in range(T) for j in range(i)) + \
+            sum(diag * (sizes[i] / chunks) ** 2 for i in range(T))
+
+    from fastntk.distributed.store import _waves
+    from fastntk.distributed.tiles import feature_bytes
+    waves = _waves([(i, j) for i in range(T) for j in range(i + 1)], 2**30 // feature_bytes(net, chunks))
+    passes = sum(len({i for i, _ in w} | {j for _, j in w}) for w in waves)
+    t_ntk = area_sum(t["off"], t["diag"])  # fastntk.ntk per tile, passes included
+    t_work = area_sum(t["feat_off"], t["feat_diag"]) + passes * t["pass"]  # what the tasks do
     cores = os.cpu_count()
+    if args.fresh and os.path.exists(k_path):
+        shutil.rmtree(k_path)
     with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None,
                       memory_limit=0) as cluster, Client(cluster) as client:
         base = worker_peaks(client)
         info = distributed.gram_to_zarr(net, theta, x_path, k_path, chunks=chunks, progress=True)
         peaks = worker_peaks(client)
-    eff = t_tiles / (info.seconds * args.workers / cores) if info.computed == info.tiles else float("nan")
+    share = info.seconds * args.workers / cores
+    eff = t_ntk / share if info.computed == info.tiles else float("nan")
+    eff_work = t_work / share if info.computed == info.tiles else float("nan")
     K = distributed.open_gram(k_path)
     v = np.random.default_rng(1).standard_normal(n).astype(np.float32)
     t_mv, _ = timed(lambda: (K @ v).compute())
     flops_off = tile_flops(chunks, chunks, net.widths)
     print(f"N = {n}: K {n}×{n} float32 ({n * n * 4 / 1e9:.1f} GB) into {k_path}")
     print(f"  {info.computed} tiles computed, {info.resumed} resumed, wall {info.seconds:.1f} s on "
-          f"{args.workers} workers × 1 thread ({cores} cores)")
+          f"{args.workers} workers × 1 thread ({cores} cores); {len(waves)} waves, {passes} block passes")
     print(f"  worker peak RSS: {', '.join(f'{p:.0f}' for p in peaks)} MiB (at start {', '.join(f'{p:.0f}' for p in base)})")
-    print(f"  one tile in-process, 1 thread: {t_off:.2f} s off-diagonal, {t_diag:.2f} s diagonal "
-          f"(≈ {flops_off / t_off / 1e9:.0f} GFLOP/s by the structured formula's count)")
-    print(f"  efficiency: {t_tiles:.1f} s of tiles / ({info.seconds:.1f} s × {args.workers}/{cores}) = {eff:.0%}")
+    print(f"  in-process, 1 thread: fastntk.ntk of a tile {t['off']:.2f} s off-diagonal, {t['diag']:.2f} s diagonal "
+          f"(≈ {flops_off / t['off'] / 1e9:.0f} GFLOP/s by the structured formula's count); a block's passes "
+          f"{t['pass']:.2f} s; a tile from passes made {t['feat_off']:.2f} / {t['feat_diag']:.2f} s")
+    print(f"  efficiency: {t_ntk:.1f} s of fastntk.ntk tiles / ({info.seconds:.1f} s × {args.workers}/{cores}) = "
+          f"{eff:.0%}; against the tasks' own work ({t_work:.1f} s, passes shared): {eff_work:.0%}")
     print(f"  one K·v over the store (Dask threads): {t_mv:.1f} s ({n * n * 4 / t_mv / 1e9:.2f} GB/s)")
-    project(n, chunks, net, t_off, info)
+    project(chunks, net, t)
     return dict(mode="store", N=n, chunks=chunks, workers=args.workers, cores=cores, wall_s=info.seconds,
-                computed=info.computed, resumed=info.resumed, worker_peak_mib=peaks, t_off_s=t_off,
-                t_diag_s=t_diag, tiles_s=t_tiles, efficiency=eff, matvec_s=t_mv)
+                computed=info.computed, resumed=info.resumed, worker_peak_mib=peaks, tile_s=t, ntk_tiles_s=t_ntk,
+                work_s=t_work, efficiency=eff, efficiency_work=eff_work, waves=len(waves), passes=passes,
+                matvec_s=t_mv)
 
 
-def project(n_measured, chunks, net, t_off, info):
-    """N = 10⁶ on k nodes from the measured single-thread tile time."""
-    N, d = 10**6, net.widths[0]
+def project(chunks, net, t):
+    """N = 10⁶ on a cluster, from the measured single-thread times (bench/README.md has
+    the assumptions)."""
+    N = 10**6
     T = math.ceil(N / chunks)
     tiles = T * (T + 1) // 2
-    x_bytes = tiles * 2 * chunks * d * 4
-    k_bytes = N * N * 4
-    core_s = (T * (T - 1) // 2) * t_off + T * t_off / 2
-    print(f"  projection N = 10⁶ (chunks {chunks}): {tiles:,} tiles, {tile_flops(chunks, chunks, net.widths):.2e} "
-          f"flops each, X moved {x_bytes / 1e12:.1f} TB in all (2 row blocks per tile), K {k_bytes / 1e12:.1f} TB; "
-          f"{core_s / 3600:,.0f} core-hours at the measured rate")
+    core_s = (T * (T - 1) // 2) * t["feat_off"] + T * t["feat_diag"]
+    print(f"  projection N = 10⁶, chunks {chunks}: {T} row blocks, {tiles:,} tiles of "
+          f"{tile_flops(chunks, chunks, net.widths):.2e} flops, {core_s / 3600:.1f} core-hours of tiles "
+          f"at the measured {t['feat_off']:.2f} s per tile; K = {N * N * 4 / 1e12:.1f} TB float32")
     for nodes, cores in ((8, 32), (64, 32)):
-        print(f"    {nodes} nodes × {cores} cores: {core_s / (nodes * cores) / 3600:.1f} h of compute "
-              f"(writing K at 1 GB/s per node: {k_bytes / (nodes * 1e9) / 3600:.1f} h)")
+        print(f"    {nodes} nodes × {cores} cores: tiles {core_s / (nodes * cores) / 60:.1f} min; writing K at "
+              f"1 GB/s per node {N * N * 4 / (nodes * 1e9) / 60:.1f} min")
 
 
 def main():
@@ -189,7 +210,8 @@ def main():
     p.add_argument("--chunks", type=int, default=None, help="rows per tile (default N/4; 4096 with --store)")
     p.add_argument("--workers", type=int, default=os.cpu_count())
     p.add_argument("--repeats", type=int, default=2)
-    p.add_argument("--store", default=None, help="write K into DIR/K-N.zarr on a LocalCluster")
+    p.add_argument("--store", default=None, help="write K into DIR/K-N.zarr on a LocalCluster (resumes one there)")
+    p.add_argument("--fresh", action="store_true", help="with --store: delete an existing K-N.zarr first")
     args = p.parse_args()
     n = 3000 if args.quick else args.n
     fastntk.show_config()

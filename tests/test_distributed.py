@@ -240,3 +240,16 @@ def test_kernel_regression_dense_cg_and_store_agree(tmp_path):
         distributed.kernel_regression(net, theta, X, Y, Xt, method="dense", store=tmp_path / "d.zarr")
     with pytest.raises(ValueError, match="method"):
         distributed.kernel_regression(net, theta, X, Y, Xt, method="qr")
+
+
+def test_missing_zarr_and_bad_store_arguments_are_named(tmp_path, monkeypatch):
+    net, theta, X, X2 = _problem()
+    with pytest.raises(ValueError, match="chunks: expected an integer >= 1"):
+        distributed.gram_to_zarr(net, theta, X, tmp_path / "k.zarr", chunks=0)
+    with pytest.raises(ValueError, match=r"X2: expected shape \(N, 5\)"):
+        distributed.gram_to_zarr(net, theta, X, tmp_path / "k.zarr", X2=np.ones((3, 4)))
+    with pytest.raises(ValueError, match="max_feature_bytes"):
+        distributed.gram_to_zarr(net, theta, X, tmp_path / "k.zarr", max_feature_bytes=0)
+    monkeypatch.setitem(sys.modules, "zarr", None)
+    with pytest.raises(ImportError, match=r"fastntk\[distributed\]"):
+        distributed.gram_to_zarr(net, theta, X, tmp_path / "k.zarr")
