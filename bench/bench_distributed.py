@@ -179,10 +179,28 @@ def store_gram(args, net, theta, X):
           f"{eff:.0%}; against the tasks' own work ({t_work:.1f} s, passes shared): {eff_work:.0%}")
     print(f"  one K·v over the store (Dask threads): {t_mv:.1f} s ({n * n * 4 / t_mv / 1e9:.2f} GB/s)")
     project(chunks, net, t)
-    return dict(mode="store", N=n, chunks=chunks, workers=args.workers, cores=cores, wall_s=info.seconds,
+    reg = regress(args, K, X) if args.regress else {}
+    return dict(mode="store", **reg, N=n, chunks=chunks, workers=args.workers, cores=cores, wall_s=info.seconds,
                 computed=info.computed, resumed=info.resumed, worker_peak_mib=peaks, tile_s=t, ntk_tiles_s=t_ntk,
                 work_s=t_work, efficiency=eff, efficiency_work=eff_work, waves=len(waves), passes=passes,
                 matvec_s=t_mv)
+
+
+def regress(args, K, X):
+    """(K + λI)α = Y on the stored K, CG and Nyström-PCG side by side for --regress
+    iterations each (labels: the sign of the first coordinate; λ = 10⁻²·mean diag K;
+    Nyström rank 1000)."""
+    Y = np.sign(X[:, 0]).astype(np.float64)
+    ridge = 1e-2 * float(np.mean(np.diag(K[:2048, :2048].compute())))
+    out = {}
+    for name, pre in (("cg", None), ("pcg", "nystrom")):
+        t, (_, info) = timed(lambda: distributed.cg_solve(K, Y, ridge=ridge, tol=1e-8, max_iter=args.regress,
+                                                          precondition=pre, rank=1000))
+        res = info["residuals"]
+        print(f"  {name:4s}: {info['iterations']} iterations in {t:.0f} s, relative residual "
+              + " ".join(f"{r:.1e}" for r in res[:: max(1, len(res) // 6)]) + f" … {res[-1]:.1e}")
+        out[f"{name}_residuals"], out[f"{name}_s"] = res, t
+    return out
 
 
 def project(chunks, net, t):
@@ -212,6 +230,8 @@ def main():
     p.add_argument("--repeats", type=int, default=2)
     p.add_argument("--store", default=None, help="write K into DIR/K-N.zarr on a LocalCluster (resumes one there)")
     p.add_argument("--fresh", action="store_true", help="with --store: delete an existing K-N.zarr first")
+    p.add_argument("--regress", type=int, default=0, metavar="ITERS",
+                   help="with --store: CG and Nyström-PCG on the stored K for ITERS iterations each")
     args = p.parse_args()
     n = 3000 if args.quick else args.n
     fastntk.show_config()
