@@ -185,10 +185,12 @@ void infinite_kernels(const Spec& spec, double sigma_b, const double* x1, i64 n1
   for (i64 r0 = 0; r0 < n1; r0 += tile) {
     check_cancel();
     const i64 rows = std::min(tile, n1 - r0);
-    blas::gemm<double>(blas::Op::N, blas::Op::T, rows, n2, d, 1.0 / double(d), x1 + r0 * d, d, x2, d, 0.0,
+    // The symmetric case: the lower triangle, mirrored below — half the work (the GEMM
+    // stops at the tile's last column of the triangle), and K = Kᵀ exactly (the GEMM's
+    // two halves need not agree to the last bit).
+    const i64 cols = same ? r0 + rows : n2;
+    blas::gemm<double>(blas::Op::N, blas::Op::T, rows, cols, d, 1.0 / double(d), x1 + r0 * d, d, x2, d, 0.0,
                        prod.data(), n2);
-    // The symmetric case: the lower triangle, mirrored below — half the work, and K = Kᵀ
-    // exactly (the GEMM's two halves need not agree to the last bit).
 #pragma omp parallel if (rows * n2 * c.L > kParallelGrain)
     {
       std::vector<double> sigma(n2), theta(n2);
