@@ -86,6 +86,7 @@ void gram(const Spec& spec, const FeatureRefs<T>& a, const FeatureRefs<T>* b, T*
       tile_product(a.input[L - 1], fb.input[L - 1], spec.widths[L - 1], i0, ti, j0,
                    tj, diagonal, cL2, kt, ldk);
       if (bL2 != T(0)) {
+#pragma omp parallel for schedule(static) if (ti * tj > kParallelGrain)
         for (i64 i = 0; i < ti; ++i) {
           const i64 jend = diagonal ? i + 1 : tj;
           for (i64 j = 0; j < jend; ++j) kt[i * ldk + j] += bL2;
@@ -98,6 +99,9 @@ void gram(const Spec& spec, const FeatureRefs<T>& a, const FeatureRefs<T>* b, T*
                      tj, diagonal, c2, ga.data(), tb_max);
         tile_product(a.delta[l - 1], fb.delta[l - 1], spec.widths[l], i0, ti, j0, tj,
                      diagonal, T(1), gd.data(), tb_max);
+        // The element-wise work between the GEMMs, on every thread: run on one, it left
+        // the other cores idle for a tenth of a large Gram.
+#pragma omp parallel for schedule(static) if (ti * tj > kParallelGrain)
         for (i64 i = 0; i < ti; ++i) {
           const i64 jend = diagonal ? i + 1 : tj;
           T* krow = kt + i * ldk;
