@@ -16,6 +16,13 @@ def unset_openblas_env():
         os.execve(sys.executable, [sys.executable] + sys.argv, env)
 
 
+def timed(fn):
+    """(seconds, result) of one call."""
+    t = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t, out
+
+
 def save_rows(name, rows):
     """Append rows as JSON lines to bench/results/NAME.jsonl."""
     folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")

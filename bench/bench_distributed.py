@@ -22,10 +22,9 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import save_rows, unset_openblas_env  # noqa: E402
+from _common import save_rows, timed, unset_openblas_env  # noqa: E402
 
 unset_openblas_env()
 
@@ -33,12 +32,6 @@ import numpy as np  # noqa: E402
 
 import fastntk  # noqa: E402
 from fastntk import distributed  # noqa: E402
-
-
-def timed(fn):
-    t = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - t, out
 
 
 def tile_flops(c1, c2, widths, symmetric=False):

@@ -12,10 +12,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _common import save_rows, unset_openblas_env  # noqa: E402
+from _common import save_rows, timed, unset_openblas_env  # noqa: E402
 
 unset_openblas_env()
 
@@ -23,12 +22,6 @@ import numpy as np  # noqa: E402
 
 import fastntk  # noqa: E402
 from fastntk import reference  # noqa: E402
-
-
-def timed(fn):
-    t = time.perf_counter()
-    out = fn()
-    return time.perf_counter() - t, out
 
 
 def main():
