@@ -40,8 +40,17 @@ def test_cluster_gram_equals_ntk(client, tmp_path):
     info = distributed.gram_to_zarr(net, theta, str(tmp_path / "x.npy"), tmp_path / "k.zarr", chunks=7)
     assert info.computed == 15
     assert_close(distributed.open_gram(tmp_path / "k.zarr").compute(), want, np.float32)
-    # every tile ran with one BLAS and one OpenMP thread, and the workers' own settings are back
-    assert set(client.run(lambda: fastntk._core.openmp_threads()).values()) == {1}
+    # inside a worker process a tile runs with one BLAS and one OpenMP thread, set by fastntk
+    # (not only by the nanny's environment: its settings are raised first)
+    assert set(client.gather(client.map(_threads_in_a_tile, range(4)))) == {(1, 1)}
+
+
+def _threads_in_a_tile(_):
+    from fastntk._backend import blas_info
+    from fastntk.distributed.tiles import _one_thread_per_tile
+    fastntk.set_num_threads(2)
+    with _one_thread_per_tile():
+        return fastntk._core.openmp_threads(), (blas_info() or {}).get("num_threads")
 
 
 def test_a_killed_worker_loses_no_tile(client, tmp_path):
