@@ -151,7 +151,58 @@ def targets():
                                                   seed=("seed", 0))),
         "datasets.digits": (datasets.digits, dict(n_train=("count", 10), n_test=("count", 10),
                                                   seed=("seed", 0))),
+        "theory.prerequisites": (theory.prerequisites, dict(net=("net", net), X=("X", X))),
+        "theory.gd_loss_bound": (theory.gd_loss_bound, dict(net=("net", net), X=("X", X), Y=("vecN", Y),
+                                                            lr=("pos", 0.1), steps=("steps", [0, 5]))),
+        **_optional_targets(net, theta, X, Y, Xt),
     }
+
+
+def _optional_targets(net, theta, X, Y, Xt):
+    """The targets of optional extras, where they are installed."""
+    import importlib.util
+    import tempfile
+    out = {}
+    if all(importlib.util.find_spec(m) for m in ("dask", "zarr")):
+        import atexit
+        import shutil
+
+        from fastntk import distributed
+        root = tempfile.mkdtemp(prefix="fastntk-fuzz-")  # every store of this process, removed at exit
+        atexit.register(shutil.rmtree, root, True)
+
+        def fresh():
+            return tempfile.mkdtemp(dir=root) + "/k.zarr"
+        out.update({
+            "distributed.ntk": (lambda **k: distributed.ntk(**k).compute(),
+                                dict(net=("net", net), params=("params", theta), X1=("X", X), X2=("Xopt", None),
+                                     chunks=("count", 4))),
+            "distributed.gram_to_zarr": (lambda **k: distributed.gram_to_zarr(store=fresh(), **k),
+                                         dict(net=("net", net), params=("params", theta), X1=("X", X),
+                                              X2=("Xopt", None), chunks=("count", 4),
+                                              max_feature_bytes=("count", 2**20), overwrite=("bool", False))),
+            "distributed.gram_to_zarr.store": (lambda **k: distributed.gram_to_zarr(net, theta, X, **k),
+                                               dict(store=("store", fresh()))),
+            "distributed.cg_solve": (distributed.cg_solve,
+                                     dict(K=("matN", np.eye(6) * 2.0), y=("vecN", Y), ridge=("nonneg", 0.0),
+                                          tol=("pos", 1e-10), max_iter=("countopt", None),
+                                          precondition=("precond", None), rank=("count", 3))),
+            "distributed.kernel_regression": (distributed.kernel_regression,
+                                              dict(net=("net", net), params=("params", theta), X=("X", X),
+                                                   Y=("vecN", Y), X_test=("X", Xt), ridge=("nonneg", 1e-3),
+                                                   method=("str", "cg"), chunks=("count", 4), rank=("count", 3),
+                                                   tol=("pos", 1e-8))),
+        })
+    if importlib.util.find_spec("torch"):
+        import fastntk
+        import torch
+        module = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.ReLU(), torch.nn.Linear(5, 1)).double()
+        out.update({
+            "from_torch": (fastntk.from_torch, dict(module=("module", module), parametrization=("stropt", None),
+                                                    sigma=("posopt", None))),
+            "to_torch": (fastntk.to_torch, dict(net=("net", net), params=("params", theta))),
+        })
+    return out
 
 
 # Bad values by kind: each of them is wrong for every argument of that kind, so a call
@@ -202,6 +253,11 @@ BAD = {
     "tsteps": _ANY + [float("nan"), -1.0, True, None, "1", -float("inf")],
     "getk": _ANY[:2] + [None, 3, "cov", ("ntk", "cov"), ()],
     "runs": _ANY[:2] + [None, 3, [None], [{}], [dict(net=None, params=None)], [dict(params=np.ones(26))]],
+    "store": [object(), [1, "a"], {"a": 1}, None, 3, 2.5],
+    "matN": _ANY + [None, 3, np.ones(6), np.eye(5), np.full((6, 6), np.nan), np.diag(np.full(6, np.inf))],
+    "precond": _ANY[1:] + [3, "jacobi", ""],
+    "module": _ANY + [None, 3],
+    "stropt": _ANY + [1, "", "NTK "],
 }
 
 

@@ -84,11 +84,12 @@ class CpuBackend:
         return self._kernel(lambda th: _core.ntk(self.spec(net), th, X1, X2, tile), theta,
                             2.0 * ((n1 + n2) * net.num_params + n1 * n2 * hidden), X1=X1, X2=X2)
 
-    def features(self, net, params, X):
+    def features(self, net, params, X, name="X"):
         """A row block's features, (X, [A_1 … A_{L−1}], [Δ¹ … Δ^{L−1}]) as NumPy arrays, for
-        :meth:`ntk_from_features`: blocks that meet in many tiles pass once."""
-        theta, X = self._inputs(net, params, X)
-        return self._kernel(lambda th: _core.features(self.spec(net), th, X), theta, 0.0, X=X)
+        :meth:`ntk_from_features`: blocks that meet in many tiles pass once. ``name``
+        names X in errors."""
+        theta, X = self._inputs(net, params, X, name)
+        return self._kernel(lambda th: _core.features(self.spec(net), th, X), theta, 0.0, **{name: X})
 
     def ntk_from_features(self, net, a, b=None, *, tile=2048):
         """K between two blocks of :meth:`features` (b None: the symmetric Gram of a)."""

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import available_memory, choice, integer, nbytes, positive, positive_int, to_host_vector
+from .._validate import (available_memory, choice, integer, nbytes, positive, positive_int, to_host_matrix,
+                         to_host_vector)
 from ..kernels import ntk as _ntk
 from ..linalg import _lapack
 from .store import gram_to_zarr, open_gram
-from .tiles import ntk
+from .tiles import _gram, open_rows
 
 
 def _product(K):
@@ -66,11 +67,16 @@ def cg_solve(K, y, *, ridge: float = 0.0, tol: float = 1e-10, max_iter: int | No
     (‖r‖/‖y‖, one per iteration), converged)."""
     y = to_host_vector(y, "y", np.float64)
     n = y.shape[0]
+    if not (hasattr(K, "shape") and hasattr(K, "dtype") and hasattr(K, "__matmul__")):
+        raise TypeError(f"K: expected an (N, N) NumPy or dask array, got {type(K).__name__}")
     if tuple(K.shape) != (n, n):
         raise ValueError(f"K: expected shape ({n}, {n}) for y of length {n}, got {tuple(K.shape)}")
+    if np.dtype(K.dtype).kind not in "fiu":
+        raise TypeError(f"K: expected a real numeric array, got dtype {K.dtype}")
     ridge = positive(ridge, "ridge", allow_zero=True)
     tol = positive(tol, "tol")
     max_iter = 10 * n if max_iter is None else integer(max_iter, "max_iter", 1)
+    rank = positive_int(rank, "rank")
     if precondition is None:
         def P(v):
             return v
@@ -91,6 +97,8 @@ def cg_solve(K, y, *, ridge: float = 0.0, tol: float = 1e-10, max_iter: int | No
     residuals = []
     for it in range(1, max_iter + 1):
         q = product(p) + ridge * p
+        if not np.isfinite(q).all():
+            raise ValueError("K: its product with a vector is not finite (NaN or Inf in K)")
         alpha = rz / float(p @ q)
         x += alpha * p
         r -= alpha * q
@@ -105,6 +113,16 @@ def cg_solve(K, y, *, ridge: float = 0.0, tol: float = 1e-10, max_iter: int | No
 
 
 METHODS = ("auto", "dense", "cg")
+
+
+def _in_memory(X, name, net):
+    """Inputs for the dense path as a NumPy matrix (paths and dask arrays read whole)."""
+    X = open_rows(X, name)
+    if hasattr(X, "compute"):
+        X = X.compute()
+    elif hasattr(X, "shape") and not isinstance(X, np.ndarray):
+        X = np.asarray(X[...])
+    return to_host_matrix(X, name, net.dtype, net.input_dim)
 
 
 def kernel_regression(net, params, X, Y, X_test, *, ridge: float = 0.0, method: str = "auto",
@@ -124,28 +142,30 @@ def kernel_regression(net, params, X, Y, X_test, *, ridge: float = 0.0, method: 
     residual of the solve)."""
     method = choice(method, "method", METHODS)
     ridge = positive(ridge, "ridge", allow_zero=True)
-    Yv = to_host_vector(Y, "Y", np.float64)
-    n = Yv.shape[0]
+    X = open_rows(X, "X")
+    n = int(X.shape[0]) if hasattr(X, "shape") and len(X.shape) == 2 else None
+    if n == 0:
+        raise ValueError("X: expected at least one row")
+    Yv = to_host_vector(Y, "Y", np.float64, n)
     if method == "auto":
         dense_bytes = nbytes(n, n, 2)  # K and the LU factor, float64
         method = "dense" if store is None and dense_bytes <= available_memory() // 2 else "cg"
     if method == "dense":
         if store is not None:
             raise ValueError("store: the dense method keeps K in memory; pass method='cg' to use a store")
+        X = _in_memory(X, "X", net)
         K = np.asarray(_ntk(net, params, X), np.float64)
-        if K.shape[0] != n:
-            raise ValueError(f"Y: expected {K.shape[0]} labels (one per row of X), got {n}")
         K[np.diag_indices_from(K)] += ridge
         alpha = _lapack(lambda: np.linalg.solve(K, Yv), n)
         res = float(np.linalg.norm(K @ alpha - Yv) / max(np.linalg.norm(Yv), np.finfo(float).tiny))
-        pred = np.asarray(_ntk(net, params, X_test, X), np.float64) @ alpha
+        pred = np.asarray(_ntk(net, params, _in_memory(X_test, "X_test", net), X), np.float64) @ alpha
         return pred, dict(method="dense", iterations=1, residuals=[res], converged=True)
     if store is not None:
         gram_to_zarr(net, params, X, store, chunks=chunks, progress=progress)
         K = open_gram(store)
     else:
-        K = ntk(net, params, X, chunks=chunks).persist()
+        K = _gram(net, params, X, None, chunks, ("X", None)).persist()
     alpha, info = cg_solve(K, Yv, ridge=ridge, tol=tol, max_iter=max_iter, precondition=precondition, rank=rank)
-    Kt = ntk(net, params, X_test, X, chunks=chunks)
+    Kt = _gram(net, params, X_test, X, chunks, ("X_test", "X"))
     pred = np.asarray((Kt @ alpha.astype(Kt.dtype)).compute(), np.float64)
     return pred, dict(method="cg", **info)

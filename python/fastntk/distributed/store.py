@@ -53,9 +53,10 @@ class GramStore:
     seconds: float
 
 
-def _sha256_rows(source, A, dtype) -> str:
+def _sha256_rows(source, A, dtype, name) -> str:
     """SHA-256 of the inputs' values as the network's dtype, row-major, read one row block
-    at a time — from the source itself (NumPy, .npy, zarr), or the dask array's blocks."""
+    at a time — from the source itself (NumPy, .npy, zarr), or the dask array's blocks;
+    NaN or Inf in them is an error naming the input (found before the store is made)."""
     h = hashlib.sha256()
     h.update(str(A.shape).encode())
     if hasattr(source, "dask"):
@@ -64,7 +65,10 @@ def _sha256_rows(source, A, dtype) -> str:
         step = A.chunks[0][0]
         blocks = (np.asarray(source[lo:lo + step]) for lo in range(0, A.shape[0], step))
     for block in blocks:
-        h.update(np.ascontiguousarray(block, dtype=dtype).tobytes())
+        block = np.ascontiguousarray(block, dtype=dtype)
+        if not np.isfinite(block).all():
+            raise ValueError(f"{name}: contains NaN or Inf")
+        h.update(block.tobytes())
     return h.hexdigest()
 
 
@@ -75,8 +79,8 @@ def _describe(net: MLP, theta, sources, A, B, chunks) -> dict:
                      bias=net.bias, activation=net.activation, dtype=np.dtype(net.dtype).name,
                      sigma_b=net.sigma_b),
         theta_sha256=hashlib.sha256(np.ascontiguousarray(theta).tobytes()).hexdigest(),
-        X1_sha256=_sha256_rows(sources[0], A, net.dtype),
-        X2_sha256=None if B is None else _sha256_rows(sources[1], B, net.dtype),
+        X1_sha256=_sha256_rows(sources[0], A, net.dtype, "X1"),
+        X2_sha256=None if B is None else _sha256_rows(sources[1], B, net.dtype, "X2"),
         shape=[A.shape[0], (A if B is None else B).shape[0]], chunks=chunks, symmetric=B is None)
 
 
@@ -186,8 +190,8 @@ def gram_to_zarr(net: MLP, params, X1, store, X2=None, *, chunks: int = 4096, ov
         store_tile = dask.delayed(_store_tile, pure=False)
         for wave in waves:
             rows, cols = {i for i, _ in wave}, {j for _, j in wave}
-            fa = {i: features(net, theta_once, a_blocks[i]) for i in sorted(rows | cols if symmetric else rows)}
-            fb = fa if symmetric else {j: features(net, theta_once, b_blocks[j]) for j in sorted(cols)}
+            fa = {i: features(net, theta_once, a_blocks[i], "X1") for i in sorted(rows | cols if symmetric else rows)}
+            fb = fa if symmetric else {j: features(net, theta_once, b_blocks[j], "X2") for j in sorted(cols)}
             tasks = [store_tile(net, fa[i], None if symmetric and i == j else fb[j], path, i, j,
                                 (int(a_ends[i]), int(a_ends[i + 1])), (int(b_ends[j]), int(b_ends[j + 1])),
                                 symmetric and i != j)

@@ -77,10 +77,10 @@ def theta_node(dask, theta):
     return dask.delayed(theta, pure=True)
 
 
-def _features(net, theta, x):
+def _features(net, theta, x, name="X"):
     """A row block's forward and backward pass, kept for every tile it meets."""
     with _one_thread_per_tile():
-        return cpu().features(net, theta, np.asarray(x))
+        return cpu().features(net, theta, np.asarray(x), name)
 
 
 def _tile(net, fa, fb):
@@ -145,16 +145,16 @@ def open_rows(X, name="X"):
 def _rows(X, name, net, chunks, da):
     """X as a dask array of row blocks of ``chunks`` rows (all columns in one block)."""
     X = open_rows(X, name)
-    if isinstance(X, da.Array):
-        arr = X
-    else:
-        if not hasattr(X, "shape") or not hasattr(X, "dtype"):
+    if not isinstance(X, da.Array) and not (hasattr(X, "shape") and hasattr(X, "dtype")):
+        try:
             X = np.asarray(X)
-        arr = da.from_array(X, chunks=(chunks, -1))
-    if arr.ndim != 2 or arr.shape[1] != net.input_dim:
-        raise ValueError(f"{name}: expected shape (N, {net.input_dim}), got {arr.shape}")
-    if arr.dtype.kind not in "fiu":
-        raise TypeError(f"{name}: expected a real numeric array, got dtype {arr.dtype}")
+        except (TypeError, ValueError):
+            raise TypeError(f"{name}: expected an (N, {net.input_dim}) array, got {type(X).__name__}") from None
+    if len(X.shape) != 2 or X.shape[1] != net.input_dim:
+        raise ValueError(f"{name}: expected shape (N, {net.input_dim}), got {tuple(X.shape)}")
+    if np.dtype(X.dtype).kind not in "fiu":
+        raise TypeError(f"{name}: expected a real numeric array, got dtype {X.dtype}")
+    arr = X if isinstance(X, da.Array) else da.from_array(X, chunks=(chunks, -1))
     if arr.shape[0] < 1:
         raise ValueError(f"{name}: expected at least one row")
     return arr.astype(net.dtype).rechunk((chunks, -1))
@@ -165,21 +165,27 @@ def ntk(net: MLP, params, X1, X2=None, *, chunks: int = 4096):
     rows and columns, each tile one fastntk cross-Gram of two row blocks (a NumPy array,
     a path to a .npy file or a zarr array, any array dask reads, or a dask array; with a
     distributed Client pass a path, which each worker reads itself, rather than a large
-    array in memory, which travels inside the graph). X2=None: the
-    symmetric Gram, each off-diagonal tile computed once and its mirror a transpose.
-    Each row block's forward and backward pass (its features) is one node that all its
-    tiles share, so the scheduler keeps up to every block's features
-    (:func:`feature_bytes` each); :func:`gram_to_zarr` bounds that memory.
-    θ enters the graph once (with a distributed Client: scattered to each worker once). ``.compute()`` it, or store it (``.to_zarr``) when it does
-    not fit in memory."""
+    array in memory, which travels inside the graph). X2=None: the symmetric Gram, each
+    off-diagonal tile computed once and its mirror a transpose. Each row block's forward
+    and backward pass (its features) is one node that all its tiles share, so the
+    scheduler keeps up to every block's features (:func:`feature_bytes` each);
+    :func:`gram_to_zarr` bounds that memory. θ enters the graph once (with a distributed
+    Client: scattered to each worker once). ``.compute()`` it, or store it
+    (:func:`gram_to_zarr`) when it does not fit in memory. NaN or Inf in an input is
+    found (and named) when its tiles are computed."""
+    return _gram(net, params, X1, X2, chunks, ("X1", "X2"))
+
+
+def _gram(net, params, X1, X2, chunks, names):
+    """ntk with the inputs' names for errors (kernel_regression's are X_test and X)."""
     dask, da = _dask()
     if not isinstance(net, MLP):
         raise TypeError(f"net: expected a fastntk.MLP, got {type(net).__name__}")
     chunks = positive_int(chunks, "chunks")
     theta = theta_node(dask, net.flatten(params))
     features, tile = dask.delayed(_features, pure=True), dask.delayed(_tile, pure=True)
-    A = _rows(X1, "X1", net, chunks, da)
-    fa = [features(net, theta, b[0]) for b in A.to_delayed()]
+    A = _rows(X1, names[0], net, chunks, da)
+    fa = [features(net, theta, b[0], names[0]) for b in A.to_delayed()]
     a_sizes = A.chunks[0]
     if X2 is None:
         grid = [[None] * len(fa) for _ in fa]
@@ -190,7 +196,7 @@ def ntk(net: MLP, params, X1, X2=None, *, chunks: int = 4096):
             for j in range(i):
                 grid[j][i] = grid[i][j].T
         return da.block(grid)
-    B = _rows(X2, "X2", net, chunks, da)
-    fb = [features(net, theta, b[0]) for b in B.to_delayed()]
+    B = _rows(X2, names[1], net, chunks, da)
+    fb = [features(net, theta, b[0], names[1]) for b in B.to_delayed()]
     return da.block([[da.from_delayed(tile(net, fa[i], fb[j]), shape=(a_sizes[i], B.chunks[0][j]), dtype=net.dtype)
                       for j in range(len(fb))] for i in range(len(fa))])
