@@ -41,15 +41,31 @@ TOL = dict(
     finite_diff=1e-5,
     # one float64 → float32 rounding (half an ULP, 6e-8, relative).
     float32_cast=1e-7,
-    # neural-tangents' kernels where ρ = ±1 (the diagonal, collinear inputs), per ReLU layer: it
-    # takes arccos(ρ) at ρ = ±(1 − O(ε)), where arccos has infinite slope: √(2·2.2e-16)/π ≈ 5e-9.
-    stax_at_rho_one=1e-8,
+    # the ReLU kernels where ρ = ±1 (collinear inputs; neural-tangents also on the diagonal), per
+    # ReLU layer: ρ computed from the inputs is ±(1 − O(ε)), and there the kernels have a square-
+    # root singularity (arccos has infinite slope): √(2·2.2e-16)/π ≈ 5e-9 between two roundings.
+    rho_one=1e-8,
     # find_lr on two backends: the same grid point, compared as floats.
     lr=1e-6,
 )
 # Effect sizes, not tolerances: two predictors the theory says differ are this far apart
 # (RMS on the test points) at least.
 DIFFERS = dict(adagrad_vs_gd=1e-3, adagrad_split=1e-4)
+
+
+def rho_one(net, X1, X2=None):
+    """Where the first layer's correlation is ±1 to 1e-9 (collinear inputs, biases aside):
+    a boolean (N1, N2) mask; the symmetric case's diagonal is left out (ρ = 1 is exact there)."""
+    Xb = X1 if X2 is None else X2
+    b2 = 0.0 if net.bias != "normal" else (net.sigma if net.parametrization == "ntk" else net.sigma_b) ** 2
+    w2 = net.sigma**2
+    s12 = w2 * X1 @ Xb.T / net.input_dim + b2
+    s11 = w2 * (X1**2).sum(1) / net.input_dim + b2
+    s22 = w2 * (Xb**2).sum(1) / net.input_dim + b2
+    mask = np.abs(s12) >= (1 - 1e-9) * np.sqrt(np.outer(s11, s22))
+    if X2 is None:
+        np.fill_diagonal(mask, False)
+    return mask
 
 
 def assert_close(actual, expected, dtype, scale=None):

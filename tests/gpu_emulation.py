@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from fastntk import reference
+
 from fastntk._gpu.runtime import CudaKernels, Device, cuda_include_dir, cuda_source_dir
 
 _HERE = Path(__file__).resolve().parent
@@ -258,10 +260,15 @@ class KernelsOnHost(CudaKernels):
 
 
 def _act(kind, h):
+    if kind == 3:
+        return reference.erf(h).astype(h.dtype)
     return np.maximum(h, 0) if kind == 0 else np.tanh(h) if kind == 2 else h
 
 
 def _act_grad(kind, a, m):
+    if kind == 3:
+        h = reference.erfinv(a)
+        return (m * (2 / np.sqrt(np.pi)) * np.exp(-h * h)).astype(m.dtype)
     return np.where(a > 0, m, 0) if kind == 0 else m * (1 - a * a) if kind == 2 else m
 
 

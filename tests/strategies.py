@@ -7,7 +7,7 @@ import fastntk
 
 
 @st.composite
-def networks(draw, activations=("relu", "tanh", "identity"), biases=("zero", "normal", "none"),
+def networks(draw, activations=("relu", "tanh", "erf", "identity"), biases=("zero", "normal", "none"),
              max_depth=6, max_width=9, dtypes=(np.float32, np.float64)):
     depth = draw(st.integers(1, max_depth))
     d = draw(st.integers(1, 6))

@@ -60,11 +60,11 @@ def test_module_parameters_are_theta_torch_jacobian_and_ntk_equal_fastntks(prob)
 
 
 @given(st.sampled_from([np.float32, np.float64]), st.sampled_from([0.5, 1.0, 2.0]), st.booleans(),
-       st.sampled_from(["relu", "tanh"]), st.integers(0, 1000))
+       st.sampled_from(["relu", "tanh", "erf"]), st.integers(0, 1000))
 def test_plain_module_read_in_either_parametrization_computes_the_same_function(dtype, sigma, bias, act, seed):
     torch.manual_seed(seed)
     tdtype = torch.float32 if dtype == np.float32 else torch.float64
-    act_cls = nn.ReLU if act == "relu" else nn.Tanh
+    act_cls = {"relu": nn.ReLU, "tanh": nn.Tanh, "erf": fastntk.pytorch.Erf}[act]
     module = nn.Sequential(nn.Linear(3, 7, bias=bias), act_cls(), nn.Sequential(nn.Linear(7, 5, bias=bias), act_cls()),
                            nn.Linear(5, 1, bias=bias)).to(tdtype)
     X = np.random.default_rng(seed).standard_normal((6, 3)).astype(dtype)

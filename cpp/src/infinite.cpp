@@ -17,7 +17,7 @@ constexpr double kPi = 3.14159265358979323846;
 // The per-layer constants of the recursion, read once from the spec.
 struct Layers {
   int L;
-  bool relu, standard;
+  bool relu, erf, standard;
   double w2;                  // σ² (W_std²)
   double b2_init, b2_grad;    // bias variance at init; bias share of the NTK per layer
   std::vector<double> fan_in;  // m_{l−1}
@@ -26,10 +26,11 @@ struct Layers {
 Layers layers_of(const Spec& s, double sigma_b) {
   if (s.activation == Activation::Tanh)
     throw std::invalid_argument(
-        "activation: the infinite-width kernels have a closed form for 'relu' and 'identity', not 'tanh'");
+        "activation: the infinite-width kernels have a closed form for 'relu', 'erf' and 'identity', not 'tanh'");
   Layers c;
   c.L = s.depth();
   c.relu = s.activation == Activation::ReLU;
+  c.erf = s.activation == Activation::Erf;
   c.standard = s.parametrization == Parametrization::Standard;
   c.w2 = s.sigma * s.sigma;
   const double b = c.standard ? sigma_b : s.sigma;
@@ -100,6 +101,16 @@ inline void relu_dual(double a, double b, double ab, double& t, double& tdot) {
   tdot = live ? pm * (0.5 / kPi) : 0.0;
 }
 
+// T and Ṫ of erf (Williams 1997; Lee et al. 2019, App. C) for variances a, b and
+// covariance ab: T = (2/π)·asin(2ab/√((1+2a)(1+2b))), Ṫ = (4/π)/√((1+2a)(1+2b) − 4ab²),
+// whose radicand is at least 1 + 2a + 2b (|ab| ≤ √(a·b)), so Ṫ has no singularity.
+inline void erf_dual(double a, double b, double ab, double& t, double& tdot) {
+  const double q = (1.0 + 2.0 * a) * (1.0 + 2.0 * b);
+  const double s = std::min(1.0, std::max(-1.0, 2.0 * ab / std::sqrt(q)));
+  t = (2.0 / kPi) * (pi_minus_acos(s) - 0.5 * kPi);  // asin s = (π − arccos s) − π/2
+  tdot = (4.0 / kPi) / std::sqrt(std::max(q - 4.0 * ab * ab, 1.0));
+}
+
 // One row of the Gram, layer by layer over the whole row (each loop vectorizes): from
 // the input products xy[j] = x·x′_j/d to Σᴸ and Θᴸ. dx[l−1] = Σˡ(x, x); dy holds
 // Σˡ(x′_j, x′_j) layer-major (dy[(l−1)·stride + j]).
@@ -119,6 +130,14 @@ void row(const Layers& c, const double* xy, i64 n, const double* dx, const doubl
       for (i64 j = 0; j < n; ++j) {
         double t, tdot;
         relu_dual(a, b[j], sigma[j], t, tdot);
+        theta[j] = wt * t + w2 * tdot * theta[j] + b2g;
+        sigma[j] = w2 * t + b2i;
+      }
+    } else if (c.erf) {
+#pragma omp simd
+      for (i64 j = 0; j < n; ++j) {
+        double t, tdot;
+        erf_dual(a, b[j], sigma[j], t, tdot);
         theta[j] = wt * t + w2 * tdot * theta[j] + b2g;
         sigma[j] = w2 * t + b2i;
       }
@@ -152,6 +171,7 @@ std::vector<double> diagonals(const Layers& c, const std::vector<double>& sq) {
       if (l > 1) {
         double tdot;
         if (c.relu) relu_dual(sigma, sigma, sigma, t, tdot);
+        else if (c.erf) erf_dual(sigma, sigma, sigma, t, tdot);
         else t = sigma;
       }
       sigma = c.w2 * t + c.b2_init;

@@ -37,7 +37,8 @@ Activation parse_activation(const std::string& s) {
   if (s == "relu") return Activation::ReLU;
   if (s == "identity" || s == "linear") return Activation::Identity;
   if (s == "tanh") return Activation::Tanh;
-  throw std::invalid_argument("activation: expected 'relu', 'identity' or 'tanh', got '" + s + "'");
+  if (s == "erf") return Activation::Erf;
+  throw std::invalid_argument("activation: expected 'relu', 'identity', 'tanh' or 'erf', got '" + s + "'");
 }
 
 Spec::Spec(std::vector<i64> w, double s, Parametrization p, BiasMode b, Activation a)

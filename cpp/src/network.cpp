@@ -13,7 +13,7 @@ using blas::Op;
 namespace {
 
 int activation_kind(Activation act) {
-  return act == Activation::ReLU ? 0 : act == Activation::Tanh ? 2 : 1;
+  return act == Activation::ReLU ? 0 : act == Activation::Tanh ? 2 : act == Activation::Erf ? 3 : 1;
 }
 
 template <class T>

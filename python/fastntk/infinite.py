@@ -1,5 +1,5 @@
 """The infinite-width limit: the analytic NNGP and NTK of the networks fastntk.MLP
-describes (ReLU and identity activations), and the predictions of infinitely wide
+describes (ReLU, erf and identity activations), and the predictions of infinitely wide
 networks — the ensemble over initializations trained by GD on the squared loss, and
 the NNGP posterior (docs/design.md §3; neural-tangents' ``stax`` kernels and
 ``predict.gradient_descent_mse_ensemble`` in our loss convention (1/2N)‖f − Y‖²).
@@ -52,7 +52,7 @@ def kernels(net: MLP, X1, X2=None, *, get=GET, tile: int = 2048) -> Kernels:
     X1), float64, by the layer recursion of cpp/include/fastntk/infinite.hpp
     (Jacot et al. 2018; Lee et al. 2019): Σˡ = σ²T(Σˡ⁻¹) + b², Θˡ = σ²Ṫ(Σˡ⁻¹)Θˡ⁻¹ + Σˡ
     in the NTK parametrization, the widths kept in the standard one — equal to
-    neural-tangents' stax.Dense(W_std=σ, b_std) + Relu() kernels. ``get``: "ntk",
+    neural-tangents' stax.Dense(W_std=σ, b_std) + Relu() (or Erf()) kernels. ``get``: "ntk",
     "nngp" or both. O(N1·N2·L) after one product X1X2ᵀ, in row tiles of ``tile``."""
     net = _net(net)
     if not isinstance(get, str) and not hasattr(get, "__iter__"):

@@ -21,7 +21,7 @@ from ._validate import MAX_INDEX, choice, integer, positive, require_finite, to_
 _DTYPES = (np.float32, np.float64)
 PARAMETRIZATIONS = ("ntk", "standard")
 BIAS_MODES = ("zero", "normal", "none")
-ACTIVATIONS = ("relu", "identity", "linear", "tanh")
+ACTIVATIONS = ("relu", "identity", "linear", "tanh", "erf")
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Layout:
     c, beta : the multipliers c_l and β_l of §1 (β_l = 0 without biases).
     weight_offset, bias_offset : where Wˡ (row-major m_l × m_{l−1}) and bˡ start in θ
         (bias_offset is −1 without biases).
-    activation : "relu", "identity" or "tanh"; dtype : of θ, inputs and outputs.
+    activation : "relu", "identity", "tanh" or "erf"; dtype : of θ, inputs and outputs.
     """
     widths: tuple
     L: int
@@ -81,7 +81,8 @@ class MLP:
     parametrization : "ntk" (the papers') or "standard".
     bias : "zero" (b = 0 at init, trainable), "normal" (b ~ N(0,1)), or "none"
         (no bias parameters at all: then φ_σ = σᴸ φ₁ holds exactly, Thm 2).
-    activation : "relu", "identity" (a linear network) or "tanh".
+    activation : "relu", "identity" (a linear network), "tanh" or "erf" (the activation
+        with closed-form infinite-width kernels besides ReLU, as in neural-tangents).
     dtype : np.float32 or np.float64, of parameters, inputs and outputs.
     sigma_b : the bias scale of the standard parametrization's init (default σ).
     """

@@ -28,8 +28,15 @@ from ._arrays import is_device_array, to_host
 from ._validate import choice, positive
 from .model import MLP
 
-_ACTIVATIONS = {nn.ReLU: "relu", nn.Identity: "identity", nn.Tanh: "tanh"}
-_TORCH_ACTIVATION = {"relu": nn.ReLU, "identity": nn.Identity, "tanh": nn.Tanh}
+class Erf(nn.Module):
+    """erf as a layer (PyTorch has torch.erf but no module for it)."""
+
+    def forward(self, x):
+        return torch.erf(x)
+
+
+_ACTIVATIONS = {nn.ReLU: "relu", nn.Identity: "identity", nn.Tanh: "tanh", Erf: "erf"}
+_TORCH_ACTIVATION = {"relu": nn.ReLU, "identity": nn.Identity, "tanh": nn.Tanh, "erf": Erf}
 _DTYPES = {torch.float32: np.float32, torch.float64: np.float64}
 
 
@@ -70,7 +77,7 @@ class NTKLinear(nn.Linear):
 def _layers(module):
     """The leaves of (possibly nested) ``nn.Sequential`` containers, with their names."""
     if not isinstance(module, nn.Sequential):
-        raise TypeError(f"module: expected an nn.Sequential of nn.Linear and ReLU/Identity/Tanh layers, "
+        raise TypeError(f"module: expected an nn.Sequential of nn.Linear and ReLU/Identity/Tanh/Erf layers, "
                         f"got {type(module).__name__}")
     out = []
     for name, child in module.named_children():
@@ -99,7 +106,7 @@ def _structure(module):
         kind = next((a for cls, a in _ACTIVATIONS.items() if type(layer) is cls), None)
         if kind is None:
             raise ValueError(f"module: layer {name} ({type(layer).__name__}) is not supported; "
-                             "expected nn.Linear, nn.ReLU, nn.Identity or nn.Tanh")
+                             "expected nn.Linear, nn.ReLU, nn.Identity, nn.Tanh or fastntk.pytorch.Erf")
         if kind == "identity":
             continue  # a no-op wherever it stands
         if not linears:
@@ -127,7 +134,7 @@ def from_torch(module, *, parametrization: str | None = None, sigma: float | Non
     Parameters
     ----------
     module : ``nn.Sequential`` (nested ones are flattened) of ``nn.Linear`` layers with
-        one activation between them, ``nn.ReLU``, ``nn.Tanh`` or ``nn.Identity``
+        one activation between them, ``nn.ReLU``, ``nn.Tanh``, :class:`Erf` or ``nn.Identity``
         (a linear network), the last layer with one output. Layers are either all
         plain ``nn.Linear`` or all :class:`NTKLinear` (as :func:`to_torch` makes them).
     parametrization : for plain ``nn.Linear`` layers, "standard" (default: θ are the
@@ -209,7 +216,8 @@ def to_torch(net: MLP, params, *, device=None) -> "nn.Sequential":
     :class:`NTKLinear` layers holding θ and multiplying by c_l and β_l, so the module's
     parameters are θ (gradients with respect to them are φ(x) = ∂f/∂θ) and
     ``from_torch(to_torch(net, θ))`` gives back ``net`` and θ exactly.
-    Activations: ``nn.ReLU``, ``nn.Tanh`` or ``nn.Identity``. The output has shape (N, 1).
+    Activations: ``nn.ReLU``, ``nn.Tanh``, :class:`Erf` or ``nn.Identity``. The output has
+    shape (N, 1).
 
     params : [W¹, b¹, …] or θ (P,), NumPy or CuPy; device : where the module's
     tensors live (default the CPU); dtype : the network's.

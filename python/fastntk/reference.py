@@ -5,6 +5,8 @@ explicit per-layer loops, per-sample Jacobian by backpropagation, K = φφᵀ.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -14,11 +16,34 @@ def _multipliers(widths, sigma, parametrization, l):
     return sigma / np.sqrt(widths[l - 1]), sigma
 
 
+_erf_scalar = np.vectorize(math.erf, otypes=[np.float64])
+
+
+def erf(h):
+    """erf element-wise (math.erf; NumPy has none)."""
+    return _erf_scalar(h).astype(np.result_type(h, np.float32))
+
+
+def erfinv(a):
+    """erf⁻¹ element-wise by bisection to the last bit of float64: slow, and independent of
+    the core's approximation (±1 map to ±∞)."""
+    a = np.asarray(a, np.float64)
+    lo, hi = np.full(a.shape, -6.0), np.full(a.shape, 6.0)
+    for _ in range(64):
+        mid = 0.5 * (lo + hi)
+        below = _erf_scalar(mid) < a
+        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+    out = 0.5 * (lo + hi)
+    return np.where(a >= 1.0, np.inf, np.where(a <= -1.0, -np.inf, out))
+
+
 def _act(name, h):
     if name == "relu":
         return np.maximum(h, 0.0)
     if name == "tanh":
         return np.tanh(h)
+    if name == "erf":
+        return erf(h)
     return h
 
 
@@ -27,6 +52,8 @@ def _dact(name, h):
         return (h > 0).astype(h.dtype)
     if name == "tanh":
         return 1.0 - np.tanh(h) ** 2
+    if name == "erf":
+        return (2.0 / math.sqrt(math.pi) * np.exp(-np.asarray(h, np.float64) ** 2)).astype(h.dtype)
     return np.ones_like(h)
 
 
@@ -227,6 +254,13 @@ def _relu_dual(a, b, ab):
     return np.where(dead, 0.0, t), np.where(dead, 0.0, tdot)
 
 
+def _erf_dual(a, b, ab):
+    """T = E[erf(u)erf(v)] and Ṫ = E[erf'(u)erf'(v)] for variances a, b and covariance ab
+    (Williams 1997)."""
+    q = (1 + 2 * a) * (1 + 2 * b)
+    return 2 / np.pi * np.arcsin(2 * ab / np.sqrt(q)), 4 / np.pi / np.sqrt(q - 4 * ab**2)
+
+
 def infinite_kernels(net, X1, X2=None):
     """(NNGP, NTK) of the infinite-width net, the layer recursion written out on whole
     matrices in float64 (docs/design.md §3; cpp/src/infinite.cpp computes the same)."""
@@ -240,6 +274,7 @@ def infinite_kernels(net, X1, X2=None):
     b2_init = b**2 if net.bias == "normal" else 0.0
     b2_grad = 0.0 if net.bias == "none" else (1.0 if standard else w2)
     relu = net.activation == "relu"
+    erf_act = net.activation == "erf"
     t, t1, t2 = X1 @ X2.T / d, (X1**2).sum(1) / d, (X2**2).sum(1) / d
     if same:  # ρ = 1 exactly on the diagonal (the core's rule)
         np.fill_diagonal(t, t1)
@@ -251,6 +286,10 @@ def infinite_kernels(net, X1, X2=None):
                 t, tdot = _relu_dual(s1[:, None], s2[None, :], sigma)
                 t1 = _relu_dual(s1, s1, s1)[0]
                 t2 = _relu_dual(s2, s2, s2)[0]
+            elif erf_act:
+                t, tdot = _erf_dual(s1[:, None], s2[None, :], sigma)
+                t1 = _erf_dual(s1, s1, s1)[0]
+                t2 = _erf_dual(s2, s2, s2)[0]
             else:
                 t, t1, t2 = sigma, s1, s2
         fan_in = net.widths[l - 1]

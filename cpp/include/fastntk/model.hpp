@@ -11,7 +11,7 @@ using i64 = std::int64_t;
 enum class Parametrization { NTK, Standard };
 // `None` has no bias parameters at all; `Zero` and `Normal` differ only at init.
 enum class BiasMode { Zero, Normal, None };
-enum class Activation { ReLU, Identity, Tanh };
+enum class Activation { ReLU, Identity, Tanh, Erf };
 
 Parametrization parse_parametrization(const std::string& s);
 BiasMode parse_bias(const std::string& s);

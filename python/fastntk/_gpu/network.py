@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-_KIND = {"relu": 0, "identity": 1, "tanh": 2}
+_KIND = {"relu": 0, "identity": 1, "tanh": 2, "erf": 3}
 
 
 @dataclass
