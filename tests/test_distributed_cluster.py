@@ -56,9 +56,10 @@ def _threads_in_a_tile(_):
 def test_a_killed_worker_loses_no_tile(client, tmp_path):
     """SIGKILL one worker process while the Gram is being stored: Dask reruns its tiles on
     the surviving worker (and the restarted one); the store equals the undisturbed Gram."""
-    net = fastntk.MLP.uniform(8, 2048, 4)
+    net = fastntk.MLP.uniform(8, 256, 3)
     theta, X = net.init(0), _unit(480, 8, 1)
     path = tmp_path / "k.zarr"
+    client.run(_slow_tiles)  # 20 ms a tile in these workers, so that the kill lands mid-Gram on any machine
     pids = list(client.run(os.getpid).values())
     killed = {}
 
@@ -83,12 +84,33 @@ def test_a_killed_worker_loses_no_tile(client, tmp_path):
     assert_close(distributed.open_gram(path).compute(), fastntk.ntk(net, theta, X), np.float64)
 
 
+def _slow_tiles():
+    """In a worker: each stored tile sleeps 20 ms first (tasks refer to the function by name)."""
+    from fastntk.distributed import store
+    real = store._store_tile
+    if not getattr(real, "slowed", False):
+        def slow(*args):
+            time.sleep(0.02)
+            return real(*args)
+        slow.slowed = True
+        store._store_tile = slow
+
+
 def test_gram_command_resumes_after_ctrl_c(tmp_path):
-    X = _unit(400, 10, 2).astype(np.float32)
+    """`fastntk gram` stopped by SIGINT keeps its finished tiles and the same command
+    finishes the Gram. Each tile is slowed by 20 ms in the child (a patched task), so that
+    the signal lands mid-run on any machine."""
+    X = _unit(200, 10, 2).astype(np.float32)
     np.save(tmp_path / "x.npy", X)
     path = tmp_path / "k.zarr"
-    cmd = [sys.executable, "-c", "import sys; from fastntk.cli import main; sys.exit(main())", "gram",
-           str(tmp_path / "x.npy"), str(path), "--width", "1024", "--depth", "4", "--chunks", "20", "--no-progress"]
+    slow = ("import sys, time\n"
+            "from fastntk.distributed import store\n"
+            "real = store._store_tile\n"
+            "store._store_tile = lambda *a: (time.sleep(0.02), real(*a))[1]\n"
+            "from fastntk.cli import main\n"
+            "sys.exit(main())\n")
+    cmd = [sys.executable, "-c", slow, "gram", str(tmp_path / "x.npy"), str(path), "--width", "64", "--depth", "3",
+           "--chunks", "10", "--no-progress"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
     while time.time() < deadline:
@@ -107,7 +129,7 @@ def test_gram_command_resumes_after_ctrl_c(tmp_path):
     again = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
     assert f"{total - done} tiles computed, {done} already there" in again.stdout
-    net = fastntk.MLP.uniform(10, 1024, 4, dtype=np.float32)
+    net = fastntk.MLP.uniform(10, 64, 3, dtype=np.float32)
     assert_close(distributed.open_gram(path).compute(), fastntk.ntk(net, net.init(0), X), np.float32)
     bad = subprocess.run(cmd[:4] + [str(tmp_path / "x.npy"), str(path), "--chunks", "0"], capture_output=True,
                          text=True, timeout=60)

@@ -125,22 +125,21 @@ void row(const Layers& c, const double* xy, i64 n, const double* dx, const doubl
   for (int l = 2; l <= c.L; ++l) {
     const double a = dx[l - 2], wt = c.standard ? c.fan_in[l - 1] : w2;
     const double* b = dy + i64(l - 2) * stride;
+    // Θˡ = wt·T + σ²·Ṫ·Θˡ⁻¹ + b²_grad and Σˡ = σ²·T + b²_init over the row, for the dual
+    // (T, Ṫ) of the activation; a lambda, so that the loop vectorizes with it inlined.
+    auto layer = [&](auto dual) {
+#pragma omp simd
+      for (i64 j = 0; j < n; ++j) {
+        double t, tdot;
+        dual(a, b[j], sigma[j], t, tdot);
+        theta[j] = wt * t + w2 * tdot * theta[j] + b2g;
+        sigma[j] = w2 * t + b2i;
+      }
+    };
     if (c.relu) {
-#pragma omp simd
-      for (i64 j = 0; j < n; ++j) {
-        double t, tdot;
-        relu_dual(a, b[j], sigma[j], t, tdot);
-        theta[j] = wt * t + w2 * tdot * theta[j] + b2g;
-        sigma[j] = w2 * t + b2i;
-      }
+      layer([](double x, double y, double xy, double& t, double& td) { relu_dual(x, y, xy, t, td); });
     } else if (c.erf) {
-#pragma omp simd
-      for (i64 j = 0; j < n; ++j) {
-        double t, tdot;
-        erf_dual(a, b[j], sigma[j], t, tdot);
-        theta[j] = wt * t + w2 * tdot * theta[j] + b2g;
-        sigma[j] = w2 * t + b2i;
-      }
+      layer([](double x, double y, double xy, double& t, double& td) { erf_dual(x, y, xy, t, td); });
     } else {
       for (i64 j = 0; j < n; ++j) {
         theta[j] = wt * sigma[j] + w2 * theta[j] + b2g;
