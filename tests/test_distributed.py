@@ -243,3 +243,17 @@ def test_missing_zarr_and_bad_store_arguments_are_named(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "zarr", None)
     with pytest.raises(ImportError, match=r"fastntk\[distributed\]"):
         distributed.gram_to_zarr(net, theta, X, tmp_path / "k.zarr")
+
+
+def test_float32_numpy_K_is_widened_block_by_block_like_a_dask_K():
+    """cg_solve's products accumulate in float64 for a float32 K without a float64 copy of
+    it: the NumPy path (rows in blocks) and the dask path (tile by tile) give one answer."""
+    rng = np.random.default_rng(4)
+    A = rng.standard_normal((300, 40))
+    K = (A @ A.T + 300 * np.eye(300)).astype(np.float32)
+    y = rng.standard_normal(300)
+    x_np, _ = distributed.cg_solve(K, y, tol=1e-12, precondition="nystrom", rank=20)
+    x_da, _ = distributed.cg_solve(da.from_array(K, chunks=64), y, tol=1e-12, precondition="nystrom", rank=20)
+    np.testing.assert_allclose(x_np, x_da, rtol=0, atol=TOL["solve"] * np.abs(x_da).max())
+    np.testing.assert_allclose(x_np, np.linalg.solve(K.astype(np.float64), y), rtol=0,
+                               atol=TOL["solve"] * np.abs(x_da).max())

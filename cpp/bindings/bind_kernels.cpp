@@ -41,14 +41,16 @@ FeatureRefs<T> refs_from(const Spec& s, const py::tuple& block, const char* name
   auto hidden = block[1].cast<py::sequence>(), delta = block[2].cast<py::sequence>();
   require(static_cast<int>(hidden.size()) == L - 1 && static_cast<int>(delta.size()) == L - 1,
           std::string(name) + ": expected L − 1 hidden and delta arrays");
+  auto take = [&](const py::sequence& arrays, int l) {
+    auto a = arrays[l - 1].template cast<CArray<T>>();
+    require(a.ndim() == 2 && a.shape(0) == r.n && a.shape(1) == s.widths[l],
+            std::string(name) + ": a hidden or delta array of the wrong shape");
+    keep.push_back(a);
+    return keep.back().data();
+  };
   for (int l = 1; l < L; ++l) {
-    for (int which = 0; which < 2; ++which) {
-      auto a = (which == 0 ? hidden : delta)[l - 1].template cast<CArray<T>>();
-      require(a.ndim() == 2 && a.shape(0) == r.n && a.shape(1) == s.widths[l],
-              std::string(name) + ": a hidden or delta array of the wrong shape");
-      keep.push_back(a);
-      (which == 0 ? r.input : r.delta).push_back(keep.back().data());
-    }
+    r.input.push_back(take(hidden, l));
+    r.delta.push_back(take(delta, l));
   }
   return r;
 }

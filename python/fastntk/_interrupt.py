@@ -8,9 +8,18 @@ import atexit
 import threading
 from typing import Callable
 
-# Below this many flops a call is short enough (≲ 0.1 s) to run directly: starting a
-# thread would cost more than the wait for Ctrl-C it saves.
-LONG_FLOPS = 2e8
+# Below this many flops a call runs directly: 5–30 ms at the 66–460 GFLOP/s seen on
+# machines of this kind, so Ctrl-C waits at most that long. Above it, a worker thread;
+# its start and GIL hand-offs (0.1–0.3 ms) cost 3–8% of a few-millisecond kernel call,
+# which at the former 2e8 (about 1 ms of BLAS, not the 0.1 s it was taken for) every
+# N = 100 Gram paid.
+LONG_FLOPS = 2e9
+
+
+def lapack_is_long(n) -> bool:
+    """Whether a dense N × N LAPACK call (eigh with vectors ≈ 9N³ flops; eigvalsh and the
+    factorizations fewer, counted alike) should run on a worker thread."""
+    return 10.0 * float(n) ** 3 >= LONG_FLOPS
 
 _running: set = set()  # workers whose caller was interrupted, still finishing
 

@@ -211,7 +211,7 @@ def _gram(args) -> int:
                                                            processes=True, dashboard_address=None))
                 stack.enter_context(Client(cluster))
         try:
-            info = gram_to_zarr(net, params, args.input, args.store, X2=args.x2, chunks=args.chunks,
+            info = gram_to_zarr(net, params, X, args.store, X2=args.x2, chunks=args.chunks,
                                 overwrite=args.overwrite, progress=not args.no_progress)
         except KeyboardInterrupt:
             print("fastntk gram: interrupted; the finished tiles are kept — run the same command again to "

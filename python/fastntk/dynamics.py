@@ -17,7 +17,7 @@ import numpy as np
 from . import _core
 from ._arrays import to_host
 from ._dispatch import backend_for, on_device
-from ._interrupt import LONG_FLOPS, interruptible
+from ._interrupt import interruptible, lapack_is_long
 from .linalg import gd_factor
 from ._validate import boolean, callback_or_none, check_fits, integer, nbytes, positive, positive_int
 from .config import ADAPTIVE, HYPER, TrainConfig, make_config
@@ -84,7 +84,7 @@ def default_lr(net: MLP, params, X) -> float:
     be = backend_for(params=params, X=X)
     K = ntk(net, params, X)
     eig = lambda: be.xp.linalg.eigvalsh(K.astype(np.float64))  # noqa: E731
-    lam = float((eig() if K.shape[0] ** 3 < LONG_FLOPS else interruptible(eig))[-1])
+    lam = float((interruptible(eig) if lapack_is_long(K.shape[0]) else eig())[-1])
     if not lam > 0:
         raise ValueError("X: the NTK Gram matrix has no positive eigenvalue; cannot pick a learning rate")
     return 1.9 * K.shape[0] / lam
@@ -283,8 +283,8 @@ def gd_closed_form(net: MLP, params, X, Y, X_test, steps, lr: float | None = Non
     K = ntk(net, theta, X).astype(np.float64)
     Kt = ntk(net, theta, Xt, X).astype(np.float64)
     lr = default_lr(net, theta, X) if lr is None else positive(lr, "lr")
-    # N³ flops in LAPACK, which does not look at signals: on a worker thread when long.
-    lam, Q = np.linalg.eigh(K) if N ** 3 < LONG_FLOPS else interruptible(lambda: np.linalg.eigh(K))
+    # LAPACK does not look at signals: on a worker thread when long.
+    lam, Q = interruptible(lambda: np.linalg.eigh(K)) if lapack_is_long(N) else np.linalg.eigh(K)
     a = lr * lam / N
     if np.any(a >= 2) and np.any(np.isinf(steps)):
         raise ValueError(f"lr: {lr} exceeds the stability limit 2N/λ_max = {2 * N / lam[-1]:.4g}; GD diverges")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._interrupt import LONG_FLOPS, interruptible
+from ._interrupt import interruptible, lapack_is_long
 
 
 def gd_factor(lam, steps, lr, n):
@@ -23,7 +23,7 @@ def gd_factor(lam, steps, lr, n):
 
 def _lapack(fn, n):
     """A dense N×N factorization: on a worker thread when long, so Ctrl-C is seen."""
-    return fn() if float(n) ** 3 < LONG_FLOPS else interruptible(fn)
+    return interruptible(fn) if lapack_is_long(n) else fn()
 
 
 class SingularKernelError(ValueError):

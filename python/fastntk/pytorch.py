@@ -122,9 +122,7 @@ def _structure(module):
         raise ValueError("module: contains no nn.Linear layer")
     if expect_linear:
         raise ValueError("module: ends with an activation; fastntk's MLP ends with a linear output layer")
-    if len(linears) > 1 and activation is None:
-        activation = "identity"
-    return linears, activation or "relu"
+    return linears, activation or "relu"  # one linear layer: no activation applies
 
 
 def from_torch(module, *, parametrization: str | None = None, sigma: float | None = None,
@@ -203,9 +201,11 @@ def from_torch(module, *, parametrization: str | None = None, sigma: float | Non
     rescale = parametrization == "ntk" and not all(ntk_layers)
     step = 2 if has_bias[0] else 1
     for i, (h, p) in enumerate(zip(host, params)):
-        l = i // step + 1
-        scale = (net.layout.c[l] if i % step == 0 else net.layout.beta[l]) if rescale else 1.0
-        p[...] = h.to(torch.float64).numpy() / scale if rescale else h.numpy()
+        if rescale:
+            l = i // step + 1
+            p[...] = h.to(torch.float64).numpy() / (net.layout.c[l] if i % step == 0 else net.layout.beta[l])
+        else:
+            p[...] = h.numpy()
     return net, params
 
 

@@ -13,14 +13,23 @@ from .tiles import _gram, open_rows
 
 
 def _product(K):
-    """v ↦ K·v accumulated in float64 for a dask or NumPy K (dask: tile by tile on the
-    scheduler). A float32 K is widened tile by tile: float32 sums over N terms cost
-    plain CG most of its accuracy on NTK Grams (condition numbers 10⁵–10⁸)."""
-    wide = K.astype(np.float64) if K.dtype != np.float64 else K
+    """v ↦ K·v (v: a vector or a matrix of columns) accumulated in float64, for a dask
+    or NumPy K. A float32 K is widened a tile (dask) or a block of rows (NumPy) at a time,
+    never as a whole: float32 sums over N terms cost plain CG most of its accuracy on
+    NTK Grams (condition numbers 10⁵–10⁸)."""
+    if hasattr(K, "compute"):
+        wide = K.astype(np.float64) if K.dtype != np.float64 else K
+        return lambda v: np.asarray((wide @ v).compute(), np.float64)
+    K = np.asarray(K)
+    if K.dtype == np.float64:
+        return lambda v: K @ v
+    rows = max(1, 2**22 // max(1, K.shape[1]))  # 32 MB of float64 per block
 
     def apply(v):
-        out = wide @ v
-        return np.asarray(out.compute() if hasattr(out, "compute") else out, np.float64)
+        out = np.empty((K.shape[0],) + v.shape[1:])
+        for r0 in range(0, K.shape[0], rows):
+            out[r0:r0 + rows] = K[r0:r0 + rows].astype(np.float64) @ v
+        return out
     return apply
 
 

@@ -25,19 +25,9 @@ import numpy as np
 from .. import __version__
 from .._validate import boolean, positive_int
 from ..model import MLP
-from .tiles import _active_client, _dask, _features, _rows, _tile, feature_bytes, open_rows, theta_node
+from .tiles import _active_client, _dask, _features, _rows, _tile, _zarr, feature_bytes, open_rows, theta_node
 
 ATTR = "fastntk_gram"
-
-
-def _zarr():
-    try:
-        import zarr
-    except ImportError:
-        raise ImportError("fastntk.distributed stores Grams with zarr: pip install \"fastntk[distributed]\"") from None
-    if int(zarr.__version__.split(".")[0]) < 3:
-        raise ImportError(f"fastntk.distributed needs zarr >= 3, found {zarr.__version__}")
-    return zarr
 
 
 @dataclass

@@ -26,6 +26,17 @@ def _dask():
     return dask, da
 
 
+def _zarr():
+    try:
+        import zarr
+    except ImportError:
+        raise ImportError("fastntk.distributed stores and reads Grams with zarr: pip install "
+                          "\"fastntk[distributed]\"") from None
+    if int(zarr.__version__.split(".")[0]) < 3:
+        raise ImportError(f"fastntk.distributed needs zarr >= 3, found {zarr.__version__}")
+    return zarr
+
+
 # BLAS threads are one setting for the whole process: the first tile to start limits
 # them to one, the last to finish restores them, so that concurrent tiles (one per
 # scheduler thread) do not oversubscribe the cores. OpenMP's count is per thread.
@@ -99,12 +110,12 @@ class NpyRows:
     what ``dask.array.from_array`` needs). It pickles as its path, so that a worker
     opens the file itself instead of receiving its contents."""
 
-    def __init__(self, path):
+    def __init__(self, path, name="X"):
         self.path = os.fspath(path)
         try:
             m = np.load(self.path, mmap_mode="r")
         except (OSError, ValueError) as e:
-            raise ValueError(f"X: cannot read {self.path!r} as a .npy array ({e})") from None
+            raise ValueError(f"{name}: cannot read {self.path!r} as a .npy array ({e})") from None
         self.shape, self.dtype, self.ndim = m.shape, m.dtype, m.ndim
         self._map = None
 
@@ -127,15 +138,10 @@ def open_rows(X, name="X"):
         return X
     path = os.fspath(X)
     if path.endswith(".npy"):
-        return NpyRows(path)
+        return NpyRows(path, name)
     if not os.path.isdir(path):
         raise ValueError(f"{name}: expected a .npy file or a zarr array, {path!r} is neither")
-    try:
-        import zarr
-    except ImportError:
-        raise ImportError("fastntk.distributed reads zarr inputs with zarr: pip install \"fastntk[distributed]\"") \
-            from None
-    arr = zarr.open(path, mode="r")
+    arr = _zarr().open(path, mode="r")
     if not hasattr(arr, "shape"):
         raise ValueError(f"{name}: {path!r} is a zarr group ({sorted(arr.array_keys())}); name one of its "
                          "arrays (path/to/store.zarr/ARRAY)")
