@@ -40,7 +40,7 @@ void run(const std::string& dtype, i64 n, i64 d, i64 m, int L) {
   std::vector<i64> widths{d};
   for (int l = 1; l < L; ++l) widths.push_back(m);
   widths.push_back(1);
-  Spec spec(widths, 1.0, Parametrization::NTK, BiasMode::Zero, Activation::ReLU);
+  Spec spec(widths, 1.0, 1.0, Parametrization::NTK, BiasMode::Zero, Activation::ReLU);
   std::mt19937_64 rng(0);
   std::normal_distribution<double> normal;
   std::vector<T> theta(spec.num_params()), x(n * d), v(spec.num_params()), r(n), out(n);

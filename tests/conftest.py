@@ -57,7 +57,7 @@ def rho_one(net, X1, X2=None):
     """Where the first layer's correlation is ±1 to 1e-9 (collinear inputs, biases aside):
     a boolean (N1, N2) mask; the symmetric case's diagonal is left out (ρ = 1 is exact there)."""
     Xb = X1 if X2 is None else X2
-    b2 = 0.0 if net.bias != "normal" else (net.sigma if net.parametrization == "ntk" else net.sigma_b) ** 2
+    b2 = 0.0 if net.bias != "normal" else net.sigma_b**2
     w2 = net.sigma**2
     s12 = w2 * X1 @ Xb.T / net.input_dim + b2
     s11 = w2 * (X1**2).sum(1) / net.input_dim + b2

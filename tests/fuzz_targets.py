@@ -199,7 +199,7 @@ def _optional_targets(net, theta, X, Y, Xt):
         module = torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.ReLU(), torch.nn.Linear(5, 1)).double()
         out.update({
             "from_torch": (fastntk.from_torch, dict(module=("module", module), parametrization=("stropt", None),
-                                                    sigma=("posopt", None))),
+                                                    sigma=("posopt", None), sigma_b=("nonneg", None))),
             "to_torch": (fastntk.to_torch, dict(net=("net", net), params=("params", theta))),
         })
     return out

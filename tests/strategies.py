@@ -1,4 +1,4 @@
-"""Hypothesis strategies: networks over depths, widths, σ, bias modes,
+"""Hypothesis strategies: networks over depths, widths, σ, σ_b, bias modes,
 parametrizations, activations and dtypes, with inputs and parameters."""
 import numpy as np
 from hypothesis import strategies as st
@@ -19,6 +19,8 @@ def networks(draw, activations=("relu", "tanh", "erf", "identity"), biases=("zer
         bias=draw(st.sampled_from(biases)),
         activation=draw(st.sampled_from(activations)),
         dtype=draw(st.sampled_from(dtypes)),
+        # σ_b apart from σ (0 included) or the default σ_b = σ, to which a failure shrinks
+        sigma_b=draw(st.sampled_from([0.6, 0.0, 2.0])) if draw(st.booleans()) else None,
     )
     return net
 

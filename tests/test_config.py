@@ -114,11 +114,12 @@ def test_every_field_reaches_the_core():
 
 @given(st.lists(st.integers(1, 7), min_size=2, max_size=5), st.floats(0.1, 3.0),
        st.sampled_from(["ntk", "standard"]), st.sampled_from(["zero", "normal", "none"]),
-       st.sampled_from(["relu", "tanh", "identity", "linear"]))
-def test_public_layout_equals_the_core(widths, sigma, parametrization, bias, activation):
+       st.sampled_from(["relu", "tanh", "identity", "linear"]), st.one_of(st.none(), st.floats(0.0, 3.0)))
+def test_public_layout_equals_the_core(widths, sigma, parametrization, bias, activation, sigma_b):
     widths = widths[:-1] + [1]
-    net = fastntk.MLP(widths, sigma=sigma, parametrization=parametrization, bias=bias, activation=activation)
-    spec = _core.Spec(widths, sigma, parametrization, bias, activation)
+    net = fastntk.MLP(widths, sigma=sigma, parametrization=parametrization, bias=bias, activation=activation,
+                      sigma_b=sigma_b)
+    spec = _core.Spec(widths, sigma, net.sigma_b, parametrization, bias, activation)
     lay = net.layout
     assert lay.P == net.num_params == spec.num_params and lay.L == spec.depth
     for l in range(1, lay.L + 1):

@@ -104,9 +104,11 @@ def test_gpu_api_matches_cpu(cp, dtype):
     import fastntk
     from conftest import assert_close
     rng = np.random.default_rng(0)
-    for depth, bias, act, param in [(1, "zero", "relu", "ntk"), (3, "normal", "relu", "standard"),
-                                    (2, "none", "tanh", "ntk"), (4, "zero", "identity", "ntk")]:
-        net = fastntk.MLP.uniform(7, 33, depth, bias=bias, activation=act, parametrization=param, dtype=dtype)
+    for depth, bias, act, param, sigma_b in [(1, "zero", "relu", "ntk", None), (3, "normal", "relu", "standard", None),
+                                             (2, "none", "tanh", "ntk", None), (4, "zero", "identity", "ntk", None),
+                                             (3, "normal", "erf", "ntk", 0.4), (2, "zero", "relu", "ntk", 2.5)]:
+        net = fastntk.MLP.uniform(7, 33, depth, bias=bias, activation=act, parametrization=param, dtype=dtype,
+                                  sigma_b=sigma_b)
         theta = net.flatten(net.init(1))
         X, X2 = (rng.standard_normal((n, 7)).astype(dtype) for n in (45, 13))
         v = rng.standard_normal(net.num_params).astype(dtype)
@@ -193,7 +195,9 @@ def test_gpu_train_many_matches_cpu(cp):
     import fastntk
     from conftest import assert_close, make_data
     X, Y, Xt = make_data(16, 4, 0, 5)
-    nets = [fastntk.MLP.uniform(4, 64, 2, sigma=s) for s in (0.5, 1.0, 2.0, 1.0)]
+    # stacked runs whose multipliers differ in σ and in σ_b
+    nets = [fastntk.MLP.uniform(4, 64, 2, sigma=s, sigma_b=b, bias="normal")
+            for s, b in ((0.5, None), (1.0, 0.3), (2.0, None), (1.0, None))]
     runs = [dict(net=n, params=n.flatten(n.init(i)), optimizer=opt, lr=lr, max_steps=40, tol=1e-300, model=model)
             for model in ("network", "linearized")
             for i, (n, opt, lr) in enumerate(zip(nets, ["adam", "adam", "adam", "gd"], [0.01, 0.01, 0.02, 0.3]))]

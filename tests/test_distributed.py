@@ -12,11 +12,12 @@ da = pytest.importorskip("dask.array", reason="dask not installed: the distribut
 from fastntk import distributed  # noqa: E402
 
 
-def test_mlp_and_parameters_pickle():
+@pytest.mark.parametrize("sigma_b", [None, 0.4])
+def test_mlp_and_parameters_pickle(sigma_b):
     """Workers receive the network and θ by pickling."""
-    net = fastntk.MLP.uniform(3, 5, 3, bias="normal", dtype=np.float32, sigma=1.3)
+    net = fastntk.MLP.uniform(3, 5, 3, bias="normal", dtype=np.float32, sigma=1.3, sigma_b=sigma_b)
     again = pickle.loads(pickle.dumps(net))
-    assert again.layout == net.layout and repr(again) == repr(net)
+    assert again.layout == net.layout and repr(again) == repr(net) and again.sigma_b == net.sigma_b
     X = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
     np.testing.assert_array_equal(fastntk.ntk(again, net.init(1), X), fastntk.ntk(net, net.init(1), X))
 
@@ -185,7 +186,8 @@ def test_store_of_another_gram_is_refused(tmp_path):
     path = tmp_path / "k.zarr"
     distributed.gram_to_zarr(net, theta, X, path, chunks=8)
     for kwargs, what in ((dict(X1=X + 1), "X1_sha256"), (dict(params=net.init(2)), "theta_sha256"),
-                         (dict(net=net.replace(sigma=2.0)), "network"), (dict(chunks=4), "chunks")):
+                         (dict(net=net.replace(sigma=2.0)), "network"), (dict(net=net.replace(sigma_b=0.5)), "network"),
+                         (dict(chunks=4), "chunks")):
         args = dict(net=net, params=theta, X1=X, chunks=8) | kwargs
         with pytest.raises(ValueError, match=f"another problem .*{what}"):
             distributed.gram_to_zarr(args.pop("net"), args.pop("params"), args.pop("X1"), path, **args)

@@ -69,16 +69,16 @@ def test_jvp_vjp_adaptive_match_cpu(be, case, seed):
 
 @given(problems(), st.integers(0, 100), st.floats(0.5, 2.0))
 def test_stacked_passes_equal_the_core_run_by_run(be, case, seed, sigma2):
-    """The passes of two stacked networks (σ and θ differing) — forward, φv and φᵀr
-    from cached features, φᵀr by the backward pass, the Gram of each run — equal
+    """The passes of three stacked networks (σ, σ_b and θ differing) — forward, φv and
+    φᵀr from cached features, φᵀr by the backward pass, the Gram of each run — equal
     the core's for each network alone."""
     from fastntk._gpu import network as nw
     net, params, X, _ = case
-    nets = [net, net.replace(sigma=sigma2)]
+    nets = [net, net.replace(sigma=sigma2), net.replace(sigma_b=0.5 * sigma2)]
     rng = np.random.default_rng(seed)
-    thetas = [net.flatten(params), rng.standard_normal(net.num_params).astype(net.dtype)]
-    V = rng.standard_normal((2, net.num_params)).astype(net.dtype)
-    Rr = rng.standard_normal((2, X.shape[0])).astype(net.dtype)
+    thetas = [net.flatten(params)] + [rng.standard_normal(net.num_params).astype(net.dtype) for _ in range(2)]
+    V = rng.standard_normal((3, net.num_params)).astype(net.dtype)
+    Rr = rng.standard_normal((3, X.shape[0])).astype(net.dtype)
     st_ = nw.Stack(be, [n.layout for n in nets])
     theta_s, Xd, Vd, Rd = _on(be, np.stack(thetas), X, V, Rr)
     feat = st_.features(theta_s, Xd)

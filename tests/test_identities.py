@@ -23,12 +23,12 @@ def test_lemma4_euler_identity(p, seed):
 @given(problems(activations=("relu",), biases=("none", "zero")), st.sampled_from([0.25, 2.0, 3.0]))
 def test_feature_scaling_sigma_to_the_L(p, sigma):
     """Thm 2: with zero biases φ_σ = σᴸ φ₁ (exactly for the weight columns; bias
-    columns of layer l scale as σ^{L−l+1})."""
+    columns of layer l scale as σ^{L−l+1}, β_l = σ_b = σ as in the papers)."""
     net, _, X1, _ = p
     if net.parametrization != "ntk":
         return
-    net1 = net.replace(sigma=1.0)
-    nets = net.replace(sigma=sigma)
+    net1 = net.replace(sigma=1.0, sigma_b=None)
+    nets = net.replace(sigma=sigma, sigma_b=None)
     theta = net.flatten(net.init(0))
     J1 = fastntk.jacobian(net1, theta, X1).astype(np.float64)
     Js = fastntk.jacobian(nets, theta, X1).astype(np.float64)

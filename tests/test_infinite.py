@@ -63,7 +63,45 @@ def test_closed_forms(L, sigma):
     np.testing.assert_allclose(lin.ntk, L * lin.nngp, rtol=0, atol=TOL["exact"] * L * sigma ** (2 * L))
 
 
-@pytest.mark.parametrize("kw", [dict(), dict(bias="normal", sigma=1.3),
+@pytest.mark.parametrize("L", [1, 2, 4])
+@pytest.mark.parametrize("sigma, sigma_b", [(1.0, 0.3), (1.6, 0.0), (0.7, 2.0)])
+@pytest.mark.parametrize("bias", ["normal", "zero"])
+def test_ntk_parametrization_bias_scale_closed_forms(L, sigma, sigma_b, bias):
+    """NTK parametrization, β_l = σ_b. The identity network, G = XXᵀ/d:
+    Σˡ = σ^{2l}G + b²·Σ_{k<l} σ^{2k} (b² = σ_b² for normal biases, 0 for zero ones) and
+    Θᴸ = Σ_l σ^{2(L−l)}(Σˡ − b² + σ_b²). One hidden ReLU layer (L = 2): with Σ¹ = σ²G + b²,
+    ρ = Σ¹/√(Σ¹ₓₓΣ¹ᵧᵧ), θ = arccos ρ, T = √(Σ¹ₓₓΣ¹ᵧᵧ)(sin θ + (π − θ)ρ)/(2π) and
+    Ṫ = (π − θ)/(2π): Σ² = σ²T + b², Θ² = σ²Ṫ(σ²G + σ_b²) + σ²T + σ_b²."""
+    rng = np.random.default_rng(L)
+    X1, X2 = rng.standard_normal((5, 3)), rng.standard_normal((4, 3))
+    G = X1 @ X2.T / 3
+    b2 = sigma_b**2 if bias == "normal" else 0.0
+    lin = infinite.kernels(fastntk.MLP.uniform(3, 10, L, sigma=sigma, sigma_b=sigma_b, bias=bias,
+                                               activation="identity"), X1, X2)
+    def nngp_at(l):
+        return sigma ** (2 * l) * G + b2 * sum(sigma ** (2 * k) for k in range(l))
+    nngp = nngp_at(L)
+    ntk = sum(sigma ** (2 * (L - l)) * (nngp_at(l) - b2 + sigma_b**2) for l in range(1, L + 1))
+    scale = max(1.0, np.abs(ntk).max())
+    np.testing.assert_allclose(lin.nngp, nngp, rtol=0, atol=TOL["exact"] * scale)
+    np.testing.assert_allclose(lin.ntk, ntk, rtol=0, atol=TOL["exact"] * scale)
+    if L != 2:
+        return
+    relu = infinite.kernels(fastntk.MLP.uniform(3, 10, 2, sigma=sigma, sigma_b=sigma_b, bias=bias), X1, X2)
+    s12 = sigma**2 * G + b2
+    s11, s22 = sigma**2 * (X1**2).sum(1) / 3 + b2, sigma**2 * (X2**2).sum(1) / 3 + b2
+    norm = np.sqrt(np.outer(s11, s22))
+    rho = s12 / norm
+    theta = np.arccos(rho)
+    T = norm * (np.sqrt(1 - rho**2) + (np.pi - theta) * rho) / (2 * np.pi)
+    Tdot = (np.pi - theta) / (2 * np.pi)
+    nngp, ntk = sigma**2 * T + b2, sigma**2 * Tdot * (sigma**2 * G + sigma_b**2) + sigma**2 * T + sigma_b**2
+    scale = max(1.0, np.abs(ntk).max())
+    np.testing.assert_allclose(relu.nngp, nngp, rtol=0, atol=RTOL[np.float64] * scale)
+    np.testing.assert_allclose(relu.ntk, ntk, rtol=0, atol=RTOL[np.float64] * scale)
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(bias="normal", sigma=1.3), dict(bias="normal", sigma=1.3, sigma_b=0.4),
                                 dict(parametrization="standard", bias="normal", sigma_b=0.5),
                                 dict(activation="erf", bias="normal", sigma=1.4)])
 def test_ntk_is_the_mean_of_empirical_ntks(kw):
@@ -78,7 +116,8 @@ def test_ntk_is_the_mean_of_empirical_ntks(kw):
 
 
 @pytest.mark.parametrize("kw", [dict(bias="normal"), dict(parametrization="standard", bias="normal", sigma_b=0.5,
-                                                          sigma=1.3), dict(activation="erf", sigma=1.5)])
+                                                          sigma=1.3), dict(activation="erf", sigma=1.5),
+                                dict(bias="normal", sigma=1.2, sigma_b=0.5)])
 def test_nngp_is_the_covariance_of_the_outputs_at_init(kw):
     X = _unit(np.random.default_rng(1), 4, 5)
     net = fastntk.MLP.uniform(5, 300, 3, **kw)

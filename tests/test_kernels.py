@@ -1,6 +1,7 @@
-"""Every kernel against the NumPy reference, over drawn shapes, depths, σ, bias
+"""Every kernel against the NumPy reference, over drawn shapes, depths, σ, σ_b, bias
 modes, parametrizations, activations and dtypes."""
 import numpy as np
+import pytest
 from conftest import assert_close
 from hypothesis import given
 from hypothesis import strategies as st
@@ -53,6 +54,31 @@ def test_ntk_cross(p, tile):
     expected = ref.ntk(net, theta, X1, X2)
     for t in (tile, 2048):
         assert_close(fastntk.ntk(net, theta, X1, X2, tile=t), expected, net.dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("activation", ["relu", "tanh", "erf"])
+def test_ntk_parametrization_bias_multiplier_is_sigma_b(dtype, activation):
+    """NTK parametrization with σ_b ≠ σ: f, φ and K equal the reference's with
+    β_l = σ_b; and with b = 0 the weight columns of φ do not depend on σ_b while the
+    bias columns scale by σ_b/σ against the default σ_b = σ."""
+    rng = np.random.default_rng(7)
+    net = fastntk.MLP([4, 6, 5, 1], sigma=1.3, sigma_b=0.4, bias="normal", activation=activation, dtype=dtype)
+    assert net.layout.beta[1:] == (0.4, 0.4, 0.4)
+    theta = net.flatten(net.init(3))
+    X1, X2 = rng.standard_normal((7, 4)).astype(dtype), rng.standard_normal((3, 4)).astype(dtype)
+    assert_close(net.apply(theta, X1), ref.forward(net, theta, X1)[0], dtype)
+    assert_close(fastntk.jacobian(net, theta, X1), ref.jacobian(net, theta, X1), dtype)
+    assert_close(fastntk.ntk(net, theta, X1), ref.ntk(net, theta, X1), dtype)
+    assert_close(fastntk.ntk(net, theta, X1, X2), ref.ntk(net, theta, X1, X2), dtype)
+    zero, default = net.replace(bias="zero"), net.replace(bias="zero", sigma_b=None)
+    theta0 = zero.flatten(zero.init(3))
+    J, J1 = fastntk.jacobian(zero, theta0, X1), fastntk.jacobian(default, theta0, X1)
+    bias = np.zeros(net.num_params, bool)
+    for l in range(1, net.depth + 1):
+        bias[net.layout.bias_offset[l]:net.layout.bias_offset[l] + net.widths[l]] = True
+    np.testing.assert_array_equal(J[:, ~bias], J1[:, ~bias])
+    assert_close(J[:, bias], J1[:, bias].astype(np.float64) * 0.4 / 1.3, dtype)
 
 
 @given(problems())

@@ -51,6 +51,8 @@ def test_standard_init_scale():
     (dict(widths=[3, 4, 2]), "last width"),
     (dict(widths=[3, 4, 1], sigma=0.0), "sigma"),
     (dict(widths=[3, 4, 1], sigma=float("nan")), "sigma"),
+    (dict(widths=[3, 4, 1], sigma_b=-0.1), "sigma_b"),
+    (dict(widths=[3, 4, 1], sigma_b=float("inf")), "sigma_b"),
     (dict(widths=[3, 4, 1], parametrization="mup"), "parametrization"),
     (dict(widths=[3, 4, 1], bias="uniform"), "bias"),
     (dict(widths=[3, 4, 1], activation="gelu"), "activation"),
@@ -58,6 +60,28 @@ def test_standard_init_scale():
 def test_bad_model(kwargs, match):
     with pytest.raises(ValueError, match=match):
         fastntk.MLP(**kwargs)
+
+
+def test_sigma_b_defaults_to_sigma_and_is_kept_apart_from_it():
+    """σ_b = σ unless given (β_l = σ, the papers'); a σ_b given apart from σ survives
+    replace(sigma=…), repr and the core's Spec; one left at its default follows σ."""
+    from fastntk import _core
+    default = fastntk.MLP([3, 4, 1], sigma=1.5, bias="normal")
+    assert default.sigma_b == 1.5 and default.layout.beta[1:] == (1.5, 1.5) and "sigma_b" not in repr(default)
+    assert default.replace(sigma=2.0).layout.beta[1:] == (2.0, 2.0)
+    net = default.replace(sigma_b=0.25)
+    assert net.sigma_b == 0.25 and net.layout.beta[1:] == (0.25, 0.25)
+    assert net.replace(sigma=2.0).sigma_b == 0.25 and net.replace(sigma_b=None).sigma_b == 1.5
+    assert repr(net).endswith("dtype=np.float64, sigma_b=0.25)")
+    assert eval(repr(net), {"MLP": fastntk.MLP, "np": np}).layout == net.layout
+    spec = _core.Spec(net.widths, net.sigma, net.sigma_b, net.parametrization, net.bias, net.activation)
+    assert spec.sigma_b == 0.25 and spec.bias_multiplier(1) == spec.bias_multiplier(2) == 0.25
+    assert fastntk.MLP([3, 4, 1], sigma_b=0.0).layout.beta[1:] == (0.0, 0.0)
+    standard = net.replace(parametrization="standard")
+    assert standard.layout.beta[1:] == (1.0, 1.0)
+    assert fastntk.MLP([3, 4, 1], sigma_b=0.5, bias="none").layout.beta[1:] == (0.0, 0.0)
+    with pytest.raises(ValueError, match="sigma_b"):
+        _core.Spec([3, 4, 1], 1.0, -1.0, "ntk", "zero", "relu")
 
 
 def test_bad_dtype_model():

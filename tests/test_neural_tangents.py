@@ -21,10 +21,10 @@ for _name in ("tril", "triu"):  # neural-tangents 0.6.5's predict calls them; Sc
 
 
 def stax_network(net):
-    """neural-tangents' description of ``net``: Dense(W_std=σ, b_std) with the bias scale
-    of the init (σ in the NTK parametrization, σ_b in the standard one; None without
-    biases), and Relu() or Identity() between the layers."""
-    b_std = None if net.bias == "none" else (net.sigma if net.parametrization == "ntk" else net.sigma_b)
+    """neural-tangents' description of ``net``: Dense(W_std=σ, b_std=σ_b) in either
+    parametrization (b_std None without biases), and Relu(), Erf() or Identity() between
+    the layers."""
+    b_std = None if net.bias == "none" else net.sigma_b
     layers = []
     for l in range(1, net.depth + 1):
         layers.append(stax.Dense(net.widths[l], W_std=net.sigma, b_std=b_std, parameterization=net.parametrization))
@@ -65,6 +65,23 @@ def test_kernels_equal_stax(net, n1, n2, cross, seed):
         err, scale = np.abs(a - b), np.abs(b).max()
         assert err[~at_one].max(initial=0) <= TOL["exact"] * scale
         assert err[at_one].max(initial=0) <= TOL["rho_one"] * max(1, relu_layers) * scale
+
+
+@pytest.mark.parametrize("activation", ["relu", "erf", "identity"])
+@pytest.mark.parametrize("sigma, sigma_b", [(1.3, 0.4), (0.8, 2.1)])
+def test_ntk_parametrization_with_its_own_bias_scale_equals_stax(activation, sigma, sigma_b):
+    """MLP(sigma=σ, sigma_b=σ_b) in the NTK parametrization is
+    stax.Dense(W_std=σ, b_std=σ_b, parameterization="ntk"): its NNGP and NTK."""
+    rng = np.random.default_rng(5)
+    net = fastntk.MLP([4, 30, 30, 1], sigma=sigma, sigma_b=sigma_b, bias="normal", activation=activation)
+    layers = [stax.Dense(m, W_std=sigma, b_std=sigma_b, parameterization="ntk") for m in (30, 30, 1)]
+    act = {"relu": stax.Relu, "erf": stax.Erf, "identity": stax.Identity}[activation]
+    kf = stax.serial(layers[0], act(), layers[1], act(), layers[2])[2]
+    X1, X2 = rng.standard_normal((6, 4)), rng.standard_normal((5, 4))
+    want, got = kf(X1, X2, ("nngp", "ntk")), infinite.kernels(net, X1, X2)
+    for name in ("nngp", "ntk"):
+        assert relative(getattr(want, name), getattr(got, name)) <= TOL["exact"]
+
 
 @pytest.mark.parametrize("parametrization", ["ntk", "standard"])
 def test_gd_ensemble_at_convergence_and_gp_posterior_equal_neural_tangents(parametrization):

@@ -31,7 +31,7 @@ def same_function_settings(a, b):
         assert a.activation.replace("linear", "identity") == b.activation.replace("linear", "identity")
     assert a.dtype == b.dtype and a.has_bias == b.has_bias
     if a.parametrization == "ntk":
-        assert a.sigma == b.sigma
+        assert a.sigma == b.sigma and a.sigma_b == b.sigma_b
 
 
 @given(problems())
@@ -85,6 +85,51 @@ def test_plain_module_read_in_either_parametrization_computes_the_same_function(
     np.testing.assert_allclose(W1 * lay.c[1], module[0].weight.detach().double().numpy(), rtol=RTOL[dtype])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("bias", ["zero", "normal", "none"])
+def test_round_trip_with_sigma_b_apart_from_sigma(dtype, bias):
+    """NTK parametrization with σ_b ≠ σ: to_torch's NTKLinear layers multiply the bias by
+    σ_b, from_torch reads σ and σ_b back, and torch.func's φ equals fastntk's."""
+    net = fastntk.MLP([3, 6, 4, 1], sigma=1.4, sigma_b=0.3, bias=bias, dtype=dtype)
+    theta = net.flatten(net.init(2))
+    X = np.random.default_rng(2).standard_normal((5, 3)).astype(dtype)
+    module = fastntk.to_torch(net, theta)
+    assert all(layer.sigma == 1.4 and layer.sigma_b == 0.3 for layer in module if hasattr(layer, "sigma_b"))
+    back, params = fastntk.from_torch(module)
+    assert (back.sigma, back.sigma_b, back.parametrization) == (1.4, 0.3, "ntk")
+    np.testing.assert_array_equal(back.flatten(params), theta)
+    assert back.layout == net.layout
+    with torch.no_grad():
+        assert_close(module(torch.from_numpy(X))[:, 0].numpy(), net.apply(theta, X), dtype)
+    if dtype == np.float64:
+        assert_close(torch_jacobian(module, X), fastntk.jacobian(net, theta, X), dtype)
+    assert fastntk.from_torch(module, sigma=1.4, sigma_b=0.3)[0].layout == net.layout
+    with pytest.raises(ValueError, match="sigma_b: the module's NTKLinear layers have σ_b = 0.3"):
+        fastntk.from_torch(module, sigma_b=1.4)
+
+
+def test_plain_module_read_as_ntk_with_sigma_b():
+    """Plain layers read in the NTK parametrization with σ_b: θ's biases are the module's
+    divided by β_l = σ_b, and the function is the module's; σ_b = 0 cannot hold nonzero
+    biases."""
+    torch.manual_seed(0)
+    module = nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 1)).double()
+    X = np.random.default_rng(0).standard_normal((4, 3))
+    net, params = fastntk.from_torch(module, parametrization="ntk", sigma=0.8, sigma_b=0.25)
+    assert (net.sigma, net.sigma_b) == (0.8, 0.25) and net.layout.beta[1:] == (0.25, 0.25)
+    np.testing.assert_allclose(params[1] * 0.25, module[0].bias.detach().numpy(), rtol=RTOL[np.float64])
+    with torch.no_grad():
+        assert_close(net.apply(params, X), module(torch.from_numpy(X))[:, 0].numpy(), np.float64)
+    with pytest.raises(ValueError, match="sigma_b: 0 makes"):
+        fastntk.from_torch(module, parametrization="ntk", sigma_b=0.0)
+    with torch.no_grad():
+        for layer in (module[0], module[2]):
+            layer.bias.zero_()
+    net, params = fastntk.from_torch(module, parametrization="ntk", sigma_b=0.0)
+    assert net.bias == "zero" and not params[1].any()
+    assert_close(net.apply(params, X), module(torch.from_numpy(X))[:, 0].detach().numpy(), np.float64)
+
+
 def test_identity_and_linear_stacks_are_linear_networks():
     module = nn.Sequential(nn.Linear(4, 6), nn.Identity(), nn.Linear(6, 3), nn.Linear(3, 1)).double()
     net, params = fastntk.from_torch(module)
@@ -102,6 +147,14 @@ def test_ntk_linear_initializes_as_fastntk_does():
     assert not fastntk.pytorch.NTKLinear(3, 2).bias.detach().numpy().any()
     with pytest.raises(ValueError, match="sigma"):
         fastntk.pytorch.NTKLinear(3, 2, sigma=0)
+    with pytest.raises(ValueError, match="sigma_b"):
+        fastntk.pytorch.NTKLinear(3, 2, sigma_b=-1.0)
+    layer = fastntk.pytorch.NTKLinear(4, 2, sigma=2.0, sigma_b=0.5, bias_init="normal", dtype=torch.float64)
+    assert layer.sigma_b == 0.5 and fastntk.pytorch.NTKLinear(4, 2, sigma=2.0).sigma_b == 2.0
+    x = torch.ones(1, 4, dtype=torch.float64)
+    with torch.no_grad():
+        np.testing.assert_allclose(layer(x).numpy(), (x @ layer.weight.T + 0.5 * layer.bias).numpy(),
+                                   rtol=RTOL[np.float64])
 
 
 @pytest.mark.parametrize("module, match", [
@@ -142,6 +195,12 @@ def test_other_bad_input_is_named():
         fastntk.from_torch(ntk_module, parametrization="standard")
     with pytest.raises(ValueError, match="sigma"):
         fastntk.from_torch(ntk_module, sigma=2.0)
+    mixed = fastntk.to_torch(fastntk.MLP([3, 4, 1]), fastntk.MLP([3, 4, 1]).init(0))
+    mixed[2].sigma_b = 0.5
+    with pytest.raises(ValueError, match="NTKLinear layers with different sigma_b"):
+        fastntk.from_torch(mixed)
+    with pytest.raises(ValueError, match="sigma_b"):
+        fastntk.from_torch(nn.Sequential(nn.Linear(3, 1)), sigma_b=-0.5)
     with pytest.raises(TypeError, match="net: expected a fastntk.MLP"):
         fastntk.to_torch("mlp", None)
     net = fastntk.MLP([3, 4, 1])

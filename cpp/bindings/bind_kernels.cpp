@@ -198,7 +198,7 @@ void register_dtype(py::module_& m) {
 void register_infinite(py::module_& m) {
   m.def(
       "infinite_kernels",
-      [](const Spec& s, double sigma_b, const CArray<double>& x1, const std::optional<CArray<double>>& x2,
+      [](const Spec& s, const CArray<double>& x1, const std::optional<CArray<double>>& x2,
          bool want_nngp, bool want_ntk, i64 tile) {
         require(x1.ndim() == 2 && x1.shape(1) == s.input_dim(), "X1: expected shape (N1, d)");
         if (x2) require(x2->ndim() == 2 && x2->shape(1) == s.input_dim(), "X2: expected shape (N2, d)");
@@ -208,14 +208,14 @@ void register_infinite(py::module_& m) {
         CArray<double> b(want_ntk ? std::vector<py::ssize_t>{n1, n2} : std::vector<py::ssize_t>{0});
         {
           py::gil_scoped_release release;
-          infinite_kernels(s, sigma_b, x1.data(), n1, x2 ? x2->data() : nullptr, n2,
+          infinite_kernels(s, x1.data(), n1, x2 ? x2->data() : nullptr, n2,
                            want_nngp ? a.mutable_data() : nullptr, want_ntk ? b.mutable_data() : nullptr, tile);
         }
         if (want_nngp) nngp = a;
         if (want_ntk) ntk = b;
         return py::make_tuple(nngp, ntk);
       },
-      py::arg("spec"), py::arg("sigma_b"), py::arg("x1"), py::arg("x2"), py::arg("want_nngp"),
+      py::arg("spec"), py::arg("x1"), py::arg("x2"), py::arg("want_nngp"),
       py::arg("want_ntk"), py::arg("tile"));
 }
 

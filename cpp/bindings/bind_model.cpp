@@ -7,15 +7,16 @@ namespace fastntk::py_bindings {
 
 void register_model(py::module_& m) {
   py::class_<Spec>(m, "Spec")
-      .def(py::init([](std::vector<i64> widths, double sigma, const std::string& param,
+      .def(py::init([](std::vector<i64> widths, double sigma, double sigma_b, const std::string& param,
                        const std::string& bias, const std::string& act) {
-             return Spec(std::move(widths), sigma, parse_parametrization(param), parse_bias(bias),
+             return Spec(std::move(widths), sigma, sigma_b, parse_parametrization(param), parse_bias(bias),
                          parse_activation(act));
            }),
-           py::arg("widths"), py::arg("sigma"), py::arg("parametrization"), py::arg("bias"),
+           py::arg("widths"), py::arg("sigma"), py::arg("sigma_b"), py::arg("parametrization"), py::arg("bias"),
            py::arg("activation"))
       .def_readonly("widths", &Spec::widths)
       .def_readonly("sigma", &Spec::sigma)
+      .def_readonly("sigma_b", &Spec::sigma_b)
       .def_property_readonly("depth", &Spec::depth)
       .def_property_readonly("num_params", &Spec::num_params)
       .def("weight_offset", &Spec::weight_offset)

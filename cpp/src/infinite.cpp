@@ -18,12 +18,13 @@ constexpr double kPi = 3.14159265358979323846;
 struct Layers {
   int L;
   bool relu, erf, standard;
-  double w2;                  // σ² (W_std²)
-  double b2_init, b2_grad;    // bias variance at init; bias share of the NTK per layer
-  std::vector<double> fan_in;  // m_{l−1}
+  double w2;                    // σ² (W_std²)
+  double b2_init;               // the variance of β_l bˡ at init (b_std²)
+  std::vector<double> b2_grad;  // β_l²: the bias gradient's share of Θˡ
+  std::vector<double> fan_in;   // m_{l−1}
 };
 
-Layers layers_of(const Spec& s, double sigma_b) {
+Layers layers_of(const Spec& s) {
   if (s.activation == Activation::Tanh)
     throw std::invalid_argument(
         "activation: the infinite-width kernels have a closed form for 'relu', 'erf' and 'identity', not 'tanh'");
@@ -33,11 +34,13 @@ Layers layers_of(const Spec& s, double sigma_b) {
   c.erf = s.activation == Activation::Erf;
   c.standard = s.parametrization == Parametrization::Standard;
   c.w2 = s.sigma * s.sigma;
-  const double b = c.standard ? sigma_b : s.sigma;
-  c.b2_init = s.bias == BiasMode::Normal ? b * b : 0.0;
-  // The bias gradient: β² = σ² (NTK parametrization) or 1 (standard) per layer.
-  c.b2_grad = s.bias == BiasMode::None ? 0.0 : (c.standard ? 1.0 : c.w2);
-  for (int l = 1; l <= c.L; ++l) c.fan_in.push_back(double(s.widths[l - 1]));
+  // β_l bˡ ~ N(0, σ_b²) in both parametrizations: b ~ N(0, 1) times β_l = σ_b, or
+  // b ~ N(0, σ_b²) times 1.
+  c.b2_init = s.bias == BiasMode::Normal ? s.sigma_b * s.sigma_b : 0.0;
+  for (int l = 1; l <= c.L; ++l) {
+    c.fan_in.push_back(double(s.widths[l - 1]));
+    c.b2_grad.push_back(s.bias_multiplier(l) * s.bias_multiplier(l));
+  }
   return c;
 }
 
@@ -116,14 +119,14 @@ inline void erf_dual(double a, double b, double ab, double& t, double& tdot) {
 // Σˡ(x′_j, x′_j) layer-major (dy[(l−1)·stride + j]).
 void row(const Layers& c, const double* xy, i64 n, const double* dx, const double* dy, i64 stride,
          double* sigma, double* theta) {
-  const double w2 = c.w2, b2i = c.b2_init, b2g = c.b2_grad;
+  const double w2 = c.w2, b2i = c.b2_init;
   const double first = c.standard ? c.fan_in[0] : w2;
   for (i64 j = 0; j < n; ++j) {
-    theta[j] = first * xy[j] + b2g;
+    theta[j] = first * xy[j] + c.b2_grad[0];
     sigma[j] = w2 * xy[j] + b2i;
   }
   for (int l = 2; l <= c.L; ++l) {
-    const double a = dx[l - 2], wt = c.standard ? c.fan_in[l - 1] : w2;
+    const double a = dx[l - 2], wt = c.standard ? c.fan_in[l - 1] : w2, b2g = c.b2_grad[l - 1];
     const double* b = dy + i64(l - 2) * stride;
     // Θˡ = wt·T + σ²·Ṫ·Θˡ⁻¹ + b²_grad and Σˡ = σ²·T + b²_init over the row, for the dual
     // (T, Ṫ) of the activation; a lambda, so that the loop vectorizes with it inlined.
@@ -182,9 +185,9 @@ std::vector<double> diagonals(const Layers& c, const std::vector<double>& sq) {
 
 }  // namespace
 
-void infinite_kernels(const Spec& spec, double sigma_b, const double* x1, i64 n1, const double* x2, i64 n2,
-                      double* nngp, double* ntk, i64 tile) {
-  const Layers c = layers_of(spec, sigma_b);
+void infinite_kernels(const Spec& spec, const double* x1, i64 n1, const double* x2, i64 n2, double* nngp,
+                      double* ntk, i64 tile) {
+  const Layers c = layers_of(spec);
   const i64 d = spec.input_dim();
   const bool same = x2 == nullptr;
   if (same) {

@@ -41,8 +41,8 @@ Activation parse_activation(const std::string& s) {
   throw std::invalid_argument("activation: expected 'relu', 'identity', 'tanh' or 'erf', got '" + s + "'");
 }
 
-Spec::Spec(std::vector<i64> w, double s, Parametrization p, BiasMode b, Activation a)
-    : widths(std::move(w)), sigma(s), parametrization(p), bias(b), activation(a) {
+Spec::Spec(std::vector<i64> w, double s, double s_b, Parametrization p, BiasMode b, Activation a)
+    : widths(std::move(w)), sigma(s), sigma_b(s_b), parametrization(p), bias(b), activation(a) {
   if (widths.size() < 2)
     throw std::invalid_argument("widths: expected at least [d, 1] (depth L >= 1)");
   for (i64 m : widths)
@@ -51,6 +51,8 @@ Spec::Spec(std::vector<i64> w, double s, Parametrization p, BiasMode b, Activati
     throw std::invalid_argument("widths: the last width must be 1 (scalar output)");
   if (!(sigma > 0) || !std::isfinite(sigma))
     throw std::invalid_argument("sigma: expected a finite value > 0");
+  if (!(sigma_b >= 0) || !std::isfinite(sigma_b))
+    throw std::invalid_argument("sigma_b: expected a finite value >= 0");
   offsets_.assign(1, 0);
   for (int l = 1; l <= depth(); ++l) {
     const i64 w_size = checked_mul(widths[l], widths[l - 1], "widths");
@@ -66,7 +68,7 @@ double Spec::weight_multiplier(int l) const {
 
 double Spec::bias_multiplier(int) const {
   if (!has_bias()) return 0.0;
-  return parametrization == Parametrization::Standard ? 1.0 : sigma;
+  return parametrization == Parametrization::Standard ? 1.0 : sigma_b;
 }
 
 i64 Spec::sum_hidden_widths() const {

@@ -20,9 +20,10 @@ class Spec:
     """The core's description of an MLP (made by fastntk._cpu from an MLP)."""
     widths: list[int]
     sigma: float
+    sigma_b: float
     depth: int
     num_params: int
-    def __init__(self, widths: Sequence[int], sigma: float, parametrization: str, bias: str,
+    def __init__(self, widths: Sequence[int], sigma: float, sigma_b: float, parametrization: str, bias: str,
                  activation: str) -> None: ...
     def weight_offset(self, l: int) -> int: ...
     def bias_offset(self, l: int) -> int: ...
@@ -46,6 +47,11 @@ def jvp(spec: Spec, theta: Array, x: Array, v: Array) -> Array:
     """φ(X)v, (N,), for v (P,)."""
 def vjp(spec: Spec, theta: Array, x: Array, r: Array) -> Array:
     """φ(X)ᵀr, (P,), for r (N,)."""
+def infinite_kernels(spec: Spec, x1: npt.NDArray[np.float64], x2: Optional[npt.NDArray[np.float64]],
+                     want_nngp: bool, want_ntk: bool, tile: int
+                     ) -> tuple[Optional[npt.NDArray[np.float64]], Optional[npt.NDArray[np.float64]]]:
+    """(NNGP, NTK) of the infinite-width net, (N1, N2) float64 each or None where not wanted
+    (cpp/include/fastntk/infinite.hpp; b_std = spec.sigma_b)."""
 
 def train(spec: Spec, theta0: Array, x: Array, y: Array, x_test: Optional[Array], config: TrainConfig,
           callback: Progress) -> dict:

@@ -28,8 +28,8 @@ class CpuBackend:
         """The core's description of ``net`` (made once per network)."""
         spec = self._specs.get(net)
         if spec is None:
-            spec = self._specs[net] = _core.Spec(list(net.widths), net.sigma, net.parametrization, net.bias,
-                                                 net.activation)
+            spec = self._specs[net] = _core.Spec(list(net.widths), net.sigma, net.sigma_b, net.parametrization,
+                                                 net.bias, net.activation)
         return spec
 
     def flatten(self, net, params):
@@ -136,7 +136,7 @@ class CpuBackend:
         check_fits(nbytes(n1 * n2 * (int(nngp) + int(ntk)) + min(tile, n1) * n2),
                    f"infinite-width kernels of shape ({n1}, {n2})")
         def call():
-            return _core.infinite_kernels(self.spec(net), net.sigma_b, X1, X2, nngp, ntk, tile)
+            return _core.infinite_kernels(self.spec(net), X1, X2, nngp, ntk, tile)
         if 2.0 * n1 * n2 * (net.input_dim + 5 * net.depth) < LONG_FLOPS:
             return call()
         return interruptible(call, cancel=_core.request_cancel, clear=_core.clear_cancel)

@@ -52,8 +52,8 @@ def kernels(net: MLP, X1, X2=None, *, get=GET, tile: int = 2048) -> Kernels:
     X1), float64, by the layer recursion of cpp/include/fastntk/infinite.hpp
     (Jacot et al. 2018; Lee et al. 2019): Σˡ = σ²T(Σˡ⁻¹) + b², Θˡ = σ²Ṫ(Σˡ⁻¹)Θˡ⁻¹ + Σˡ
     in the NTK parametrization, the widths kept in the standard one — equal to
-    neural-tangents' stax.Dense(W_std=σ, b_std) + Relu() (or Erf()) kernels. ``get``: "ntk",
-    "nngp" or both. O(N1·N2·L) after one product X1X2ᵀ, in row tiles of ``tile``."""
+    neural-tangents' stax.Dense(W_std=σ, b_std=σ_b) + Relu() (or Erf()) kernels. ``get``:
+    "ntk", "nngp" or both. O(N1·N2·L) after one product X1X2ᵀ, in row tiles of ``tile``."""
     net = _net(net)
     if not isinstance(get, str) and not hasattr(get, "__iter__"):
         raise TypeError(f"get: expected 'ntk', 'nngp' or both, got {get!r}")

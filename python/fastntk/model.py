@@ -3,8 +3,9 @@ every backend through its public :attr:`MLP.layout`.
 
     h¹(x) = c₁ W¹ x + β₁ b¹,   hˡ(x) = c_l Wˡ a(hˡ⁻¹) + β_l bˡ,   f(x) = hᴸ(x)
 
-with c_l = σ/√m_{l−1}, β_l = σ in the NTK parametrization (W, b ~ N(0, 1)) and
-c_l = β_l = 1 in the standard one (W ~ N(0, σ²/m_{l−1}), b ~ N(0, σ_b²)).
+with c_l = σ/√m_{l−1}, β_l = σ_b in the NTK parametrization (W, b ~ N(0, 1)) and
+c_l = β_l = 1 in the standard one (W ~ N(0, σ²/m_{l−1}), b ~ N(0, σ_b²)); σ_b = σ
+unless given.
 θ = [W¹ (row-major, m₁×m₀), b¹, W², b², …, Wᴸ, bᴸ].
 """
 from __future__ import annotations
@@ -56,13 +57,13 @@ class Layout:
         return theta[self.bias_offset[l]:self.bias_offset[l] + self.widths[l]] if self.has_bias else None
 
 
-def _layout(widths, sigma, parametrization, has_bias, activation, dtype) -> Layout:
+def _layout(widths, sigma, sigma_b, parametrization, has_bias, activation, dtype) -> Layout:
     L = len(widths) - 1
     c, beta, woff, boff = [None], [None], [None], [None]
     off = 0
     for l in range(1, L + 1):
         c.append(1.0 if parametrization == "standard" else sigma / math.sqrt(widths[l - 1]))
-        beta.append(0.0 if not has_bias else (1.0 if parametrization == "standard" else sigma))
+        beta.append(0.0 if not has_bias else (1.0 if parametrization == "standard" else sigma_b))
         woff.append(off)
         off += widths[l] * widths[l - 1]
         boff.append(off if has_bias else -1)
@@ -77,14 +78,18 @@ class MLP:
     Parameters
     ----------
     widths : [d, m₁, …, m_{L−1}, 1], the layer widths (L = len(widths) − 1 ≥ 1).
-    sigma : σ > 0, the parameter scaling of the papers.
+    sigma : σ > 0, the parameter scaling of the papers: c_l = σ/√m_{l−1} (NTK
+        parametrization) or W ~ N(0, σ²/m_{l−1}) (standard).
     parametrization : "ntk" (the papers') or "standard".
     bias : "zero" (b = 0 at init, trainable), "normal" (b ~ N(0,1)), or "none"
         (no bias parameters at all: then φ_σ = σᴸ φ₁ holds exactly, Thm 2).
     activation : "relu", "identity" (a linear network), "tanh" or "erf" (the activation
         with closed-form infinite-width kernels besides ReLU, as in neural-tangents).
     dtype : np.float32 or np.float64, of parameters, inputs and outputs.
-    sigma_b : the bias scale of the standard parametrization's init (default σ).
+    sigma_b : σ_b ≥ 0, the bias scale (default σ, the papers' convention): the bias
+        multiplier β_l = σ_b of the NTK parametrization, the init b ~ N(0, σ_b²) of the
+        standard one — in both, β_l bˡ ~ N(0, σ_b²) for bias "normal", as
+        neural-tangents' ``stax.Dense(W_std=σ, b_std=σ_b)``.
     """
 
     def __init__(
@@ -125,7 +130,8 @@ class MLP:
         self.bias = bias
         self.activation = activation
         self.sigma_b = self.sigma if sigma_b is None else positive(sigma_b, "sigma_b", allow_zero=True)
-        self._layout = _layout(widths, self.sigma, parametrization, bias != "none", activation, self.dtype)
+        self._layout = _layout(widths, self.sigma, self.sigma_b, parametrization, bias != "none", activation,
+                               self.dtype)
 
     @property
     def layout(self) -> Layout:
@@ -139,7 +145,8 @@ class MLP:
         return cls([d] + [width] * (depth - 1) + [1], **kwargs)
 
     def replace(self, **kwargs) -> "MLP":
-        """The same network with some settings changed (e.g. ``sigma``)."""
+        """The same network with some settings changed (e.g. ``sigma``). A σ_b left at its
+        default (σ_b = σ) follows a new ``sigma``; one set apart from σ is kept."""
         args = dict(widths=self.widths, sigma=self.sigma, parametrization=self.parametrization,
                     bias=self.bias, activation=self.activation, dtype=self.dtype,
                     sigma_b=None if self.sigma_b == self.sigma else self.sigma_b)
@@ -257,6 +264,7 @@ class MLP:
         return _dispatch.backend_for(params=params, X=X).apply(self, params, X)
 
     def __repr__(self) -> str:
+        sigma_b = "" if self.sigma_b == self.sigma else f", sigma_b={self.sigma_b}"
         return (f"MLP(widths={self.widths}, sigma={self.sigma}, parametrization="
                 f"'{self.parametrization}', bias='{self.bias}', activation='{self.activation}', "
-                f"dtype=np.{np.dtype(self.dtype).name})")
+                f"dtype=np.{np.dtype(self.dtype).name}{sigma_b})")

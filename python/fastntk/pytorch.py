@@ -9,7 +9,7 @@ The correspondence is exact in both directions:
 * a plain ``nn.Linear`` holds the effective weight c_l Wˡ and bias β_l bˡ, which are
   θ itself in the standard parametrization (c_l = β_l = 1);
 * :class:`NTKLinear` holds Wˡ and bˡ of the NTK parametrization and multiplies by
-  c_l = σ/√m_{l−1} and β_l = σ in its forward pass, so that its parameters *are* θ
+  c_l = σ/√m_{l−1} and β_l = σ_b in its forward pass, so that its parameters *are* θ
   and ``torch.func`` gradients with respect to them equal fastntk's Jacobian φ(x).
 """
 from __future__ import annotations
@@ -42,15 +42,17 @@ _DTYPES = {torch.float32: np.float32, torch.float64: np.float64}
 
 class NTKLinear(nn.Linear):
     """``y = c·x Wᵀ + β·b`` with W, b the NTK parametrization's parameters
-    (Jacot et al. 2018; docs/design.md §1): c = σ/√in_features, β = σ.
+    (Jacot et al. 2018; docs/design.md §1): c = σ/√in_features, β = σ_b
+    (``sigma_b``, default σ).
 
     Initialized as fastntk initializes θ: W ~ N(0, 1) and b = 0 (``bias_init="zero"``)
     or b ~ N(0, 1) (``"normal"``), from PyTorch's generator.
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, *, sigma: float = 1.0,
-                 bias_init: str = "zero", device=None, dtype=None):
+                 bias_init: str = "zero", device=None, dtype=None, sigma_b: float | None = None):
         self.sigma = positive(sigma, "sigma")
+        self.sigma_b = self.sigma if sigma_b is None else positive(sigma_b, "sigma_b", allow_zero=True)
         self.bias_init = choice(bias_init, "bias_init", ("zero", "normal"))
         super().__init__(in_features, out_features, bias=bias, device=device, dtype=dtype)
 
@@ -68,10 +70,10 @@ class NTKLinear(nn.Linear):
 
     def forward(self, x):
         y = self.weight_scale * (x @ self.weight.T)
-        return y if self.bias is None else y + self.sigma * self.bias
+        return y if self.bias is None else y + self.sigma_b * self.bias
 
     def extra_repr(self) -> str:
-        return f"{super().extra_repr()}, sigma={self.sigma}"
+        return f"{super().extra_repr()}, sigma={self.sigma}, sigma_b={self.sigma_b}"
 
 
 def _layers(module):
@@ -125,8 +127,20 @@ def _structure(module):
     return linears, activation or "relu"  # one linear layer: no activation applies
 
 
+def _layers_scale(linears, attr, symbol, given, allow_zero):
+    """The one σ (or σ_b) of NTKLinear layers, and ``given`` checked against it."""
+    values = {getattr(layer, attr) for _, layer in linears}
+    if len(values) != 1:
+        raise ValueError(f"module: NTKLinear layers with different {attr} {sorted(values)}; "
+                         f"fastntk's MLP has one {symbol}")
+    value = next(iter(values))
+    if given is not None and positive(given, attr, allow_zero=allow_zero) != value:
+        raise ValueError(f"{attr}: the module's NTKLinear layers have {symbol} = {value}, got {given}")
+    return value
+
+
 def from_torch(module, *, parametrization: str | None = None, sigma: float | None = None,
-               dtype=None) -> tuple[MLP, list[np.ndarray]]:
+               dtype=None, sigma_b: float | None = None) -> tuple[MLP, list[np.ndarray]]:
     """The :class:`~fastntk.MLP` and parameters θ of a PyTorch MLP.
 
     Parameters
@@ -138,10 +152,12 @@ def from_torch(module, *, parametrization: str | None = None, sigma: float | Non
     parametrization : for plain ``nn.Linear`` layers, "standard" (default: θ are the
         module's weights and biases as they are) or "ntk" (θ rescaled so that the
         NTK-parametrized network computes the same function: Wˡ = W_torch/c_l,
-        bˡ = b_torch/β_l with c_l = σ/√m_{l−1}, β_l = σ). :class:`NTKLinear` layers
-        are always "ntk", with their own σ.
+        bˡ = b_torch/β_l with c_l = σ/√m_{l−1}, β_l = σ_b). :class:`NTKLinear` layers
+        are always "ntk", with their own σ and σ_b.
     sigma : σ of the returned network (for "standard" it sets only the scale of
         :meth:`MLP.init`; default 1). NTKLinear layers carry σ themselves.
+    sigma_b : σ_b of the returned network (default σ; see :class:`~fastntk.MLP`).
+        NTKLinear layers carry σ_b themselves.
     dtype : np.float32 or np.float64; default the module's parameter dtype.
 
     Returns
@@ -161,17 +177,14 @@ def from_torch(module, *, parametrization: str | None = None, sigma: float | Non
         if parametrization not in (None, "ntk"):
             raise ValueError(f"parametrization: the module's NTKLinear layers are NTK-parametrized, "
                              f"got {parametrization!r}")
-        sigmas = {layer.sigma for _, layer in linears}
-        if len(sigmas) != 1:
-            raise ValueError(f"module: NTKLinear layers with different sigma {sorted(sigmas)}; "
-                             "fastntk's MLP has one σ")
-        if sigma is not None and positive(sigma, "sigma") != linears[0][1].sigma:
-            raise ValueError(f"sigma: the module's NTKLinear layers have σ = {linears[0][1].sigma}, got {sigma}")
-        parametrization, sigma = "ntk", linears[0][1].sigma
+        sigma = _layers_scale(linears, "sigma", "σ", sigma, allow_zero=False)
+        sigma_b = _layers_scale(linears, "sigma_b", "σ_b", sigma_b, allow_zero=True)
+        parametrization = "ntk"
     else:
         parametrization = choice("standard" if parametrization is None else parametrization,
                                  "parametrization", ("standard", "ntk"))
         sigma = 1.0 if sigma is None else positive(sigma, "sigma")
+        sigma_b = None if sigma_b is None else positive(sigma_b, "sigma_b", allow_zero=True)
 
     widths = [linears[0][1].in_features]
     for (name, layer) in linears:
@@ -195,15 +208,20 @@ def from_torch(module, *, parametrization: str | None = None, sigma: float | Non
     if not all(bool(torch.isfinite(h).all()) for h in host):
         raise ValueError("module: its parameters contain NaN or Inf")
     bias = "none" if not has_bias[0] else ("zero" if not any(bool(h.any()) for h in host[1::2]) else "normal")
-    net = MLP(widths, sigma=sigma, parametrization=parametrization, bias=bias, activation=activation, dtype=dtype)
+    net = MLP(widths, sigma=sigma, parametrization=parametrization, bias=bias, activation=activation, dtype=dtype,
+              sigma_b=sigma_b)
     params = net.unflatten(np.empty(net.num_params, net.dtype))
     # θ's own layers copy exactly; plain layers read as NTK are rescaled in float64
     rescale = parametrization == "ntk" and not all(ntk_layers)
+    if rescale and bias == "normal" and net.sigma_b == 0:
+        raise ValueError("sigma_b: 0 makes the NTK parametrization's bias multiplier β_l = 0, so the module's "
+                         "nonzero biases cannot be represented")
     step = 2 if has_bias[0] else 1
     for i, (h, p) in enumerate(zip(host, params)):
         if rescale:
             l = i // step + 1
-            p[...] = h.to(torch.float64).numpy() / (net.layout.c[l] if i % step == 0 else net.layout.beta[l])
+            scale = net.layout.c[l] if i % step == 0 else net.layout.beta[l]
+            p[...] = h.to(torch.float64).numpy() / scale if scale else 0.0  # β = 0: zero biases stay 0
         else:
             p[...] = h.numpy()
     return net, params
@@ -232,7 +250,8 @@ def to_torch(net: MLP, params, *, device=None) -> "nn.Sequential":
     for l in range(1, net.depth + 1):
         m_in, m_out = net.widths[l - 1], net.widths[l]
         if net.parametrization == "ntk":
-            layer = NTKLinear(m_in, m_out, bias=net.has_bias, sigma=net.sigma, device=device, dtype=tdtype)
+            layer = NTKLinear(m_in, m_out, bias=net.has_bias, sigma=net.sigma, sigma_b=net.sigma_b, device=device,
+                              dtype=tdtype)
         else:
             layer = nn.Linear(m_in, m_out, bias=net.has_bias, device=device, dtype=tdtype)
         with torch.no_grad():

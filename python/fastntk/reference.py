@@ -10,10 +10,11 @@ import math
 import numpy as np
 
 
-def _multipliers(widths, sigma, parametrization, l):
-    if parametrization == "standard":
+def _multipliers(net, l):
+    """(c_l, β_l) of §1, restated here rather than read from net.layout, which they test."""
+    if net.parametrization == "standard":
         return 1.0, 1.0
-    return sigma / np.sqrt(widths[l - 1]), sigma
+    return net.sigma / np.sqrt(net.widths[l - 1]), net.sigma_b
 
 
 _erf_scalar = np.vectorize(math.erf, otypes=[np.float64])
@@ -78,7 +79,7 @@ def forward(net, theta, X):
     Ws, bs = unflatten(net.widths, theta, net.has_bias)
     a, hs, ins = X, [], []
     for l in range(1, net.depth + 1):
-        c, beta = _multipliers(net.widths, net.sigma, net.parametrization, l)
+        c, beta = _multipliers(net, l)
         if not net.has_bias:
             beta = 0.0
         ins.append(a)
@@ -99,7 +100,7 @@ def jacobian(net, theta, X):
         delta = np.ones(1)
         blocks = [None] * net.depth
         for l in range(net.depth, 0, -1):
-            c, beta = _multipliers(net.widths, net.sigma, net.parametrization, l)
+            c, beta = _multipliers(net, l)
             gW = c * np.outer(delta, ins[l - 1][i])
             parts = [gW.ravel()]
             if net.has_bias:
@@ -146,7 +147,7 @@ def structured_ntk(net, theta, X1, X2=None):
         for l in range(net.depth, 0, -1):
             out[l - 1] = d
             if l > 1:
-                c, _ = _multipliers(net.widths, net.sigma, net.parametrization, l)
+                c, _ = _multipliers(net, l)
                 d = (c * d @ Ws[l - 1]) * _dact(net.activation, hs[l - 2])
         return out
 
@@ -154,7 +155,7 @@ def structured_ntk(net, theta, X1, X2=None):
     d2 = d1 if X2 is None else deltas(hs2)
     K = 0.0
     for l in range(1, net.depth + 1):
-        c, beta = _multipliers(net.widths, net.sigma, net.parametrization, l)
+        c, beta = _multipliers(net, l)
         if not net.has_bias:
             beta = 0.0
         K = K + (d1[l - 1] @ d2[l - 1].T) * (c * c * in1[l - 1] @ in2[l - 1].T + beta * beta)
@@ -270,9 +271,8 @@ def infinite_kernels(net, X1, X2=None):
     same = X2 is X1
     standard = net.parametrization == "standard"
     w2 = net.sigma**2
-    b = net.sigma_b if standard else net.sigma
-    b2_init = b**2 if net.bias == "normal" else 0.0
-    b2_grad = 0.0 if net.bias == "none" else (1.0 if standard else w2)
+    b2_init = net.sigma_b**2 if net.bias == "normal" else 0.0  # β_l bˡ ~ N(0, σ_b²) in both
+    b2_grad = 0.0 if net.bias == "none" else _multipliers(net, 1)[1] ** 2
     relu = net.activation == "relu"
     erf_act = net.activation == "erf"
     t, t1, t2 = X1 @ X2.T / d, (X1**2).sum(1) / d, (X2**2).sum(1) / d

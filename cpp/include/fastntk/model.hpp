@@ -19,13 +19,14 @@ Activation parse_activation(const std::string& s);
 
 struct Spec {
   std::vector<i64> widths;  // [m_0 = d, m_1, …, m_L = 1]
-  double sigma = 1.0;
+  double sigma = 1.0;    // σ: c_l = σ/√m_{l−1} (NTK parametrization), the weights' init scale
+  double sigma_b = 1.0;  // σ_b: β_l = σ_b (NTK parametrization), the biases' init scale (standard)
   Parametrization parametrization = Parametrization::NTK;
   BiasMode bias = BiasMode::Zero;
   Activation activation = Activation::ReLU;
 
   Spec() = default;
-  Spec(std::vector<i64> widths, double sigma, Parametrization p, BiasMode b, Activation a);
+  Spec(std::vector<i64> widths, double sigma, double sigma_b, Parametrization p, BiasMode b, Activation a);
 
   int depth() const { return static_cast<int>(widths.size()) - 1; }  // L
   i64 input_dim() const { return widths.front(); }
@@ -34,7 +35,9 @@ struct Spec {
   // Offsets into θ of W^l and b^l, l = 1..L.
   i64 weight_offset(int l) const { return offsets_[2 * (l - 1)]; }
   i64 bias_offset(int l) const { return offsets_[2 * (l - 1) + 1]; }
-  // Forward multipliers c_l and β_l of h^l = c_l W^l a(h^{l-1}) + β_l b^l.
+  // Forward multipliers c_l and β_l of h^l = c_l W^l a(h^{l-1}) + β_l b^l (docs/design.md §1):
+  // c_l = σ/√m_{l−1}, β_l = σ_b in the NTK parametrization, c_l = β_l = 1 in the standard
+  // one; β_l = 0 without biases. Every pass and kernel reads them from here.
   double weight_multiplier(int l) const;
   double bias_multiplier(int l) const;
   i64 sum_hidden_widths() const;  // Σ_{l=1..L} m_l
