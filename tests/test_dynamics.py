@@ -287,6 +287,20 @@ def test_find_lr_is_monotone_and_largest():
     assert not np.all(np.diff(bad.history["train_loss"]) < 0)
 
 
+def test_find_lr_extends_its_grid_past_lr_max():
+    """A rate at the top of the grid is a degenerate run (overparameterization-ce's AdaGrad
+    "converged" in one step at find_lr's old top, η = 10): when lr_max itself passes, the
+    search goes up until a rate fails, so the answer has a failing rate one step above."""
+    net = fastntk.MLP.uniform(4, 16, 2)
+    X, Y, _ = data()
+    theta = net.init(0)
+    top = fastntk.find_lr(net, theta, X, Y, optimizer="adam", steps=30)
+    low = fastntk.find_lr(net, theta, X, Y, optimizer="adam", steps=30, lr_max=top / 64)
+    assert low == pytest.approx(top, rel=1e-12)
+    bad = fastntk.train(net, theta, X, Y, optimizer="adam", lr=2 * low, max_steps=30, tol=1e-300, record_every=1)
+    assert not np.all(np.diff(bad.history["train_loss"]) < 0)
+
+
 @pytest.mark.parametrize("kwargs, exc, match", [
     (dict(batch_size=0), ValueError, "batch_size"),
     (dict(optimizer="sgd", batch_size=9), ValueError, "batch_size"),

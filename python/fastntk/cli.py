@@ -54,6 +54,7 @@ def main(argv=None) -> int:
 
 
 def _main(argv=None) -> int:
+    import os
     argv = list(sys.argv[1:] if argv is None else argv)
     from .experiments import REGISTRY, ExperimentError, report, run
     from .datasets import DatasetError
@@ -63,7 +64,14 @@ def _main(argv=None) -> int:
     sub.add_parser("list", help="show the experiments")
     sub.add_parser("config", help="show the BLAS, threads and OpenMP in use")
     rep = sub.add_parser("report", help="redraw plots and summary.md from a run directory")
-    rep.add_argument("dir")
+    rep.add_argument("dir", nargs="+", help="one or more run directories")
+    rep.add_argument("--check", action="store_true",
+                     help="recompute each verdict table from records.jsonl and config.json alone and compare it "
+                          "with summary.md (and the registered claim rules with the code's); exit 1 naming the "
+                          "rows that differ; writes nothing")
+    rep.add_argument("--table", action="store_true",
+                     help="print one Markdown table of the verdicts of all DIRs, with their counts (the README's); "
+                          "writes nothing")
     data = sub.add_parser("data", help="download the papers' datasets into the cache")
     data_sub = data.add_subparsers(dest="data_command", required=True)
     fetchp = data_sub.add_parser("fetch", help="fetch MNIST or Fashion-MNIST (the four standard files, "
@@ -127,12 +135,26 @@ def _main(argv=None) -> int:
         show_config()
         return 0
     if args.command == "report":
+        from .experiments import check, verdict_table
+        failed = False
         try:
-            print(report(args.dir))
+            if args.table:
+                base = os.path.commonpath([os.path.abspath(d) for d in args.dir]) if len(args.dir) > 1 else None
+                link = os.path.relpath(base) if base else None
+                print("\n".join(verdict_table(args.dir, link)))
+                return 0
+            for folder in args.dir:
+                if not args.check:
+                    print(report(folder))
+                    continue
+                problems = check(folder)
+                failed = failed or bool(problems)
+                print(f"{folder}: " + ("the verdict table stands" if not problems else
+                                       f"{len(problems)} problem(s)\n  " + "\n  ".join(problems)))
         except ExperimentError as e:
             print(f"fastntk: {e}", file=sys.stderr)
             return 2
-        return 0
+        return 1 if failed else 0
     if args.command == "data":
         from .fetch import fetch
         try:

@@ -237,6 +237,32 @@ def _dimension(arg, default, spec):
     return int(arg)
 
 
+def source_files(spec: str) -> dict[str, str]:
+    """The files a data spec reads, {file name: path} ({} for generated data: bump,
+    sphere, gaussian, whose draws the seed fixes) — what a run's provenance hashes."""
+    name, _, arg = spec.partition(":")
+    if name == "digits":
+        import sklearn.datasets
+        path = os.path.join(os.path.dirname(sklearn.datasets.__file__), "data", "digits.csv.gz")
+        return {os.path.basename(path): path} if os.path.isfile(path) else {}
+    if name in ("mnist", "fashion"):
+        folder = arg or cached_folder(name)
+        if not os.path.exists(folder):
+            raise DatasetError(f"data spec {spec!r}: {folder}: no such file or directory")
+        if os.path.isfile(folder):
+            return {os.path.basename(folder): folder}
+        files = [_find(folder, stem) for stem, _ in _IDX_FILES.values()]
+        return {os.path.basename(f): f for f in files}
+    return {}
+
+
+def spec_name(spec: str) -> str:
+    """A data spec without its path ("mnist:/data/mnist" → "mnist"): what results record,
+    so that they name no folder of the machine that made them."""
+    name, _, arg = spec.partition(":")
+    return name if name in ("mnist", "fashion") else spec
+
+
 def load(spec: str, n_train: int = 100, n_test: int = 100, *, seed: int = 0, classes=(0, 1)) -> Dataset:
     """A dataset by name: "digits" (default, bundled), "mnist:PATH", "fashion:PATH",
     "mnist" and "fashion" (from the cache ``fastntk data fetch`` fills), "bump",

@@ -310,9 +310,11 @@ def gd_closed_form(net: MLP, params, X, Y, X_test, steps, lr: float | None = Non
 @on_device
 def find_lr(net: MLP, params, X, Y, *, optimizer: str, model: str = "network", loss: str = "squared",
             steps: int = 50, lr_max: float = 10.0, factor: float = 2.0, lr_min: float = 1e-8, **hyper) -> float:
-    """The largest η on the grid lr_max·factor⁻ᵏ for which the training loss decreases
-    monotonically over the first ``steps`` full-batch steps (the rule of
-    Nonnenmacher et al., App. D, for adaptive optimizers)."""
+    """The largest η on the grid lr_max·factorᵏ (k ∈ ℤ) for which the training loss
+    decreases monotonically over the first ``steps`` full-batch steps (the rule of
+    Nonnenmacher et al., App. D, for adaptive optimizers). The search starts at lr_max
+    and goes down; when lr_max itself passes it goes up until a rate fails, so the
+    answer always has a failing rate one grid step above it."""
     net = _net(net)
     unknown = set(hyper) - set(HYPER)
     if unknown:
@@ -324,6 +326,9 @@ def find_lr(net: MLP, params, X, Y, *, optimizer: str, model: str = "network", l
     return _find_lr(be, net, problem, cfg, steps=steps, lr_max=lr_max, factor=factor, lr_min=lr_min)
 
 
+_FIND_LR_EXTEND = 40  # factor⁴⁰ above lr_max (2⁴⁰ ≈ 10¹²): beyond it the loss has no stability edge
+
+
 def _find_lr(be, net, problem, cfg, *, steps=50, lr_max=10.0, factor=2.0, lr_min=1e-8) -> float:
     """find_lr's search with ``cfg``'s model, optimizer and hyper-parameters (full batch)."""
     lr = positive(lr_max, "lr_max")
@@ -333,13 +338,26 @@ def _find_lr(be, net, problem, cfg, *, steps=50, lr_max=10.0, factor=2.0, lr_min
     steps = positive_int(steps, "steps")
     probe = TrainConfig(lr=lr, model=cfg.model, optimizer=cfg.optimizer, loss=cfg.loss, tol=1e-300,
                         max_steps=steps, record_every=1, **cfg.hyper)
-    while lr >= lr_min:
-        out = be.train(net, problem, probe.replace(lr=lr), None)
+
+    def decreases(rate):
+        out = be.train(net, problem, probe.replace(lr=rate), None)
         _reraise_signal([out], [None])
         loss = out["history"]["train_loss"]
-        if out["status"] != "diverged" and np.all(np.isfinite(loss)) and np.all(np.diff(loss) < 0):
-            return lr
+        return out["status"] != "diverged" and bool(np.all(np.isfinite(loss)) and np.all(np.diff(loss) < 0))
+
+    if decreases(lr):
+        # lr_max passed: the grid is extended upwards until a rate fails, so the rate
+        # returned is never the grid's edge (a rate at the edge is a degenerate run).
+        for _ in range(_FIND_LR_EXTEND):
+            if not decreases(lr * factor):
+                return lr
+            lr *= factor
+        raise ValueError(f"find_lr: every rate up to {lr:.3g} decreased the loss monotonically; the problem "
+                         "has no stability edge on this grid")
+    while lr >= lr_min:
         lr /= factor
+        if lr >= lr_min and decreases(lr):
+            return lr
     raise ValueError(f"find_lr: no learning rate >= {lr_min} decreased the loss monotonically")
 
 

@@ -1,7 +1,7 @@
 """The papers' experiments: named, parameterized sweeps with resumable records,
 plots and a summary of each claim. ``fastntk list`` shows them."""
 from ._base import Experiment, ExperimentError
-from ._runner import report, resolve_config, run
+from ._runner import check, report, resolve_config, run, verdict_table
 from .adaptive import Adaptive
 from .bump import Bump
 from .confusion import GradientConfusion
@@ -20,4 +20,4 @@ REGISTRY: dict[str, Experiment] = {e.name: e for e in [
     GradientConfusion(), Width(), Underparameterized(), KernelConvergence(), InfiniteEnsemble(),
     OverparameterizationCE()]}
 
-__all__ = ["REGISTRY", "run", "report", "resolve_config", "Experiment", "ExperimentError"]
+__all__ = ["REGISTRY", "run", "report", "check", "verdict_table", "resolve_config", "Experiment", "ExperimentError"]

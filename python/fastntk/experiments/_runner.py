@@ -7,6 +7,7 @@ import sys
 import time
 
 from ._base import Context, ExperimentError, Interrupted, Records, atomic_write, job_key
+from ._provenance import rules_fingerprint, session
 from ._verdict import table
 
 
@@ -79,6 +80,41 @@ def check_settings(name: str, cfg: dict, paired=()) -> None:
                                   f"and must have one length, got {lengths}")
 
 
+def recorded_settings(cfg: dict) -> dict:
+    """The settings as a results folder records them: the data by name, without the
+    path of the machine that ran it (its files are named and hashed in the provenance)."""
+    from ..datasets import spec_name
+    out = dict(cfg)
+    for key in ("data", "theory_data"):
+        if isinstance(out.get(key), str):
+            out[key] = spec_name(out[key])
+    return json.loads(json.dumps(out))
+
+
+def settings_of(cfg: dict) -> dict:
+    """A config.json's settings proper: without what it records about rules and provenance."""
+    return {k: v for k, v in recorded_settings(cfg).items() if k not in ("rules", "provenance")}
+
+
+def _write_config(path: str, cfg: dict) -> None:
+    atomic_write(path, json.dumps(cfg, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def _load_config(out: str) -> dict:
+    cfg_path = os.path.join(out, "config.json")
+    if not os.path.isfile(cfg_path):
+        raise ExperimentError(f"{out}: no config.json; not a fastntk run directory")
+    try:
+        with open(cfg_path, encoding="utf-8") as f:
+            cfg = json.load(f)
+        if not isinstance(cfg, dict) or not isinstance(cfg["experiment"], str):
+            raise TypeError("not a settings object")
+    except (ValueError, OSError, KeyError, TypeError) as e:
+        raise ExperimentError(f"--out {out}: {cfg_path} is damaged ({e}); remove it to start over, "
+                              "or use another --out") from None
+    return cfg
+
+
 def prepare_out(out: str) -> None:
     if os.path.exists(out) and not os.path.isdir(out):
         raise ExperimentError(f"--out {out}: exists and is not a directory")
@@ -103,21 +139,31 @@ def run(name: str, preset: str = "quick", out: str | None = None, overrides: dic
     cfg = resolve_config(name, preset, overrides)
     out = out or os.path.join("runs", f"{name}-{preset}")
     prepare_out(out)
+    exp = get(name)
     cfg_path = os.path.join(out, "config.json")
+    stored = recorded_settings(cfg)
+    stored["rules"] = dict(fingerprint=rules_fingerprint(exp), source="fastntk.experiments._verdict and "
+                           f"{type(exp).__name__}.claims with the methods it calls")
+    this = session(cfg, workers)
     if os.path.exists(cfg_path):
-        try:
-            with open(cfg_path, encoding="utf-8") as f:
-                old = json.load(f)
-        except (ValueError, OSError) as e:
-            raise ExperimentError(f"--out {out}: {cfg_path} is damaged ({e}); remove it to start over, "
-                                  "or use another --out") from None
-        if old != json.loads(json.dumps(cfg)):
+        old = _load_config(out)
+        if settings_of(old) != settings_of(stored):
             raise ExperimentError(
                 f"--out {out}: holds records of different settings ({cfg_path}); use another --out "
                 "or the same settings to resume")
+        if old.get("rules", {}).get("fingerprint") != stored["rules"]["fingerprint"]:
+            raise ExperimentError(
+                f"--out {out}: was started under other claim rules (fingerprint "
+                f"{old.get('rules', {}).get('fingerprint')}, now {stored['rules']['fingerprint']}); its verdicts "
+                "would mix them: use another --out (and new seeds)")
+        sessions = old.get("provenance", {}).get("sessions", [])
+        if sessions and sessions[0].get("data") != this["data"]:
+            raise ExperimentError(f"--out {out}: was started on other data files (SHA-256 differ); use another --out")
+        stored["provenance"] = dict(sessions=sessions + [this])
     else:
-        atomic_write(cfg_path, json.dumps(cfg, indent=2, sort_keys=True) + "\n")
-    exp = get(name)
+        stored["provenance"] = dict(sessions=[this])
+    _write_config(cfg_path, stored)
+    started = time.monotonic()
     records = Records(os.path.join(out, "records.jsonl"))
     done = {r.get("key") for r in records.load()}
     jobs = exp.jobs(cfg)
@@ -158,6 +204,8 @@ def run(name: str, preset: str = "quick", out: str | None = None, overrides: dic
     finally:
         if bar is not None:
             bar.close()
+    this["wall_s"] = round(time.monotonic() - started, 1)
+    _write_config(cfg_path, stored)
     summary = report(out)
     done = len({r.get("key") for r in records.load()} & {job_key(j) for j in jobs})
     return dict(out=out, done=done, total=len(jobs), summary=summary, interrupted=interrupted)
@@ -245,24 +293,22 @@ def _describe(job):
     return " ".join(f"{k}={v}" for k, v in job.items())
 
 
-def report(out: str) -> str:
-    """Redraw plots and summary.md from out/records.jsonl and out/config.json."""
-    cfg_path = os.path.join(out, "config.json")
-    if not os.path.isfile(cfg_path):
-        raise ExperimentError(f"{out}: no config.json; not a fastntk run directory")
-    try:
-        with open(cfg_path, encoding="utf-8") as f:
-            cfg = json.load(f)
-        exp_name = cfg["experiment"]
-    except (ValueError, OSError, KeyError, TypeError) as e:
-        raise ExperimentError(f"{out}: {cfg_path} is damaged ({e})") from None
-    exp = get(exp_name)
+def _judged(out: str):
+    """(experiment, config, the records of its jobs, the verdict table's lines)."""
+    cfg = _load_config(out)
+    exp = get(cfg["experiment"])
     records = Records(os.path.join(out, "records.jsonl")).load()
     keys = {job_key(j) for j in exp.jobs(cfg)}
     records = [r for r in records if r.get("key") in keys]
+    return exp, cfg, records, keys, table(exp.claims(cfg, records))
+
+
+def report(out: str) -> str:
+    """Redraw plots and summary.md from out/records.jsonl and out/config.json."""
+    exp, cfg, records, keys, lines = _judged(out)
     # The verdict table comes first (issue #15): claim | paper | measured | verdict.
-    lines = table(exp.claims(cfg, records)) + ["", f"# {exp.title}", "", f"Paper: {exp.paper}. Preset "
-                                              f"`{cfg['preset']}`, {len(records)} of {len(keys)} runs."]
+    lines = lines + ["", f"# {exp.title}", "", f"Paper: {exp.paper}. Preset `{cfg['preset']}`, "
+                     f"{len(records)} of {len(keys)} runs."]
     if len(records) < len(keys):
         lines += ["", f"**Partial: {len(keys) - len(records)} runs missing** — run the same command "
                   "again to resume."]
@@ -274,8 +320,108 @@ def report(out: str) -> str:
         lines += ["", "## Claims and measurements", ""] + exp.summary(cfg, records)
     lines += ["", "## Figures", ""] + [f"![{os.path.basename(p)}]({os.path.basename(p)})"
                                       for p in figures if p.endswith(".png")]
-    settings = ", ".join(f"{k}={v}" for k, v in sorted(cfg.items()) if k not in ("experiment", "preset"))
-    lines += ["", "## Settings", "", settings, ""]
+    settings = ", ".join(f"{k}={v}" for k, v in sorted(settings_of(cfg).items()) if k not in ("experiment", "preset"))
+    lines += ["", "## Settings", "", settings, ""] + _provenance_lines(cfg)
     text = "\n".join(lines)
     atomic_write(os.path.join(out, "summary.md"), text)
     return text
+
+
+def _provenance_lines(cfg: dict) -> list[str]:
+    rules = cfg.get("rules", {}).get("fingerprint")
+    sessions = cfg.get("provenance", {}).get("sessions", [])
+    if not rules and not sessions:
+        return []
+    lines = ["## Provenance", ""]
+    if rules:
+        lines.append(f"- Claim rules: fingerprint `{rules}` (registered before the runs; "
+                     "`fastntk report DIR --check` recomputes the table).")
+    for s in sessions:
+        blas = s.get("blas") or {}
+        wall = f", wall time {s['wall_s']:.0f} s" if isinstance(s.get("wall_s"), (int, float)) else ""
+        lines.append(f"- {s.get('start')}: fastntk {s.get('fastntk')} (commit {s.get('commit')}), Python "
+                     f"{s.get('python')}, NumPy {s.get('numpy')}, BLAS {blas.get('internal_api')} {blas.get('version')} "
+                     f"({blas.get('architecture')}), {s.get('cpu')}, {s.get('cores')} cores, {s.get('workers')} "
+                     f"worker(s){wall}.")
+    data = sessions[0].get("data") if sessions else None
+    if data:
+        lines.append("- Data files (SHA-256): " + ", ".join(f"{k} `{v[:16]}…`" for k, v in sorted(data.items())) + ".")
+    return lines + [""]
+
+
+def _table_of(text: str) -> list[str]:
+    """The verdict table a summary.md opens with: its lines up to the first blank one."""
+    out = []
+    for line in text.splitlines():
+        if not line.strip():
+            break
+        out.append(line)
+    return out
+
+
+def check(out: str, preset: bool = False) -> list[str]:
+    """What differs between out/summary.md's verdict table and the table recomputed from
+    out/records.jsonl and out/config.json alone, and whether the rules that judged it are
+    the code's now; with ``preset``, also whether its settings are its preset's in the code
+    now (no overrides: what committed results must be). [] when the verdicts stand."""
+    exp, cfg, records, keys, lines = _judged(out)
+    problems = []
+    if preset:
+        want = settings_of(resolve_config(cfg["experiment"], cfg.get("preset", "")))
+        have = settings_of(cfg)
+        for k in sorted(set(want) | set(have)):
+            if want.get(k) != have.get(k):
+                problems.append(f"setting {k}: the runs used {have.get(k)!r}, the {cfg.get('preset')} preset is now "
+                                f"{want.get(k)!r} — a preset changed after the runs; rerun with new seeds")
+    path = os.path.join(out, "summary.md")
+    try:
+        with open(path, encoding="utf-8") as f:
+            written = _table_of(f.read())
+    except OSError as e:
+        return [f"{path}: cannot read ({e.strerror})"]
+    if written[:2] != lines[:2]:
+        return [f"{path}: does not open with a verdict table"]
+    have, want = written[2:], lines[2:]
+    for i in range(max(len(have), len(want))):
+        a = have[i] if i < len(have) else "(missing)"
+        b = want[i] if i < len(want) else "(none)"
+        if a != b:
+            problems.append(f"row {i + 1}: summary.md says {a}\n        the records give {b}")
+    registered = cfg.get("rules", {}).get("fingerprint")
+    now = rules_fingerprint(exp)
+    if registered != now:
+        problems.append(f"claim rules: the runs were registered under {registered}, the code's rules are {now} — "
+                        "a rule changed after the runs; rerun with new seeds")
+    if len(records) < len(keys):
+        problems.append(f"{len(keys) - len(records)} of {len(keys)} runs missing from records.jsonl")
+    return problems
+
+
+def verdict_table(folders, link_base: str | None = None) -> list[str]:
+    """One Markdown table of the verdicts in several run folders (each summary.md's own
+    table, recomputed by :func:`check` beforehand), an experiment column first, and a
+    line counting the verdicts — what the README shows."""
+    rows, counts = [], {}
+    for out in folders:
+        path = os.path.join(out, "summary.md")
+        try:
+            with open(path, encoding="utf-8") as f:
+                lines = _table_of(f.read())[2:]
+        except OSError as e:
+            raise ExperimentError(f"{path}: cannot read ({e.strerror})") from None
+        name = os.path.basename(os.path.normpath(out))
+        cell = f"[{name}]({link_base}/{name}/summary.md)" if link_base else name
+        for line in lines:
+            rows.append(f"| {cell} {line}")
+            verdict = line.rstrip(" |").rsplit("|", 1)[-1].strip()
+            kind = ("inconclusive: premise not met" if verdict.startswith("inconclusive: premise not met")
+                    else verdict.split(":")[0])
+            if "an extra check" in line.split("|")[1]:
+                kind = "extra checks, not claims of the papers"
+            counts[kind] = counts.get(kind, 0) + 1
+    order = ["reproduced", "not reproduced", "inconclusive", "inconclusive: premise not met",
+             "extra checks, not claims of the papers"]
+    tally = ", ".join(f"{counts[k]} {k}" for k in order + sorted(set(counts) - set(order)) if counts.get(k))
+    return ([f"{len(rows)} rows from {len(folders)} experiments: {tally}.", "",
+             "| experiment | claim | paper (figure, number) | measured | verdict |", "|---|---|---|---|---|"]
+            + rows)

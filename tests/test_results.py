@@ -1,0 +1,133 @@
+"""The committed results stand: every docs/results/NAME verdict table is recomputed from
+its records and config alone and equals its summary.md; it was judged under the claim
+rules in the code now and produced by its preset as the code has it now (so a rule or a
+setting cannot change without the results being redone); and the check fails on a
+tampered record, a changed rule and a changed preset."""
+import json
+import os
+import re
+import shutil
+
+import pytest
+
+pytest.importorskip("matplotlib")
+
+from fastntk import cli, experiments  # noqa: E402
+from fastntk.experiments import _verdict, initialization  # noqa: E402
+
+ROOT = os.path.join(os.path.dirname(__file__), "..", "docs", "results")
+COMMITTED = sorted(d for d in os.listdir(ROOT) if os.path.isfile(os.path.join(ROOT, d, "config.json"))) \
+    if os.path.isdir(ROOT) else []
+# A machine's folder in a record of results: results name their data, never where it lay.
+MACHINE_PATH = re.compile(r"(?<![\w.~-])/(?:home|root|work|tmp|Users|mnt|opt|data|scratch)/")
+
+
+def test_results_exist():
+    assert COMMITTED
+
+
+@pytest.mark.parametrize("name", COMMITTED)
+def test_committed_verdicts_stand(name):
+    out = os.path.join(ROOT, name)
+    assert experiments.check(out, preset=True) == []
+
+
+@pytest.mark.parametrize("name", COMMITTED)
+def test_committed_results_record_their_provenance_and_no_paths(name):
+    out = os.path.join(ROOT, name)
+    with open(os.path.join(out, "config.json"), encoding="utf-8") as f:
+        cfg = json.load(f)
+    sessions = cfg["provenance"]["sessions"]
+    assert sessions and all(s.get("commit") and s.get("numpy") and s.get("cpu") and s.get("start") for s in sessions)
+    assert all(isinstance(s.get("wall_s"), (int, float)) for s in sessions)
+    if cfg.get("data", "").split(":")[0] in ("mnist", "fashion", "digits"):
+        assert sessions[0]["data"], "the data files' SHA-256 are recorded"
+    for fname in ("config.json", "summary.md", "records.jsonl"):
+        with open(os.path.join(out, fname), encoding="utf-8") as f:
+            text = f.read()
+        assert not MACHINE_PATH.search(text), f"{name}/{fname} names a folder of the machine that ran it"
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory):
+    out = str(tmp_path_factory.mktemp("results") / "initialization")
+    experiments.run("initialization", "quick", out,
+                    dict(depths=[2], widths=[20], sigmas=[1.0, 4.0], seeds=[0, 1], n_train=10, n_test=10,
+                         max_steps=300), progress=False)
+    return out
+
+
+def copy(src, tmp_path):
+    dst = str(tmp_path / "copy")
+    shutil.copytree(src, dst)
+    return dst
+
+
+def test_check_passes_on_an_untouched_run(tiny_run, capsys):
+    assert experiments.check(tiny_run) == []
+    assert cli.main(["report", "--check", tiny_run]) == 0
+    assert "the verdict table stands" in capsys.readouterr().out
+
+
+def test_check_fails_on_a_tampered_record(tiny_run, tmp_path, capsys):
+    out = copy(tiny_run, tmp_path)
+    path = os.path.join(out, "records.jsonl")
+    with open(path) as f:
+        records = [json.loads(line) for line in f]
+    for r in records:  # runs that stopped at the step cap passed off as converged
+        r.update(status="converged", train_loss=1e-6, steps=250)
+    with open(path, "w") as f:
+        f.writelines(json.dumps(r) + "\n" for r in records)
+    problems = experiments.check(out)
+    assert problems and all(p.startswith("row ") for p in problems)
+    assert cli.main(["report", "--check", out]) == 1
+    assert "summary.md says" in capsys.readouterr().out
+
+
+def test_check_fails_on_an_edited_summary(tiny_run, tmp_path):
+    out = copy(tiny_run, tmp_path)
+    path = os.path.join(out, "summary.md")
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text.replace("| inconclusive", "| reproduced", 1))
+    assert any(p.startswith("row 1") for p in experiments.check(out))
+
+
+def test_check_fails_when_a_rule_changes_after_the_runs(tiny_run, monkeypatch):
+    monkeypatch.setattr(initialization, "SLOPE_TOL", initialization.SLOPE_TOL + 0.25)
+    assert any(p.startswith("claim rules:") for p in experiments.check(tiny_run))
+    monkeypatch.undo()
+    monkeypatch.setattr(_verdict, "ALPHA", 0.1)
+    assert any(p.startswith("claim rules:") for p in experiments.check(tiny_run))
+
+
+def test_check_fails_when_a_preset_changes_after_the_runs(tmp_path, monkeypatch):
+    quick = dict(initialization.Initialization.presets["quick"], depths=[2], widths=[20], sigmas=[1.0, 4.0],
+                 seeds=[0], n_train=10, n_test=10, max_steps=100)
+    monkeypatch.setitem(initialization.Initialization.presets, "quick", quick)
+    out = str(tmp_path / "run")
+    experiments.run("initialization", "quick", out, progress=False)
+    assert experiments.check(out, preset=True) == []
+    monkeypatch.setitem(initialization.Initialization.presets, "quick", dict(quick, max_steps=200))
+    problems = experiments.check(out, preset=True)
+    assert problems == ["setting max_steps: the runs used 100, the quick preset is now 200 — a preset changed "
+                        "after the runs; rerun with new seeds"]
+
+
+def test_a_run_started_under_other_rules_is_not_resumed(tiny_run, tmp_path, monkeypatch):
+    out = copy(tiny_run, tmp_path)
+    monkeypatch.setattr(_verdict, "MIN_PAIRS", 7)
+    with pytest.raises(experiments.ExperimentError, match="other claim rules"):
+        experiments.run("initialization", "quick", out,
+                        dict(depths=[2], widths=[20], sigmas=[1.0, 4.0], seeds=[0, 1], n_train=10, n_test=10,
+                             max_steps=300), progress=False)
+
+
+def test_provenance_names_the_data_by_hash_not_path(tiny_run):
+    with open(os.path.join(tiny_run, "config.json")) as f:
+        cfg = json.load(f)
+    assert cfg["data"] == "digits"
+    s = cfg["provenance"]["sessions"][0]
+    assert set(s) >= {"fastntk", "commit", "python", "numpy", "blas", "cpu", "cores", "start", "wall_s", "data"}
+    assert all(len(v) == 64 for v in s["data"].values())
