@@ -16,22 +16,71 @@ def test_converged_keeps_only_runs_at_the_tolerance():
     assert [r["seed"] for r in v.converged(rs, tol=1e-5)] == [0]
 
 
+def test_degenerate_runs_are_excluded_and_counted():
+    """The overparameterization-ce run that "converged" in 1 step at the top of find_lr's
+    grid with a cross-entropy of exactly 0 must not decide a verdict."""
+    rs = [rec(0, steps=5000), rec(1, loss=0.0, steps=5000), rec(2, steps=1), rec(3, steps=2), rec(5, steps=3)]
+    ok, why = v.usable(rs, tol=1e-5)
+    assert [r["seed"] for r in ok] == [0, 5]
+    assert why == {"degenerate (training loss exactly 0)": 1, "degenerate (converged within 2 steps)": 2}
+    text = v.excluded(why)
+    assert text.startswith("; excluded: ") and "1 degenerate (training loss exactly 0)" in text
+    assert v.excluded(v.usable([rec(0, steps=100)])[1]) == ""
+
+
 def test_pairs_match_seeds_of_converged_runs_only():
     a = [rec(0, x=1), rec(1, x=2), rec(2, status="max_steps", x=3)]
     b = [rec(0, x=10), rec(2, x=30), rec(3, x=40)]
     assert [(p["x"], q["x"]) for p, q in v.pairs(a, b)] == [(1, 10)]
 
 
-def test_direction_verdicts():
-    assert v.direction([1, 2, 3, 4], 4) == v.REPRODUCED
-    assert v.direction([1, 2, 3, -4], 4) == v.REPRODUCED          # 3/4 agree
-    assert v.direction([-1, -2, -3, 4], 4) == v.NOT_REPRODUCED    # 1/4 agree
-    assert v.direction([1, 2, -3, -4], 4).startswith("inconclusive: mixed")
-    # Too few converged: inconclusive however clear the sign.
-    assert v.direction([1, 2], 10).startswith("inconclusive: only 2 of 10")
-    assert v.direction([1, 2, 3], 10).startswith("inconclusive: only 3 of 10")   # fewer than half
-    assert v.direction([1, 2, 3, 4, 5], 10) == v.REPRODUCED
-    assert v.direction([math.nan, 1, 2], 3).startswith("inconclusive")
+def test_sign_test_tails():
+    assert v.sign_test([1, 1, 1, 1, 1]) == (5, 5, 1 / 32, 1.0)
+    pos, n, p_claim, p_opp = v.sign_test([1, -1, 0, 2])
+    assert (pos, n) == (2, 3) and p_claim == 0.5 and p_opp == 7 / 8
+
+
+def test_direction_verdicts_fail_both_ways():
+    assert v.direction([1, 2, 3, 4, 5], 5) == v.REPRODUCED                 # p = 1/32
+    assert v.direction([-1, -2, -3, -4, -5], 5) == v.NOT_REPRODUCED        # the opposite sign, significant
+    assert v.direction([1, -2, 3, -4, -5, 0.5], 6) == v.NOT_REPRODUCED     # no tendency (3 of 6)
+    mixed = v.direction([1, 2, 3, 4, -5], 5)                               # 4 of 5: p = 0.19
+    assert mixed.startswith("inconclusive: the claimed sign in 4 of 5") and "not significant" in mixed
+    # Significant but smaller than the seed-to-seed spread: not an effect the runs can show.
+    small = v.direction([1, 2, 3, 4, 5], 5, floor=10.0)
+    assert small.startswith("inconclusive") and "below the seed-to-seed spread" in small
+    # Ties are the metric's resolution, not evidence against the claim.
+    assert v.direction([0, 0, 0, 0, 0.01], 5).startswith("inconclusive: no difference in 4 of 5")
+    assert v.direction([0, 0, 1, 1, 1, 1, 1, 1], 8) == v.REPRODUCED                # 6 of 6 non-zero
+    assert v.direction([0, 1, -1, -1, -1, 0.5], 6) == v.NOT_REPRODUCED             # 2 of 5 non-zero: no tendency
+    assert v.direction([0, 1, 1, -1, -1, 0.5], 6).startswith("inconclusive: the claimed sign in 3 of 5")
+    # Too few usable pairs: inconclusive however clear the sign.
+    assert v.direction([1, 2, 3, 4], 4).startswith("inconclusive: only 4 of 4")
+    assert v.direction([1, 2, 3, 4, 5], 12).startswith("inconclusive: only 5 of 12")   # fewer than half
+    assert v.direction([1, 2, 3, 4, 5, 6], 12) == v.REPRODUCED
+    assert v.direction([math.nan, 1, 2, 3, 4], 5).startswith("inconclusive")
+
+
+def test_per_seed_counts_each_theta0_once():
+    diffs = {(0, 0.1): 1.0, (0, 0.5): 3.0, (1, 0.1): -1.0, (1, 0.5): math.nan, (2, 0.1): 2.0}
+    assert v.per_seed(diffs) == [2.0, -1.0, 2.0]
+
+
+def test_approx_needs_its_control_outside_the_band():
+    assert v.approx(0.02, 0.1, 0.3, 5, 5) == v.REPRODUCED
+    assert v.approx(0.2, 0.1, 0.3, 5, 5) == v.NOT_REPRODUCED
+    inside = v.approx(0.02, 0.1, 0.05, 5, 5, control_name="AdaGrad's")
+    assert inside.startswith("inconclusive: AdaGrad's (0.05) lies inside the band")
+    assert v.approx(0.02, 0.1, math.nan, 5, 5).startswith("inconclusive")
+    assert v.approx(0.02, 0.1, 0.3, 2, 5).startswith("inconclusive: only 2 of 5")
+
+
+def test_premise_verdicts():
+    lazy = [dict(lin_distance=0.05), dict(lin_distance=0.08), dict(lin_distance=0.2)]
+    assert v.lazy_premise(lazy) is None
+    busy = [dict(lin_distance=0.3), dict(lin_distance=0.5)]
+    assert v.lazy_premise(busy) == "inconclusive: premise not met (not lazy: median ‖f_NN − f_lin‖/‖f_lin‖ 0.4 > 0.1)"
+    assert v.lazy_premise([{}]).startswith("inconclusive: premise not met")
 
 
 def test_within_verdicts():
@@ -55,15 +104,15 @@ def test_adaptive_claims_ignore_unconverged_runs():
     for seed in cfg["seeds"]:
         for m in cfg["widths"]:
             recs.append(dict(depth=2, width=m, seed=seed, optimizer="gd", status="max_steps", train_loss=1e-3,
-                             test_loss=0.9, test_pred=[0.0], lin_pred=[0.0]))
+                             steps=100, test_loss=0.9, test_pred=[0.0], lin_pred=[0.0]))
             for o in ("adagrad", "adam"):
                 recs.append(dict(depth=2, width=m, seed=seed, optimizer=o, status="converged", train_loss=5e-6,
-                                 test_loss=0.1, test_pred=[1.0], lin_pred=[1.0]))
+                                 steps=100, test_loss=0.1 + 0.01 * seed, test_pred=[1.0], lin_pred=[1.0]))
     claims = Adaptive().claims(cfg, recs)
-    assert claims and all(c.verdict.startswith("inconclusive: only 0 of") for c in claims)
+    assert claims and all(c.verdict.startswith("inconclusive: only 0 of") for c in claims), [c.verdict for c in claims]
     # Once GD converges (and tests better), the claim is reproduced.
     for r in recs:
         if r["optimizer"] == "gd":
-            r.update(status="converged", train_loss=5e-6, test_loss=0.05)
+            r.update(status="converged", train_loss=5e-6, test_loss=0.05 + 0.001 * r["seed"])
     verdicts = [c.verdict for c in Adaptive().claims(cfg, recs)]
     assert verdicts[0] == v.REPRODUCED

@@ -9,14 +9,16 @@ class Bump(Initialization):
     title = "2-D Gaussian bump: initialization scale and the minimizer"
     paper = "Wide neural networks are interpolating kernel methods (002)"
     figure = "002 Fig. 1"
+    paper_widths = {2: 10000}
     presets = {
         "quick": dict(data="bump", n_train=10, n_test=300, data_seed=0, depths=[2], widths=[2000],
-                      sigmas=[0.5, 1.0, 2.0, 4.0, 8.0], seeds=[0, 1, 2], bias="zero", tol=1e-5,
-                      max_steps=50000, fit_from=2.0),
+                      sigmas=[0.5, 1.0, 2.0, 4.0, 8.0], seeds=[0, 1, 2, 3, 4], bias="zero", tol=1e-5,
+                      max_steps=50000),
+        # Seeds 10–17: new for the rerun under the registered rules (the 2026-12-02 run used 0–4).
         "standard": dict(data="bump", n_train=10, n_test=300, data_seed=0, depths=[2], widths=[10000],
-                         sigmas=[0.5, 1.0, 2.0, 4.0, 8.0], seeds=[0, 1, 2, 3, 4], bias="zero", tol=1e-5,
-                         max_steps=50000, fit_from=2.0),
+                         sigmas=[0.5, 1.0, 2.0, 4.0, 8.0], seeds=list(range(10, 18)), bias="zero", tol=1e-5,
+                         max_steps=50000),
         "paper": dict(data="bump", n_train=10, n_test=300, data_seed=0, depths=[2], widths=[10000],
                       sigmas=[0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0], seeds=list(range(10)), bias="zero",
-                      tol=1e-5, max_steps=200000, fit_from=2.0),
+                      tol=1e-5, max_steps=200000),
     }

@@ -23,8 +23,9 @@ class KernelConvergence(Experiment):
     presets = {
         "quick": dict(data="digits", n_train=50, n_test=1, data_seed=0, depths=[2, 3, 4],
                       widths=[64, 256, 1024, 4096], seeds=[0, 1, 2], bias="zero", sigma=1.0),
+        # Seeds 10–17: new for the rerun under the registered rules (the 2026-12-02 run used 0–4).
         "standard": dict(data="mnist", n_train=100, n_test=1, data_seed=0, depths=[2, 3, 4],
-                         widths=[64, 256, 1024, 4096], seeds=[0, 1, 2, 3, 4], bias="zero", sigma=1.0),
+                         widths=[64, 256, 1024, 4096], seeds=list(range(10, 18)), bias="zero", sigma=1.0),
         "paper": dict(data="mnist", n_train=100, n_test=1, data_seed=0, depths=[2, 3, 4],
                       widths=[64, 128, 256, 512, 1024, 2048, 4096, 8192], seeds=list(range(10)),
                       bias="zero", sigma=1.0),
@@ -73,7 +74,8 @@ class KernelConvergence(Experiment):
             made = len(cfg["widths"]) * len(cfg["seeds"])
             measured = f"slope {slope:.3f} over widths {cfg['widths']} ({n} kernels)" if math.isfinite(slope) \
                 else "not measured"
-            out.append(Claim(f"L = {L}: the empirical NTK converges to K∞ like m^(−1/2)",
+            out.append(Claim(f"L = {L}: the empirical NTK converges to K∞ like m^(−1/2) (an extra check, not a claim "
+                             "of the five papers)",
                              f"Jacot et al. 2018; rate −1/2 (± {RATE_TOL})", measured,
                              within(slope, RATE, RATE_TOL, n, made, "kernels")))
         return out
