@@ -55,8 +55,7 @@ def check_matrix_shape(shape, name: str, d: int | None = None) -> None:
 def check_vector_shape(shape, name: str, size: int | None = None) -> None:
     shape = tuple(shape)
     if len(shape) != 1:
-        want = "a 1-D array" if size is None else f"a 1-D array of shape ({size},)"
-        raise ValueError(f"{name}: expected {want}, got shape {shape}")
+        raise ValueError(f"{name}: expected a 1-D array, got shape {shape}")
     if size is not None and shape[0] != size:
         raise ValueError(f"{name}: expected shape ({size},), got {shape}")
 
