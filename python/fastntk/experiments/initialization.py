@@ -25,6 +25,9 @@ class Initialization(Experiment):
     paper = "Nonnenmacher, Reeb, Steinwart (000 Fig. 2; 002 Fig. 1)"
     figure = "000 Fig. 2"  # where the claims' numbers are
     paper_widths = {2: 4000, 3: 2000}  # the figure's widths by depth
+    bound_ref = "Thm 2"                 # the theorem whose lower bound grows like σ^{2L}
+    lazy_ref = "Lemma 1"                # the result that the trained net follows its linearization
+    small_sigma_ref = "000 Sect. 3"     # where the paper draws "small σ is better" from it
     presets = {
         "quick": dict(data="digits", n_train=50, n_test=100, data_seed=0, depths=[2, 3],
                       widths=[1000, 300], sigmas=[0.5, 1.0, 2.0, 4.0, 8.0, 16.0], seeds=[0, 1, 2, 3, 4],
@@ -159,10 +162,10 @@ class Initialization(Experiment):
                            f"{len(window)} σ value(s), needs ≥ {MIN_SIGMAS}")
             out.append(Claim(
                 f"L = {L}: at large σ the trained net's test loss grows like σ^(2L)",
-                f"{self.figure} / Thm 2: log-log slope 2L = {2 * L} (± {SLOPE_TOL})",
+                f"{self.figure} / {self.bound_ref}: log-log slope 2L = {2 * L} (± {SLOPE_TOL})",
                 f"slope {slope:.2f} of the test loss's excess over f_int's, σ ∈ {window or '—'} (m = {m}; "
                 f"{len(in_w)} of {len(made_w)} runs usable{excluded(usable(made_w, cfg['tol'])[1])}; "
-                f"{len(below)} below their Thm 2 lower bound; {lazy_note(in_w)})",
+                f"{len(below)} below their {self.bound_ref} lower bound; {lazy_note(in_w)})",
                 verdict or within(slope, 2 * L, SLOPE_TOL, len(in_w), len(made_w))))
             # Small σ is better: the largest σ against the smallest σ at which at least MIN_PAIRS
             # seeds are usable at both (chosen by convergence, never by test loss).
@@ -176,7 +179,7 @@ class Initialization(Experiment):
             floor = spread([by[(s, lo)]["test_loss_nn"] for s in seeds])
             out.append(Claim(
                 f"L = {L}: a small initialization generalizes better than a large one",
-                f"{self.figure}, 000 Sect. 3 (test loss rises with σ)",
+                f"{self.figure}, {self.small_sigma_ref} (test loss rises with σ)",
                 f"test loss at σ = {hi} above σ = {lo} (the smallest σ with ≥ {MIN_PAIRS} seeds usable at both) in "
                 f"{sum(d > 0 for d in diffs)} of {len(diffs)} seeds; median difference "
                 f"{float(np.median(diffs)) if diffs else math.nan:.3g}, seed spread {floor:.3g}",
@@ -200,7 +203,7 @@ class Initialization(Experiment):
                 premise = premise_not_met(f"m = {m} is below the paper's m = {paper_m} for L = {L}")
             out.append(Claim(
                 f"L = {L}: the nets trained to equal loss are close to their linearizations",
-                f"{self.figure} caption, Thm 1 (overparameterized limit, m = {paper_m}; fastntk's threshold: "
+                f"{self.figure} caption, {self.lazy_ref} (overparameterized limit, m = {paper_m}; fastntk's threshold: "
                 f"median ≤ {LAZY})",
                 lazy_note(ok) + excluded(why) + self._width_needed(ok, m),
                 premise or within(med, 0.0, LAZY, len(lazy), len(rs))))
@@ -213,4 +216,4 @@ class Initialization(Experiment):
         if not math.isfinite(med) or med <= LAZY:
             return ""
         need = int(math.ceil(m * (med / LAZY) ** 2 / 100.0)) * 100
-        return f"; Thm 1's O(1/√m) puts median ≤ {LAZY} at m ≈ {need}"
+        return f"; an O(1/√m) rate puts median ≤ {LAZY} at m ≈ {need}"
