@@ -102,3 +102,38 @@ def test_synthetic_sets():
     assert g.X.shape == (20, 30)
     with pytest.raises(datasets.DatasetError, match="unknown dataset"):
         datasets.load("cifar")
+
+
+def test_corrupt_compressed_files_are_named(tmp_path):
+    """A .gz whose deflate stream is damaged (zlib.error, not OSError) and an .npz that is
+    not a zip file end in a DatasetError naming the file, never a traceback."""
+    X = np.zeros((3, 28, 28), np.uint8)
+    raw = struct.pack(">IIII", 2051, 3, 28, 28) + X.tobytes()
+    packed = bytearray(gzip.compress(raw))
+    for i in range(12, len(packed) - 8):
+        packed[i] ^= 0x5A
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    path.write_bytes(bytes(packed))
+    with pytest.raises(datasets.DatasetError, match="train-images-idx3-ubyte.gz: cannot read"):
+        datasets.read_idx(str(path), 2051)
+    npz = tmp_path / "mnist.npz"
+    npz.write_bytes(b"PK\x03\x04" + b"garbage" * 20)
+    with pytest.raises(datasets.DatasetError, match="not an MNIST .npz"):
+        datasets.load_mnist_arrays(str(npz))
+
+
+@pytest.mark.parametrize("X, match", [
+    (np.ones((2, 3, 4)), "2-D array"),
+    (np.array([[1, 2], [3, "a"]], dtype=object), "real numeric array"),
+    (np.ones((2, 3), complex), "real numeric array"),
+    (np.ones((2, 3), bool), "real numeric array"),
+    (np.array([[1.0, np.nan]]), "NaN"),
+])
+def test_scale_inputs_names_bad_arrays(X, match):
+    with pytest.raises((TypeError, ValueError), match=f"X: .*{match}"):
+        datasets.scale_inputs(X)
+
+
+def test_scale_inputs_takes_any_layout():
+    X = np.arange(1.0, 7.0).reshape(3, 2)
+    assert np.allclose(datasets.scale_inputs(X.T), datasets.scale_inputs(np.ascontiguousarray(X.T)))

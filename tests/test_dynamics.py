@@ -443,3 +443,22 @@ def test_logistic_labels_and_stopping():
     r = fastntk.train(net, net.init(0), X, np.array([0, 1, 0, 1, 0, 1.0]), loss="logistic", lr=2.0, tol=0.05,
                       max_steps=100000)
     assert r.status == "converged" and r.history["train_loss"][-1] < 0.05
+
+
+def test_malformed_training_inputs_are_named():
+    """The last holes the fuzzing found: a ragged Y, a run of another input dimension, an
+    empty list of runs, an infinite lr_min."""
+    net = fastntk.MLP.uniform(4, 16, 2)
+    X, Y, _ = data()
+    theta = net.init(0)
+    with pytest.raises(TypeError, match="Y: expected a real numeric array"):
+        fastntk.train(net, theta, X, [[1.0, 2.0]] + [[0.0]] * (X.shape[0] - 1), max_steps=2)
+    other = fastntk.MLP.uniform(5, 16, 2)
+    with pytest.raises(ValueError, match=r"runs\[1\]\.net: every run must have runs\[0\]'s input dimension"):
+        fastntk.train_many([dict(net=net, params=theta), dict(net=other, params=other.init(0))], X, Y)
+    with pytest.raises(ValueError, match="runs: expected at least one run"):
+        fastntk.train_many([], X, Y)
+    with pytest.raises(ValueError, match="lr_min"):
+        fastntk.find_lr(net, theta, X, Y, optimizer="adam", lr_min=float("inf"))
+    with pytest.raises(ValueError, match="lr_min"):
+        fastntk.find_lr(net, theta, X, Y, optimizer="adam", lr_min=100.0, lr_max=1.0)

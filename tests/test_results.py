@@ -131,3 +131,18 @@ def test_provenance_names_the_data_by_hash_not_path(tiny_run):
     s = cfg["provenance"]["sessions"][0]
     assert set(s) >= {"fastntk", "commit", "python", "numpy", "blas", "cpu", "cores", "start", "wall_s", "data"}
     assert all(len(v) == 64 for v in s["data"].values())
+
+
+def test_readme_table_is_generated_from_the_committed_results():
+    """The README's verdict table is `fastntk report --table docs/results/*`, verbatim."""
+    readme = os.path.join(os.path.dirname(__file__), "..", "README.md")
+    with open(readme, encoding="utf-8") as f:
+        text = f.read()
+    block = text.split("<!-- verdicts -->\n", 1)[1].split("<!-- /verdicts -->", 1)[0].strip().splitlines()
+    here = os.getcwd()
+    try:
+        os.chdir(os.path.join(os.path.dirname(__file__), ".."))
+        want = experiments.verdict_table([os.path.join("docs", "results", d) for d in COMMITTED], "docs/results")
+    finally:
+        os.chdir(here)
+    assert block == want

@@ -216,6 +216,16 @@ def test_select_sigma_returns_best_of_path():
     assert len(sel.path) >= 2
 
 
+@pytest.mark.parametrize("margin, exc", [("a", TypeError), (-0.1, ValueError), (1.0, ValueError),
+                                         (float("nan"), ValueError)])
+def test_select_sigma_names_a_bad_margin(margin, exc):
+    X, Y, Xt = data(n=10, n_test=20)
+    net = fastntk.MLP.uniform(4, 16, 2)
+    with pytest.raises(exc, match="margin"):
+        theory.select_sigma(net, net.init(0), X, Y, Xt, np.zeros(20), margin=margin,
+                            max_steps=5, max_rounds=1)
+
+
 def test_singular_kernel_is_reported():
     net = fastntk.MLP.uniform(4, 16, 2)
     X, Y, Xt = data()

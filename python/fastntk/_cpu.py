@@ -143,9 +143,6 @@ class CpuBackend:
 
     def problem(self, net, params, X, Y, X_test) -> Problem:
         theta, X = net.flatten(params), to_host_matrix(X, "X", net.dtype, net.input_dim)
-        Y = np.asarray(Y)
-        if Y.ndim != 1:
-            raise ValueError(f"Y: expected a 1-D array of shape ({X.shape[0]},), got shape {Y.shape}")
         Y = to_host_vector(Y, "Y", net.dtype, X.shape[0])
         Xt = None if X_test is None else to_host_matrix(X_test, "X_test", net.dtype, net.input_dim)
         return Problem(theta, X, Y, Xt)

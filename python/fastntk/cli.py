@@ -82,6 +82,9 @@ def _main(argv=None) -> int:
     runp = sub.add_parser("run", help="run (or resume) an experiment", add_help=False)
     runp.add_argument("name", nargs="?")
     _gram_parser(sub)
+    claims = sub.add_parser("claims", help="every claim of the five papers, how fastntk judges it, its latest verdict")
+    claims.add_argument("--format", choices=["markdown", "json"], default="markdown", help="default markdown")
+    claims.add_argument("--results", default=None, help="the committed results folder (default docs/results)")
 
     # `run NAME --help` lists that experiment's knobs, so parse the name first.
     if len(argv) >= 2 and argv[0] == "run" and not argv[1].startswith("-"):
@@ -168,6 +171,8 @@ def _main(argv=None) -> int:
         return 0
     if args.command == "gram":
         return _gram(args)
+    if args.command == "claims":
+        return _claims(args)
     if args.command == "run":
         print("fastntk run: name an experiment; `fastntk list` shows them", file=sys.stderr)
         return 2
@@ -241,6 +246,17 @@ def _gram(args) -> int:
             return 130
     print(f"K {info.shape[0]} × {info.shape[1]} ({net.dtype.__name__}) in {info.path}: {info.computed} tiles "
           f"computed, {info.resumed} already there, {info.seconds:.1f} s")
+    return 0
+
+
+def _claims(args) -> int:
+    import json
+
+    from . import claims
+    if args.format == "json":
+        print(json.dumps(claims.as_json(args.results), ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(claims.markdown(args.results)))
     return 0
 
 

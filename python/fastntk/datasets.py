@@ -13,11 +13,13 @@ import gzip
 import math
 import os
 import struct
+import zipfile
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import integer
+from ._validate import integer, to_host_matrix
 
 
 class DatasetError(ValueError):
@@ -38,7 +40,12 @@ class Dataset:
 
 
 def scale_inputs(X, normalize="sphere", reference=None):
-    X = np.asarray(X, dtype=np.float64)
+    """X (N, d) real and finite, as float64, scaled onto the unit sphere (each row to norm
+    1), into the unit ball (by the largest row norm of ``reference``, default X) or not
+    at all (None)."""
+    X = to_host_matrix(X, "X", np.float64)
+    if reference is not None:
+        reference = to_host_matrix(reference, "reference", np.float64, X.shape[1])
     if normalize is None:
         return X
     if normalize == "sphere":
@@ -97,7 +104,7 @@ def read_idx(path: str, magic: int) -> np.ndarray:
     try:
         with opener(path, "rb") as f:
             raw = f.read()
-    except (OSError, EOFError) as e:
+    except (OSError, EOFError, zlib.error) as e:  # zlib.error: a corrupt deflate stream inside the .gz
         raise DatasetError(f"{path}: cannot read ({e})") from None
     if len(raw) < 8:
         raise DatasetError(f"{path}: truncated IDX file ({len(raw)} bytes)")
@@ -159,9 +166,10 @@ def load_mnist_arrays(path: str):
         if not path.endswith(".npz"):
             raise DatasetError(f"{path}: expected a folder of IDX files or an .npz file")
         try:
-            with np.load(path) as z:
+            # NumPy leaves its own handle open when the zip is damaged: we own the file instead.
+            with open(path, "rb") as f, np.load(f) as z:
                 arrays = [z[k] for k in ("x_train", "y_train", "x_test", "y_test")]
-        except (KeyError, OSError, ValueError) as e:
+        except (KeyError, OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as e:
             raise DatasetError(f"{path}: not an MNIST .npz with x_train, y_train, x_test, y_test ({e})") from None
     else:
         arrays = [read_idx(_find(path, stem), magic) for stem, magic in _IDX_FILES.values()]

@@ -214,9 +214,9 @@ def train_many(runs: Sequence[dict], X, Y, *, X_test=None, progress: bool = Fals
     runs = list(runs)
     progress, callback = boolean(progress, "progress"), callback_or_none(callback, "callback")
     if not runs:
-        return []
+        raise ValueError("runs: expected at least one run (a dict with 'net', 'params' and train's keywords)")
     be = backend_for(X=X, Y=Y, X_test=X_test)
-    dtype = None
+    dtype = d = None
     nets, thetas, cfgs, problem = [], [], [], None
     for i, run in enumerate(runs):
         if not isinstance(run, dict):
@@ -232,9 +232,12 @@ def train_many(runs: Sequence[dict], X, Y, *, X_test=None, progress: bool = Fals
         if backend_for(params=params, X=X) is not be:
             raise TypeError(f"runs[{i}].params: expected arrays of the same kind as X")
         if dtype is None:
-            dtype = net.dtype
+            dtype, d = net.dtype, net.input_dim
         elif net.dtype != dtype:
             raise TypeError(f"runs[{i}].net: every run must have dtype {np.dtype(dtype).name}")
+        elif net.input_dim != d:
+            raise ValueError(f"runs[{i}].net: every run must have runs[0]'s input dimension d = {d}, got "
+                             f"{net.input_dim}")
         problem = be.problem(net, params, X, Y, X_test)
         cfg = _configure(be, net, problem, run.pop("config", None), run.pop("lr", None),
                          run.pop("split_ratio", None), run)
@@ -332,6 +335,9 @@ _FIND_LR_EXTEND = 40  # factor⁴⁰ above lr_max (2⁴⁰ ≈ 10¹²): beyond i
 def _find_lr(be, net, problem, cfg, *, steps=50, lr_max=10.0, factor=2.0, lr_min=1e-8) -> float:
     """find_lr's search with ``cfg``'s model, optimizer and hyper-parameters (full batch)."""
     lr = positive(lr_max, "lr_max")
+    lr_min = positive(lr_min, "lr_min")
+    if lr_min > lr:
+        raise ValueError(f"lr_min: expected a rate <= lr_max = {lr:g}, got {lr_min:g}")
     factor = positive(factor, "factor")
     if factor <= 1:
         raise ValueError(f"factor: expected a value > 1, got {factor}")

@@ -120,8 +120,6 @@ class GpuBackend:
     @on_device
     def problem(self, net, params, X, Y, X_test) -> Problem:
         X = self._matrix(net, X, "X")
-        if Y.ndim != 1:
-            raise ValueError(f"Y: expected a 1-D array of shape ({X.shape[0]},), got shape {Y.shape}")
         Y = require_device_vector(self.xp, Y, "Y", net.dtype, X.shape[0])
         Xt = None if X_test is None else self._matrix(net, X_test, "X_test")
         return Problem(self.flatten(net, params), X, Y, Xt)

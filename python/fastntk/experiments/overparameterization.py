@@ -62,7 +62,8 @@ class Overparameterization(Experiment):
         return paths
 
     def summary(self, cfg, records):
-        lines = []
+        lines = ["- Means over the usable runs (converged, not degenerate), as in the table."]
+        records = usable(records, cfg["tol"])[0]
         for s in cfg["sigmas"]:
             for opt in cfg["optimizers"]:
                 g = group([r for r in records if r["sigma"] == s and r["optimizer"] == opt], ["n_train"], "test_loss")

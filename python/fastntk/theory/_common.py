@@ -25,9 +25,6 @@ def _setup(net, params, X, X_test=None, *, test_name="X_test", required=False):
 
 
 def _labels(Y, n, name="Y"):
-    Y = np.asarray(Y)
-    if Y.ndim != 1:
-        raise ValueError(f"{name}: expected a 1-D array of shape ({n},), got shape {Y.shape}")
     return to_host_vector(Y, name, np.float64, n)
 
 

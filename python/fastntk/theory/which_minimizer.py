@@ -122,6 +122,7 @@ def select_sigma(net: MLP, params, X, Y, X_val, Y_val, *, sigma_start: float = 1
     shrink = positive(shrink, "shrink")
     if shrink >= 1:
         raise ValueError(f"shrink: expected a factor in (0, 1), got {shrink}")
+    margin = real(margin, "margin", 0.0, 1.0, high_open=True)
     theta, X, Xv = _setup(net, params, X, X_val, test_name="X_val", required=True)
     Yv = _labels(Y_val, Xv.shape[0], "Y_val")
     sigma, best, path = positive(sigma_start, "sigma_start"), None, []
