@@ -109,14 +109,6 @@ def rules_fingerprint(exp) -> str:
     return h.hexdigest()[:16]
 
 
-def _sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _commit() -> str | None:
     """The git commit of the package's source tree (an editable install), with "-dirty"
     when tracked files differ from it; None outside a checkout."""
@@ -149,7 +141,8 @@ def data_files(spec: str | None) -> dict[str, str]:
     if not spec:
         return {}
     from .. import datasets
-    return {name: _sha256(path) for name, path in sorted(datasets.source_files(spec).items())}
+    from ..fetch import sha256
+    return {name: sha256(path) for name, path in sorted(datasets.source_files(spec).items())}
 
 
 def session(cfg: dict, workers: int) -> dict:
