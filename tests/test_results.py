@@ -13,7 +13,7 @@ import pytest
 pytest.importorskip("matplotlib")
 
 from fastntk import cli, experiments  # noqa: E402
-from fastntk.experiments import _verdict, initialization  # noqa: E402
+from fastntk.experiments import _training, _verdict, initialization  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "docs", "results")
 COMMITTED = sorted(d for d in os.listdir(ROOT) if os.path.isfile(os.path.join(ROOT, d, "config.json"))) \
@@ -22,8 +22,23 @@ COMMITTED = sorted(d for d in os.listdir(ROOT) if os.path.isfile(os.path.join(RO
 MACHINE_PATH = re.compile(r"(?<![\w.~-])/(?:home|root|work|tmp|Users|mnt|opt|data|scratch)/")
 
 
+# Results made before config.json recorded the training procedure's fingerprint
+# (2026-12-05); the list can only shrink as they are rerun.
+BEFORE_PROCEDURE = {"bump", "gradient-confusion", "infinite-ensemble", "initialization", "kernel-convergence",
+                    "overparameterization", "sigma-selection", "underparameterized", "width"}
+
+
 def test_results_exist():
     assert COMMITTED
+
+
+def test_new_results_record_their_training_procedure():
+    unrecorded = set()
+    for name in COMMITTED:
+        with open(os.path.join(ROOT, name, "config.json"), encoding="utf-8") as f:
+            if "procedure" not in json.load(f):
+                unrecorded.add(name)
+    assert unrecorded <= BEFORE_PROCEDURE
 
 
 @pytest.mark.parametrize("name", COMMITTED)
@@ -100,6 +115,22 @@ def test_check_fails_when_a_rule_changes_after_the_runs(tiny_run, monkeypatch):
     monkeypatch.undo()
     monkeypatch.setattr(_verdict, "ALPHA", 0.1)
     assert any(p.startswith("claim rules:") for p in experiments.check(tiny_run))
+
+
+def test_check_fails_when_the_training_procedure_changes_after_the_runs(tiny_run, monkeypatch):
+    assert experiments.check(tiny_run) == []
+    monkeypatch.setattr(_training, "RETRIES", _training.RETRIES + 1)
+    problems = experiments.check(tiny_run)
+    assert [p.split(":")[0] for p in problems] == ["training procedure"]
+
+
+def test_a_run_made_by_another_procedure_is_not_resumed(tiny_run, tmp_path, monkeypatch):
+    out = copy(tiny_run, tmp_path)
+    monkeypatch.setattr(_training, "SGD_EPOCHS", 7)
+    with pytest.raises(experiments.ExperimentError, match="another training procedure"):
+        experiments.run("initialization", "quick", out,
+                        dict(depths=[2], widths=[20], sigmas=[1.0, 4.0], seeds=[0, 1], n_train=10, n_test=10,
+                             max_steps=300), progress=False)
 
 
 def test_check_fails_when_a_preset_changes_after_the_runs(tmp_path, monkeypatch):

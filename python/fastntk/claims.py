@@ -257,8 +257,8 @@ CLAIMS: tuple[Entry, ...] = (
           reason=_YET + "needs an experiment that linearizes at a later iterate" + _ISSUE),
     Entry("000", "Fig. 1",
           "At the same low training error the test performance depends considerably on the optimization method "
-          "(GD, SGD, AdaGrad), at every training-set size.",
-          _S000_FIG1, _rows("overparameterization", "adagrad generalizes worse than GD at every training-set size"),
+          "(GD, SGD, AdaGrad), at every training-set size; adaptive methods seem to generalize worse (Sect. 9).",
+          _S000_FIG1, _rows("overparameterization", "adagrad generalizes worse than GD"),
           qualifier="optimizer"),
     Entry("000", "Fig. 1",
           "The test performance depends considerably on the initialization size σ at every training-set size, also "
@@ -324,7 +324,7 @@ CLAIMS: tuple[Entry, ...] = (
           "Under the cross-entropy loss Fig. 1's effects persist: the test error depends on the optimizer, AdaGrad "
           "above GD.",
           _S000_FIG1.replace("squared loss", "cross-entropy loss"),
-          _rows("overparameterization-ce", "adagrad generalizes worse than GD at every training-set size"),
+          _rows("overparameterization-ce", "adagrad generalizes worse than GD"),
           qualifier="right (cross-entropy)"),
     Entry("000", "Fig. 5",
           "The test error falls as the training set grows under the cross-entropy loss, for GD, SGD and AdaGrad — a "

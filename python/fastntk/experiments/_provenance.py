@@ -1,5 +1,6 @@
 """What a results folder records about how it was made: the claim rules that judge it
-(a fingerprint of their source), and the software, machine and data that produced it.
+(a fingerprint of their source), the procedure that made its records (a fingerprint of
+the experiment's own code), and the software, machine and data that produced it.
 
 The fingerprint is written when a sweep starts and never rewritten: a committed result
 whose fingerprint differs from the rules in the code now was judged under rules that
@@ -19,7 +20,7 @@ import time
 from . import _verdict
 
 # Settings that name no rule and no run: they are recorded, never compared.
-RECORDED = ("experiment", "preset", "rules", "provenance")
+RECORDED = ("experiment", "preset", "rules", "procedure", "provenance")
 
 
 _NAME = re.compile(r"\b(self|cls|[A-Za-z_]\w*)((?:\.[A-Za-z_]\w*)*)")
@@ -43,14 +44,16 @@ def _ours(obj) -> bool:
     return getattr(obj, "__module__", "") is not None and str(getattr(obj, "__module__", "")).startswith("fastntk")
 
 
-def _rule_sources(cls) -> dict[str, str]:
+def _rule_sources(cls, roots=("claims", "jobs"), follow=_ours, classes=False) -> dict[str, str]:
     """{qualified name: source or value} of everything the claims reach: ``claims`` and
     ``jobs`` (which decides the records a verdict reads), the methods and class attributes it reaches through ``self.NAME``, and the fastntk
     functions, classes' methods and constants it names (``loglog_slope``,
     ``theory.minimizer_distance``, ``SLOPE_TOL``), transitively — the presets excepted
-    (settings are compared on their own)."""
+    (settings are compared on their own). ``roots``, ``follow`` (which functions to
+    enter) and ``classes`` (enter the classes it names too) serve
+    :func:`procedure_fingerprint`."""
     out: dict[str, str] = {}
-    todo = [("self", name, inspect.getattr_static(cls, name)) for name in ("claims", "jobs")]
+    todo = [("self", name, inspect.getattr_static(cls, name)) for name in roots]
     seen = set()
     while todo:
         owner, name, obj = todo.pop()
@@ -64,7 +67,7 @@ def _rule_sources(cls) -> dict[str, str]:
         if isinstance(func, _VALUE):
             out[key] = repr(func)
             continue
-        if not callable(func) or not _ours(func):
+        if not callable(func) or not follow(func):
             continue
         try:
             src = inspect.getsource(func)
@@ -91,7 +94,7 @@ def _rule_sources(cls) -> dict[str, str]:
             mod = getattr(func, "__module__", "")
             if isinstance(target, _VALUE):
                 out[f"{mod}.{path}"] = repr(target)
-            elif inspect.isfunction(target) and _ours(target):
+            elif (inspect.isfunction(target) or classes and inspect.isclass(target)) and follow(target):
                 todo.append((mod, path, target))
     return out
 
@@ -105,6 +108,27 @@ def rules_fingerprint(exp) -> str:
     for k, v in sorted((k, repr(v)) for k, v in vars(_verdict).items() if k.isupper() and isinstance(v, _VALUE)):
         h.update(f"\0_verdict.{k}={v}".encode())
     for name, src in sorted(_rule_sources(type(exp)).items()):
+        h.update(f"\0{name}\0{src}".encode())
+    return h.hexdigest()[:16]
+
+
+def _experiment_code(obj) -> bool:
+    return str(getattr(obj, "__module__", "") or "").startswith("fastntk.experiments")
+
+
+def procedure_fingerprint(exp) -> str:
+    """SHA-256 (hex, 16 digits) of how ``exp`` makes its records: ``run_job`` and
+    ``jobs``, the methods they reach through ``self.NAME``, and the functions and
+    constants of the experiments package they name, transitively — the training rules of
+    ``_training`` (learning rates, retries, when a run is redone) among them. Strings and
+    comments do not count. The library below (kernels, the training loop) is not in it:
+    its numerics are held by the test suite, and a refactoring there must not void every
+    result."""
+    h = hashlib.sha256()
+    for name, src in sorted(_rule_sources(type(exp), ("run_job", "jobs"), _experiment_code, True).items()):
+        code = src.lstrip()
+        if code.startswith(("def ", "@", "async def ", "class ")):  # a function's source; else a constant's repr
+            src = _code_only(src)
         h.update(f"\0{name}\0{src}".encode())
     return h.hexdigest()[:16]
 

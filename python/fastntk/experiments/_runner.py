@@ -7,7 +7,7 @@ import sys
 import time
 
 from ._base import Context, ExperimentError, Interrupted, Records, atomic_write, job_key
-from ._provenance import rules_fingerprint, session
+from ._provenance import procedure_fingerprint, rules_fingerprint, session
 from ._verdict import table
 
 
@@ -93,7 +93,7 @@ def recorded_settings(cfg: dict) -> dict:
 
 def settings_of(cfg: dict) -> dict:
     """A config.json's settings proper: without what it records about rules and provenance."""
-    return {k: v for k, v in recorded_settings(cfg).items() if k not in ("rules", "provenance")}
+    return {k: v for k, v in recorded_settings(cfg).items() if k not in ("rules", "procedure", "provenance")}
 
 
 def _write_config(path: str, cfg: dict) -> None:
@@ -144,6 +144,8 @@ def run(name: str, preset: str = "quick", out: str | None = None, overrides: dic
     stored = recorded_settings(cfg)
     stored["rules"] = dict(fingerprint=rules_fingerprint(exp), source="fastntk.experiments._verdict and "
                            f"{type(exp).__name__}.claims with the methods it calls")
+    stored["procedure"] = dict(fingerprint=procedure_fingerprint(exp), source=f"{type(exp).__name__}.run_job and "
+                               "jobs with the experiments package's code they reach (the training rules)")
     this = session(cfg, workers)
     if os.path.exists(cfg_path):
         old = _load_config(out)
@@ -156,6 +158,11 @@ def run(name: str, preset: str = "quick", out: str | None = None, overrides: dic
                 f"--out {out}: was started under other claim rules (fingerprint "
                 f"{old.get('rules', {}).get('fingerprint')}, now {stored['rules']['fingerprint']}); its verdicts "
                 "would mix them: use another --out (and new seeds)")
+        was = old.get("procedure", {}).get("fingerprint")
+        if was != stored["procedure"]["fingerprint"]:
+            raise ExperimentError(
+                f"--out {out}: its runs were made by another training procedure (fingerprint {was}, now "
+                f"{stored['procedure']['fingerprint']}); its records would mix them: use another --out (and new seeds)")
         sessions = old.get("provenance", {}).get("sessions", [])
         if sessions and sessions[0].get("data") != this["data"]:
             raise ExperimentError(f"--out {out}: was started on other data files (SHA-256 differ); use another --out")
@@ -336,6 +343,11 @@ def _provenance_lines(cfg: dict) -> list[str]:
     if rules:
         lines.append(f"- Claim rules: fingerprint `{rules}` (registered before the runs; "
                      "`fastntk report DIR --check` recomputes the table).")
+    procedure = cfg.get("procedure", {}).get("fingerprint")
+    if procedure:
+        lines.append(f"- Training procedure (run_job and the training rules it reaches): fingerprint `{procedure}`.")
+    elif rules:
+        lines.append("- Training procedure: not fingerprinted (these runs predate the procedure fingerprint).")
     for s in sessions:
         blas = s.get("blas") or {}
         wall = f", wall time {s['wall_s']:.0f} s" if isinstance(s.get("wall_s"), (int, float)) else ""
@@ -392,6 +404,10 @@ def check(out: str, preset: bool = False) -> list[str]:
     if registered != now:
         problems.append(f"claim rules: the runs were registered under {registered}, the code's rules are {now} — "
                         "a rule changed after the runs; rerun with new seeds")
+    made_by = cfg.get("procedure", {}).get("fingerprint")
+    if made_by is not None and made_by != procedure_fingerprint(exp):
+        problems.append(f"training procedure: the runs were made under {made_by}, the code's is "
+                        f"{procedure_fingerprint(exp)} — how the runs train changed after them; rerun with new seeds")
     if len(records) < len(keys):
         problems.append(f"{len(keys) - len(records)} of {len(keys)} runs missing from records.jsonl")
     return problems
