@@ -210,7 +210,7 @@ def _gram(args) -> int:
     import numpy as np
 
     from . import MLP
-    from .distributed import gram_to_zarr, open_rows
+    from .distributed import StoreWriteError, gram_to_zarr, open_rows
     for flag in ("width", "depth", "chunks"):
         if getattr(args, flag) < 1:
             raise ValueError(f"--{flag}: expected an integer >= 1, got {getattr(args, flag)}")
@@ -244,6 +244,9 @@ def _gram(args) -> int:
             print("fastntk gram: interrupted; the finished tiles are kept — run the same command again to "
                   "resume", file=sys.stderr)
             return 130
+        except StoreWriteError as e:
+            print(f"fastntk gram: {e}", file=sys.stderr)
+            return 1
     print(f"K {info.shape[0]} × {info.shape[1]} ({net.dtype.__name__}) in {info.path}: {info.computed} tiles "
           f"computed, {info.resumed} already there, {info.seconds:.1f} s")
     return 0

@@ -12,8 +12,8 @@ Needs the optional extra: ``pip install "fastntk[distributed]"`` (dask[array],
 distributed, zarr). ``fastntk gram`` is the command line for gram_to_zarr.
 """
 from .solve import NystromPreconditioner, cg_solve, kernel_regression
-from .store import GramStore, gram_to_zarr, open_gram, tiles_done
+from .store import GramStore, StoreWriteError, gram_to_zarr, open_gram, tiles_done
 from .tiles import NpyRows, ntk, open_rows
 
-__all__ = ["ntk", "gram_to_zarr", "open_gram", "tiles_done", "GramStore", "cg_solve", "kernel_regression",
+__all__ = ["ntk", "gram_to_zarr", "open_gram", "tiles_done", "GramStore", "StoreWriteError", "cg_solve", "kernel_regression",
            "NystromPreconditioner", "NpyRows", "open_rows"]

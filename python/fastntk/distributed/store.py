@@ -5,18 +5,29 @@ Layout of the store (a zarr group):
     K      (N1, N2), chunks (c, c), the network's dtype, uncompressed; NaN where no tile
            has been written yet
     done   (T1, T2) bool, one chunk per flag: tile (i, j) is complete
+    theta  (P,) θ itself, which the tile tasks read (so that a lost worker loses nothing
+           the scheduler cannot recompute)
     attrs  "fastntk_gram": what the Gram is of — the network, SHA-256 of θ and of the
            inputs, the chunking — so that resuming into a store of another Gram is an error
 
+and beside it, while a process writes the store, the hidden file ``.NAME.fastntk-writer``
+holding that process's pid, host and start time.
+
 A tile's flag is set only after the tile (and, in the symmetric case, its mirror) is
-written, so a run stopped anywhere — Ctrl-C, a killed worker, a power cut — leaves
-flags only on complete tiles, and the next run computes the others. Each tile and each
-flag is its own chunk, so concurrent tasks never write to one file.
+written, and zarr (>= 3.1.3) writes every chunk to a temporary file renamed into place,
+so a run stopped anywhere — Ctrl-C, SIGKILL, a killed worker — leaves flags only on
+complete tiles, and the next run computes the others. The store is created in a
+temporary directory renamed into place when complete, so a store either exists whole or
+not at all. Each tile and each flag is its own chunk, so concurrent tasks never write
+to one file; the writer file keeps a second process out.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import shutil
+import socket
 import time
 from dataclasses import dataclass
 
@@ -25,9 +36,18 @@ import numpy as np
 from .. import __version__
 from .._validate import boolean, positive_int
 from ..model import MLP
-from .tiles import _active_client, _dask, _features, _rows, _tile, _zarr, feature_bytes, open_rows, theta_node
+from .tiles import (_active_client, _dask, _features, _rows, _tile, _zarr, feature_bytes, open_rows, theta_node,
+                    theta_sha256)
 
 ATTR = "fastntk_gram"
+WRITER = ".fastntk-writer"
+# errno values that mean the store cannot take more bytes, or any: space, quota, permissions.
+_NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
+
+
+class StoreWriteError(OSError):
+    """The store cannot be written (full disk, quota, read-only): the tiles already
+    written are kept, and the same call resumes when the store is writable again."""
 
 
 @dataclass
@@ -68,7 +88,7 @@ def _describe(net: MLP, theta, sources, A, B, chunks) -> dict:
         network=dict(widths=list(net.widths), sigma=net.sigma, parametrization=net.parametrization,
                      bias=net.bias, activation=net.activation, dtype=np.dtype(net.dtype).name,
                      sigma_b=net.sigma_b),
-        theta_sha256=hashlib.sha256(np.ascontiguousarray(theta).tobytes()).hexdigest(),
+        theta_sha256=theta_sha256(theta),
         X1_sha256=_sha256_rows(sources[0], A, net.dtype, "X1"),
         X2_sha256=None if B is None else _sha256_rows(sources[1], B, net.dtype, "X2"),
         shape=[A.shape[0], (A if B is None else B).shape[0]], chunks=chunks, symmetric=B is None)
@@ -88,7 +108,7 @@ def _store_tile(net, fa, fb, path, i, j, rows, cols, mirror):
     return i, j
 
 
-def _open_or_create(zarr, path, desc, dtype, tile_grid, overwrite):
+def _open_or_create(zarr, path, desc, dtype, tile_grid, overwrite, theta):
     if os.path.exists(path) and not overwrite:
         try:
             group = zarr.open_group(path, mode="r+")
@@ -102,15 +122,134 @@ def _open_or_create(zarr, path, desc, dtype, tile_grid, overwrite):
         if differ:
             raise ValueError(f"store: {path!r} holds the Gram of another problem (differs in "
                              f"{', '.join(differ)}); choose another path or pass overwrite=True (--overwrite)")
+        if not os.path.isdir(os.path.join(path, "theta")):  # a store from before θ was kept in it
+            _create_theta(group, theta)
         return group
-    group = zarr.open_group(path, mode="w")
+    # Made whole in a sibling directory and renamed into place: a writer killed while
+    # creating it leaves no half-made store at ``path``, only a stale sibling to remove.
+    parent = os.path.dirname(os.path.abspath(path)) or "."
+    base = os.path.basename(os.path.abspath(path))
+    _remove_stale_siblings(parent, base)
+    tmp = os.path.join(parent, f".{base}.creating-{socket.gethostname()}-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    group = zarr.open_group(tmp, mode="w")
     n1, n2 = desc["shape"]
     c = desc["chunks"]
     group.create_array("K", shape=(n1, n2), chunks=(min(c, n1), min(c, n2)), dtype=np.dtype(dtype),
                        compressors=None, fill_value=np.nan)
     group.create_array("done", shape=tile_grid, chunks=(1, 1), dtype=bool, fill_value=False)
-    group.attrs[ATTR] = desc  # last: a store without it was never fully created
-    return group
+    _create_theta(group, theta)
+    group.attrs[ATTR] = desc
+    if overwrite and os.path.exists(path):
+        if os.path.isdir(path):
+            shutil.rmtree(path)
+        else:
+            os.remove(path)
+    try:
+        os.rename(tmp, path)
+    except OSError:  # another process made it first: use theirs (its description is checked)
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not os.path.isdir(path):
+            raise
+        return _open_or_create(zarr, path, desc, dtype, tile_grid, False, theta)
+    return zarr.open_group(path, mode="r+")
+
+
+def _create_theta(group, theta):
+    arr = group.create_array("theta", shape=theta.shape, chunks=theta.shape, dtype=theta.dtype, compressors=None)
+    arr[...] = theta
+
+
+def _remove_stale_siblings(parent, base):
+    """Creation directories of this store left by writers that died (on this host)."""
+    prefix = f".{base}.creating-{socket.gethostname()}-"
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return
+    for name in names:
+        if name.startswith(prefix):
+            pid = name[len(prefix):]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(os.path.join(parent, name), ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def writer_file(path) -> str:
+    """The writer file of the store at ``path``: a hidden sibling (zarr would take a file
+    inside the store for a broken member)."""
+    full = os.path.abspath(os.fspath(path))
+    return os.path.join(os.path.dirname(full), f".{os.path.basename(full)}{WRITER}")
+
+
+class _Writer:
+    """The store's writer file, held while this process writes the store: created with
+    O_EXCL, so one of two writers wins; a file left by a dead process on this host is
+    taken over, one of a live process (or of another host) is an error naming it."""
+
+    def __init__(self, path):
+        self.store, self.file = os.fspath(path), writer_file(path)
+        self.mine = f"{os.getpid()} {socket.gethostname()} {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}"
+
+    def __enter__(self):
+        for _ in range(2):
+            try:
+                fd = os.open(self.file, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                if not self._stale():
+                    raise ValueError(f"store: {self.store!r} is being written by another process "
+                                     f"({self._other()}); wait for it, or if it is gone remove {self.file!r}") from None
+                try:
+                    os.remove(self.file)
+                except FileNotFoundError:
+                    pass
+                continue
+            with os.fdopen(fd, "w") as f:
+                f.write(self.mine + "\n")
+            return self
+        raise ValueError(f"store: {self.store!r}: could not take its writer file {self.file!r}")
+
+    def _other(self) -> str:
+        try:
+            with open(self.file, encoding="utf-8", errors="replace") as f:
+                pid, host, start = (f.read().split() + ["?", "?", "?"])[:3]
+        except OSError:
+            return "unknown"
+        return f"pid {pid} on {host}, since {start}"
+
+    def _stale(self) -> bool:
+        try:
+            with open(self.file, encoding="utf-8", errors="replace") as f:
+                parts = f.read().split()
+        except FileNotFoundError:
+            return True
+        except OSError:
+            return False
+        if len(parts) < 2 or not parts[0].isdigit():
+            # a writer killed between creating the file and writing its line (or one
+            # about to write it: give that a few seconds)
+            try:
+                return time.time() - os.path.getmtime(self.file) > 10
+            except OSError:
+                return True
+        return parts[1] == socket.gethostname() and not _alive(int(parts[0]))
+
+    def __exit__(self, *exc):
+        try:
+            with open(self.file, encoding="utf-8") as f:
+                if f.read().strip() == self.mine:
+                    os.remove(self.file)
+        except OSError:
+            pass
 
 
 def _waves(pending, blocks):
@@ -142,8 +281,12 @@ def gram_to_zarr(net: MLP, params, X1, store, X2=None, *, chunks: int = 4096, ov
 
     Resumable: tiles a previous call finished (their flags in the store) are not computed
     again; the store records the network, θ and the inputs by SHA-256, and a store of a
-    different Gram is refused. Returns a :class:`GramStore`; read K with
-    :func:`open_gram`."""
+    different Gram is refused. A process killed at any instant, or a lost worker, costs
+    the tiles in flight, never a finished one. One writer at a time: a second call on a
+    store in use is refused, naming the other process. A full disk, a quota or a
+    read-only store raises :class:`StoreWriteError` (an OSError) saying how many tiles and
+    bytes are still to write; the tiles written are kept. Returns a :class:`GramStore`;
+    read K with :func:`open_gram`."""
     dask, da = _dask()
     zarr = _zarr()
     if not isinstance(net, MLP):
@@ -162,10 +305,48 @@ def gram_to_zarr(net: MLP, params, X1, store, X2=None, *, chunks: int = 4096, ov
     Bx = A if symmetric else B
     grid = (len(A.chunks[0]), len(Bx.chunks[0]))
     start = time.perf_counter()
-    group = _open_or_create(zarr, path, _describe(net, theta, sources, A, B, chunks), net.dtype, grid, overwrite)
-    done = np.asarray(group["done"][...], bool)
-    wanted = [(i, j) for i in range(grid[0]) for j in (range(i + 1) if symmetric else range(grid[1]))]
-    pending = [(i, j) for i, j in wanted if not done[i, j]]
+    desc = _describe(net, theta, sources, A, B, chunks)
+    try:
+        with _Writer(path):
+            group = _open_or_create(zarr, path, desc, net.dtype, grid, overwrite, theta)
+            done = np.asarray(group["done"][...], bool)
+            wanted = [(i, j) for i in range(grid[0]) for j in (range(i + 1) if symmetric else range(grid[1]))]
+            pending = [(i, j) for i, j in wanted if not done[i, j]]
+            try:
+                _compute(dask, net, theta, path, pending, wanted, A, Bx, symmetric, max_feature_bytes, chunks,
+                         progress)
+            except OSError as e:
+                if e.errno not in _NO_ROOM:
+                    raise
+                raise _no_room(e, path, wanted, A, Bx, symmetric, net) from None
+    except OSError as e:
+        if isinstance(e, StoreWriteError) or e.errno not in _NO_ROOM:
+            raise
+        raise StoreWriteError(f"store: cannot create or write {path!r} ({os.strerror(e.errno)}): "
+                              f"{e.filename or path}") from None
+    return GramStore(path, (A.shape[0], Bx.shape[0]), len(wanted), len(pending), len(wanted) - len(pending),
+                     time.perf_counter() - start)
+
+
+def _no_room(e, path, wanted, A, Bx, symmetric, net) -> StoreWriteError:
+    """The one-line error of a store that stopped taking bytes mid-Gram: what is kept and
+    how much is still to write."""
+    try:
+        done = np.asarray(_zarr().open_array(path, path="done", mode="r")[...], bool)
+    except Exception:  # noqa: BLE001 - the flags themselves may be what cannot be read
+        done = np.zeros((len(A.chunks[0]), len(Bx.chunks[0])), bool)
+    left = [(i, j) for i, j in wanted if not done[i, j]]
+    item = np.dtype(net.dtype).itemsize
+    need = sum(A.chunks[0][i] * Bx.chunks[0][j] * item * (2 if symmetric and i != j else 1) for i, j in left)
+    err = StoreWriteError(f"store: cannot write {path!r} ({os.strerror(e.errno)}): {len(left)} of {len(wanted)} "
+                          f"tiles, {need:,} bytes, still to write; the {len(wanted) - len(left)} tiles written are "
+                          "kept — make room (or make it writable) and run the same call again")
+    err.errno = e.errno
+    return err
+
+
+def _compute(dask, net, theta, path, pending, wanted, A, Bx, symmetric, max_feature_bytes, chunks, progress):
+    """The pending tiles, wave by wave (see :func:`_waves`)."""
     a_blocks = [b[0] for b in A.to_delayed()]
     b_blocks = a_blocks if symmetric else [b[0] for b in Bx.to_delayed()]
     a_ends, b_ends = np.cumsum((0,) + A.chunks[0]), np.cumsum((0,) + Bx.chunks[0])
@@ -175,7 +356,7 @@ def gram_to_zarr(net: MLP, params, X1, store, X2=None, *, chunks: int = 4096, ov
         from tqdm.auto import tqdm
         bar = tqdm(total=len(wanted), initial=len(wanted) - len(pending), unit="tile", desc="Gram")
     try:
-        theta_once = theta_node(dask, theta) if pending else None
+        theta_once = theta_node(dask, theta, store=path) if pending else None
         features = dask.delayed(_features, pure=True)
         store_tile = dask.delayed(_store_tile, pure=False)
         for wave in waves:
@@ -190,8 +371,6 @@ def gram_to_zarr(net: MLP, params, X1, store, X2=None, *, chunks: int = 4096, ov
     finally:
         if bar is not None:
             bar.close()
-    return GramStore(path, (A.shape[0], Bx.shape[0]), len(wanted), len(pending), len(wanted) - len(pending),
-                     time.perf_counter() - start)
 
 
 def _run(dask, tasks, bar):

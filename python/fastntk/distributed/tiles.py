@@ -32,8 +32,12 @@ def _zarr():
     except ImportError:
         raise ImportError("fastntk.distributed stores and reads Grams with zarr: pip install "
                           "\"fastntk[distributed]\"") from None
-    if int(zarr.__version__.split(".")[0]) < 3:
-        raise ImportError(f"fastntk.distributed needs zarr >= 3, found {zarr.__version__}")
+    # 3.1.3 writes every chunk to a temporary file renamed into place: a killed writer
+    # never leaves a partial tile or flag (the store's crash consistency rests on it)
+    version = tuple(int(p) if p.isdigit() else 0 for p in zarr.__version__.split(".")[:3])
+    if version < (3, 1, 3):
+        raise ImportError(f"fastntk.distributed needs zarr >= 3.1.3, found {zarr.__version__}: pip install "
+                          "\"fastntk[distributed]\"")
     return zarr
 
 
@@ -78,14 +82,65 @@ def _active_client():
         return None
 
 
-def theta_node(dask, theta):
-    """θ as one node every tile depends on: with a distributed Client, scattered to every
-    worker once (not serialized into the graph, which θ of 10⁷ parameters would swell);
-    otherwise one delayed value."""
-    client = _active_client()
-    if client is not None:
-        return client.scatter(theta, broadcast=True, hash=False)
-    return dask.delayed(theta, pure=True)
+# Dask warns when a graph sent to the scheduler exceeds this (its default); θ embedded
+# in the graph stays under half of it, a larger θ is read from a file by a task.
+_GRAPH_WARNING = "distributed.admin.large-graph-warning-threshold"
+
+
+def _embed_limit(dask) -> int:
+    from dask.utils import parse_bytes
+    return parse_bytes(dask.config.get(_GRAPH_WARNING, "10MB")) // 2
+
+
+def theta_sha256(theta) -> str:
+    import hashlib
+    return hashlib.sha256(np.ascontiguousarray(theta).tobytes()).hexdigest()
+
+
+def load_theta(path, sha256, component=None):
+    """θ read by a task on whichever worker runs it: a .npy file, or the ``component``
+    array of a zarr store; checked against its SHA-256 (a file changed under the graph is
+    an error, not a wrong Gram)."""
+    try:
+        if component is None:
+            theta = np.load(path)
+        else:
+            theta = np.asarray(_zarr().open_array(path, path=component, mode="r")[...])
+    except (OSError, ValueError, FileNotFoundError) as e:
+        raise OSError(f"θ: cannot read {path!r} on this worker ({e}); with workers on other machines put it on "
+                      "storage they all see (FASTNTK_SHARED_DIR)") from None
+    if theta_sha256(theta) != sha256:
+        raise ValueError(f"θ: {path!r} no longer holds the parameters the Gram was built from (SHA-256 differs)")
+    return theta
+
+
+def _spill(theta, sha) -> str:
+    """θ written once, atomically, as ``<sha>.npy`` under FASTNTK_SHARED_DIR (default the
+    temporary directory): a path every local worker reads."""
+    import tempfile
+    folder = os.path.join(os.environ.get("FASTNTK_SHARED_DIR") or tempfile.gettempdir(), "fastntk-theta")
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, f"{sha}.npy")
+    if not os.path.exists(path):
+        tmp = f"{path}.{os.getpid()}.partial"
+        with open(tmp, "wb") as f:
+            np.save(f, theta)
+        os.replace(tmp, path)
+    return path
+
+
+def theta_node(dask, theta, store=None):
+    """θ as one node every tile depends on, which the scheduler can recompute on any
+    worker (a lost worker never loses it, as a scattered future would be lost): read from
+    the Gram store's own copy (``store``), else embedded in the graph when small, else
+    read from a file :func:`_spill` writes once."""
+    sha = theta_sha256(theta)
+    load = dask.delayed(load_theta, pure=True)
+    if store is not None:
+        return load(store, sha, "theta")
+    if _active_client() is None or theta.nbytes <= _embed_limit(dask):
+        return dask.delayed(theta, pure=True)
+    return load(_spill(theta, sha), sha)
 
 
 def _features(net, theta, x, name="X"):
@@ -175,8 +230,9 @@ def ntk(net: MLP, params, X1, X2=None, *, chunks: int = 4096):
     off-diagonal tile computed once and its mirror a transpose. Each row block's forward
     and backward pass (its features) is one node that all its tiles share, so the
     scheduler keeps up to every block's features (:func:`feature_bytes` each);
-    :func:`gram_to_zarr` bounds that memory. θ enters the graph once (with a distributed
-    Client: scattered to each worker once). ``.compute()`` it, or store it
+    :func:`gram_to_zarr` bounds that memory. θ enters the graph once, as a node the
+    scheduler can recompute on any worker (:func:`theta_node`), so a lost worker costs
+    time, never the Gram. ``.compute()`` it, or store it
     (:func:`gram_to_zarr`) when it does not fit in memory. NaN or Inf in an input is
     found (and named) when its tiles are computed."""
     return _gram(net, params, X1, X2, chunks, ("X1", "X2"))
