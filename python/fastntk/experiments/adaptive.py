@@ -23,8 +23,11 @@ class Adaptive(Experiment):
                       sigma=1.0, tol=1e-5, max_steps=20000),
         # σ = 4: on MNIST at these widths GD at σ = 1 does not reach 1e-5 within 100,000 steps
         # (the net leaves the kernel regime), at σ = 4 it does (000 leaves σ unstated for Fig. 3).
+        # Seeds 40–44: new for the rerun under the rules revised after the review of the
+        # run with seeds 10–14 (each method's laziness judged on its own; GD's spread only
+        # where a width has two usable runs).
         "standard": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depths=[2],
-                         widths=[500, 2000], optimizers=["gd", "adagrad", "adam"], seeds=[10, 11, 12, 13, 14],
+                         widths=[500, 2000], optimizers=["gd", "adagrad", "adam"], seeds=[40, 41, 42, 43, 44],
                          sigma=4.0, tol=1e-5, max_steps=100000),
         # 001 App. D: the mean over 10 independently initialized nets.
         "paper": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depths=[2, 3],
@@ -115,8 +118,11 @@ class Adaptive(Experiment):
             at = [r for r in records if r["depth"] == L]
             gd = [r for r in at if r["optimizer"] == "gd"]
             gd_ok = usable(gd, tol)[0]
-            floor = float(np.median([spread([r["test_loss"] for r in gd_ok if r["width"] == m])
-                                     for m in cfg["widths"]])) if gd_ok else 0.0
+            # GD's seed spread per width, where a width has two usable runs to measure it (a
+            # width with one would count as spread 0 and lower the floor); NaN when none has.
+            spreads = [spread(v) for v in ([r["test_loss"] for r in gd_ok if r["width"] == m] for m in cfg["widths"])
+                       if len(v) >= 2]
+            floor = float(np.median(spreads)) if spreads else math.nan
             band = same_band(tol)
             for opt in [o for o in cfg["optimizers"] if o != "gd"]:
                 a = [r for r in at if r["optimizer"] == opt]
@@ -129,7 +135,7 @@ class Adaptive(Experiment):
                     f"L = {L}: {opt} generalizes worse than GD at equal training loss",
                     "000 Fig. 3 (a significant gap between GD and the adaptive methods)",
                     f"{opt}'s test loss above GD's in {sum(d > 0 for d in diffs)} of {len(diffs)} seeds (median over "
-                    f"widths {sorted({r['width'] for r in a})}; {len(ps)} usable pairs, median ratio {ratio:.2f}; GD's "
+                    f"the widths each seed has a usable pair at, {sorted({x['width'] for x, _ in ps})}; {len(ps)} usable pairs, median ratio {ratio:.2f}; GD's "
                     f"seed spread {floor:.3g}{excluded(why)})",
                     direction(diffs, made, "seeds", floor)))
                 # Thm 3 is about the linear models: the linearization trained by the adaptive
@@ -160,13 +166,17 @@ class Adaptive(Experiment):
                                       theory.minimizer_distance(y["test_pred"], y["lin_pred"])) for x, y in ps})
                 dist = np.median([theory.minimizer_distance(x["test_pred"], y["test_pred"]) for x, y in ps]) \
                     if ps else math.nan
-                used = [r for p in ps for r in p]
+                # Thm 1's premise for each method's nets: GD's and the adaptive method's runs are each
+                # lazy (a median over both would let the lazier method carry the other).
+                mine, gds = [x for x, _ in ps], [y for _, y in ps]
                 out.append(Claim(
                     f"L = {L}: the net trained by {opt} converges to a different minimizer than GD's",
                     "000 Thm 3 / Fig. 3 (networks, through Thm 1)",
                     f"median RMS distance of test predictions from GD's {dist:.3g}, larger than each net's distance "
-                    f"from its own linearization in {sum(d > 0 for d in sep)} of {len(sep)} seeds; {lazy_note(used)}",
-                    too_few(len(sep), made, "seeds", MIN_PAIRS) or lazy_premise(used) or direction(sep, made, "seeds")))
+                    f"from its own linearization in {sum(d > 0 for d in sep)} of {len(sep)} seeds; GD {lazy_note(gds)}; "
+                    f"{opt} {lazy_note(mine)}",
+                    too_few(len(sep), made, "seeds", MIN_PAIRS) or lazy_premise(gds) or lazy_premise(mine)
+                    or direction(sep, made, "seeds")))
         return out
 
     @staticmethod

@@ -11,8 +11,8 @@ from .. import plots, theory
 from ..model import MLP
 from ._base import Experiment, half_mse, legend, save_figure
 from ._training import fit, laziness
-from ._verdict import (SAME_MINIMIZER, Claim, approx, converged, direction, excluded, lazy_note, per_seed, same_band,
-                       spread, usable)
+from ._verdict import (SAME_MINIMIZER, Claim, approx, converged, direction, excluded, lazy_note, lazy_premise,
+                       per_seed, same_band, spread, too_few, usable)
 
 WEAK = 0.1   # median |test loss − GD's|/GD's that counts as "basically the same" (Fig. 4 left)
 
@@ -26,9 +26,11 @@ class Stochastic(Experiment):
                       ratios=[0.2, 0.5, 1.0], optimizers=["sgd", "adagrad"], shuffles=[False, True],
                       models=["network", "linearized"], seeds=[0, 1, 2, 3, 4], sigma=1.0, tol=1e-5, max_steps=40000),
         # σ = 4 for the reason given in adaptive.py (000 leaves σ unstated for Fig. 4).
+        # Seeds 40–44: new for the rerun after the review of the run with seeds 10–14 (the
+        # SGD ≈ GD row checks the nets' laziness; the AdaGrad rows say "relative").
         "standard": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depth=2, widths=[2000],
                          ratios=[0.1, 0.2, 0.5, 1.0], optimizers=["sgd", "adagrad"], shuffles=[False, True],
-                         models=["network", "linearized"], seeds=[10, 11, 12, 13, 14], sigma=4.0, tol=1e-5,
+                         models=["network", "linearized"], seeds=[40, 41, 42, 43, 44], sigma=4.0, tol=1e-5,
                          max_steps=100000),
         "paper": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depth=2, widths=[1000, 4000],
                       ratios=[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0], optimizers=["sgd", "adagrad"],
@@ -139,7 +141,8 @@ class Stochastic(Experiment):
                 f"median |test loss − GD's|/GD's {med(rel, 'rel'):.3f} over {len(rel)} usable mini-batch runs "
                 f"(ratios {sorted({r['ratio'] for r in rel})}); AdaGrad's against full-batch AdaGrad {ctrl:.3f}"
                 f"{excluded(usable(net_sgd, cfg['tol'])[1])}; {lazy_note(usable(net_sgd, cfg['tol'])[0])}",
-                approx(med(rel, "rel"), WEAK, ctrl, len(rel), made("network", "sgd"), "runs",
+                too_few(len(rel), made("network", "sgd")) or lazy_premise(usable(net_sgd, cfg["tol"])[0])
+                or approx(med(rel, "rel"), WEAK, ctrl, len(rel), made("network", "sgd"), "runs",
                           "AdaGrad's median relative difference")))
             if "linearized" in cfg["models"]:
                 rel = self._rel(records, "linearized", "sgd")
@@ -164,7 +167,7 @@ class Stochastic(Experiment):
                 out.append(Claim(
                     f"{model}: with AdaGrad the test loss depends on the batch size, more than with SGD",
                     "000 Fig. 4 right, Thm 4(b)",
-                    f"AdaGrad's |test loss − full batch's| above SGD's in {sum(d > 0 for d in diffs)} of "
+                    f"AdaGrad's |test loss − full batch's|/full batch's above SGD's in {sum(d > 0 for d in diffs)} of "
                     f"{len(diffs)} seeds (median over {len(common)} usable (ratio, shuffle) pairs; median difference "
                     f"{float(np.median(diffs)) if diffs else math.nan:.3g}, SGD's seed spread {floor:.3g})",
                     direction(diffs, len(cfg["seeds"]) * len(cfg["widths"]), "seeds", floor)))
