@@ -9,6 +9,7 @@ of the child (a segfault, an abort) is a failure of the whole batch.
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import numpy as np
@@ -271,6 +272,118 @@ def cases():
     return out
 
 
+def pair_cases(n: int, seed: int = 0):
+    """``n`` calls with two bad arguments at once (target, arg, index, arg2, index2), drawn
+    with a fixed seed from every target with two or more arguments: the error must name
+    one of them."""
+    rng = np.random.default_rng(seed)
+    table = targets()
+    names = sorted(name for name, (_, args) in table.items() if len(args) >= 2)
+    out = set()
+    while len(out) < n:
+        name = names[rng.integers(len(names))]
+        args = sorted(table[name][1])
+        a, b = rng.choice(len(args), 2, replace=False)
+        a, b = args[a], args[b]
+        ka, kb = table[name][1][a][0], table[name][1][b][0]
+        ia, ib = int(rng.integers(len(BAD[ka]))), int(rng.integers(len(BAD[kb])))
+        if ka == kb and ia == ib:
+            continue  # one wrong value twice can be a consistent call (two predictions of one wrong length)
+        out.add((name, a, ia, b, ib))
+    return sorted(out)
+
+
+def cli_cases(root: str):
+    """Malformed command lines of every subcommand (argv lists), with the files they
+    need made under ``root``: missing, empty, garbage and wrong-shaped inputs, and bad
+    values of every option."""
+    os.makedirs(root, exist_ok=True)
+    P = lambda *p: os.path.join(root, *p)  # noqa: E731
+    np.save(P("x.npy"), np.ones((6, 3), np.float32))
+    np.save(P("x4.npy"), np.ones((6, 4), np.float32))
+    np.save(P("x3d.npy"), np.ones((6, 3, 1), np.float32))
+    np.save(P("xnan.npy"), np.full((6, 3), np.nan, np.float32))
+    np.save(P("xstr.npy"), np.array(["a", "b"]))
+    np.save(P("theta5.npy"), np.ones(5))
+    with open(P("garbage.npy"), "wb") as f:
+        f.write(b"\x93NUMPY garbage")
+    with open(P("text.txt"), "w") as f:
+        f.write("hello")
+    os.makedirs(P("empty"), exist_ok=True)
+    os.makedirs(P("badrun"), exist_ok=True)
+    with open(P("badrun", "config.json"), "w") as f:
+        f.write("{not json")
+    os.makedirs(P("norecords"), exist_ok=True)
+    with open(P("norecords", "config.json"), "w") as f:
+        json.dump({"experiment": "kernel-convergence", "preset": "quick"}, f)
+    missing = P("missing", "nothing.npy")
+    cases = [[], ["nonsense"], ["list", "extra"], ["config", "--x"], ["report"], ["claims", "--format", "xml"],
+             ["data"], ["data", "fetch", "imagenet"], ["run"], ["run", "nope"], ["gram"]]
+    for d in (missing, P("text.txt"), P("empty"), P("badrun"), P("norecords")):
+        cases += [["report", d], ["report", "--check", d], ["report", "--table", d]]
+    for d in (missing, P("text.txt"), P("badrun")):
+        cases += [["claims", "--results", d], ["claims", "--format", "json", "--results", d]]
+    bad_int = ["0", "-1", "abc", "1.5", "", "nan", "1e999", "99999999999999999999999"]
+    bad_float = ["abc", "", "nan", "inf", "-1", "0"]
+    out = P("runout")
+    exp = "kernel-convergence"
+    base = ["run", exp, "--out", out, "--no-progress"]
+    cases += [base + ["--preset", v] for v in ("", "huge", "1", "paper2")]
+    cases += [base + [flag, v] for flag in ("--jobs", "--threads") for v in bad_int]
+    cases += [base + ["--data", v] for v in ("imagenet", "mnist:" + missing, "sphere:abc", "sphere:0", "",
+                                             "mnist:" + P("empty"), "digits:3")]
+    cases += [base + [f, v] for f in ("--n-train", "--n-test", "--data-seed") for v in bad_int if v != "0" or f != "--data-seed"]
+    cases += [base + ["--sigma", v] for v in bad_float]
+    cases += [base + [f, v] for f in ("--widths", "--depths", "--seeds") for v in ("", "a,b", "1,,2", "-1", "0", "2.5",
+                                                                                  "[1", "nan")
+              if not (f == "--seeds" and v == "0")]
+    cases += [base + ["--bias", v] for v in ("", "sometimes", "1")]
+    cases += [["run", exp, "--out", P("text.txt"), "--no-progress", "--n-train", "3"]]
+    x = P("x.npy")
+    g = ["gram", x, P("k.zarr"), "--no-progress", "--width", "8", "--depth", "2", "--chunks", "3"]
+    cases += [["gram", d, P("k.zarr"), "--no-progress"] for d in (missing, P("garbage.npy"), P("text.txt"), P("empty"),
+                                                                P("x3d.npy"), P("xnan.npy"), P("xstr.npy"))]
+    # any non-negative integer is a seed (NumPy's SeedSequence takes them all)
+    cases += [g + [f, v] for f in ("--width", "--depth", "--chunks", "--seed", "--workers") for v in bad_int
+              if not (f in ("--seed", "--workers") and v == "0") and not (f == "--seed" and v.isdigit())]
+    cases += [g + ["--sigma", v] for v in bad_float]
+    cases += [g + [f, v] for f, vs in (("--dtype", ["float16", "int32", ""]), ("--bias", ["", "x"]),
+                                       ("--activation", ["softmax", ""]), ("--parametrization", ["", "mup"]))
+              for v in vs]
+    cases += [g + ["--params", v] for v in (missing, P("garbage.npy"), P("theta5.npy"), P("text.txt"), P("xnan.npy"))]
+    cases += [g + ["--x2", v] for v in (missing, P("x4.npy"), P("garbage.npy"), P("xnan.npy"), P("x3d.npy"))]
+    cases += [["gram", x, P("text.txt"), "--no-progress", "--width", "8", "--depth", "2", "--chunks", "3"],
+              ["gram", x, P("badrun"), "--no-progress", "--width", "8", "--depth", "2", "--chunks", "3"],
+              g + ["--workers", "1", "--scheduler", "tcp://127.0.0.1:1"]]
+    # every run case its own --out, so that no case's leftovers decide another's
+    for k, argv in enumerate(cases):
+        if argv[:1] == ["run"] and "--out" in argv:
+            i = argv.index("--out") + 1
+            if argv[i] == out:
+                argv[i] = f"{out}{k}"
+    return cases
+
+
+def run_cli(batch) -> None:
+    """Each command line through fastntk.cli.main in this process: its exit status and
+    what it wrote to stderr."""
+    import contextlib
+    import io
+    import warnings
+    warnings.simplefilter("ignore")
+    from fastntk import cli
+    for argv in batch:
+        err, outbuf = io.StringIO(), io.StringIO()
+        try:
+            with contextlib.redirect_stderr(err), contextlib.redirect_stdout(outbuf):
+                code = cli.main(argv)
+        except SystemExit as e:  # argparse's own errors
+            code = e.code if isinstance(e.code, int) else 2
+        except BaseException as e:  # noqa: BLE001 - judged by the parent
+            code = f"raised {type(e).__name__}: {str(e)[:200]}"
+        print(json.dumps(dict(target="cli", argv=argv, code=code, stderr=err.getvalue()[-600:])), flush=True)
+
+
 def _describe(v) -> str:
     if isinstance(v, np.ndarray):
         return f"array{v.shape}:{v.dtype}"
@@ -281,13 +394,14 @@ def run(batch) -> None:
     import warnings
     warnings.simplefilter("ignore")
     table = targets()
-    for name, arg, i in batch:
+    for case in batch:
+        name, bad = case[0], list(zip(case[1::2], case[2::2]))
         fn, args = table[name]
-        kind = args[arg][0]
-        value = BAD[kind][i]
         kwargs = {k: v for k, (_, v) in args.items()}
-        kwargs[arg] = value
-        row = dict(target=name, arg=arg, value=_describe(value))
+        for arg, i in bad:
+            kwargs[arg] = BAD[args[arg][0]][i]
+        row = dict(target=name, arg=bad[0][0], value=_describe(kwargs[bad[0][0]]),
+                   args=[a for a, _ in bad], values=[_describe(kwargs[a]) for a, _ in bad])
         try:
             fn(**kwargs)
             row["outcome"] = "returned"
@@ -299,4 +413,9 @@ def run(batch) -> None:
 
 if __name__ == "__main__":
     with open(sys.argv[1]) as f:
-        run([tuple(c) for c in json.load(f)])
+        batch = json.load(f)
+    if len(sys.argv) > 2 and sys.argv[2] == "cli":
+        os.chdir(os.path.dirname(os.path.abspath(sys.argv[1])))  # a default --out lands in the temporary folder
+        run_cli(batch)
+    else:
+        run([tuple(c) for c in batch])

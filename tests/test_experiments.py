@@ -161,8 +161,8 @@ def test_cli_run_list_report(tmp_path, capsys):
     (["run", "initialization", "--sigmas", "nan", "--no-progress"], "--sigmas: expected finite values > 0"),
     (["run", "initialization", "--widths", "0", "--no-progress"], "--widths: expected integers >= 1"),
     (["run", "initialization", "--tol", "0", "--no-progress"], "--tol: expected finite values > 0"),
-    (["run", "initialization", "--threads", "0", "--no-progress"], "--threads: expected an integer >= 1"),
-    (["run", "initialization", "--jobs", "0", "--no-progress"], "--jobs: expected an integer >= 1"),
+    (["run", "initialization", "--threads", "0", "--no-progress"], "--threads: expected an integer in [1, 1024]"),
+    (["run", "initialization", "--jobs", "0", "--no-progress"], "--jobs: expected an integer in [1, 1024]"),
     (["run", "initialization", "--data", "sphere:abc", "--no-progress"], "expected a dimension"),
     (["run", "initialization", "--depths", "2,3", "--widths", "100", "--no-progress"], "must have one length"),
     (["run", "stochastic", "--ratios", "1.5", "--no-progress"], "--ratios: expected finite values in (0, 1]"),
@@ -293,3 +293,22 @@ def test_cli_ctrl_c_stops_the_sweep_at_once_and_resumes(tmp_path):
     took = time.monotonic() - sent
     assert p.returncode == 130, stderr
     assert "interrupted" in stderr and took < 5, (took, stderr)
+
+
+def test_a_start_that_failed_before_its_first_run_does_not_bind_the_folder(tmp_path, capsys):
+    out = tmp_path / "o"
+    assert cli.main(["run", "kernel-convergence", "--out", str(out), "--no-progress", "--data", "digits:3"]) == 2
+    assert "takes no argument" in capsys.readouterr().err
+    assert cli.main(["run", "kernel-convergence", "--out", str(out), "--no-progress", "--widths", "16,32",
+                     "--depths", "2", "--seeds", "0,1"]) == 0
+
+
+def test_report_and_claims_name_what_is_wrong_with_a_folder(tmp_path, capsys):
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "config.json").write_text('{"experiment": "kernel-convergence", "preset": "quick"}')
+    assert cli.main(["report", str(tmp_path / "r")]) == 2
+    assert cli.main(["claims", "--results", str(tmp_path / "nothing")]) == 2
+    assert cli.main(["claims", "--results", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 3 and "lacks the settings" in err[0]
+    assert "is not a directory" in err[1] and "holds no results" in err[2]

@@ -15,7 +15,12 @@ def _parse_value(text: str, like):
         raise ValueError(f"expected true/false, got {text!r}")
     if isinstance(like, list):
         elem = like[0] if like else text
-        return [_parse_value(t.strip(), elem) for t in text.split(",") if t.strip()]
+        if not text.strip():
+            return []  # "at least one value" is the settings' check to make
+        items = [t.strip() for t in text.split(",")]
+        if not all(items):
+            raise ValueError(f"expected a comma-separated list without empty items, got {text!r}")
+        return [_parse_value(t, elem) for t in items]
     if isinstance(like, int):
         return int(text)
     if isinstance(like, float):
@@ -46,11 +51,15 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("fastntk: interrupted", file=sys.stderr)
         return 130
-    except (ValueError, TypeError, OSError, MemoryError, ImportError) as e:
+    except (ValueError, TypeError, OSError, MemoryError, OverflowError, ImportError) as e:
         if os.environ.get("FASTNTK_DEBUG"):
             raise
-        print(f"fastntk: {e}", file=sys.stderr)
+        print(f"fastntk: {e or type(e).__name__}", file=sys.stderr)
         return 2
+
+
+# More workers or threads than this is a typo, not a machine: refused before anything starts.
+MAX_WORKERS = 1024
 
 
 def _main(argv=None) -> int:
@@ -111,12 +120,12 @@ def _main(argv=None) -> int:
                     except ValueError as e:
                         raise ExperimentError(f"--{key.replace('_', '-')}: {e}") from None
             if args.threads is not None:
-                if args.threads < 1:
-                    raise ExperimentError(f"--threads: expected an integer >= 1, got {args.threads}")
+                if not 1 <= args.threads <= MAX_WORKERS:
+                    raise ExperimentError(f"--threads: expected an integer in [1, {MAX_WORKERS}], got {args.threads}")
                 from . import set_num_threads
                 set_num_threads(args.threads)
-            if args.jobs < 1:
-                raise ExperimentError(f"--jobs: expected an integer >= 1, got {args.jobs}")
+            if not 1 <= args.jobs <= MAX_WORKERS:
+                raise ExperimentError(f"--jobs: expected an integer in [1, {MAX_WORKERS}], got {args.jobs}")
             result = run(name, args.preset, args.out, overrides, progress=not args.no_progress, workers=args.jobs)
         except (ExperimentError, DatasetError) as e:
             print(f"fastntk: {e}", file=sys.stderr)
@@ -214,8 +223,8 @@ def _gram(args) -> int:
     for flag in ("width", "depth", "chunks"):
         if getattr(args, flag) < 1:
             raise ValueError(f"--{flag}: expected an integer >= 1, got {getattr(args, flag)}")
-    if args.workers < 0:
-        raise ValueError(f"--workers: expected an integer >= 0, got {args.workers}")
+    if not 0 <= args.workers <= MAX_WORKERS:
+        raise ValueError(f"--workers: expected an integer in [0, {MAX_WORKERS}], got {args.workers}")
     if args.workers and args.scheduler:
         raise ValueError("--workers, --scheduler: give one (a new local cluster, or a running one)")
     X = open_rows(args.input, "input")
@@ -254,8 +263,16 @@ def _gram(args) -> int:
 
 def _claims(args) -> int:
     import json
+    import os
 
     from . import claims
+    if args.results is not None:
+        if not os.path.isdir(args.results):
+            raise ValueError(f"--results: expected a folder of results (NAME/summary.md), {args.results!r} is not "
+                             "a directory")
+        if not claims.load_tables(args.results):
+            raise ValueError(f"--results: {args.results!r} holds no results (no NAME/summary.md opening with a "
+                             "verdict table)")
     if args.format == "json":
         print(json.dumps(claims.as_json(args.results), ensure_ascii=False, indent=2))
     else:

@@ -278,6 +278,8 @@ def load(spec: str, n_train: int = 100, n_test: int = 100, *, seed: int = 0, cla
     if not isinstance(spec, str):
         raise TypeError(f"data spec: expected a dataset name such as 'digits' or 'mnist:PATH', got {spec!r}")
     name, _, arg = spec.partition(":")
+    if name in ("digits", "bump") and arg:
+        raise DatasetError(f"data spec {spec!r}: {name} takes no argument (no ':…')")
     if name == "digits":
         return digits(n_train, n_test, classes=classes, seed=seed)
     if name in ("mnist", "fashion"):

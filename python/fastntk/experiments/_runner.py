@@ -147,7 +147,11 @@ def run(name: str, preset: str = "quick", out: str | None = None, overrides: dic
     stored["procedure"] = dict(fingerprint=procedure_fingerprint(exp), source=f"{type(exp).__name__}.run_job and "
                                "jobs with the experiments package's code they reach (the training rules)")
     this = session(cfg, workers)
-    if os.path.exists(cfg_path):
+    rec_path = os.path.join(out, "records.jsonl")
+    # a config.json (readable: a damaged one is an error) without a single record is a
+    # start that failed before its first run: nothing to keep, so it does not bind the folder
+    if os.path.exists(cfg_path) and (_load_config(out) is None or os.path.isfile(rec_path)
+                                     and os.path.getsize(rec_path) > 0):
         old = _load_config(out)
         if settings_of(old) != settings_of(stored):
             raise ExperimentError(
@@ -304,6 +308,11 @@ def _judged(out: str):
     """(experiment, config, the records of its jobs, the verdict table's lines)."""
     cfg = _load_config(out)
     exp = get(cfg["experiment"])
+    want = resolve_config(cfg["experiment"], cfg["preset"]) if cfg.get("preset") in exp.presets else {}
+    missing = sorted(k for k in want if k not in cfg and k not in ("data",))
+    if missing:
+        raise ExperimentError(f"{out}: config.json lacks the settings {missing}; not the config of a "
+                              f"{cfg['experiment']} run")
     records = Records(os.path.join(out, "records.jsonl")).load()
     keys = {job_key(j) for j in exp.jobs(cfg)}
     records = [r for r in records if r.get("key") in keys]
