@@ -23,11 +23,11 @@ class Adaptive(Experiment):
                       sigma=1.0, tol=1e-5, max_steps=20000),
         # σ = 4: on MNIST at these widths GD at σ = 1 does not reach 1e-5 within 100,000 steps
         # (the net leaves the kernel regime), at σ = 4 it does (000 leaves σ unstated for Fig. 3).
-        # Seeds 40–44: new for the rerun under the rules revised after the review of the
-        # run with seeds 10–14 (each method's laziness judged on its own; GD's spread only
-        # where a width has two usable runs).
+        # Seeds 50–54: new for the rerun after the second review (the network row is
+        # inconclusive when the nets' own distance from their linearizations is as large as
+        # the linear models' difference; seeds 40–44 and 10–14 before).
         "standard": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depths=[2],
-                         widths=[500, 2000], optimizers=["gd", "adagrad", "adam"], seeds=[40, 41, 42, 43, 44],
+                         widths=[500, 2000], optimizers=["gd", "adagrad", "adam"], seeds=[50, 51, 52, 53, 54],
                          sigma=4.0, tol=1e-5, max_steps=100000),
         # 001 App. D: the mean over 10 independently initialized nets.
         "paper": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depths=[2, 3],
@@ -78,7 +78,7 @@ class Adaptive(Experiment):
         ok = usable(records, cfg["tol"])[0]
         lines = ["- The learning rates and counts are over all runs; every other number over the usable runs "
                  "(converged, not degenerate), as in the table.",
-                 f"- {lazy_note(ok)}.",
+                 *[f"- {o}: {lazy_note([r for r in ok if r['optimizer'] == o])}." for o in cfg["optimizers"]],
                  "- Learning rates: " + ", ".join(
                      f"{o} η median {np.median([r['lr'] for r in records if r['optimizer'] == o]):.3g} "
                      f"({sum(r.get('retries', 0) > 0 for r in records if r['optimizer'] == o)} runs redone at a "
@@ -169,13 +169,25 @@ class Adaptive(Experiment):
                 # Thm 1's premise for each method's nets: GD's and the adaptive method's runs are each
                 # lazy (a median over both would let the lazier method carry the other).
                 mine, gds = [x for x, _ in ps], [y for _, y in ps]
+                # The control: the nets' own distance from their linearizations must be smaller
+                # than the effect Thm 3 predicts (the linear models' distance), else a net-level
+                # comparison cannot tell the minimizers apart and the row is inconclusive.
+                predicted = float(np.median([theory.minimizer_distance(x["lin_trained_pred"], y["lin_trained_pred"])
+                                             for x, y in lin])) if lin else math.nan
+                wobble = float(np.median([theory.minimizer_distance(r["test_pred"], r["lin_pred"])
+                                          for r in gds + mine])) if ps else math.nan
+                blind = None
+                if not wobble < predicted:
+                    blind = (f"{INCONCLUSIVE}: the nets lie {wobble:.3g} RMS from their own linearizations (median), "
+                             f"as far as the linear models' predicted difference {predicted:.3g}, so the comparison "
+                             "cannot tell")
                 out.append(Claim(
                     f"L = {L}: the net trained by {opt} converges to a different minimizer than GD's",
                     "000 Thm 3 / Fig. 3 (networks, through Thm 1)",
                     f"median RMS distance of test predictions from GD's {dist:.3g}, larger than each net's distance "
                     f"from its own linearization in {sum(d > 0 for d in sep)} of {len(sep)} seeds; GD {lazy_note(gds)}; "
                     f"{opt} {lazy_note(mine)}",
-                    too_few(len(sep), made, "seeds", MIN_PAIRS) or lazy_premise(gds) or lazy_premise(mine)
+                    too_few(len(sep), made, "seeds", MIN_PAIRS) or lazy_premise(gds) or lazy_premise(mine) or blind
                     or direction(sep, made, "seeds")))
         return out
 
