@@ -80,6 +80,12 @@ def assert_close(actual, expected, dtype, scale=None):
     assert err <= RTOL[np.dtype(dtype).type] * ref, f"max error {err:.3e} (scale {ref:.3e})"
 
 
+def unit_rows(n, d, seed):
+    """n points uniform on the unit sphere of ℝ^d (seeded)."""
+    X = np.random.default_rng(seed).standard_normal((n, d))
+    return X / np.linalg.norm(X, axis=1, keepdims=True)
+
+
 def make_data(n=8, d=4, seed=0, n_test=5):
     """Training inputs and test inputs on the unit sphere, labels in {0, 1}."""
     rng = np.random.default_rng(seed)

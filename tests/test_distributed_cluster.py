@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 import pytest
-from conftest import assert_close
+from conftest import assert_close, unit_rows
 
 import fastntk
 
@@ -26,14 +26,9 @@ def client():
     cluster.close()
 
 
-def _unit(n, d, seed):
-    X = np.random.default_rng(seed).standard_normal((n, d))
-    return X / np.linalg.norm(X, axis=1, keepdims=True)
-
-
 def test_cluster_gram_equals_ntk(client, tmp_path):
     net = fastntk.MLP.uniform(6, 32, 3, bias="normal", dtype=np.float32)
-    theta, X = net.init(0), _unit(30, 6, 0)
+    theta, X = net.init(0), unit_rows(30, 6, 0)
     want = fastntk.ntk(net, theta, X.astype(np.float32))
     assert_close(distributed.ntk(net, theta, X, chunks=7).compute(), want, np.float32)
     np.save(tmp_path / "x.npy", X)
@@ -57,7 +52,7 @@ def test_a_killed_worker_loses_no_tile(client, tmp_path):
     """SIGKILL one worker process while the Gram is being stored: Dask reruns its tiles on
     the surviving worker (and the restarted one); the store equals the undisturbed Gram."""
     net = fastntk.MLP.uniform(8, 256, 3)
-    theta, X = net.init(0), _unit(480, 8, 1)
+    theta, X = net.init(0), unit_rows(480, 8, 1)
     path = tmp_path / "k.zarr"
     client.run(_slow_tiles)  # 20 ms a tile in these workers, so that the kill lands mid-Gram on any machine
     pids = list(client.run(os.getpid).values())
@@ -100,7 +95,7 @@ def test_gram_command_resumes_after_ctrl_c(tmp_path):
     """`fastntk gram` stopped by SIGINT keeps its finished tiles and the same command
     finishes the Gram. Each tile is slowed by 20 ms in the child (a patched task), so that
     the signal lands mid-run on any machine."""
-    X = _unit(200, 10, 2).astype(np.float32)
+    X = unit_rows(200, 10, 2).astype(np.float32)
     np.save(tmp_path / "x.npy", X)
     path = tmp_path / "k.zarr"
     slow = ("import sys, time\n"

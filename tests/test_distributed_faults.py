@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 import pytest
-from conftest import assert_close
+from conftest import assert_close, unit_rows
 
 import fastntk
 
@@ -34,11 +34,6 @@ def client():
     with dd.Client(cluster) as c:
         yield c
     cluster.close()
-
-
-def _unit(n, d, seed):
-    X = np.random.default_rng(seed).standard_normal((n, d))
-    return X / np.linalg.norm(X, axis=1, keepdims=True)
 
 
 def _slow_tiles():
@@ -83,7 +78,7 @@ def _kill_every_worker(client, rng, span):
 @pytest.mark.parametrize("repeat", range(REPEATS))
 def test_a_gram_survives_every_worker_killed_once(client, repeat):
     net = fastntk.MLP.uniform(8, 128, 3)
-    theta, X = net.init(repeat), _unit(360, 8, repeat)
+    theta, X = net.init(repeat), unit_rows(360, 8, repeat)
     killer, killed = _kill_every_worker(client, np.random.default_rng(repeat), 1.0)
     K = distributed.ntk(net, theta, X, chunks=24).compute()
     killer.join(timeout=30)
@@ -95,7 +90,7 @@ def test_a_gram_survives_every_worker_killed_once(client, repeat):
 @pytest.mark.parametrize("repeat", range(REPEATS))
 def test_a_stored_gram_survives_every_worker_killed_once(client, tmp_path, repeat):
     net = fastntk.MLP.uniform(8, 128, 3)
-    theta, X = net.init(repeat), _unit(360, 8, 100 + repeat)
+    theta, X = net.init(repeat), unit_rows(360, 8, 100 + repeat)
     killer, killed = _kill_every_worker(client, np.random.default_rng(100 + repeat), 1.5)
     info = distributed.gram_to_zarr(net, theta, X, tmp_path / "k.zarr", chunks=24)
     killer.join(timeout=30)
@@ -107,7 +102,7 @@ def test_a_stored_gram_survives_every_worker_killed_once(client, tmp_path, repea
 @pytest.mark.parametrize("repeat", range(REPEATS))
 def test_kernel_regression_survives_every_worker_killed_once(client, repeat):
     net = fastntk.MLP.uniform(8, 128, 3)
-    theta, X, Xt = net.init(repeat), _unit(120, 8, 200 + repeat), _unit(30, 8, 300 + repeat)
+    theta, X, Xt = net.init(repeat), unit_rows(120, 8, 200 + repeat), unit_rows(30, 8, 300 + repeat)
     Y = np.sin(3 * X[:, 0])
     K, Kt = fastntk.ntk(net, theta, X), fastntk.ntk(net, theta, Xt, X)
     want = Kt @ np.linalg.solve(K + 0.1 * np.eye(len(X)), Y)
@@ -137,7 +132,7 @@ def test_gram_command_sigkilled_at_random_instants_resumes_to_the_same_store(tmp
     """Each attempt is SIGKILLed after a random delay — while the store is being created,
     mid-tile, between a tile and its flag — and the next attempt resumes; the store in the
     end equals fastntk.ntk."""
-    X = _unit(150, 6, 7).astype(np.float32)
+    X = unit_rows(150, 6, 7).astype(np.float32)
     np.save(tmp_path / "x.npy", X)
     path = tmp_path / "k.zarr"
     cmd = _gram_cmd(tmp_path, tmp_path / "x.npy", path)
@@ -164,7 +159,7 @@ def test_gram_command_sigkilled_at_random_instants_resumes_to_the_same_store(tmp
 
 
 def test_a_second_writer_is_refused_and_a_dead_ones_file_taken_over(tmp_path):
-    X = _unit(150, 6, 8).astype(np.float32)
+    X = unit_rows(150, 6, 8).astype(np.float32)
     np.save(tmp_path / "x.npy", X)
     path = tmp_path / "k.zarr"
     first = subprocess.Popen(_gram_cmd(tmp_path, tmp_path / "x.npy", path, delay=0.2), stdout=subprocess.PIPE,
@@ -192,7 +187,7 @@ def test_a_full_disk_keeps_the_written_tiles_and_resumes(tmp_path, monkeypatch, 
     """ENOSPC injected after 7 tiles (in-process scheduler): a one-line error naming the
     store, the tiles and bytes still to write; the 7 kept; the same call finishes."""
     net = fastntk.MLP.uniform(6, 48, 3)
-    theta, X = net.init(0), _unit(100, 6, 9)
+    theta, X = net.init(0), unit_rows(100, 6, 9)
     path = tmp_path / "k.zarr"
     real, written, lock = store_module._store_tile, [], threading.Lock()
 
@@ -222,7 +217,7 @@ def test_a_full_disk_keeps_the_written_tiles_and_resumes(tmp_path, monkeypatch, 
 
 def test_the_gram_command_on_a_full_disk_is_one_line_exit_1(tmp_path, monkeypatch, capsys):
     from fastntk import cli
-    X = _unit(40, 6, 10).astype(np.float32)
+    X = unit_rows(40, 6, 10).astype(np.float32)
     np.save(tmp_path / "x.npy", X)
 
     def full(*args):
@@ -244,7 +239,7 @@ def test_a_read_only_parent_is_one_line(tmp_path):
     net = fastntk.MLP.uniform(6, 16, 2)
     try:
         with pytest.raises(distributed.StoreWriteError, match="cannot create or write"):
-            distributed.gram_to_zarr(net, net.init(0), _unit(20, 6, 0), ro / "k.zarr", chunks=10)
+            distributed.gram_to_zarr(net, net.init(0), unit_rows(20, 6, 0), ro / "k.zarr", chunks=10)
     finally:
         ro.chmod(0o700)
 
@@ -258,7 +253,7 @@ def test_a_read_only_store_is_one_line(tmp_path, monkeypatch):
 
     monkeypatch.setattr(store_module, "_store_tile", ro)
     with pytest.raises(distributed.StoreWriteError, match="Read-only file system.*0 tiles written are kept"):
-        distributed.gram_to_zarr(net, net.init(0), _unit(20, 6, 0), tmp_path / "k.zarr", chunks=10)
+        distributed.gram_to_zarr(net, net.init(0), unit_rows(20, 6, 0), tmp_path / "k.zarr", chunks=10)
 
 
 def test_a_large_theta_travels_by_file_without_the_large_graph_warning(client, tmp_path, monkeypatch):
@@ -269,7 +264,7 @@ def test_a_large_theta_travels_by_file_without_the_large_graph_warning(client, t
     from fastntk.distributed import tiles
     monkeypatch.setenv("FASTNTK_SHARED_DIR", str(tmp_path))
     net = fastntk.MLP.uniform(8, 128, 3)
-    theta, X = net.init(0), _unit(60, 8, 11)
+    theta, X = net.init(0), unit_rows(60, 8, 11)
     assert net.flatten(theta).nbytes > 32 * 2**10
     with dask.config.set({tiles._GRAPH_WARNING: "64kB"}):
         K = distributed.ntk(net, theta, X, chunks=20).compute()

@@ -63,12 +63,17 @@ def test_committed_results_record_their_provenance_and_no_paths(name):
         assert not MACHINE_PATH.search(text), f"{name}/{fname} names a folder of the machine that ran it"
 
 
+TINY = dict(depths=[2], widths=[20], sigmas=[1.0, 4.0], seeds=[0, 1], n_train=10, n_test=10, max_steps=300)
+
+
+def run_tiny(out):
+    return experiments.run("initialization", "quick", out, TINY, progress=False)
+
+
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     out = str(tmp_path_factory.mktemp("results") / "initialization")
-    experiments.run("initialization", "quick", out,
-                    dict(depths=[2], widths=[20], sigmas=[1.0, 4.0], seeds=[0, 1], n_train=10, n_test=10,
-                         max_steps=300), progress=False)
+    run_tiny(out)
     return out
 
 
@@ -128,9 +133,7 @@ def test_a_run_made_by_another_procedure_is_not_resumed(tiny_run, tmp_path, monk
     out = copy(tiny_run, tmp_path)
     monkeypatch.setattr(_training, "SGD_EPOCHS", 7)
     with pytest.raises(experiments.ExperimentError, match="another training procedure"):
-        experiments.run("initialization", "quick", out,
-                        dict(depths=[2], widths=[20], sigmas=[1.0, 4.0], seeds=[0, 1], n_train=10, n_test=10,
-                             max_steps=300), progress=False)
+        run_tiny(out)
 
 
 def test_check_fails_when_a_preset_changes_after_the_runs(tmp_path, monkeypatch):
@@ -150,9 +153,7 @@ def test_a_run_started_under_other_rules_is_not_resumed(tiny_run, tmp_path, monk
     out = copy(tiny_run, tmp_path)
     monkeypatch.setattr(_verdict, "MIN_PAIRS", 7)
     with pytest.raises(experiments.ExperimentError, match="other claim rules"):
-        experiments.run("initialization", "quick", out,
-                        dict(depths=[2], widths=[20], sigmas=[1.0, 4.0], seeds=[0, 1], n_train=10, n_test=10,
-                             max_steps=300), progress=False)
+        run_tiny(out)
 
 
 def test_provenance_names_the_data_by_hash_not_path(tiny_run):
