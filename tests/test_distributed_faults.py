@@ -122,7 +122,7 @@ GRAM_CHILD = ("import sys, time\n"
               "sys.exit(main())\n")
 
 
-def _gram_cmd(tmp_path, x, path, *extra, delay=0.01):
+def _gram_cmd(x, path, *extra, delay=0.01):
     return [sys.executable, "-c", GRAM_CHILD.format(delay=delay), "gram", str(x), str(path), "--width", "48", "--depth", "3",
             "--chunks", "10", "--no-progress", *extra]
 
@@ -135,7 +135,7 @@ def test_gram_command_sigkilled_at_random_instants_resumes_to_the_same_store(tmp
     X = unit_rows(150, 6, 7).astype(np.float32)
     np.save(tmp_path / "x.npy", X)
     path = tmp_path / "k.zarr"
-    cmd = _gram_cmd(tmp_path, tmp_path / "x.npy", path)
+    cmd = _gram_cmd(tmp_path / "x.npy", path)
     rng = np.random.default_rng(7)
     kills = 0
     for attempt in range(max(REPEATS, 3) * 2):
@@ -162,7 +162,7 @@ def test_a_second_writer_is_refused_and_a_dead_ones_file_taken_over(tmp_path):
     X = unit_rows(150, 6, 8).astype(np.float32)
     np.save(tmp_path / "x.npy", X)
     path = tmp_path / "k.zarr"
-    first = subprocess.Popen(_gram_cmd(tmp_path, tmp_path / "x.npy", path, delay=0.2), stdout=subprocess.PIPE,
+    first = subprocess.Popen(_gram_cmd(tmp_path / "x.npy", path, delay=0.2), stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
     while not os.path.exists(store_module.writer_file(path)) and time.time() < deadline:
@@ -170,7 +170,7 @@ def test_a_second_writer_is_refused_and_a_dead_ones_file_taken_over(tmp_path):
     net = fastntk.MLP.uniform(6, 48, 3, dtype=np.float32)
     with pytest.raises(ValueError, match=f"being written by another process \\(pid {first.pid} "):
         distributed.gram_to_zarr(net, net.init(0), X, path, chunks=10)
-    second = subprocess.run(_gram_cmd(tmp_path, tmp_path / "x.npy", path), capture_output=True, text=True,
+    second = subprocess.run(_gram_cmd(tmp_path / "x.npy", path), capture_output=True, text=True,
                             timeout=120)
     assert second.returncode == 2 and "being written by another process" in second.stderr
     assert second.stderr.count("\n") == 1

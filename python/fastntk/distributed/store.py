@@ -205,9 +205,11 @@ class _Writer:
             try:
                 fd = os.open(self.file, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
             except FileExistsError:
-                if not self._stale():
+                words = self._holder()
+                if not self._stale(words):
                     raise ValueError(f"store: {self.store!r} is being written by another process "
-                                     f"({self._other()}); wait for it, or if it is gone remove {self.file!r}") from None
+                                     f"({self._describe(words)}); wait for it, or if it is gone remove "
+                                     f"{self.file!r}") from None
                 try:
                     os.remove(self.file)
                 except FileNotFoundError:
@@ -218,30 +220,31 @@ class _Writer:
             return self
         raise ValueError(f"store: {self.store!r}: could not take its writer file {self.file!r}")
 
-    def _other(self) -> str:
+    def _holder(self):
+        """The writer file's words (pid, host, start), [] for a file still being written,
+        None when it is gone or unreadable."""
         try:
             with open(self.file, encoding="utf-8", errors="replace") as f:
-                pid, host, start = (f.read().split() + ["?", "?", "?"])[:3]
+                return f.read().split()
         except OSError:
-            return "unknown"
+            return None
+
+    @staticmethod
+    def _describe(words) -> str:
+        pid, host, start = ((words or []) + ["?", "?", "?"])[:3]
         return f"pid {pid} on {host}, since {start}"
 
-    def _stale(self) -> bool:
-        try:
-            with open(self.file, encoding="utf-8", errors="replace") as f:
-                parts = f.read().split()
-        except FileNotFoundError:
-            return True
-        except OSError:
-            return False
-        if len(parts) < 2 or not parts[0].isdigit():
+    def _stale(self, words) -> bool:
+        if words is None:
+            return not os.path.exists(self.file)
+        if len(words) < 2 or not words[0].isdigit():
             # a writer killed between creating the file and writing its line (or one
             # about to write it: give that a few seconds)
             try:
                 return time.time() - os.path.getmtime(self.file) > 10
             except OSError:
                 return True
-        return parts[1] == socket.gethostname() and not _alive(int(parts[0]))
+        return words[1] == socket.gethostname() and not _alive(int(words[0]))
 
     def __exit__(self, *exc):
         try:
@@ -313,8 +316,8 @@ def gram_to_zarr(net: MLP, params, X1, store, X2=None, *, chunks: int = 4096, ov
             wanted = [(i, j) for i in range(grid[0]) for j in (range(i + 1) if symmetric else range(grid[1]))]
             pending = [(i, j) for i, j in wanted if not done[i, j]]
             try:
-                _compute(dask, net, theta, path, pending, wanted, A, Bx, symmetric, max_feature_bytes, chunks,
-                         progress)
+                _compute(dask, net, theta, desc["theta_sha256"], path, pending, wanted, A, Bx, symmetric,
+                         max_feature_bytes, chunks, progress)
             except OSError as e:
                 if e.errno not in _NO_ROOM:
                     raise
@@ -345,7 +348,8 @@ def _no_room(e, path, wanted, A, Bx, symmetric, net) -> StoreWriteError:
     return err
 
 
-def _compute(dask, net, theta, path, pending, wanted, A, Bx, symmetric, max_feature_bytes, chunks, progress):
+def _compute(dask, net, theta, sha, path, pending, wanted, A, Bx, symmetric, max_feature_bytes, chunks,
+             progress):
     """The pending tiles, wave by wave (see :func:`_waves`)."""
     a_blocks = [b[0] for b in A.to_delayed()]
     b_blocks = a_blocks if symmetric else [b[0] for b in Bx.to_delayed()]
@@ -356,7 +360,7 @@ def _compute(dask, net, theta, path, pending, wanted, A, Bx, symmetric, max_feat
         from tqdm.auto import tqdm
         bar = tqdm(total=len(wanted), initial=len(wanted) - len(pending), unit="tile", desc="Gram")
     try:
-        theta_once = theta_node(dask, theta, store=path) if pending else None
+        theta_once = theta_node(dask, theta, store=path, sha=sha) if pending else None
         features = dask.delayed(_features, pure=True)
         store_tile = dask.delayed(_store_tile, pure=False)
         for wave in waves:

@@ -129,12 +129,12 @@ def _spill(theta, sha) -> str:
     return path
 
 
-def theta_node(dask, theta, store=None):
+def theta_node(dask, theta, store=None, sha=None):
     """θ as one node every tile depends on, which the scheduler can recompute on any
     worker (a lost worker never loses it, as a scattered future would be lost): read from
     the Gram store's own copy (``store``), else embedded in the graph when small, else
     read from a file :func:`_spill` writes once."""
-    sha = theta_sha256(theta)
+    sha = sha or theta_sha256(theta)  # the store's description has it already
     load = dask.delayed(load_theta, pure=True)
     if store is not None:
         return load(store, sha, "theta")
