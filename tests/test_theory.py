@@ -1,4 +1,6 @@
 """The theorems as executable identities (float64)."""
+import math
+
 import numpy as np
 import pytest
 from conftest import DIFFERS, RTOL, TOL, make_data
@@ -294,3 +296,10 @@ def test_degenerate_data_fails_the_prerequisite():
         theory.prerequisites(fastntk.MLP.uniform(3, 8, 2), X)
     with pytest.raises(ValueError, match="steps"):
         theory.gd_loss_bound(fastntk.MLP.uniform(2, 8, 2), X[:2], [0.0, 1.0], 0.1, [-1])
+
+
+def test_minimizer_distance_names_empty_predictions():
+    """Found by the fuzz sweep's two-argument draw: two empty arrays gave NaN."""
+    with pytest.raises(ValueError, match="pred_a, pred_b: expected predictions on at least one test point"):
+        theory.minimizer_distance(np.zeros(0), np.zeros(0))
+    assert theory.minimizer_distance([0.0, 3.0], [0.0, -1.0]) == pytest.approx(math.sqrt(8.0))

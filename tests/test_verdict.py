@@ -2,6 +2,8 @@
 converged runs, direction and value claims, and the table every summary opens with."""
 import math
 
+import numpy as np
+
 from fastntk.experiments import _verdict as v
 from fastntk.experiments.adaptive import Adaptive
 
@@ -43,7 +45,8 @@ def test_sign_test_tails():
 def test_direction_verdicts_fail_both_ways():
     assert v.direction([1, 2, 3, 4, 5], 5) == v.REPRODUCED                 # p = 1/32
     assert v.direction([-1, -2, -3, -4, -5], 5) == v.NOT_REPRODUCED        # the opposite sign, significant
-    assert v.direction([1, -2, 3, -4, -5, 0.5], 6) == v.NOT_REPRODUCED     # no tendency (3 of 6)
+    # No tendency is not evidence of no effect: without a floor it cannot be told from noise.
+    assert v.direction([1, -2, 3, -4, -5, 0.5], 6).startswith("inconclusive: the claimed sign in 3 of 6")
     mixed = v.direction([1, 2, 3, 4, -5], 5)                               # 4 of 5: p = 0.19
     assert mixed.startswith("inconclusive: the claimed sign in 4 of 5") and "not significant" in mixed
     # Significant but smaller than the seed-to-seed spread: not an effect the runs can show.
@@ -52,13 +55,43 @@ def test_direction_verdicts_fail_both_ways():
     # Ties are the metric's resolution, not evidence against the claim.
     assert v.direction([0, 0, 0, 0, 0.01], 5).startswith("inconclusive: no difference in 4 of 5")
     assert v.direction([0, 0, 1, 1, 1, 1, 1, 1], 8) == v.REPRODUCED                # 6 of 6 non-zero
-    assert v.direction([0, 1, -1, -1, -1, 0.5], 6) == v.NOT_REPRODUCED             # 2 of 5 non-zero: no tendency
+    assert v.direction([0, 1, -1, -1, -1, 0.5], 6).startswith("inconclusive: the claimed sign in 2 of 5")
     assert v.direction([0, 1, 1, -1, -1, 0.5], 6).startswith("inconclusive: the claimed sign in 3 of 5")
     # Too few usable pairs: inconclusive however clear the sign.
     assert v.direction([1, 2, 3, 4], 4).startswith("inconclusive: only 4 of 4")
     assert v.direction([1, 2, 3, 4, 5], 12).startswith("inconclusive: only 5 of 12")   # fewer than half
     assert v.direction([1, 2, 3, 4, 5, 6], 12) == v.REPRODUCED
     assert v.direction([math.nan, 1, 2, 3, 4], 5).startswith("inconclusive")
+
+
+def test_direction_reads_an_absent_effect_only_against_its_floor():
+    # No tendency, and every difference below the noise the claim states: no effect the runs can show.
+    assert v.direction([0.1, -0.1, 0.2, -0.2, -0.05], 5, floor=1.0) == v.NOT_REPRODUCED
+    # A tendency below the floor is not evidence against the claim.
+    assert v.direction([0.1, 0.1, 0.2, -0.2, 0.05], 5, floor=1.0).startswith("inconclusive: the claimed sign in 4")
+    # A noisy metric (its differences swing across the floor): neither way.
+    noisy = v.direction([-0.8, 0.5, -0.3, 0.6, -0.6], 5, floor=0.45)
+    assert noisy.startswith("inconclusive: the claimed sign in 2 of 5")
+    # The opposite sign, significant, fails the claim whatever the floor.
+    assert v.direction([-5, -6, -7, -8, -9], 5, floor=0.1) == v.NOT_REPRODUCED
+
+
+def test_within_weighs_the_value_with_its_error():
+    assert v.within(0.1, 0.0, 0.25, 5, 5, err=0.05) == v.REPRODUCED
+    assert v.within(0.4, 0.0, 0.25, 5, 5, err=0.05) == v.NOT_REPRODUCED
+    edge = v.within(0.24, 0.0, 0.25, 5, 5, err=0.03)
+    assert edge.startswith("inconclusive: 0.24 ± 0.03") and "straddles" in edge
+    assert v.within(0.24, 0.0, 0.25, 5, 5) == v.REPRODUCED          # no run-to-run noise: the value alone
+    assert v.within(0.1, 0.0, 0.25, 5, 5, err=math.nan).startswith("inconclusive")
+
+
+def test_errors_of_a_median_and_of_a_jackknifed_estimate():
+    x = [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert math.isclose(v.median_error(x), math.sqrt(math.pi / 2) * np.std(x, ddof=1) / math.sqrt(5))
+    assert math.isnan(v.median_error([1.0]))
+    # The jackknife SE of the mean is the usual s/√n.
+    assert math.isclose(v.jackknife_error(lambda g: float(np.mean(g)), x), np.std(x, ddof=1) / math.sqrt(5))
+    assert math.isnan(v.jackknife_error(lambda g: float(np.mean(g)), x[:2]))
 
 
 def test_per_seed_counts_each_theta0_once():

@@ -21,14 +21,19 @@ experiment:
   reduced to their median first: they are not independent). *Reproduced* when the
   claimed sign is significant (p ≤ ``ALPHA``) and the median difference exceeds the
   noise floor the claim states (the seed-to-seed spread of the compared quantity); *not
-  reproduced* when the opposite sign is significant, or when at most half of the
-  non-zero differences show the claimed sign; *inconclusive* when half or more are
-  ties (the metric cannot resolve the effect), or for a tendency that is not
-  significant, or a significant effect below the floor. With ``MIN_PAIRS`` = 5 seeds a
-  claim is reproduced only when all 5 agree (p = 1/32); where runs are cheap the
+  reproduced* only on evidence against the claim: the opposite sign is significant, or
+  at most half of the differences show the claimed sign and they lie below a positive
+  floor significantly often (no tendency, and no effect as large as the noise the claim
+  states); *inconclusive* otherwise — when half or more are ties (the metric cannot
+  resolve the effect), for a significant effect below the floor, for a tendency that is
+  not significant, and for differences that swing across the floor (a noisy metric read
+  on few seeds cannot tell an absent effect from a hidden one). With ``MIN_PAIRS`` = 5
+  seeds a claim is reproduced only when all 5 agree (p = 1/32); where runs are cheap the
   presets take 8 seeds (7 of 8 suffice, p = 0.035).
-- Value claims ("the slope is 2L"): *reproduced* when the value lies within the stated
-  tolerance of the paper's, *not reproduced* otherwise.
+- Value claims ("the slope is 2L"): measured with its standard error where it is a
+  statistic of several runs; *reproduced* when the value lies within the stated
+  tolerance of the paper's by more than its error, *not reproduced* when it lies outside
+  by more than its error, *inconclusive* when the error straddles the tolerance's edge.
 - "≈" claims ("A is basically B"): *reproduced* only when A lies inside the band and
   the control the paper says differs lies outside it; a band the control passes too
   cannot tell, and the verdict is *inconclusive*.
@@ -149,11 +154,15 @@ def direction(diffs, n_made: int, what: str = "pairs", floor: float = 0.0) -> st
     med = float(np.median(diffs))
     if p_claim <= ALPHA and med > floor:
         return REPRODUCED
-    if p_opp <= ALPHA or pos <= 0.5 * n:
+    if p_opp <= ALPHA:
         return NOT_REPRODUCED
     if p_claim <= ALPHA:
         return (f"{INCONCLUSIVE}: the claimed sign in {pos} of {n} {what} (p = {p_claim:.3g}), but "
                 f"the median effect {med:.3g} is below the seed-to-seed spread {floor:.3g}")
+    if floor > 0 and pos <= 0.5 * n:
+        _, _, p_small, _ = sign_test([floor - d for d in diffs])
+        if p_small <= ALPHA:
+            return NOT_REPRODUCED
     return f"{INCONCLUSIVE}: the claimed sign in {pos} of {n} {what}, not significant (p = {p_claim:.3g})"
 
 
@@ -174,14 +183,42 @@ def spread(values) -> float:
     return float(np.std(v, ddof=1)) if len(v) > 1 else 0.0
 
 
-def within(value: float, target: float, tol: float, n_used: int, n_made: int, what: str = "runs") -> str:
-    """Verdict on "value = target ± tol", measured on n_used of n_made runs."""
+def within(value: float, target: float, tol: float, n_used: int, n_made: int, what: str = "runs",
+           err: float = 0.0) -> str:
+    """Verdict on "value = target ± tol", measured on n_used of n_made runs with standard
+    error ``err`` (0 for a value no run-to-run noise enters)."""
     reason = too_few(n_used, n_made, what)
     if reason:
         return reason
-    if not math.isfinite(value):
+    if not (math.isfinite(value) and math.isfinite(err)):
         return f"{INCONCLUSIVE}: the value could not be measured"
-    return REPRODUCED if abs(value - target) <= tol else NOT_REPRODUCED
+    gap = abs(value - target)
+    if gap + err <= tol:
+        return REPRODUCED
+    if gap - err > tol:
+        return NOT_REPRODUCED
+    return (f"{INCONCLUSIVE}: {value:.3g} ± {err:.2g} (standard error) straddles the tolerance's edge "
+            f"{target:g} ± {tol:g}")
+
+
+def median_error(values) -> float:
+    """The standard error of the median of finite ``values`` (√(π/2)·s/√n, s with ddof 1);
+    NaN for fewer than two."""
+    v = [x for x in values if math.isfinite(x)]
+    return math.sqrt(math.pi / 2) * float(np.std(v, ddof=1)) / math.sqrt(len(v)) if len(v) > 1 else math.nan
+
+
+def jackknife_error(estimate, groups) -> float:
+    """The jackknife standard error of ``estimate(subset)`` over ``groups`` (one per θ₀):
+    √((n−1)/n·Σ(θ₋ᵢ − θ̄)²) of the estimates leaving one group out; NaN for fewer than
+    three groups or where a leave-one-out estimate is not finite."""
+    n = len(groups)
+    if n < 3:
+        return math.nan
+    loo = [estimate(groups[:i] + groups[i + 1:]) for i in range(n)]
+    if not all(math.isfinite(x) for x in loo):
+        return math.nan
+    return math.sqrt((n - 1) / n * sum((x - float(np.mean(loo))) ** 2 for x in loo))
 
 
 def approx(value: float, band: float, control: float, n_used: int, n_made: int, what: str = "runs",

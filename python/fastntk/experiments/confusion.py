@@ -31,9 +31,11 @@ class GradientConfusion(Experiment):
         # Seeds 60–67: new for the rerun after the second review (the depth rows name their
         # regime against 003 Fig. 2's; seeds 50–57 before, 30–37 before them); eight, as
         # 7 of 8 decide a sign test.
+        # 2026-12-05: seeds 70–77, new for the rerun under the revised rules (a direction claim fails only on
+        # evidence against it, a value claim carries its standard error); earlier seeds are named above.
         "standard": dict(data="mnist", theory_data="sphere:100", n_train=100, n_test=10, data_seed=0,
                          widths=[50, 200, 800, 3200], fixed_depth=4, depths=[2, 4, 8, 12], fixed_width=400,
-                         stages=["init", "trained"], seeds=list(range(60, 68)), kappa=0.5, loss="squared",
+                         stages=["init", "trained"], seeds=list(range(70, 78)), kappa=0.5, loss="squared",
                          batch_size=10, tol=1e-3, max_steps=20000),
         "paper": dict(data="mnist", theory_data="sphere:100", n_train=300, n_test=10, data_seed=0,
                       widths=[50, 100, 200, 500, 1000, 2000, 4000], fixed_depth=5, depths=[2, 3, 5, 8, 12, 16],

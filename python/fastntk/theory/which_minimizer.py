@@ -117,8 +117,9 @@ def select_sigma(net: MLP, params, X, Y, X_val, Y_val, *, sigma_start: float = 1
     """Sect. 3's algorithm: train at σ′ = sigma_start, then with the same θ₀ at
     successively smaller σ (×shrink) while the validation loss (1/2N_V)‖f − Y_V‖²
     improves by more than ``margin`` (relative); stop when it does not, or when a run
-    stops converging within ``max_steps`` (training too slow). Returns the run with the
-    smallest validation loss (the first one if none converged; see ``path``)."""
+    stops converging within ``max_steps`` (training too slow). Returns the converged run
+    with the smallest validation loss — a run that did not converge is the signal to stop,
+    not a candidate (the first run if none converged; see ``path``)."""
     shrink = positive(shrink, "shrink")
     if shrink >= 1:
         raise ValueError(f"shrink: expected a factor in (0, 1), got {shrink}")
@@ -133,7 +134,7 @@ def select_sigma(net: MLP, params, X, Y, X_val, Y_val, *, sigma_start: float = 1
         path.append(dict(sigma=sigma, val_loss=val, train_loss=float(res.history["train_loss"][-1]),
                          steps=res.steps, status=res.status))
         improved = best is None or val < best[1] * (1 - margin)
-        if best is None or val < best[1]:
+        if best is None or (res.status == "converged" and (val < best[1] or path[0]["status"] != "converged")):
             best = (sigma, val, res.params)
         # Stop when the loss stops improving, or training became too slow to converge.
         if not improved or res.status != "converged":
@@ -210,6 +211,8 @@ def minimizer_distance(pred_a, pred_b) -> float:
     b = to_host_vector(pred_b, "pred_b", np.float64)
     if a.shape != b.shape:
         raise ValueError(f"pred_a, pred_b: expected two 1-D arrays of one shape, got {a.shape} and {b.shape}")
+    if a.size == 0:
+        raise ValueError("pred_a, pred_b: expected predictions on at least one test point, got empty arrays")
     return float(np.linalg.norm(a - b) / math.sqrt(a.size))
 
 
