@@ -215,8 +215,7 @@ CLAIMS: tuple[Entry, ...] = (
     Entry("000", "Sect. 3",
           "Starting from too small a σ < O(1) is not advisable: vanishing gradients make training slow, although "
           "the upper bound of Thm 2 favours small σ.",
-          _S000_FIG2, reason=_YET + "no row compares the steps to the training tolerance across σ; the initialization "
-          "records hold each run's steps", qualifier="small σ trains slowly"),
+          _S000_FIG2, _depths("initialization", "too small a σ trains slowly"), qualifier="small σ trains slowly"),
     Entry("000", "Thm 3",
           "Adaptive training of the linearized net follows the closed form Eq. (7): an interpolating term weighted "
           "by A_t = D_{t−1}φ(X)ᵀ(φ(X)D_{t−1}φ(X)ᵀ)⁻¹ plus a path-dependent term φ(x)B_t.",
@@ -632,11 +631,13 @@ CLAIMS: tuple[Entry, ...] = (
           "Under AdaGrad narrow nets (m = 10, 100) converge more slowly and wide nets (m = 1000, 10,000) faster than "
           "under GD.",
           _S004 + ", AdaGrad against GD",
-          reason=_YET + "the width runs record both losses, but no row compares AdaGrad with GD" + _ISSUE,
+          _rows("width", "AdaGrad: narrow nets converge more slowly than under GD",
+                "AdaGrad: wide nets converge faster than under GD", labels=["narrow", "wide"]),
           qualifier="convergence"),
     Entry("004", "Fig. 2",
           "Under AdaGrad too the hidden units move less from their initialization the wider the net.",
-          _S004 + ", AdaGrad", reason=_YET + "no row judges AdaGrad's weight movement against the width" + _ISSUE,
+          _S004 + ", AdaGrad",
+          _rows("width", "AdaGrad: the hidden units move less from their initialization in wider networks"),
           qualifier="weight movement"),
     Entry("004", "Fig. 2",
           "AdaGrad's effective learning rate ends far above the base rate for the wide nets and far below it for "
@@ -652,11 +653,11 @@ CLAIMS: tuple[Entry, ...] = (
     Entry("004", "Fig. 3",
           "RMSprop's effective learning rate increases over training at every width.",
           _S004 + ", RMSprop γ = 0.9",
-          reason=_YET + "the width runs record the rate over time, but no row judges its growth" + _ISSUE,
+          _rows("width", "RMSprop (γ = 0.9): the effective rate increases over training at every width"),
           qualifier="rate grows over time"),
     Entry("004", "Fig. 3",
           "These rate increases make RMSprop's training loss oscillate much more.",
-          _S004 + ", RMSprop γ = 0.9", reason=_YET + "no row measures the loss's oscillation" + _ISSUE,
+          _S004 + ", RMSprop γ = 0.9", _rows("width", "RMSprop's training loss oscillates more than AdaGrad's"),
           qualifier="oscillating loss"),
     Entry("004", "Fig. 3",
           "RMSprop's inflated rates move the hidden units further from their initialization than AdaGrad — "

@@ -12,6 +12,7 @@ class Bump(Initialization):
     paper_widths = {2: 10000}
     bound_ref = "Thm 4"
     small_sigma_ref = "002 Sect. 5"
+    slow_ref = None  # 002 states no training-time claim across σ
     presets = {
         "quick": dict(data="bump", n_train=10, n_test=300, data_seed=0, depths=[2], widths=[2000],
                       sigmas=[0.5, 1.0, 2.0, 4.0, 8.0], seeds=[0, 1, 2, 3, 4], bias="zero", tol=1e-5,

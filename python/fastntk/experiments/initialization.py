@@ -9,8 +9,8 @@ from .. import plots, theory
 from ..model import MLP
 from ._base import Experiment, group, half_mse, log_axes, loglog_slope, plot_grouped, save_figure
 from ._training import fit, laziness
-from ._verdict import (INCONCLUSIVE, LAZY, MIN_PAIRS, Claim, direction, excluded, jackknife_error, lazy_median,
-                       lazy_note, median_error, per_seed, premise_not_met, spread, usable, within)
+from ._verdict import (INCONCLUSIVE, LAZY, MIN_PAIRS, Claim, direction, excluded, exclusion, jackknife_error,
+                       lazy_median, lazy_note, median_error, per_seed, premise_not_met, spread, usable, within)
 
 SLOPE_TOL = 0.75  # |measured slope − 2L| that still counts as σ^{2L}
 FLOOR = 2.0       # the slope window starts where the net's test loss is ≥ FLOOR× f_int's (off its floor)
@@ -28,6 +28,8 @@ class Initialization(Experiment):
     bound_ref = "Thm 2"                 # the theorem whose lower bound grows like σ^{2L}
     lazy_ref = "Lemma 1"                # the result that the trained net follows its linearization
     small_sigma_ref = "000 Sect. 3"     # where the paper draws "small σ is better" from it
+    slow_ref = "000 Sect. 3"            # where the paper warns that too small a σ trains slowly (None: no row)
+    SLOW_REF_SIGMA = 2.0                # the σ ≃ O(1) the smallest σ's training time is compared with
     presets = {
         "quick": dict(data="digits", n_train=50, n_test=100, data_seed=0, depths=[2, 3],
                       widths=[1000, 300], sigmas=[0.5, 1.0, 2.0, 4.0, 8.0, 16.0], seeds=[0, 1, 2, 3, 4],
@@ -214,6 +216,8 @@ class Initialization(Experiment):
                 f"error; {len(gap)} seeds) over {len(small)} of {len(made_small)} runs with "
                 f"σ ≤ 1{excluded(usable(made_small, cfg['tol'])[1])}",
                 within(med, 0.0, INT_TOL, len(small), len(made_small), err=median_error(gap))))
+            if self.slow_ref:
+                out.append(self._slow_claim(cfg, rs, L))
             lazy = per_seed({(r["seed"], r["sigma"]): r.get("lin_distance", math.nan) for r in ok})
             med = float(np.median(lazy)) if lazy else math.nan
             paper_m = self.paper_widths.get(L)
@@ -229,6 +233,28 @@ class Initialization(Experiment):
                 premise or within(med, 0.0, LAZY, sum(math.isfinite(r.get("lin_distance", math.nan)) for r in ok),
                                   len(rs), err=median_error(lazy))))
         return out
+
+    def _slow_claim(self, cfg, rs, L):
+        """Too small a σ trains slowly: per seed, log(steps to the tolerance at the smallest σ
+        / steps at σ = SLOW_REF_SIGMA), a run that did not converge counting as max_steps + 1
+        (its true count is larger, so the difference is a lower bound; both at the cap: a
+        tie). Diverged runs leave their seed out."""
+        lo, ref = min(cfg["sigmas"]), self.SLOW_REF_SIGMA
+        steps = {}
+        for r in rs:
+            if r["status"] == "converged" and exclusion(r, cfg["tol"]) is None:
+                steps[(r["seed"], r["sigma"])] = float(r["steps"])
+            elif r["status"] == "max_steps":
+                steps[(r["seed"], r["sigma"])] = float(cfg["max_steps"] + 1)
+        d = [math.log(steps[(s, lo)] / steps[(s, ref)]) for s in cfg["seeds"] if (s, lo) in steps and (s, ref) in steps]
+        capped = sum(steps.get((s, lo), 0) > cfg["max_steps"] for s in cfg["seeds"])
+        return Claim(
+            f"L = {L}: too small a σ trains slowly (more steps to the tolerance at σ = {lo} than at σ = {ref:g})",
+            f"{self.slow_ref} (vanishing gradients at σ < O(1))",
+            f"more steps at σ = {lo} in {sum(x > 0 for x in d)} of {len(d)} seeds ({capped} of them not converged "
+            f"within {cfg['max_steps']} steps, counted at the cap); median log ratio "
+            f"{float(np.median(d)) if d else math.nan:.3g}",
+            direction(d, len(cfg["seeds"]), "seeds"))
 
     @staticmethod
     def _width_needed(runs, m):

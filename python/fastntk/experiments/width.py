@@ -14,7 +14,7 @@ from .. import datasets, plots
 from ..dynamics import train
 from ..model import MLP
 from ._base import Experiment, legend, save_figure
-from ._verdict import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Claim, direction, premise_not_met, spread
+from ._verdict import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Claim, direction, per_seed, premise_not_met, spread
 
 # fastntk's squared loss is ½·mean((f − y)²); 004's is mean((f − y)²) = ½·mean((√2f − √2y)²):
 # the net's output and the targets are scaled by √2, which makes the loss, the gradient
@@ -194,6 +194,84 @@ class Width(Experiment):
                 return float(t)
         return float(steps[-1] + 1)
 
+    def _adagrad_against_gd(self, cfg, records, stable, note):
+        """004 Fig. 2: AdaGrad against GD at equal steps — slower for the narrow nets, faster
+        for the wide ones (per seed, the log ratio of the final losses, its median over the
+        group's widths; GD only where it is stable at θ₀) — and AdaGrad's units moving less
+        the wider the net."""
+        seeds, widths = cfg["seeds"], sorted(cfg["widths"])
+        ada = self._per_seed(records, "adagrad", "final_loss")
+        gd = self._per_seed(records, "gd", "final_loss")
+        out = []
+        for group, sign, text in (([m for m in widths if m < 1000], 1, "narrow nets converge more slowly than under GD"),
+                                  ([m for m in widths if m >= 1000], -1, "wide nets converge faster than under GD")):
+            judged = [m for m in group if m in stable]
+            d = per_seed({(s, m): sign * math.log(ada[(s, m)] / gd[(s, m)]) for s in seeds for m in judged
+                          if (s, m) in ada and (s, m) in gd})
+            verdict = None if judged else premise_not_met(f"GD is stable at θ₀ at none of m = {group}{note}")
+            out.append(Claim(
+                f"AdaGrad: {text} (m ∈ {group}, final loss after {cfg['steps']} steps)",
+                "004 Sect. 2.2, Fig. 2 (left) against Fig. 1 (left)",
+                f"AdaGrad's final loss {'above' if sign > 0 else 'below'} GD's in {sum(x > 0 for x in d)} of {len(d)} "
+                f"seeds over m ∈ {judged} (median log ratio {sign * np.median(d) if d else math.nan:.3g}){note}",
+                verdict or direction(d, len(seeds), "seeds")))
+        mv = self._per_seed(records, "adagrad", "final_movement")
+        d = self._trend(mv, seeds, widths)
+        out.append(Claim("AdaGrad: the hidden units move less from their initialization in wider networks",
+                         "004 Sect. 2.2, Fig. 2 (middle), Eq. (4) max_r‖w_r(t) − w_r(0)‖",
+                         f"movement falls with the width (rank correlation < 0 over m ∈ {widths}) in "
+                         f"{sum(x > 0 for x in d)} of {len(d)} seeds (median −ρ {np.median(d) if d else math.nan:.2f})",
+                         direction(d, len(seeds), "seeds")))
+        return out
+
+    def _rmsprop_over_time(self, cfg, records):
+        """004 Fig. 3: RMSprop's effective rate grows over training at every width (per seed,
+        log of the last recorded rate over the first one after step 0), and its loss
+        oscillates more than AdaGrad's (per seed, the median over the widths of the log ratio
+        of the two methods' oscillation: the path length Σ|Δ log loss| of the recorded losses
+        over the net decrease |log(final/initial)|, 1 for a monotone decay)."""
+        seeds, widths = cfg["seeds"], sorted(cfg["widths"])
+        rs = [r for r in records if r["sweep"] == "width" and r["optimizer"] == "rmsprop"]
+        grow = {}
+        for r in rs:
+            e = [v for v in r["effective_lr"][1:] if math.isfinite(v) and v > 0]
+            if len(e) > 1:
+                grow[(r["seed"], r["width"])] = math.log(e[-1] / e[0])
+        each = {m: direction([grow[(s, m)] for s in seeds if (s, m) in grow], len(seeds), "seeds") for m in widths}
+        failed = [m for m, v in each.items() if v == NOT_REPRODUCED]
+        open_ = [m for m, v in each.items() if v not in (REPRODUCED, NOT_REPRODUCED)]
+        out = [Claim(f"RMSprop (γ = {cfg['rmsprop_gamma']}): the effective rate increases over training at every width",
+                     "004 Sect. 2.4, Fig. 3 (right)",
+                     "; ".join(f"m = {m}: last/first rate median "
+                               f"{math.exp(np.median([grow[(s, m)] for s in seeds if (s, m) in grow])):.3g}×, up in "
+                               f"{sum(grow[(s, m)] > 0 for s in seeds if (s, m) in grow)} of "
+                               f"{sum((s, m) in grow for s in seeds)} seeds ({each[m]})"
+                               for m in widths if any((s, m) in grow for s in seeds)) or "—",
+                     NOT_REPRODUCED if failed else f"{INCONCLUSIVE}: undecided at m = {open_}" if open_ else REPRODUCED)]
+        if "adagrad" in cfg["optimizers"]:
+            osc = {o: {(r["seed"], r["width"]): self._oscillation(r["train_loss"]) for r in records
+                       if r["sweep"] == "width" and r["optimizer"] == o} for o in ("rmsprop", "adagrad")}
+            d = per_seed({k: math.log(v / osc["adagrad"][k]) for k, v in osc["rmsprop"].items()
+                          if k in osc["adagrad"] and math.isfinite(v) and math.isfinite(osc["adagrad"][k])})
+            out.append(Claim("RMSprop's training loss oscillates more than AdaGrad's",
+                             "004 Sect. 2.4, Fig. 3 (left)",
+                             f"oscillation (path length of log loss over its net decrease, recorded every "
+                             f"{cfg['record_every']} steps) above AdaGrad's in {sum(x > 0 for x in d)} of {len(d)} seeds "
+                             f"(median over the widths; median log ratio {np.median(d) if d else math.nan:.3g})",
+                             direction(d, len(seeds), "seeds")))
+        return out
+
+    @staticmethod
+    def _oscillation(loss) -> float:
+        """Σ|Δ log loss| over |log(last/first)| of the recorded losses (1 for a monotone
+        decay); NaN when a loss is not finite and positive or the net change is 0."""
+        v = np.asarray(loss, float)
+        if v.size < 2 or not np.all(np.isfinite(v)) or np.any(v <= 0):
+            return math.nan
+        lv = np.log(v)
+        net = abs(lv[-1] - lv[0])
+        return float(np.abs(np.diff(lv)).sum() / net) if net > 0 else math.nan
+
     def claims(self, cfg, records):
         out, seeds = [], cfg["seeds"]
         widths = sorted(cfg["widths"])
@@ -240,6 +318,8 @@ class Width(Experiment):
                                        "× base" for m in [widths[0]] + wide if any((s, m) in e for s in seeds))
                              + f"; the claimed ordering in {sum(x > 0 for x in d)} of {len(d)} seeds",
                              premise or direction(d, len(seeds), "seeds")))
+        if {"gd", "adagrad"} <= set(cfg["optimizers"]):
+            out += self._adagrad_against_gd(cfg, records, stable, note)
         if "rmsprop" in cfg["optimizers"]:
             e = self._per_seed(records, "rmsprop", "final_effective_lr")
             each = {m: direction([math.log(e[(s, m)] / (300 * base)) for s in seeds if (s, m) in e], len(seeds), "seeds")
@@ -255,6 +335,7 @@ class Width(Experiment):
                                        f"{sum((s, m) in e for s in seeds)} seeds ({each[m]})"
                                        for m in widths if any((s, m) in e for s in seeds)) or "—",
                              verdict))
+            out += self._rmsprop_over_time(cfg, records)
             if "adagrad" in cfg["optimizers"]:
                 # 004 Sect. 2.4 says RMSprop's effective rate grows at its widest net (m = 10000);
                 # that this moves the units further than AdaGrad is fastntk's reading, an extra check.
