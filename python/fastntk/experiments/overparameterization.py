@@ -10,7 +10,8 @@ from ..datasets import Dataset
 from ..model import MLP
 from ._base import Experiment, group, half_mse, log_axes, plot_grouped, save_figure
 from ._training import fit, laziness
-from ._verdict import Claim, direction, excluded, lazy_note, per_seed, spread, usable
+from ._verdict import Claim, approx, direction, excluded, lazy_note, lazy_premise, per_seed, spread, too_few, usable
+from .stochastic import WEAK
 
 
 class Overparameterization(Experiment):
@@ -88,6 +89,36 @@ class Overparameterization(Experiment):
                      "methods sit above GD at small σ.")
         return lines
 
+    sgd_ref = "000 Fig. 1 (SGD-vs-GD panel), Thm 4(a)"  # where SGD ≈ GD is claimed (None: no row)
+
+    def _relative(self, records, opt, tol):
+        """Per usable run of ``opt`` with a usable GD run of the same (σ, seed, N):
+        |metric − GD's|/GD's."""
+        key = self.metric
+        b = {(r["sigma"], r["seed"], r["n_train"]): r[key]
+             for r in usable([r for r in records if r["optimizer"] == "gd"], tol)[0]}
+        a = {(r["sigma"], r["seed"], r["n_train"]): r[key]
+             for r in usable([r for r in records if r["optimizer"] == opt], tol)[0]}
+        return [abs(a[k] - b[k]) / b[k] for k in sorted(set(a) & set(b)) if b[k] > 0]
+
+    def _sgd_claim(self, cfg, records):
+        """SGD's nets test like GD's at every size: the median relative difference within
+        WEAK (stochastic's band), AdaGrad's — the method Fig. 1 shows apart — outside it;
+        Thm 4(a) reaches the nets through Thm 1, so SGD's and GD's runs must be lazy."""
+        tol = cfg["tol"]
+        rel = self._relative(records, "sgd", tol)
+        made = sum(r["optimizer"] == "sgd" for r in records)
+        ctrl = (float(np.median(self._relative(records, "adagrad", tol))) if "adagrad" in cfg["optimizers"]
+                and self._relative(records, "adagrad", tol) else math.nan)
+        med = float(np.median(rel)) if rel else math.nan
+        nets = usable([r for r in records if r["optimizer"] in ("gd", "sgd")], tol)[0]
+        return Claim(f"SGD-trained nets have basically GD's {self.metric_name} at every training-set size",
+                     f"{self.sgd_ref} (median relative difference ≤ {WEAK}; AdaGrad outside)",
+                     f"median |SGD − GD|/GD {med:.3f} over {len(rel)} usable (σ, seed, N) pairs; AdaGrad's {ctrl:.3f}; "
+                     f"GD/SGD {lazy_note(nets)}",
+                     too_few(len(rel), made) or lazy_premise(nets)
+                     or approx(med, WEAK, ctrl, len(rel), made, "runs", "AdaGrad's median relative difference"))
+
     metric = "test_loss"        # the record field the claims compare
     metric_name = "test loss"   # 000 Fig. 1 plots the test MSE of the squared loss
 
@@ -107,6 +138,8 @@ class Overparameterization(Experiment):
                              self.figure, f"lower at N = {hi} in {sum(v > 0 for v in d)} of {len(d)} usable "
                              f"(σ, seed) pairs (median drop {float(np.median(d)) if d else math.nan:.3g}, spread at "
                              f"N = {hi} {floor:.3g}){excluded(why)}", direction(d, len(keys), "pairs", floor)))
+        if {"gd", "sgd"} <= set(cfg["optimizers"]) and self.sgd_ref:
+            out.append(self._sgd_claim(cfg, records))
         if "gd" in cfg["optimizers"]:
             b = {(r["sigma"], r["seed"], r["n_train"]): r[key]
                  for r in usable([r for r in records if r["optimizer"] == "gd"], tol)[0]}

@@ -53,6 +53,7 @@ class OverparameterizationCE(Overparameterization):
     }
 
     # Fig. 5 (right) plots the test *error*: the 0/1 error decides; the cross-entropy is beside it.
+    sgd_ref = None  # 000 Fig. 5 compares the optimizers' errors; its SGD-vs-GD panel is Fig. 1's, under MSE
     metric = "test_error"
     metric_name = "test error (0/1)"
 
