@@ -188,4 +188,36 @@ class Stochastic(Experiment):
                     f"{len(diffs)} seeds (median over {len(common)} usable (ratio, shuffle) pairs; median difference "
                     f"{float(np.median(diffs)) if diffs else math.nan:.3g}, SGD's seed spread {floor:.3g}){lazy}",
                     premise or direction(diffs, len(cfg["seeds"]) * len(cfg["widths"]), "seeds", floor)))
+        if {"sgd", "adagrad"} <= set(cfg["optimizers"]) and "network" in cfg["models"]:
+            out.append(self._deviation_claim(cfg, records))
         return out
+
+    def _deviation_claim(self, cfg, records):
+        """001 Fig. 10: the nets' test outputs deviate from the GD-trained net's — SGD's (the
+        median over its mini-batch runs of one θ₀) little, full-batch AdaGrad's more. Per
+        θ₀ the log ratio of the two RMS distances; both methods' nets lazy (Thms 3–4 reach
+        the nets through Thm 1)."""
+        tol = cfg["tol"]
+        gd, sgd = self._by_ratio(records, "network", "sgd", tol)
+        ada, _ = self._by_ratio(records, "network", "adagrad", tol)
+        mini = {}
+        for r in sgd:
+            if (r["width"], r["seed"]) in gd:
+                mini.setdefault((r["width"], r["seed"]), []).append(
+                    theory.minimizer_distance(r["test_pred"], gd[(r["width"], r["seed"])]["test_pred"]))
+        d, dist_a, dist_s = [], [], []
+        for k, v in sorted(mini.items()):
+            if k in ada and np.median(v) > 0:
+                a = theory.minimizer_distance(ada[k]["test_pred"], gd[k]["test_pred"])
+                dist_a.append(a)
+                dist_s.append(float(np.median(v)))
+                d.append(math.log(a / dist_s[-1]))
+        nets = {o: usable([r for r in records if r["model"] == "network" and r["optimizer"] == o], tol)[0]
+                for o in ("sgd", "adagrad")}
+        premise = lazy_premise(nets["sgd"]) or lazy_premise(nets["adagrad"])
+        return Claim("the nets' test outputs deviate from GD's: mini-batch SGD's little, full-batch AdaGrad's more",
+                     "001 App. E, Fig. 10 (here on MNIST; Adam is in the adaptive experiment)",
+                     f"RMS distance from GD's net: AdaGrad median {np.median(dist_a) if dist_a else math.nan:.3g}, "
+                     f"SGD median {np.median(dist_s) if dist_s else math.nan:.3g} (per θ₀ the median over its mini-batch "
+                     f"runs); AdaGrad's larger in {sum(x > 0 for x in d)} of {len(d)} seeds",
+                     premise or direction(d, len(cfg["seeds"]) * len(cfg["widths"]), "seeds"))
