@@ -149,3 +149,21 @@ def test_adaptive_claims_ignore_unconverged_runs():
             r.update(status="converged", train_loss=5e-6, test_loss=0.05 + 0.001 * r["seed"])
     verdicts = [c.verdict for c in Adaptive().claims(cfg, recs)]
     assert verdicts[0] == v.REPRODUCED
+
+
+def _gap_records(rate, widths=(1000, 2000, 4000), seeds=range(5), noise=0.02):
+    rng = np.random.default_rng(0)
+    return [dict(depth=2, width=m, seed=s, status="converged", steps=100, train_loss=5e-6,
+                 gap_rms=0.1 * (m / 1000) ** rate * math.exp(noise * rng.standard_normal()))
+            for m in widths for s in seeds]
+
+
+def test_linearization_judges_thm1_rate_from_above_only():
+    from fastntk.experiments.linearization import Linearization
+    exp = Linearization()
+    cfg = dict(depths=[2], widths=[1000, 2000, 4000], seeds=list(range(5)), tol=1e-5)
+    assert exp.claims(cfg, _gap_records(-0.5))[0].verdict == v.REPRODUCED
+    assert exp.claims(cfg, _gap_records(-1.0))[0].verdict == v.REPRODUCED   # faster than O(1/√m) is O(1/√m)
+    assert exp.claims(cfg, _gap_records(0.0))[0].verdict == v.NOT_REPRODUCED  # no decay
+    two = exp.claims(dict(cfg, widths=[1000, 2000]), _gap_records(-0.5, widths=(1000, 2000)))[0].verdict
+    assert two.startswith("inconclusive: 2 width(s)")

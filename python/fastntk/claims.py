@@ -177,9 +177,8 @@ CLAIMS: tuple[Entry, ...] = (
           qualifier="Eq. (4) decomposition"),
     Entry("000", "Thm 1",
           "The fully trained wide ReLU net equals Eq. (4) up to an O(1/√m) error.",
-          _S000_THM, reason=_YET + "no row sweeps the width to judge ‖f_NN − f_lin‖ ∝ 1/√m on the paper's data"
-          + _ISSUE + "; tests/test_theory.py::test_linearization_gap_shrinks_with_width checks the trend on six "
-          "synthetic points only", qualifier="O(1/√m)"),
+          _S000_THM, _depths("linearization", "the trained net's distance from Eq. (4) shrinks like O(1/√m)"),
+          qualifier="O(1/√m)"),
     Entry("000", "Thm 2",
           "With zero biases √L_T(f_NN) ≥ σᴸJ(X_T) − √L_T(f_int) − O(1/√m) with J(X_T) > 0 independent of σ: a large "
           "σ leaves a mark ∼σᴸ on the test error although the training error is 0.",
