@@ -32,6 +32,7 @@ TINY = {
     "overparameterization-ce": dict(n_sizes=[5, 10], width=20, optimizers=["gd", "sgd", "adagrad"], sigmas=[1.0],
                                     n_test=10, max_steps=200),
     "kernel-convergence": dict(depths=[2, 3], widths=[16, 64], seeds=[0, 1], n_train=8),
+    "linear-regression": dict(seeds=[0, 1], steps=200, record_every=50),
     "linearization": dict(widths=[20, 40, 80], seeds=[0, 1, 2], n_train=10, n_test=10, max_steps=300),
     "infinite-ensemble": dict(width=32, depth=2, members=[0, 1, 2], steps=50),
     "underparameterized": dict(n_train=100, n_test=5, under_width=1, over_width=10, optimizers=["gd", "adam"],

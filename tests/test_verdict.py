@@ -167,3 +167,14 @@ def test_linearization_judges_thm1_rate_from_above_only():
     assert exp.claims(cfg, _gap_records(0.0))[0].verdict == v.NOT_REPRODUCED  # no decay
     two = exp.claims(dict(cfg, widths=[1000, 2000]), _gap_records(-0.5, widths=(1000, 2000)))[0].verdict
     assert two.startswith("inconclusive: 2 width(s)")
+
+
+def test_linear_regression_pairs_the_two_models_by_seed():
+    from fastntk.experiments.linear_regression import LinearRegression
+    cfg = dict(n_train=100, dims=[80, 120], seeds=list(range(5)), steps=10)
+    recs = [dict(d=d, seed=s, status="max_steps", excess=(1e-6 if d == 120 else 1e-2), min_cosine_0=(-0.3 if d == 120
+                 else -0.4)) for d in (80, 120) for s in range(5)]
+    speed, confusion = LinearRegression().claims(cfg, recs)
+    assert speed.verdict == confusion.verdict == v.REPRODUCED
+    flipped = [dict(r, excess=1e-2 if r["d"] == 120 else 1e-6) for r in recs]
+    assert LinearRegression().claims(cfg, flipped)[0].verdict == v.NOT_REPRODUCED

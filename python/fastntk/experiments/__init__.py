@@ -8,6 +8,7 @@ from .confusion import GradientConfusion
 from .infinite_ensemble import InfiniteEnsemble
 from .initialization import Initialization
 from .kernel_convergence import KernelConvergence
+from .linear_regression import LinearRegression
 from .linearization import Linearization
 from .overparameterization import Overparameterization
 from .overparameterization_ce import OverparameterizationCE
@@ -19,6 +20,6 @@ from .width import Width
 REGISTRY: dict[str, Experiment] = {e.name: e for e in [
     Initialization(), Adaptive(), Stochastic(), Overparameterization(), SigmaSelection(), Bump(),
     GradientConfusion(), Width(), Underparameterized(), KernelConvergence(), InfiniteEnsemble(),
-    OverparameterizationCE(), Linearization()]}
+    OverparameterizationCE(), Linearization(), LinearRegression()]}
 
 __all__ = ["REGISTRY", "run", "report", "check", "verdict_table", "resolve_config", "Experiment", "ExperimentError"]
