@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import datasets, plots
 from ..dynamics import train
+from ..kernels import ntk
 from ..model import MLP
 from ._base import Experiment, legend, save_figure
 from ._verdict import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Claim, direction, per_seed, premise_not_met, spread
@@ -41,17 +42,20 @@ class Width(Experiment):
     presets = {
         "quick": dict(data="gaussian:100", n_train=100, n_test=10, data_seed=0, widths=[10, 100, 1000, 4000],
                       optimizers=["gd", "adagrad", "rmsprop"], seeds=[0, 1, 2, 3, 4], steps=1000, record_every=20,
-                      base_lr=5e-4, rmsprop_gamma=0.9, scale_width=100, init_scales=[0.25, 1.0, 4.0]),
+                      base_lr=5e-4, rmsprop_gamma=0.9, scale_width=100, init_scales=[0.25, 1.0, 4.0], alphas=[1.0, 10.0],
+                      alpha_widths=[10, 30, 100]),
         # Seeds 20–27: new for the rerun under the rules revised after the 2026-12-04 run (seeds
         # 10–17, withdrawn: its GD rows rested on m = 10000 beyond GD's stability edge).
         # 2026-12-05: seeds 70–77, new for the rerun under the revised rules (a direction claim fails only on
         # evidence against it, a value claim carries its standard error); earlier seeds are named above.
         "standard": dict(data="gaussian:200", n_train=200, n_test=10, data_seed=0, widths=[10, 100, 1000, 10000],
                          optimizers=["gd", "adagrad", "rmsprop"], seeds=list(range(70, 78)), steps=2000, record_every=20,
-                         base_lr=5e-4, rmsprop_gamma=0.9, scale_width=100, init_scales=[0.25, 1.0, 4.0]),
+                         base_lr=5e-4, rmsprop_gamma=0.9, scale_width=100, init_scales=[0.25, 1.0, 4.0],
+                         alphas=[1.0, 10.0], alpha_widths=[10, 30, 100, 300]),
         "paper": dict(data="gaussian:1000", n_train=1000, n_test=10, data_seed=0, widths=[10, 100, 1000, 10000],
                       optimizers=["gd", "adagrad", "rmsprop"], seeds=[0, 1, 2], steps=10000, record_every=50,
-                      base_lr=5e-4, rmsprop_gamma=0.9, scale_width=100, init_scales=[0.25, 0.5, 1.0, 2.0, 4.0]),
+                      base_lr=5e-4, rmsprop_gamma=0.9, scale_width=100, init_scales=[0.25, 0.5, 1.0, 2.0, 4.0],
+                      alphas=[1.0, 10.0], alpha_widths=[10, 100, 1000, 10000]),
     }
 
     def jobs(self, cfg):
@@ -59,6 +63,10 @@ class Width(Experiment):
                 for m in cfg["widths"] for o in cfg["optimizers"] for s in cfg["seeds"]]
         jobs += [dict(sweep="scale", width=cfg["scale_width"], optimizer="gd", scale=sc, seed=s)
                  for sc in cfg["init_scales"] for s in cfg["seeds"]]
+        # Fig. 7's widths where GD at the base rate with both layers trained is stable at θ₀
+        # (η·λ_max < 2 up to m ≈ 300 here; 004's own 1000 and 10000 are not, see the summary).
+        jobs += [dict(sweep="alpha", width=m, optimizer="gd", scale=1.0, alpha=a, seed=s)
+                 for a in cfg.get("alphas", ()) for m in cfg["alpha_widths"] for s in cfg["seeds"]]
         return jobs
 
     def _data(self, cfg):
@@ -69,8 +77,27 @@ class Width(Experiment):
         return datasets.gaussian_regression(cfg["n_train"], cfg["n_test"], d=int(arg or 1000),
                                             seed=cfg["data_seed"], normalize=None)
 
+    def _alpha_job(self, cfg, job, ctx, ds):
+        """004 Fig. 7: f = α Σ a_r relu(w_rᵀx) with the loss (1/(nα²))Σ(f − y)², Eqs. (12)–(13),
+        both layers trained. That loss is (1/n)Σ(g − y/α)² for the unscaled net g, with the same
+        gradients, so the unscaled net is trained on targets y/α; the loss recorded is Eq. (13)'s."""
+        net, params = net_004(ds.d, job["width"], job["seed"], job["scale"])
+        theta0 = [p.copy() for p in params]
+        res = ctx.check(train(net, params, ds.X, LOSS_SCALE * ds.Y / job["alpha"], lr=cfg["base_lr"], tol=1e-300,
+                              max_steps=cfg["steps"], record_every=cfg["record_every"], divergence_factor=1e300,
+                              callback=ctx.callback))
+        h = res.history
+        # GD's stability at θ₀ with both layers trained: η·λ_max of the loss's Gauss–Newton Hessian.
+        K = np.asarray(ntk(net, theta0, ds.X), np.float64)
+        return dict(status=res.status, lr=res.lr, step=h["step"], train_loss=h["train_loss"],
+                    final_loss=float(h["train_loss"][-1]), final_movement=float(h["max_unit_movement"][-1]),
+                    train_loss_0=float(h["train_loss"][0]),
+                    eta_lambda=cfg["base_lr"] * float(np.linalg.eigvalsh(K)[-1]) / ds.X.shape[0])
+
     def run_job(self, cfg, job, ctx):
         ds = self._data(cfg)
+        if job["sweep"] == "alpha":
+            return self._alpha_job(cfg, job, ctx, ds)
         net, params = net_004(ds.d, job["width"], job["seed"], job["scale"])
         hyper = {"alpha": cfg["rmsprop_gamma"]} if job["optimizer"] == "rmsprop" else {}
         res = ctx.check(train(net, params, ds.X, LOSS_SCALE * ds.Y, optimizer=job["optimizer"], lr=cfg["base_lr"], tol=1e-300,
@@ -138,9 +165,22 @@ class Width(Experiment):
                     parts.append(part)
             if parts:
                 lines.append(f"- {opt}: " + "; ".join(parts) + ".")
+        for a in cfg.get("alphas", ()):
+            parts = []
+            for m in sorted(cfg["alpha_widths"]):
+                rs = [r for r in records if r["sweep"] == "alpha" and r["alpha"] == a and r["width"] == m]
+                if rs:
+                    parts.append(f"m = {m}: Eq. (13) loss {med(rs, 'train_loss_0'):.3g} → {med(rs, 'final_loss'):.3g}, "
+                                 f"movement {med(rs, 'final_movement'):.3g}, η·λ_max {med(rs, 'eta_lambda'):.3g}")
+            if parts:
+                lines.append(f"- α = {a:g} (Fig. 7: output scaled by α, loss /α², both layers trained): "
+                             + "; ".join(parts) + ".")
         sc = sorted((r["scale"], r["relative_movement"]) for r in records if r["sweep"] == "scale")
         if sc:
             lines.append("- init scale → relative movement: " + ", ".join(f"{s}: {v:.3g}" for s, v in sc) + ".")
+        if cfg.get("alphas"):
+            lines.append(f"- Fig. 7's sweep runs at m ∈ {cfg['alpha_widths']}: with both layers trained, GD at the base "
+                         "rate is unstable at θ₀ from m ≈ 1000 in 004's setting (η·λ_max ≈ 3 there).")
         lines.append(f"- Setting (004 Sect. 1): f = Σ_r a_r relu(w_rᵀx) without 1/√m, loss (1/n)Σ(f − y)², only the "
                      f"hidden layer trained, base rate {cfg['base_lr']}, RMSprop γ = {cfg['rmsprop_gamma']}, "
                      f"{cfg['steps']} full-batch steps, x ~ U(−1, 1)^d unscaled. Runs are compared at equal steps, as "
@@ -366,4 +406,45 @@ class Width(Experiment):
                              f"in {sum(x > 0 for x in d)} of {len(d)} seeds (median log ratio "
                              f"{np.median(d) if d else math.nan:.3g}, seed spread {floor:.3g})",
                              direction(d, len(seeds), "seeds", floor)))
+        if cfg.get("alphas"):
+            out += self._alpha_claims(cfg, records)
+        return out
+
+    def _alpha_claims(self, cfg, records):
+        """004 Fig. 7 over the widths at which GD with both layers trained is stable at θ₀ (the
+        median η·λ_max < 2 for every α): the hidden units move less the wider the net, at
+        every α; a larger α moves them less; a smaller α converges better (Eq. (13)'s loss)."""
+        seeds, widths, alphas = cfg["seeds"], sorted(cfg["alpha_widths"]), sorted(cfg["alphas"])
+        rs = [r for r in records if r["sweep"] == "alpha"]
+        eta = {}
+        for r in rs:
+            if math.isfinite(r.get("eta_lambda", math.nan)):
+                eta.setdefault(r["width"], []).append(r["eta_lambda"])
+        stable = [m for m in widths if m in eta and float(np.median(eta[m])) < STABLE]
+        off = [m for m in widths if m not in stable]
+        note = (f"; GD with both layers unstable at θ₀ (η·λ_max ≥ {STABLE:g}) at m = {off}, left out" if off else "")
+        ok = [r for r in rs if math.isfinite(r.get("final_loss", math.nan)) and r["final_loss"] > 0
+              and math.isfinite(r.get("final_movement", math.nan)) and r["final_movement"] > 0]
+        mv = {(r["seed"], r["alpha"], r["width"]): r["final_movement"] for r in ok}
+        loss = {(r["seed"], r["alpha"], r["width"]): r["final_loss"] for r in ok}
+        premise = premise_not_met(f"GD stable at θ₀ at only {len(stable)} widths{note}") if len(stable) < 3 else None
+        each = {a: direction(self._trend({(s, m): mv[(s, a2, m)] for s, a2, m in mv if a2 == a}, seeds, stable),
+                             len(seeds), "seeds") for a in alphas}
+        failed = [a for a, v in each.items() if v == NOT_REPRODUCED]
+        open_ = [a for a, v in each.items() if v not in (REPRODUCED, NOT_REPRODUCED)]
+        out = [Claim("with the output scaled by α and both layers trained, the hidden units move less the wider the "
+                     "net, at every α", "004 Sect. 3.3, Fig. 7 (middle), Eqs. (12)–(13) (GD here; 004 used SGD)",
+                     "; ".join(f"α = {a:g}: {each[a]}" for a in alphas) + f" (over the stable m ∈ {stable}){note}",
+                     premise or (NOT_REPRODUCED if failed else f"{INCONCLUSIVE}: undecided at α = {open_}" if open_
+                                 else REPRODUCED))]
+        lo, hi = alphas[0], alphas[-1]
+        for values, text, ref in ((mv, f"a larger output scale moves the hidden units less (α = {hi:g} against {lo:g})",
+                                   "004 Sect. 3.3, Fig. 7 (middle)"),
+                                  (loss, f"a smaller output scale converges better (lower Eq. (13) loss after "
+                                   f"{cfg['steps']} steps, α = {lo:g} against {hi:g})", "004 Sect. 3.3, Fig. 7 (left)")):
+            d = per_seed({(s, m): math.log(values[(s, hi, m)] / values[(s, lo, m)]) * (-1 if values is mv else 1)
+                          for s in seeds for m in stable if (s, hi, m) in values and (s, lo, m) in values})
+            out.append(Claim(text, ref, f"in {sum(x > 0 for x in d)} of {len(d)} seeds (per seed the median log ratio "
+                             f"over the stable m ∈ {stable}: {np.median(d) if d else math.nan:.3g}){note}",
+                             premise or direction(d, len(seeds), "seeds")))
         return out
