@@ -87,6 +87,28 @@ def loglog_slope(x, y) -> float:
     return float(np.polyfit(np.log(x[ok]), np.log(y[ok]), 1)[0])
 
 
+def falling_trend(values, seeds, xs) -> list[float]:
+    """Per seed with a value at every x ({(seed, x): value}): −(Spearman rank correlation of
+    x and the value, ties at their mean rank), positive when the value falls as x grows; a
+    seed whose values all tie gives none (no trend to judge)."""
+    def ranks(v):  # ties share their mean rank
+        v = np.asarray(v, float)
+        order = np.argsort(v, kind="stable")
+        r = np.empty(len(v))
+        r[order] = np.arange(len(v), dtype=float)
+        for u in np.unique(v):
+            r[v == u] = r[v == u].mean()
+        return r
+
+    out = []
+    for s in seeds:
+        if all((s, x) in values for x in xs):
+            ry = ranks([values[(s, x)] for x in xs])
+            if np.ptp(ry) > 0:
+                out.append(-float(np.corrcoef(ranks(xs), ry)[0, 1]))
+    return out
+
+
 def group(records, keys, value):
     """{tuple(keys): (mean, std, n)} of record[value] over records sharing the keys."""
     out: dict = {}

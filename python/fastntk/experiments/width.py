@@ -14,7 +14,7 @@ from .. import datasets, plots
 from ..dynamics import train
 from ..kernels import ntk
 from ..model import MLP
-from ._base import Experiment, legend, save_figure
+from ._base import Experiment, falling_trend, legend, save_figure
 from ._verdict import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Claim, direction, per_seed, premise_not_met, spread
 
 # fastntk's squared loss is ½·mean((f − y)²); 004's is mean((f − y)²) = ½·mean((√2f − √2y)²):
@@ -194,25 +194,7 @@ class Width(Experiment):
 
     @staticmethod
     def _trend(values, seeds, xs):
-        """Per seed with a value at every x: −(Spearman rank correlation of x and log value,
-        ties at their mean rank), positive when the value falls as x grows; a seed whose
-        values all tie gives none."""
-        def ranks(v):  # ties share their mean rank
-            v = np.asarray(v, float)
-            order = np.argsort(v, kind="stable")
-            r = np.empty(len(v))
-            r[order] = np.arange(len(v), dtype=float)
-            for u in np.unique(v):
-                r[v == u] = r[v == u].mean()
-            return r
-
-        out = []
-        for s in seeds:
-            if all((s, x) in values for x in xs):
-                ry = ranks([math.log(values[(s, x)]) for x in xs])
-                if np.ptp(ry) > 0:  # all tied (e.g. no width reached the target): no trend to judge
-                    out.append(-float(np.corrcoef(ranks(xs), ry)[0, 1]))
-        return out
+        return falling_trend(values, seeds, xs)
 
     def _stable(self, records):
         """The widths at which GD at the base rate is stable at θ₀ (median η·λ_max < 2),
