@@ -34,11 +34,13 @@ class Underparameterized(Experiment):
         "quick": dict(data="sphere:64", n_train=300, n_test=60, data_seed=0, depth=2, under_width=2,
                       over_width=200, optimizers=["gd", "adagrad", "adam"], sigmas=[0.5, 2.0], seed=0,
                       max_steps=30000, under_max_steps=300000, tol=1e-12),
+        # seed 80: new after a review of seed 70's run found its summary's spread taken over runs the
+        # table excludes (one helper now picks the runs at equal loss for both).
         # seed 70 and data draw 1: new for the rerun on sphere data with the premise recorded
         # (the 2026-12-04 run used digits, seed 10; under_max_steps: GD's linear model with
         # P < N converges like (1 − 1/κ²)ᵗ, κ ≈ 300 here, so 10⁶ of its cheap steps).
         "standard": dict(data="sphere:64", n_train=300, n_test=60, data_seed=1, depth=2, under_width=3,
-                         over_width=1000, optimizers=["gd", "adagrad", "adam"], sigmas=[0.25, 1.0, 4.0], seed=70,
+                         over_width=1000, optimizers=["gd", "adagrad", "adam"], sigmas=[0.25, 1.0, 4.0], seed=80,
                          max_steps=100000, under_max_steps=1000000, tol=1e-12),
         "paper": dict(data="sphere:64", n_train=300, n_test=60, data_seed=0, depth=2, under_width=3,
                       over_width=1000, optimizers=["gd", "adagrad", "adam"], sigmas=[0.25, 1.0, 4.0], seed=0,
@@ -98,21 +100,28 @@ class Underparameterized(Experiment):
         paths = save_figure(fig, out, "underparameterized")
         return paths
 
+    @staticmethod
+    def _done(records):
+        """The runs at equal training loss: an under-parameterized run cannot reach tol (its
+        minimum is the least-squares residual > 0), so it counts when its loss is within a
+        relative LSQ_REL of its own least-squares minimum, computed exactly from the
+        features; an over-parameterized one when it converged."""
+        under = [r for r in records if r["regime"] == "under"]
+        over = [r for r in records if r["regime"] == "over"]
+        done_u = [r for r in under if math.isfinite(r.get("lstsq_loss", math.nan))
+                  and r["train_loss"] <= r["lstsq_loss"] * (1 + LSQ_REL)]
+        return under, over, done_u, [r for r in over if r["status"] == "converged"]
+
     def summary(self, cfg, records):
-        u, o = self._spread(records, "under"), self._spread(records, "over")
-        return [f"- Largest RMS distance between the converged test predictions of different optimizers and σ: "
-                f"underparameterized **{u:.3g}**, overparameterized **{o:.3g}**.",
+        under, over, done_u, done_o = self._done(records)
+        u, o = self._spread(done_u, "under"), self._spread(done_o, "over")
+        return [f"- Largest RMS distance between the test predictions of different optimizers and σ, over the runs "
+                f"at equal training loss (as in the table): underparameterized **{u:.3g}** ({len(done_u)} of "
+                f"{len(under)} runs), overparameterized **{o:.3g}** ({len(done_o)} of {len(over)}).",
                 "- App. A: the first is zero up to the convergence of the runs (a unique minimizer); the second is not."]
 
     def claims(self, cfg, records):
-        under = [r for r in records if r["regime"] == "under"]
-        over = [r for r in records if r["regime"] == "over"]
-        # Equal training loss: an under-parameterized run cannot reach tol (its minimum is the
-        # least-squares residual > 0); it counts as converged when its loss is within a relative
-        # LSQ_REL of its own least-squares minimum, computed exactly from the features.
-        done_u = [r for r in under if math.isfinite(r.get("lstsq_loss", math.nan))
-                  and r["train_loss"] <= r["lstsq_loss"] * (1 + LSQ_REL)]
-        done_o = [r for r in over if r["status"] == "converged"]
+        under, over, done_u, done_o = self._done(records)
         u, o = self._spread(done_u, "under"), self._spread(done_o, "over")
         scale = max((float(np.max(np.abs(r["lstsq_test_pred"]))) for r in done_u), default=1.0) or 1.0
         dist = max((float(np.sqrt(np.mean((np.asarray(r["test_pred"]) - np.asarray(r["lstsq_test_pred"])) ** 2)))
