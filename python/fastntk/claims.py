@@ -567,7 +567,8 @@ CLAIMS: tuple[Entry, ...] = (
           "For deep linear nets with orthogonal weight matrices (rescaled by 1/√(2β)) the confusion bound holds with "
           "probability 1 − N²exp(−cdη²), independent of depth and width.",
           "linear nets γW_β⋯W₁x, γ = 1/√(2β), orthogonal W_i, squared loss, x_i i.i.d. on the unit sphere",
-          reason=_YET + "needs orthogonally initialized deep linear nets" + _ISSUE),
+          reason=_YET + "the network of Eq. (4) maps ℝ^d to ℝ^d (square orthogonal W_i, a vector output), and "
+                 "fastntk's networks have one output until issue 30's multi-output networks land"),
     Entry("003", "Fig. 2a",
           "Deeper CNN-β-2 (β = 16 … 40) converge more slowly under SGD.",
           _S003_CNN,
