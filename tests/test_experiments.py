@@ -28,7 +28,7 @@ TINY = {
     "gradient-confusion": dict(widths=[10, 20], depths=[2, 3], fixed_width=10, fixed_depth=2, seeds=[0],
                                max_steps=20, n_train=10, batch_size=3, theory_data="sphere:5"),
     "width": dict(data="gaussian:10", n_train=10, widths=[5, 20], optimizers=["gd", "adagrad", "rmsprop"], steps=50,
-                  record_every=10, scale_width=20, init_scales=[0.5, 1.0], alpha_widths=[5, 10, 20]),
+                  record_every=10, scale_width=20, init_scales=[0.5, 1.0], alpha_widths=[5, 10, 20], depth_width=5),
     "overparameterization-ce": dict(n_sizes=[5, 10], width=20, optimizers=["gd", "sgd", "adagrad"], sigmas=[1.0],
                                     n_test=10, max_steps=200),
     "kernel-convergence": dict(depths=[2, 3], widths=[16, 64], seeds=[0, 1], n_train=8),

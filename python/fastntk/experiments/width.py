@@ -35,6 +35,20 @@ def net_004(d: int, m: int, seed: int, scale: float = 1.0):
     return net, [W1, LOSS_SCALE * a]
 
 
+def deep_net_004(d: int, m: int, hidden: int, seed: int):
+    """004 Fig. 8's net: ``hidden`` ReLU layers of m units, W¹ ~ N(0, 1) as 004's, the deeper
+    hidden layers He's N(0, 2/m) (004 leaves them unstated; N(0, 1) there makes the 5-layer
+    net's outputs ~10² times larger and GD at the base rate diverge, η·λ_max ≈ 250), the
+    output a = ±1 (its √2 LOSS_SCALE), no biases, the standard parametrization; every layer
+    trained. hidden = 1 is net_004 with the same draw."""
+    net = MLP([d] + [m] * hidden + [1], parametrization="standard", bias="none", dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    params = [rng.standard_normal((m, d))]
+    params += [rng.standard_normal((m, m)) * math.sqrt(2.0 / m) for _ in range(hidden - 1)]
+    params.append(LOSS_SCALE * np.where(rng.random((1, m)) < 0.5, -1.0, 1.0))
+    return net, params
+
+
 class Width(Experiment):
     name = "width"
     title = "Width, convergence and weight movement (004's setting)"
@@ -43,19 +57,21 @@ class Width(Experiment):
         "quick": dict(data="gaussian:100", n_train=100, n_test=10, data_seed=0, widths=[10, 100, 1000, 4000],
                       optimizers=["gd", "adagrad", "rmsprop"], seeds=[0, 1, 2, 3, 4], steps=1000, record_every=20,
                       base_lr=5e-4, rmsprop_gamma=0.9, scale_width=100, init_scales=[0.25, 1.0, 4.0], alphas=[1.0, 10.0],
-                      alpha_widths=[10, 30, 100]),
+                      alpha_widths=[10, 30, 100], depth_width=10, hidden_layers=[1, 5]),
         # Seeds 20–27: new for the rerun under the rules revised after the 2026-12-04 run (seeds
         # 10–17, withdrawn: its GD rows rested on m = 10000 beyond GD's stability edge).
         # 2026-12-05: seeds 70–77, new for the rerun under the revised rules (a direction claim fails only on
         # evidence against it, a value claim carries its standard error); earlier seeds are named above.
+        # Seeds 80–87 (before any run with 70–77): seeds 70 and 71 were looked at for Fig. 8's
+        # stability at θ₀ while its deeper layers' initialization was chosen.
         "standard": dict(data="gaussian:200", n_train=200, n_test=10, data_seed=0, widths=[10, 100, 1000, 10000],
-                         optimizers=["gd", "adagrad", "rmsprop"], seeds=list(range(70, 78)), steps=2000, record_every=20,
+                         optimizers=["gd", "adagrad", "rmsprop"], seeds=list(range(80, 88)), steps=2000, record_every=20,
                          base_lr=5e-4, rmsprop_gamma=0.9, scale_width=100, init_scales=[0.25, 1.0, 4.0],
-                         alphas=[1.0, 10.0], alpha_widths=[10, 30, 100, 300]),
+                         alphas=[1.0, 10.0], alpha_widths=[10, 30, 100, 300], depth_width=10, hidden_layers=[1, 5]),
         "paper": dict(data="gaussian:1000", n_train=1000, n_test=10, data_seed=0, widths=[10, 100, 1000, 10000],
                       optimizers=["gd", "adagrad", "rmsprop"], seeds=[0, 1, 2], steps=10000, record_every=50,
                       base_lr=5e-4, rmsprop_gamma=0.9, scale_width=100, init_scales=[0.25, 0.5, 1.0, 2.0, 4.0],
-                      alphas=[1.0, 10.0], alpha_widths=[10, 100, 1000, 10000]),
+                      alphas=[1.0, 10.0], alpha_widths=[10, 100, 1000, 10000], depth_width=10, hidden_layers=[1, 5]),
     }
 
     def jobs(self, cfg):
@@ -67,6 +83,8 @@ class Width(Experiment):
         # (η·λ_max < 2 up to m ≈ 300 here; 004's own 1000 and 10000 are not, see the summary).
         jobs += [dict(sweep="alpha", width=m, optimizer="gd", scale=1.0, alpha=a, seed=s)
                  for a in cfg.get("alphas", ()) for m in cfg["alpha_widths"] for s in cfg["seeds"]]
+        jobs += [dict(sweep="depth", width=cfg["depth_width"], hidden=h, optimizer="gd", scale=1.0, alpha=a, seed=s)
+                 for a in cfg.get("alphas", ()) for h in cfg.get("hidden_layers", ()) for s in cfg["seeds"]]
         return jobs
 
     def _data(self, cfg):
@@ -78,10 +96,14 @@ class Width(Experiment):
                                             seed=cfg["data_seed"], normalize=None)
 
     def _alpha_job(self, cfg, job, ctx, ds):
-        """004 Fig. 7: f = α Σ a_r relu(w_rᵀx) with the loss (1/(nα²))Σ(f − y)², Eqs. (12)–(13),
-        both layers trained. That loss is (1/n)Σ(g − y/α)² for the unscaled net g, with the same
-        gradients, so the unscaled net is trained on targets y/α; the loss recorded is Eq. (13)'s."""
-        net, params = net_004(ds.d, job["width"], job["seed"], job["scale"])
+        """004 Figs. 7–8: f = α·g with the loss (1/(nα²))Σ(f − y)², Eqs. (12)–(13), every layer
+        trained. That loss is (1/n)Σ(g − y/α)² for the unscaled net g, with the same
+        gradients, so the unscaled net is trained on targets y/α; the loss recorded is Eq. (13)'s.
+        Fig. 8's movement is Eq. (14): the hidden layers' max_r‖w_r(t) − w_r(0)‖, averaged."""
+        if job["sweep"] == "depth":
+            net, params = deep_net_004(ds.d, job["width"], job["hidden"], job["seed"])
+        else:
+            net, params = net_004(ds.d, job["width"], job["seed"], job["scale"])
         theta0 = [p.copy() for p in params]
         res = ctx.check(train(net, params, ds.X, LOSS_SCALE * ds.Y / job["alpha"], lr=cfg["base_lr"], tol=1e-300,
                               max_steps=cfg["steps"], record_every=cfg["record_every"], divergence_factor=1e300,
@@ -89,14 +111,17 @@ class Width(Experiment):
         h = res.history
         # GD's stability at θ₀ with both layers trained: η·λ_max of the loss's Gauss–Newton Hessian.
         K = np.asarray(ntk(net, theta0, ds.X), np.float64)
+        hidden = len(params) - 1
+        eq14 = float(np.mean([np.linalg.norm(np.asarray(res.params[l]) - theta0[l], axis=1).max()
+                              for l in range(hidden)]))
         return dict(status=res.status, lr=res.lr, step=h["step"], train_loss=h["train_loss"],
                     final_loss=float(h["train_loss"][-1]), final_movement=float(h["max_unit_movement"][-1]),
-                    train_loss_0=float(h["train_loss"][0]),
+                    mean_layer_movement=eq14, train_loss_0=float(h["train_loss"][0]),
                     eta_lambda=cfg["base_lr"] * float(np.linalg.eigvalsh(K)[-1]) / ds.X.shape[0])
 
     def run_job(self, cfg, job, ctx):
         ds = self._data(cfg)
-        if job["sweep"] == "alpha":
+        if job["sweep"] in ("alpha", "depth"):
             return self._alpha_job(cfg, job, ctx, ds)
         net, params = net_004(ds.d, job["width"], job["seed"], job["scale"])
         hyper = {"alpha": cfg["rmsprop_gamma"]} if job["optimizer"] == "rmsprop" else {}
@@ -390,6 +415,40 @@ class Width(Experiment):
                              direction(d, len(seeds), "seeds", floor)))
         if cfg.get("alphas"):
             out += self._alpha_claims(cfg, records)
+        if cfg.get("alphas") and cfg.get("hidden_layers"):
+            out += self._depth_claims(cfg, records)
+        return out
+
+    def _depth_claims(self, cfg, records):
+        """004 Fig. 8 at m = depth_width: the deep nets reach a lower loss than the shallow ones
+        whatever α, and move their weights much less (Eq. (14)); per seed the median over α of
+        the log ratio. GD at the base rate must be stable at θ₀ for both depths at every α
+        (median η·λ_max < 2), else the row's premise fails."""
+        seeds, alphas = cfg["seeds"], sorted(cfg["alphas"])
+        lo, hi = min(cfg["hidden_layers"]), max(cfg["hidden_layers"])
+        rs = [r for r in records if r["sweep"] == "depth"]
+        eta = {h: float(np.median([r["eta_lambda"] for r in rs if r["hidden"] == h
+                                   and math.isfinite(r.get("eta_lambda", math.nan))] or [math.nan]))
+               for h in (lo, hi)}
+        unstable = [h for h in (lo, hi) if not eta[h] < STABLE]
+        premise = (premise_not_met("GD at the base rate unstable at θ₀ for "
+                                   + ", ".join(f"{h} hidden layer(s) (η·λ_max {eta[h]:.3g})" for h in unstable))
+                   if unstable else None)
+        ok = {(r["seed"], r["alpha"], r["hidden"]): r for r in rs if math.isfinite(r.get("final_loss", math.nan))
+              and r["final_loss"] > 0 and math.isfinite(r.get("mean_layer_movement", math.nan))
+              and r["mean_layer_movement"] > 0}
+        out = []
+        for key, text, ref in (("final_loss", f"at width {cfg['depth_width']}, nets with {hi} hidden layers reach a "
+                                f"lower loss than nets with {lo}, whatever α ∈ {alphas}", "004 Sect. 3.3, Fig. 8 (left)"),
+                               ("mean_layer_movement", f"at width {cfg['depth_width']}, nets with {hi} hidden layers "
+                                f"move their weights less than nets with {lo} (Eq. (14)), whatever α",
+                                "004 Sect. 3.3, Fig. 8 (right), Eq. (14)")):
+            d = per_seed({(s, a): math.log(ok[(s, a, lo)][key] / ok[(s, a, hi)][key]) for s in seeds for a in alphas
+                          if (s, a, lo) in ok and (s, a, hi) in ok})
+            out.append(Claim(text, ref, f"in {sum(x > 0 for x in d)} of {len(d)} seeds (per seed the median over α of "
+                             f"log({lo}-layer / {hi}-layer): {np.median(d) if d else math.nan:.3g}); η·λ_max at θ₀ "
+                             + ", ".join(f"{h} layer(s) {eta[h]:.3g}" for h in (lo, hi)),
+                             premise or direction(d, len(seeds), "seeds")))
         return out
 
     def _alpha_claims(self, cfg, records):
