@@ -711,7 +711,7 @@ CLAIMS: tuple[Entry, ...] = (
     Entry("004", "Fig. 6",
           "A larger initialization variance worsens generalization: the gap between training and test loss grows "
           "with the variance.",
-          _S004_LAZY, reason=_YET + "needs a test set and a row on the train–test gap" + _ISSUE),
+          _S004_LAZY, _rows("width", "a larger initialization std widens the gap between test and training loss")),
     Entry("004", "Fig. 7",
           "With the output scaled by α (loss divided by α²) and both layers trained, the hidden weights move less "
           "the wider the net, for any α, and less at α = 10 than at α = 1 (lazier training).",
