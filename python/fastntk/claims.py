@@ -328,14 +328,15 @@ CLAIMS: tuple[Entry, ...] = (
           "Under the cross-entropy loss Fig. 1's effects persist: the test error depends on the optimizer, AdaGrad "
           "above GD.",
           _S000_FIG1.replace("squared loss", "cross-entropy loss"),
-          _rows("overparameterization-ce", "adagrad generalizes worse than GD"),
+          _rows("overparameterization-ce", "adagrad generalizes worse than GD (test error (0/1)",
+                "adagrad generalizes worse than GD (test cross-entropy", labels=["0/1 error", "cross-entropy"]),
           qualifier="right (cross-entropy)"),
     Entry("000", "Fig. 5",
           "The test error falls as the training set grows under the cross-entropy loss, for GD, SGD and AdaGrad — a "
           "check fastntk runs beside Fig. 5, not a claim of the paper.",
           _S000_FIG1.replace("squared loss", "cross-entropy loss"),
-          _rows("overparameterization-ce", *(f"{o}: the test error (0/1) falls as the training set grows"
-                                             for o in ("gd", "sgd", "adagrad"))),
+          _rows("overparameterization-ce", *(f"{o}: the test {m} falls as the training set grows"
+                                             for m in ("error (0/1)", "cross-entropy") for o in ("gd", "sgd", "adagrad"))),
           extra=True, qualifier="right, training-set size (extra check)"),
 
     # ---- 001: the same paper's appendices (arXiv numbering) --------------------------------------

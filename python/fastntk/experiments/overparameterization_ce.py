@@ -39,23 +39,26 @@ class OverparameterizationCE(Overparameterization):
         "quick": dict(data="digits", n_sizes=[10, 20, 50], n_test=100, data_seed=0, depth=2, width=1000,
                       optimizers=["gd", "sgd", "adagrad"], sigmas=[1.0, 4.0], seeds=[0, 1], batch_ratio=0.2,
                       tol=1e-2, max_steps=20000),
+        # Seeds 80–84: new after a review of seeds 70–74 found the 0/1 error saturated (every N = 100
+        # run at 0) and the falls-with-N floor taken at that saturated end; the cross-entropy is now
+        # judged beside it and the floor pooled over both ends.
         # Seeds 40–44: new after the run with seeds 30–34, whose test set changed with the
         # training-set size (now nested sizes, one test set; before it, an attempt with
         # seeds 10–14 stopped at its first AdaGrad run: find_lr has no edge under CE).
         # 2026-12-05: seeds 70–74, new for the rerun under the revised rules (a direction claim fails only on
         # evidence against it, a value claim carries its standard error); earlier seeds are named above.
         "standard": dict(data="mnist", n_sizes=[10, 25, 100], n_test=100, data_seed=0, depth=2, width=2000,
-                         optimizers=["gd", "sgd", "adagrad"], sigmas=[4.0], seeds=[70, 71, 72, 73, 74],
+                         optimizers=["gd", "sgd", "adagrad"], sigmas=[4.0], seeds=[80, 81, 82, 83, 84],
                          batch_ratio=0.2, tol=1e-2, max_steps=50000),
         "paper": dict(data="mnist", n_sizes=[10, 20, 50, 100, 200], n_test=100, data_seed=0, depth=2,
                       width=4000, optimizers=["gd", "sgd", "adagrad"], sigmas=[0.5, 1.0, 4.0], seeds=list(range(5)),
                       batch_ratio=0.2, tol=1e-5, max_steps=200000),
     }
 
-    # Fig. 5 (right) plots the test *error*: the 0/1 error decides; the cross-entropy is beside it.
+    # Fig. 5 (right) plots the test *error*, which 000 also uses for the loss L_T: both are judged,
+    # the 0/1 error (which saturates at 0 on 100 test points) and the test cross-entropy beside it.
     sgd_ref = None  # 000 Fig. 5 compares the optimizers' errors; its SGD-vs-GD panel is Fig. 1's, under MSE
-    metric = "test_error"
-    metric_name = "test error (0/1)"
+    metrics = (("test_error", "test error (0/1)"), ("test_loss", "test cross-entropy"))
 
     def run_job(self, cfg, job, ctx):
         ds = self._data(cfg, ctx, job["n_train"])
@@ -82,8 +85,8 @@ class OverparameterizationCE(Overparameterization):
     def summary(self, cfg, records):
         lines = [line for line in super().summary(cfg, records) if "lazy" not in line and "laziness" not in line
                  and "Expected" not in line]
-        lines.append("- The test loss here is the test cross-entropy (the claims compare the 0/1 test error, Fig. 5's "
-                     f"metric); the training loss the cross-entropy too, every compared run at < {cfg['tol']}.")
+        lines.append("- The test loss here is the test cross-entropy (the claims compare it and the 0/1 test error, Fig. "
+                     f"5's metric); the training loss the cross-entropy too, every compared run at < {cfg['tol']}.")
         err = {}
         for r in records:
             err.setdefault((r["optimizer"], r["n_train"]), []).append(r["test_error"])
