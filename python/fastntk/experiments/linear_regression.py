@@ -35,9 +35,11 @@ class LinearRegression(Experiment):
         # Eight seeds (7 of 8 decide a sign test); 003 averages 3 runs. lr = 0.5: every
         # one-sample step is stable (‖x‖² ≈ 1 < 2/η = 4), and one rate for both models, so the
         # rate does not confound d.
+        # Seeds 90–97: new after a review of 80–87 found the speed row's wording overstating (d = 80
+        # leads for the first ~7,500 steps; the row measures where SGD ends, not its rate).
         # Seeds 80–87: new after a review of 70–77 found the rows judged without the noise floor the
         # rules require (now the seed-to-seed spread pooled over both models).
-        "standard": dict(n_train=100, dims=[80, 120], seeds=list(range(80, 88)), lr=0.5, steps=20000,
+        "standard": dict(n_train=100, dims=[80, 120], seeds=list(range(90, 98)), lr=0.5, steps=20000,
                          record_every=100),
         "paper": dict(n_train=100, dims=[80, 120], seeds=[0, 1, 2], lr=0.5, steps=20000, record_every=100),
     }
@@ -113,7 +115,8 @@ class LinearRegression(Experiment):
         d, floor = self._pairs(cfg, records, "excess", lambda a, b: math.log(max(b, tiny) / max(a, tiny)),
                                lambda v: math.log(max(v, tiny)))
         out.append(Claim(f"SGD (batch 1) converges faster for the over-parameterized model (d = {hi} against {lo}, "
-                         f"N = {cfg['n_train']})", "003 Fig. 1 (left), Thm 3.1",
+                         f"N = {cfg['n_train']}): it reaches a lower excess loss, where the under-parameterized one "
+                         "stalls at SGD's noise floor", "003 Fig. 1 (left), Thm 3.1 (ε-accuracy for small ε)",
                          f"excess training loss over its own least-squares minimum after {cfg['steps']} steps smaller "
                          f"at d = {hi} in {sum(x > 0 for x in d)} of {len(d)} seeds (median log ratio "
                          f"{np.median(d) if d else math.nan:.3g}, seed spread of the log excess {floor:.3g})",
