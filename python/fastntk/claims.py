@@ -343,12 +343,14 @@ CLAIMS: tuple[Entry, ...] = (
     Entry("001", "App. A",
           "With fewer parameters than training points the converged linearized model is the unique least-squares "
           "minimizer, the same for every θ₀ scale and every adaptive method.",
-          _S001_A, _rows("underparameterized", "P < N: the converged linearized model is the same for every θ₀ scale")
+          _S001_A, _rows("underparameterized", "P < N: every optimizer that reaches the least-squares loss reaches the same "
+                                     "minimizer")
           + _tests(_T_THEORY + "test_underparameterized_minimizer_is_unique"), qualifier="P < N: unique minimizer"),
     Entry("001", "App. A",
           "Once P ≥ N the loss is convex but not strictly, many weights reach zero training loss, and the "
           "initialization and the optimizer choose among them.",
-          "the linearized model with P ≥ N", _rows("underparameterized", "P ≥ N: the minimizer depends on θ₀"),
+          "the linearized model with P ≥ N", _rows("underparameterized", "P ≥ N: the minimizer depends on the optimizer",
+                "P ≥ N: the minimizer depends on θ₀'s scale", labels=["optimizer", "θ₀ scale"]),
           qualifier="P ≥ N: many minimizers"),
     Entry("001", "App. A",
           "For less underparameterized models a ridge term λ‖θ‖² makes the inverse exist; the minimizer is still "
@@ -520,7 +522,8 @@ CLAIMS: tuple[Entry, ...] = (
           "linear regression on N = 100 Gaussian samples, d = 120 against d = 80, SGD with mini-batches of 1, "
           "3 runs, cosines over all pairs of gradients",
           _rows("linear-regression", "SGD (batch 1) converges faster for the over-parameterized model",
-                "the over-parameterized model has less gradient confusion", labels=["speed", "confusion"])),
+                "SGD (batch 1) ends lower for the over-parameterized model",
+                "the over-parameterized model has less gradient confusion", labels=["speed", "noise floor", "confusion"])),
     Entry("003", "Thm 3.1",
           "Under smoothness (A1) and the PL inequality (A2), constant-rate SGD converges linearly to a neighbourhood "
           "of the minimum of size αη/(1 − ρ), which grows with the gradient confusion η.",

@@ -17,6 +17,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import datasets
+from ._verdict import ALPHA, INCONCLUSIVE, REPRODUCED, direction
 
 
 class ExperimentError(ValueError):
@@ -107,6 +108,24 @@ def falling_trend(values, seeds, xs) -> list[float]:
             if np.ptp(ry) > 0:
                 out.append(-float(np.corrcoef(ranks(xs), ry)[0, 1]))
     return out
+
+
+def trend_direction(trends, n_made: int, what: str = "seeds") -> str:
+    """:func:`_verdict.direction` for per-seed rank trends (from :func:`falling_trend`, the
+    claimed sign made positive): a seed whose rank correlation is exactly 0 shows no trend,
+    an observation against the claim, not a tie the metric cannot resolve. So a
+    *reproduced* needs the claimed sign significant among all seeds, the no-trend ones
+    counted as not showing it (they are not counted as showing the opposite sign)."""
+    verdict = direction(trends, n_made, what)
+    flat = sum(t == 0 for t in trends)
+    if not flat or verdict != REPRODUCED:
+        return verdict
+    n, pos = len(trends), sum(t > 0 for t in trends)
+    p = sum(math.comb(n, j) for j in range(pos, n + 1)) / 2.0**n
+    if p <= ALPHA:
+        return REPRODUCED
+    return (f"{INCONCLUSIVE}: the claimed trend in {pos} of {n} {what}, none in {flat} (p = {p:.3g} with those "
+            "counted as not showing it)")
 
 
 def group(records, keys, value):

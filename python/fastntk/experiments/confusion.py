@@ -12,9 +12,9 @@ import numpy as np
 
 from .. import plots, theory
 from ..model import MLP
-from ._base import Experiment, falling_trend, legend, save_figure
+from ._base import Experiment, falling_trend, legend, save_figure, trend_direction
 from ._training import fit
-from ._verdict import Claim, direction, excluded, usable
+from ._verdict import INCONCLUSIVE, Claim, excluded, usable
 
 BINS = np.linspace(-1, 1, 41)
 
@@ -39,9 +39,12 @@ class GradientConfusion(Experiment):
         # at 1e-3, a fifth of their null loss (tol_share: every run now trains to 0.2 % of its
         # data's null loss ½·mean(y²), MNIST's 1e-3 as before), the rows judging only the sweep's
         # ends, and the MNIST init rows citing Thm 4.1 part 1, which says nothing of cosines.
+        # Seeds 100–107: new after a third review of 90–97 found the init rows' verdicts hinging on the
+        # cosine normalization (Eq. (3)'s raw inner products are now recorded and judged beside them)
+        # and the trend rows counting a seed with no trend as a tie.
         "standard": dict(data="mnist", theory_data="sphere:100", n_train=100, n_test=10, data_seed=0,
                          widths=[50, 200, 800, 3200], fixed_depth=4, depths=[2, 4, 8, 12], fixed_width=400,
-                         stages=["init", "trained"], seeds=list(range(90, 98)), kappa=0.5, loss="squared",
+                         stages=["init", "trained"], seeds=list(range(100, 108)), kappa=0.5, loss="squared",
                          batch_size=10, tol_share=2e-3, max_steps=20000),
         "paper": dict(data="mnist", theory_data="sphere:100", n_train=300, n_test=10, data_seed=0,
                       widths=[50, 100, 200, 500, 1000, 2000, 4000], fixed_depth=5, depths=[2, 3, 5, 8, 12, 16],
@@ -86,7 +89,7 @@ class GradientConfusion(Experiment):
                                        num_batches=64, seed=job["seed"])
         batch = gc.offdiagonal_cosines(batches=True)
         hist, _ = np.histogram(batch, bins=BINS, density=True)
-        return dict(out, min_cosine=gc.min_cosine, mean_cosine=gc.mean_cosine,
+        return dict(out, min_cosine=gc.min_cosine, min_inner=gc.min_inner, mean_cosine=gc.mean_cosine,
                     batch_min_cosine=gc.batch_min_cosine, batch_spread=float(np.std(batch)),
                     batch_hist=hist, abs_mean_cosine=float(np.mean(np.abs(gc.offdiagonal_cosines()))))
 
@@ -233,6 +236,24 @@ class GradientConfusion(Experiment):
                                     f"{sum(x > 0 for x in d)} of {len(d)} seeds usable at every {sweep}, none in "
                                     f"{sum(x == 0 for x in d)}, the opposite in {sum(x < 0 for x in d)} (median rank "
                                     f"correlation {np.median(d) if d else math.nan:.2f}){excluded(why)}{redo}")
-                        out.append(Claim(f"{name}, {stage}: {claim}{row_extra}", where_k, measured,
-                                         direction(d, len(cfg["seeds"]), "seeds")))
+                        verdict = trend_direction(d, len(cfg["seeds"]))
+                        if k == "min_cosine":
+                            raw, measured_raw, verdict_raw = self._raw_form(cfg, records, data, sweep, s)
+                            measured += measured_raw
+                            if verdict_raw != verdict:
+                                verdict = (f"{INCONCLUSIVE}: the verdict hinges on the normalization (cosines: "
+                                           f"{verdict}; Eq. (3)'s raw inner products: {verdict_raw})")
+                        out.append(Claim(f"{name}, {stage}: {claim}{row_extra}", where_k, measured, verdict))
         return out
+
+    def _raw_form(self, cfg, records, data, sweep, sign):
+        """The init rows' claim read on Eq. (3)'s raw inner products ⟨∇ℓ_i, ∇ℓ_j⟩ (their
+        minimum is −η of Def. 2.1), beside Sect. 8's cosines: (trends, measured text, verdict)."""
+        values, xs, _, _ = self._sweep(cfg, records, data, sweep, "init", "min_inner")
+        d = [-sign * t for t in falling_trend(values, cfg["seeds"], xs)]
+        means = [np.mean([v for (seed, x), v in values.items() if x == x0]) if any(x == x0 for _, x in values)
+                 else math.nan for x0 in xs]
+        text = ("; raw min inner product (Eq. (3)) " + " → ".join(f"{v:.3g}" for v in means)
+                + f", the claimed trend in {sum(x > 0 for x in d)} of {len(d)} seeds, none in {sum(x == 0 for x in d)}, "
+                f"the opposite in {sum(x < 0 for x in d)}")
+        return d, text, trend_direction(d, len(cfg["seeds"]))

@@ -28,7 +28,7 @@ from ..model import MLP
 from ._base import Experiment, save_figure
 from ..dynamics import train
 from ..kernels import ntk
-from ._verdict import Claim, approx, premise_not_met
+from ._verdict import INCONCLUSIVE, Claim, approx, jackknife_error, premise_not_met
 
 MEAN_BAND = 0.5  # RMS distance of the ensemble mean from the prediction, in predicted σ (finite-width allowance)
 STD_RATIO = 0.25  # the ensemble's spread against the predicted one: median ratio within 1 ± this
@@ -49,6 +49,14 @@ def sine_data(n_train: int, n_test: int, noise: float, seed: int) -> Dataset:
     y = np.sin(x) + noise * rng.standard_normal(n_train)
     xt = np.linspace(-np.pi, np.pi, n_test)
     return Dataset(x[:, None], y, xt[:, None], np.sin(xt), "1-D sine")
+
+
+def edge(value: float, err: float, band: float) -> str | None:
+    """Inconclusive when ``value``'s standard error straddles the band's edge (the rule
+    ``_verdict.within`` applies to value claims; ``approx`` takes no error yet), else None."""
+    if math.isfinite(value) and math.isfinite(err) and abs(value - band) < err:
+        return (f"{INCONCLUSIVE}: {value:.3g} ± {err:.2g} (standard error) straddles the band's edge {band:g}")
+    return None
 
 
 class InfiniteEnsemble(Experiment):
@@ -155,9 +163,19 @@ class InfiniteEnsemble(Experiment):
             return None
         mean, std = np.array(inf["mean"]), np.array(inf["std"])
         scale = float(np.sqrt(np.mean(std ** 2)))
+
+        def dist(Q):
+            return float(np.sqrt(np.mean((Q.mean(0) - mean) ** 2))) / max(scale, 1e-300)
+
+        def ratio(Q):
+            return float(np.median(Q.std(0, ddof=1) / np.maximum(std, 1e-12)))
+
+        # Standard errors jackknifed over the members (each left out in turn).
+        members = list(range(len(P)))
         out = dict(n=len(P), inside=float(np.mean(np.abs(P.mean(0) - mean) <= 2 * std)),
-                   dist=float(np.sqrt(np.mean((P.mean(0) - mean) ** 2))) / max(scale, 1e-300),
-                   ratio=float(np.median(P.std(0, ddof=1) / np.maximum(std, 1e-12))),
+                   dist=dist(P), ratio=ratio(P),
+                   dist_err=jackknife_error(lambda keep: dist(P[keep]), members),
+                   ratio_err=jackknife_error(lambda keep: ratio(P[keep]), members),
                    dist_other=math.nan, ratio_other=math.nan, fluct=math.nan)
         losses = [r["train_loss"] for r in self._members(records, act) if math.isfinite(r.get("train_loss", math.nan))]
         out["member_loss"] = float(np.median(losses)) if losses else math.nan
@@ -202,7 +220,7 @@ class InfiniteEnsemble(Experiment):
                         f"{CLAIMED} network)")
             if s is None:
                 s = dict(dist=math.nan, dist_other=math.nan, ratio=math.nan, ratio_other=math.nan, inside=math.nan,
-                         fluct=math.nan, member_loss=math.nan, inf_loss=math.nan)
+                         fluct=math.nan, member_loss=math.nan, inf_loss=math.nan, dist_err=math.nan, ratio_err=math.nan)
             # Equal training time stands for equal training loss only where the members got as far
             # as the infinite-width mean.
             premise = None
@@ -215,17 +233,21 @@ class InfiniteEnsemble(Experiment):
                 Claim(f"{net}: the trained ensemble's mean follows the infinite-width prediction",
                       f"004 Fig. 4 (curves agree; fastntk's band: RMS distance ≤ {MEAN_BAND} predicted σ, the other "
                       "activation's prediction outside it)",
-                      f"RMS distance of the means {s['dist']:.3g} σ (inside ±2σ at {s['inside']:.0%} of test points); "
+                      f"RMS distance of the means {s['dist']:.3g} ± {s['dist_err']:.2g} σ (jackknife over members; "
+                      f"inside ±2σ at {s['inside']:.0%} of test points); "
                       f"from the other activation's prediction {s['dist_other']:.3g} σ ({n} members); the members' "
                       f"‖Θ₀ − Θ∞‖₂ median {s['fluct']:.3g}× λ_min(Θ∞){loss_note}",
-                      premise or approx(s["dist"], MEAN_BAND, s["dist_other"], n, made, "members",
-                                        "the other activation's prediction")),
+                      premise or edge(s["dist"], s["dist_err"], MEAN_BAND)
+                      or approx(s["dist"], MEAN_BAND, s["dist_other"], n, made, "members",
+                                "the other activation's prediction")),
                 Claim(f"{net}: the ensemble's spread matches the infinite-width ±2σ band",
                       f"004 Fig. 4 (bands agree; fastntk's band: spread ratio within 1 ± {STD_RATIO}, the other "
                       "activation's outside it)",
-                      f"spread {s['ratio']:.2f}× the predicted σ (median over test points); "
+                      f"spread {s['ratio']:.2f} ± {s['ratio_err']:.2f}× the predicted σ (median over test points; "
+                      "jackknife over members); "
                       f"{s['ratio_other']:.2f}× the other activation's{loss_note}",
-                      premise or approx(abs(s["ratio"] - 1), STD_RATIO, abs(s["ratio_other"] - 1), n, made, "members",
-                                        "the other activation's predicted σ")),
+                      premise or edge(abs(s["ratio"] - 1), s["ratio_err"], STD_RATIO)
+                      or approx(abs(s["ratio"] - 1), STD_RATIO, abs(s["ratio_other"] - 1), n, made, "members",
+                                "the other activation's predicted σ")),
             ]
         return out

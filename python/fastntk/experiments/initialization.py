@@ -9,13 +9,16 @@ from .. import plots, theory
 from ..model import MLP
 from ._base import Experiment, group, half_mse, log_axes, loglog_slope, plot_grouped, save_figure
 from ._training import fit, laziness
-from ._verdict import (INCONCLUSIVE, LAZY, MIN_PAIRS, Claim, direction, excluded, exclusion, jackknife_error,
-                       lazy_median, lazy_note, median_error, per_seed, premise_not_met, spread, usable, within)
+from ._verdict import (INCONCLUSIVE, LAZY, MIN_PAIRS, NOT_REPRODUCED, REPRODUCED, Claim, direction, excluded,
+                       exclusion, jackknife_error, lazy_median, lazy_note, lazy_premise, median_error, per_seed,
+                       premise_not_met, spread, usable, within)
 
 SLOPE_TOL = 0.75  # |measured slope − 2L| that still counts as σ^{2L}
 FLOOR = 2.0       # the slope window starts where the net's test loss is ≥ FLOOR× f_int's (off its floor)
 MIN_SIGMAS = 3    # the fewest σ values a slope is fitted over
-INT_TOL = 0.25    # median relative gap of test losses that counts as f_NN ≈ f_int
+SMALL_INIT = 0.5  # "small σ": Thm 2's initialization term σᴸJ at most this share of RMSE(f_int), where its
+                  # bounds put the net's test loss within (1 ± SMALL_INIT)² of f_int's
+INT_FACTOR = 2.0  # f_NN ≈ f_int on the papers' log-scale figures: test losses within this factor
 
 
 class Initialization(Experiment):
@@ -40,8 +43,11 @@ class Initialization(Experiment):
         # the lazy regime would need.
         # 2026-12-05: seeds 70–74, new for the rerun under the revised rules (a direction claim fails only on
         # evidence against it, a value claim carries its standard error); earlier seeds are named above.
+        # Seeds 100–104: new after a third review of 70–74 found the laziness row pooling σ (now judged
+        # at each σ), the slope rows read on nets that are not lazy (now a premise), the slowness row
+        # counting steps at a rate that rescales with σ (now the time η·t) and the f_int row as bump's.
         "standard": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depths=[2, 3],
-                         widths=[4000, 500], sigmas=[0.5, 1.0, 2.0, 4.0, 8.0, 16.0], seeds=[70, 71, 72, 73, 74],
+                         widths=[4000, 500], sigmas=[0.5, 1.0, 2.0, 4.0, 8.0, 16.0], seeds=[100, 101, 102, 103, 104],
                          bias="zero", tol=1e-5, max_steps=20000),
         "paper": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depths=[2, 3],
                       widths=[4000, 2000], sigmas=[0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0],
@@ -178,6 +184,10 @@ class Initialization(Experiment):
             if len(window) < MIN_SIGMAS:
                 verdict = (f"{INCONCLUSIVE}: the slope window (test loss ≥ {FLOOR}× f_int's) holds "
                            f"{len(window)} σ value(s), needs ≥ {MIN_SIGMAS}")
+            elif in_w:
+                # Thm 2 is a statement about the overparameterized limit: the window's nets must
+                # follow their linearizations for its slope to test it.
+                verdict = lazy_premise(in_w)
             out.append(Claim(
                 f"L = {L}: at large σ the trained net's test loss grows like σ^(2L)",
                 f"{self.figure} / {self.bound_ref}: log-log slope 2L = {2 * L} (± {SLOPE_TOL})",
@@ -203,55 +213,89 @@ class Initialization(Experiment):
                 f"{sum(d > 0 for d in diffs)} of {len(diffs)} seeds; median difference "
                 f"{float(np.median(diffs)) if diffs else math.nan:.3g}, seed spread {floor:.3g}",
                 direction(diffs, len(cfg["seeds"]), "seeds", floor)))
-            small = [r for r in ok if r["sigma"] <= 1.0]
-            made_small = [r for r in rs if r["sigma"] <= 1.0]
-            # One value per θ₀ (its runs at σ ≤ 1 share it), their median and its standard error.
-            gap = per_seed({(r["seed"], r["sigma"]): abs(r["test_loss_nn"] - r["test_loss_int"]) / r["test_loss_int"]
-                            for r in small})
-            med = float(np.median(gap)) if gap else math.nan
-            out.append(Claim(
-                f"L = {L}: at small σ the trained net is close to the kernel interpolator f_int",
-                f"{self.figure} (f_NN ≈ f_int for σ ≤ 1; fastntk's tolerance: within {INT_TOL:.0%})",
-                f"median over θ₀ of |test loss f_NN − f_int|/f_int {med:.2f} ± {median_error(gap):.2f} (standard "
-                f"error; {len(gap)} seeds) over {len(small)} of {len(made_small)} runs with "
-                f"σ ≤ 1{excluded(usable(made_small, cfg['tol'])[1])}",
-                within(med, 0.0, INT_TOL, len(small), len(made_small), err=median_error(gap))))
+            out.append(self._int_claim(cfg, rs, ok, L))
             if self.slow_ref:
                 out.append(self._slow_claim(cfg, rs, L))
-            lazy = per_seed({(r["seed"], r["sigma"]): r.get("lin_distance", math.nan) for r in ok})
-            med = float(np.median(lazy)) if lazy else math.nan
-            paper_m = self.paper_widths.get(L)
-            premise = None
-            if paper_m and m < paper_m and math.isfinite(med) and med > LAZY:
-                premise = premise_not_met(f"m = {m} is below the paper's m = {paper_m} for L = {L}")
-            out.append(Claim(
-                f"L = {L}: the nets trained to equal loss are close to their linearizations",
-                f"{self.figure} caption, {self.lazy_ref} (overparameterized limit, m = {paper_m}; fastntk's threshold: "
-                f"median ≤ {LAZY})",
-                lazy_note(ok) + f"; median over θ₀ {med:.3g} ± {median_error(lazy):.2g} (standard error)"
-                + excluded(why) + self._width_needed(ok, m),
-                premise or within(med, 0.0, LAZY, sum(math.isfinite(r.get("lin_distance", math.nan)) for r in ok),
-                                  len(rs), err=median_error(lazy))))
+            out.append(self._lazy_claim(cfg, rs, ok, L, m))
         return out
 
+    @staticmethod
+    def _small_init(r) -> bool:
+        """The run's σ is "small": Thm 2's initialization term σᴸJ is at most SMALL_INIT of
+        RMSE(f_int), so its bounds put the test loss within (1 ± SMALL_INIT)² of f_int's."""
+        return r["sigma"] ** r["depth"] * r["J"] <= SMALL_INIT * r["rmse_int"]
+
+    def _int_claim(self, cfg, rs, ok, L):
+        """f_NN ≈ f_int at small σ, as the papers' log-scale figures show it: per θ₀ the
+        median |log₂(test loss f_NN / f_int)| over its small-σ runs, within log₂ INT_FACTOR."""
+        small = [r for r in ok if self._small_init(r)]
+        made_small = [r for r in rs if self._small_init(r)]
+        gap = per_seed({(r["seed"], r["sigma"]): abs(math.log2(r["test_loss_nn"] / r["test_loss_int"]))
+                        for r in small})
+        med = float(np.median(gap)) if gap else math.nan
+        sig = sorted({r["sigma"] for r in made_small})
+        return Claim(
+            f"L = {L}: at small σ the trained net is close to the kernel interpolator f_int",
+            f"{self.figure} (f_NN ≈ f_int at small σ, on a log scale; fastntk: test losses within a factor "
+            f"{INT_FACTOR:g} where {self.bound_ref}'s initialization term σᴸJ ≤ {SMALL_INIT}·RMSE(f_int))",
+            f"median over θ₀ of ∣log₂(test loss f_NN / f_int)∣ {med:.2f} ± {median_error(gap):.2f} (standard "
+            f"error; {len(gap)} seeds) over {len(small)} of {len(made_small)} runs with σᴸJ ≤ {SMALL_INIT}·RMSE(f_int) "
+            f"(σ ∈ {sig or '—'}){excluded(usable(made_small, cfg['tol'])[1])}",
+            within(med, 0.0, math.log2(INT_FACTOR), len(small), len(made_small), err=median_error(gap)))
+
+    def _lazy_claim(self, cfg, rs, ok, L, m):
+        """Every net trained to equal loss is close to its linearization (000 Fig. 2's caption
+        says all): judged at each σ on its own (the distance grows with σ, so a pooled median
+        would depend on which σ converged). Not reproduced when some σ is not, reproduced
+        when every σ is, inconclusive otherwise."""
+        per, verdicts = [], {}
+        for sg in sorted(cfg["sigmas"]):
+            at, made = [r for r in ok if r["sigma"] == sg], [r for r in rs if r["sigma"] == sg]
+            lazy = per_seed({(r["seed"],): r.get("lin_distance", math.nan) for r in at})
+            med = float(np.median(lazy)) if lazy else math.nan
+            verdicts[sg] = within(med, 0.0, LAZY, len(lazy), len(made), err=median_error(lazy))
+            per.append(f"σ = {sg:g}: {med:.3g} ± {median_error(lazy):.2g} ({len(lazy)} of {len(made)})"
+                       if lazy else f"σ = {sg:g}: — (0 of {len(made)})")
+        failed = [sg for sg, v in verdicts.items() if v == NOT_REPRODUCED]
+        open_ = [sg for sg, v in verdicts.items() if v != REPRODUCED and v != NOT_REPRODUCED]
+        if failed:
+            verdict = NOT_REPRODUCED
+        elif open_:
+            verdict = f"{INCONCLUSIVE}: not judged at σ = {', '.join(f'{x:g}' for x in open_)}"
+        else:
+            verdict = REPRODUCED
+        paper_m = self.paper_widths.get(L)
+        if verdict == NOT_REPRODUCED and paper_m and m < paper_m:
+            verdict = premise_not_met(f"m = {m} is below the paper's m = {paper_m} for L = {L}")
+        return Claim(
+            f"L = {L}: the nets trained to equal loss are close to their linearizations",
+            f"{self.figure} caption, {self.lazy_ref} (overparameterized limit, m = {paper_m}; all nets; fastntk's "
+            f"threshold: median ≤ {LAZY} at every σ)",
+            "median over θ₀ of ‖f_NN − f_lin‖/‖f_lin‖ on the test set (± standard error; usable of made) at "
+            + "; ".join(per) + excluded(usable(rs, cfg["tol"])[1]) + self._width_needed(ok, m),
+            verdict)
+
     def _slow_claim(self, cfg, rs, L):
-        """Too small a σ trains slowly: per seed, log(steps to the tolerance at the smallest σ
-        / steps at σ = SLOW_REF_SIGMA), a run that did not converge counting as max_steps + 1
-        (its true count is larger, so the difference is a lower bound; both at the cap: a
-        tie). Diverged runs leave their seed out."""
+        """Too small a σ trains slowly: per seed, log(training time η·t to the tolerance at
+        the smallest σ / at σ = SLOW_REF_SIGMA). The time η·t, not the step count: each run's
+        η = 1.9N/λ_max(K₀) grows as σ shrinks and would hide the vanishing gradients the
+        claim names; η·t is what a step size fixed across σ would need. A run that did not
+        converge counts at max_steps + 1 (its true time is longer, so the difference is a
+        lower bound; both at the cap: a tie). Diverged runs leave their seed out."""
         lo, ref = min(cfg["sigmas"]), self.SLOW_REF_SIGMA
-        steps = {}
+        time = {}
         for r in rs:
             if r["status"] == "converged" and exclusion(r, cfg["tol"]) is None:
-                steps[(r["seed"], r["sigma"])] = float(r["steps"])
+                time[(r["seed"], r["sigma"])] = r["lr"] * float(r["steps"])
             elif r["status"] == "max_steps":
-                steps[(r["seed"], r["sigma"])] = float(cfg["max_steps"] + 1)
-        d = [math.log(steps[(s, lo)] / steps[(s, ref)]) for s in cfg["seeds"] if (s, lo) in steps and (s, ref) in steps]
-        capped = sum(steps.get((s, lo), 0) > cfg["max_steps"] for s in cfg["seeds"])
+                time[(r["seed"], r["sigma"])] = r["lr"] * float(cfg["max_steps"] + 1)
+        d = [math.log(time[(s, lo)] / time[(s, ref)]) for s in cfg["seeds"] if (s, lo) in time and (s, ref) in time]
+        capped = sum(r["status"] == "max_steps" for r in rs if r["sigma"] == lo)
         return Claim(
-            f"L = {L}: too small a σ trains slowly (more steps to the tolerance at σ = {lo} than at σ = {ref:g})",
-            f"{self.slow_ref} (vanishing gradients at σ < O(1))",
-            f"more steps at σ = {lo} in {sum(x > 0 for x in d)} of {len(d)} seeds ({capped} of them not converged "
+            f"L = {L}: too small a σ trains slowly (a longer training time η·t to the tolerance at σ = {lo} than at "
+            f"σ = {ref:g})",
+            f"{self.slow_ref} (vanishing gradients at σ < O(1); η·t is the time a step size fixed across σ needs)",
+            f"longer at σ = {lo} in {sum(x > 0 for x in d)} of {len(d)} seeds ({capped} of them not converged "
             f"within {cfg['max_steps']} steps, counted at the cap); median log ratio "
             f"{float(np.median(d)) if d else math.nan:.3g}",
             direction(d, len(cfg["seeds"]), "seeds"))

@@ -1,10 +1,11 @@
 """003 Fig. 1: linear regression with N = 100 Gaussian samples, an over-parameterized
 model (d = 120) against an under-parameterized one (d = 80), trained by SGD with
 mini-batches of one sample at one constant rate. The over-parameterized model converges
-much faster (here: its excess training loss over its own least-squares minimum after the
-same steps is smaller — the under-parameterized one stalls at SGD's noise floor, Thm 3.1)
-and has lower gradient confusion (the per-sample gradients' pairwise cosines are higher at
-their minimum)."""
+much faster (here: fewer steps until its excess training loss over its own least-squares
+minimum is an ε share of where it started, Thm 3.1's ε-accuracy; and a smaller excess after
+the same steps — the under-parameterized one stalls at SGD's noise floor) and has lower
+gradient confusion (the per-sample gradients' pairwise cosines are higher at their
+minimum)."""
 from __future__ import annotations
 
 import math
@@ -17,6 +18,8 @@ from ..model import MLP
 from ..theory import gradient_confusion
 from ._base import Experiment, legend, save_figure
 from ._verdict import Claim, direction, spread
+
+EPS_SHARE = 1e-3  # ε-accuracy (Thm 3.1): the excess loss at most this share of the model's excess at θ₀
 
 
 def gaussian_samples(n: int, d: int, seed: int):
@@ -39,7 +42,10 @@ class LinearRegression(Experiment):
         # leads for the first ~7,500 steps; the row measures where SGD ends, not its rate).
         # Seeds 80–87: new after a review of 70–77 found the rows judged without the noise floor the
         # rules require (now the seed-to-seed spread pooled over both models).
-        "standard": dict(n_train=100, dims=[80, 120], seeds=list(range(90, 98)), lr=0.5, steps=20000,
+        # Seeds 100–107 and 100,000 steps: new with the speed row read as steps to ε-accuracy (a
+        # review of 90–97 found the row said "faster" of where SGD ends); read on 90–97, 3 of 8
+        # d = 120 runs had not reached ε = 10⁻³ within 20,000 steps.
+        "standard": dict(n_train=100, dims=[80, 120], seeds=list(range(100, 108)), lr=0.5, steps=100000,
                          record_every=100),
         "paper": dict(n_train=100, dims=[80, 120], seeds=[0, 1, 2], lr=0.5, steps=20000, record_every=100),
     }
@@ -60,8 +66,13 @@ class LinearRegression(Experiment):
         c0 = gradient_confusion(net, theta, X, Y)
         cT = gradient_confusion(net, res.params, X, Y)
         loss = [float(v) for v in res.history["train_loss"]]
-        return dict(status=res.status, steps=res.steps, step=[int(t) for t in res.history["step"]], train_loss=loss,
+        step = [int(t) for t in res.history["step"]]
+        # The first recorded step at ε-accuracy; max_steps + 1 when none (a lower bound).
+        eps = EPS_SHARE * (loss[0] - min_loss)
+        at = [t for t, v in zip(step, loss) if v - min_loss <= eps]
+        return dict(status=res.status, steps=res.steps, step=step, train_loss=loss,
                     min_loss=min_loss, excess=max(loss[-1] - min_loss, 0.0),
+                    steps_to_eps=at[0] if at else cfg["steps"] + 1,
                     min_cosine_0=c0.min_cosine, cosine_std_0=float(np.std(c0.offdiagonal_cosines())),
                     min_cosine_T=cT.min_cosine, cosine_std_T=float(np.std(cT.offdiagonal_cosines())))
 
@@ -114,9 +125,21 @@ class LinearRegression(Experiment):
         tiny = 1e-300
         d, floor = self._pairs(cfg, records, "excess", lambda a, b: math.log(max(b, tiny) / max(a, tiny)),
                                lambda v: math.log(max(v, tiny)))
+        t, t_floor = self._pairs(cfg, records, "steps_to_eps", lambda a, b: math.log(b / a), math.log)
+        capped = {dd: sum(r.get("steps_to_eps", 0) > cfg["steps"] for r in records if r["d"] == dd) for dd in (lo, hi)}
         out.append(Claim(f"SGD (batch 1) converges faster for the over-parameterized model (d = {hi} against {lo}, "
-                         f"N = {cfg['n_train']}): it reaches a lower excess loss, where the under-parameterized one "
-                         "stalls at SGD's noise floor", "003 Fig. 1 (left), Thm 3.1 (ε-accuracy for small ε)",
+                         f"N = {cfg['n_train']}): fewer steps to ε-accuracy",
+                         f"003 Fig. 1 (left), Thm 3.1 (ε-accuracy for small ε; here ε = {EPS_SHARE:g} of the excess "
+                         "loss at θ₀)",
+                         f"fewer steps until the excess training loss over its own least-squares minimum is "
+                         f"{EPS_SHARE:g} of its value at θ₀ at d = {hi} in {sum(x > 0 for x in t)} of {len(t)} seeds "
+                         f"(median log ratio {np.median(t) if t else math.nan:.3g}, seed spread of the log steps "
+                         f"{t_floor:.3g}; not reached within {cfg['steps']} steps, counted at the cap: {capped[lo]} at "
+                         f"d = {lo}, {capped[hi]} at d = {hi})",
+                         direction(t, n, "seeds", t_floor)))
+        out.append(Claim(f"SGD (batch 1) ends lower for the over-parameterized model (d = {hi} against {lo}, "
+                         f"N = {cfg['n_train']}): the under-parameterized one stalls at SGD's noise floor",
+                         "003 Fig. 1 (left), Thm 3.1 (the noise floor)",
                          f"excess training loss over its own least-squares minimum after {cfg['steps']} steps smaller "
                          f"at d = {hi} in {sum(x > 0 for x in d)} of {len(d)} seeds (median log ratio "
                          f"{np.median(d) if d else math.nan:.3g}, seed spread of the log excess {floor:.3g})",

@@ -23,6 +23,8 @@ class Overparameterization(Experiment):
         "quick": dict(data="digits", n_sizes=[10, 20, 50], n_test=100, data_seed=0, depth=2, width=1000,
                       optimizers=["gd", "sgd", "adagrad"], sigmas=[1.0, 4.0], seeds=[0], batch_ratio=0.2,
                       tol=1e-4, max_steps=20000),
+        # Seeds 100–104: new after a third review found the pooled floor shrunk by a saturated end
+        # (the floor is now the larger of the two ends' spreads).
         # Seeds 80–84: new for the rerun with the falls-with-N floor pooled over both ends (a review
         # of overparameterization-ce's seeds 70–74 found a saturated end setting it to 0).
         # Seeds 40–44: new for the rerun after the review of the run with seeds 30–34 (the
@@ -30,7 +32,7 @@ class Overparameterization(Experiment):
         # 2026-12-05: seeds 70–74, new for the rerun under the revised rules (a direction claim fails only on
         # evidence against it, a value claim carries its standard error); earlier seeds are named above.
         "standard": dict(data="mnist", n_sizes=[10, 25, 100], n_test=100, data_seed=0, depth=2, width=2000,
-                         optimizers=["gd", "sgd", "adagrad"], sigmas=[4.0], seeds=[80, 81, 82, 83, 84],
+                         optimizers=["gd", "sgd", "adagrad"], sigmas=[4.0], seeds=[100, 101, 102, 103, 104],
                          batch_ratio=0.2, tol=1e-5, max_steps=60000),
         "paper": dict(data="mnist", n_sizes=[10, 20, 50, 100, 200], n_test=100, data_seed=0, depth=2,
                       width=4000, optimizers=["gd", "sgd", "adagrad"], sigmas=[0.5, 1.0, 4.0], seeds=[0, 1, 2],
@@ -110,8 +112,8 @@ class Overparameterization(Experiment):
         tol = cfg["tol"]
         rel = self._relative(records, "sgd", tol)
         made = sum(r["optimizer"] == "sgd" for r in records)
-        ctrl = (float(np.median(self._relative(records, "adagrad", tol))) if "adagrad" in cfg["optimizers"]
-                and self._relative(records, "adagrad", tol) else math.nan)
+        ada = self._relative(records, "adagrad", tol) if "adagrad" in cfg["optimizers"] else []
+        ctrl = float(np.median(ada)) if ada else math.nan
         med = float(np.median(rel)) if rel else math.nan
         nets = usable([r for r in records if r["optimizer"] in ("gd", "sgd")], tol)[0]
         return Claim(f"SGD-trained nets have basically GD's {self.metrics[0][1]} at every training-set size",
@@ -143,15 +145,14 @@ class Overparameterization(Experiment):
             good, why = usable(runs, tol)
             ok = {(r["sigma"], r["seed"], r["n_train"]): r[key] for r in good}
             d = [ok[(s, seed, lo)] - ok[(s, seed, hi)] for s, seed in keys if (s, seed, lo) in ok and (s, seed, hi) in ok]
-            # The spread pooled over both ends: a metric that saturates at one end (a 0/1 error at
-            # 0 for every large-N run) would otherwise set a floor of 0.
-            floor = math.sqrt(0.5 * sum(spread([ok[(s, seed, n)] for s, seed in keys if (s, seed, n) in ok]) ** 2
-                                        for n in (lo, hi)))
+            # The larger of the two ends' spreads: a metric that saturates at one end (a 0/1 error
+            # at 0 for every large-N run) has no spread there, and pooling it would shrink the floor.
+            floor = max(spread([ok[(s, seed, n)] for s, seed in keys if (s, seed, n) in ok]) for n in (lo, hi))
             out.append(Claim(f"{opt}: the {name} falls as the training set grows (N = {lo} → {hi}; an extra "
                              "check, not a claim of the paper)",
                              self.figure, f"lower at N = {hi} in {sum(v > 0 for v in d)} of {len(d)} usable "
                              f"(σ, seed) pairs (median drop {float(np.median(d)) if d else math.nan:.3g}, seed spread "
-                             f"pooled over N = {lo} and {hi} {floor:.3g}){excluded(why)}",
+                             f"at N = {lo} or {hi}, the larger, {floor:.3g}; trained to loss < {tol:g}){excluded(why)}",
                              direction(d, len(keys), "pairs", floor)))
         if "gd" in cfg["optimizers"]:
             b = {(r["sigma"], r["seed"], r["n_train"]): r[key]

@@ -34,11 +34,13 @@ class OverparameterizationCE(Overparameterization):
     name = "overparameterization-ce"
     title = "Test error versus training-set size under the cross-entropy loss"
     paper = "Nonnenmacher, Reeb, Steinwart (000 Fig. 5 right)"
-    figure = "000 Fig. 5 right (Fig. 1 under cross-entropy)"
+    figure = "000 Fig. 5 right (Fig. 1 under cross-entropy; trained to 10⁻⁵ there)"
     presets = {
         "quick": dict(data="digits", n_sizes=[10, 20, 50], n_test=100, data_seed=0, depth=2, width=1000,
                       optimizers=["gd", "sgd", "adagrad"], sigmas=[1.0, 4.0], seeds=[0, 1], batch_ratio=0.2,
                       tol=1e-2, max_steps=20000),
+        # Seeds 100–104: new after a third review of 80–84 found the pooled floor shrunk by the
+        # saturated N = 100 end (now the larger of the two ends' spreads).
         # Seeds 80–84: new after a review of seeds 70–74 found the 0/1 error saturated (every N = 100
         # run at 0) and the falls-with-N floor taken at that saturated end; the cross-entropy is now
         # judged beside it and the floor pooled over both ends.
@@ -48,7 +50,7 @@ class OverparameterizationCE(Overparameterization):
         # 2026-12-05: seeds 70–74, new for the rerun under the revised rules (a direction claim fails only on
         # evidence against it, a value claim carries its standard error); earlier seeds are named above.
         "standard": dict(data="mnist", n_sizes=[10, 25, 100], n_test=100, data_seed=0, depth=2, width=2000,
-                         optimizers=["gd", "sgd", "adagrad"], sigmas=[4.0], seeds=[80, 81, 82, 83, 84],
+                         optimizers=["gd", "sgd", "adagrad"], sigmas=[4.0], seeds=[100, 101, 102, 103, 104],
                          batch_ratio=0.2, tol=1e-2, max_steps=50000),
         "paper": dict(data="mnist", n_sizes=[10, 20, 50, 100, 200], n_test=100, data_seed=0, depth=2,
                       width=4000, optimizers=["gd", "sgd", "adagrad"], sigmas=[0.5, 1.0, 4.0], seeds=list(range(5)),
