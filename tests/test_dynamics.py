@@ -301,6 +301,30 @@ def test_find_lr_extends_its_grid_past_lr_max():
     assert not np.all(np.diff(bad.history["train_loss"]) < 0)
 
 
+@pytest.mark.parametrize("settings", [dict(train_layers=[2]), dict(batch_size=4, shuffle=True, seed=3),
+                                      dict(path="direct")])
+def test_train_without_lr_probes_the_run_it_will_make(settings):
+    """lr=None with an adaptive optimizer takes find_lr's rate for the run's own trained
+    layers, batches and path (the probe once trained every layer, full batch), and that
+    rate passes App. D's rule on the run itself while twice it fails."""
+    net = fastntk.MLP.uniform(4, 16, 2)
+    X, Y, _ = data()
+    theta = net.init(0)
+    res = fastntk.train(net, theta, X, Y, optimizer="adam", max_steps=1, **settings)
+    assert res.lr == fastntk.find_lr(net, theta, X, Y, optimizer="adam", **settings)
+    for rate, monotone in ((res.lr, True), (2 * res.lr, False)):
+        run = fastntk.train(net, theta, X, Y, optimizer="adam", lr=rate, max_steps=50, tol=1e-300, record_every=1,
+                            **settings)
+        assert bool(np.all(np.diff(run.history["train_loss"]) < 0)) == monotone
+
+
+def test_find_lr_names_an_unknown_setting():
+    net = fastntk.MLP.uniform(4, 16, 2)
+    X, Y, _ = data()
+    with pytest.raises(TypeError, match="weight_decay"):
+        fastntk.find_lr(net, net.init(0), X, Y, optimizer="adam", weight_decay=0.1)
+
+
 @pytest.mark.parametrize("kwargs, exc, match", [
     (dict(batch_size=0), ValueError, "batch_size"),
     (dict(optimizer="sgd", batch_size=9), ValueError, "batch_size"),

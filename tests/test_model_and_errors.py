@@ -84,6 +84,26 @@ def test_sigma_b_defaults_to_sigma_and_is_kept_apart_from_it():
         _core.Spec([3, 4, 1], 1.0, -1.0, "ntk", "zero", "relu")
 
 
+def test_mlp_is_immutable():
+    """Its layout (multipliers, offsets) is computed once: a changed σ on the same object
+    would silently keep the old one, so setting a field is an error naming replace()."""
+    import pickle
+    net = fastntk.MLP.uniform(3, 8, 2, sigma=2.0)
+    for name, value in (("sigma", 4.0), ("widths", (3, 9, 1)), ("bias", "none"), ("_layout", None)):
+        with pytest.raises(AttributeError, match="replace"):
+            setattr(net, name, value)
+    with pytest.raises(AttributeError, match="immutable"):
+        del net.sigma
+    with pytest.raises(TypeError):
+        net.widths[1] = 9
+    assert net.sigma == 2.0 and net.layout.c[1] == pytest.approx(2.0 / np.sqrt(3))
+    assert net.replace(sigma=4.0).layout.c[1] == pytest.approx(4.0 / np.sqrt(3))
+    back = pickle.loads(pickle.dumps(net))
+    assert repr(back) == repr(net) and back.widths == (3, 8, 1)
+    with pytest.raises(AttributeError, match="replace"):
+        back.sigma = 1.0
+
+
 def test_bad_dtype_model():
     with pytest.raises(TypeError, match="dtype"):
         fastntk.MLP([3, 4, 1], dtype=np.int32)

@@ -133,7 +133,7 @@ def test_plain_module_read_as_ntk_with_sigma_b():
 def test_identity_and_linear_stacks_are_linear_networks():
     module = nn.Sequential(nn.Linear(4, 6), nn.Identity(), nn.Linear(6, 3), nn.Linear(3, 1)).double()
     net, params = fastntk.from_torch(module)
-    assert net.activation == "identity" and net.widths == [4, 6, 3, 1]
+    assert net.activation == "identity" and net.widths == (4, 6, 3, 1)
     X = np.random.default_rng(1).standard_normal((5, 4))
     with torch.no_grad():
         assert_close(net.apply(params, X), module(torch.from_numpy(X))[:, 0].numpy(), np.float64)

@@ -310,19 +310,26 @@ def gd_closed_form(net: MLP, params, X, Y, X_test, steps, lr: float | None = Non
     return out.astype(net.dtype)
 
 
+# The run's settings find_lr probes with, beside the optimizer's hyper-parameters.
+_PROBED = ("train_layers", "path", "batch_size", "shuffle", "seed")
+
+
 @on_device
 def find_lr(net: MLP, params, X, Y, *, optimizer: str, model: str = "network", loss: str = "squared",
             steps: int = 50, lr_max: float = 10.0, factor: float = 2.0, lr_min: float = 1e-8, **hyper) -> float:
     """The largest η on the grid lr_max·factorᵏ (k ∈ ℤ) for which the training loss
-    decreases monotonically over the first ``steps`` full-batch steps (the rule of
-    Nonnenmacher et al., App. D, for adaptive optimizers). The search starts at lr_max
-    and goes down; when lr_max itself passes it goes up until a rate fails, so the
-    answer always has a failing rate one grid step above it."""
+    decreases monotonically over the first ``steps`` steps (the rule of Nonnenmacher et
+    al., App. D, for adaptive optimizers; full batch unless ``batch_size`` is given). The
+    search starts at lr_max and goes down; when lr_max itself passes it goes up until a
+    rate fails, so the answer always has a failing rate one grid step above it.
+    ``hyper``: the optimizer's hyper-parameters (PyTorch's names) and the run's
+    ``train_layers``, ``path``, ``batch_size``, ``shuffle``, ``seed``, as :func:`train`
+    takes them."""
     net = _net(net)
-    unknown = set(hyper) - set(HYPER)
+    unknown = set(hyper) - set(HYPER) - set(_PROBED)
     if unknown:
-        raise TypeError(f"unknown optimizer hyper-parameter(s) {sorted(unknown)}; expected PyTorch's names "
-                        f"{list(HYPER)}")
+        raise TypeError(f"unknown setting(s) {sorted(unknown)}; expected PyTorch's hyper-parameter names "
+                        f"{list(HYPER)} or {list(_PROBED)}")
     be = backend_for(params=params, X=X, Y=Y)
     problem = be.problem(net, params, X, Y, None)
     cfg = make_config(problem.X.shape[0], net.depth, lr=1.0, model=model, optimizer=optimizer, loss=loss, **hyper)
@@ -333,7 +340,8 @@ _FIND_LR_EXTEND = 40  # factor⁴⁰ above lr_max (2⁴⁰ ≈ 10¹²): beyond i
 
 
 def _find_lr(be, net, problem, cfg, *, steps=50, lr_max=10.0, factor=2.0, lr_min=1e-8) -> float:
-    """find_lr's search with ``cfg``'s model, optimizer and hyper-parameters (full batch)."""
+    """find_lr's search with the run's own ``cfg`` — model, optimizer, loss, hyper-parameters,
+    trained layers, path and batches — probing ``steps`` steps of it per rate."""
     lr = positive(lr_max, "lr_max")
     lr_min = positive(lr_min, "lr_min")
     if lr_min > lr:
@@ -342,8 +350,7 @@ def _find_lr(be, net, problem, cfg, *, steps=50, lr_max=10.0, factor=2.0, lr_min
     if factor <= 1:
         raise ValueError(f"factor: expected a value > 1, got {factor}")
     steps = positive_int(steps, "steps")
-    probe = TrainConfig(lr=lr, model=cfg.model, optimizer=cfg.optimizer, loss=cfg.loss, tol=1e-300,
-                        max_steps=steps, record_every=1, **cfg.hyper)
+    probe = cfg.replace(lr=lr, tol=1e-300, max_steps=steps, record_every=1, record_D=False)
 
     def decreases(rate):
         out = be.train(net, problem, probe.replace(lr=rate), None)

@@ -73,7 +73,8 @@ def _layout(widths, sigma, sigma_b, parametrization, has_bias, activation, dtype
 
 
 class MLP:
-    """A fully connected scalar-output network; it holds no parameters itself.
+    """A fully connected scalar-output network; it holds no parameters itself, and it is
+    immutable (its layout is computed once): :meth:`replace` makes a changed copy.
 
     Parameters
     ----------
@@ -124,7 +125,7 @@ class MLP:
         P = sum(widths[l] * widths[l - 1] + widths[l] for l in range(1, len(widths)))
         if P > MAX_INDEX:
             raise ValueError(f"widths: {widths} make {P:.3g} parameters, more than a 64-bit index can address")
-        self.widths = widths
+        self.widths = tuple(widths)
         self.sigma = float(sigma)
         self.parametrization = parametrization
         self.bias = bias
@@ -132,6 +133,16 @@ class MLP:
         self.sigma_b = self.sigma if sigma_b is None else positive(sigma_b, "sigma_b", allow_zero=True)
         self._layout = _layout(widths, self.sigma, self.sigma_b, parametrization, bias != "none", activation,
                                self.dtype)
+        self._frozen = True
+
+    def __setattr__(self, name, value):
+        if getattr(self, "_frozen", False):
+            raise AttributeError(f"MLP is immutable (its layout is computed once): use net.replace({name}=...) "
+                                 "for a changed copy")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name):
+        raise AttributeError(f"MLP is immutable: cannot delete {name!r}")
 
     @property
     def layout(self) -> Layout:
@@ -265,6 +276,6 @@ class MLP:
 
     def __repr__(self) -> str:
         sigma_b = "" if self.sigma_b == self.sigma else f", sigma_b={self.sigma_b}"
-        return (f"MLP(widths={self.widths}, sigma={self.sigma}, parametrization="
+        return (f"MLP(widths={list(self.widths)}, sigma={self.sigma}, parametrization="
                 f"'{self.parametrization}', bias='{self.bias}', activation='{self.activation}', "
                 f"dtype=np.{np.dtype(self.dtype).name}{sigma_b})")
