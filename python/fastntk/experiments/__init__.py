@@ -3,6 +3,7 @@ plots and a summary of each claim. ``fastntk list`` shows them."""
 from ._base import Experiment, ExperimentError
 from ._runner import check, report, resolve_config, run, verdict_table
 from .adaptive import Adaptive
+from .adaptive_closed_form import AdaptiveClosedForm
 from .bump import Bump
 from .confusion import GradientConfusion
 from .infinite_ensemble import InfiniteEnsemble
@@ -20,6 +21,6 @@ from .width import Width
 REGISTRY: dict[str, Experiment] = {e.name: e for e in [
     Initialization(), Adaptive(), Stochastic(), Overparameterization(), SigmaSelection(), Bump(),
     GradientConfusion(), Width(), Underparameterized(), KernelConvergence(), InfiniteEnsemble(),
-    OverparameterizationCE(), Linearization(), LinearRegression()]}
+    OverparameterizationCE(), Linearization(), LinearRegression(), AdaptiveClosedForm()]}
 
 __all__ = ["REGISTRY", "run", "report", "check", "verdict_table", "resolve_config", "Experiment", "ExperimentError"]
