@@ -39,6 +39,7 @@ TINY = {
                                sigmas=[1.0], max_steps=300),
     "adaptive-closed-form": dict(data="sphere:4", n_train=5, n_test=10, widths=[20, 40, 80], seeds=[0, 1, 2],
                                  max_steps=300),
+    "late-linearization": dict(n_train=10, n_test=10, widths=[20], seeds=[0, 1], max_steps=300),
 }
 
 

@@ -9,6 +9,7 @@ from .confusion import GradientConfusion
 from .infinite_ensemble import InfiniteEnsemble
 from .initialization import Initialization
 from .kernel_convergence import KernelConvergence
+from .late_linearization import LateLinearization
 from .linear_regression import LinearRegression
 from .linearization import Linearization
 from .overparameterization import Overparameterization
@@ -21,6 +22,7 @@ from .width import Width
 REGISTRY: dict[str, Experiment] = {e.name: e for e in [
     Initialization(), Adaptive(), Stochastic(), Overparameterization(), SigmaSelection(), Bump(),
     GradientConfusion(), Width(), Underparameterized(), KernelConvergence(), InfiniteEnsemble(),
-    OverparameterizationCE(), Linearization(), LinearRegression(), AdaptiveClosedForm()]}
+    OverparameterizationCE(), Linearization(), LinearRegression(), AdaptiveClosedForm(),
+    LateLinearization()]}
 
 __all__ = ["REGISTRY", "run", "report", "check", "verdict_table", "resolve_config", "Experiment", "ExperimentError"]
