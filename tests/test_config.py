@@ -151,3 +151,54 @@ def test_mixed_array_kinds_are_refused_by_the_dispatch():
     fake.device = type("D", (), {"id": 0})()
     with pytest.raises(TypeError, match="X: expected CuPy arrays like params"):
         backend_for(params=fake, X=np.ones(2))
+
+
+# Deliberate imports up the layers, each inside a function that runs when a call needs it
+# (the CLI's and the experiments' own code is above everything they import).
+LAZY_UP: set[tuple[str, str]] = set()
+
+
+def test_imports_form_no_circle():
+    """The package's imports, the lazy ones inside functions included, form no circle once
+    the deliberate upward ones (LAZY_UP, each listed) are set aside: every layer imports
+    downward (docs/design.md §4)."""
+    import ast
+    import pathlib
+
+    root = pathlib.Path(fastntk.__file__).parent
+    mods = {p: ".".join(("fastntk",) + p.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
+            for p in root.rglob("*.py")}
+    names = set(mods.values())
+    graph = {}
+    for path, name in mods.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        deps = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                target = f"{base}.{node.module}" if node.module else base
+                for alias in node.names:
+                    sub = f"{target}.{alias.name}"
+                    # `from . import x` names a submodule (a compiled one is not in the graph)
+                    deps.add(sub if sub in names or not node.module else target)
+            elif isinstance(node, ast.Import):
+                deps.update(a.name for a in node.names if a.name.startswith("fastntk"))
+        graph[name] = {d for d in deps if d in names and d != name and name != "fastntk"}
+    for a, b in LAZY_UP:
+        assert b in graph.get(a, ()), f"LAZY_UP lists {a} → {b}, which no longer imports it"
+        graph[a].discard(b)
+
+    state = {}
+
+    def visit(n, stack):
+        state[n] = "open"
+        for m in sorted(graph[n]):
+            if state.get(m) == "open":
+                raise AssertionError("import circle: " + " → ".join(stack[stack.index(m):] + [m]))
+            if m not in state:
+                visit(m, stack + [m])
+        state[n] = "done"
+
+    for n in sorted(graph):
+        if n not in state:
+            visit(n, [n])

@@ -12,7 +12,8 @@ from strategies import problems
 
 import fastntk
 from fastntk._arrays import placement
-from fastntk._dispatch import Problem, cpu
+from fastntk._dispatch import cpu
+from fastntk._protocol import Problem
 from fastntk._gpu import runtime
 from fastntk._gpu import train as gtrain
 from fastntk._gpu.backend import GpuBackend

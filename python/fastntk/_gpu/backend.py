@@ -1,4 +1,4 @@
-"""The GPU backend: the operations of fastntk._dispatch.Backend for CuPy arrays,
+"""The GPU backend: the operations of fastntk._protocol.Backend for CuPy arrays,
 with the same names, arguments and numbers as the CPU backend.
 
 It is written against a runtime.Device (an array module with GEMM and the kernels),
@@ -11,7 +11,7 @@ import functools
 
 import numpy as np
 
-from .._dispatch import Problem
+from .._protocol import Problem
 from .._validate import require_device_matrix, require_device_vector, require_dtype, require_finite
 from . import network as nw
 from . import train as gtrain
