@@ -1,7 +1,11 @@
 """Sect. 3's algorithm: shrink σ with the same θ₀ while the validation loss improves.
 
-000 starts it at a standard σ′ ≃ O(1) — here √2, He's scale — and that row is the claim;
-the same from a large σ′ = 16, where Thm 2's init term dominates, is an extra check."""
+000 starts it at a standard σ′ ≃ O(1) — here √2, He's scale — and that row is the claim:
+the algorithm mitigates the initialization's harm "as much as possible" and finishes at
+once when a smaller σ does not help (step (c)), so from σ′ ≃ O(1) it must not make the
+test loss worse. The same from a large σ′ = 16, where Thm 2's init term dominates, is an
+extra check that it lowers it. Every round trains under the GD rules of every other GD
+run here (``_training.fit``: halving the rate when the loss stops decaying)."""
 from __future__ import annotations
 
 import math
@@ -9,9 +13,9 @@ import math
 import numpy as np
 
 from .. import plots, theory
-from ..dynamics import train
 from ..model import MLP
 from ._base import Experiment, Interrupted, half_mse, save_figure
+from ._training import fit
 from ._verdict import Claim, direction, premise_not_met, spread
 
 
@@ -27,14 +31,17 @@ class SigmaSelection(Experiment):
         "quick": dict(data="digits", n_train=50, n_val=100, n_test=100, data_seed=0, depth=2, width=1000,
                       sigma_starts=[SQRT2, 16.0], shrink=0.5, margin=0.01, max_rounds=6, seeds=[0, 1, 2, 3, 4],
                       tol=1e-4, max_steps=20000),
+        # Seeds 100–104 and 60,000 steps: new after a review of 80–84 found every σ′ = √2 start capped at
+        # 20,000 steps at a rate select_sigma did not halve (every round now trains by _training.fit),
+        # the √2 row claiming more than Sect. 3 says, and the σ′ = 16 row's choice made by that cap.
         # Seeds 70–74: new for the rerun that starts at 000's σ′ ≃ O(1) (2026-12-04 used 10–14,
         # σ′ = 16 only). Seeds 80–84 and 6 rounds: a review of 70–74 found every σ′ = 16 run
         # stopped by the 3-round cap while its validation loss still fell tenfold a round, so
         # the row judged σ = 4 against 16, not the algorithm; the row now needs the algorithm
         # to stop by its own rule.
         "standard": dict(data="mnist", n_train=100, n_val=50, n_test=50, data_seed=0, depth=2, width=2000,
-                         sigma_starts=[SQRT2, 16.0], shrink=0.5, margin=0.01, max_rounds=6, seeds=[80, 81, 82, 83, 84],
-                         tol=1e-5, max_steps=20000),
+                         sigma_starts=[SQRT2, 16.0], shrink=0.5, margin=0.01, max_rounds=6,
+                         seeds=[100, 101, 102, 103, 104], tol=1e-5, max_steps=60000),
         "paper": dict(data="mnist", n_train=100, n_val=100, n_test=100, data_seed=0, depth=2, width=4000,
                       sigma_starts=[SQRT2, 16.0], shrink=0.7, margin=0.01, max_rounds=12, seeds=list(range(5)),
                       tol=1e-5, max_steps=200000),
@@ -49,9 +56,12 @@ class SigmaSelection(Experiment):
         Xt, Yt = ds.X_test[cfg["n_val"]:], ds.Y_test[cfg["n_val"]:]
         net = MLP.uniform(ds.d, cfg["width"], cfg["depth"], sigma=job["sigma_start"])
         theta = net.init(job["seed"])
+        def trainer(n, th, X, Y, X_val, max_steps):
+            return fit(n, th, X, Y, X_test=X_val, tol=cfg["tol"], max_steps=max_steps, callback=ctx.callback)[0]
+
         sel = theory.select_sigma(net, theta, ds.X, ds.Y, Xv, Yv, sigma_start=job["sigma_start"],
                                   shrink=cfg["shrink"], margin=cfg["margin"], max_rounds=cfg["max_rounds"],
-                                  max_steps=cfg["max_steps"], tol=cfg["tol"], callback=ctx.callback)
+                                  max_steps=cfg["max_steps"], trainer=trainer)
         if any(p["status"] == "interrupted" for p in sel.path):
             raise Interrupted()
         chosen = net.replace(sigma=sel.sigma)
@@ -63,8 +73,8 @@ class SigmaSelection(Experiment):
         if sel.path[0]["status"] != "converged":
             return dict(sigma=sel.sigma, path=sel.path, status="not converged", test_loss_chosen=math.nan,
                         test_loss_start=math.nan)
-        start = ctx.check(train(net, theta, ds.X, ds.Y, X_test=Xt, tol=cfg["tol"], max_steps=cfg["max_steps"],
-                                record_every=cfg["max_steps"]))
+        start, _ = fit(net, theta, ds.X, ds.Y, X_test=Xt, tol=cfg["tol"], max_steps=cfg["max_steps"],
+                       callback=ctx.callback)
         return dict(sigma=sel.sigma, path=sel.path,
                     status="converged" if chosen_status == start.status == "converged" else "not converged",
                     test_loss_chosen=half_mse(chosen.apply(sel.params, Xt), Yt),
@@ -94,15 +104,19 @@ class SigmaSelection(Experiment):
             rs = [r for r in records if r["sigma_start"] == a0]
             ok = [r for r in rs if r.get("status") == "converged"]
             if not ok:
-                lines.append(f"- σ′ = {a0:.3g}: no seed whose start and chosen runs both converged ({len(rs)} made).")
+                lines.append(f"- σ′ = {a0:.3g}: no seed whose start and chosen runs both converged ({len(rs)} made): "
+                             "nothing to compare.")
                 continue
             a = np.mean([r["test_loss_start"] for r in ok])
             b = np.mean([r["test_loss_chosen"] for r in ok])
             sig = ", ".join(f"{r['sigma']:.3g}" for r in ok)
             lines.append(f"- Starting at σ′ = {a0:.3g} ({len(ok)} of {len(rs)} seeds usable): mean test loss "
                          f"**{a:.4g}**; after the σ-selection algorithm (chosen σ: {sig}): **{b:.4g}**.")
-        lines.append("- Sect. 3: the algorithm mitigates the initialization's harm — it should not make the test "
-                     "loss worse, and lowers it where σ′'s init term matters.")
+        lines.append("- Sect. 3: the algorithm mitigates the initialization's harm — from σ′ ≃ O(1) it must not make "
+                     "the test loss worse (the row's claim); from a large σ′ it lowers it (the extra check).")
+        lines.append(f"- Deviations from 000 App. D: {cfg['n_val']} validation and {cfg['n_test']} test points (the "
+                     f"subset has 100 test images), width {cfg['width']}, {len(cfg['seeds'])} seeds, "
+                     f"{cfg['max_steps']} steps a round, σ shrunk ×{cfg['shrink']}.")
         return lines
 
     def claims(self, cfg, records):
@@ -110,22 +124,43 @@ class SigmaSelection(Experiment):
         for a0 in cfg["sigma_starts"]:
             rs = [r for r in records if r["sigma_start"] == a0]
             ok = [r for r in rs if r.get("status") == "converged"]
-            d = [r["test_loss_start"] - r["test_loss_chosen"] for r in ok]
             chosen = ", ".join(f"{r['sigma']:.3g}" for r in ok)
             floor = spread([r["test_loss_start"] for r in ok])
-            extra = ("" if a0 <= STANDARD_MAX
-                     else " (an extra check, not a claim of the paper: 000 starts at σ′ ≃ O(1))")
+            standard = a0 <= STANDARD_MAX
             capped = [r for r in ok if not self._stopped_by_rule(r["path"], cfg["margin"])]
             premise = (premise_not_met(f"{len(capped)} of {len(ok)} usable seeds stopped at the {cfg['max_rounds']}-round "
                                        "cap, not by the algorithm's rule") if capped else None)
-            out.append(Claim(f"σ-selection from σ′ = {a0:.3g}{extra} lowers the test loss",
-                             "000 Sect. 3 (the algorithm Thm 2 motivates; it starts at a standard σ′ ≃ O(1))",
-                             f"lower after selection in {sum(v > 0 for v in d)} of {len(d)} seeds whose start and "
-                             f"chosen runs converged (chosen σ: {chosen or '—'}; seed spread at σ′ {floor:.3g}); "
-                             f"{sum(r['path'][0]['status'] != 'converged' for r in rs)} of {len(rs)} starts did not "
-                             f"reach training loss {cfg['tol']} within {cfg['max_steps']} steps",
-                             premise or direction(d, len(cfg["seeds"]), "seeds", floor)))
+            stops = self._stops(ok, cfg)
+            unconverged = (f"{sum(r['path'][0]['status'] != 'converged' for r in rs)} of {len(rs)} starts did not "
+                           f"reach training loss {cfg['tol']} within {cfg['max_steps']} steps")
+            if standard:
+                # Not worse: per seed, the start's test loss plus the seed spread above the chosen one's.
+                d = [r["test_loss_start"] + floor - r["test_loss_chosen"] for r in ok]
+                out.append(Claim(f"σ-selection from σ′ = {a0:.3g} does not make the test loss worse",
+                                 "000 Sect. 3 (mitigate the initialization's influence \"as much as possible\"; step (c) "
+                                 "finishes when a smaller σ does not help; from a standard σ′ ≃ O(1))",
+                                 f"not above the start's by more than the seed spread ({floor:.3g}) in "
+                                 f"{sum(v > 0 for v in d)} of {len(d)} seeds whose start and chosen runs converged "
+                                 f"(chosen σ: {chosen or 'n/a'}; {stops}); {unconverged}",
+                                 premise or direction(d, len(cfg["seeds"]), "seeds")))
+            else:
+                d = [r["test_loss_start"] - r["test_loss_chosen"] for r in ok]
+                out.append(Claim(f"σ-selection from σ′ = {a0:.3g} (an extra check, not a claim of the paper: 000 "
+                                 "starts at σ′ ≃ O(1)) lowers the test loss",
+                                 "000 Sect. 3 (the algorithm Thm 2 motivates)",
+                                 f"lower after selection in {sum(v > 0 for v in d)} of {len(d)} seeds whose start and "
+                                 f"chosen runs converged (chosen σ: {chosen or 'n/a'}; {stops}; seed spread at σ′ "
+                                 f"{floor:.3g}); {unconverged}",
+                                 premise or direction(d, len(cfg["seeds"]), "seeds", floor)))
         return out
+
+    @staticmethod
+    def _stops(runs, cfg) -> str:
+        """Why each run's algorithm stopped: its last round did not improve by the margin, or
+        did not converge within the step cap (Sect. 3's "impractically slow")."""
+        slow = sum(r["path"][-1]["status"] != "converged" for r in runs)
+        return (f"stopped by no improvement in {len(runs) - slow}, by a round not converging within "
+                f"{cfg['max_steps']} steps in {slow}")
 
     @staticmethod
     def _stopped_by_rule(path, margin) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -113,13 +114,20 @@ class SigmaSelection:
 
 def select_sigma(net: MLP, params, X, Y, X_val, Y_val, *, sigma_start: float = 1.0,
                  shrink: float = 0.7, margin: float = 0.01, max_rounds: int = 12,
-                 max_steps: int = 100_000, model: str = "network", **train_kwargs) -> SigmaSelection:
+                 max_steps: int = 100_000, model: str = "network", trainer: Callable | None = None,
+                 **train_kwargs) -> SigmaSelection:
     """Sect. 3's algorithm: train at σ′ = sigma_start, then with the same θ₀ at
     successively smaller σ (×shrink) while the validation loss (1/2N_V)‖f − Y_V‖²
     improves by more than ``margin`` (relative); stop when it does not, or when a run
     stops converging within ``max_steps`` (training too slow). Returns the converged run
     with the smallest validation loss — a run that did not converge is the signal to stop,
-    not a candidate (the first run if none converged; see ``path``)."""
+    not a candidate (the first run if none converged; see ``path``).
+
+    ``trainer(net, params, X, Y, X_val, max_steps)`` trains one round and returns a
+    :class:`~fastntk.TrainResult` with the validation predictions recorded; the default is
+    :func:`fastntk.train` with ``model`` and ``train_kwargs`` (its rate rule: 1.9N/λ_max
+    for GD). A caller with its own rate rules (halving on a rising loss, say) passes them
+    here, so the algorithm stays this one."""
     shrink = positive(shrink, "shrink")
     if shrink >= 1:
         raise ValueError(f"shrink: expected a factor in (0, 1), got {shrink}")
@@ -129,10 +137,13 @@ def select_sigma(net: MLP, params, X, Y, X_val, Y_val, *, sigma_start: float = 1
     sigma, best, path = positive(sigma_start, "sigma_start"), None, []
     for _ in range(positive_int(max_rounds, "max_rounds")):
         n = net.replace(sigma=sigma)
-        res = train(n, theta, X, Y, model=model, X_test=Xv, max_steps=max_steps, **train_kwargs)
+        if trainer is None:
+            res = train(n, theta, X, Y, model=model, X_test=Xv, max_steps=max_steps, **train_kwargs)
+        else:
+            res = trainer(n, theta, X, Y, Xv, max_steps)
         val = float(0.5 * np.mean((res.history["test_pred"][-1].astype(np.float64) - Yv) ** 2))
         path.append(dict(sigma=sigma, val_loss=val, train_loss=float(res.history["train_loss"][-1]),
-                         steps=res.steps, status=res.status))
+                         steps=res.steps, status=res.status, lr=float(res.lr)))
         improved = best is None or val < best[1] * (1 - margin)
         if best is None or (res.status == "converged" and (val < best[1] or path[0]["status"] != "converged")):
             best = (sigma, val, res.params)
