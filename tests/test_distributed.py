@@ -68,7 +68,7 @@ def test_tiles_leave_the_thread_settings_as_they_were():
     import dask
 
     from fastntk import _core
-    from fastntk._backend import blas_info
+    from fastntk._blas import blas_info
     net = fastntk.MLP.uniform(3, 8, 2)
     before = (_core.openmp_threads(), (blas_info() or {}).get("num_threads"))
     with dask.config.set(scheduler="sync"):

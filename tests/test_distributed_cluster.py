@@ -41,7 +41,7 @@ def test_cluster_gram_equals_ntk(client, tmp_path):
 
 
 def _threads_in_a_tile(_):
-    from fastntk._backend import blas_info
+    from fastntk._blas import blas_info
     from fastntk.distributed.tiles import _one_thread_per_tile
     fastntk.set_num_threads(2)
     with _one_thread_per_tile():

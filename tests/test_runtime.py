@@ -138,7 +138,7 @@ AVX512 = {"avx", "avx2", "fma", "avx512f", "avx512vl", "avx512bw", "avx512dq"}
 
 
 def test_blas_diagnosis_names_slow_kernels_and_the_fix():
-    from fastntk._backend import blas_diagnosis
+    from fastntk._blas import blas_diagnosis
     assert blas_diagnosis("SkylakeX", AVX512, {}) is None
     assert blas_diagnosis("Haswell", {"avx", "avx2", "fma"}, {}) is None
     assert blas_diagnosis("Prescott", set(), {}) is None
@@ -153,7 +153,7 @@ def test_blas_diagnosis_names_slow_kernels_and_the_fix():
 def test_slow_blas_warns_once_at_import_unless_the_core_type_was_forced():
     code = """
         import warnings
-        import fastntk._backend as b
+        import fastntk._blas as b
         b.blas_diagnosis = lambda: "slow kernels"
         with warnings.catch_warnings(record=True) as w:
             warnings.simplefilter("always")

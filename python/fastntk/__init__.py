@@ -2,7 +2,7 @@
 
 The public API is re-exported here; implementations live in the submodules.
 """
-from ._backend import SlowBLASWarning, blas_diagnosis, blas_info, set_num_threads, show_config
+from ._blas import SlowBLASWarning, blas_diagnosis, blas_info, set_num_threads, show_config
 from ._validate import InsufficientMemoryError
 from .config import TrainConfig
 from .dynamics import TrainingInterrupted, TrainResult, batch_schedule, default_lr, find_lr, gd_closed_form, train, train_many

@@ -11,7 +11,7 @@ import weakref
 import numpy as np
 
 from . import _core
-from ._backend import blas_limited_to_one_thread
+from ._blas import blas_limited_to_one_thread
 from ._protocol import Problem
 from ._interrupt import LONG_FLOPS, interruptible
 from ._validate import check_fits, nbytes, require_finite, to_host_matrix, to_host_vector

@@ -10,7 +10,7 @@ import threading
 import numpy as np
 
 from .. import _core
-from .._backend import blas_limited_to_one_thread
+from .._blas import blas_limited_to_one_thread
 from .._validate import positive_int
 from .._dispatch import cpu
 from ..model import MLP

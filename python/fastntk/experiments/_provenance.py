@@ -175,7 +175,7 @@ def session(cfg: dict, workers: int) -> dict:
     import numpy as np
 
     from .. import __version__
-    from .._backend import blas_info
+    from .._blas import blas_info
     blas = blas_info() or {}
     return dict(
         fastntk=__version__, commit=_commit(), python=platform.python_version(), numpy=np.__version__,
