@@ -131,11 +131,12 @@ def produced(name):
 
 def templates(name):
     """The claim cells the source of experiment ``name``'s claims() can write: one list per
-    Claim(...) call of literal text and None (a value filled in when it runs)."""
+    Claim(...) or rate_claim(...) call (whose first argument is the claim cell) of literal
+    text and None (a value filled in when it runs)."""
     module = inspect.getmodule(type(REGISTRY[name]).claims)
     out = []
     for node in ast.walk(ast.parse(inspect.getsource(module))):
-        if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Claim"):
+        if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("Claim", "rate_claim")):
             continue
         arg = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "claim"), None)
         if isinstance(arg, ast.Constant) and isinstance(arg.value, str):

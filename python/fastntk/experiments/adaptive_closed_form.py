@@ -17,14 +17,11 @@ import numpy as np
 from .. import plots, theory
 from ..dynamics import find_lr
 from ..model import MLP
-from ._base import Experiment, group, log_axes, loglog_slope, plot_grouped, save_figure
+from ._base import Experiment, group, log_axes, plot_grouped, save_figure
+from ._rate import RATE, rate_claim
 from ._training import fit, laziness
-from ._verdict import (INCONCLUSIVE, MIN_RUNS, Claim, direction, excluded, jackknife_error, lazy_premise, spread,
-                       usable, within)
+from ._verdict import Claim, direction, excluded, lazy_premise, spread, usable
 
-RATE = -0.5      # Thm 3's rate: the gap decays at least like m^(−1/2)
-RATE_TOL = 0.2   # a fitted slope up to RATE + RATE_TOL still counts as O(1/√m)
-MIN_WIDTHS = 3   # the fewest widths, each with MIN_RUNS usable runs, a slope is fitted over
 
 
 class AdaptiveClosedForm(Experiment):
@@ -66,13 +63,6 @@ class AdaptiveClosedForm(Experiment):
                     gap_eq7=rms(pred - eq7), gap_eq4=rms(pred - eq4), moved=rms(pred - f0),
                     eq7_eq4=rms(eq7 - eq4))
 
-    @staticmethod
-    def _fit(runs, widths):
-        """The log-log slope of the mean RMS gap from Eq. (7) over ``widths``."""
-        g = group(runs, ["width"], "gap_eq7")
-        ws = [m for m in widths if (m,) in g]
-        return loglog_slope(ws, [g[(m,)][0] for m in ws]) if len(ws) > 1 else math.nan
-
     def plot(self, cfg, records, out):
         fig, axes = plots.figure(1)
         ax = axes[0]
@@ -98,24 +88,9 @@ class AdaptiveClosedForm(Experiment):
 
     def claims(self, cfg, records):
         widths = sorted(cfg["widths"])
-        ok, why = usable(records, cfg["tol"])
-        full = [m for m in widths if sum(r["width"] == m for r in ok) >= MIN_RUNS]
-        runs = [r for r in ok if r["width"] in full]
-        slope = self._fit(runs, full)
-        err = jackknife_error(lambda keep: self._fit([r for r in runs if r["seed"] in keep], full),
-                              sorted({r["seed"] for r in runs}))
-        verdict = None
-        if len(full) < MIN_WIDTHS:
-            verdict = f"{INCONCLUSIVE}: {len(full)} width(s) with ≥ {MIN_RUNS} usable runs, needs ≥ {MIN_WIDTHS}"
-        # One-sided: O(1/√m) bounds the rate from above, so a steeper decay counts as the target.
-        out = [Claim(
-            "AdaGrad-trained nets follow Eq. (7) up to O(1/√m)",
-            f"000 Thm 3, Eq. (7) (log-log slope ≤ {RATE} + {RATE_TOL})",
-            f"slope {slope:.2f} ± {err:.2f} (jackknife over θ₀) of the RMS distance from Eq. (7) on the test set over "
-            f"m ∈ {full} ({len(runs)} usable runs at those widths; {len(ok)} of {len(records)} usable in "
-            f"all{excluded(why)})",
-            verdict or within(max(slope, RATE) if math.isfinite(slope) else slope, RATE, RATE_TOL, len(runs),
-                              len(records), err=err))]
+        ok = usable(records, cfg["tol"])[0]
+        out = [rate_claim("AdaGrad-trained nets follow Eq. (7) up to O(1/√m)", "000 Thm 3, Eq. (7)",
+                          "the RMS distance from Eq. (7) on the test set", records, widths, "gap_eq7", cfg["tol"])]
         # At the widest width: per θ₀, how much farther the net lies from GD's minimizer than
         # from Eq. (7); the floor is the seed-to-seed spread of its distance from Eq. (7).
         top = max(widths)

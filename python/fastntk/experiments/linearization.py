@@ -10,13 +10,11 @@ import numpy as np
 
 from .. import plots, theory
 from ..model import MLP
-from ._base import Experiment, group, log_axes, loglog_slope, plot_grouped, save_figure
+from ._base import Experiment, group, log_axes, plot_grouped, save_figure
+from ._rate import RATE, rate_claim
 from ._training import fit, laziness
-from ._verdict import INCONCLUSIVE, MIN_RUNS, Claim, excluded, jackknife_error, usable, within
+from ._verdict import excluded, usable
 
-RATE = -0.5      # Thm 1's rate: the gap decays at least like m^(−1/2)
-RATE_TOL = 0.2   # a fitted slope up to RATE + RATE_TOL still counts as O(1/√m)
-MIN_WIDTHS = 3   # the fewest widths, each with MIN_RUNS usable runs, a slope is fitted over
 
 
 class Linearization(Experiment):
@@ -53,12 +51,6 @@ class Linearization(Experiment):
                     train_loss=float(res.history["train_loss"][-1]),
                     gap_rms=float(np.linalg.norm(pred - eq4) / n_t), gap_sup=float(np.max(np.abs(pred - eq4))))
 
-    def _fit(self, runs, widths):
-        """The log-log slope of the mean RMS gap over ``widths``."""
-        g = group(runs, ["width"], "gap_rms")
-        ws = [m for m in widths if (m,) in g]
-        return loglog_slope(ws, [g[(m,)][0] for m in ws]) if len(ws) > 1 else math.nan
-
     def plot(self, cfg, records, out):
         fig, axes = plots.figure(1)
         ax = axes[0]
@@ -87,27 +79,7 @@ class Linearization(Experiment):
         return lines
 
     def claims(self, cfg, records):
-        out = []
-        widths = sorted(cfg["widths"])
-        for L in cfg["depths"]:
-            rs = [r for r in records if r["depth"] == L]
-            ok, why = usable(rs, cfg["tol"])
-            full = [m for m in widths if sum(r["width"] == m for r in ok) >= MIN_RUNS]
-            runs = [r for r in ok if r["width"] in full]
-            slope = self._fit(runs, full)
-            err = jackknife_error(lambda keep: self._fit([r for r in runs if r["seed"] in keep], full),
-                                  sorted({r["seed"] for r in runs}))
-            verdict = None
-            if len(full) < MIN_WIDTHS:
-                verdict = (f"{INCONCLUSIVE}: {len(full)} width(s) with ≥ {MIN_RUNS} usable runs, needs "
-                           f"≥ {MIN_WIDTHS}")
-            # One-sided: O(1/√m) bounds the rate from above, so a steeper decay counts as the
-            # target itself (the slope is judged against RATE only from above).
-            out.append(Claim(
-                f"L = {L}: the trained net's distance from Eq. (4) shrinks like O(1/√m)",
-                f"000 Thm 1 (log-log slope ≤ {RATE} + {RATE_TOL})",
-                f"slope {slope:.2f} ± {err:.2f} (jackknife over θ₀) of the RMS distance on the test set over m ∈ {full} "
-                f"({len(runs)} usable runs at those widths; {len(ok)} of {len(rs)} usable in all{excluded(why)})",
-                verdict or within(max(slope, RATE) if math.isfinite(slope) else slope, RATE, RATE_TOL, len(runs),
-                                  len(rs), err=err)))
-        return out
+        return [rate_claim(f"L = {L}: the trained net's distance from Eq. (4) shrinks like O(1/√m)", "000 Thm 1",
+                           "the RMS distance on the test set", [r for r in records if r["depth"] == L],
+                           cfg["widths"], "gap_rms", cfg["tol"])
+                for L in cfg["depths"]]
