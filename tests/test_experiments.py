@@ -37,7 +37,7 @@ TINY = {
     "infinite-ensemble": dict(width=32, depth=2, members=[0, 1, 2], steps=50),
     "underparameterized": dict(n_train=100, n_test=5, under_width=1, over_width=10, optimizers=["gd", "adam"],
                                sigmas=[1.0], max_steps=300),
-    "adaptive-closed-form": dict(data="sphere:4", n_train=5, n_test=10, widths=[20, 40, 80], seeds=[0, 1, 2],
+    "adaptive-closed-form": dict(data="sphere:4", n_train=5, n_test=10, widths=[20, 40, 80], seeds=[0, 1, 2, 3, 4],
                                  max_steps=300),
     "late-linearization": dict(n_train=10, n_test=10, widths=[20], seeds=[0, 1], max_steps=300),
 }

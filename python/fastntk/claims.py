@@ -232,8 +232,8 @@ CLAIMS: tuple[Entry, ...] = (
     Entry("000", "Thm 3",
           "A wide net trained adaptively follows Eq. (7) up to O(1/√m) (and, in Example 1's setting, Eq. (9)).",
           _S000_ADA,
-          _rows("adaptive-closed-form", "AdaGrad-trained nets follow Eq. (7) up to O(1/√m)",
-                "AdaGrad's minimizer is Eq. (7)'s, not GD's", labels=["O(1/√m)", "not GD's"]),
+          _rows("adaptive-closed-form", "AdaGrad-trained nets at convergence are Eq. (7)'s up to O(1/√m)",
+                "AdaGrad's net is Eq. (7)'s, not GD's", labels=["O(1/√m)", "not GD's"]),
           qualifier="trained nets"),
     Entry("000", "Example 1",
           "AdaGrad whose gradients keep one direction (e.g. N = 1) converges to the minimum-complexity interpolator "

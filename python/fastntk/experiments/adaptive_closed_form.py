@@ -1,13 +1,15 @@
 """000 Thm 3: a wide ReLU net trained by AdaGrad follows the closed form Eq. (7) — its
 linearization driven by the adaptive matrices D_t the run itself produced — up to an
-O(1/√m) error; and that closed form, not GD's minimizer Eq. (4), is where AdaGrad ends
-(the minimizer depends on the method, Example 1).
+O(1/√m) error; and where AdaGrad ends is not where GD ends from the same θ₀ (Sect. 4:
+the adaptive minimizer differs from GD's).
 
-Each run trains the network by full-batch AdaGrad (App. D's rate rule) to the tolerance,
-recording D_t of every update; Eq. (7) is then evaluated from θ₀, the recorded D_t and
-the rate, on the test points. The data are Gaussian inputs on the unit sphere (Thm 3's
-x ∈ B₁ᵈ(0)) in a low dimension, so that the D_t of every step (steps × P) fit in memory
-at the widest net."""
+Each AdaGrad run trains the network full-batch (App. D's rate rule: the largest rate
+with a monotone loss, which here falls about like m^(−1/2)) to the tolerance, recording
+D_t of every update; Eq. (7) is evaluated from θ₀, the recorded D_t and the rate on the
+test points, at the run's last step. At the widest width GD trains the same θ₀ to the
+same tolerance. The data are Gaussian inputs on the unit sphere (Thm 3's x ∈ B₁ᵈ(0)) in a
+low dimension, so that the D_t of every step (steps × P) fit in memory at the widest net;
+000's experiments use MNIST."""
 from __future__ import annotations
 
 import math
@@ -20,21 +22,30 @@ from ..model import MLP
 from ._base import Experiment, group, log_axes, plot_grouped, save_figure
 from ._rate import RATE, rate_claim
 from ._training import fit, laziness
-from ._verdict import Claim, direction, excluded, lazy_premise, spread, usable
+from ._verdict import Claim, approx, excluded, lazy_premise, same_band, usable
 
+
+def _rms(v) -> float:
+    v = np.asarray(v, np.float64)
+    return float(np.linalg.norm(v) / math.sqrt(v.size))
 
 
 class AdaptiveClosedForm(Experiment):
     name = "adaptive-closed-form"
     title = "AdaGrad-trained nets against Thm 3's closed form Eq. (7), by width"
-    paper = "Nonnenmacher, Reeb, Steinwart (000 Thm 3, Example 1)"
+    paper = "Nonnenmacher, Reeb, Steinwart (000 Thm 3, Sect. 4; 001 Fig. 10)"
     presets = {
         "quick": dict(data="sphere:8", n_train=10, n_test=40, data_seed=0, depth=2, widths=[200, 800, 3200],
                       seeds=[0, 1, 2], sigma=1.0, tol=1e-4, max_steps=1500),
-        # Seeds 100–107, registered with the rules before any run; the quick preset's seeds 0–2
-        # were run to size the step cap.
+        # Seeds 110–117: new after a review of 100–107 found the slope fitted over a width whose nets were
+        # not lazy, the "not GD's" row comparing two formulas (now the AdaGrad net against a GD-trained
+        # net from the same θ₀, an "≈" claim) with a floor from the wrong quantity, and Example 1
+        # cited outside its conditions. Seeds 100–107 were registered with the first rules; the quick
+        # preset's seeds 0–2 were run to size the step cap.
+        # Widths 2000–16000 (were 500–8000): with the slope fitted over lazy widths only, m = 500 (median
+        # distance 0.118 on seeds 100–107) would leave two.
         "standard": dict(data="sphere:16", n_train=20, n_test=100, data_seed=0, depth=2,
-                         widths=[500, 2000, 8000], seeds=list(range(100, 108)), sigma=1.0, tol=1e-5,
+                         widths=[2000, 4000, 8000, 16000], seeds=list(range(110, 118)), sigma=1.0, tol=1e-5,
                          max_steps=3000),
         "paper": dict(data="sphere:16", n_train=20, n_test=100, data_seed=0, depth=2,
                       widths=[500, 1000, 2000, 4000, 8000, 16000], seeds=list(range(10)), sigma=1.0, tol=1e-5,
@@ -42,68 +53,92 @@ class AdaptiveClosedForm(Experiment):
     }
 
     def jobs(self, cfg):
-        return [dict(width=m, seed=s) for m in cfg["widths"] for s in cfg["seeds"]]
+        top = max(cfg["widths"])
+        return ([dict(width=m, seed=s, optimizer="adagrad") for m in cfg["widths"] for s in cfg["seeds"]]
+                + [dict(width=top, seed=s, optimizer="gd") for s in cfg["seeds"]])
 
     def run_job(self, cfg, job, ctx):
         ds = ctx.dataset()
         net = MLP.uniform(ds.d, job["width"], cfg["depth"], sigma=cfg["sigma"])
         theta = net.init(job["seed"])
+        if job["optimizer"] == "gd":
+            res, info = fit(net, theta, ds.X, ds.Y, optimizer="gd", X_test=ds.X_test, tol=cfg["tol"],
+                            max_steps=cfg["max_steps"], callback=ctx.callback)
+            return dict(status=res.status, steps=res.steps, **info, train_loss=float(res.history["train_loss"][-1]),
+                        test_pred=[float(v) for v in res.history["test_pred"][-1]])
         # App. D's rate (find_lr probes without recording D_t); fit halves it if the loss rises.
         lr = find_lr(net, theta, ds.X, ds.Y, optimizer="adagrad")
         res, info = fit(net, theta, ds.X, ds.Y, optimizer="adagrad", lr=lr, X_test=ds.X_test, tol=cfg["tol"],
                         max_steps=cfg["max_steps"], callback=ctx.callback, record_D=True)
         pred = np.asarray(res.history["test_pred"][-1], np.float64)
         f0 = np.asarray(net.apply(theta, ds.X_test), np.float64)
-        eq7 = np.asarray(theory.adaptive_closed_form(net, theta, ds.X, ds.Y, ds.X_test, res.history["D"], res.lr),
-                         np.float64)
+        D = np.asarray(res.history["D"], np.float64)
+        eq7 = np.asarray(theory.adaptive_closed_form(net, theta, ds.X, ds.Y, ds.X_test, D, res.lr), np.float64)
         eq4 = np.asarray(theory.decompose(net, theta, ds.X, ds.Y, ds.X_test).f_lin, np.float64)
-        rms = lambda v: float(np.linalg.norm(v) / math.sqrt(v.size))  # noqa: E731
+        # How far D_t wanders from its last value (Thm 3 assumes it concentrates around a D; 000
+        # relaxes that in Sect. 4 and App. F.4): max_t ‖D_t − D_T‖_op / ‖D_T‖_op of the diagonals.
+        drift = float(np.max(np.abs(D - D[-1])) / np.max(np.abs(D[-1]))) if len(D) else math.nan
         return dict(status=res.status, steps=res.steps, **info, **laziness(net, theta, res.params, ds.X, pred, eq7),
-                    train_loss=float(res.history["train_loss"][-1]),
-                    gap_eq7=rms(pred - eq7), gap_eq4=rms(pred - eq4), moved=rms(pred - f0),
-                    eq7_eq4=rms(eq7 - eq4))
+                    train_loss=float(res.history["train_loss"][-1]), test_pred=[float(v) for v in pred],
+                    gap_eq7=_rms(pred - eq7), gap_eq4=_rms(pred - eq4), moved=_rms(pred - f0),
+                    eq7_eq4=_rms(eq7 - eq4), d_drift=drift)
+
+    @staticmethod
+    def _ada(records):
+        return [r for r in records if r.get("optimizer", "adagrad") == "adagrad"]
 
     def plot(self, cfg, records, out):
         fig, axes = plots.figure(1)
         ax = axes[0]
-        ok = usable(records, cfg["tol"])[0]
+        ok = usable(self._ada(records), cfg["tol"])[0]
         plot_grouped(ax, ok, "width", "gap_eq7", "AdaGrad net − Eq. (7)", "C0")
-        plot_grouped(ax, ok, "width", "gap_eq4", "AdaGrad net − Eq. (4) (GD's minimizer)", "C1", ls="--")
+        plot_grouped(ax, ok, "width", "gap_eq4", "AdaGrad net − Eq. (4) (GD's limit)", "C1", ls="--")
         w = np.array(sorted(cfg["widths"]), float)
         if ok:
             ax.plot(w, np.mean([r["gap_eq7"] for r in ok]) * (w / w.mean()) ** RATE, "k:", label="∝ m^(−1/2)")
-        log_axes(ax, "width m", "RMS distance on the test set", f"AdaGrad, σ = {cfg['sigma']}, trained to "
-                 f"{cfg['tol']}", xbase=2)
+        log_axes(ax, "width m", "RMS distance on the test set (mean ± std over seeds)",
+                 f"AdaGrad, σ = {cfg['sigma']}, trained to {cfg['tol']}", xbase=2)
         return save_figure(fig, out, "adaptive_closed_form")
 
     def summary(self, cfg, records):
-        ok, why = usable(records, cfg["tol"])
+        ok, why = usable(self._ada(records), cfg["tol"])
         g7, g4 = group(ok, ["width"], "gap_eq7"), group(ok, ["width"], "gap_eq4")
-        mv = group(ok, ["width"], "moved")
-        return ["- Means over the usable runs (converged, not degenerate), as in the table.",
+        mv, lr = group(ok, ["width"], "moved"), group(ok, ["width"], "lr")
+        dr = group(ok, ["width"], "d_drift")
+        return ["- Means over the usable AdaGrad runs (converged, not degenerate).",
                 "- RMS distance of the AdaGrad net's test predictions from Eq. (7) / from Eq. (4) / its movement "
-                "from f₀: " + ", ".join(f"m = {k[0]}: {v[0]:.3g} / {g4[k][0]:.3g} / {mv[k][0]:.3g} (n = {v[2]})"
-                                       for k, v in sorted(g7.items())) + f"{excluded(why)}.",
-                "- Thm 3: the first is O(1/√m); Example 1: AdaGrad's minimizer is not GD's, so the second stays."]
+                "from f₀, with the rate and max_t ‖D_t − D_T‖/‖D_T‖: "
+                + ", ".join(f"m = {k[0]}: {v[0]:.3g} / {g4[k][0]:.3g} / {mv[k][0]:.3g}, η {lr[k][0]:.3g}, drift "
+                            f"{dr[k][0]:.3g} (n = {v[2]})" for k, v in sorted(g7.items())) + f"{excluded(why)}.",
+                "- Thm 3: the first is O(1/√m) (at every x and t; measured here at the last step, as an RMS over the "
+                "test points). D_t does not concentrate (the drift is O(1)); 000 relaxes that premise itself (Sect. 4, "
+                "App. F.4).",
+                f"- Deviations from 000's experiments: Gaussian inputs on the sphere (d = {cfg['data'].partition(':')[2]}),"
+                f" N = {cfg['n_train']}, one hidden layer, σ = {cfg['sigma']}, zero biases; App. D's rate rule gives an "
+                "η that falls with the width."]
 
     def claims(self, cfg, records):
-        widths = sorted(cfg["widths"])
-        ok = usable(records, cfg["tol"])[0]
-        out = [rate_claim("AdaGrad-trained nets follow Eq. (7) up to O(1/√m)", "000 Thm 3, Eq. (7)",
-                          "the RMS distance from Eq. (7) on the test set", records, widths, "gap_eq7", cfg["tol"])]
-        # At the widest width: per θ₀, how much farther the net lies from GD's minimizer than
-        # from Eq. (7); the floor is the seed-to-seed spread of its distance from Eq. (7).
-        top = max(widths)
-        wide = [r for r in ok if r["width"] == top]
-        made = [r for r in records if r["width"] == top]
-        d = [r["gap_eq4"] - r["gap_eq7"] for r in wide]
-        floor = spread([r["gap_eq7"] for r in wide])
+        ada = self._ada(records)
+        out = [rate_claim("AdaGrad-trained nets at convergence are Eq. (7)'s up to O(1/√m) (RMS over the test "
+                          "points)", "000 Thm 3, Eq. (7)", "the RMS distance from Eq. (7) on the test set", ada,
+                          cfg["widths"], "gap_eq7", cfg["tol"], lazy=True)]
+        # At the widest width: the AdaGrad net ≈ Eq. (7) within the same-minimizer band, and the GD
+        # net from the same θ₀, trained to the same tolerance, outside it (000 Sect. 4; 001 Fig. 10
+        # compares the adaptive net against the GD-trained one).
+        top, band = max(cfg["widths"]), same_band(cfg["tol"])
+        wide = usable([r for r in ada if r["width"] == top], cfg["tol"])[0]
+        gd = {r["seed"]: r for r in usable([r for r in records if r.get("optimizer") == "gd"], cfg["tol"])[0]}
+        pairs = [(r, gd[r["seed"]]) for r in wide if r["seed"] in gd]
+        value = float(np.median([a["gap_eq7"] for a, _ in pairs])) if pairs else math.nan
+        control = float(np.median([_rms(np.subtract(a["test_pred"], g["test_pred"])) for a, g in pairs])) \
+            if pairs else math.nan
         out.append(Claim(
-            f"AdaGrad's minimizer is Eq. (7)'s, not GD's (m = {top})",
-            "000 Thm 3 and Example 1 (the adaptive minimizer differs from GD's Eq. (4))",
-            f"farther from Eq. (4) than from Eq. (7) in {sum(x > 0 for x in d)} of {len(d)} seeds (median excess "
-            f"{float(np.median(d)) if d else math.nan:.3g}, seed spread of the distance from Eq. (7) {floor:.3g}; "
-            f"Eq. (7) − Eq. (4) median {float(np.median([r['eq7_eq4'] for r in wide])) if wide else math.nan:.3g}; "
-            f"{len(wide)} of {len(made)} usable{excluded(usable(made, cfg['tol'])[1])})",
-            (lazy_premise(wide) if wide else None) or direction(d, len(made), "seeds", floor)))
+            f"AdaGrad's net is Eq. (7)'s, not GD's from the same θ₀ (m = {top})",
+            f"000 Thm 3 and Sect. 4 (the adaptive minimizer differs from GD's), 001 Fig. 10; \"≈\" within "
+            f"10·√tol = {band:.3g} RMS",
+            f"median RMS distance of the AdaGrad net from Eq. (7) {value:.3g}, from the GD net trained to the same "
+            f"tolerance {control:.3g} ({len(pairs)} seeds with both usable of {len(cfg['seeds'])}); Eq. (7) − Eq. (4) "
+            f"median {float(np.median([a['eq7_eq4'] for a, _ in pairs])) if pairs else math.nan:.3g}",
+            (lazy_premise([a for a, _ in pairs]) if pairs else None)
+            or approx(value, band, control, len(pairs), len(cfg["seeds"]), "seeds", "the GD net's distance")))
         return out
