@@ -76,15 +76,19 @@ class Initialization(Experiment):
                     test_loss_lin=half_mse(dec.f_lin, ds.Y_test),
                     test_loss_int=half_mse(dec.f_int, ds.Y_test),
                     J=float(np.linalg.norm(one.init_term) / math.sqrt(nT)),
+                    # The initialization term at the run's own σ: σᴸJ only for bias-free nets (trainable
+                    # biases add kernel parts of other powers of σ).
+                    init_rms=float(np.linalg.norm(dec.init_term) / math.sqrt(nT)),
                     rmse_int=float(np.linalg.norm(dec.f_int - ds.Y_test) / math.sqrt(nT)),
                     cond=dec.cond, lambda0=theory.prerequisites(net, ds.X).lambda0)
 
     def _bound(self, cfg, records, L):
-        """Thm 2 lower bound on the test loss (1/2N_T)‖·‖²: ½·max(0, σᴸJ − RMSE(f_int))²."""
-        J = group(records, ["depth"], "J")[(L,)][0]
-        rmse = group(records, ["depth"], "rmse_int")[(L,)][0]
-        s = np.array(sorted(cfg["sigmas"]))
-        return s, 0.5 * np.maximum(0.0, s**L * J - rmse) ** 2
+        """Thm 2 lower bound on the test loss (1/2N_T)‖·‖²: ½·max(0, RMS(init term) − RMSE(f_int))²,
+        the means over the runs at each σ."""
+        g = group(records, ["depth", "sigma"], "init_rms")
+        rmse = group(records, ["depth", "sigma"], "rmse_int")
+        s = np.array([x for x in sorted(cfg["sigmas"]) if (L, x) in g and (L, x) in rmse])
+        return s, 0.5 * np.maximum(0.0, np.array([g[(L, x)][0] - rmse[(L, x)][0] for x in s])) ** 2
 
     def plot(self, cfg, records, out):
         depths = sorted({r["depth"] for r in records})
@@ -144,7 +148,7 @@ class Initialization(Experiment):
             ]
             if ints:
                 lines.append(f"- L = {L}: test loss of f_int across σ {min(ints):.4g} … {max(ints):.4g} "
-                             "(independent of σ, Thm 1/2).")
+                             f"(Thm 1/2: independent of σ for a net without biases; here bias '{cfg['bias']}').")
             osc = [r for r in rs if r.get("retries", 0) > 0]
             if osc:
                 lines.append(f"- L = {L} (all runs): GD at η = 1.9N/λ_max(K₀) stopped decaying monotonically in "
@@ -161,9 +165,9 @@ class Initialization(Experiment):
     @staticmethod
     def _below_bound(runs, L):
         """The runs whose trained net tests below Thm 2's lower bound computed from the run's
-        own J and RMSE(f_int), ½·max(0, σᴸJ − RMSE(f_int))² (the bound holds up to its
-        O(1/√m) term, so this is reported, not required)."""
-        return [r for r in runs if r["test_loss_nn"] < 0.5 * max(0.0, r["sigma"] ** L * r["J"] - r["rmse_int"]) ** 2]
+        own initialization term and RMSE(f_int), ½·max(0, RMS(init term) − RMSE(f_int))² (the
+        bound holds up to its O(1/√m) term, so this is reported, not required)."""
+        return [r for r in runs if r["test_loss_nn"] < 0.5 * max(0.0, r["init_rms"] - r["rmse_int"]) ** 2]
 
     def claims(self, cfg, records):
         out = []
@@ -205,13 +209,13 @@ class Initialization(Experiment):
             by = {(r["seed"], r["sigma"]): r for r in ok}
             seeds = [s for s in cfg["seeds"] if (s, hi) in by and (s, lo) in by]
             diffs = [by[(s, hi)]["test_loss_nn"] - by[(s, lo)]["test_loss_nn"] for s in seeds]
-            floor = spread([by[(s, lo)]["test_loss_nn"] for s in seeds])
+            floor = spread(diffs)
             out.append(Claim(
                 f"L = {L}: a small initialization generalizes better than a large one",
                 f"{self.figure}, {self.small_sigma_ref} (test loss rises with σ)",
                 f"test loss at σ = {hi} above σ = {lo} (the smallest σ with ≥ {MIN_PAIRS} seeds usable at both) in "
                 f"{sum(d > 0 for d in diffs)} of {len(diffs)} seeds; median difference "
-                f"{float(np.median(diffs)) if diffs else math.nan:.3g}, seed spread {floor:.3g}",
+                f"{float(np.median(diffs)) if diffs else math.nan:.3g}, seed spread of the differences {floor:.3g}",
                 direction(diffs, len(cfg["seeds"]), "seeds", floor)))
             out.append(self._int_claim(cfg, rs, ok, L))
             if self.slow_ref:
@@ -221,9 +225,10 @@ class Initialization(Experiment):
 
     @staticmethod
     def _small_init(r) -> bool:
-        """The run's σ is "small": Thm 2's initialization term σᴸJ is at most SMALL_INIT of
-        RMSE(f_int), so its bounds put the test loss within (1 ± SMALL_INIT)² of f_int's."""
-        return r["sigma"] ** r["depth"] * r["J"] <= SMALL_INIT * r["rmse_int"]
+        """The run's σ is "small": Thm 2's initialization term (its RMS on the test points at
+        the run's σ) is at most SMALL_INIT of RMSE(f_int), so its bounds put the test loss
+        within (1 ± SMALL_INIT)² of f_int's."""
+        return r["init_rms"] <= SMALL_INIT * r["rmse_int"]
 
     def _int_claim(self, cfg, rs, ok, L):
         """f_NN ≈ f_int at small σ, as the papers' log-scale figures show it: per θ₀ the
@@ -232,15 +237,19 @@ class Initialization(Experiment):
         made_small = [r for r in rs if self._small_init(r)]
         gap = per_seed({(r["seed"], r["sigma"]): abs(math.log2(r["test_loss_nn"] / r["test_loss_int"]))
                         for r in small})
+        signed = per_seed({(r["seed"], r["sigma"]): math.log2(r["test_loss_nn"] / r["test_loss_int"]) for r in small})
         med = float(np.median(gap)) if gap else math.nan
-        sig = sorted({r["sigma"] for r in made_small})
+        counts = ", ".join(f"σ = {x:g}: {sum(r['sigma'] == x for r in small)} of {sum(r['sigma'] == x for r in rs)}"
+                           for x in sorted({r["sigma"] for r in made_small}))
         return Claim(
             f"L = {L}: at small σ the trained net is close to the kernel interpolator f_int",
             f"{self.figure} (f_NN ≈ f_int at small σ, on a log scale; fastntk: test losses within a factor "
-            f"{INT_FACTOR:g} where {self.bound_ref}'s initialization term σᴸJ ≤ {SMALL_INIT}·RMSE(f_int))",
+            f"{INT_FACTOR:g} where {self.bound_ref}'s initialization term is ≤ {SMALL_INIT}·RMSE(f_int))",
             f"median over θ₀ of ∣log₂(test loss f_NN / f_int)∣ {med:.2f} ± {median_error(gap):.2f} (standard "
-            f"error; {len(gap)} seeds) over {len(small)} of {len(made_small)} runs with σᴸJ ≤ {SMALL_INIT}·RMSE(f_int) "
-            f"(σ ∈ {sig or '—'}){excluded(usable(made_small, cfg['tol'])[1])}",
+            f"error; {len(gap)} seeds; signed median {float(np.median(signed)) if signed else math.nan:.2f}, below 0 "
+            f"where the net tests better) over {len(small)} of {len(made_small)} runs whose initialization term is "
+            f"≤ {SMALL_INIT}·RMSE(f_int) (usable of all runs at each σ: {counts or '—'})"
+            f"{excluded(usable(made_small, cfg['tol'])[1])}",
             within(med, 0.0, math.log2(INT_FACTOR), len(small), len(made_small), err=median_error(gap)))
 
     def _lazy_claim(self, cfg, rs, ok, L, m):
@@ -270,7 +279,7 @@ class Initialization(Experiment):
         return Claim(
             f"L = {L}: the nets trained to equal loss are close to their linearizations",
             f"{self.figure} caption, {self.lazy_ref} (overparameterized limit, m = {paper_m}; all nets; fastntk's "
-            f"threshold: median ≤ {LAZY} at every σ)",
+            f"threshold: the median over θ₀ ≤ {LAZY} at every σ)",
             "median over θ₀ of ‖f_NN − f_lin‖/‖f_lin‖ on the test set (± standard error; usable of made) at "
             + "; ".join(per) + excluded(usable(rs, cfg["tol"])[1]) + self._width_needed(ok, m),
             verdict)

@@ -1,11 +1,10 @@
 """003 Fig. 1: linear regression with N = 100 Gaussian samples, an over-parameterized
 model (d = 120) against an under-parameterized one (d = 80), trained by SGD with
 mini-batches of one sample at one constant rate. The over-parameterized model converges
-much faster (here: fewer steps until its excess training loss over its own least-squares
-minimum is an ε share of where it started, Thm 3.1's ε-accuracy; and a smaller excess after
-the same steps — the under-parameterized one stalls at SGD's noise floor) and has lower
-gradient confusion (the per-sample gradients' pairwise cosines are higher at their
-minimum)."""
+much faster (here: a smaller excess training loss over its own least-squares minimum after
+the same steps — the under-parameterized one stalls at SGD's noise floor, never reaching an
+ε share of where it started) and has lower gradient confusion (the per-sample gradients'
+pairwise cosines are higher at their minimum, Fig. 1's form)."""
 from __future__ import annotations
 
 import math
@@ -42,10 +41,13 @@ class LinearRegression(Experiment):
         # leads for the first ~7,500 steps; the row measures where SGD ends, not its rate).
         # Seeds 80–87: new after a review of 70–77 found the rows judged without the noise floor the
         # rules require (now the seed-to-seed spread pooled over both models).
+        # Seeds 110–117: new after a review of 100–107 found the ε row restating the noise-floor row (d = 80
+        # never reaches ε) and Thm 3.1 cited where its step-size premise fails; one row now, the cosine
+        # row worded as Fig. 1's form with the raw inner product reported.
         # Seeds 100–107 and 100,000 steps: new with the speed row read as steps to ε-accuracy (a
         # review of 90–97 found the row said "faster" of where SGD ends); read on 90–97, 3 of 8
         # d = 120 runs had not reached ε = 10⁻³ within 20,000 steps.
-        "standard": dict(n_train=100, dims=[80, 120], seeds=list(range(100, 108)), lr=0.5, steps=100000,
+        "standard": dict(n_train=100, dims=[80, 120], seeds=list(range(110, 118)), lr=0.5, steps=100000,
                          record_every=100),
         "paper": dict(n_train=100, dims=[80, 120], seeds=[0, 1, 2], lr=0.5, steps=20000, record_every=100),
     }
@@ -73,7 +75,8 @@ class LinearRegression(Experiment):
         return dict(status=res.status, steps=res.steps, step=step, train_loss=loss,
                     min_loss=min_loss, excess=max(loss[-1] - min_loss, 0.0),
                     steps_to_eps=at[0] if at else cfg["steps"] + 1,
-                    min_cosine_0=c0.min_cosine, cosine_std_0=float(np.std(c0.offdiagonal_cosines())),
+                    min_cosine_0=c0.min_cosine, min_inner_0=c0.min_inner,
+                    cosine_std_0=float(np.std(c0.offdiagonal_cosines())),
                     min_cosine_T=cT.min_cosine, cosine_std_T=float(np.std(cT.offdiagonal_cosines())))
 
     def plot(self, cfg, records, out):
@@ -125,31 +128,31 @@ class LinearRegression(Experiment):
         tiny = 1e-300
         d, floor = self._pairs(cfg, records, "excess", lambda a, b: math.log(max(b, tiny) / max(a, tiny)),
                                lambda v: math.log(max(v, tiny)))
-        t, t_floor = self._pairs(cfg, records, "steps_to_eps", lambda a, b: math.log(b / a), math.log)
         capped = {dd: sum(r.get("steps_to_eps", 0) > cfg["steps"] for r in records if r["d"] == dd) for dd in (lo, hi)}
+        # One claim, one row: "converges much faster" with the under-parameterized model stalling at
+        # SGD's noise floor — judged by where each ends (the excess after the same steps), with the
+        # steps to ε-accuracy reported. 003's Thm 3.1 is not cited: its step-size premise α < 2/(NL)
+        # (≈ 0.02 here) does not hold at α = 0.5, the rate of its Fig. 1.
         out.append(Claim(f"SGD (batch 1) converges faster for the over-parameterized model (d = {hi} against {lo}, "
-                         f"N = {cfg['n_train']}): fewer steps to ε-accuracy",
-                         f"003 Fig. 1 (left), Thm 3.1 (ε-accuracy for small ε; here ε = {EPS_SHARE:g} of the excess "
-                         "loss at θ₀)",
-                         f"fewer steps until the excess training loss over its own least-squares minimum is "
-                         f"{EPS_SHARE:g} of its value at θ₀ at d = {hi} in {sum(x > 0 for x in t)} of {len(t)} seeds "
-                         f"(median log ratio {np.median(t) if t else math.nan:.3g}, seed spread of the log steps "
-                         f"{t_floor:.3g}; not reached within {cfg['steps']} steps, counted at the cap: {capped[lo]} at "
-                         f"d = {lo}, {capped[hi]} at d = {hi})",
-                         direction(t, n, "seeds", t_floor)))
-        out.append(Claim(f"SGD (batch 1) ends lower for the over-parameterized model (d = {hi} against {lo}, "
                          f"N = {cfg['n_train']}): the under-parameterized one stalls at SGD's noise floor",
-                         "003 Fig. 1 (left), Thm 3.1 (the noise floor)",
+                         "003 Fig. 1 (left)",
                          f"excess training loss over its own least-squares minimum after {cfg['steps']} steps smaller "
                          f"at d = {hi} in {sum(x > 0 for x in d)} of {len(d)} seeds (median log ratio "
-                         f"{np.median(d) if d else math.nan:.3g}, seed spread of the log excess {floor:.3g})",
+                         f"{np.median(d) if d else math.nan:.3g}, seed spread of the log excess {floor:.3g}); "
+                         f"ε-accuracy (excess ≤ {EPS_SHARE:g} of its value at θ₀) never reached in {capped[lo]} of "
+                         f"{sum(r['d'] == lo for r in records)} runs at d = {lo} and {capped[hi]} of "
+                         f"{sum(r['d'] == hi for r in records)} at d = {hi}",
                          direction(d, n, "seeds", floor)))
         # A linear model's per-sample gradients are r_i x_i: their cosines are ±cos(x_i, x_j), so
-        # training changes only their signs and θ₀ judges the claim (the end is recorded).
+        # training changes only their signs and θ₀ judges the claim (the end is recorded). Fig. 1
+        # (right) plots cosines; the raw minimum inner product (Def. 2.1's −η) is reported beside.
         d, floor = self._pairs(cfg, records, "min_cosine_0", lambda a, b: a - b)
-        out.append(Claim(f"the over-parameterized model has less gradient confusion (the minimum pairwise cosine of "
-                         f"per-sample gradients at θ₀ is higher at d = {hi})", "003 Fig. 1 (right), Lemma B.1",
+        raw, _ = self._pairs(cfg, records, "min_inner_0", lambda a, b: a - b)
+        out.append(Claim(f"the over-parameterized model has less gradient confusion in Fig. 1's form (the minimum "
+                         f"pairwise cosine of per-sample gradients at θ₀ is higher at d = {hi})",
+                         "003 Fig. 1 (right), Lemma B.1",
                          f"higher at d = {hi} in {sum(x > 0 for x in d)} of {len(d)} seeds (median difference "
-                         f"{np.median(d) if d else math.nan:.3g}, seed spread {floor:.3g})",
+                         f"{np.median(d) if d else math.nan:.3g}, seed spread {floor:.3g}); the raw minimum inner "
+                         f"product higher in {sum(x > 0 for x in raw)} of {len(raw)}",
                          direction(d, n, "seeds", floor)))
         return out
