@@ -233,7 +233,7 @@ CLAIMS: tuple[Entry, ...] = (
           "A wide net trained adaptively follows Eq. (7) up to O(1/√m) (and, in Example 1's setting, Eq. (9)).",
           _S000_ADA,
           _rows("adaptive-closed-form", "AdaGrad-trained nets at convergence are Eq. (7)'s up to O(1/√m)",
-                "AdaGrad's net is Eq. (7)'s, not GD's", labels=["O(1/√m)", "not GD's"]),
+                "AdaGrad's net differs from GD's from the same θ₀", labels=["O(1/√m)", "not GD's"]),
           qualifier="trained nets"),
     Entry("000", "Example 1",
           "AdaGrad whose gradients keep one direction (e.g. N = 1) converges to the minimum-complexity interpolator "
