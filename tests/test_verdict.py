@@ -151,9 +151,10 @@ def test_adaptive_claims_ignore_unconverged_runs():
     assert verdicts[0] == v.REPRODUCED
 
 
-def _gap_records(rate, widths=(1000, 2000, 4000), seeds=range(5), noise=0.02):
+def _gap_records(rate, widths=(1000, 2000, 4000), seeds=range(5), noise=0.02, moved=()):
     rng = np.random.default_rng(0)
     return [dict(depth=2, width=m, seed=s, status="converged", steps=100, train_loss=5e-6,
+                 kernel_ratio=1.5 if m in moved else 1.01,
                  gap_rms=0.1 * (m / 1000) ** rate * math.exp(noise * rng.standard_normal()))
             for m in widths for s in seeds]
 
@@ -167,6 +168,10 @@ def test_linearization_judges_thm1_rate_from_above_only():
     assert exp.claims(cfg, _gap_records(0.0))[0].verdict == v.NOT_REPRODUCED  # no decay
     two = exp.claims(dict(cfg, widths=[1000, 2000]), _gap_records(-0.5, widths=(1000, 2000)))[0].verdict
     assert two.startswith("inconclusive: 2 width(s)")
+    # A width whose kernel moved is outside the theorem's regime: left out of the fit, so three
+    # widths leave two.
+    moved = exp.claims(cfg, _gap_records(-0.5, moved=(1000,)))[0]
+    assert moved.verdict.startswith("inconclusive: 2 width(s)") and "m ∈ [1000] left out" in moved.measured
 
 
 def test_linear_regression_pairs_the_two_models_by_seed():
