@@ -208,14 +208,16 @@ class Initialization(Experiment):
             lo = lows[0] if lows else min(cfg["sigmas"])
             by = {(r["seed"], r["sigma"]): r for r in ok}
             seeds = [s for s in cfg["seeds"] if (s, hi) in by and (s, lo) in by]
-            diffs = [by[(s, hi)]["test_loss_nn"] - by[(s, lo)]["test_loss_nn"] for s in seeds]
+            # On the figure's log scale: the test loss grows like σ^{2L}, so differences (and their
+            # spread) grow with the effect; per seed the log ratio, against the spread of the log ratios.
+            diffs = [math.log(by[(s, hi)]["test_loss_nn"] / by[(s, lo)]["test_loss_nn"]) for s in seeds]
             floor = spread(diffs)
             out.append(Claim(
                 f"L = {L}: a small initialization generalizes better than a large one",
                 f"{self.figure}, {self.small_sigma_ref} (test loss rises with σ)",
                 f"test loss at σ = {hi} above σ = {lo} (the smallest σ with ≥ {MIN_PAIRS} seeds usable at both) in "
-                f"{sum(d > 0 for d in diffs)} of {len(diffs)} seeds; median difference "
-                f"{float(np.median(diffs)) if diffs else math.nan:.3g}, seed spread of the differences {floor:.3g}",
+                f"{sum(d > 0 for d in diffs)} of {len(diffs)} seeds; median log ratio "
+                f"{float(np.median(diffs)) if diffs else math.nan:.3g}, seed spread of the log ratios {floor:.3g}",
                 direction(diffs, len(cfg["seeds"]), "seeds", floor)))
             out.append(self._int_claim(cfg, rs, ok, L))
             if self.slow_ref:
