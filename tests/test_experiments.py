@@ -180,6 +180,21 @@ def test_cli_errors(args, message, capsys, tmp_path):
     assert message in err and err.count("\n") == 1
 
 
+def test_cli_help_and_version_exit_0(capsys):
+    """`--help` at every level exits 0 and `--version` names the version (git's and pip's
+    conventions); `run` without a name is a usage error that still names the experiments."""
+    import fastntk
+    for args in (["--help"], ["run", "--help"], ["run", "-h"], ["run", "initialization", "--help"], ["--version"]):
+        try:
+            code = cli.main(args)
+        except SystemExit as e:
+            code = e.code
+        assert code == 0, args
+    out = capsys.readouterr().out
+    assert fastntk.__version__ in out and "initialization" in out and "standard" in out
+    assert cli.main(["run"]) == 2
+
+
 def test_cli_out_is_a_file(tmp_path, capsys):
     f = tmp_path / "file"
     f.write_text("x")

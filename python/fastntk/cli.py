@@ -68,7 +68,9 @@ def _main(argv=None) -> int:
     from .experiments import REGISTRY, ExperimentError, report, run
     from .datasets import DatasetError
 
+    from . import __version__
     top = argparse.ArgumentParser(prog="fastntk", description="Reproduce the papers' experiments.")
+    top.add_argument("--version", action="version", version=f"fastntk {__version__}")
     sub = top.add_subparsers(dest="command", required=True)
     sub.add_parser("list", help="show the experiments")
     sub.add_parser("config", help="show the BLAS, threads and OpenMP in use")
@@ -95,14 +97,21 @@ def _main(argv=None) -> int:
     claims.add_argument("--format", choices=["markdown", "json"], default="markdown", help="default markdown")
     claims.add_argument("--results", default=None, help="the committed results folder (default docs/results)")
 
-    # `run NAME --help` lists that experiment's knobs, so parse the name first.
+    # `run --help` (no name yet) names the experiments; `run NAME --help` lists that one's knobs, so
+    # the name is parsed first.
+    if argv[:1] == ["run"] and (len(argv) == 1 or argv[1] in ("-h", "--help")):
+        print("usage: fastntk run NAME [--preset quick|standard|paper] [--jobs N] [--out DIR] [options]\n\n"
+              "Run (or resume) an experiment; `fastntk run NAME --help` lists its options.\n\nexperiments:\n"
+              + "\n".join(f"  {n:24s}{e.title}" for n, e in sorted(REGISTRY.items())))
+        return 0 if len(argv) > 1 else 2
     if len(argv) >= 2 and argv[0] == "run" and not argv[1].startswith("-"):
         name = argv[1]
         if name not in REGISTRY:
             print(f"fastntk: unknown experiment {name!r}; `fastntk list` shows {sorted(REGISTRY)}", file=sys.stderr)
             return 2
         p = argparse.ArgumentParser(prog=f"fastntk run {name}", description=REGISTRY[name].title)
-        p.add_argument("--preset", default="quick", help="quick (default, minutes on 2 cores) or paper")
+        p.add_argument("--preset", default="quick",
+                       help="quick (default, minutes on 2 cores), standard (the committed results' settings) or paper")
         p.add_argument("--out", default=None, help="output directory (default runs/NAME-PRESET)")
         p.add_argument("--threads", type=int, default=None, help="BLAS and OpenMP threads")
         p.add_argument("--no-progress", action="store_true")
