@@ -79,12 +79,13 @@ __device__ void stacked_scale_copy(T* dst, i64 ld, const T* src, const T* scale,
   }
 }
 
-// The residual and the squared error of R runs' outputs f (R × n) against one y (n):
-// r = (f − y)/count (r may be null: the loss alone), sq[row] += Σ_i (f − y)² in double
-// (the core's precision for the loss; sq zeroed by the caller). A thread adds its
-// partial sum once per row it visits.
+// The residual and the loss of R runs' outputs f (R × n) against one y (n), by the
+// per-sample rules of elementwise.hpp (kind: 0 squared, 1 logistic): r = ∂ℓ/∂f / count
+// (r may be null: the loss alone), sq[row] += Σ_i ℓ(f, y) in double (the core's
+// precision for the loss; sq zeroed by the caller). A thread adds its partial sum once
+// per row it visits.
 template <class T>
-__device__ void residual_loss(const T* f, const T* y, T count, T* r, double* sq, i64 rows, i64 n) {
+__device__ void residual_loss(int kind, const T* f, const T* y, T count, T* r, double* sq, i64 rows, i64 n) {
   double acc = 0;
   i64 row = -1;
   for (i64 e = blockIdx.x * i64(blockDim.x) + threadIdx.x; e < rows * n; e += i64(blockDim.x) * gridDim.x) {
@@ -94,9 +95,8 @@ __device__ void residual_loss(const T* f, const T* y, T count, T* r, double* sq,
       row = e / n;
     }
     const T yi = y[e % n];
-    if (r) r[e] = (f[e] - yi) / count;
-    const double d = double(f[e]) - double(yi);
-    acc += d * d;
+    if (r) r[e] = elementwise::loss_residual(kind, f[e], yi) / count;
+    acc += elementwise::loss_term(kind, f[e], yi);
   }
   if (row >= 0) atomicAdd(&sq[row], acc);
 }
@@ -199,9 +199,9 @@ using fastntk::cuda::i64;
                                                              const T* scale, i64 runs, i64 len) {      \
     fastntk::cuda::stacked_scale_copy(dst, ld, src, scale, runs, len);                                \
   }                                                                                                    \
-  extern "C" __global__ void fastntk_residual_loss_##S(const T* f, const T* y, T count, T* r,         \
+  extern "C" __global__ void fastntk_residual_loss_##S(int kind, const T* f, const T* y, T count, T* r, \
                                                         double* sq, i64 rows, i64 n) {                 \
-    fastntk::cuda::residual_loss(f, y, count, r, sq, rows, n);                                        \
+    fastntk::cuda::residual_loss(kind, f, y, count, r, sq, rows, n);                                  \
   }                                                                                                    \
   extern "C" __global__ void fastntk_sgd_##S(T* theta, const T* g, const T* lr, T lr_scale,          \
                                               const i64* rows, i64 nrows, i64 n) {                     \

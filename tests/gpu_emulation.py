@@ -307,13 +307,22 @@ class HostKernels:
     def stacked_scale_copy(self, dst, src, scale):
         dst[...] = scale[:, None] * src.reshape(dst.shape)
 
-    def residual_loss(self, f, y, count, r, sq):
+    def residual_loss(self, kind, f, y, count, r, sq):
         n = y.shape[0]
         f2 = f.reshape(-1, n)
+        if kind == 0:
+            if r is not None:
+                r.reshape(-1, n)[...] = (f2 - y) / self.T(count)
+            d = f2.astype(np.float64) - y.astype(np.float64)
+            sq += (0.5 * d * d).sum(axis=1)
+            return
+        sign = np.where(y > 0, 1, -1).astype(f.dtype)
+        m = sign * f2
         if r is not None:
-            r.reshape(-1, n)[...] = (f2 - y) / self.T(count)
-        d = f2.astype(np.float64) - y.astype(np.float64)
-        sq += (d * d).sum(axis=1)
+            e = np.exp(-np.abs(m))
+            r.reshape(-1, n)[...] = -sign * np.where(m > 0, e / (1 + e), 1 / (1 + e)) / self.T(count)
+        m = m.astype(np.float64)
+        sq += (np.maximum(-m, 0) + np.log1p(np.exp(-np.abs(m)))).sum(axis=1)
 
     # Stacked rows: θ, g, state (R, n); lr (R,); rows: the rows updated.
     def _lr(self, lr, lr_scale, rows):

@@ -276,6 +276,47 @@ def test_batch_schedule():
     assert sorted(x for x in s.ravel() if x >= 0) == list(range(7))
 
 
+def test_step_controller_batches_stops_and_records_for_stacked_runs():
+    """The loop control both backends run over (step_control.hpp): the core's batch
+    order, the full loss asked for at epoch starts, record steps and the cap, each run's
+    own stop, records every record_every steps and at the stop, and interrupt."""
+    from fastntk import _core
+    from fastntk.config import TrainConfig
+    cfg = TrainConfig(lr=0.1, optimizer="sgd", batch_size=3, shuffle=True, seed=5, tol=0.5, max_steps=7,
+                      record_every=3)
+    control = _core.StepController(cfg, 3, 7)
+    sched = fastntk.batch_schedule(7, 3, 8, shuffle=True, seed=5)
+    losses = {0: [1.0, 1.0, 1.0], 3: [0.1, np.nan, 1.0], 6: [0.0, 0.0, 2.0], 7: [0.0, 0.0, 0.9]}
+    needs, records = [], {}
+    while True:
+        rows, need = control.next_batch()
+        t = control.step
+        np.testing.assert_array_equal(rows, sched[t][sched[t] >= 0])
+        needs.append(need)
+        rec = control.judge(np.array(losses.get(t, [np.nan] * 3)), need)
+        if rec.size:
+            records[t] = rec.tolist()
+        if not control.any_active():
+            break
+        control.advance()
+    # Epochs start at 0, 3 and 6, records are due at 0, 3 and 6, the cap at 7.
+    assert needs == [True, False, False, True, False, False, True, True]
+    assert records == {0: [0, 1, 2], 3: [0, 1, 2], 6: [2], 7: [2]}
+    assert [control.status(r) for r in range(3)] == ["converged", "diverged", "max_steps"]
+    assert [control.steps(r) for r in range(3)] == [3, 3, 7]
+    assert control.last_loss == 0.9
+
+    control = _core.StepController(cfg.replace(batch_size=None), 2, 7)
+    assert control.next_batch() == (None, False)  # the full batch: its loss is the full loss
+    control.judge(np.array([1.0, 0.2]), True)
+    control.advance()
+    assert control.active().tolist() == [True, False]
+    assert control.interrupt().tolist() == [0]
+    assert (control.status(0), control.steps(0), control.status(1)) == ("interrupted", 1, "converged")
+    with pytest.raises(ValueError, match="losses"):
+        control.judge(np.zeros(3), True)
+
+
 def test_find_lr_is_monotone_and_largest():
     net = fastntk.MLP.uniform(4, 16, 2)
     X, Y, _ = data()

@@ -13,6 +13,7 @@ from strategies import problems
 import fastntk
 from fastntk._arrays import placement
 from fastntk._dispatch import cpu
+from fastntk._footprint import training_bytes
 from fastntk._protocol import Problem
 from fastntk._gpu import runtime
 from fastntk._gpu import train as gtrain
@@ -293,9 +294,11 @@ def _every_launch(k, dtype, rng, xp=np):
     k.jacobian_block(state["J"], 3, 60, delta, act, 1.3, 0.4)
     # Residuals and squared errors of 3 runs' outputs (and of one run, loss only).
     f3, y = rnd(3, 7), rnd(7)
-    state.update(res=rnd(3, 7), sq=xp.asarray(np.array([0.5, 0.0, 2.0])), sq1=xp.zeros(1))
-    k.residual_loss(f3, y, 4.0, state["res"], state["sq"])
-    k.residual_loss(f3[1], y, 1.0, None, state["sq1"])
+    state.update(res=rnd(3, 7), sq=xp.asarray(np.array([0.5, 0.0, 2.0])), sq1=xp.zeros(1), res_l=rnd(3, 7),
+                 sq_l=xp.zeros(3))
+    k.residual_loss(0, f3, y, 4.0, state["res"], state["sq"])
+    k.residual_loss(0, f3[1], y, 1.0, None, state["sq1"])
+    k.residual_loss(1, 3 * f3, y, 2.0, state["res_l"], state["sq_l"])  # logistic, margins of both signs
     # Stacked runs: 3 runs of 5 × 4 with per-run multipliers; biases and gradient rows
     # as rows of a (3, 30) parameter stack.
     scale, beta = (xp.asarray(rng.uniform(0.5, 2, 3).astype(dtype)) for _ in range(2))
@@ -383,14 +386,15 @@ def test_flatten_unflatten_on_the_device_path(be):
 
 
 def test_training_memory_estimate_counts_the_large_allocations():
-    """The bytes named when a GPU run runs out of memory include its largest arrays."""
+    """The bytes named when a run runs out of (device or host) memory include its largest
+    arrays: one estimate, _footprint.training_bytes, for both backends."""
     net = fastntk.MLP.uniform(10, 64, 3, dtype=np.float32)
     lay, n, nt = net.layout, 1000, 100
     X = np.ones((n, 10), np.float32)
 
     def est(model, optimizer, path="auto", runs=1, **kw):
         cfg = _cfg(net, X, model=model, optimizer=optimizer, lr=0.1, path=path, **kw)
-        return gtrain.memory_estimate(lay, n, nt, cfg, runs=runs)
+        return training_bytes(cfg, net.widths, lay.P, 4, n, nt, runs=runs)
 
     features = n * sum(net.widths[1:]) * 4
     assert est("network", "gd") >= features + 3 * lay.P * 4

@@ -51,12 +51,12 @@ TrainConfig config_from(py::handle c) {
   cfg.batch_size = batch.is_none() ? 0 : batch.cast<i64>();
   cfg.shuffle = c.attr("shuffle").cast<bool>();
   cfg.seed = c.attr("seed").cast<std::uint64_t>();
-  cfg.tol = c.attr("tol").cast<double>();
-  cfg.max_steps = c.attr("max_steps").cast<i64>();
-  cfg.record_every = c.attr("record_every").cast<i64>();
+  cfg.stop.tol = c.attr("tol").cast<double>();
+  cfg.stop.max_steps = c.attr("max_steps").cast<i64>();
+  cfg.stop.record_every = c.attr("record_every").cast<i64>();
   cfg.record_D = c.attr("record_D").cast<bool>();
-  cfg.divergence_factor = c.attr("divergence_factor").cast<double>();
-  cfg.progress_seconds = c.attr("progress_seconds").cast<double>();
+  cfg.stop.divergence_factor = c.attr("divergence_factor").cast<double>();
+  cfg.stop.progress_seconds = c.attr("progress_seconds").cast<double>();
   py::object layers = c.attr("train_layers");
   if (!layers.is_none()) cfg.train_layers = layers.cast<std::vector<int>>();
   Hyper& h = cfg.hyper;
@@ -159,13 +159,67 @@ void register_dtype(py::module_& m) {
   });
 }
 
+py::array_t<i64> indices_where(const StepController& c, bool (StepController::*pred)(i64) const) {
+  std::vector<i64> out;
+  for (i64 r = 0; r < c.runs(); ++r)
+    if ((c.*pred)(r)) out.push_back(r);
+  return to_array(out, {py::ssize_t(out.size())});
+}
+
 }  // namespace
 
 void register_dynamics(py::module_& m) {
   m.def("batch_schedule", [](i64 n, i64 batch_size, bool shuffle, std::uint64_t seed, i64 steps) {
-    const i64 width = batch_size <= 0 || batch_size >= n ? n : batch_size;
+    const i64 width = Batcher(n, batch_size, shuffle, seed).width();
     return to_array(batch_schedule(n, batch_size, shuffle, seed, steps), {steps, width});
   });
+  m.def("choose_path", [](const std::string& model, const std::string& path, const std::string& optimizer, i64 n,
+                          i64 d, i64 P, bool all_layers) {
+    return to_string(choose_path(parse_model(model), parse_path(path), parse_optimizer(optimizer), n, d, P,
+                                 all_layers));
+  });
+  // The GPU loop's control (step_control.hpp): one call per step or less.
+  py::class_<StepController>(m, "StepController")
+      .def(py::init([](py::handle config, i64 runs, i64 n) {
+             const TrainConfig c = config_from(config);
+             return StepController(runs, n, c.batch_size, c.shuffle, c.seed, c.stop);
+           }),
+           py::arg("config"), py::arg("runs"), py::arg("n"))
+      // (rows, needs_full_loss): rows None for the whole training set.
+      .def("next_batch", [](StepController& c) {
+        const Batch& b = c.next_batch();
+        py::object rows = py::none();
+        if (!b.full) rows = to_array(std::vector<i64>(b.rows, b.rows + b.count), {py::ssize_t(b.count)});
+        return py::make_tuple(rows, !b.full && c.needs_full_loss());
+      })
+      // The runs that record at this step (those that stop among them).
+      .def("judge", [](StepController& c, const CArray<double>& losses, bool known) {
+        require(losses.ndim() == 1 && losses.shape(0) == c.runs(), "losses: expected shape (runs,)");
+        c.judge(losses.data(), known);
+        return indices_where(c, &StepController::records);
+      })
+      .def("interrupt", [](StepController& c) {
+        c.interrupt();
+        return indices_where(c, &StepController::records);
+      })
+      .def("advance", &StepController::advance)
+      .def("progress_due", &StepController::progress_due)
+      .def("any_active", &StepController::any_active)
+      .def("active", [](const StepController& c) {
+        py::array_t<bool> out(c.runs());
+        for (i64 r = 0; r < c.runs(); ++r) out.mutable_data()[r] = c.active(r);
+        return out;
+      })
+      .def("status", [](const StepController& c, i64 r) {
+        require(r >= 0 && r < c.runs(), "r: expected a run number 0 … runs − 1");
+        return to_string(c.status(r));
+      })
+      .def("steps", [](const StepController& c, i64 r) {
+        require(r >= 0 && r < c.runs(), "r: expected a run number 0 … runs − 1");
+        return c.steps(r);
+      })
+      .def_property_readonly("step", &StepController::step)
+      .def_property_readonly("last_loss", &StepController::last_loss);
   register_dtype<float>(m);
   register_dtype<double>(m);
 }

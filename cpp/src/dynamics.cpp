@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "fastntk/blas.hpp"
+#include "fastntk/elementwise.hpp"
 #include "fastntk/gram.hpp"
 #include "fastntk/jacobian.hpp"
 #include "fastntk/network.hpp"
@@ -45,16 +46,6 @@ Path parse_path(const std::string& s) {
       s + "'");
 }
 
-std::string to_string(Status s) {
-  switch (s) {
-    case Status::Converged: return "converged";
-    case Status::MaxSteps: return "max_steps";
-    case Status::Diverged: return "diverged";
-    case Status::Interrupted: return "interrupted";
-  }
-  return "?";
-}
-
 std::string to_string(Path p) {
   switch (p) {
     case Path::Auto: return "auto";
@@ -71,43 +62,6 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-struct Batch {
-  const i64* rows;
-  i64 count;
-  i64 start;
-  bool contiguous;  // rows are start … start+count−1
-  bool full;        // the whole training set
-  bool epoch_start;
-};
-
-// Batches in fixed order, or reshuffled each epoch by a seeded Fisher–Yates
-// (own draw, not std::shuffle, so the order is the same with every library).
-class Batcher {
- public:
-  Batcher(i64 n, i64 batch, bool shuffle, std::uint64_t seed)
-      : n_(n), b_(batch <= 0 || batch >= n ? n : batch), shuffle_(shuffle), rng_(seed), perm_(n) {
-    std::iota(perm_.begin(), perm_.end(), i64(0));
-  }
-  Batch next() {
-    const bool epoch_start = pos_ == 0 || pos_ >= n_;
-    if (pos_ >= n_) pos_ = 0;
-    if (pos_ == 0 && shuffle_) reshuffle();
-    Batch b{perm_.data() + pos_, std::min(b_, n_ - pos_), pos_, !shuffle_, b_ == n_, epoch_start};
-    pos_ += b.count;
-    return b;
-  }
-
- private:
-  void reshuffle() {
-    for (i64 i = n_ - 1; i > 0; --i) std::swap(perm_[i], perm_[rng_() % std::uint64_t(i + 1)]);
-  }
-  i64 n_, b_;
-  bool shuffle_;
-  std::mt19937_64 rng_;
-  std::vector<i64> perm_;
-  i64 pos_ = 0;
-};
-
 template <class T>
 void gather_rows(const T* src, i64 cols, const i64* rows, i64 count, T* dst) {
   for (i64 k = 0; k < count; ++k) std::copy(src + rows[k] * cols, src + (rows[k] + 1) * cols, dst + k * cols);
@@ -122,35 +76,21 @@ double first_layer_movement(const Spec& spec, const T* delta) {
 }
 
 // The loss of docs/design.md §1 averaged over n samples (in double), and its
-// derivative in f for one sample — the residual the backward pass carries.
+// derivative in f for one sample — the residual the backward pass carries; the
+// per-sample rules are elementwise.hpp's, which the CUDA kernels run too.
 struct Loss {
   LossKind kind;
 
   template <class T>
   double mean(const T* f, const T* y, i64 n) const {
     double s = 0;
-    if (kind == LossKind::Squared) {
-      for (i64 i = 0; i < n; ++i) {
-        const double e = double(f[i]) - double(y[i]);
-        s += e * e;
-      }
-      return s / (2.0 * double(n));
-    }
-    for (i64 i = 0; i < n; ++i) {
-      const double m = (y[i] > T(0) ? 1.0 : -1.0) * double(f[i]);
-      s += std::max(-m, 0.0) + std::log1p(std::exp(-std::fabs(m)));  // log(1 + e^{−m}), stably
-    }
+    for (i64 i = 0; i < n; ++i) s += elementwise::loss_term(int(kind), f[i], y[i]);
     return s / double(n);
   }
 
   template <class T>
   T grad(T f, T y) const {
-    if (kind == LossKind::Squared) return f - y;
-    const T sign = y > T(0) ? T(1) : T(-1);
-    const T m = sign * f;
-    // −ỹ·σ(−m), with the exponential of a non-positive number only.
-    const T e = std::exp(-std::fabs(m));
-    return -sign * (m > T(0) ? e / (T(1) + e) : T(1) / (T(1) + e));
+    return elementwise::loss_residual(int(kind), f, y);
   }
 };
 
@@ -634,41 +574,33 @@ bool linear_in_gradients(OptimizerKind k) {
   return k == OptimizerKind::SGD || k == OptimizerKind::Momentum;
 }
 
+}  // namespace
+
 // The network's path: the row space where it saves work. Per step the first layer
 // costs |B|·N·m₁ there against 2|B|·d·m₁ (forward and weight gradient) directly, so
 // it pays whenever N < d; the paths agree to rounding, so the choice is speed only.
-Path choose_network_path(const Spec& s, const TrainConfig& c, i64 n) {
-  if (c.path != Path::Auto) return c.path;
-  return linear_in_gradients(c.optimizer) && n < s.input_dim() && all_layers(s, c.train_layers) ? Path::RowSpace
-                                                                                                : Path::Direct;
+// The linearization's: function space for D = 1 over every layer; else parameter
+// space, over φ₀ materialized below ~1M entries (cache-sized: two GEMVs beat 2L small
+// GEMMs) and matrix-free above.
+Path choose_path(ModelKind model, Path requested, OptimizerKind optimizer, i64 n, i64 d, i64 P, bool all_layers) {
+  if (requested != Path::Auto) return requested;
+  if (model == ModelKind::Network)
+    return linear_in_gradients(optimizer) && n < d && all_layers ? Path::RowSpace : Path::Direct;
+  if (linear_in_gradients(optimizer) && all_layers) return Path::FunctionSpace;
+  return n * P <= (i64(1) << 20) ? Path::Materialized : Path::MatrixFree;
 }
-
-Path choose_path(const Spec& s, const TrainConfig& c, i64 n) {
-  if (c.path != Path::Auto) return c.path;
-  if (!all_layers(s, c.train_layers))  // K of a subset of the layers is not cached: parameter space
-    return n * s.num_params() <= (i64(1) << 20) ? Path::Materialized : Path::MatrixFree;
-  if (linear_in_gradients(c.optimizer)) return Path::FunctionSpace;
-  // Below ~1M entries φ₀ is cache-sized and two GEMVs beat 2L small GEMMs.
-  return n * s.num_params() <= (i64(1) << 20) ? Path::Materialized : Path::MatrixFree;
-}
-
-}  // namespace
 
 template <class T>
 TrainResult<T> train(const Spec& spec, const T* theta0, const T* x, const T* y, i64 n,
                      const T* x_test, i64 n_test, const TrainConfig& cfg, const Progress& progress) {
   if (!(cfg.lr > 0) || !std::isfinite(cfg.lr)) throw std::invalid_argument("lr: expected a finite value > 0");
-  if (!(cfg.tol > 0)) throw std::invalid_argument("tol: expected a value > 0");
-  if (cfg.max_steps < 0) throw std::invalid_argument("max_steps: expected an integer >= 0");
-  if (cfg.record_every < 1) throw std::invalid_argument("record_every: expected an integer >= 1");
-  if (n < 1) throw std::invalid_argument("X: expected at least one training sample");
-  if (cfg.batch_size < 0 || cfg.batch_size > n)
-    throw std::invalid_argument("batch_size: expected 1 <= batch_size <= N");
+  StepController control(1, n, cfg.batch_size, cfg.shuffle, cfg.seed, cfg.stop);
 
   TrainResult<T> res;
   std::unique_ptr<Runner<T>> runner;
   if (cfg.model == ModelKind::Network) {
-    res.path = choose_network_path(spec, cfg, n);
+    res.path = choose_path(cfg.model, cfg.path, cfg.optimizer, n, spec.input_dim(), spec.num_params(),
+                           all_layers(spec, cfg.train_layers));
     if ((res.path == Path::RowSpace || res.path == Path::FunctionSpace) && !all_layers(spec, cfg.train_layers))
       throw std::invalid_argument("train_layers: the '" + to_string(res.path) +
                                   "' path trains every layer; use path 'auto' with a subset of the layers");
@@ -685,7 +617,8 @@ TrainResult<T> train(const Spec& spec, const T* theta0, const T* x, const T* y, 
                                   to_string(res.path) + "'");
     }
   } else {
-    res.path = choose_path(spec, cfg, n);
+    res.path = choose_path(cfg.model, cfg.path, cfg.optimizer, n, spec.input_dim(), spec.num_params(),
+                           all_layers(spec, cfg.train_layers));
     if (res.path == Path::FunctionSpace && !all_layers(spec, cfg.train_layers))
       throw std::invalid_argument("train_layers: the 'function' path trains every layer; use path 'auto' with a "
                                   "subset of the layers");
@@ -718,60 +651,32 @@ TrainResult<T> train(const Spec& spec, const T* theta0, const T* x, const T* y, 
     }
   };
 
-  // The divergence bound comes from the loss at θ₀, known at t = 0 (the first batch
-  // starts an epoch), so no separate forward pass is spent on it.
-  double bound = 0;
-  double last_loss = kNaN;
-  Batcher batcher(n, cfg.batch_size, cfg.shuffle, cfg.seed);
-  const auto progress_gap = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-      std::chrono::duration<double>(cfg.progress_seconds));
-  auto next_progress = std::chrono::steady_clock::now() + progress_gap;
-  for (i64 t = 0;; ++t) {
-    const Batch b = batcher.next();
+  for (;;) {
+    const Batch& b = control.next_batch();
     double loss = runner->prepare(b);
     bool known = b.full;
-    if (!known && (b.epoch_start || t % cfg.record_every == 0 || t == cfg.max_steps)) {
+    if (!known && control.needs_full_loss()) {
       loss = runner->full_loss();
       known = true;
     }
-    if (known) {
-      last_loss = loss;
-      if (t == 0) bound = cfg.divergence_factor * std::max(loss, 1.0);
-      if (!std::isfinite(loss) || loss > bound) {
-        res.status = Status::Diverged;
-        record(t, loss);
-        res.steps = t;
-        break;
-      }
-      if (loss < cfg.tol) {
-        res.status = Status::Converged;
-        record(t, loss);
-        res.steps = t;
-        break;
-      }
-    }
-    if (t == cfg.max_steps) {
-      res.status = Status::MaxSteps;
-      record(t, loss);
-      res.steps = t;
-      break;
-    }
-    if (t % cfg.record_every == 0) record(t, loss);
+    control.judge(&loss, known);
+    if (control.records(0)) record(control.step(), loss);
+    if (!control.active(0)) break;
     T* diag = nullptr;
     if (cfg.record_D) {
-      h.diag.resize((t + 1) * P);
-      diag = h.diag.data() + t * P;
+      h.diag.resize((control.step() + 1) * P);
+      diag = h.diag.data() + control.step() * P;
     }
     runner->update(cfg.lr, diag);
-    if (progress && std::chrono::steady_clock::now() >= next_progress) {
-      next_progress = std::chrono::steady_clock::now() + progress_gap;
-      if (progress(t + 1, last_loss)) continue;
-      res.status = Status::Interrupted;
-      res.steps = t + 1;
-      record(t + 1, runner->full_loss());
+    control.advance();
+    if (progress && control.progress_due() && !progress(control.step(), control.last_loss())) {
+      control.interrupt();
+      record(control.step(), runner->full_loss());
       break;
     }
   }
+  res.status = control.status(0);
+  res.steps = control.steps(0);
   if (progress) progress(res.steps, h.train_loss.back());
   res.theta = runner->theta();
   return res;
@@ -807,19 +712,6 @@ std::vector<TrainResult<T>> train_many(const std::vector<Run<T>>& runs, const T*
   }
   for (auto& e : errors)
     if (e) std::rethrow_exception(e);
-  return out;
-}
-
-std::vector<i64> batch_schedule(i64 n, i64 batch_size, bool shuffle, std::uint64_t seed, i64 steps) {
-  if (n < 1) throw std::invalid_argument("n: expected an integer >= 1");
-  if (steps < 0) throw std::invalid_argument("steps: expected an integer >= 0");
-  Batcher batcher(n, batch_size, shuffle, seed);
-  const i64 width = batch_size <= 0 || batch_size >= n ? n : batch_size;
-  std::vector<i64> out(checked_mul(steps, width, "steps"), -1);
-  for (i64 t = 0; t < steps; ++t) {
-    const Batch b = batcher.next();
-    std::copy(b.rows, b.rows + b.count, out.begin() + t * width);
-  }
   return out;
 }
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from . import _core
 from ._blas import blas_limited_to_one_thread
+from ._footprint import training_bytes
 from ._protocol import Problem
 from ._interrupt import LONG_FLOPS, interruptible
 from ._validate import check_fits, nbytes, require_finite, to_host_matrix, to_host_vector
@@ -147,18 +148,9 @@ class CpuBackend:
         Xt = None if X_test is None else to_host_matrix(X_test, "X_test", net.dtype, net.input_dim)
         return Problem(theta, X, Y, Xt)
 
-    def _training_fits(self, net, n, n_test, config, runs=1):
-        """Bytes a run allocates, roughly: θ, θ₀, g and optimizer state; activations and
-        backward vectors (twice for the linearization's cached θ₀ features); K (function
-        space) or φ₀ (materialized) when the auto path may take them; the D_t records."""
-        P, width, item = net.num_params, sum(net.widths[1:]) + net.input_dim, net.layout.dtype.itemsize
-        state = {"momentum": 1, "adagrad": 2, "rmsprop": 2, "adam": 3}.get(config.optimizer, 0)
-        count = (4 + state) * P + 2 * (n + n_test) * width
-        if config.model == "linearized":
-            count += 2 * (n + n_test) * width + max(n * (n + n_test), min(n * P, 1 << 20))
-        if config.record_D:
-            count += (config.max_steps + 1) * P
-        check_fits(runs * count * item, f"training ({config.model}, {config.optimizer}, N = {n}, P = {P})")
+    def _training_fits(self, net, n, n_test, config):
+        check_fits(training_bytes(config, net.widths, net.num_params, net.layout.dtype.itemsize, n, n_test),
+                   f"training ({config.model}, {config.optimizer}, N = {n}, P = {net.num_params})")
 
     def train(self, net, problem, config, progress):
         self._training_fits(net, problem.X.shape[0], 0 if problem.X_test is None else problem.X_test.shape[0],

@@ -17,6 +17,7 @@
 
 #include "fastntk/model.hpp"
 #include "fastntk/optimizers.hpp"
+#include "fastntk/step_control.hpp"
 #include "fastntk/types.hpp"
 
 namespace fastntk {
@@ -25,21 +26,26 @@ enum class ModelKind { Network, Linearized };
 // The training loss, averaged over the samples: squared ½(f − y)², or logistic
 // (two-class cross-entropy) log(1 + e^{−ỹf}) with ỹ = +1 for y > 0 and −1 otherwise
 // (labels {0, 1} or ±1).
-enum class LossKind { Squared, Logistic };
+enum class LossKind { Squared = 0, Logistic = 1 };  // the kind of elementwise::loss_term
 // How a run is iterated. The network: Direct (every layer's products with its
 // weights) or RowSpace (W¹(t) = W¹(0) + C(t)X, exact for SGD and momentum, which
 // keep every first-layer update in the row space of X: the first layer then costs
 // N²m₁ a step instead of N·d·m₁). The linearization: FunctionSpace, MatrixFree or
 // Materialized (see the top of this file).
 enum class Path { Auto, FunctionSpace, MatrixFree, Materialized, Direct, RowSpace };
-enum class Status { Converged, MaxSteps, Diverged, Interrupted };
 
 ModelKind parse_model(const std::string& s);
 LossKind parse_loss(const std::string& s);
 Path parse_path(const std::string& s);
-std::string to_string(Status s);
 std::string to_string(Path p);
 
+// The path a run takes: `requested` unless it is Auto, else the cheapest exact one for
+// the model, optimizer and shape (d: input dimension, P: parameters; all_layers:
+// whether every layer trains). One rule for both backends.
+Path choose_path(ModelKind model, Path requested, OptimizerKind optimizer, i64 n, i64 d, i64 P, bool all_layers);
+
+// A run's settings, converted from fastntk.TrainConfig, which owns every default and
+// check (the binding's config_from is the one conversion); the zeros here are no defaults.
 struct TrainConfig {
   ModelKind model = ModelKind::Network;
   LossKind loss = LossKind::Squared;
@@ -49,13 +55,9 @@ struct TrainConfig {
   i64 batch_size = 0;        // 0: full batch
   bool shuffle = false;      // reshuffle the rows every epoch
   std::uint64_t seed = 0;    // of the shuffling
-  double tol = 1e-5;         // stop when the full training loss first drops below
-  i64 max_steps = 100000;
-  i64 record_every = 100;    // the last step is always recorded
+  StopRule stop;             // tolerance, step cap, record cadence, divergence bound, progress pacing
   bool record_D = false;     // keep D_t of every step (steps × P)
-  double divergence_factor = 1e8;  // loss > factor·max(L₀, 1) or non-finite: diverged
   Path path = Path::Auto;
-  double progress_seconds = 0.2;  // least time between calls of the progress callback
   // The layers l (1 … L) whose W^l and b^l are trained; empty: all. The others stay at
   // θ₀ (004 trains only the hidden layer); effective_lr is then the mean over the
   // trained parameters. Not for the function-space and row-space paths.
@@ -79,7 +81,7 @@ struct TrainResult {
   History<T> history;
 };
 
-// Called at most every progress_seconds with (step, last full training loss);
+// Called at most every stop.progress_seconds with (step, last full training loss);
 // returning false stops the run with status Interrupted.
 using Progress = std::function<bool(i64, double)>;
 
@@ -104,9 +106,5 @@ std::vector<TrainResult<T>> train_many(const std::vector<Run<T>>& runs, const T*
                                        i64 n, const T* x_test, i64 n_test,
                                        const Progress& progress = nullptr,
                                        bool single_threaded_blas = false);
-
-// The rows each step uses: steps × batch entries (-1 pads a short last batch).
-std::vector<i64> batch_schedule(i64 n, i64 batch_size, bool shuffle, std::uint64_t seed,
-                                i64 steps);
 
 }  // namespace fastntk

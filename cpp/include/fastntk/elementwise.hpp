@@ -99,6 +99,37 @@ FASTNTK_HD T activation_grad(int kind, T a, T m) {
   return m;
 }
 
+// The training loss of one sample (docs/design.md §1), in double: squared (kind 0)
+// ½(f − y)², logistic (kind 1: two-class cross-entropy) log(1 + e^{−ỹf}) with ỹ = +1 for
+// y > 0 and −1 otherwise, written with the exponential of a non-positive number only.
+template <class T>
+FASTNTK_HD double loss_term(int kind, T f, T y) {
+  if (kind == 0) {
+    const double e = double(f) - double(y);
+    return 0.5 * e * e;
+  }
+  const double m = (y > T(0) ? 1.0 : -1.0) * double(f);
+#if defined(__CUDA_ARCH__)
+  return (m < 0.0 ? -m : 0.0) + log1p(exp(-fabs(m)));
+#else
+  return (m < 0.0 ? -m : 0.0) + std::log1p(std::exp(-std::fabs(m)));
+#endif
+}
+
+// Its derivative in f, the residual the backward pass carries: f − y, or −ỹ·σ(−ỹf).
+template <class T>
+FASTNTK_HD T loss_residual(int kind, T f, T y) {
+  if (kind == 0) return f - y;
+  const T sign = y > T(0) ? T(1) : T(-1);
+  const T m = sign * f;
+#if defined(__CUDA_ARCH__)
+  const T e = exp(-fabs(m));
+#else
+  const T e = std::exp(-std::fabs(m));
+#endif
+  return -sign * (m > T(0) ? e / (T(1) + e) : T(1) / (T(1) + e));
+}
+
 // One entry of the structured Gram's layer term: K += (ΔΔ′ᵀ)·(c²AA′ᵀ + β²).
 template <class T>
 FASTNTK_HD T gram_term(T k, T delta_product, T scaled_act_product, T beta2) {

@@ -15,6 +15,7 @@ from .._protocol import Problem
 from .._validate import require_device_matrix, require_device_vector, require_dtype, require_finite
 from . import network as nw
 from . import train as gtrain
+from .._footprint import training_bytes
 from .._arrays import on_device
 from .runtime import cuda_device, device_memory
 
@@ -142,7 +143,8 @@ class GpuBackend:
             lays = [nets[i].layout for i in idx]
             cfgs = [configs[i] for i in idx]
             n_test = 0 if problem.X_test is None else problem.X_test.shape[0]
-            need = gtrain.memory_estimate(lays[0], problem.X.shape[0], n_test, cfgs[0], runs=len(idx))
+            need = training_bytes(cfgs[0], lays[0].widths, lays[0].P, lays[0].dtype.itemsize, problem.X.shape[0], n_test,
+                                  runs=len(idx))
             what = (f"training ({cfgs[0].model}, {cfgs[0].optimizer}, N = {problem.X.shape[0]}, P = {lays[0].P})"
                     if len(idx) == 1 else
                     f"{len(idx)} stacked training runs ({cfgs[0].model}, {cfgs[0].optimizer}, P = {lays[0].P})")

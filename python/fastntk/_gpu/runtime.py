@@ -153,12 +153,14 @@ class CudaKernels:
                                        (dst, np.int64(dst.strides[0] // dst.itemsize), src, scale, np.int64(runs),
                                         np.int64(length)))
 
-    def residual_loss(self, f, y, count, r, sq):
-        """r = (f − y)/count (r None: skipped) and sq[row] += Σ (f − y)² in double, for
-        outputs f of R runs (R, n) — or one run (n,) — against y (n,)."""
+    def residual_loss(self, kind, f, y, count, r, sq):
+        """r = ∂ℓ/∂f / count (r None: skipped) and sq[row] += Σ ℓ(f, y) in double, for
+        outputs f of R runs (R, n) — or one run (n,) — against y (n,); ℓ the loss of
+        ``kind`` (0 squared, 1 logistic: elementwise.hpp's loss_term)."""
         n = y.shape[0]
         self._fn("residual_loss")(self._grid(f.size), (_THREADS,),
-                                  (f, y, self._T(count), r, sq, np.int64(f.size // max(n, 1)), np.int64(n)))
+                                  (np.int32(kind), f, y, self._T(count), r, sq, np.int64(f.size // max(n, 1)),
+                                   np.int64(n)))
 
     # The optimizer updates take R runs stacked as rows: θ, g and state (R, n), lr (R,)
     # on the device, rows (int64, on the device) the runs to update.

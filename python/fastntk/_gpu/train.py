@@ -1,7 +1,10 @@
-"""Training on a GPU: the loop of cpp/src/dynamics.cpp (same batches, same
-stopping rule, same records, same optimizer rules) for R runs at once, one run
-being R = 1. Each step launches batched cuBLAS products and kernels for all runs
-and reads their R losses to the host once (the stopping rule needs them).
+"""Training on a GPU: R runs at once (one run being R = 1), controlled by the core's
+StepController (cpp/include/fastntk/step_control.hpp) — the object the CPU loop of
+cpp/src/dynamics.cpp runs over too — so the batches, the stopping rule, the statuses
+and the records are the core's by construction; the optimizer and loss rules are the
+kernels' (cuda/kernels.cu), which run elementwise.hpp's. Each step launches batched
+cuBLAS products and kernels for all runs and reads their R losses to the host once
+(the stopping rule needs them).
 
 Runs trained together share the data, the architecture (widths, parametrization,
 bias mode, activation, dtype) and every setting but the learning rate
@@ -19,11 +22,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import time
 
 import numpy as np
 
 from .. import _core
+from .._footprint import run_path
 from ..config import ADAPTIVE
 from . import network as nw
 from .runtime import to_host
@@ -34,87 +37,8 @@ def group_key(net, cfg, n):
     alone: their optimizer state is split at W¹, which the stacked kernels (rows of
     one contiguous block) cannot address for R > 1."""
     arch = (tuple(net.widths), net.parametrization, net.bias, net.layout.activation, np.dtype(net.dtype).name)
-    alone = object() if run_path(cfg, n, net.layout) == "row-space" else None
+    alone = object() if run_path(cfg, net.widths, net.num_params, n) == "row-space" else None
     return arch, dataclasses.replace(cfg, lr=1.0), alone
-
-
-def network_path(path, optimizer, n, d):
-    """The network's path, by the core's rule: the row space for gd, sgd and momentum
-    when N < d."""
-    if path == "auto":
-        return "row-space" if optimizer in ("gd", "sgd", "momentum") and n < d else "direct"
-    return path
-
-
-def linearized_path(path, optimizer, n, P):
-    """The linearization's path, by the core's rule: function space for D = 1, else φ₀
-    materialized when it is small (N·P ≤ 2²⁰), matrix-free otherwise."""
-    if path != "auto":
-        return path
-    if optimizer not in ADAPTIVE:
-        return "function"
-    return "materialized" if n * P <= (1 << 20) else "matrix-free"
-
-
-def run_path(cfg, n, lay) -> str:
-    if cfg.model == "network":
-        return network_path(cfg.path, cfg.optimizer, n, lay.widths[0])
-    return linearized_path(cfg.path, cfg.optimizer, n, lay.P)
-
-
-def memory_estimate(lay, n, n_test, cfg, runs=1) -> int:
-    """Bytes ``runs`` stacked runs allocate on the device, roughly: θ, θ₀, g and
-    optimizer state; activations and backward vectors (two sets for the
-    linearization's cached θ₀ features, with the test inputs'); K for the
-    function-space path, φ₀ for the materialized one; the D_t records."""
-    P, width = lay.P, sum(lay.widths[1:])
-    state = {"momentum": 1, "adagrad": 2, "rmsprop": 2, "adam": 3}.get(cfg.optimizer, 0)
-    count = (3 + state) * P + 2 * n * width
-    path = run_path(cfg, n, lay)
-    if cfg.model == "linearized":
-        count += 2 * (n + n_test) * width
-        if path == "function":
-            count += n * (n + n_test)
-        elif path == "materialized":
-            count += n * P
-    elif path == "row-space":
-        m1 = lay.widths[1]
-        count += (n + n_test) * (m1 + n) + n * m1 * (4 if cfg.optimizer == "momentum" else 3)
-    if cfg.record_D:
-        count += (cfg.max_steps + 1) * P
-    return runs * count * lay.dtype.itemsize
-
-
-class _Batches:
-    """The core's batch order (its seeded Fisher–Yates, from _core.batch_schedule in
-    doubling stretches, so that both backends visit the rows in one order), with the
-    epoch bookkeeping."""
-
-    def __init__(self, n, batch_size, shuffle, seed):
-        self.n, self.shuffle, self.seed = n, shuffle, seed
-        self.b = n if batch_size is None or batch_size >= n else batch_size
-        self.full = self.b == n
-        self.sched = None
-        self.t = 0
-        self.pos = 0
-
-    def next(self):
-        """(rows or None for all, count, whether an epoch starts here)."""
-        epoch_start = self.pos == 0
-        if self.full:
-            rows, count = None, self.n
-        else:
-            if self.sched is None or self.t >= self.sched.shape[0]:
-                steps = max(64, 2 * (0 if self.sched is None else self.sched.shape[0]))
-                self.sched = _core.batch_schedule(self.n, self.b, self.shuffle, self.seed, steps)
-            row = self.sched[self.t]
-            rows = row[row >= 0]
-            count = rows.shape[0]
-        self.pos += count
-        if self.pos >= self.n:
-            self.pos = 0
-        self.t += 1
-        return rows, count, epoch_start
 
 
 class DeviceOptimizer:
@@ -180,42 +104,23 @@ class DeviceOptimizer:
         return float(self.lrs[r] * self.lr_scale) * float(self.diag[r].astype(np.float64).mean())
 
 
-class SquaredError:
-    """½‖f − y‖²/n of R runs' outputs in one kernel launch (accumulated in double, as
-    the core does), with the residual (f − y)/count written on the way."""
+class Losses:
+    """The training loss of R runs' outputs (accumulated in double, as the core does),
+    with the residual ∂ℓ/∂f / count written on the way, in one kernel launch: the
+    per-sample rules of elementwise.hpp (``loss`` "squared" or "logistic")."""
 
-    def __init__(self, be, dtype, R=1):
+    def __init__(self, be, dtype, R, loss):
         self.k = be.kernels(dtype)
-        self.sq = be.xp.zeros(R, np.float64)
+        self.kind = ("squared", "logistic").index(loss)
+        self.sum = be.xp.zeros(R, np.float64)
 
     def __call__(self, f, y, r=None, count=1, read=True) -> np.ndarray:
         """The R losses on the host (the step's one read); read=False: r only, NaN losses."""
-        self.sq.fill(0)
-        self.k.residual_loss(f, y, count, r, self.sq)
+        self.sum.fill(0)
+        self.k.residual_loss(self.kind, f, y, count, r, self.sum)
         if not read:
-            return np.full(self.sq.size, math.nan)
-        return to_host(self.sq) / (2.0 * y.shape[0])
-
-
-class LogisticLoss:
-    """The two-class cross-entropy (1/n)Σ log(1 + e^{−ỹf}), ỹ = ±1, of R runs' outputs
-    (accumulated in double), with the residual −ỹ/(1 + e^{ỹf})/count written on the way:
-    SquaredError's contract, in CuPy operations (no kernel of its own)."""
-
-    def __init__(self, be, dtype, R=1):
-        self.xp = be.xp
-        self.R = R
-
-    def __call__(self, f, y, r=None, count=1, read=True) -> np.ndarray:
-        xp = self.xp
-        sign = xp.where(y > 0, 1.0, -1.0).astype(f.dtype)
-        m = f * sign
-        if r is not None:  # −ỹ·σ(−m), with the exponential of a non-positive number only (as the core)
-            e = xp.exp(-xp.abs(m))
-            r[...] = -sign * xp.where(m > 0, e / (1 + e), 1 / (1 + e)) / f.dtype.type(count)
-        if not read:
-            return np.full(self.R, math.nan)
-        return to_host(xp.logaddexp(0.0, -m.astype(np.float64)).reshape(self.R, -1).mean(axis=1))
+            return np.full(self.sum.size, math.nan)
+        return to_host(self.sum) / y.shape[0]
 
 
 def _row_norms_sq(xp, w):
@@ -458,106 +363,74 @@ def train(be, lays, thetas, X, Y, Xt, cfgs, *, progress=None) -> list[dict]:
     cfg = cfgs[0]
     R, n = len(lays), X.shape[0]
     st = nw.Stack(be, lays)
-    path = run_path(cfg, n, st.lay)
+    path = run_path(cfg, st.lay.widths, st.lay.P, n)
     runner = _runner(be, st, thetas, X, Xt, cfg, [c.lr for c in cfgs], path)
     adaptive = cfg.optimizer in ADAPTIVE
-    active = np.ones(R, bool)
+    control = _core.StepController(cfg, R, n)
     hist = [dict(step=[], train_loss=[], param_distance=[], max_unit_movement=[], effective_lr=[])
             for _ in range(R)]
     preds = [[] for _ in range(R)]
     diags = []
-    out = [None] * R
-    losses = (SquaredError if cfg.loss == "squared" else LogisticLoss)(be, st.lay.dtype, R)
-    cache = {}
+    losses = Losses(be, st.lay.dtype, R, cfg.loss)
 
-    def shared(t):
-        """What every run recorded at step t reads: movements and test outputs, once."""
-        if cache.get("t") != t:
-            cache.clear()
-            cache.update(t=t, movement=runner.movement(), test=None if Xt is None else runner.test_outputs())
-        return cache
+    def record(runs, loss):
+        """Runs ``runs`` record the current step: movements and test outputs read once."""
+        if not runs.size:
+            return
+        t = control.step
+        movement = runner.movement()
+        test = None if Xt is None else runner.test_outputs()
+        for r in runs:
+            h = hist[r]
+            h["step"].append(t)
+            h["train_loss"].append(float(loss[r]))
+            h["param_distance"].append(math.sqrt(float(movement[0][r])))
+            h["max_unit_movement"].append(math.sqrt(float(movement[1][r])))
+            h["effective_lr"].append(math.nan if t == 0 and adaptive else runner.opt.effective_lr(r))
+            if Xt is not None:
+                preds[r].append(test[r].copy())
 
-    def record(r, t, loss):
-        s = shared(t)
-        h = hist[r]
-        h["step"].append(t)
-        h["train_loss"].append(float(loss))
-        h["param_distance"].append(math.sqrt(float(s["movement"][0][r])))
-        h["max_unit_movement"].append(math.sqrt(float(s["movement"][1][r])))
-        h["effective_lr"].append(math.nan if t == 0 and adaptive else runner.opt.effective_lr(r))
-        if Xt is not None:
-            preds[r].append(s["test"][r].copy())
+    def interrupt():
+        record(control.interrupt(), losses(runner.full_outputs(), Y))
 
-    def finish(r, status, t):
-        active[r] = False
-        out[r] = dict(status=status, steps=t, theta=runner.final_theta(r))
-
-    def stop_all(status, t):
-        final = losses(runner.full_outputs(), Y)
-        for r in np.flatnonzero(active):
-            record(r, t, final[r])
-            finish(r, status, t)
-
-    batches = _Batches(n, cfg.batch_size, cfg.shuffle, cfg.seed)
     signal_error = None
-    bound = np.zeros(R)
-    next_progress = time.monotonic() + cfg.progress_seconds
-    last = math.nan
-    t = 0
     try:
-        while active.any():
-            rows, count, epoch_start = batches.next()
+        while True:
+            rows, needs_full_loss = control.next_batch()
+            count = n if rows is None else rows.shape[0]
             if rows is not None:
                 rows = xp.asarray(rows)
             f = runner.outputs(rows)
             res = xp.empty_like(f)
             known = rows is None
             loss = losses(f, Y if rows is None else Y[rows], res, count, read=known)
-            if not known and (epoch_start or t % cfg.record_every == 0 or t == cfg.max_steps):
+            if needs_full_loss:
                 loss, known = losses(runner.full_outputs(), Y), True
-            # The stopping rule of every running run at once; Python per run only for
-            # the runs that record or stop at this step.
-            running = np.flatnonzero(active)
-            status = np.full(running.size, "", dtype=object)
-            if known:
-                lo = loss[running]
-                last = float(np.nanmin(lo)) if np.isfinite(lo).any() else float(lo[0])
-                if t == 0:
-                    bound[running] = cfg.divergence_factor * np.maximum(lo, 1.0)
-                with np.errstate(invalid="ignore"):
-                    diverged = ~np.isfinite(lo) | (lo > bound[running])
-                    status[diverged] = "diverged"
-                    status[~diverged & (lo < cfg.tol)] = "converged"
-            if t == cfg.max_steps:
-                status[status == ""] = "max_steps"
-            due = np.arange(running.size) if t % cfg.record_every == 0 else np.flatnonzero(status != "")
-            for i in due:
-                record(running[i], t, loss[running[i]])
-                if status[i]:
-                    finish(running[i], status[i], t)
-            if not active.any():
+            record(control.judge(loss, known), loss)
+            if not control.any_active():
                 break
             diag = None
             if cfg.record_D:
                 diag = xp.empty((R, st.lay.P), st.lay.dtype)
                 diags.append(diag)
-            runner.update(res, rows, active, diag)
-            t += 1
-            if progress is not None and time.monotonic() >= next_progress:
-                next_progress = time.monotonic() + cfg.progress_seconds
-                if not progress(t, last):
-                    stop_all("interrupted", t)
+            runner.update(res, rows, control.active(), diag)
+            control.advance()
+            if progress is not None and control.progress_due() and not progress(control.step, control.last_loss):
+                interrupt()
+                break
     except KeyboardInterrupt as e:  # the records are kept; dynamics raises it again
-        stop_all("interrupted", t)
+        interrupt()
         signal_error = e
+    steps = [control.steps(r) for r in range(R)]
     if progress is not None:
-        progress(max(o["steps"] for o in out), last)
+        progress(max(steps), control.last_loss)
     results = []
     for r in range(R):
         history = {k: np.asarray(v, np.int64 if k == "step" else np.float64) for k, v in hist[r].items()}
         if Xt is not None:
             history["test_pred"] = xp.stack(preds[r])
-        if cfg.record_D and out[r]["steps"]:
-            history["D"] = xp.stack([d[r] for d in diags[:out[r]["steps"]]])
-        results.append(dict(out[r], history=history, path=path, signal_error=signal_error))
+        if cfg.record_D and steps[r]:
+            history["D"] = xp.stack([d[r] for d in diags[:steps[r]]])
+        results.append(dict(status=control.status(r), steps=steps[r], theta=runner.final_theta(r), history=history,
+                            path=path, signal_error=signal_error))
     return results
