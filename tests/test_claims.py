@@ -209,7 +209,7 @@ def results(tmp_path):
         ("L = 2: at large σ the trained net's test loss grows like σ^(2L)", "reproduced"),
         ("L = 3: at large σ the trained net's test loss grows like σ^(2L)",
          "inconclusive: the slope window (test loss ≥ 2.0× f_int's) holds 2 σ value(s), needs ≥ 3"),
-        ("L = 2: a small initialization generalizes better than a large one", "not reproduced")])
+        ("L = 2: the test loss is higher at σ = 16 than at σ = 2 (m = 4000)", "not reproduced")])
     _summary(root / "sigma-selection", [("σ-selection from σ′ = 1.41 does not make the test loss worse", "reproduced")],
              partial=True)
     (root / "adaptive").mkdir()

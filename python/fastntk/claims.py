@@ -296,7 +296,7 @@ CLAIMS: tuple[Entry, ...] = (
     Entry("000", "Fig. 2",
           "The test error rises with σ: a small initialization generalizes better than a large one at equal "
           "training error.",
-          _S000_FIG2, _depths("initialization", "a small initialization generalizes better than a large one"),
+          _S000_FIG2, _depths("initialization", "the test loss is higher at σ ="),
           qualifier="small σ better"),
     Entry("000", "Fig. 2",
           "At small σ the trained net is close to the kernel interpolator f_int, which is virtually independent of "
@@ -498,8 +498,8 @@ CLAIMS: tuple[Entry, ...] = (
           "The test loss depends heavily on θ₀: it rises at larger σ² although every net reaches the same low "
           "training loss.",
           f"{_S002_BUMP}; and {_S002_MNIST} at L = 2, m = 4000",
-          (Row("bump", "L = 2: a small initialization generalizes better than a large one"),
-           Row("initialization", "L = 2: a small initialization generalizes better than a large one")),
+          (Row("bump", "L = 2: the test loss is higher at σ ="),
+           Row("initialization", "L = 2: the test loss is higher at σ =")),
           qualifier="test loss rises with σ"),
     Entry("002", "Fig. 1",
           "The same findings in the third setting, two hidden layers of 1500 units (L = 3) on MNIST.",
