@@ -135,6 +135,16 @@ def test_placement_errors_name_the_arguments():
         fastntk.ntk(fastntk.MLP.uniform(3, 4, 2), fastntk.MLP.uniform(3, 4, 2).init(0), g0)
 
 
+def test_cpu_only_operations_refuse_device_arrays_by_name():
+    """The analytic kernels and the tiled Gram run on the CPU only: one place
+    (_dispatch.host_backend_for) decides, and names the argument."""
+    net, g = fastntk.MLP.uniform(3, 4, 2), _fake_cupy_array(0)
+    with pytest.raises(TypeError, match=r"X2: the infinite-width kernels are computed on the CPU"):
+        fastntk.infinite.kernels(net, np.ones((2, 3)), g)
+    with pytest.raises(TypeError, match=r"X_test: the infinite-width kernels"):
+        fastntk.infinite.gd_mse_ensemble(net, np.ones((2, 3)), np.ones(2), g)
+
+
 def test_cuda_sources_found():
     src = runtime.cuda_source_dir()
     assert (src / "kernels.cu").exists()

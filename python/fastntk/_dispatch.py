@@ -10,11 +10,11 @@ from __future__ import annotations
 import functools
 
 from ._arrays import is_device_array, on_device, placement  # noqa: F401 (re-exported for the layers above)
-from ._protocol import Backend, Problem  # noqa: F401 (re-exported for the layers above)
+from ._protocol import Backend, HostBackend, Problem  # noqa: F401 (re-exported for the layers above)
 
 
 @functools.lru_cache(maxsize=None)
-def cpu() -> Backend:
+def cpu() -> HostBackend:
     from ._cpu import CpuBackend
     return CpuBackend()
 
@@ -29,3 +29,12 @@ def backend_for(**arrays) -> Backend:
     errors): the GPU one when all are CuPy arrays on one device, the CPU one when
     none is; a mixture raises TypeError naming the odd arguments."""
     return gpu() if placement(**arrays) == "gpu" else cpu()
+
+
+def host_backend_for(what: str, **arrays) -> HostBackend:
+    """The CPU backend for an operation only it has (``what`` names it in the error):
+    device arrays among ``arrays`` raise TypeError naming the argument."""
+    for name, x in arrays.items():
+        if x is not None and is_device_array(x):
+            raise TypeError(f"{name}: {what} are computed on the CPU; pass a NumPy array (cupy.asnumpy)")
+    return cpu()

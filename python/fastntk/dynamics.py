@@ -18,7 +18,7 @@ from . import _core
 from ._arrays import to_host
 from ._dispatch import backend_for, on_device
 from ._interrupt import interruptible, lapack_is_long
-from .linalg import gd_factor
+from .linalg import gd_factor, gd_rate
 from ._validate import boolean, callback_or_none, check_fits, integer, nbytes, positive, positive_int
 from .config import ADAPTIVE, HYPER, TrainConfig, make_config
 from .kernels import ntk
@@ -87,7 +87,7 @@ def default_lr(net: MLP, params, X) -> float:
     lam = float((interruptible(eig) if lapack_is_long(K.shape[0]) else eig())[-1])
     if not lam > 0:
         raise ValueError("X: the NTK Gram matrix has no positive eigenvalue; cannot pick a learning rate")
-    return 1.9 * K.shape[0] / lam
+    return gd_rate(K.shape[0], lam)
 
 
 def _configure(be, net, problem, config, lr, split_ratio, settings) -> TrainConfig:

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._arrays import is_device_array
-from ._dispatch import cpu
+from ._dispatch import host_backend_for
 from ._validate import boolean, choice, positive, positive_int, real, to_host_matrix, to_host_vector
-from .linalg import KernelSolver, gd_factor
+from .linalg import KernelSolver, gd_factor, gd_rate
 from .model import MLP
 
 GET = ("ntk", "nngp")
@@ -40,10 +39,11 @@ def _net(net) -> MLP:
     return net
 
 
+_WHAT = "the infinite-width kernels"
+
+
 def _host(x, name, d):
-    if is_device_array(x):
-        raise TypeError(f"{name}: the infinite-width kernels are computed on the CPU; pass a NumPy array "
-                        "(cupy.asnumpy)")
+    host_backend_for(_WHAT, **{name: x})
     return to_host_matrix(x, name, np.float64, d)
 
 
@@ -65,7 +65,8 @@ def kernels(net: MLP, X1, X2=None, *, get=GET, tile: int = 2048) -> Kernels:
     tile = positive_int(tile, "tile")
     X1 = _host(X1, "X1", net.input_dim)
     X2 = None if X2 is None else _host(X2, "X2", net.input_dim)
-    nngp, ntk = cpu().infinite_kernels(net, X1, X2, nngp="nngp" in wanted, ntk="ntk" in wanted, tile=tile)
+    nngp, ntk = host_backend_for(_WHAT).infinite_kernels(net, X1, X2, nngp="nngp" in wanted, ntk="ntk" in wanted,
+                                                         tile=tile)
     return Kernels(ntk=ntk, nngp=nngp)
 
 
@@ -99,7 +100,7 @@ def gd_mse_ensemble(net: MLP, X, Y, X_test, *, steps=np.inf, lr: float | None = 
         raise ValueError("X: the NTK Gram matrix is singular (repeated rows); the t = ∞ limit needs distinct inputs")
     train = kernels(net, X, get=GET)
     lam, Q = np.linalg.eigh(train.ntk)
-    lr = 1.9 * n / lam[-1] if lr is None else positive(lr, "lr")
+    lr = gd_rate(n, lam[-1]) if lr is None else positive(lr, "lr")
     if np.isfinite(steps) and np.any(lr * lam / n >= 1) and steps != np.round(steps):
         raise ValueError(f"steps: expected a whole number of steps when η·λ_max/N = {lr * lam[-1] / n:.3g} >= 1")
     if np.isinf(steps) and lam[0] <= 1e-12 * lam[-1]:  # KernelSolver's condition-number limit

@@ -7,6 +7,18 @@ import numpy as np
 from ._interrupt import interruptible, lapack_is_long
 
 
+# GD on (1/2N)‖f − Y‖² with kernel K is stable for η < 2N/λ_max(K); fastntk's default
+# rate stays just inside that edge (App. E of Nonnenmacher et al., "Wide neural networks
+# are interpolating kernel methods": η = 1.9/λ_max for the loss summed over the samples).
+STABLE_FRACTION = 1.9
+
+
+def gd_rate(n: int, lam_max: float) -> float:
+    """η = 1.9·N/λ_max: the learning rate fastntk picks for GD (and its infinite-width
+    limit) on N samples with the kernel's largest eigenvalue λ_max."""
+    return STABLE_FRACTION * n / lam_max
+
+
 def gd_factor(lam, steps, lr, n):
     """(1 − (1 − ηλ/N)ᵗ)/λ per eigenvalue λ of a kernel: K⁻¹(I − (I − ηK/N)ᵗ) in K's
     eigenbasis, the t-step GD map of the loss (1/2N)‖f − Y‖² on a kernel model. Stable

@@ -12,7 +12,7 @@ import numpy as np
 from .. import _core
 from .._blas import blas_limited_to_one_thread
 from .._validate import positive_int
-from .._dispatch import cpu
+from .._dispatch import host_backend_for
 from ..model import MLP
 
 
@@ -146,13 +146,13 @@ def theta_node(dask, theta, store=None, sha=None):
 def _features(net, theta, x, name="X"):
     """A row block's forward and backward pass, kept for every tile it meets."""
     with _one_thread_per_tile():
-        return cpu().features(net, theta, np.asarray(x), name)
+        return host_backend_for("the tiled Gram").features(net, theta, np.asarray(x), name)
 
 
 def _tile(net, fa, fb):
     """One tile K(a, b) from the blocks' features; fb None: the symmetric diagonal tile."""
     with _one_thread_per_tile():
-        return cpu().ntk_from_features(net, fa, fb)
+        return host_backend_for("the tiled Gram").ntk_from_features(net, fa, fb)
 
 
 def feature_bytes(net, rows) -> int:
