@@ -169,6 +169,15 @@ py::array_t<i64> indices_where(const StepController& c, bool (StepController::*p
 }  // namespace
 
 void register_dynamics(py::module_& m) {
+  // The core's name tables, which fastntk.config validates against.
+  m.attr("OPTIMIZERS") = names(kOptimizers);
+  m.attr("ADAPTIVE") = names(kOptimizers, [](OptimizerKind k) { return is_adaptive(k); });
+  m.attr("MODELS") = names(kModels);
+  m.attr("LOSSES") = names(kLosses);
+  py::dict paths;
+  for (const auto& model : kModels)
+    paths[model.name] = names(kPaths, [&](Path p) { return path_of(model.value, p); });
+  m.attr("PATHS") = paths;
   m.def("batch_schedule", [](i64 n, i64 batch_size, bool shuffle, std::uint64_t seed, i64 steps) {
     const i64 width = Batcher(n, batch_size, shuffle, seed).width();
     return to_array(batch_schedule(n, batch_size, shuffle, seed, steps), {steps, width});

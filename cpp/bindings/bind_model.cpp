@@ -6,6 +6,14 @@
 namespace fastntk::py_bindings {
 
 void register_model(py::module_& m) {
+  // The core's name tables, which fastntk.model validates against; an activation's
+  // number is the `kind` the element-wise rules (and the CUDA kernels) take.
+  m.attr("PARAMETRIZATIONS") = names(kParametrizations);
+  m.attr("BIAS_MODES") = names(kBiasModes);
+  m.attr("ACTIVATIONS") = names(kActivations);
+  py::dict kind;
+  for (const auto& a : kActivations) kind[a.name] = int(a.value);
+  m.attr("ACTIVATION_KIND") = kind;
   py::class_<Spec>(m, "Spec")
       .def(py::init([](std::vector<i64> widths, double sigma, double sigma_b, const std::string& param,
                        const std::string& bias, const std::string& act) {

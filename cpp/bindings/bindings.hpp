@@ -4,8 +4,11 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
+
+#include "fastntk/names.hpp"
 
 namespace fastntk::py_bindings {
 
@@ -28,6 +31,19 @@ struct NonFiniteError : std::runtime_error {
 
 inline void require_finite_pass(bool finite) {
   if (!finite) throw NonFiniteError("non-finite activations in the forward pass");
+}
+
+// The names of a core table (names.hpp) as a tuple, those whose value passes `keep`.
+template <class E, std::size_t N, class Keep>
+py::tuple names(const Named<E> (&table)[N], Keep keep) {
+  py::list out;
+  for (const auto& entry : table)
+    if (keep(entry.value)) out.append(entry.name);
+  return py::tuple(out);
+}
+template <class E, std::size_t N>
+py::tuple names(const Named<E> (&table)[N]) {
+  return names(table, [](E) { return true; });
 }
 
 void register_blas(py::module_& m);

@@ -22,40 +22,15 @@ namespace fastntk {
 
 using blas::Op;
 
-LossKind parse_loss(const std::string& s) {
-  if (s == "squared") return LossKind::Squared;
-  if (s == "logistic") return LossKind::Logistic;
-  throw std::invalid_argument("loss: expected 'squared' or 'logistic', got '" + s + "'");
-}
+LossKind parse_loss(const std::string& s) { return parse_named(kLosses, s, "loss"); }
+ModelKind parse_model(const std::string& s) { return parse_named(kModels, s, "model"); }
+Path parse_path(const std::string& s) { return parse_named(kPaths, s, "path"); }
+std::string to_string(Path p) { return name_of(kPaths, p); }
 
-ModelKind parse_model(const std::string& s) {
-  if (s == "network") return ModelKind::Network;
-  if (s == "linearized") return ModelKind::Linearized;
-  throw std::invalid_argument("model: expected 'network' or 'linearized', got '" + s + "'");
-}
-
-Path parse_path(const std::string& s) {
-  if (s == "auto") return Path::Auto;
-  if (s == "function") return Path::FunctionSpace;
-  if (s == "matrix-free") return Path::MatrixFree;
-  if (s == "materialized") return Path::Materialized;
-  if (s == "direct") return Path::Direct;
-  if (s == "row-space") return Path::RowSpace;
-  throw std::invalid_argument(
-      "path: expected 'auto', 'function', 'matrix-free', 'materialized', 'direct' or 'row-space', got '" +
-      s + "'");
-}
-
-std::string to_string(Path p) {
-  switch (p) {
-    case Path::Auto: return "auto";
-    case Path::FunctionSpace: return "function";
-    case Path::MatrixFree: return "matrix-free";
-    case Path::Materialized: return "materialized";
-    case Path::Direct: return "direct";
-    case Path::RowSpace: return "row-space";
-  }
-  return "?";
+bool path_of(ModelKind model, Path p) {
+  if (p == Path::Auto) return true;
+  const bool network = p == Path::Direct || p == Path::RowSpace;
+  return network == (model == ModelKind::Network);
 }
 
 namespace {

@@ -21,25 +21,10 @@ i64 checked_add(i64 a, i64 b, const char* what) {
 }
 
 Parametrization parse_parametrization(const std::string& s) {
-  if (s == "ntk") return Parametrization::NTK;
-  if (s == "standard") return Parametrization::Standard;
-  throw std::invalid_argument("parametrization: expected 'ntk' or 'standard', got '" + s + "'");
+  return parse_named(kParametrizations, s, "parametrization");
 }
-
-BiasMode parse_bias(const std::string& s) {
-  if (s == "zero") return BiasMode::Zero;
-  if (s == "normal") return BiasMode::Normal;
-  if (s == "none") return BiasMode::None;
-  throw std::invalid_argument("bias: expected 'zero', 'normal' or 'none', got '" + s + "'");
-}
-
-Activation parse_activation(const std::string& s) {
-  if (s == "relu") return Activation::ReLU;
-  if (s == "identity" || s == "linear") return Activation::Identity;
-  if (s == "tanh") return Activation::Tanh;
-  if (s == "erf") return Activation::Erf;
-  throw std::invalid_argument("activation: expected 'relu', 'identity', 'tanh' or 'erf', got '" + s + "'");
-}
+BiasMode parse_bias(const std::string& s) { return parse_named(kBiasModes, s, "bias"); }
+Activation parse_activation(const std::string& s) { return parse_named(kActivations, s, "activation"); }
 
 Spec::Spec(std::vector<i64> w, double s, double s_b, Parametrization p, BiasMode b, Activation a)
     : widths(std::move(w)), sigma(s), sigma_b(s_b), parametrization(p), bias(b), activation(a) {

@@ -8,15 +8,7 @@
 
 namespace fastntk {
 
-OptimizerKind parse_optimizer(const std::string& s) {
-  if (s == "gd" || s == "sgd") return OptimizerKind::SGD;
-  if (s == "momentum") return OptimizerKind::Momentum;
-  if (s == "adagrad") return OptimizerKind::AdaGrad;
-  if (s == "rmsprop") return OptimizerKind::RMSprop;
-  if (s == "adam") return OptimizerKind::Adam;
-  throw std::invalid_argument(
-      "optimizer: expected 'gd', 'sgd', 'momentum', 'adagrad', 'rmsprop' or 'adam', got '" + s + "'");
-}
+OptimizerKind parse_optimizer(const std::string& s) { return parse_named(kOptimizers, s, "optimizer"); }
 
 bool is_adaptive(OptimizerKind k) {
   return k == OptimizerKind::AdaGrad || k == OptimizerKind::RMSprop || k == OptimizerKind::Adam;
@@ -25,7 +17,6 @@ bool is_adaptive(OptimizerKind k) {
 template <class T>
 Optimizer<T>::Optimizer(OptimizerKind kind, const Hyper& hyper, i64 size)
     : kind_(kind), h_(hyper), size_(size) {
-  if (h_.eps < 0) h_.eps = kind == OptimizerKind::AdaGrad ? 1e-10 : 1e-8;
   switch (kind) {
     case OptimizerKind::SGD:
       break;

@@ -62,6 +62,15 @@ def train_many(specs: Sequence[Spec], thetas: Sequence[Array], configs: Sequence
     """Independent runs on the same data, one dict each as train returns."""
 def batch_schedule(n: int, batch_size: int, shuffle: bool, seed: int, steps: int) -> npt.NDArray[np.int64]:
     """(steps, batch) row indices of each step's batch, −1 padding a short last batch."""
+PARAMETRIZATIONS: tuple[str, ...]
+BIAS_MODES: tuple[str, ...]
+ACTIVATIONS: tuple[str, ...]
+ACTIVATION_KIND: dict[str, int]
+OPTIMIZERS: tuple[str, ...]
+ADAPTIVE: tuple[str, ...]
+MODELS: tuple[str, ...]
+LOSSES: tuple[str, ...]
+PATHS: dict[str, tuple[str, ...]]
 def choose_path(model: str, path: str, optimizer: str, n: int, d: int, P: int, all_layers: bool) -> str: ...
 
 class StepController:

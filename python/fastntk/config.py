@@ -11,14 +11,17 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
+from . import _core
 from ._validate import MAX_INDEX, boolean, choice, integer, positive, real
 
-OPTIMIZERS = ("gd", "sgd", "momentum", "adagrad", "rmsprop", "adam")
-ADAPTIVE = ("adagrad", "rmsprop", "adam")
-MODELS = ("network", "linearized")
-LOSSES = ("squared", "logistic")
-NETWORK_PATHS = ("auto", "direct", "row-space")
-LINEARIZED_PATHS = ("auto", "function", "matrix-free", "materialized")
+# The names the core parses (its tables, cpp/include/fastntk/names.hpp and the enums'
+# headers): one list for the checks here and for the core.
+OPTIMIZERS = _core.OPTIMIZERS
+ADAPTIVE = _core.ADAPTIVE
+MODELS = _core.MODELS
+LOSSES = _core.LOSSES
+NETWORK_PATHS = _core.PATHS["network"]
+LINEARIZED_PATHS = _core.PATHS["linearized"]
 # PyTorch's optimizer hyper-parameters, by its names.
 HYPER = ("momentum", "dampening", "nesterov", "eps", "alpha", "betas", "initial_accumulator_value",
          "lr_decay")

@@ -16,13 +16,14 @@ from typing import Sequence
 
 import numpy as np
 
-from . import _dispatch
+from . import _core, _dispatch
 from ._validate import MAX_INDEX, choice, integer, positive, require_finite, to_host_vector, _real
 
 _DTYPES = (np.float32, np.float64)
-PARAMETRIZATIONS = ("ntk", "standard")
-BIAS_MODES = ("zero", "normal", "none")
-ACTIVATIONS = ("relu", "identity", "linear", "tanh", "erf")
+# The names the core parses (its tables in cpp/include/fastntk/model.hpp).
+PARAMETRIZATIONS = _core.PARAMETRIZATIONS
+BIAS_MODES = _core.BIAS_MODES
+ACTIVATIONS = _core.ACTIVATIONS
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "fastntk/model.hpp"
+#include "fastntk/names.hpp"
 #include "fastntk/optimizers.hpp"
 #include "fastntk/step_control.hpp"
 #include "fastntk/types.hpp"
@@ -23,16 +24,23 @@
 namespace fastntk {
 
 enum class ModelKind { Network, Linearized };
+inline constexpr Named<ModelKind> kModels[] = {{"network", ModelKind::Network}, {"linearized", ModelKind::Linearized}};
 // The training loss, averaged over the samples: squared ½(f − y)², or logistic
 // (two-class cross-entropy) log(1 + e^{−ỹf}) with ỹ = +1 for y > 0 and −1 otherwise
 // (labels {0, 1} or ±1).
 enum class LossKind { Squared = 0, Logistic = 1 };  // the kind of elementwise::loss_term
+inline constexpr Named<LossKind> kLosses[] = {{"squared", LossKind::Squared}, {"logistic", LossKind::Logistic}};
 // How a run is iterated. The network: Direct (every layer's products with its
 // weights) or RowSpace (W¹(t) = W¹(0) + C(t)X, exact for SGD and momentum, which
 // keep every first-layer update in the row space of X: the first layer then costs
 // N²m₁ a step instead of N·d·m₁). The linearization: FunctionSpace, MatrixFree or
 // Materialized (see the top of this file).
 enum class Path { Auto, FunctionSpace, MatrixFree, Materialized, Direct, RowSpace };
+inline constexpr Named<Path> kPaths[] = {{"auto", Path::Auto},         {"function", Path::FunctionSpace},
+                                         {"matrix-free", Path::MatrixFree}, {"materialized", Path::Materialized},
+                                         {"direct", Path::Direct},       {"row-space", Path::RowSpace}};
+// Whether `p` is a path of `model` (Auto is either's).
+bool path_of(ModelKind model, Path p);
 
 ModelKind parse_model(const std::string& s);
 LossKind parse_loss(const std::string& s);

@@ -4,14 +4,24 @@
 #include <string>
 #include <vector>
 
+#include "fastntk/names.hpp"
+
 namespace fastntk {
 
 using i64 = std::int64_t;
 
 enum class Parametrization { NTK, Standard };
+inline constexpr Named<Parametrization> kParametrizations[] = {{"ntk", Parametrization::NTK},
+                                                                {"standard", Parametrization::Standard}};
 // `None` has no bias parameters at all; `Zero` and `Normal` differ only at init.
 enum class BiasMode { Zero, Normal, None };
-enum class Activation { ReLU, Identity, Tanh, Erf };
+inline constexpr Named<BiasMode> kBiasModes[] = {{"zero", BiasMode::Zero}, {"normal", BiasMode::Normal},
+                                                 {"none", BiasMode::None}};
+// The values are the `kind` of elementwise.hpp's activate/activation_grad.
+enum class Activation { ReLU = 0, Identity = 1, Tanh = 2, Erf = 3 };
+inline constexpr Named<Activation> kActivations[] = {{"relu", Activation::ReLU},      {"identity", Activation::Identity},
+                                                     {"linear", Activation::Identity}, {"tanh", Activation::Tanh},
+                                                     {"erf", Activation::Erf}};
 
 Parametrization parse_parametrization(const std::string& s);
 BiasMode parse_bias(const std::string& s);

@@ -4,24 +4,31 @@
 #include <string>
 #include <vector>
 
+#include "fastntk/names.hpp"
 #include "fastntk/types.hpp"
 
 namespace fastntk {
 
 enum class OptimizerKind { SGD, Momentum, AdaGrad, RMSprop, Adam };
-OptimizerKind parse_optimizer(const std::string& s);  // "gd" and "sgd" are both SGD
+// "gd" (full batch, checked in Python) and "sgd" are both SGD.
+inline constexpr Named<OptimizerKind> kOptimizers[] = {
+    {"gd", OptimizerKind::SGD},         {"sgd", OptimizerKind::SGD},         {"momentum", OptimizerKind::Momentum},
+    {"adagrad", OptimizerKind::AdaGrad}, {"rmsprop", OptimizerKind::RMSprop}, {"adam", OptimizerKind::Adam}};
+OptimizerKind parse_optimizer(const std::string& s);
 bool is_adaptive(OptimizerKind k);
 
+// PyTorch's hyper-parameters by its names, converted from fastntk.TrainConfig, which
+// owns their defaults (PyTorch's) and resolves eps; the zeros here are no defaults.
 struct Hyper {
-  double momentum = 0.9;     // Momentum
-  double dampening = 0.0;    // Momentum
+  double momentum = 0;       // Momentum
+  double dampening = 0;      // Momentum
   bool nesterov = false;     // Momentum
-  double eps = -1;           // < 0: PyTorch's default (1e-10 AdaGrad, 1e-8 others)
-  double alpha = 0.99;       // RMSprop
-  double beta1 = 0.9;        // Adam
-  double beta2 = 0.999;      // Adam
-  double initial_accumulator_value = 0.0;  // AdaGrad
-  double lr_decay = 0.0;     // AdaGrad
+  double eps = 0;            // AdaGrad, RMSprop, Adam
+  double alpha = 0;          // RMSprop
+  double beta1 = 0;          // Adam
+  double beta2 = 0;          // Adam
+  double initial_accumulator_value = 0;  // AdaGrad
+  double lr_decay = 0;       // AdaGrad
 };
 
 template <class T>

@@ -111,7 +111,7 @@ class Losses:
 
     def __init__(self, be, dtype, R, loss):
         self.k = be.kernels(dtype)
-        self.kind = ("squared", "logistic").index(loss)
+        self.kind = _core.LOSSES.index(loss)  # the core's table is in LossKind's order
         self.sum = be.xp.zeros(R, np.float64)
 
     def __call__(self, f, y, r=None, count=1, read=True) -> np.ndarray:
