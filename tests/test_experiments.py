@@ -47,6 +47,23 @@ def test_every_experiment_has_a_tiny_test():
     assert set(TINY) == set(REGISTRY)
 
 
+def test_figures_leave_matplotlib_global_state_alone(tmp_path):
+    """Drawing an experiment's figures neither switches a notebook's backend nor changes
+    its rcParams (a Figure on the Agg canvas, the style in a context)."""
+    import subprocess
+    import sys
+    code = ("import matplotlib, fastntk.experiments as e; "
+            "before = (matplotlib.get_backend(), matplotlib.rcParams['font.size']); "
+            f"e.run('linear-regression', 'quick', {str(tmp_path / 'lr')!r}, dict(seeds=[0, 1], steps=50, "
+            "record_every=10), progress=False); "
+            "print(before == (matplotlib.get_backend(), matplotlib.rcParams['font.size']), before)")
+    env = dict(os.environ, MPLBACKEND="pdf")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("True ('pdf', 10.0)"), out.stdout
+    assert any(f.endswith(".png") for f in os.listdir(tmp_path / "lr"))
+
+
 @pytest.mark.parametrize("name", sorted(TINY))
 def test_experiment_end_to_end(name, tmp_path):
     out = str(tmp_path / name)

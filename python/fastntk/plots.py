@@ -1,18 +1,28 @@
-"""Matplotlib helpers for figures in the papers' style (log axes, error bars)."""
+"""Matplotlib helpers for figures in the papers' style (log axes, error bars).
+
+Figures are :class:`matplotlib.figure.Figure` objects, drawn under :func:`style` and
+saved by format: nothing here touches pyplot or matplotlib's global state (its
+backend, its rcParams), so a notebook's plotting stays as it was."""
 from __future__ import annotations
 
 import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import colormaps
+from matplotlib.figure import Figure
 
 COLORS = {"nn": "C0", "lin": "C1", "int": "C2", "bound": "0.4", "gd": "C0", "sgd": "C3",
           "adagrad": "C1", "adam": "C2", "rmsprop": "C4", "momentum": "C5"}
+STYLE = {"font.size": 9, "axes.grid": True, "grid.alpha": 0.3, "legend.fontsize": 8}
+VIRIDIS = colormaps["viridis"]
+
+
+def style():
+    """The figures' style for the drawing in a ``with`` block (restored after it)."""
+    return matplotlib.rc_context(STYLE)
 
 
 def figure(ncols: int = 1, width: float = 4.2, height: float = 3.2):
-    plt.rcParams.update({"font.size": 9, "axes.grid": True, "grid.alpha": 0.3, "legend.fontsize": 8})
-    fig, axes = plt.subplots(1, ncols, figsize=(width * ncols, height), squeeze=False)
+    fig = Figure(figsize=(width * ncols, height))
+    axes = fig.subplots(1, ncols, squeeze=False)
     return fig, list(axes[0])
 
 

@@ -196,7 +196,7 @@ def atomic_write(path: str, text: str) -> None:
 
 
 def save_figure(fig, out: str, stem: str) -> list[str]:
-    """PNG, SVG and PDF, each written to a temporary name and renamed; closes the figure."""
+    """PNG, SVG and PDF, each written to a temporary name and renamed."""
     paths = []
     for ext in ("png", "svg", "pdf"):
         path = os.path.join(out, f"{stem}.{ext}")
@@ -205,8 +205,6 @@ def save_figure(fig, out: str, stem: str) -> list[str]:
         fig.savefig(tmp, dpi=150 if ext == "png" else None, bbox_inches="tight", format=ext)
         os.replace(tmp, path)
         paths.append(path)
-    import matplotlib.pyplot as plt
-    plt.close(fig)
     return paths
 
 

@@ -330,9 +330,9 @@ def report(out: str) -> str:
                   "again to resume."]
     figures = []
     if records:
-        import matplotlib
-        matplotlib.use("Agg")
-        figures = exp.plot(cfg, records, out)
+        from .. import plots
+        with plots.style():
+            figures = exp.plot(cfg, records, out)
         lines += ["", "## Claims and measurements", ""] + exp.summary(cfg, records)
     lines += ["", "## Figures", ""] + [f"![{os.path.basename(p)}]({os.path.basename(p)})"
                                       for p in figures if p.endswith(".png")]
