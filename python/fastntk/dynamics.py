@@ -270,10 +270,6 @@ def gd_closed_form(net: MLP, params, X, Y, X_test, steps, lr: float | None = Non
         raise ValueError("X_test: required")
     be = backend_for(params=params, X=X, Y=Y, X_test=X_test)
     theta, X, Y, Xt = be.problem(net, params, X, Y, X_test)
-    if be.name != "cpu":
-        # The eigendecomposition and the per-step formula on the host (N × N), the result back.
-        host = gd_closed_form(net, to_host(theta), to_host(X), to_host(Y), to_host(Xt), steps, lr)
-        return be.xp.asarray(host)
     try:
         steps = np.atleast_1d(np.asarray(steps, dtype=np.float64))
     except (TypeError, ValueError):
@@ -283,8 +279,10 @@ def gd_closed_form(net: MLP, params, X, Y, X_test, steps, lr: float | None = Non
     if np.any(steps < 0) or np.any(np.isnan(steps)):
         raise ValueError("steps: expected non-negative step counts (np.inf allowed)")
     N = X.shape[0]
-    K = ntk(net, theta, X).astype(np.float64)
-    Kt = ntk(net, theta, Xt, X).astype(np.float64)
+    # The kernels where the data is; the eigendecomposition and the per-step formula
+    # (N × N) on the host, the result back in the inputs' array kind.
+    K = to_host(ntk(net, theta, X)).astype(np.float64)
+    Kt = to_host(ntk(net, theta, Xt, X)).astype(np.float64)
     lr = default_lr(net, theta, X) if lr is None else positive(lr, "lr")
     # LAPACK does not look at signals: on a worker thread when long.
     lam, Q = interruptible(lambda: np.linalg.eigh(K)) if lapack_is_long(N) else np.linalg.eigh(K)
@@ -294,8 +292,8 @@ def gd_closed_form(net: MLP, params, X, Y, X_test, steps, lr: float | None = Non
     if lam[0] <= 0 and np.any(np.isinf(steps)):
         raise ValueError(f"X: the NTK Gram matrix is singular (λ_min = {lam[0]:.3e}); the t = ∞ limit "
                          "does not exist (duplicate inputs?)")
-    r0 = Q.T @ (Y.astype(np.float64) - net.apply(theta, X).astype(np.float64))
-    f0t = net.apply(theta, Xt).astype(np.float64)
+    r0 = Q.T @ (to_host(Y).astype(np.float64) - to_host(net.apply(theta, X)).astype(np.float64))
+    f0t = to_host(net.apply(theta, Xt)).astype(np.float64)
     out = np.empty((len(steps), Xt.shape[0]))
     # Where ηλ/N ≥ 1 the factor 1 − ηλ/N is negative (GD oscillates in that direction,
     # converging while ηλ/N < 2): there (1 − ηλ/N)ᵗ is a power of a negative number,
@@ -307,7 +305,7 @@ def gd_closed_form(net: MLP, params, X, Y, X_test, steps, lr: float | None = Non
                          "(the factor 1 − ηλ/N is negative)")
     for i, t in enumerate(steps):
         out[i] = f0t + Kt @ (Q @ (gd_factor(lam, t, lr, N) * r0))
-    return out.astype(net.dtype)
+    return be.xp.asarray(out.astype(net.dtype))
 
 
 # The run's settings find_lr probes with, beside the optimizer's hyper-parameters.
