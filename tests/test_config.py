@@ -202,3 +202,19 @@ def test_imports_form_no_circle():
     for n in sorted(graph):
         if n not in state:
             visit(n, [n])
+
+
+def test_a_missing_optional_library_names_its_extra():
+    """`import fastntk` needs NumPy, threadpoolctl and the core alone; a feature whose
+    library is missing says which extra installs it."""
+    import subprocess
+    import sys
+
+    from fastntk._optional import require
+    with pytest.raises(ImportError, match=r"drawing needs matplotlib_missing: pip install 'fastntk\[matplotlib_missing\]'"):
+        require("matplotlib_missing", "drawing")
+    code = ("import sys, fastntk; print(sorted(m for m in ('matplotlib', 'tqdm', 'sklearn', 'scipy', 'dask', 'torch') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

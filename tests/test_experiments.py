@@ -5,7 +5,6 @@ import os
 import pytest
 
 pytest.importorskip("matplotlib")
-pytest.importorskip("sklearn")
 
 from conftest import TOL  # noqa: E402
 from fastntk import cli, experiments  # noqa: E402
@@ -195,6 +194,22 @@ def test_cli_errors(args, message, capsys, tmp_path):
     assert cli.main(args) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
+
+
+def test_cli_help_and_the_registry_load_no_plotting_or_progress_library():
+    """`fastntk --help`, `fastntk run --help` and the experiments' registry import neither
+    matplotlib nor tqdm (they load where a figure is drawn or a bar is shown)."""
+    import subprocess
+    import sys
+    code = ("import sys, contextlib, io; from fastntk import cli; import fastntk.experiments\n"
+            "for args in (['--help'], ['run', '--help']):\n"
+            "    with contextlib.redirect_stdout(io.StringIO()):\n"
+            "        try: cli.main(args)\n"
+            "        except SystemExit: pass\n"
+            "print(sorted(m for m in ('matplotlib', 'tqdm', 'sklearn', 'dask') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
 
 
 def test_cli_help_and_version_exit_0(capsys):

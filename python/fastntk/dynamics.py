@@ -18,6 +18,7 @@ from . import _core
 from ._arrays import to_host
 from ._dispatch import backend_for, on_device
 from ._interrupt import interruptible, lapack_is_long
+from ._optional import require
 from .linalg import gd_factor, gd_rate
 from ._validate import boolean, callback_or_none, check_fits, integer, nbytes, positive, positive_int
 from .config import ADAPTIVE, HYPER, TrainConfig, make_config
@@ -123,7 +124,7 @@ class _Progress:
         self.callback = callback
         self.bar = None
         if show:
-            from tqdm.auto import tqdm
+            tqdm = require("tqdm.auto", "progress=True").tqdm
             self.bar = tqdm(total=total, desc=desc, leave=False, unit="step")
 
     def __call__(self, step, loss):

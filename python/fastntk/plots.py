@@ -5,22 +5,29 @@ saved by format: nothing here touches pyplot or matplotlib's global state (its
 backend, its rcParams), so a notebook's plotting stays as it was."""
 from __future__ import annotations
 
-import matplotlib
-from matplotlib import colormaps
-from matplotlib.figure import Figure
+from ._optional import require
 
 COLORS = {"nn": "C0", "lin": "C1", "int": "C2", "bound": "0.4", "gd": "C0", "sgd": "C3",
           "adagrad": "C1", "adam": "C2", "rmsprop": "C4", "momentum": "C5"}
 STYLE = {"font.size": 9, "axes.grid": True, "grid.alpha": 0.3, "legend.fontsize": 8}
-VIRIDIS = colormaps["viridis"]
+
+# matplotlib is imported by the functions that draw, not here: the command line and the
+# experiments' registry load this module without paying for it.
 
 
 def style():
     """The figures' style for the drawing in a ``with`` block (restored after it)."""
-    return matplotlib.rc_context(STYLE)
+    return require("matplotlib", "drawing the figures").rc_context(STYLE)
+
+
+def viridis(x: float):
+    """The colour at x ∈ [0, 1] of the viridis map."""
+    from matplotlib import colormaps
+    return colormaps["viridis"](x)
 
 
 def figure(ncols: int = 1, width: float = 4.2, height: float = 3.2):
+    from matplotlib.figure import Figure
     fig = Figure(figsize=(width * ncols, height))
     axes = fig.subplots(1, ncols, squeeze=False)
     return fig, list(axes[0])

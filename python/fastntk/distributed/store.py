@@ -357,7 +357,8 @@ def _compute(dask, net, theta, sha, path, pending, wanted, A, Bx, symmetric, max
     waves = _waves(pending, max(1, max_feature_bytes // max(1, feature_bytes(net, chunks))))
     bar = None
     if progress and pending:
-        from tqdm.auto import tqdm
+        from .._optional import require
+        tqdm = require("tqdm.auto", "progress=True").tqdm
         bar = tqdm(total=len(wanted), initial=len(wanted) - len(pending), unit="tile", desc="Gram")
     try:
         theta_once = theta_node(dask, theta, store=path, sha=sha) if pending else None

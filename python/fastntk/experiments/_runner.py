@@ -181,7 +181,8 @@ def run(name: str, preset: str = "quick", out: str | None = None, overrides: dic
     todo = [j for j in jobs if job_key(j) not in done]
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        from .._optional import require
+        tqdm = require("tqdm.auto", "a progress bar (--no-progress runs without one)").tqdm
         bar = tqdm(total=len(jobs), initial=len(jobs) - len(todo), desc=name, unit="run")
 
     def callback(step, loss):

@@ -129,7 +129,7 @@ class GradientConfusion(Experiment):
             xs = sorted({r[sweep] for r in rs})
             for i, x in enumerate(xs):
                 h = np.mean([r["batch_hist"] for r in rs if r[sweep] == x], axis=0)
-                axes[col].plot(centers, h, color=plots.VIRIDIS(i / max(1, len(xs) - 1)), label=f"{sweep} {x}")
+                axes[col].plot(centers, h, color=plots.viridis(i / max(1, len(xs) - 1)), label=f"{sweep} {x}")
             axes[col].set_xlabel("mini-batch gradient cosine (end of training)")
             axes[col].set_ylabel("density")
             axes[col].set_title(f"{cfg['theory_data'] if data == 'theory' else cfg['data']}")

@@ -167,7 +167,7 @@ class Width(Experiment):
         rs = [r for r in records if r["sweep"] == "width"]
         ls = {o: s for o, s in zip(cfg["optimizers"], ["-", "--", ":", "-."])}
         for r in rs:
-            c = plots.VIRIDIS(cfg["widths"].index(r["width"]) / max(1, len(cfg["widths"]) - 1))
+            c = plots.viridis(cfg["widths"].index(r["width"]) / max(1, len(cfg["widths"]) - 1))
             label = f"{r['optimizer']} m={r['width']}" if r["seed"] == cfg["seeds"][0] else None
             axes[0].plot(r["step"], r["train_loss"], ls=ls[r["optimizer"]], color=c, label=label)
             axes[1].plot(r["step"], r["movement"], ls=ls[r["optimizer"]], color=c)
