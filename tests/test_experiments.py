@@ -169,29 +169,31 @@ def test_cli_run_list_report(tmp_path, capsys):
     assert cli.main(["config"]) == 0
 
 
-@pytest.mark.parametrize("args, message", [
-    (["run", "nope"], "unknown experiment"),
-    (["run", "initialization", "--preset", "huge"], "unknown preset"),
-    (["run", "initialization", "--data", "mnist:/does/not/exist", "--no-progress"], "no such file"),
-    (["run", "initialization", "--data", "imagenet", "--no-progress"], "unknown dataset"),
-    (["run", "initialization", "--widths", "x", "--no-progress"], "--widths"),
-    (["report", "/does/not/exist"], "not a fastntk run directory"),
-    (["run", "initialization", "--seeds", "-1", "--no-progress"], "--seeds: expected integers >= 0"),
-    (["run", "initialization", "--seeds", "", "--no-progress"], "--seeds: expected at least one value"),
-    (["run", "initialization", "--sigmas", "0", "--no-progress"], "--sigmas: expected finite values > 0"),
-    (["run", "initialization", "--sigmas", "nan", "--no-progress"], "--sigmas: expected finite values > 0"),
-    (["run", "initialization", "--widths", "0", "--no-progress"], "--widths: expected integers >= 1"),
-    (["run", "initialization", "--tol", "0", "--no-progress"], "--tol: expected finite values > 0"),
-    (["run", "initialization", "--threads", "0", "--no-progress"], "--threads: expected an integer in [1, 1024]"),
-    (["run", "initialization", "--jobs", "0", "--no-progress"], "--jobs: expected an integer in [1, 1024]"),
-    (["run", "initialization", "--data", "sphere:abc", "--no-progress"], "expected a dimension"),
-    (["run", "initialization", "--depths", "2,3", "--widths", "100", "--no-progress"], "must have one length"),
-    (["run", "stochastic", "--ratios", "1.5", "--no-progress"], "--ratios: expected finite values in (0, 1]"),
+@pytest.mark.parametrize("args, message, status", [
+    (["run", "nope"], "unknown experiment", 2),
+    (["run", "initialization", "--preset", "huge"], "unknown preset", 2),
+    (["run", "initialization", "--data", "mnist:/does/not/exist", "--no-progress"], "no such file", 1),
+    (["run", "initialization", "--data", "imagenet", "--no-progress"], "unknown dataset", 2),
+    (["run", "initialization", "--widths", "x", "--no-progress"], "--widths", 2),
+    (["report", "/does/not/exist"], "not a fastntk run directory", 1),
+    (["run", "initialization", "--seeds", "-1", "--no-progress"], "--seeds: expected integers >= 0", 2),
+    (["run", "initialization", "--seeds", "", "--no-progress"], "--seeds: expected at least one value", 2),
+    (["run", "initialization", "--sigmas", "0", "--no-progress"], "--sigmas: expected finite values > 0", 2),
+    (["run", "initialization", "--sigmas", "nan", "--no-progress"], "--sigmas: expected finite values > 0", 2),
+    (["run", "initialization", "--widths", "0", "--no-progress"], "--widths: expected integers >= 1", 2),
+    (["run", "initialization", "--tol", "0", "--no-progress"], "--tol: expected finite values > 0", 2),
+    (["run", "initialization", "--threads", "0", "--no-progress"], "--threads: expected an integer in [1, 1024]", 2),
+    (["run", "initialization", "--jobs", "0", "--no-progress"], "--jobs: expected an integer in [1, 1024]", 2),
+    (["run", "initialization", "--data", "sphere:abc", "--no-progress"], "expected a dimension", 2),
+    (["run", "initialization", "--depths", "2,3", "--widths", "100", "--no-progress"], "must have one length", 2),
+    (["run", "stochastic", "--ratios", "1.5", "--no-progress"], "--ratios: expected finite values in (0, 1]", 2),
 ])
-def test_cli_errors(args, message, capsys, tmp_path):
+def test_cli_errors(args, message, status, capsys, tmp_path):
+    """A command line wrong as written exits 2; one that fails while running (a missing
+    file or folder) exits 1; either way one line on stderr."""
     if "--no-progress" in args:
         args = args + ["--out", str(tmp_path / "o")]
-    assert cli.main(args) == 2
+    assert cli.main(args) == status
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
 
@@ -230,7 +232,7 @@ def test_cli_help_and_version_exit_0(capsys):
 def test_cli_out_is_a_file(tmp_path, capsys):
     f = tmp_path / "file"
     f.write_text("x")
-    assert cli.main(["run", "initialization", "--out", str(f), "--no-progress"]) == 2
+    assert cli.main(["run", "initialization", "--out", str(f), "--no-progress"]) == 1  # a failure, not a usage error
     assert "not a directory" in capsys.readouterr().err
 
 
@@ -239,15 +241,15 @@ def test_cli_out_read_only(tmp_path, capsys):
     d = tmp_path / "ro"
     d.mkdir()
     d.chmod(0o555)
-    assert cli.main(["run", "initialization", "--out", str(d / "x"), "--no-progress"]) == 2
+    assert cli.main(["run", "initialization", "--out", str(d / "x"), "--no-progress"]) == 1
 
 
 def test_cli_damaged_output_folders_are_one_line_errors(tmp_path, capsys):
     out = tmp_path / "o"
     out.mkdir()
     (out / "config.json").write_text("{garbage")
-    assert cli.main(["run", "initialization", "--out", str(out), "--no-progress"]) == 2
-    assert cli.main(["report", str(out)]) == 2
+    assert cli.main(["run", "initialization", "--out", str(out), "--no-progress"]) == 1
+    assert cli.main(["report", str(out)]) == 1
     err = capsys.readouterr().err
     assert err.count("is damaged") == 2 and err.count("\n") == 2
 
@@ -263,7 +265,7 @@ def test_cli_garbage_data_files_are_one_line_errors(tmp_path, capsys):
         code = cli.main(["run", "initialization", "--data", f"mnist:{folder}", "--out", str(tmp_path / f"o{name}"),
                          "--no-progress"])
         err = capsys.readouterr().err
-        assert code == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+        assert code == 1 and err.count("\n") == 1 and "Traceback" not in err, err
 
 
 @pytest.mark.skipif(not os.path.exists("/proc"), reason="reads the process table from /proc")
@@ -358,7 +360,7 @@ def test_a_start_that_failed_before_its_first_run_does_not_bind_the_folder(tmp_p
 def test_report_and_claims_name_what_is_wrong_with_a_folder(tmp_path, capsys):
     (tmp_path / "r").mkdir()
     (tmp_path / "r" / "config.json").write_text('{"experiment": "kernel-convergence", "preset": "quick"}')
-    assert cli.main(["report", str(tmp_path / "r")]) == 2
-    assert cli.main(["claims", "--results", str(tmp_path / "nothing")]) == 2
+    assert cli.main(["report", str(tmp_path / "r")]) == 1
+    assert cli.main(["claims", "--results", str(tmp_path / "nothing")]) == 1
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 2 and "lacks the settings" in err[0] and "is not a directory" in err[1]

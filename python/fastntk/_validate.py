@@ -17,6 +17,12 @@ class InsufficientMemoryError(MemoryError, ValueError):
     """A request whose result would not fit in the memory available."""
 
 
+
+class UsageError(ValueError):
+    """A request that is wrong as written (an unknown name, a value out of range, a
+    malformed spec), as against one that fails while it runs: the command line exits
+    with 2 for these and 1 for the others."""
+
 def _real(x, name: str) -> np.ndarray:
     try:
         arr = np.asarray(x)

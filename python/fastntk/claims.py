@@ -393,7 +393,7 @@ CLAIMS: tuple[Entry, ...] = (
           + _tests(_T_THEORY + "test_thm4_sgd_equals_gd_but_adagrad_differs")),
     *(Entry("001", "App. E",
             f"000 Fig. {n}'s finding holds on Fashion-MNIST: {what}.", _S001_E,
-            reason=_YET + "needs the Fashion-MNIST files (`fastntk data fetch fashion-mnist` on a networked machine) "
+            reason=_YET + "needs the Fashion-MNIST files (`fastntk data fetch fashion` on a networked machine) "
             "and a committed run with --data fashion" + _ISSUE, qualifier=f"Fashion-MNIST, Fig. {n}")
       for n, what in ((2, "the test error grows with σ, like σ^(2L) at large σ, and approaches f_int's at small σ"),
                       (3, "AdaGrad and Adam test worse than GD at equal training error"),

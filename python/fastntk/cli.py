@@ -42,20 +42,32 @@ def _experiment_flags(parser, name):
     return keys
 
 
+# Exit statuses, as git and pip use them.
+OK, FAILED, USAGE, INTERRUPTED = 0, 1, 2, 130
+
+
 def main(argv=None) -> int:
-    """Every bad value is a one-line error with exit status 2 (FASTNTK_DEBUG=1 shows the
-    traceback); Ctrl-C exits with 130 after saving what finished."""
+    """Every error is one line on stderr (FASTNTK_DEBUG=1 shows the traceback) and an exit
+    status: 2 for a command line wrong as written (an unknown name, an option's value out
+    of range: argparse's and :class:`~fastntk._validate.UsageError`), 1 for a failure
+    while running (a file that cannot be read or written, a damaged run folder, data
+    that is not what it claims, memory), 130 after Ctrl-C (what finished is saved)."""
     import os
     try:
         return _main(argv)
     except KeyboardInterrupt:
         print("fastntk: interrupted", file=sys.stderr)
-        return 130
-    except (ValueError, TypeError, OSError, MemoryError, OverflowError, ImportError) as e:
+        return INTERRUPTED
+    except (ValueError, TypeError, OSError, MemoryError, OverflowError, ImportError, RuntimeError) as e:
         if os.environ.get("FASTNTK_DEBUG"):
             raise
         print(f"fastntk: {e or type(e).__name__}", file=sys.stderr)
-        return 2
+        return _status(e)
+
+
+def _status(error) -> int:
+    from ._validate import UsageError
+    return USAGE if isinstance(error, UsageError) else FAILED
 
 
 # More workers or threads than this is a typo, not a machine: refused before anything starts.
@@ -67,6 +79,7 @@ def _main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     from .experiments import REGISTRY, ExperimentError, report, run
     from .datasets import DatasetError
+    from ._validate import UsageError
 
     from . import __version__
     top = argparse.ArgumentParser(prog="fastntk", description="Reproduce the papers' experiments.")
@@ -87,7 +100,7 @@ def _main(argv=None) -> int:
     data_sub = data.add_subparsers(dest="data_command", required=True)
     fetchp = data_sub.add_parser("fetch", help="fetch MNIST or Fashion-MNIST (the four standard files, "
                                  "SHA-256 checked) for --data mnist / --data fashion")
-    fetchp.add_argument("name", choices=["mnist", "fashion-mnist"])
+    fetchp.add_argument("name", choices=["mnist", "fashion"], help="the dataset, by the name --data takes")
     fetchp.add_argument("--dir", default=None, help="cache folder (default $FASTNTK_DATA, else ~/.cache/fastntk)")
     fetchp.add_argument("--mirror", default=None, help="a base URL holding the files under their standard names")
     runp = sub.add_parser("run", help="run (or resume) an experiment", add_help=False)
@@ -103,18 +116,19 @@ def _main(argv=None) -> int:
         print("usage: fastntk run NAME [--preset quick|standard|paper] [--jobs N] [--out DIR] [options]\n\n"
               "Run (or resume) an experiment; `fastntk run NAME --help` lists its options.\n\nexperiments:\n"
               + "\n".join(f"  {n:24s}{e.title}" for n, e in sorted(REGISTRY.items())))
-        return 0 if len(argv) > 1 else 2
+        return OK if len(argv) > 1 else USAGE
     if len(argv) >= 2 and argv[0] == "run" and not argv[1].startswith("-"):
         name = argv[1]
         if name not in REGISTRY:
             print(f"fastntk: unknown experiment {name!r}; `fastntk list` shows {sorted(REGISTRY)}", file=sys.stderr)
-            return 2
+            return USAGE
         p = argparse.ArgumentParser(prog=f"fastntk run {name}", description=REGISTRY[name].title)
         p.add_argument("--preset", default="quick",
                        help="quick (default, minutes on 2 cores), standard (the committed results' settings) or paper")
         p.add_argument("--out", default=None, help="output directory (default runs/NAME-PRESET)")
-        p.add_argument("--threads", type=int, default=None, help="BLAS and OpenMP threads")
-        p.add_argument("--no-progress", action="store_true")
+        p.add_argument("--threads", type=int, default=None,
+                       help="BLAS and OpenMP threads (default: what the BLAS and OpenMP choose)")
+        p.add_argument("--no-progress", action="store_true", help="no progress bar (default: shown)")
         p.add_argument("--jobs", type=int, default=1,
                        help="training runs at once, in worker processes of one thread each (default 1)")
         keys = _experiment_flags(p, name)
@@ -127,24 +141,24 @@ def _main(argv=None) -> int:
                     try:
                         overrides[key] = _parse_value(text, like)
                     except ValueError as e:
-                        raise ExperimentError(f"--{key.replace('_', '-')}: {e}") from None
+                        raise UsageError(f"--{key.replace('_', '-')}: {e}") from None
             if args.threads is not None:
                 if not 1 <= args.threads <= MAX_WORKERS:
-                    raise ExperimentError(f"--threads: expected an integer in [1, {MAX_WORKERS}], got {args.threads}")
+                    raise UsageError(f"--threads: expected an integer in [1, {MAX_WORKERS}], got {args.threads}")
                 from . import set_num_threads
                 set_num_threads(args.threads)
             if not 1 <= args.jobs <= MAX_WORKERS:
-                raise ExperimentError(f"--jobs: expected an integer in [1, {MAX_WORKERS}], got {args.jobs}")
+                raise UsageError(f"--jobs: expected an integer in [1, {MAX_WORKERS}], got {args.jobs}")
             result = run(name, args.preset, args.out, overrides, progress=not args.no_progress, workers=args.jobs)
-        except (ExperimentError, DatasetError) as e:
+        except (ExperimentError, DatasetError, UsageError) as e:
             print(f"fastntk: {e}", file=sys.stderr)
-            return 2
+            return _status(e)
         print(result["summary"])
         print(f"\n{result['done']} of {result['total']} runs done; records, plots and summary.md in {result['out']}")
         if result["interrupted"]:
             print("interrupted: run the same command again to resume", file=sys.stderr)
-            return 130
-        return 0
+            return INTERRUPTED
+        return OK
 
     args = top.parse_args(argv)
     if args.command == "list":
@@ -174,17 +188,16 @@ def _main(argv=None) -> int:
                                        f"{len(problems)} problem(s)\n  " + "\n  ".join(problems)))
         except ExperimentError as e:
             print(f"fastntk: {e}", file=sys.stderr)
-            return 2
-        return 1 if failed else 0
+            return _status(e)
+        return FAILED if failed else OK
     if args.command == "data":
         from .fetch import fetch
         try:
             folder = fetch(args.name, args.dir, args.mirror)
         except DatasetError as e:
             print(f"fastntk: {e}", file=sys.stderr)
-            return 1
-        flag = "mnist" if args.name == "mnist" else "fashion"
-        hint = f"--data {flag}" if args.dir is None else f"--data {flag}:{folder}"
+            return _status(e)
+        hint = f"--data {args.name}" if args.dir is None else f"--data {args.name}:{folder}"
         print(f"{args.name} is in {folder}; use it with {hint}")
         return 0
     if args.command == "gram":
@@ -193,8 +206,8 @@ def _main(argv=None) -> int:
         return _claims(args)
     if args.command == "run":
         print("fastntk run: name an experiment; `fastntk list` shows them", file=sys.stderr)
-        return 2
-    return 2
+        return USAGE
+    return USAGE
 
 
 def _gram_parser(sub):
@@ -206,11 +219,12 @@ def _gram_parser(sub):
     g.add_argument("--x2", default=None, help="X2 (.npy or zarr) for the cross-Gram K(X, X2)")
     g.add_argument("--width", type=int, default=1024, help="hidden width m (default 1024)")
     g.add_argument("--depth", type=int, default=3, help="layers L (default 3)")
-    g.add_argument("--sigma", type=float, default=1.0)
-    g.add_argument("--parametrization", default="ntk", choices=["ntk", "standard"])
-    g.add_argument("--bias", default="zero", choices=["zero", "normal", "none"])
-    g.add_argument("--activation", default="relu", choices=["relu", "identity", "tanh"])
-    g.add_argument("--dtype", default="float32", choices=["float32", "float64"])
+    from .model import ACTIVATIONS, BIAS_MODES, PARAMETRIZATIONS
+    g.add_argument("--sigma", type=float, default=1.0, help="σ, the weights' scale (default 1)")
+    g.add_argument("--parametrization", default="ntk", choices=PARAMETRIZATIONS, help="default ntk")
+    g.add_argument("--bias", default="zero", choices=BIAS_MODES, help="default zero")
+    g.add_argument("--activation", default="relu", choices=ACTIVATIONS, help="default relu")
+    g.add_argument("--dtype", default="float32", choices=["float32", "float64"], help="default float32")
     g.add_argument("--seed", type=int, default=0, help="θ = MLP.init(seed) (default 0)")
     g.add_argument("--params", default=None, help="θ from a .npy file (P,) instead of --seed")
     g.add_argument("--chunks", type=int, default=4096, help="rows per tile (default 4096)")
@@ -219,7 +233,7 @@ def _gram_parser(sub):
                         "(default 0: Dask's threads in this process)")
     g.add_argument("--scheduler", default=None, help="address of a running dask.distributed scheduler")
     g.add_argument("--overwrite", action="store_true", help="replace a store that holds another Gram")
-    g.add_argument("--no-progress", action="store_true")
+    g.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def _gram(args) -> int:
@@ -228,14 +242,15 @@ def _gram(args) -> int:
     import numpy as np
 
     from . import MLP
+    from ._validate import UsageError
     from .distributed import StoreWriteError, gram_to_zarr, open_rows
     for flag in ("width", "depth", "chunks"):
         if getattr(args, flag) < 1:
-            raise ValueError(f"--{flag}: expected an integer >= 1, got {getattr(args, flag)}")
+            raise UsageError(f"--{flag}: expected an integer >= 1, got {getattr(args, flag)}")
     if not 0 <= args.workers <= MAX_WORKERS:
-        raise ValueError(f"--workers: expected an integer in [0, {MAX_WORKERS}], got {args.workers}")
+        raise UsageError(f"--workers: expected an integer in [0, {MAX_WORKERS}], got {args.workers}")
     if args.workers and args.scheduler:
-        raise ValueError("--workers, --scheduler: give one (a new local cluster, or a running one)")
+        raise UsageError("--workers, --scheduler: give one (a new local cluster, or a running one)")
     X = open_rows(args.input, "input")
     if len(getattr(X, "shape", ())) != 2:
         raise ValueError(f"input: expected an (N, d) array, got shape {getattr(X, 'shape', None)}")
@@ -261,10 +276,10 @@ def _gram(args) -> int:
         except KeyboardInterrupt:
             print("fastntk gram: interrupted; the finished tiles are kept — run the same command again to "
                   "resume", file=sys.stderr)
-            return 130
+            return INTERRUPTED
         except StoreWriteError as e:
             print(f"fastntk gram: {e}", file=sys.stderr)
-            return 1
+            return FAILED
     print(f"K {info.shape[0]} × {info.shape[1]} ({net.dtype.__name__}) in {info.path}: {info.computed} tiles "
           f"computed, {info.resumed} already there, {info.seconds:.1f} s")
     return 0

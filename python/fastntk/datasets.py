@@ -19,11 +19,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import integer, to_host_matrix
+from ._validate import UsageError, integer, to_host_matrix
 
 
 class DatasetError(ValueError):
     """A data file or request that cannot be served (missing, corrupt, wrong shape)."""
+
+
+class DataSpecError(DatasetError, UsageError):
+    """A data spec wrong as written (an unknown name, an argument where none is taken)."""
 
 
 @dataclass
@@ -243,7 +247,7 @@ def _dimension(arg, default, spec):
     if not arg:
         return default
     if not arg.isdigit() or int(arg) < 1:
-        raise DatasetError(f"data spec {spec!r}: expected a dimension d >= 1 after ':', got {arg!r}")
+        raise DataSpecError(f"data spec {spec!r}: expected a dimension d >= 1 after ':', got {arg!r}")
     return int(arg)
 
 
@@ -279,7 +283,7 @@ def load(spec: str, n_train: int = 100, n_test: int = 100, *, seed: int = 0, cla
         raise TypeError(f"data spec: expected a dataset name such as 'digits' or 'mnist:PATH', got {spec!r}")
     name, _, arg = spec.partition(":")
     if name in ("digits", "bump") and arg:
-        raise DatasetError(f"data spec {spec!r}: {name} takes no argument (no ':…')")
+        raise DataSpecError(f"data spec {spec!r}: {name} takes no argument (no ':…')")
     if name == "digits":
         return digits(n_train, n_test, classes=classes, seed=seed)
     if name in ("mnist", "fashion"):
@@ -294,5 +298,5 @@ def load(spec: str, n_train: int = 100, n_test: int = 100, *, seed: int = 0, cla
         return sphere(n_train, n_test, d=_dimension(arg, 10, spec), seed=seed)
     if name == "gaussian":
         return gaussian_regression(n_train, n_test, d=_dimension(arg, 1000, spec), seed=seed)
-    raise DatasetError(f"data spec {spec!r}: unknown dataset; expected digits, mnist[:PATH], fashion[:PATH], "
+    raise DataSpecError(f"data spec {spec!r}: unknown dataset; expected digits, mnist[:PATH], fashion[:PATH], "
                        "bump, sphere[:d] or gaussian[:d]")

@@ -1,6 +1,6 @@
 """Download MNIST and Fashion-MNIST once into a cache folder, verified by SHA-256.
 
-``fastntk data fetch mnist|fashion-mnist [--dir DIR] [--mirror URL]`` fetches the
+``fastntk data fetch mnist|fashion [--dir DIR] [--mirror URL]`` fetches the
 four standard IDX files (gzipped) and stores them under ``<cache>/<name>/``, where
 ``--data mnist`` and ``--data fashion`` then find them (datasets.cache_dir: ``--dir``,
 else ``$FASTNTK_DATA``, else ``$XDG_CACHE_HOME/fastntk``, ``~/.cache/fastntk``). A file
@@ -16,7 +16,7 @@ import tempfile
 import urllib.error
 import urllib.request
 
-from .datasets import DatasetError, cache_dir
+from .datasets import CACHED, DatasetError, cache_dir
 
 # The published SHA-256 of each file (the same bytes on every mirror).
 DATASETS = {
@@ -29,7 +29,7 @@ DATASETS = {
             "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
             "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
         }),
-    "fashion-mnist": dict(
+    "fashion": dict(
         mirrors=("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
                  "https://raw.githubusercontent.com/zalandoresearch/fashion-mnist/master/data/fashion/"),
         files={
@@ -91,13 +91,14 @@ def _download(url: str, dest: str, expected_sha: str, timeout: float) -> None:
 
 def fetch(name: str, directory: str | None = None, mirror: str | None = None, *, timeout: float = 60.0,
           log=print) -> str:
-    """Fetch dataset ``name`` ("mnist" or "fashion-mnist") into the cache; returns its
+    """Fetch dataset ``name`` ("mnist" or "fashion", the names ``--data`` takes) into the
+    cache (folders mnist/ and fashion-mnist/); returns its
     folder. Files already there with the right checksum are kept; each mirror is
     tried in turn (``mirror``: a base URL holding the files under their standard names)."""
     if name not in DATASETS:
         raise FetchError(f"name: expected one of {sorted(DATASETS)}, got {name!r}")
     spec = DATASETS[name]
-    folder = os.path.join(cache_dir(directory), name)
+    folder = os.path.join(cache_dir(directory), CACHED[name])
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError as e:

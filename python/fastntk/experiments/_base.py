@@ -17,11 +17,17 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import datasets
+from .._validate import UsageError
 from ._verdict import ALPHA, INCONCLUSIVE, REPRODUCED, direction
 
 
 class ExperimentError(ValueError):
     """A bad experiment request: unknown name or preset, unusable output directory."""
+
+
+class SettingsError(ExperimentError, UsageError):
+    """An experiment request wrong as written: an unknown name, preset or setting, a
+    value out of range."""
 
 
 class Interrupted(Exception):

@@ -6,7 +6,7 @@ import os
 import sys
 import time
 
-from ._base import Context, ExperimentError, Interrupted, Records, atomic_write, job_key
+from ._base import Context, ExperimentError, Interrupted, Records, SettingsError, atomic_write, job_key
 from ._provenance import procedure_fingerprint, rules_fingerprint, session
 from ._verdict import table
 
@@ -19,18 +19,18 @@ def _registry():
 def get(name: str):
     reg = _registry()
     if name not in reg:
-        raise ExperimentError(f"unknown experiment {name!r}; `fastntk list` shows {sorted(reg)}")
+        raise SettingsError(f"unknown experiment {name!r}; `fastntk list` shows {sorted(reg)}")
     return reg[name]
 
 
 def resolve_config(name: str, preset: str = "quick", overrides: dict | None = None) -> dict:
     exp = get(name)
     if preset not in exp.presets:
-        raise ExperimentError(f"{name}: unknown preset {preset!r}; expected one of {sorted(exp.presets)}")
+        raise SettingsError(f"{name}: unknown preset {preset!r}; expected one of {sorted(exp.presets)}")
     cfg = dict(exp.presets[preset])
     for k, v in (overrides or {}).items():
         if k not in cfg:
-            raise ExperimentError(f"{name}: unknown setting {k!r}; settings are {sorted(cfg)}")
+            raise SettingsError(f"{name}: unknown setting {k!r}; settings are {sorted(cfg)}")
         cfg[k] = v
     check_settings(name, cfg, getattr(exp, "paired", ()))
     cfg["experiment"] = name
@@ -55,14 +55,14 @@ def check_settings(name: str, cfg: dict, paired=()) -> None:
         flag = "--" + key.replace("_", "-")
         values = value if isinstance(value, list) else [value]
         if isinstance(value, list) and not value:
-            raise ExperimentError(f"{flag}: expected at least one value, got none")
+            raise SettingsError(f"{flag}: expected at least one value, got none")
         for v in values:
             if isinstance(v, bool) or isinstance(v, str):
                 continue
             if isinstance(v, int):
                 low = 0 if key in _NONNEG_INT else 1
                 if v < low:
-                    raise ExperimentError(f"{flag}: expected integers >= {low}, got {v}")
+                    raise SettingsError(f"{flag}: expected integers >= {low}, got {v}")
             elif isinstance(v, float):
                 ok = math.isfinite(v) and (v >= 0 if key in _NONNEG_REAL else v > 0)
                 if key in _UNIT_OPEN:
@@ -72,11 +72,11 @@ def check_settings(name: str, cfg: dict, paired=()) -> None:
                 if not ok:
                     where = ("in (0, 1)" if key in _UNIT_OPEN else "in (0, 1]" if key in _UNIT_HALF
                              else ">= 0" if key in _NONNEG_REAL else "> 0")
-                    raise ExperimentError(f"{flag}: expected finite values {where}, got {v}")
+                    raise SettingsError(f"{flag}: expected finite values {where}, got {v}")
     if paired:
         lengths = {k: len(cfg[k]) for k in paired if isinstance(cfg.get(k), list)}
         if len(set(lengths.values())) > 1:
-            raise ExperimentError(f"{name}: {', '.join('--' + k for k in lengths)} are paired element by element "
+            raise SettingsError(f"{name}: {', '.join('--' + k for k in lengths)} are paired element by element "
                                   f"and must have one length, got {lengths}")
 
 
