@@ -159,10 +159,13 @@ def test_int_inputs_are_converted():
     assert f.dtype == np.float32
 
 
-def test_show_config_mentions_blas(capsys):
+def test_show_config_says_what_a_bug_report_needs(capsys):
+    import platform
     fastntk.show_config()
     out = capsys.readouterr().out
     assert "BLAS" in out and "OpenMP" in out
+    assert fastntk.__version__ in out and platform.python_version() in out and np.__version__ in out
+    assert "dask" in out and "cupy" in out
 
 
 from hypothesis import given  # noqa: E402

@@ -127,9 +127,29 @@ def blas_info() -> dict | None:
 
 
 def show_config(file=None) -> None:
-    """Print which BLAS the core uses, its threads and core type, OpenMP, and the GPU backend."""
+    """Print what a bug report needs: the versions of fastntk, Python, NumPy and the
+    optional libraries, which BLAS the core uses, its threads and core type, OpenMP, and
+    the GPU backend."""
+    import importlib.metadata
+    import platform
+
+    import numpy as np
+
+    from . import __version__
+
+    def version(dist):
+        try:
+            return importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            return "not installed"
+
     info = blas_info()
-    lines = ["fastntk configuration"]
+    lines = ["fastntk configuration",
+             f"  fastntk        {__version__}",
+             f"  Python         {platform.python_version()} ({platform.platform()})",
+             f"  NumPy          {np.__version__}",
+             "  optional       " + ", ".join(f"{d} {version(d)}" for d in
+                                             ("matplotlib", "tqdm", "dask", "zarr", "torch", "cupy-cuda12x"))]
     if info:
         lines += [
             f"  BLAS           {info.get('internal_api')} {info.get('version')} "
