@@ -211,8 +211,10 @@ def test_a_missing_optional_library_names_its_extra():
     import sys
 
     from fastntk._optional import require
-    with pytest.raises(ImportError, match=r"drawing needs matplotlib_missing: pip install 'fastntk\[matplotlib_missing\]'"):
+    with pytest.raises(ImportError, match=r"drawing needs matplotlib_missing: pip install matplotlib_missing"):
         require("matplotlib_missing", "drawing")
+    with pytest.raises(ImportError, match=r"needs tqdm: pip install 'fastntk\[experiments\]'"):
+        require("tqdm.no_such_module", "a bar")
     code = ("import sys, fastntk; print(sorted(m for m in ('matplotlib', 'tqdm', 'sklearn', 'scipy', 'dask', 'torch') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

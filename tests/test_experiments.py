@@ -46,6 +46,24 @@ def test_every_experiment_has_a_tiny_test():
     assert set(TINY) == set(REGISTRY)
 
 
+def test_load_returns_a_runs_records(tmp_path):
+    """experiments.load: the records as dicts (a DataFrame where pandas is installed);
+    a folder that is not a run folder is named."""
+    out = str(tmp_path / "lr")
+    experiments.run("linear-regression", "quick", out, dict(seeds=[0, 1], steps=50, record_every=10), progress=False)
+    records = experiments.load(out)
+    assert len(records) == 4 and all(isinstance(r, dict) and "key" in r for r in records)
+    with pytest.raises(experiments.ExperimentError, match="not a fastntk run directory"):
+        experiments.load(str(tmp_path))
+    try:
+        import pandas  # noqa: F401
+    except ImportError:
+        with pytest.raises(ImportError, match=r"needs pandas: pip install pandas"):
+            experiments.load(out, frame=True)
+    else:
+        assert len(experiments.load(out, frame=True)) == 4
+
+
 def test_figures_leave_matplotlib_global_state_alone(tmp_path):
     """Drawing an experiment's figures neither switches a notebook's backend nor changes
     its rcParams (a Figure on the Agg canvas, the style in a context)."""

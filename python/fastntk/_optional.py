@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib
 
-# module → the extra of pyproject.toml that installs it
+# module → the extra of pyproject.toml that installs it (others: pip install the module)
 EXTRA = {"matplotlib": "experiments", "tqdm": "experiments", "dask": "distributed", "distributed": "distributed",
          "zarr": "distributed", "torch": "torch"}
 
@@ -16,4 +16,5 @@ def require(module: str, what: str):
         return importlib.import_module(module)
     except ImportError as e:
         top = module.split(".")[0]
-        raise ImportError(f"{what} needs {top}: pip install 'fastntk[{EXTRA.get(top, top)}]'") from e
+        how = f"'fastntk[{EXTRA[top]}]'" if top in EXTRA else top
+        raise ImportError(f"{what} needs {top}: pip install {how}") from e

@@ -1,7 +1,7 @@
 """The papers' experiments: named, parameterized sweeps with resumable records,
 plots and a summary of each claim. ``fastntk list`` shows them."""
 from ._base import Experiment, ExperimentError
-from ._runner import check, report, resolve_config, run, verdict_table
+from ._runner import check, load, report, resolve_config, run, verdict_table
 from .adaptive import Adaptive
 from .adaptive_closed_form import AdaptiveClosedForm
 from .bump import Bump
@@ -25,4 +25,5 @@ REGISTRY: dict[str, Experiment] = {e.name: e for e in [
     OverparameterizationCE(), Linearization(), LinearRegression(), AdaptiveClosedForm(),
     LateLinearization()]}
 
-__all__ = ["REGISTRY", "run", "report", "check", "verdict_table", "resolve_config", "Experiment", "ExperimentError"]
+__all__ = ["REGISTRY", "run", "report", "check", "load", "verdict_table", "resolve_config", "Experiment",
+           "ExperimentError"]

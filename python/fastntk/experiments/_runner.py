@@ -320,6 +320,19 @@ def _judged(out: str):
     return exp, cfg, records, keys, table(exp.claims(cfg, records))
 
 
+def load(out: str, *, frame: bool = False):
+    """The records of a run folder (``fastntk run``'s ``--out``, or a committed
+    ``docs/results/NAME``): one dict per finished training run, with its job's settings
+    (``key``) and what it measured, in the order they finished. ``frame=True`` returns a
+    pandas DataFrame instead (pandas is not a dependency: ImportError naming it)."""
+    _load_config(out)  # a folder without a readable config.json is not a run folder
+    records = Records(os.path.join(out, "records.jsonl")).load()
+    if not frame:
+        return records
+    from .._optional import require
+    return require("pandas", "load(frame=True)").DataFrame.from_records(records)
+
+
 def report(out: str) -> str:
     """Redraw plots and summary.md from out/records.jsonl and out/config.json."""
     exp, cfg, records, keys, lines = _judged(out)
