@@ -39,6 +39,7 @@ TINY = {
     "adaptive-closed-form": dict(data="sphere:4", n_train=5, n_test=10, widths=[20, 40, 80], seeds=[0, 1, 2, 3, 4],
                                  max_steps=300),
     "late-linearization": dict(n_train=10, n_test=10, widths=[20], seeds=[0, 1], max_steps=300),
+    "generalization-bounds": dict(n_train=10, n_test=10, sigmas=[4.0], widths=[20, 40], seeds=[0, 1], max_steps=300),
 }
 
 

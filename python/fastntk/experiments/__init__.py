@@ -4,6 +4,7 @@ from ._base import Experiment, ExperimentError
 from ._runner import check, load, report, resolve_config, run, verdict_table
 from .adaptive import Adaptive
 from .adaptive_closed_form import AdaptiveClosedForm
+from .bounds import Bounds
 from .bump import Bump
 from .confusion import GradientConfusion
 from .infinite_ensemble import InfiniteEnsemble
@@ -23,7 +24,7 @@ REGISTRY: dict[str, Experiment] = {e.name: e for e in [
     Initialization(), Adaptive(), Stochastic(), Overparameterization(), SigmaSelection(), Bump(),
     GradientConfusion(), Width(), Underparameterized(), KernelConvergence(), InfiniteEnsemble(),
     OverparameterizationCE(), Linearization(), LinearRegression(), AdaptiveClosedForm(),
-    LateLinearization()]}
+    LateLinearization(), Bounds()]}
 
 __all__ = ["REGISTRY", "run", "report", "check", "load", "verdict_table", "resolve_config", "Experiment",
            "ExperimentError"]
