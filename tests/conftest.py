@@ -106,3 +106,14 @@ def cupy_with_gpu(what: str):
     except cp.cuda.runtime.CUDARuntimeError as e:
         pytest.skip(f"no CUDA GPU visible ({e}): {what} skipped")
     return cp
+
+
+def fresh_python(code: str, *, env=None, timeout: int = 120) -> str:
+    """stdout of ``python -c code`` in a fresh interpreter — for what a bare import loads,
+    which this test process (with everything already imported) cannot show; a non-zero
+    exit fails the test with the child's stderr."""
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout, env=env)
+    assert out.returncode == 0, out.stderr
+    return out.stdout

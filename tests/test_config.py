@@ -1,12 +1,10 @@
 """The training configuration (one owner of defaults and checks), the network's
 public layout (against the core's own), and the backend boundary."""
 import dataclasses
-import subprocess
-import sys
 
 import numpy as np
 import pytest
-from conftest import make_data
+from conftest import fresh_python, make_data
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -139,9 +137,8 @@ def test_numpy_calls_import_nothing_of_the_gpu_backend():
             "X = np.ones((3, 2)); fastntk.ntk(net, th, X); fastntk.train(net, th, X, np.ones(3), max_steps=2); "
             "fastntk.train_many([dict(net=net, params=th, lr=0.1, max_steps=2)], X, np.ones(3)); "
             "print(sorted(m for m in sys.modules if m.startswith('fastntk._gpu') or m.startswith('cupy')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[]"
+    stdout = fresh_python(code)
+    assert stdout.strip() == "[]"
 
 
 def test_mixed_array_kinds_are_refused_by_the_dispatch():
@@ -207,9 +204,6 @@ def test_imports_form_no_circle():
 def test_a_missing_optional_library_names_its_extra():
     """`import fastntk` needs NumPy, threadpoolctl and the core alone; a feature whose
     library is missing says which extra installs it."""
-    import subprocess
-    import sys
-
     from fastntk._optional import require
     with pytest.raises(ImportError, match=r"drawing needs matplotlib_missing: pip install matplotlib_missing"):
         require("matplotlib_missing", "drawing")
@@ -217,6 +211,5 @@ def test_a_missing_optional_library_names_its_extra():
         require("tqdm.no_such_module", "a bar")
     code = ("import sys, fastntk; print(sorted(m for m in ('matplotlib', 'tqdm', 'sklearn', 'scipy', 'dask', 'torch') "
             "if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[]"
+    stdout = fresh_python(code)
+    assert stdout.strip() == "[]"

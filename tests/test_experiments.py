@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from conftest import TOL  # noqa: E402
+from conftest import TOL, fresh_python  # noqa: E402
 from fastntk import cli, experiments  # noqa: E402
 from fastntk.experiments import REGISTRY  # noqa: E402
 
@@ -68,17 +68,14 @@ def test_load_returns_a_runs_records(tmp_path):
 def test_figures_leave_matplotlib_global_state_alone(tmp_path):
     """Drawing an experiment's figures neither switches a notebook's backend nor changes
     its rcParams (a Figure on the Agg canvas, the style in a context)."""
-    import subprocess
-    import sys
     code = ("import matplotlib, fastntk.experiments as e; "
             "before = (matplotlib.get_backend(), matplotlib.rcParams['font.size']); "
             f"e.run('linear-regression', 'quick', {str(tmp_path / 'lr')!r}, dict(seeds=[0, 1], steps=50, "
             "record_every=10), progress=False); "
             "print(before == (matplotlib.get_backend(), matplotlib.rcParams['font.size']), before)")
     env = dict(os.environ, MPLBACKEND="pdf")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.startswith("True ('pdf', 10.0)"), out.stdout
+    stdout = fresh_python(code, env=env, timeout=300)
+    assert stdout.startswith("True ('pdf', 10.0)"), stdout
     assert any(f.endswith(".png") for f in os.listdir(tmp_path / "lr"))
 
 
@@ -220,17 +217,14 @@ def test_cli_errors(args, message, status, capsys, tmp_path):
 def test_cli_help_and_the_registry_load_no_plotting_or_progress_library():
     """`fastntk --help`, `fastntk run --help` and the experiments' registry import neither
     matplotlib nor tqdm (they load where a figure is drawn or a bar is shown)."""
-    import subprocess
-    import sys
     code = ("import sys, contextlib, io; from fastntk import cli; import fastntk.experiments\n"
             "for args in (['--help'], ['run', '--help']):\n"
             "    with contextlib.redirect_stdout(io.StringIO()):\n"
             "        try: cli.main(args)\n"
             "        except SystemExit: pass\n"
             "print(sorted(m for m in ('matplotlib', 'tqdm', 'sklearn', 'dask') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[]"
+    stdout = fresh_python(code)
+    assert stdout.strip() == "[]"
 
 
 def test_cli_help_and_version_exit_0(capsys):

@@ -7,7 +7,7 @@ import textwrap
 import time
 
 import pytest
-from conftest import TOL
+from conftest import TOL, fresh_python
 
 
 def run_python(code, env=None, **kw):
@@ -176,6 +176,5 @@ def test_fastntk_imports_torch_only_when_asked():
             "assert 'torch' not in sys.modules\n"
             "sys.modules['torch'] = None\n"
             "try:\n    fastntk.from_torch(None)\nexcept ImportError as e:\n    print(e)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert "need PyTorch (pip install torch)" in out.stdout
+    stdout = fresh_python(code)
+    assert "need PyTorch (pip install torch)" in stdout
