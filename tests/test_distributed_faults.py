@@ -172,7 +172,7 @@ def test_a_second_writer_is_refused_and_a_dead_ones_file_taken_over(tmp_path):
         distributed.gram_to_zarr(net, net.init(0), X, path, chunks=10)
     second = subprocess.run(_gram_cmd(tmp_path / "x.npy", path), capture_output=True, text=True,
                             timeout=120)
-    assert second.returncode == 2 and "being written by another process" in second.stderr
+    assert second.returncode == 1 and "being written by another process" in second.stderr  # a failure while running
     assert second.stderr.count("\n") == 1
     first.send_signal(signal.SIGKILL)
     first.communicate(timeout=60)
