@@ -213,3 +213,20 @@ def test_a_missing_optional_library_names_its_extra():
             "if m in sys.modules))")
     stdout = fresh_python(code)
     assert stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("settings, message", [
+    (dict(path="row-space", optimizer="adam"), "'row-space' is exact only for gd, sgd and momentum"),
+    (dict(model="linearized", path="function", optimizer="rmsprop"), "function space is exact only for D = 1"),
+    (dict(model="linearized", path="direct"), "expected one of"),
+    (dict(model="linearized", path="function", train_layers=[1]), "the 'function' path trains every layer"),
+    (dict(path="row-space", train_layers=[2]), "the 'row-space' path trains every layer"),
+])
+def test_which_path_is_exact_is_one_rule_of_the_core(settings, message):
+    """TrainConfig and the training loop refuse an inexact path by the same function,
+    _core.check_path, before anything runs."""
+    from fastntk.config import make_config
+    with pytest.raises(ValueError, match=message):
+        make_config(8, 2, lr=0.1, **settings)
+    with pytest.raises(ValueError, match="not 'adam'"):
+        _core.check_path("network", "row-space", "adam", True)

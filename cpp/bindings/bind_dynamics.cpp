@@ -187,6 +187,10 @@ void register_dynamics(py::module_& m) {
     return to_string(choose_path(parse_model(model), parse_path(path), parse_optimizer(optimizer), n, d, P,
                                  all_layers));
   });
+  m.def("check_path", [](const std::string& model, const std::string& path, const std::string& optimizer,
+                         bool all_layers) {
+    check_path(parse_model(model), parse_path(path), parse_optimizer(optimizer), all_layers);
+  });
   // The GPU loop's control (step_control.hpp): one call per step or less.
   py::class_<StepController>(m, "StepController")
       .def(py::init([](py::handle config, i64 runs, i64 n) {

@@ -565,6 +565,26 @@ Path choose_path(ModelKind model, Path requested, OptimizerKind optimizer, i64 n
   return n * P <= (i64(1) << 20) ? Path::Materialized : Path::MatrixFree;
 }
 
+void check_path(ModelKind model, Path path, OptimizerKind optimizer, bool all_layers) {
+  if (!path_of(model, path)) {
+    throw std::invalid_argument(model == ModelKind::Network
+                                    ? "path: the network is trained on path 'auto', 'direct' or 'row-space', not '" +
+                                          to_string(path) + "'"
+                                    : "path: the linearization is trained on path 'auto', 'function', 'matrix-free' "
+                                      "or 'materialized', not '" + to_string(path) + "'");
+  }
+  if (path == Path::RowSpace && !linear_in_gradients(optimizer))
+    throw std::invalid_argument(
+        "path: 'row-space' is exact only for gd, sgd and momentum (updates that combine past gradients), not '" +
+        name_of(kOptimizers, optimizer) + "', whose per-coordinate scaling leaves the row space");
+  if (path == Path::FunctionSpace && !linear_in_gradients(optimizer))
+    throw std::invalid_argument("path: function space is exact only for D = 1 (gd, sgd, momentum), not '" +
+                                name_of(kOptimizers, optimizer) + "'");
+  if ((path == Path::RowSpace || path == Path::FunctionSpace) && !all_layers)
+    throw std::invalid_argument("train_layers: the '" + to_string(path) +
+                                "' path trains every layer; use path 'auto' with a subset of the layers");
+}
+
 template <class T>
 TrainResult<T> train(const Spec& spec, const T* theta0, const T* x, const T* y, i64 n,
                      const T* x_test, i64 n_test, const TrainConfig& cfg, const Progress& progress) {
@@ -573,43 +593,22 @@ TrainResult<T> train(const Spec& spec, const T* theta0, const T* x, const T* y, 
 
   TrainResult<T> res;
   std::unique_ptr<Runner<T>> runner;
-  if (cfg.model == ModelKind::Network) {
-    res.path = choose_path(cfg.model, cfg.path, cfg.optimizer, n, spec.input_dim(), spec.num_params(),
-                           all_layers(spec, cfg.train_layers));
-    if ((res.path == Path::RowSpace || res.path == Path::FunctionSpace) && !all_layers(spec, cfg.train_layers))
-      throw std::invalid_argument("train_layers: the '" + to_string(res.path) +
-                                  "' path trains every layer; use path 'auto' with a subset of the layers");
-    if (res.path == Path::RowSpace) {
-      if (!linear_in_gradients(cfg.optimizer))
-        throw std::invalid_argument(
-            "path: the row space is exact only for updates that combine past gradients (gd, sgd, "
-            "momentum), not adaptive optimizers");
+  const bool every_layer = all_layers(spec, cfg.train_layers);
+  check_path(cfg.model, cfg.path, cfg.optimizer, every_layer);
+  res.path = choose_path(cfg.model, cfg.path, cfg.optimizer, n, spec.input_dim(), spec.num_params(), every_layer);
+  switch (res.path) {
+    case Path::RowSpace:
       runner = std::make_unique<RowSpaceRunner<T>>(spec, cfg, theta0, x, y, n, x_test, n_test);
-    } else if (res.path == Path::Direct) {
+      break;
+    case Path::Direct:
       runner = std::make_unique<NetworkRunner<T>>(spec, cfg, theta0, x, y, n, x_test, n_test);
-    } else {
-      throw std::invalid_argument("path: the network is trained on path 'direct' or 'row-space', not '" +
-                                  to_string(res.path) + "'");
-    }
-  } else {
-    res.path = choose_path(cfg.model, cfg.path, cfg.optimizer, n, spec.input_dim(), spec.num_params(),
-                           all_layers(spec, cfg.train_layers));
-    if (res.path == Path::FunctionSpace && !all_layers(spec, cfg.train_layers))
-      throw std::invalid_argument("train_layers: the 'function' path trains every layer; use path 'auto' with a "
-                                  "subset of the layers");
-    if (res.path == Path::Direct || res.path == Path::RowSpace) {
-      throw std::invalid_argument("path: the linearization is trained on path 'function', 'matrix-free' or "
-                                  "'materialized', not '" + to_string(res.path) + "'");
-    }
-    if (res.path == Path::FunctionSpace) {
-      if (is_adaptive(cfg.optimizer))
-        throw std::invalid_argument(
-            "path: function space is exact only for D = 1 (gd, sgd, momentum), not adaptive optimizers");
+      break;
+    case Path::FunctionSpace:
       runner = std::make_unique<FunctionSpaceRunner<T>>(spec, cfg, theta0, x, y, n, x_test, n_test);
-    } else {
+      break;
+    default:
       runner = std::make_unique<ParameterSpaceRunner<T>>(spec, cfg, theta0, x, y, n, x_test, n_test,
                                                          res.path == Path::Materialized);
-    }
   }
 
   History<T>& h = res.history;

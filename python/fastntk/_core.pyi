@@ -71,6 +71,7 @@ ADAPTIVE: tuple[str, ...]
 MODELS: tuple[str, ...]
 LOSSES: tuple[str, ...]
 PATHS: dict[str, tuple[str, ...]]
+def check_path(model: str, path: str, optimizer: str, all_layers: bool) -> None: ...
 def choose_path(model: str, path: str, optimizer: str, n: int, d: int, P: int, all_layers: bool) -> str: ...
 
 class StepController:

@@ -89,13 +89,7 @@ class TrainConfig:
         allowed = NETWORK_PATHS if self.model == "network" else LINEARIZED_PATHS
         if not isinstance(self.path, str) or self.path not in allowed:
             raise ValueError(f"path: expected one of {allowed} for model={self.model!r}, got {self.path!r}")
-        if self.path == "row-space" and self.optimizer in ADAPTIVE:
-            raise ValueError(f"path: 'row-space' is exact only for gd, sgd and momentum (updates that combine "
-                             f"past gradients), not {self.optimizer!r}, whose per-coordinate scaling leaves the "
-                             "row space")
-        if self.path == "function" and self.optimizer in ADAPTIVE:
-            raise ValueError("path: function space is exact only for D = 1 (gd, sgd, momentum), "
-                             f"not {self.optimizer!r}")
+        _core.check_path(self.model, self.path, self.optimizer, True)  # which path is exact for what
         put("lr", positive(self.lr, "lr"))
         if self.batch_size is not None:
             put("batch_size", integer(self.batch_size, "batch_size", 1))
@@ -141,6 +135,8 @@ class TrainConfig:
                 raise ValueError("batch_size: optimizer 'gd' is full-batch; use optimizer='sgd' for mini-batches")
         if self.train_layers is not None and self.train_layers[-1] > depth:
             raise ValueError(f"train_layers: expected layer numbers 1 … {depth}, got {list(self.train_layers)}")
+        if self.train_layers is not None:
+            _core.check_path(self.model, self.path, self.optimizer, set(range(1, depth + 1)) <= set(self.train_layers))
 
     @property
     def hyper(self) -> dict:

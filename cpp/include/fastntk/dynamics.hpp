@@ -51,6 +51,10 @@ std::string to_string(Path p);
 // the model, optimizer and shape (d: input dimension, P: parameters; all_layers:
 // whether every layer trains). One rule for both backends.
 Path choose_path(ModelKind model, Path requested, OptimizerKind optimizer, i64 n, i64 d, i64 P, bool all_layers);
+// invalid_argument, naming what is wrong, unless `path` (Auto or chosen) can train `model`
+// exactly with `optimizer` (and with a subset of the layers when !all_layers): the one
+// statement of which path is exact for what, for fastntk.TrainConfig and the loop.
+void check_path(ModelKind model, Path path, OptimizerKind optimizer, bool all_layers);
 
 // A run's settings, converted from fastntk.TrainConfig, which owns every default and
 // check (the binding's config_from is the one conversion); the zeros here are no defaults.
