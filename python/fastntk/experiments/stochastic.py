@@ -12,9 +12,13 @@ from ..model import MLP
 from ._base import Experiment, half_mse, legend, save_figure
 from ._training import fit, laziness
 from ._verdict import (SAME_MINIMIZER, Claim, approx, converged, direction, excluded, lazy_note, lazy_premise,
-                       per_seed, same_band, spread, too_few, usable)
+                       per_seed, premise_not_met, same_band, spread, too_few, usable)
 
 WEAK = 0.1   # median |test loss − GD's|/GD's that counts as "basically the same" (Fig. 4 left)
+
+
+def _rms(v) -> float:
+    return float(np.sqrt(np.mean(np.asarray(v, np.float64) ** 2)))
 
 
 class Stochastic(Experiment):
@@ -24,20 +28,25 @@ class Stochastic(Experiment):
     presets = {
         "quick": dict(data="digits", n_train=50, n_test=100, data_seed=0, depth=2, widths=[500],
                       ratios=[0.2, 0.5, 1.0], optimizers=["sgd", "adagrad"], shuffles=[False, True],
-                      models=["network", "linearized"], seeds=[0, 1, 2, 3, 4], sigma=1.0, tol=1e-5, max_steps=40000),
+                      models=["network", "linearized"], seeds=[0, 1, 2, 3, 4], sigma=1.0, tol=1e-5, lin_tol=1e-9,
+                      max_steps=40000),
         # σ = 4 for the reason given in adaptive.py (000 leaves σ unstated for Fig. 4).
         # Seeds 40–44: new for the rerun after the review of the run with seeds 10–14 (the
         # SGD ≈ GD row checks the nets' laziness; the AdaGrad rows say "relative").
         # 2026-12-05: seeds 70–74, new for the rerun under the revised rules (a direction claim fails only on
         # evidence against it, a value claim carries its standard error); earlier seeds are named above.
+        # Seeds 110–114 and lin_tol 1e-9: new after a review of 70–74 found the linear model's band
+        # (10·√tol = 0.032 at 1e-5) holding AdaGrad's batch-size variation too, the network rows judged where
+        # the nets' distance from their linearizations exceeds the effect, Thm 4(b)'s linear-model row
+        # citing Fig. 4's nets, and the Fig. 10 row without a noise floor.
         "standard": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depth=2, widths=[2000],
                          ratios=[0.1, 0.2, 0.5, 1.0], optimizers=["sgd", "adagrad"], shuffles=[False, True],
-                         models=["network", "linearized"], seeds=[70, 71, 72, 73, 74], sigma=4.0, tol=1e-5,
-                         max_steps=100000),
+                         models=["network", "linearized"], seeds=[110, 111, 112, 113, 114], sigma=4.0, tol=1e-5,
+                         lin_tol=1e-9, max_steps=100000),
         "paper": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depth=2, widths=[1000, 4000],
                       ratios=[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0], optimizers=["sgd", "adagrad"],
                       shuffles=[False, True], models=["network", "linearized"], seeds=list(range(10)),
-                      sigma=1.0, tol=1e-5, max_steps=400000),
+                      sigma=1.0, tol=1e-5, lin_tol=1e-9, max_steps=400000),
     }
 
     def jobs(self, cfg):
@@ -56,7 +65,10 @@ class Stochastic(Experiment):
         if opt == "sgd" and full:
             opt = "gd"
         bs = None if full else max(1, math.ceil(job["ratio"] * ds.X.shape[0]))
-        kw = dict(X_test=ds.X_test, tol=cfg["tol"], max_steps=cfg["max_steps"], callback=ctx.callback,
+        # The linear model trains to lin_tol: there Thm 4(a) is exact, and only a tight tolerance lets the
+        # same-minimizer band tell SGD's end (within √tol of GD's) from AdaGrad's path term.
+        tol = cfg["lin_tol"] if job["model"] == "linearized" else cfg["tol"]
+        kw = dict(X_test=ds.X_test, tol=tol, max_steps=cfg["max_steps"], callback=ctx.callback,
                   model=job["model"])
         if not full:
             kw.update(batch_size=bs, shuffle=job["shuffle"], seed=job["seed"])
@@ -68,14 +80,15 @@ class Stochastic(Experiment):
         if job["model"] == "network" and job["optimizer"] == "sgd":
             # Thm 4a's minimizer of the linearization is GD's: the closed-form limit.
             lin = theory.decompose(net, theta, ds.X, ds.Y, ds.X_test).f_lin
-            out.update(laziness(net, theta, res.params, ds.X, pred, lin))
+            out.update(laziness(net, theta, res.params, ds.X, pred, lin), lin_rms=_rms(np.subtract(pred, lin)))
         elif job["model"] == "network":
             # An adaptive method's minimizer depends on its path (Thm 4b): the yardstick is the
             # linearization trained the same way (same η, batches and order).
             kw["model"] = "linearized"
             lres, _ = fit(net, theta, ds.X, ds.Y, optimizer=opt, lr=info["lr"], **kw)
-            out.update(laziness(net, theta, res.params, ds.X, pred, lres.history["test_pred"][-1]),
-                       lin_status=lres.status)
+            lpred = lres.history["test_pred"][-1]
+            out.update(laziness(net, theta, res.params, ds.X, pred, lpred), lin_status=lres.status,
+                       lin_rms=_rms(np.subtract(pred, lpred)))
         return out
 
     def _by_ratio(self, records, model, opt, tol=None):
@@ -129,12 +142,32 @@ class Stochastic(Experiment):
             lines.append(f"- network SGD/GD runs: {lazy_note(sgd_net)}.")
         etas = [r for r in records if r["optimizer"] == "sgd" and r["ratio"] < 1.0]
         if etas:
-            lines.append(f"- SGD η (every mini-batch step stable at θ₀): {min(r['lr'] for r in etas):.3g} … "
+            lines.append(f"- SGD η (every step stable at θ₀ for the batches of the first 100 epochs): "
+                         f"{min(r['lr'] for r in etas):.3g} … "
                          f"{max(r['lr'] for r in etas):.3g}.")
         return lines
 
+    def _regime(self, records, tol):
+        """Thm 4 reaches the nets through the linearization: a network row can see the batch-size
+        effect only where the nets' distance from their own linearizations (median RMS over the
+        mini-batch runs) is below the effect the linear model predicts (linearized AdaGrad's
+        median distance from full-batch AdaGrad) — the premise adaptive applies. None, or the
+        premise-not-met verdict."""
+        nets = [r for r in usable([r for r in records if r["model"] == "network"], tol)[0]
+                if math.isfinite(r.get("lin_rms", math.nan))]
+        effect = [r["dist"] for r in self._rel(records, "linearized", "adagrad")]
+        if not nets or not effect:
+            return premise_not_met("the nets' distance from their linearizations or the linear model's effect "
+                                   "was not measured")
+        err, eff = float(np.median([r["lin_rms"] for r in nets])), float(np.median(effect))
+        if err < eff:
+            return None
+        return premise_not_met(f"the nets lie {err:.3g} RMS from their linearizations (median), not below the "
+                               f"batch-size effect the linear model predicts, {eff:.3g}")
+
     def claims(self, cfg, records):
         out = []
+        regime = self._regime(records, cfg["tol"]) if "linearized" in cfg["models"] else None
         made = lambda model, opt: sum(1 for r in records if r["model"] == model and r["optimizer"] == opt  # noqa: E731
                                       and r["ratio"] < 1.0)
         med = lambda rel, key: float(np.median([r[key] for r in rel])) if rel else math.nan  # noqa: E731
@@ -144,20 +177,20 @@ class Stochastic(Experiment):
             ctrl = med(self._rel(records, "network", "adagrad"), "rel") if has_ada else math.nan
             net_sgd = [r for r in records if r["model"] == "network" and r["optimizer"] == "sgd"]
             out.append(Claim(
-                "SGD-trained nets have basically the test loss of GD-trained ones, for any batch size, "
-                "with or without shuffling",
+                f"SGD-trained nets have basically the test loss of GD-trained ones, for batch sizes "
+                f"{', '.join(f'{q:g}' for q in sorted(cfg['ratios']) if q < 1.0)}·N, with or without shuffling",
                 f"000 Fig. 4 left, Thm 4(a) (median relative difference ≤ {WEAK}; AdaGrad, Fig. 4 right, outside)",
                 f"median |test loss − GD's|/GD's {med(rel, 'rel'):.3f} over {len(rel)} usable mini-batch runs "
                 f"(ratios {sorted({r['ratio'] for r in rel})}); AdaGrad's against full-batch AdaGrad {ctrl:.3f}"
                 f"{excluded(usable(net_sgd, cfg['tol'])[1])}; {lazy_note(usable(net_sgd, cfg['tol'])[0])}",
-                too_few(len(rel), made("network", "sgd")) or lazy_premise(usable(net_sgd, cfg["tol"])[0])
+                too_few(len(rel), made("network", "sgd")) or lazy_premise(usable(net_sgd, cfg["tol"])[0]) or regime
                 or approx(med(rel, "rel"), WEAK, ctrl, len(rel), made("network", "sgd"), "runs",
                           "AdaGrad's median relative difference")))
             if "linearized" in cfg["models"]:
                 rel = self._rel(records, "linearized", "sgd")
                 dmax = max((r["dist"] for r in rel), default=math.nan)
                 ctrl = med(self._rel(records, "linearized", "adagrad"), "dist") if has_ada else math.nan
-                band = same_band(cfg["tol"])
+                band = same_band(cfg["lin_tol"])
                 out.append(Claim(
                     "the linearized model: mini-batch SGD converges to exactly GD's minimizer",
                     f"000 Thm 4(a) (exact for the linear model; every run within {SAME_MINIMIZER:g}·√tol = {band:.2g} RMS, "
@@ -179,11 +212,12 @@ class Stochastic(Experiment):
                 if model == "network":
                     nets = {o: usable([r for r in records if r["model"] == model and r["optimizer"] == o],
                                       cfg["tol"])[0] for o in ("sgd", "adagrad")}
-                    premise = lazy_premise(nets["sgd"]) or lazy_premise(nets["adagrad"])
+                    premise = lazy_premise(nets["sgd"]) or lazy_premise(nets["adagrad"]) or regime
                     lazy = f"; SGD/GD {lazy_note(nets['sgd'])}; AdaGrad {lazy_note(nets['adagrad'])}"
                 out.append(Claim(
-                    f"{model}: with AdaGrad the test loss depends on the batch size, more than with SGD",
-                    "000 Fig. 4 right, Thm 4(b)",
+                    f"{model}: with AdaGrad the test loss depends on the batch size, more than with SGD"
+                    + (" (per θ₀: the minimizer moves; the mean over θ₀ need not)" if model == "linearized" else ""),
+                    "000 Fig. 4 right, Thm 4(b)" if model == "network" else "000 Thm 4(b) (the linear model)",
                     f"AdaGrad's |test loss − full batch's|/full batch's above SGD's in {sum(d > 0 for d in diffs)} of "
                     f"{len(diffs)} seeds (median over {len(common)} usable (ratio, shuffle) pairs; median difference "
                     f"{float(np.median(diffs)) if diffs else math.nan:.3g}, SGD's seed spread {floor:.3g}){lazy}",
@@ -215,9 +249,12 @@ class Stochastic(Experiment):
         nets = {o: usable([r for r in records if r["model"] == "network" and r["optimizer"] == o], tol)[0]
                 for o in ("sgd", "adagrad")}
         premise = lazy_premise(nets["sgd"]) or lazy_premise(nets["adagrad"])
+        floor = spread(d)
         return Claim("the nets' test outputs deviate from GD's: mini-batch SGD's little, full-batch AdaGrad's more",
-                     "001 App. E, Fig. 10 (here on MNIST; Adam is in the adaptive experiment)",
+                     "001 App. E, Fig. 10 (fastntk's reading: the text says only that the deviations from GD are "
+                     "shown; here on MNIST; Adam is in the adaptive experiment)",
                      f"RMS distance from GD's net: AdaGrad median {np.median(dist_a) if dist_a else math.nan:.3g}, "
                      f"SGD median {np.median(dist_s) if dist_s else math.nan:.3g} (per θ₀ the median over its mini-batch "
-                     f"runs); AdaGrad's larger in {sum(x > 0 for x in d)} of {len(d)} seeds",
-                     premise or direction(d, len(cfg["seeds"]) * len(cfg["widths"]), "seeds"))
+                     f"runs); AdaGrad's larger in {sum(x > 0 for x in d)} of {len(d)} seeds (median log ratio "
+                     f"{np.median(d) if d else math.nan:.3g}, spread {floor:.3g})",
+                     premise or direction(d, len(cfg["seeds"]) * len(cfg["widths"]), "seeds", floor))
