@@ -214,13 +214,28 @@ def save_figure(fig, out: str, stem: str) -> list[str]:
     return paths
 
 
-def plot_grouped(ax, records, x_key, value, label, color=None, **kw):
-    """Mean ± std of record[value] over records sharing record[x_key], as error bars."""
+def plot_grouped(ax, records, x_key, value, label, color=None, trained=True, **kw):
+    """Mean ± standard deviation of record[value] over the converged records sharing
+    record[x_key], as error bars labelled with what they are and over how many runs; runs
+    that did not converge (a ``status`` other than "converged") are drawn one by one as
+    crosses and counted in their own legend entry, never averaged in. ``trained=False``
+    for a value that does not depend on the run's training (a closed form from θ₀, such as
+    f_int's test loss): every record counts."""
     from .. import plots
-    g = group(records, [x_key], value)
+    done = [r for r in records if not trained or r.get("status", "converged") == "converged"]
+    other = [r for r in records if trained and r.get("status", "converged") != "converged"]
+    g = group(done, [x_key], value)
     ks = sorted(g)
     if ks:
-        plots.errorbar(ax, [k[0] for k in ks], [g[k][0] for k in ks], [g[k][1] for k in ks], label, color, **kw)
+        n = sorted({g[k][2] for k in ks})
+        runs = f"{n[0]}" if len(n) == 1 else f"{n[0]}–{n[-1]}"
+        plots.errorbar(ax, [k[0] for k in ks], [g[k][0] for k in ks], [g[k][1] for k in ks],
+                       f"{label} (mean ± s.d., {runs} runs)", color, **kw)
+    pts = [(r[x_key], r[value]) for r in other
+           if isinstance(r.get(value), (int, float)) and math.isfinite(r[value])]
+    if pts:
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], ls="none", marker="x", ms=4, color=color,
+                label=f"{label}: not converged ({len(pts)})")
 
 
 def legend(ax, **kw):

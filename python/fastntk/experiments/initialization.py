@@ -101,7 +101,8 @@ class Initialization(Experiment):
             for key, label, color in [("test_loss_nn", "trained network", "nn"),
                                       ("test_loss_lin", "linearization $f^{lin}$", "lin"),
                                       ("test_loss_int", "$f^{int}$ (kernel interpolator)", "int")]:
-                plot_grouped(ax, rs, "sigma", key, label, plots.COLORS[color], ls="-" if color == "nn" else "--")
+                plot_grouped(ax, rs, "sigma", key, label, plots.COLORS[color], trained=color == "nn",
+                             ls="-" if color == "nn" else "--")
             sb, bound = self._bound(cfg, rs, L)
             ok = bound > 0
             if ok.any():
