@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import plots, theory
 from ..model import MLP
-from ._base import Experiment, group, half_mse, log_axes, loglog_slope, plot_grouped, save_figure
+from ._base import Experiment, group, half_mse, legend, log_axes, loglog_slope, plot_grouped, save_figure
 from ._training import fit, laziness
 from ._verdict import (INCONCLUSIVE, LAZY, MIN_PAIRS, NOT_REPRODUCED, REPRODUCED, Claim, direction, excluded,
                        exclusion, jackknife_error, lazy_median, lazy_note, lazy_premise, median_error, per_seed,
@@ -108,6 +108,7 @@ class Initialization(Experiment):
             if ok.any():
                 ax.plot(sb[ok], bound[ok], color=plots.COLORS["bound"], ls=":", label="Thm 2 lower bound")
             log_axes(ax, "σ", "test loss", f"L = {L}, m = {rs[0]['width']}", xbase=2)
+            legend(ax, loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=7)  # below: the curves fill the axes
         paths = save_figure(fig, out, self.name)
         return paths
 
