@@ -48,6 +48,25 @@ def test_projection_is_a_projection():
     np.testing.assert_allclose(p, J.T @ np.linalg.solve(J @ J.T, J @ v), atol=RTOL[np.float64])
 
 
+@pytest.mark.parametrize("depth, sigma", [(2, 0.5), (2, 2.0), (3, 1.5)])
+def test_init_term_markov_bound_over_theta0(depth, sigma):
+    """002 Lemma 3 and the averaged form Thm 3 uses: over θ₀ ~ N(0, 1), at inputs in the
+    unit ball, P(|init term(x)| > σᴸ/√δ) ≤ δ, and P(RMS over the test points > σᴸ/√δ) ≤ δ
+    — Markov's inequality on E[term²] ≤ σ^{2L}, checked with 200 draws of θ₀ (each
+    frequency within three binomial standard errors of δ, the second moment within its
+    sampling error of σ^{2L})."""
+    net = fastntk.MLP.uniform(5, 200, depth, sigma=sigma, bias="none")
+    X, Y, Xt = make_data(5, 5, 11, 20)  # rows on the unit sphere
+    terms = np.array([theory.decompose(net, net.init(seed), X, Y, Xt).init_term for seed in range(200)])
+    scale = sigma ** depth
+    second = (terms ** 2).mean()
+    assert second <= scale ** 2 + 3 * (terms ** 2).std() / math.sqrt(terms.size)
+    rms = np.sqrt((terms ** 2).mean(axis=1))
+    for delta in (0.05, 0.1, 0.25, 0.5):
+        slack = 3 * math.sqrt(delta * (1 - delta) / terms.shape[0])
+        assert (np.abs(terms) > scale / math.sqrt(delta)).mean(axis=0).max() <= delta + slack
+        assert (rms > scale / math.sqrt(delta)).mean() <= delta + slack
+
 @pytest.mark.parametrize("depth", [2, 3, 4])
 def test_init_term_scales_as_sigma_to_the_L(depth):
     """Thm 2: without bias parameters φ_σ = σᴸφ₁, so the init term scales exactly as σᴸ

@@ -461,7 +461,7 @@ CLAIMS: tuple[Entry, ...] = (
           _S002_THM, _tests(_T_THEORY + "test_decomposition_identities")),
     Entry("002", "Lemma 3",
           "With probability ≥ 1 − δ over θ₀ the initialization term is at most σᴸ/√δ at each input.",
-          _S002_THM, reason=_YET + "a Markov bound over θ₀; no test draws initializations to check it"),
+          _S002_THM, _tests(_T_THEORY + "test_init_term_markov_bound_over_theta0")),
     Entry("002", "Thm 2",
           "|f_NN(x) − f_int^Φ(x)| ≤ σᴸ/√δ + O(1/√m) with probability ≥ 1 − 2δ: wide nets initialized with small "
           "variance are interpolating kernel methods.",
