@@ -12,9 +12,8 @@ _STATE = {"momentum": 1, "adagrad": 2, "rmsprop": 2, "adam": 3}
 
 def run_path(cfg, widths, P: int, n: int) -> str:
     """The path a run of ``cfg`` on N = ``n`` rows takes (docs/design.md §2)."""
-    depth = len(widths) - 1
-    all_layers = cfg.train_layers is None or set(range(1, depth + 1)) <= set(cfg.train_layers)
-    return _core.choose_path(cfg.model, cfg.path, cfg.optimizer, n, widths[0], P, all_layers)
+    return _core.choose_path(cfg.model, cfg.path, cfg.optimizer, n, widths[0], P,
+                             cfg.trains_every_layer(len(widths) - 1))
 
 
 def training_bytes(cfg, widths, P: int, itemsize: int, n: int, n_test: int, runs: int = 1) -> int:

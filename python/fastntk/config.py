@@ -136,7 +136,11 @@ class TrainConfig:
         if self.train_layers is not None and self.train_layers[-1] > depth:
             raise ValueError(f"train_layers: expected layer numbers 1 … {depth}, got {list(self.train_layers)}")
         if self.train_layers is not None:
-            _core.check_path(self.model, self.path, self.optimizer, set(range(1, depth + 1)) <= set(self.train_layers))
+            _core.check_path(self.model, self.path, self.optimizer, self.trains_every_layer(depth))
+
+    def trains_every_layer(self, depth: int) -> bool:
+        """Whether every layer 1 … depth trains (train_layers None or covering them all)."""
+        return self.train_layers is None or set(range(1, depth + 1)) <= set(self.train_layers)
 
     @property
     def hyper(self) -> dict:
