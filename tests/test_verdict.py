@@ -162,7 +162,7 @@ def _gap_records(rate, widths=(1000, 2000, 4000), seeds=range(5), noise=0.02, mo
 def test_linearization_judges_thm1_rate_from_above_only():
     from fastntk.experiments.linearization import Linearization
     exp = Linearization()
-    cfg = dict(depths=[2], widths=[1000, 2000, 4000], seeds=list(range(5)), tol=1e-5)
+    cfg = dict(depths=[2], widths=[1000, 2000, 4000], seeds=list(range(5)), tol=1e-5, sigma=4.0)
     assert exp.claims(cfg, _gap_records(-0.5))[0].verdict == v.REPRODUCED
     assert exp.claims(cfg, _gap_records(-1.0))[0].verdict == v.REPRODUCED   # faster than O(1/√m) is O(1/√m)
     assert exp.claims(cfg, _gap_records(0.0))[0].verdict == v.NOT_REPRODUCED  # no decay
@@ -178,7 +178,7 @@ def test_linear_regression_pairs_the_two_models_by_seed():
     from fastntk.experiments.linear_regression import LinearRegression
     cfg = dict(n_train=100, dims=[80, 120], seeds=list(range(5)), steps=10)
     recs = [dict(d=d, seed=s, status="max_steps", excess=(1e-6 if d == 120 else 1e-2), min_cosine_0=(-0.3 if d == 120
-                 else -0.4)) for d in (80, 120) for s in range(5)]
+                 else -0.4), cosine_std_0=(0.1 if d == 120 else 0.2)) for d in (80, 120) for s in range(5)]
     speed, confusion = LinearRegression().claims(cfg, recs)
     assert speed.verdict == confusion.verdict == v.REPRODUCED
     flipped = [dict(r, excess=1e-2 if r["d"] == 120 else 1e-6) for r in recs]

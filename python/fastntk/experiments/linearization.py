@@ -5,13 +5,14 @@ between the trained net's and Eq. (4)'s test predictions."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
 from .. import plots, theory
 from ..model import MLP
-from ._base import Experiment, group, log_axes, plot_grouped, save_figure
-from ._rate import RATE, rate_claim
+from ._base import Experiment, group, log_axes, loglog_slope, plot_grouped, save_figure
+from ._rate import RATE, mean_slope, rate_claim
 from ._training import fit, laziness
 from ._verdict import excluded, usable
 
@@ -26,9 +27,11 @@ class Linearization(Experiment):
                       widths=[250, 500, 1000, 2000], seeds=[0, 1, 2, 3, 4], sigma=4.0, tol=1e-4,
                       max_steps=20000),
         # σ = 4 as in adaptive.py: on MNIST GD at σ = 1 does not reach 1e-5 within the cap at these
-        # widths. Widths from 1000: at m = 500 GD's nets were not lazy (adaptive, seeds 60–64).
+        # widths. Widths from 1000: at m = 500 GD's nets were not lazy (adaptive, seeds 60–64). Seeds
+        # 150–154 and m = 8000 added: a review of seeds 70–74 found the slope resting on three widths
+        # (local slopes −0.67 and −0.39) and the row's wording claiming m^(−1/2) where it judges "at least".
         "standard": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depths=[2],
-                         widths=[1000, 2000, 4000], seeds=[70, 71, 72, 73, 74], sigma=4.0, tol=1e-5,
+                         widths=[1000, 2000, 4000, 8000], seeds=[150, 151, 152, 153, 154], sigma=4.0, tol=1e-5,
                          max_steps=100000),
         "paper": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depths=[2, 3],
                       widths=[500, 1000, 2000, 4000, 8000], seeds=list(range(10)), sigma=1.0, tol=1e-5,
@@ -75,11 +78,24 @@ class Linearization(Experiment):
             lines.append(f"- L = {L}: RMS (sup) distance of the trained net's test predictions from Eq. (4): "
                          + ", ".join(f"m = {k[0]}: {v[0]:.3g} ({s[k][0]:.3g}; n = {v[2]})" for k, v in sorted(g.items()))
                          + f"{excluded(why)}.")
-        lines.append("- Thm 1: the distance is O(1/√m), a log-log slope of −1/2 or steeper.")
+        lines.append("- Thm 1: the distance is O(1/√m), a log-log slope of −1/2 or steeper. Eq. (4) is the limit of the "
+                     "linearization trained by GD to convergence; the records' lin_distance is the relative distance "
+                     "from Eq. (4), not from a linearization trained with the net's own rate halvings.")
         return lines
 
     def claims(self, cfg, records):
-        return [rate_claim(f"L = {L}: the trained net's distance from Eq. (4) shrinks like O(1/√m)", "000 Thm 1",
-                           "the RMS distance on the test set", [r for r in records if r["depth"] == L],
-                           cfg["widths"], "gap_rms", cfg["tol"])
-                for L in cfg["depths"]]
+        out = []
+        for L in cfg["depths"]:
+            runs = [r for r in records if r["depth"] == L]
+            row = rate_claim(f"L = {L}: the trained net's distance from Eq. (4) decays at least about as fast as "
+                             "m^(−1/2) (O(1/√m))", f"000 Thm 1 (at σ = {cfg['sigma']:g}; 000's experiments: σ = 1)",
+                             "the RMS distance on the test set", runs, cfg["widths"], "gap_rms", cfg["tol"])
+            ok = usable(runs, cfg["tol"])[0]
+            ws = sorted({r["width"] for r in ok})
+            g = group(ok, ["width"], "gap_rms")
+            local = ", ".join(f"{a} → {b}: {loglog_slope([a, b], [g[(a,)][0], g[(b,)][0]]):.2f}"
+                              for a, b in zip(ws, ws[1:]))
+            sup = mean_slope(ok, ws, "gap_sup")
+            out.append(replace(row, measured=f"{row.measured}; local slopes {local or '—'}; the sup distance's slope "
+                                             f"{sup:.2f}"))
+        return out
