@@ -38,6 +38,7 @@ def targets():
     theta = net.flatten(net.init(0))
     X, Y, Xt = _data()
     P = net.num_params
+    K = fastntk.ntk(net, theta, X)
     small = dict(max_steps=3, tol=1e-300)
     return {
         "MLP": (fastntk.MLP, dict(widths=("widths", [3, 5, 1]), sigma=("pos", 1.0), parametrization=("str", "ntk"),
@@ -139,6 +140,12 @@ def targets():
         "infinite.gd_mse_ensemble": (fastntk.infinite.gd_mse_ensemble,
                                      dict(net=("net", net), X=("X", X), Y=("vecN", Y), X_test=("X", Xt),
                                           steps=("tsteps", 10), lr=("posopt", 0.1), compute_cov=("bool", True))),
+        "predict.gradient_descent_mse": (
+            lambda t=1.0, **k: fastntk.predict.gradient_descent_mse(**k)(t),
+            dict(k_train_train=("matN", K), y_train=("targets", Y), learning_rate=("pos", 1.0),
+                 diag_reg=("nonneg", 0.0), t=("time", 1.0))),
+        "predict.gp_inference": (lambda **k: fastntk.predict.gp_inference(**k)(),
+                                 dict(k_train_train=("matN", K), y_train=("targets", Y), diag_reg=("nonneg", 0.1))),
         "infinite.nngp_posterior": (fastntk.infinite.nngp_posterior,
                                     dict(net=("net", net), X=("X", X), Y=("vecN", Y), X_test=("X", Xt),
                                          noise=("nonneg", 0.1))),
@@ -259,6 +266,9 @@ BAD = {
     "precond": _ANY[1:] + [3, "jacobi", ""],
     "module": _ANY + [None, 3],
     "stropt": _ANY + [1, "", "NTK "],
+    "targets": _ANY + [None, 3, np.ones(5), np.ones((6, 1, 1)), np.full(6, np.nan), np.ones(6, complex),
+                       np.ones(6, bool), np.array(["1"] * 6), np.ones(0)],
+    "time": _ANY + [float("nan"), -1.0, True, "1", 1 + 2j, np.array([1.0, -1.0])],
 }
 
 

@@ -102,3 +102,25 @@ def test_gd_ensemble_at_convergence_and_gp_posterior_equal_neural_tangents(param
     post = infinite.nngp_posterior(net, X, Y, Xt, noise=noise)
     assert relative(np.asarray(mean)[:, 0], post.mean) <= TOL["solve"]
     assert relative(cov, post.cov) <= TOL["solve"]
+
+
+@pytest.mark.parametrize("outputs", [1, 3])
+def test_predict_functions_equal_neural_tangents(outputs):
+    """fastntk.predict against nt.predict on the same kernels: gradient_descent_mse at several
+    t and at ∞ (training and test outputs, from nonzero initial outputs), and gp_inference's
+    mean and covariance."""
+    from fastntk import predict
+    rng = np.random.default_rng(outputs)
+    a = rng.standard_normal((9, 9))
+    k_all = a @ a.T / 9 + 0.1 * np.eye(9)
+    k, kt, ktt = k_all[:6, :6], k_all[6:, :6], k_all[6:, 6:]
+    y, f0, ft0 = rng.standard_normal((6, outputs)), rng.standard_normal((6, outputs)), rng.standard_normal((3, outputs))
+    ours = predict.gradient_descent_mse(k, y, learning_rate=0.7, diag_reg=1e-3)
+    theirs = nt.predict.gradient_descent_mse(k, y, learning_rate=0.7, diag_reg=1e-3)
+    for t in (0.5, 3.0, None):
+        for got, want in zip(ours(t, f0, ft0, kt), theirs(t, f0, ft0, kt)):
+            np.testing.assert_allclose(got, np.asarray(want), atol=TOL["solve"])
+    got = predict.gp_inference(k, y, diag_reg=1e-2)(kt, ktt)
+    want = nt.predict.gp_inference(k, y, diag_reg=1e-2)(get=None, k_test_train=kt, k_test_test=ktt)
+    np.testing.assert_allclose(got.mean, np.asarray(want.mean), atol=TOL["solve"])
+    np.testing.assert_allclose(got.covariance, np.asarray(want.covariance), atol=TOL["solve"])

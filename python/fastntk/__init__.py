@@ -37,10 +37,11 @@ __all__ = [
     "InsufficientMemoryError",
     "theory",
     "infinite",
+    "predict",
     "from_torch",
     "to_torch",
 ]
-from . import infinite, theory
+from . import infinite, predict, theory
 
 
 def from_torch(module, **kwargs):

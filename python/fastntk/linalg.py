@@ -33,6 +33,19 @@ def gd_factor(lam, steps, lr, n):
         return np.where(np.abs(lam) > 1e-300, g, lr * steps / n)
 
 
+def flow_factor(lam, tau):
+    """(1 − e^{−λτ})/λ per eigenvalue λ of a kernel: K⁻¹(I − e^{−Kτ}) in K's eigenbasis, the
+    gradient flow of a kernel model run for the time τ (the continuous-time gd_factor).
+    Stable as λ → 0 (→ τ); τ = ∞ gives 1/λ (0 where λ ≤ 0). ``tau`` may be an array: the
+    result then has its shape followed by λ's."""
+    lam = np.asarray(lam, dtype=np.float64)
+    tau = np.asarray(tau, dtype=np.float64)[..., None]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        inf = np.where(lam > 0, 1.0 / np.where(lam > 0, lam, 1.0), 0.0)
+        finite = np.where(np.abs(lam) > 1e-300, -np.expm1(-lam * tau) / np.where(lam == 0, 1.0, lam), tau)
+    return np.where(np.isinf(tau), inf, finite)
+
+
 def _lapack(fn, n):
     """A dense N×N factorization: on a worker thread when long, so Ctrl-C is seen."""
     return interruptible(fn) if lapack_is_long(n) else fn()

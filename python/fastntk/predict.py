@@ -1,0 +1,188 @@
+"""Predictions from precomputed kernels, with neural-tangents' ``predict`` signatures and
+conventions, so that a user can swap the module: a kernel model (the linearized network, or
+the infinitely wide one with its NTK) trained by gradient flow on the mean squared error, at
+continuous time t (t = None for t = ∞), and the GP posterior of a kernel.
+
+Conventions (neural-tangents' ``predict.gradient_descent_mse``): the loss is
+½‖f − y‖²/y.size, so under gradient flow with learning rate η the training outputs obey
+df/dt = −η Θ (f − y)/y.size (Jacot et al. 2018, Eq. 5; Lee et al. 2019, Eqs. 8–9):
+
+    f_train(t) = y + e^{−ηΘt/n}(f_train(0) − y),
+    f_test(t)  = f_test(0) + Θ(X_T, X) Θ⁻¹ (I − e^{−ηΘt/n})(y − f_train(0)),   n = y.size.
+
+A kernel of shape (N1, N2) is one per output (neural-tangents' trace_axes=(-1,)), the
+targets (N,) or (N, k); a kernel of shape (N1, N2, k, k) is the full block of k outputs
+(trace_axes=()). Kernels are NumPy arrays (CuPy ones are brought to the host); results are
+float64 NumPy arrays. ``diag_reg`` adds diag_reg·mean(diag Θ)·I (or diag_reg·I with
+``diag_reg_absolute_scale``).
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from ._validate import boolean, positive
+from .linalg import KernelSolver, flow_factor
+
+Gaussian = namedtuple("Gaussian", ["mean", "covariance"])
+"""A predictive distribution: mean, and covariance over the test points (neural-tangents' name)."""
+
+
+def _host(a, name: str) -> np.ndarray:
+    if a is None:
+        raise TypeError(f"{name}: expected an array, got None")
+    if hasattr(a, "get") and type(a).__module__.split(".")[0] == "cupy":
+        a = a.get()
+    raw = np.asarray(a) if not isinstance(a, (str, bytes)) else None
+    if raw is None or raw.dtype.kind not in "iuf":
+        raise TypeError(f"{name}: expected a real number or array, got {type(a).__name__}"
+                        + (f" of dtype {raw.dtype}" if raw is not None else ""))
+    a = raw.astype(np.float64)
+    if not np.isfinite(a).all():
+        raise ValueError(f"{name}: contains NaN or Inf")
+    return a
+
+
+def _kernel(k, name: str) -> tuple[np.ndarray, int | None]:
+    """(the kernel as an (N1·k, N2·k) or (N1, N2) matrix, k for a block kernel else None)."""
+    k = _host(k, name)
+    if k.ndim == 2:
+        return k, None
+    if k.ndim == 4 and k.shape[2] == k.shape[3]:
+        n1, n2, o, _ = k.shape
+        return k.transpose(0, 2, 1, 3).reshape(n1 * o, n2 * o), o
+    raise ValueError(f"{name}: expected shape (N1, N2) or (N1, N2, k, k), got {k.shape}")
+
+
+def _targets(y, n: int, outputs: int | None, name: str) -> np.ndarray:
+    """y as an (N, c) matrix (c = 1 for y of shape (N,))."""
+    y = _host(y, name)
+    if y.ndim == 1:
+        y = y[:, None]
+    if y.ndim != 2 or y.shape[0] != n or (outputs is not None and y.shape[1] != outputs):
+        want = f"({n}, {outputs})" if outputs is not None else f"({n},) or ({n}, k)"
+        raise ValueError(f"{name}: expected shape {want} to match k_train_train, got {y.shape}")
+    return y
+
+
+def _regularize(k, diag_reg, absolute) -> np.ndarray:
+    diag_reg = positive(diag_reg, "diag_reg", allow_zero=True)
+    if diag_reg == 0:
+        return k
+    scale = 1.0 if boolean(absolute, "diag_reg_absolute_scale") else float(np.trace(k)) / k.shape[0]
+    return k + diag_reg * scale * np.eye(k.shape[0])
+
+
+def _initial(f0, like: np.ndarray, name: str) -> np.ndarray:
+    """An initial output: a scalar (broadcast) or an array of ``like``'s shape (or (N,) for (N, 1))."""
+    f0 = _host(f0, name)
+    if f0.ndim == 0:
+        return np.broadcast_to(f0, like.shape)
+    if f0.ndim == 1 and like.shape[1] == 1:
+        f0 = f0[:, None]
+    if f0.shape != like.shape:
+        raise ValueError(f"{name}: expected a scalar or shape {like.shape}, got {f0.shape}")
+    return f0
+
+
+def _shape_out(v: np.ndarray, y_ndim: int, lead: tuple) -> np.ndarray:
+    return v.reshape(lead + v.shape[-2:]) if y_ndim == 2 else v.reshape(lead + v.shape[-2:-1])
+
+
+def gradient_descent_mse(k_train_train, y_train, learning_rate: float = 1.0, diag_reg: float = 0.0,
+                         diag_reg_absolute_scale: bool = False, trace_axes=(-1,)):
+    """The kernel model trained by gradient flow on ½‖f − y‖²/y.size (neural-tangents'
+    ``predict.gradient_descent_mse``, same arguments and results).
+
+    k_train_train : (N, N) or (N, N, k, k) — the NTK (empirical or infinite) on the training inputs.
+    y_train : (N,) or (N, k).
+    Returns predict_fn(t=None, fx_train_0=0., fx_test_0=None, k_test_train=None): t a time
+    or an array of times (None: t = ∞), fx_train_0 (scalar or like y_train) the outputs at
+    t = 0; with k_test_train ((N_T, N) or (N_T, N, k, k)) it returns (fx_train_t, fx_test_t),
+    else fx_train_t, each with t's shape in front. Lee et al. 2019 (Wide neural networks of
+    any depth evolve as linear models), Eqs. 8–9."""
+    if trace_axes not in ((-1,), (), [-1], []):
+        raise ValueError(f"trace_axes: expected (-1,) or (), got {trace_axes!r}")
+    k, outputs = _kernel(k_train_train, "k_train_train")
+    if k.shape[0] != k.shape[1]:
+        raise ValueError(f"k_train_train: expected a square kernel, got {k.shape}")
+    lr = positive(learning_rate, "learning_rate")
+    n_pts = k.shape[0] // (outputs or 1)
+    y_in = _host(y_train, "y_train")
+    y = _targets(y_in, n_pts, outputs, "y_train")
+    k = _regularize(k, diag_reg, diag_reg_absolute_scale)
+    lam, Q = np.linalg.eigh(0.5 * (k + k.T))
+    size = y.size
+
+    def column(v):  # (N, c) → the kernel's basis: (N·k, 1) for a block kernel
+        return v.reshape(-1, 1) if outputs else v
+
+    def back(v):
+        return v.reshape(v.shape[:-2] + (-1, outputs)) if outputs else v
+
+    def predict_fn(t=None, fx_train_0=0.0, fx_test_0=None, k_test_train=None):
+        if t is None:
+            tau = np.inf
+        else:
+            tau = _host(t, "t")
+            if (tau < 0).any():
+                raise ValueError(f"t: expected times >= 0, got {t!r}")
+            tau = tau * lr / size
+        f0 = _initial(fx_train_0, y, "fx_train_0")
+        r0 = Q.T @ column(y - f0)                           # the residual y − f₀ in Θ's eigenbasis
+        g = flow_factor(lam, tau)                           # (…, P): (1 − e^{−λτ})/λ
+        decay = 1.0 - g * lam                               # e^{−λτ}; 0 for λ > 0 at τ = ∞
+        lead = np.shape(tau) if t is not None else ()
+        fx_train = back(column(y) - np.einsum("ij,...j,jc->...ic", Q, decay, r0))
+        fx_train = _shape_out(fx_train, y_in.ndim, lead)
+        if k_test_train is None:
+            return fx_train
+        kt, o2 = _kernel(k_test_train, "k_test_train")
+        if o2 != outputs or kt.shape[1] != k.shape[1]:
+            raise ValueError(f"k_test_train: expected shape (N_T, {n_pts}" + (f", {outputs}, {outputs})" if outputs
+                             else ")") + f", got {np.shape(k_test_train)}")
+        n_test = kt.shape[0] // (outputs or 1)
+        ft0 = np.zeros((n_test, y.shape[1])) if fx_test_0 is None else _initial(
+            fx_test_0, np.zeros((n_test, y.shape[1])), "fx_test_0")
+        fx_test = back(column(ft0) + np.einsum("ti,ij,...j,jc->...tc", kt, Q, g, r0))
+        return fx_train, _shape_out(fx_test, y_in.ndim, lead)
+
+    return predict_fn
+
+
+def gp_inference(k_train_train, y_train, diag_reg: float = 0.0, diag_reg_absolute_scale: bool = False,
+                 trace_axes=(-1,)):
+    """The GP posterior with prior kernel k_train_train given y_train (neural-tangents'
+    ``predict.gp_inference`` on one kernel): with K̃ = K + diag_reg,
+    mean = K(X_T, X) K̃⁻¹ y, covariance = K(X_T, X_T) − K(X_T, X) K̃⁻¹ K(X, X_T).
+
+    Returns predict_fn(k_test_train=None, k_test_test=None): the posterior mean on the test
+    points ((N_T,) or (N_T, k); on the training points when k_test_train is None), or
+    Gaussian(mean, covariance) when k_test_test ((N_T, N_T)) is given. The kernel is one per
+    output ((N, N); neural-tangents' trace_axes=(-1,))."""
+    if trace_axes not in ((-1,), [-1]):
+        raise ValueError(f"trace_axes: expected (-1,) (one kernel per output), got {trace_axes!r}")
+    k, outputs = _kernel(k_train_train, "k_train_train")
+    if outputs is not None or k.shape[0] != k.shape[1]:
+        raise ValueError(f"k_train_train: expected shape (N, N), got {np.shape(k_train_train)}")
+    y_in = _host(y_train, "y_train")
+    y = _targets(y_in, k.shape[0], None, "y_train")
+    solver = KernelSolver(_regularize(k, diag_reg, diag_reg_absolute_scale))
+    alpha = solver.solve(y)
+
+    def predict_fn(k_test_train=None, k_test_test=None):
+        kt = k if k_test_train is None else _host(k_test_train, "k_test_train")
+        if kt.ndim != 2 or kt.shape[1] != k.shape[0]:
+            raise ValueError(f"k_test_train: expected shape (N_T, {k.shape[0]}), got {kt.shape}")
+        mean = kt @ alpha
+        mean = mean if y_in.ndim == 2 else mean[:, 0]
+        if k_test_test is None:
+            return mean
+        ktt = _host(k_test_test, "k_test_test")
+        if ktt.shape != (kt.shape[0], kt.shape[0]):
+            raise ValueError(f"k_test_test: expected shape ({kt.shape[0]}, {kt.shape[0]}), got {ktt.shape}")
+        cov = ktt - kt @ solver.solve(kt.T)
+        return Gaussian(mean, 0.5 * (cov + cov.T))
+
+    return predict_fn
