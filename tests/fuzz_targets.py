@@ -142,10 +142,10 @@ def targets():
                                           steps=("tsteps", 10), lr=("posopt", 0.1), compute_cov=("bool", True))),
         "predict.gradient_descent_mse": (
             lambda t=1.0, **k: fastntk.predict.gradient_descent_mse(**k)(t),
-            dict(k_train_train=("matN", K), y_train=("targets", Y), learning_rate=("pos", 1.0),
+            dict(k_train_train=("kernel", K), y_train=("targets", Y), learning_rate=("pos", 1.0),
                  diag_reg=("nonneg", 0.0), t=("time", 1.0))),
         "predict.gp_inference": (lambda **k: fastntk.predict.gp_inference(**k)(),
-                                 dict(k_train_train=("matN", K), y_train=("targets", Y), diag_reg=("nonneg", 0.1))),
+                                 dict(k_train_train=("kernel", K), y_train=("targets", Y), diag_reg=("nonneg", 0.1))),
         "infinite.nngp_posterior": (fastntk.infinite.nngp_posterior,
                                     dict(net=("net", net), X=("X", X), Y=("vecN", Y), X_test=("X", Xt),
                                          noise=("nonneg", 0.1))),
@@ -268,6 +268,9 @@ BAD = {
     "stropt": _ANY + [1, "", "NTK "],
     "targets": _ANY + [None, 3, np.ones(5), np.ones((6, 1, 1)), np.full(6, np.nan), np.ones(6, complex),
                        np.ones(6, bool), np.array(["1"] * 6), np.ones(0)],
+    # a kernel on the training points: square (any N is valid with targets of that N)
+    "kernel": _ANY + [None, 3, np.ones(6), np.ones((6, 5)), np.ones((6, 6, 2)), np.full((6, 6), np.nan),
+                      np.ones((6, 6), complex), np.ones((6, 6), bool)],
     "time": _ANY + [float("nan"), -1.0, True, "1", 1 + 2j, np.array([1.0, -1.0])],
 }
 
