@@ -30,8 +30,8 @@ def _zarr():
     try:
         import zarr
     except ImportError:
-        raise ImportError("fastntk.distributed stores and reads Grams with zarr: pip install "
-                          "\"fastntk[distributed]\"") from None
+        raise ImportError("fastntk.distributed stores and reads Grams with zarr >= 3.1.3 (Python >= 3.11): pip "
+                          "install \"fastntk[distributed]\"") from None
     # 3.1.3 writes every chunk to a temporary file renamed into place: a killed writer
     # never leaves a partial tile or flag (the store's crash consistency rests on it)
     version = tuple(int(p) if p.isdigit() else 0 for p in zarr.__version__.split(".")[:3])
