@@ -28,7 +28,8 @@ def viridis(x: float):
 
 def figure(ncols: int = 1, width: float = 4.2, height: float = 3.2):
     from matplotlib.figure import Figure
-    fig = Figure(figsize=(width * ncols, height))
+    # Constrained layout keeps the axes' labels, ticks and titles apart (tests/test_figures.py).
+    fig = Figure(figsize=(width * ncols, height), layout="constrained")
     axes = fig.subplots(1, ncols, squeeze=False)
     return fig, list(axes[0])
 

@@ -108,7 +108,7 @@ class Initialization(Experiment):
             if ok.any():
                 ax.plot(sb[ok], bound[ok], color=plots.COLORS["bound"], ls=":", label="Thm 2 lower bound")
             log_axes(ax, "σ", "test loss", f"L = {L}, m = {rs[0]['width']}", xbase=2)
-            legend(ax, loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=7)  # below: the curves fill the axes
+            legend(ax, loc="upper center", bbox_to_anchor=(0.5, -0.3), fontsize=7)  # below: the curves fill the axes
         paths = save_figure(fig, out, self.name)
         return paths
 
