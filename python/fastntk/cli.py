@@ -93,6 +93,9 @@ def _main(argv=None) -> int:
                      help="recompute each verdict table from records.jsonl and config.json alone and compare it "
                           "with summary.md (and the registered claim rules with the code's); exit 1 naming the "
                           "rows that differ; writes nothing")
+    rep.add_argument("--html", metavar="FILE",
+                     help="write one self-contained HTML page of all DIRs (verdict tables and figures, read from "
+                          "each summary.md and its PNGs) to FILE; redraws nothing")
     rep.add_argument("--table", action="store_true",
                      help="print one Markdown table of the verdicts of all DIRs, with their counts (the README's); "
                           "writes nothing")
@@ -173,6 +176,12 @@ def _main(argv=None) -> int:
         from .experiments import check, verdict_table
         failed = False
         try:
+            if args.html:
+                from .experiments._html import html_report
+                from .experiments._base import atomic_write
+                atomic_write(args.html, html_report(args.dir))
+                print(f"wrote {args.html}")
+                return 0
             if args.table:
                 base = os.path.commonpath([os.path.abspath(d) for d in args.dir]) if len(args.dir) > 1 else None
                 link = os.path.relpath(base) if base else None
