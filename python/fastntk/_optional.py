@@ -7,7 +7,7 @@ import importlib
 
 # module → the extra of pyproject.toml that installs it (others: pip install the module)
 EXTRA = {"matplotlib": "experiments", "tqdm": "experiments", "dask": "distributed", "distributed": "distributed",
-         "zarr": "distributed", "torch": "torch"}
+         "zarr": "distributed", "torch": "torch", "sklearn": "sklearn"}
 
 
 def require(module: str, what: str):
