@@ -70,3 +70,74 @@ def placement(**arrays) -> str:
 
 def _is_param_list(v) -> bool:
     return isinstance(v, (list, tuple))
+
+
+# PyTorch and JAX arrays are taken on the CPU (zero-copy where the framework allows) and the
+# kernel functions return their results as the framework's arrays again.
+FRAMEWORKS = ("torch", "jax", "jaxlib")
+
+
+def _framework_of(x) -> str | None:
+    top = type(x).__module__.split(".")[0]
+    return {"torch": "torch", "jax": "jax", "jaxlib": "jax"}.get(top)
+
+
+def framework(**arrays) -> str | None:
+    """"torch" or "jax" when the given arrays (parameter lists included) are that
+    framework's, None for NumPy/CuPy; a tensor that requires grad, one off the CPU, or two
+    frameworks in one call raise TypeError naming the argument."""
+    found = {}
+    for name, v in arrays.items():
+        for i, x in enumerate(v if _is_param_list(v) else [v]):
+            kind = None if x is None else _framework_of(x)
+            if kind is None:
+                continue
+            where = f"{name}[{i}]" if _is_param_list(v) else name
+            if kind == "torch":
+                if x.requires_grad:
+                    raise TypeError(f"{where}: a torch tensor that requires grad; pass tensor.detach() (fastntk "
+                                    "computes its own derivatives)")
+                if x.device.type != "cpu":
+                    raise TypeError(f"{where}: a torch tensor on {x.device}; fastntk takes CPU tensors "
+                                    "(tensor.cpu()), or CuPy arrays on the GPU")
+            elif kind == "jax":
+                devices = x.devices() if hasattr(x, "devices") else set()
+                if any(getattr(d, "platform", "cpu") != "cpu" for d in devices):
+                    raise TypeError(f"{where}: a JAX array on {sorted(str(d) for d in devices)}; fastntk takes "
+                                    "CPU arrays (jax.device_get), or CuPy arrays on the GPU")
+            found[where] = kind
+    kinds = set(found.values())
+    if len(kinds) > 1:
+        raise TypeError("arrays of two frameworks in one call: " + ", ".join(f"{k} ({v})" for k, v in found.items()))
+    return kinds.pop() if kinds else None
+
+
+def from_framework(x):
+    """A NumPy view (CPU torch tensors share their memory) of a framework's array; other
+    values pass through, lists and tuples element by element."""
+    if _is_param_list(x):
+        return type(x)(from_framework(v) for v in x)
+    kind = None if x is None else _framework_of(x)
+    if kind == "torch":
+        return x.numpy()
+    if kind == "jax":
+        return np.asarray(x)
+    return x
+
+
+def to_framework(x, kind: str):
+    """NumPy results as ``kind``'s arrays (torch.from_numpy shares the memory); tuples,
+    lists and generators element by element; other values pass through."""
+    import types
+    if isinstance(x, np.ndarray):
+        if kind == "torch":
+            import torch
+            return torch.from_numpy(np.ascontiguousarray(x))
+        import jax.numpy as jnp
+        return jnp.asarray(x)
+    if isinstance(x, types.GeneratorType):
+        return (to_framework(v, kind) for v in x)
+    if isinstance(x, (list, tuple)):
+        return type(x)(to_framework(v, kind) for v in x)
+    return x
+

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 
-from ._arrays import is_device_array, on_device, placement  # noqa: F401 (re-exported for the layers above)
+from ._arrays import (framework, from_framework, is_device_array, on_device, placement,  # noqa: F401 (re-exported)
+                      to_framework)
 from ._protocol import Backend, HostBackend, Problem  # noqa: F401 (re-exported for the layers above)
 
 
@@ -38,3 +39,34 @@ def host_backend_for(what: str, **arrays) -> HostBackend:
         if x is not None and is_device_array(x):
             raise TypeError(f"{name}: {what} are computed on the CPU; pass a NumPy array (cupy.asnumpy)")
     return cpu()
+
+
+class _FrameworkBackend:
+    """The CPU backend for PyTorch or JAX arrays: their arrays in as NumPy (views where the
+    framework shares memory), the results out as the framework's arrays."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+
+    def __getattr__(self, name):
+        attr = getattr(cpu(), name)
+        if not callable(attr):
+            return attr
+
+        def call(*args, **kwargs):
+            out = attr(*(from_framework(a) for a in args), **{k: from_framework(v) for k, v in kwargs.items()})
+            return to_framework(out, self.kind)
+        return call
+
+
+@functools.lru_cache(maxsize=None)
+def _framework_backend(kind: str) -> _FrameworkBackend:
+    return _FrameworkBackend(kind)
+
+
+def typed_backend_for(**arrays):
+    """:func:`backend_for` for the functions whose results are arrays of the caller's kind
+    (the kernels, jvp, vjp, apply): PyTorch and JAX arrays get them back as their own."""
+    kind = framework(**arrays)
+    return _framework_backend(kind) if kind else backend_for(**arrays)
+

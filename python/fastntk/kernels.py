@@ -3,7 +3,8 @@
 All take the network, its parameters (a list [W1, b1, …] or the flat θ) and
 inputs of shape (N, d) in the network's dtype (other real dtypes are converted).
 With CuPy arrays (all of them on one GPU, in the network's dtype) they run on the
-GPU and return CuPy arrays. Each function checks what does not depend on the
+GPU and return CuPy arrays; PyTorch CPU tensors and JAX CPU arrays come back as their own
+kind (a tensor that requires grad is refused by name). Each function checks what does not depend on the
 arrays, asks the dispatch for the backend once, and calls it.
 """
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Iterator
 
 import numpy as np
 
-from ._dispatch import backend_for
+from ._dispatch import typed_backend_for as backend_for
 from ._validate import positive_int
 from .model import MLP
 

@@ -272,8 +272,9 @@ class MLP:
         return out
 
     def apply(self, params, X) -> np.ndarray:
-        """f(X), shape (N,), for X of shape (N, d) (CuPy arrays: on their GPU)."""
-        return _dispatch.backend_for(params=params, X=X).apply(self, params, X)
+        """f(X), shape (N,), for X of shape (N, d) (CuPy arrays: on their GPU; PyTorch and JAX
+        CPU arrays: returned as their own kind)."""
+        return _dispatch.typed_backend_for(params=params, X=X).apply(self, params, X)
 
     def __repr__(self) -> str:
         sigma_b = "" if self.sigma_b == self.sigma else f", sigma_b={self.sigma_b}"
