@@ -435,9 +435,8 @@ CLAIMS: tuple[Entry, ...] = (
     Entry("001", "Thm G.1",
           "Nets trained adaptively with concentrating adaptive matrices stay within O(1/√m) of their linearizations "
           "trained the same way (000 calls it Thm 7).",
-          _S000_ADA, reason=_YET + "the adaptive runs record each net's distance from its adaptively trained "
-          "linearization (the laziness premise of its network rows), but no row judges it against the width"
-          + _ISSUE),
+          _S000_ADA, _rows("adaptive-closed-form", "AdaGrad-trained nets at convergence are Eq. (7)'s up to O(1/√m)"),
+          qualifier="Eq. (7) is the linearization trained with the run's own D_t"),
     Entry("001", "Thm G.2",
           "Under such adaptive training the residual decays geometrically and the weights and the NTK stay close to "
           "their initial values, with high probability (the adaptive analogue of Lee et al.'s Thm G.4).",

@@ -20,9 +20,14 @@ from .. import plots, theory
 from ..dynamics import find_lr
 from ..model import MLP
 from ._base import Experiment, group, log_axes, plot_grouped, save_figure
-from ._rate import RATE, rate_claim
+from ._rate import KERNEL_MOVE, RATE, _kernel_moved, rate_claim
 from ._training import fit, laziness
-from ._verdict import Claim, approx, excluded, lazy_premise, same_band, usable
+from ._verdict import Claim, approx, excluded, premise_not_met, same_band, usable
+
+# Thm 3's premise read as fastntk does: D_t concentrates where the median drift
+# sup_t ‖D_t − D_T‖ / sup_t ‖D_t‖ is at most this — the bound Z/√m with Z unknown gives no number,
+# so the package's one "stayed put" threshold (the kernel regime's, _rate.KERNEL_MOVE) is used.
+CONCENTRATED = KERNEL_MOVE
 
 
 def _rms(v) -> float:
@@ -46,8 +51,14 @@ class AdaptiveClosedForm(Experiment):
         # distance 0.118 on seeds 100–107) would leave two.
         # Seeds 120–127: new after a review of 110–117 found the laziness filter read from the distance the
         # slope measures (now the kernel's movement) and D_t's drift normalized by D_T, not sup_t D_t.
+        # Seeds 150–157: new after a review of 120–127 found Thm 3's premise (D_t concentrates; the drift
+        # was 0.998–1.000 at every width) unjudged and the second row's laziness read from the distance it judges.
+        # Seeds 170–177: new after a review of 150–157 found the premise unfailable for AdaGrad without the
+        # rows saying so (they now do).
+        # Seeds 180–187: new after a review of 170–177 found the AdaGrad-vs-GD row blocked by that premise,
+        # though it measures both of its parts on the nets (it now needs only the kernel regime).
         "standard": dict(data="sphere:16", n_train=20, n_test=100, data_seed=0, depth=2,
-                         widths=[2000, 4000, 8000, 16000], seeds=list(range(120, 128)), sigma=1.0, tol=1e-5,
+                         widths=[2000, 4000, 8000, 16000], seeds=list(range(180, 188)), sigma=1.0, tol=1e-5,
                          max_steps=3000),
         "paper": dict(data="sphere:16", n_train=20, n_test=100, data_seed=0, depth=2,
                       widths=[500, 1000, 2000, 4000, 8000, 16000], seeds=list(range(10)), sigma=1.0, tol=1e-5,
@@ -110,7 +121,7 @@ class AdaptiveClosedForm(Experiment):
         dr = group(ok, ["width"], "d_drift")
         return ["- Means over the usable AdaGrad runs (converged, not degenerate).",
                 "- RMS distance of the AdaGrad net's test predictions from Eq. (7) / from Eq. (4) / its movement "
-                "from f₀, with the rate and max_t ‖D_t − D_T‖/‖D_T‖: "
+                "from f₀, with the rate and D_t's drift sup_t ‖D_t − D_T‖ / sup_t ‖D_t‖: "
                 + ", ".join(f"m = {k[0]}: {v[0]:.3g} / {g4[k][0]:.3g} / {mv[k][0]:.3g}, η {lr[k][0]:.3g}, drift "
                             f"{dr[k][0]:.3g} (n = {v[2]})" for k, v in sorted(g7.items())) + f"{excluded(why)}.",
                 "- Thm 3: the first is O(1/√m) (at every x and t; measured here at the last step, as an RMS over the "
@@ -120,14 +131,42 @@ class AdaptiveClosedForm(Experiment):
                 f" N = {cfg['n_train']}, one hidden layer, σ = {cfg['sigma']}, zero biases; App. D's rate rule gives an "
                 "η that falls with the width."]
 
+    @staticmethod
+    def _concentration(runs) -> str | None:
+        """None where D_t concentrated in ``runs`` (Thm 3's premise), else the premise-not-met verdict."""
+        d = [r["d_drift"] for r in runs if math.isfinite(r.get("d_drift", math.nan))]
+        if not d:
+            return premise_not_met("D_t's drift not recorded")
+        med = float(np.median(d))
+        if med > CONCENTRATED:
+            return premise_not_met(f"D_t does not concentrate: median sup_t ‖D_t − D_T‖ / sup_t ‖D_t‖ {med:.3f} > "
+                                   f"{CONCENTRATED} (fastntk's reading of Thm 3's ‖D_t − D‖ ≤ Z·D_max/√m); as worded "
+                                   "the premise fails for these AdaGrad runs at every width (the drift stays ≈ 1, it "
+                                   "does not fall with m: some coordinate's D_t moves by about its largest value), "
+                                   "though 000 applies Thm 3 to AdaGrad "
+                                   "(Sect. 4 and App. F.4: approximate linearization suffices), which the extra check "
+                                   "measures")
+        return None
+
     def claims(self, cfg, records):
         ada = self._ada(records)
-        out = [rate_claim("AdaGrad-trained nets at convergence are Eq. (7)'s up to O(1/√m) (RMS over the test "
-                          "points)", "000 Thm 3, Eq. (7)", "the RMS distance from Eq. (7) on the test set", ada,
-                          cfg["widths"], "gap_eq7", cfg["tol"])]
+        ok = usable(ada, cfg["tol"])[0]
+        rate = rate_claim("AdaGrad-trained nets at convergence are Eq. (7)'s up to O(1/√m) (RMS over the test "
+                          "points)", "000 Thm 3, Eq. (7), where D_t concentrates around a D",
+                          "the RMS distance from Eq. (7) on the test set", ada, cfg["widths"], "gap_eq7", cfg["tol"])
+        premise = self._concentration(ok) if ok else None
+        out = [Claim(rate.claim, rate.paper, rate.measured, premise or rate.verdict)]
+        if premise:
+            # Where the premise fails the same slope is still informative: 000 Sect. 4 calls
+            # concentration the simplest sufficient assumption, not a necessary one.
+            out.append(Claim("AdaGrad-trained nets are Eq. (7)'s up to O(1/√m) although D_t does not concentrate (an "
+                             "extra check, not a claim of the paper: Thm 3 assumes concentration)",
+                             rate.paper, rate.measured, rate.verdict))
         # At the widest width: the AdaGrad net ≈ Eq. (7) within the same-minimizer band, and the GD
         # net from the same θ₀, trained to the same tolerance, outside it (000 Sect. 4; 001 Fig. 10
-        # compares the adaptive net against the GD-trained one).
+        # compares the adaptive net against the GD-trained one). Both are measured on the nets, so
+        # the row needs the kernel regime but not Thm 3's concentration premise, which only
+        # guarantees the first in advance.
         top, band = max(cfg["widths"]), same_band(cfg["tol"])
         wide = usable([r for r in ada if r["width"] == top], cfg["tol"])[0]
         gd = {r["seed"]: r for r in usable([r for r in records if r.get("optimizer") == "gd"], cfg["tol"])[0]}
@@ -135,6 +174,11 @@ class AdaptiveClosedForm(Experiment):
         value = float(np.median([a["gap_eq7"] for a, _ in pairs])) if pairs else math.nan
         control = float(np.median([_rms(np.subtract(a["test_pred"], g["test_pred"])) for a, g in pairs])) \
             if pairs else math.nan
+        moved = _kernel_moved([a for a, _ in pairs]) if pairs else math.nan
+        # The kernel regime is read from the kernel's movement, not from the distance to Eq. (7)
+        # the row judges.
+        lazy = (None if moved <= KERNEL_MOVE else premise_not_met(
+            f"the kernel moved: median |λ_max(K_T)/λ_max(K₀) − 1| {moved:.3g} > {KERNEL_MOVE}"))
         out.append(Claim(
             f"AdaGrad's net differs from GD's from the same θ₀ by more than the same-minimizer band, while it is "
             f"Eq. (7)'s (m = {top})",
@@ -142,7 +186,7 @@ class AdaptiveClosedForm(Experiment):
             f"10·√tol = {band:.3g} RMS",
             f"median RMS distance of the AdaGrad net from Eq. (7) {value:.3g}, from the GD net trained to the same "
             f"tolerance {control:.3g} ({len(pairs)} seeds with both usable of {len(cfg['seeds'])}); Eq. (7) − Eq. (4) "
-            f"median {float(np.median([a['eq7_eq4'] for a, _ in pairs])) if pairs else math.nan:.3g}",
-            (lazy_premise([a for a, _ in pairs]) if pairs else None)
-            or approx(value, band, control, len(pairs), len(cfg["seeds"]), "seeds", "the GD net's distance")))
+            f"median {float(np.median([a['eq7_eq4'] for a, _ in pairs])) if pairs else math.nan:.3g}; kernel moved "
+            f"{moved:.3g}",
+            lazy or approx(value, band, control, len(pairs), len(cfg["seeds"]), "seeds", "the GD net's distance")))
         return out
