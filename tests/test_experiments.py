@@ -377,3 +377,37 @@ def test_report_and_claims_name_what_is_wrong_with_a_folder(tmp_path, capsys):
     assert cli.main(["claims", "--results", str(tmp_path / "nothing")]) == 1
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 2 and "lacks the settings" in err[0] and "is not a directory" in err[1]
+def test_gradient_confusion_rules_on_made_records():
+    """gradient-confusion's rules on records made to order: a seed whose values all tie counts
+    as no trend (not dropped), a trained run whose mini-batch cosines are all positive is
+    counted (excluding it would filter on the value judged), and the size check's floor is the
+    spread of the per-seed changes."""
+    import math as _math
+    name = "gradient-confusion"
+    cfg = experiments.resolve_config(name, "standard")
+    seeds = cfg["seeds"]
+
+    def made(job):
+        x = job[job["sweep"]]
+        grow = _math.log(x) if job["sweep"] == "width" else -x  # the claimed direction: rises with width
+        if job["data"] == "main" and job["sweep"] == "depth":
+            grow = x  # MNIST init depth: the opposite of the claim
+        jitter = 1e-3 * (job["seed"] - seeds[0])
+        r = dict(job, status="converged", steps=100, train_loss=1e-6, tol=1e-5,
+                 min_cosine=-0.9 + 0.01 * grow + jitter, min_inner=-1.0, batch_rms0=0.5,
+                 batch_min_cosine=-0.9 + 0.01 * grow + jitter)
+        if job["stage"] == "trained" and job["seed"] == seeds[0] and x == cfg["widths"][1]:
+            r["batch_min_cosine"] = 0.3  # every mini-batch cosine positive
+        return r
+
+    rows = {c.claim.split(" (")[0]: c for c in REGISTRY[name].claims(cfg, [made(j) for j in REGISTRY[name].jobs(cfg)])}
+    sphere_init = rows["sphere:100, init: wider nets have less gradient confusion"]
+    assert sphere_init.verdict == "reproduced", sphere_init
+    assert "spread of the per-seed changes" in sphere_init.measured and "not judged" in sphere_init.measured
+    flat = rows["sphere:100, init: mini-batch gradient cosines concentrate more around 0 as width grows"]
+    assert f"none in {len(seeds)}" in flat.measured, flat  # every seed ties: counted, not dropped
+    trained = rows["sphere:100, trained: wider nets have less gradient confusion"]
+    # The run whose mini-batch cosines all agree is counted, not excluded: it breaks its seed's trend.
+    assert "not at a minimizer" not in trained.measured and f"of {len(seeds)} seeds" in trained.measured
+    assert rows["mnist, init: wider nets have less gradient confusion"].verdict == "reproduced"
+    assert rows["mnist, init: deeper nets have more gradient confusion"].verdict == "not reproduced"
