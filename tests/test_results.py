@@ -12,7 +12,7 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from fastntk import cli, experiments  # noqa: E402
+from fastntk import claims, cli, experiments  # noqa: E402
 from fastntk.experiments import _training, _verdict, initialization  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "docs", "results")
@@ -165,15 +165,21 @@ def test_provenance_names_the_data_by_hash_not_path(tiny_run):
 
 
 def test_readme_table_is_generated_from_the_committed_results():
-    """The README's verdict table is `fastntk report --table docs/results/*`, verbatim."""
-    readme = os.path.join(os.path.dirname(__file__), "..", "README.md")
-    with open(readme, encoding="utf-8") as f:
+    """docs/results.md's verdict table is `fastntk report --table docs/results/*` (links
+    relative to docs/), verbatim; the README's short table is the claims registry's summary
+    with the table's count line."""
+    root = os.path.join(os.path.dirname(__file__), "..")
+    with open(os.path.join(root, "docs", "results.md"), encoding="utf-8") as f:
         text = f.read()
     block = text.split("<!-- verdicts -->\n", 1)[1].split("<!-- /verdicts -->", 1)[0].strip().splitlines()
     here = os.getcwd()
     try:
-        os.chdir(os.path.join(os.path.dirname(__file__), ".."))
-        want = experiments.verdict_table([os.path.join("docs", "results", d) for d in COMMITTED], "docs/results")
+        os.chdir(root)
+        want = experiments.verdict_table([os.path.join("docs", "results", d) for d in COMMITTED], "results")
+        short = claims.summary(os.path.join("docs", "results")) + ["", want[0]]
     finally:
         os.chdir(here)
     assert block == want
+    with open(os.path.join(root, "README.md"), encoding="utf-8") as f:
+        readme = f.read()
+    assert readme.split("<!-- summary -->\n", 1)[1].split("<!-- /summary -->", 1)[0].strip().splitlines() == short

@@ -103,6 +103,13 @@ class Entry:
         return f"{head} {self.qualifier}".strip()
 
 
+# The papers by a short name, for tables (PAPERS has the references).
+SHORT = {"000": "Nonnenmacher, Reeb, Steinwart, ECML PKDD 2021", "001": "the same, arXiv:2011.02408 (appendices)",
+         "002": "Wide Neural Networks are Interpolating Kernel Methods (earlier version)",
+         "003": "Sankararaman et al., ICML 2020 (gradient confusion)",
+         "004": "Kondracki, Roy, Dwarakanath (course project)"}
+
+
 def _rows(experiment, *prefixes, labels=()):
     labels = list(labels) + [""] * (len(prefixes) - len(labels))
     return tuple(Row(experiment, p, lab) for p, lab in zip(prefixes, labels))
@@ -893,6 +900,22 @@ def counts(items: list[dict]) -> str:
     return (f"{len(claims)} claims of the five papers ({by_paper}): {rows} judged by experiment rows, {tests} by "
             f"tests alone, {len(claims) - rows - tests} not covered; {len(items) - len(claims)} extra checks that "
             "are no claim of the papers.")
+
+
+def summary(results: str | None = None) -> list[str]:
+    """The README's short table: per paper its claims and how they are judged (experiment
+    rows, tests alone, not covered), and the extra checks."""
+    items = entries(results)
+    lines = ["| paper | claims | judged by experiment rows | by tests alone | not covered | extra checks |",
+             "|---|---|---|---|---|---|"]
+    for key in PAPERS:
+        mine = [c for c in items if c["paper"] == key]
+        claims = [c for c in mine if not c["extra"]]
+        rows = sum(1 for c in claims if c["judged_by"] and any("experiment" in x for x in c["judged_by"]))
+        tests = sum(1 for c in claims if c["judged_by"] and all("test" in x for x in c["judged_by"]))
+        lines.append(f"| {key}: {SHORT[key]} | {len(claims)} | {rows} | {tests} | {len(claims) - rows - tests} | "
+                     f"{len(mine) - len(claims)} |")
+    return lines
 
 
 def _judged_by_cell(sources) -> str:

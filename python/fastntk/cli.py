@@ -97,7 +97,7 @@ def _main(argv=None) -> int:
                      help="write one self-contained HTML page of all DIRs (verdict tables and figures, read from "
                           "each summary.md and its PNGs) to FILE; redraws nothing")
     rep.add_argument("--table", action="store_true",
-                     help="print one Markdown table of the verdicts of all DIRs, with their counts (the README's); "
+                     help="print one Markdown table of the verdicts of all DIRs, with their counts (docs/results.md's); "
                           "writes nothing")
     data = sub.add_parser("data", help="download the papers' datasets into the cache")
     data_sub = data.add_subparsers(dest="data_command", required=True)

@@ -439,7 +439,7 @@ def check(out: str, preset: bool = False) -> list[str]:
 def verdict_table(folders, link_base: str | None = None) -> list[str]:
     """One Markdown table of the verdicts in several run folders (each summary.md's own
     table, recomputed by :func:`check` beforehand), an experiment column first, and a
-    line counting the verdicts — what the README shows."""
+    line counting the verdicts — what docs/results.md shows."""
     rows, counts = [], {}
     for out in folders:
         path = os.path.join(out, "summary.md")
