@@ -411,3 +411,17 @@ def test_gradient_confusion_rules_on_made_records():
     assert "not at a minimizer" not in trained.measured and f"of {len(seeds)} seeds" in trained.measured
     assert rows["mnist, init: wider nets have less gradient confusion"].verdict == "reproduced"
     assert rows["mnist, init: deeper nets have more gradient confusion"].verdict == "not reproduced"
+
+
+def test_a_closed_pipe_ends_the_command_quietly():
+    """`fastntk claims | head -1`: the reader goes away after one line; the command stops
+    with status 0 and nothing on stderr (as git and pip do), not a BrokenPipeError."""
+    import subprocess
+    import sys as _sys
+    proc = subprocess.Popen([_sys.executable, "-m", "fastntk.cli", "claims"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    with proc.stdout, proc.stderr:
+        proc.stdout.readline()
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0 and err == "", err

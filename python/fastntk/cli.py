@@ -58,6 +58,11 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("fastntk: interrupted", file=sys.stderr)
         return INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`fastntk claims | head`): stop quietly, as git and pip do; the
+        # interpreter's final flush must not hit the closed pipe again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return OK
     except (ValueError, TypeError, OSError, MemoryError, OverflowError, ImportError, RuntimeError) as e:
         if os.environ.get("FASTNTK_DEBUG"):
             raise
