@@ -64,6 +64,15 @@ def test_tensor_that_requires_grad_is_a_named_error():
         net.apply([torch.from_numpy(p).requires_grad_() for p in net.unflatten(theta)], X)
 
 
+def test_training_takes_tensors_and_refuses_one_that_requires_grad():
+    net, theta, X = _setup()
+    Y = torch.linspace(-1, 1, 5, dtype=torch.float64)
+    res = fastntk.train(net, theta, torch.from_numpy(X), Y, lr=0.1, max_steps=3, tol=1e-300)
+    assert res.steps == 3 and isinstance(res.params[0], np.ndarray)
+    with pytest.raises(TypeError, match=r"Y: a torch tensor that requires grad"):
+        fastntk.train(net, theta, X, Y.clone().requires_grad_(), lr=0.1, max_steps=3, tol=1e-300)
+
+
 def test_tensor_off_the_cpu_is_a_named_error():
     net, theta, X = _setup()
     with pytest.raises(TypeError, match=r"X: a torch tensor on meta"):

@@ -29,6 +29,7 @@ def backend_for(**arrays) -> Backend:
     """The backend for these arrays (keyword names are the arguments' names, used in
     errors): the GPU one when all are CuPy arrays on one device, the CPU one when
     none is; a mixture raises TypeError naming the odd arguments."""
+    framework(**arrays)  # a tensor that requires grad or lives off the CPU is refused here by name
     return gpu() if placement(**arrays) == "gpu" else cpu()
 
 
