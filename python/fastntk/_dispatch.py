@@ -69,5 +69,7 @@ def typed_backend_for(**arrays):
     """:func:`backend_for` for the functions whose results are arrays of the caller's kind
     (the kernels, jvp, vjp, apply): PyTorch and JAX arrays get them back as their own."""
     kind = framework(**arrays)
-    return _framework_backend(kind) if kind else backend_for(**arrays)
+    if kind:
+        return _framework_backend(kind)
+    return gpu() if placement(**arrays) == "gpu" else cpu()  # backend_for without checking framework() again
 

@@ -90,6 +90,50 @@ def _shape_out(v: np.ndarray, y_ndim: int, lead: tuple) -> np.ndarray:
     return v.reshape(lead + v.shape[-2:]) if y_ndim == 2 else v.reshape(lead + v.shape[-2:-1])
 
 
+class _GradientFlow:
+    """gradient_descent_mse's predict_fn: Θ's eigendecomposition taken once, kept with the
+    targets (an object, not a closure, so that it pickles with an estimator that holds it)."""
+
+    def __init__(self, k, y, y_ndim, outputs, lr):
+        self.lam, self.Q = np.linalg.eigh(0.5 * (k + k.T))
+        self.y, self.y_ndim, self.outputs, self.lr = y, y_ndim, outputs, lr
+        self.n_pts = k.shape[0] // (outputs or 1)
+
+    def _column(self, v):  # (N, c) → the kernel's basis: (N·k, 1) for a block kernel
+        return v.reshape(-1, 1) if self.outputs else v
+
+    def _back(self, v):
+        return v.reshape(v.shape[:-2] + (-1, self.outputs)) if self.outputs else v
+
+    def __call__(self, t=None, fx_train_0=0.0, fx_test_0=None, k_test_train=None):
+        y, Q, lam, outputs = self.y, self.Q, self.lam, self.outputs
+        if t is None:
+            tau = np.inf
+        else:
+            tau = _host(t, "t")
+            if (tau < 0).any():
+                raise ValueError(f"t: expected times >= 0, got {t!r}")
+            tau = tau * self.lr / y.size
+        f0 = _initial(fx_train_0, y, "fx_train_0")
+        r0 = Q.T @ self._column(y - f0)                     # the residual y − f₀ in Θ's eigenbasis
+        g = flow_factor(lam, tau)                           # (…, P): (1 − e^{−λτ})/λ
+        decay = 1.0 - g * lam                               # e^{−λτ}; 0 for λ > 0 at τ = ∞
+        lead = np.shape(tau) if t is not None else ()
+        fx_train = self._back(self._column(y) - np.einsum("ij,...j,jc->...ic", Q, decay, r0))
+        fx_train = _shape_out(fx_train, self.y_ndim, lead)
+        if k_test_train is None:
+            return fx_train
+        kt, o2 = _kernel(k_test_train, "k_test_train")
+        if o2 != outputs or kt.shape[1] != Q.shape[0]:
+            raise ValueError(f"k_test_train: expected shape (N_T, {self.n_pts}"
+                             + (f", {outputs}, {outputs})" if outputs else ")") + f", got {np.shape(k_test_train)}")
+        n_test = kt.shape[0] // (outputs or 1)
+        ft0 = np.zeros((n_test, y.shape[1])) if fx_test_0 is None else _initial(
+            fx_test_0, np.zeros((n_test, y.shape[1])), "fx_test_0")
+        fx_test = self._back(self._column(ft0) + np.einsum("ti,ij,...j,jc->...tc", kt, Q, g, r0))
+        return fx_train, _shape_out(fx_test, self.y_ndim, lead)
+
+
 def gradient_descent_mse(k_train_train, y_train, learning_rate: float = 1.0, diag_reg: float = 0.0,
                          diag_reg_absolute_scale: bool = False, trace_axes=(-1,)):
     """The kernel model trained by gradient flow on ½‖f − y‖²/y.size (neural-tangents'
@@ -112,43 +156,7 @@ def gradient_descent_mse(k_train_train, y_train, learning_rate: float = 1.0, dia
     y_in = _host(y_train, "y_train")
     y = _targets(y_in, n_pts, outputs, "y_train")
     k = _regularize(k, diag_reg, diag_reg_absolute_scale)
-    lam, Q = np.linalg.eigh(0.5 * (k + k.T))
-    size = y.size
-
-    def column(v):  # (N, c) → the kernel's basis: (N·k, 1) for a block kernel
-        return v.reshape(-1, 1) if outputs else v
-
-    def back(v):
-        return v.reshape(v.shape[:-2] + (-1, outputs)) if outputs else v
-
-    def predict_fn(t=None, fx_train_0=0.0, fx_test_0=None, k_test_train=None):
-        if t is None:
-            tau = np.inf
-        else:
-            tau = _host(t, "t")
-            if (tau < 0).any():
-                raise ValueError(f"t: expected times >= 0, got {t!r}")
-            tau = tau * lr / size
-        f0 = _initial(fx_train_0, y, "fx_train_0")
-        r0 = Q.T @ column(y - f0)                           # the residual y − f₀ in Θ's eigenbasis
-        g = flow_factor(lam, tau)                           # (…, P): (1 − e^{−λτ})/λ
-        decay = 1.0 - g * lam                               # e^{−λτ}; 0 for λ > 0 at τ = ∞
-        lead = np.shape(tau) if t is not None else ()
-        fx_train = back(column(y) - np.einsum("ij,...j,jc->...ic", Q, decay, r0))
-        fx_train = _shape_out(fx_train, y_in.ndim, lead)
-        if k_test_train is None:
-            return fx_train
-        kt, o2 = _kernel(k_test_train, "k_test_train")
-        if o2 != outputs or kt.shape[1] != k.shape[1]:
-            raise ValueError(f"k_test_train: expected shape (N_T, {n_pts}" + (f", {outputs}, {outputs})" if outputs
-                             else ")") + f", got {np.shape(k_test_train)}")
-        n_test = kt.shape[0] // (outputs or 1)
-        ft0 = np.zeros((n_test, y.shape[1])) if fx_test_0 is None else _initial(
-            fx_test_0, np.zeros((n_test, y.shape[1])), "fx_test_0")
-        fx_test = back(column(ft0) + np.einsum("ti,ij,...j,jc->...tc", kt, Q, g, r0))
-        return fx_train, _shape_out(fx_test, y_in.ndim, lead)
-
-    return predict_fn
+    return _GradientFlow(k, y, y_in.ndim, outputs, lr)
 
 
 def gp_inference(k_train_train, y_train, diag_reg: float = 0.0, diag_reg_absolute_scale: bool = False,

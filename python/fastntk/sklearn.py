@@ -63,19 +63,15 @@ class NTKRegressor(_base.RegressorMixin, _base.BaseEstimator):
         if self.kernel not in ("ntk", "nngp"):
             raise ValueError(f"kernel: expected 'ntk' or 'nngp', got {self.kernel!r}")
         X, y = _validation.validate_data(self, X, y, multi_output=True, y_numeric=True, dtype=np.float64)
-        self.X_fit_, self.y_fit_, self.kernel_fit_ = X, y, self._k(X)
-        # Checked here, applied in predict (a fitted estimator holds arrays only, so it pickles).
-        gradient_descent_mse(self.kernel_fit_, y, learning_rate=self.learning_rate, diag_reg=self.diag_reg)
+        self.X_fit_ = X
+        self.flow_ = gradient_descent_mse(self._k(X), y, learning_rate=self.learning_rate, diag_reg=self.diag_reg)
         return self
 
     def predict(self, X):
         """The mean prediction at X (N_T, d): (N_T,) or (N_T, k)."""
-        from .predict import gradient_descent_mse
         _validation.check_is_fitted(self)
         X = _validation.validate_data(self, X, reset=False, dtype=np.float64)
-        flow = gradient_descent_mse(self.kernel_fit_, self.y_fit_, learning_rate=self.learning_rate,
-                                    diag_reg=self.diag_reg)
-        return flow(self.t, 0.0, None, self._k(X, self.X_fit_))[1]
+        return self.flow_(self.t, 0.0, None, self._k(X, self.X_fit_))[1]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
