@@ -8,12 +8,12 @@ import fastntk
 
 @st.composite
 def networks(draw, activations=("relu", "tanh", "erf", "identity"), biases=("zero", "normal", "none"),
-             max_depth=6, max_width=9, dtypes=(np.float32, np.float64)):
+             max_depth=6, max_width=9, dtypes=(np.float32, np.float64), outputs=(1,)):
     depth = draw(st.integers(1, max_depth))
     d = draw(st.integers(1, 6))
     hidden = [draw(st.integers(1, max_width)) for _ in range(depth - 1)]
     net = fastntk.MLP(
-        [d] + hidden + [1],
+        [d] + hidden + [draw(st.sampled_from(outputs))],
         sigma=draw(st.sampled_from([0.3, 1.0, 1.7])),
         parametrization=draw(st.sampled_from(["ntk", "standard"])),
         bias=draw(st.sampled_from(biases)),

@@ -37,6 +37,22 @@ def test_digits_default():
         datasets.digits(300, 100)
 
 
+def test_more_classes_give_their_index_as_label():
+    """classes=range(10): labels 0 … 9; two classes stay {0, 1} with 1 the second (as before)."""
+    table = np.loadtxt(datasets._DIGITS, delimiter=",")
+    ds = datasets.digits(300, 200, classes=range(10))
+    assert set(np.unique(ds.Y)) == set(range(10)) and ds.name == "digits 10 classes"
+    three = datasets.digits(50, 20, classes=(7, 3, 5), normalize=None, seed=2)
+    rows = {tuple(r[:-1]): int(r[-1]) for r in table}
+    assert all((7, 3, 5)[int(y)] == rows[tuple(x)] for x, y in zip(three.X, three.Y))
+    pair = datasets.digits(40, 10, classes=(5, 3), normalize=None)
+    assert all((y == 1.0) == (rows[tuple(x)] == 3) for x, y in zip(pair.X, pair.Y))
+    with pytest.raises(ValueError, match="classes: expected two or more distinct"):
+        datasets.digits(classes=(1, 1))
+    with pytest.raises(TypeError, match="classes"):
+        datasets.digits(classes="ab")
+
+
 @pytest.mark.parametrize("gz", [False, True])
 def test_mnist_idx(tmp_path, gz):
     folder = fake_mnist(tmp_path / "m", gz=gz)

@@ -392,8 +392,11 @@ def test_bad_training_data():
     X, Y, _ = data()
     with pytest.raises(ValueError, match=r"Y: expected shape \(8,\)"):
         fastntk.train(net, net.init(0), X, Y[:5])
-    with pytest.raises(ValueError, match="Y: expected a 1-D"):
-        fastntk.train(net, net.init(0), X, Y[:, None])
+    # a column (N, 1) is one output's targets, as neural-tangents writes them
+    np.testing.assert_array_equal(fastntk.train(net, net.init(0), X, Y[:, None], lr=0.1, max_steps=3).theta,
+                                  fastntk.train(net, net.init(0), X, Y, lr=0.1, max_steps=3).theta)
+    with pytest.raises(ValueError, match=r"Y: expected shape \(8,\) or \(8, 1\)"):
+        fastntk.train(net, net.init(0), X, Y[:, None, None])
     Yn = Y.copy()
     Yn[2] = np.nan
     with pytest.raises(ValueError, match="Y: contains NaN"):

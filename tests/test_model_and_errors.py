@@ -48,7 +48,6 @@ def test_standard_init_scale():
 @pytest.mark.parametrize("kwargs, match", [
     (dict(widths=[3, 0, 1]), "widths"),
     (dict(widths=[3]), "widths"),
-    (dict(widths=[3, 4, 2]), "last width"),
     (dict(widths=[3, 4, 1], sigma=0.0), "sigma"),
     (dict(widths=[3, 4, 1], sigma=float("nan")), "sigma"),
     (dict(widths=[3, 4, 1], sigma_b=-0.1), "sigma_b"),

@@ -81,7 +81,7 @@ CArray<T> to_array(const std::vector<T>& v, std::vector<py::ssize_t> shape) {
 }
 
 template <class T>
-py::dict to_dict(const TrainResult<T>& r, i64 n_test, i64 P) {
+py::dict to_dict(const TrainResult<T>& r, i64 n_test, i64 outputs, i64 P) {
   py::dict d;
   CArray<T> theta(r.theta.size());
   std::copy(r.theta.data(), r.theta.data() + r.theta.size(), theta.mutable_data());
@@ -97,7 +97,7 @@ py::dict to_dict(const TrainResult<T>& r, i64 n_test, i64 P) {
   hist["param_distance"] = to_array(h.param_distance, {k});
   hist["max_unit_movement"] = to_array(h.max_unit_movement, {k});
   hist["effective_lr"] = to_array(h.effective_lr, {k});
-  if (n_test > 0) hist["test_pred"] = to_array(h.test_pred, {k, py::ssize_t(n_test)});
+  if (n_test > 0) hist["test_pred"] = to_array(h.test_pred, {k, py::ssize_t(n_test), py::ssize_t(outputs)});
   if (!h.diag.empty()) hist["D"] = to_array(h.diag, {py::ssize_t(h.diag.size() / P), py::ssize_t(P)});
   d["history"] = hist;
   return d;
@@ -110,7 +110,8 @@ void register_dtype(py::module_& m) {
     const TrainConfig cfg = config_from(config);
     require(theta0.ndim() == 1 && theta0.shape(0) == s.num_params(), "theta0: expected shape (P,)");
     require(x.ndim() == 2 && x.shape(1) == s.input_dim(), "X: expected shape (N, d)");
-    require(y.ndim() == 1 && y.shape(0) == x.shape(0), "Y: expected shape (N,)");
+    require(y.size() == x.shape(0) * s.outputs() && y.ndim() <= 2 && y.shape(0) == x.shape(0),
+            "Y: expected shape (N,) or (N, k)");
     if (xt) require(xt->ndim() == 2 && xt->shape(1) == s.input_dim(), "X_test: expected shape (N_test, d)");
     const i64 nt = xt ? xt->shape(0) : 0;
     TrainResult<T> r;
@@ -121,7 +122,7 @@ void register_dtype(py::module_& m) {
       r = train(s, theta0.data(), x.data(), y.data(), x.shape(0), xt ? xt->data() : nullptr, nt, cfg,
                 progress);
     }
-    py::dict d = to_dict(r, nt, s.num_params());
+    py::dict d = to_dict(r, nt, s.outputs(), s.num_params());
     if (signal.seen) d["signal_error"] = signal.error;
     return d;
   });
@@ -139,7 +140,8 @@ void register_dtype(py::module_& m) {
       require(specs[i].input_dim() == x.shape(1), "X: expected shape (N, d) for every run");
       runs.push_back(Run<T>{specs[i], thetas[i].data(), config_from(configs[i])});
     }
-    require(y.ndim() == 1 && y.shape(0) == x.shape(0), "Y: expected shape (N,)");
+    require(y.size() == x.shape(0) * (specs.empty() ? 1 : specs.front().outputs()) && y.ndim() <= 2 && y.shape(0) == x.shape(0),
+            "Y: expected shape (N,) or (N, k)");
     const i64 nt = xt ? xt->shape(0) : 0;
     std::vector<TrainResult<T>> rs;
     SignalSeen signal;
@@ -151,7 +153,7 @@ void register_dtype(py::module_& m) {
     }
     py::list out;
     for (size_t i = 0; i < rs.size(); ++i) {
-      py::dict d = to_dict(rs[i], nt, specs[i].num_params());
+      py::dict d = to_dict(rs[i], nt, specs[i].outputs(), specs[i].num_params());
       if (signal.seen) d["signal_error"] = signal.error;
       out.append(d);
     }
@@ -182,11 +184,15 @@ void register_dynamics(py::module_& m) {
     const i64 width = Batcher(n, batch_size, shuffle, seed).width();
     return to_array(batch_schedule(n, batch_size, shuffle, seed, steps), {steps, width});
   });
-  m.def("choose_path", [](const std::string& model, const std::string& path, const std::string& optimizer, i64 n,
-                          i64 d, i64 P, bool all_layers) {
-    return to_string(choose_path(parse_model(model), parse_path(path), parse_optimizer(optimizer), n, d, P,
-                                 all_layers));
-  });
+  m.def(
+      "choose_path",
+      [](const std::string& model, const std::string& path, const std::string& optimizer, i64 n, i64 d, i64 P,
+         bool all_layers, i64 k) {
+        return to_string(choose_path(parse_model(model), parse_path(path), parse_optimizer(optimizer), n, d, P,
+                                     all_layers, k));
+      },
+      py::arg("model"), py::arg("path"), py::arg("optimizer"), py::arg("n"), py::arg("d"), py::arg("P"),
+      py::arg("all_layers"), py::arg("k") = 1);
   m.def("check_path", [](const std::string& model, const std::string& path, const std::string& optimizer,
                          bool all_layers) {
     check_path(parse_model(model), parse_path(path), parse_optimizer(optimizer), all_layers);

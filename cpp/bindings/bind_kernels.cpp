@@ -41,16 +41,16 @@ FeatureRefs<T> refs_from(const Spec& s, const py::tuple& block, const char* name
   auto hidden = block[1].cast<py::sequence>(), delta = block[2].cast<py::sequence>();
   require(static_cast<int>(hidden.size()) == L - 1 && static_cast<int>(delta.size()) == L - 1,
           std::string(name) + ": expected L − 1 hidden and delta arrays");
-  auto take = [&](const py::sequence& arrays, int l) {
+  auto take = [&](const py::sequence& arrays, int l, i64 rows) {
     auto a = arrays[l - 1].template cast<CArray<T>>();
-    require(a.ndim() == 2 && a.shape(0) == r.n && a.shape(1) == s.widths[l],
+    require(a.ndim() == 2 && a.shape(0) == rows && a.shape(1) == s.widths[l],
             std::string(name) + ": a hidden or delta array of the wrong shape");
     keep.push_back(a);
     return keep.back().data();
   };
   for (int l = 1; l < L; ++l) {
-    r.input.push_back(take(hidden, l));
-    r.delta.push_back(take(delta, l));
+    r.input.push_back(take(hidden, l, r.n));
+    r.delta.push_back(take(delta, l, r.n * s.outputs()));
   }
   return r;
 }
@@ -74,25 +74,25 @@ template <class T>
 void register_dtype(py::module_& m) {
   m.def("forward", [](const Spec& s, const CArray<T>& theta, const CArray<T>& x) {
     check_batch(s, theta, x);
-    CArray<T> out(x.shape(0));
+    CArray<T> out({x.shape(0), s.outputs()});
     {
       py::gil_scoped_release release;
       Primal<T> p;
       forward(s, theta.data(), x.data(), x.shape(0), p);
       require_finite_pass(p.finite);
-      std::copy(p.f.data(), p.f.data() + p.n, out.mutable_data());
+      std::copy(p.f.data(), p.f.data() + p.f.size(), out.mutable_data());
     }
     return out;
   });
 
   m.def("jacobian", [](const Spec& s, const CArray<T>& theta, const CArray<T>& x) {
     check_batch(s, theta, x);
-    const i64 n = x.shape(0);
+    const i64 n = x.shape(0) * s.outputs();  // rows of φ: one per sample and output
     CArray<T> out({n, s.num_params()});
     {
       py::gil_scoped_release release;
       Features<T> f;
-      features(s, theta.data(), x.data(), n, f);
+      features(s, theta.data(), x.data(), x.shape(0), f);
       require_finite_pass(f.primal.finite);
       // In blocks of rows, so that a cancel request is seen between them.
       const i64 block = std::max<i64>(1, (i64(1) << 24) / std::max<i64>(1, s.num_params()));
@@ -107,11 +107,11 @@ void register_dtype(py::module_& m) {
   m.def(
       "ntk",
       [](const Spec& s, const CArray<T>& theta, const CArray<T>& x1,
-         const std::optional<CArray<T>>& x2, i64 tile) {
+         const std::optional<CArray<T>>& x2, i64 tile, bool full) {
         check_batch(s, theta, x1);
         if (x2) check_batch(s, theta, *x2);
-        const i64 n1 = x1.shape(0), n2 = x2 ? x2->shape(0) : n1;
-        CArray<T> out({n1, n2});
+        const i64 n1 = x1.shape(0), n2 = x2 ? x2->shape(0) : n1, k = s.outputs();
+        CArray<T> out(full ? std::vector<py::ssize_t>{n1, n2, k, k} : std::vector<py::ssize_t>{n1, n2});
         {
           py::gil_scoped_release release;
           Features<T> fa, fb;
@@ -119,11 +119,12 @@ void register_dtype(py::module_& m) {
           require_finite_pass(fa.primal.finite);
           if (x2) features(s, theta.data(), x2->data(), n2, fb);
           if (x2) require_finite_pass(fb.primal.finite);
-          gram(s, fa, x2 ? &fb : nullptr, out.mutable_data(), n2, tile);
+          if (full) gram_blocks(s, fa, x2 ? &fb : nullptr, out.mutable_data(), tile);
+          else gram(s, fa, x2 ? &fb : nullptr, out.mutable_data(), n2, tile);
         }
         return out;
       },
-      py::arg("spec"), py::arg("theta"), py::arg("x1"), py::arg("x2"), py::arg("tile"));
+      py::arg("spec"), py::arg("theta"), py::arg("x1"), py::arg("x2"), py::arg("tile"), py::arg("full") = false);
 
   m.def(
       "features",
@@ -150,8 +151,8 @@ void register_dtype(py::module_& m) {
     check_batch(s, theta, x1);
     if (x2) check_batch(s, theta, *x2);
     require(d.ndim() == 1 && d.shape(0) == s.num_params(), "d: expected shape (P,)");
-    const i64 n1 = x1.shape(0), n2 = x2 ? x2->shape(0) : n1;
-    CArray<T> out({n1, n2});
+    const i64 n1 = x1.shape(0), n2 = x2 ? x2->shape(0) : n1, k = s.outputs();
+    CArray<T> out({n1 * k, n2 * k});  // rows and columns as φ's: (sample, output)
     {
       py::gil_scoped_release release;
       Features<T> fa, fb;
@@ -167,7 +168,7 @@ void register_dtype(py::module_& m) {
   m.def("jvp", [](const Spec& s, const CArray<T>& theta, const CArray<T>& x, const CArray<T>& v) {
     check_batch(s, theta, x);
     require(v.ndim() == 1 && v.shape(0) == s.num_params(), "v: expected shape (P,)");
-    CArray<T> out(x.shape(0));
+    CArray<T> out({x.shape(0), s.outputs()});
     {
       py::gil_scoped_release release;
       Primal<T> p;
@@ -180,7 +181,7 @@ void register_dtype(py::module_& m) {
 
   m.def("vjp", [](const Spec& s, const CArray<T>& theta, const CArray<T>& x, const CArray<T>& r) {
     check_batch(s, theta, x);
-    require(r.ndim() == 1 && r.shape(0) == x.shape(0), "r: expected shape (N,)");
+    require(r.ndim() == 2 && r.shape(0) == x.shape(0) && r.shape(1) == s.outputs(), "r: expected shape (N, k)");
     CArray<T> out(s.num_params());
     {
       py::gil_scoped_release release;

@@ -50,22 +50,34 @@ double first_layer_movement(const Spec& spec, const T* delta) {
   return m > 0 ? double(w.template cast<double>().rowwise().norm().maxCoeff()) : 0.0;
 }
 
-// The loss of docs/design.md §1 averaged over n samples (in double), and its
-// derivative in f for one sample — the residual the backward pass carries; the
+// The loss of docs/design.md §1 averaged over n samples (in double), f and y of n × k,
+// and its derivative in one sample's f — the residual the backward pass carries; the
 // per-sample rules are elementwise.hpp's, which the CUDA kernels run too.
 struct Loss {
   LossKind kind;
+  i64 k;  // outputs
 
   template <class T>
   double mean(const T* f, const T* y, i64 n) const {
     double s = 0;
-    for (i64 i = 0; i < n; ++i) s += elementwise::loss_term(int(kind), f[i], y[i]);
+    if (kind == LossKind::CrossEntropy)
+      for (i64 i = 0; i < n; ++i) s += elementwise::cross_entropy_row(f + i * k, y + i * k, k);
+    else
+      for (i64 i = 0; i < n * k; ++i) s += elementwise::loss_term(int(kind), f[i], y[i]);
     return s / double(n);
   }
 
+  // r (k entries) = ∂ℓ(f, y)/∂f / count for one sample.
   template <class T>
-  T grad(T f, T y) const {
-    return elementwise::loss_residual(int(kind), f, y);
+  void residual(const T* f, const T* y, T count, T* r) const {
+    if (kind == LossKind::CrossEntropy) return elementwise::cross_entropy_residual_row(f, y, k, T(1) / count, r);
+    for (i64 a = 0; a < k; ++a) r[a] = elementwise::loss_residual(int(kind), f[a], y[a]) / count;
+  }
+
+  // The same for n consecutive samples.
+  template <class T>
+  void residuals(const T* f, const T* y, i64 n, T count, T* r) const {
+    for (i64 i = 0; i < n; ++i) residual(f + i * k, y + i * k, count, r + i * k);
   }
 };
 
@@ -149,24 +161,24 @@ class NetworkRunner final : public Runner<T> {
  public:
   NetworkRunner(const Spec& s, const TrainConfig& c, const T* theta0, const T* x, const T* y, i64 n,
                 const T* xt, i64 nt)
-      : loss_{c.loss}, s_(s), c_(c), x_(x), y_(y), xt_(xt), n_(n), nt_(nt),
+      : loss_{c.loss, s.outputs()}, s_(s), c_(c), x_(x), y_(y), xt_(xt), n_(n), nt_(nt),
         theta_(ConstVecMap<T>(theta0, s.num_params())), theta0_(theta_), opt_(s, c),
         all_(all_layers(s, c.train_layers)), last_lr_(is_adaptive(c.optimizer) ? kNaN : c.lr) {}
 
   double prepare(const Batch& b) override {
-    const i64 d = s_.input_dim();
-    const T *xb = x_ + b.start * d, *yb = y_ + b.start;
+    const i64 d = s_.input_dim(), k = loss_.k;
+    const T *xb = x_ + b.start * d, *yb = y_ + b.start * k;
     if (!b.contiguous) {
       xbuf_.resize(b.count * d);
-      ybuf_.resize(b.count);
+      ybuf_.resize(b.count * k);
       gather_rows(x_, d, b.rows, b.count, xbuf_.data());
-      gather_rows(y_, 1, b.rows, b.count, ybuf_.data());
+      gather_rows(y_, k, b.rows, b.count, ybuf_.data());
       xb = xbuf_.data();
       yb = ybuf_.data();
     }
     forward(s_, theta_.data(), xb, b.count, batch_);
-    r_.resize(b.count);
-    for (i64 i = 0; i < b.count; ++i) r_[i] = loss_.grad(batch_.f[i], yb[i]) / T(b.count);
+    r_.resize(b.count * k);
+    loss_.residuals(batch_.f.data(), yb, b.count, T(b.count), r_.data());
     return b.full ? loss_.mean(batch_.f.data(), yb, b.count) : kNaN;
   }
   double full_loss() override {
@@ -187,7 +199,7 @@ class NetworkRunner final : public Runner<T> {
   }
   void test_pred(T* out) override {
     forward(s_, theta_.data(), xt_, nt_, other_);
-    std::copy(other_.f.data(), other_.f.data() + nt_, out);
+    std::copy(other_.f.data(), other_.f.data() + other_.f.size(), out);
   }
   double param_distance() override { return double((theta_ - theta0_).template cast<double>().norm()); }
   double max_unit_movement() override {
@@ -222,7 +234,7 @@ class RowSpaceRunner final : public Runner<T> {
  public:
   RowSpaceRunner(const Spec& s, const TrainConfig& c, const T* theta0, const T* x, const T* y, i64 n,
                  const T* xt, i64 nt)
-      : loss_{c.loss}, s_(s), c_(c), x_(x), y_(y), n_(n), nt_(nt), d_(s.input_dim()), m1_(s.widths[1]),
+      : loss_{c.loss, s.outputs()}, s_(s), c_(c), x_(x), y_(y), n_(n), nt_(nt), d_(s.input_dim()), m1_(s.widths[1]),
         rest_(m1_ * d_), c1_(T(s.weight_multiplier(1))),
         theta_(ConstVecMap<T>(theta0, s.num_params())), theta0_(theta_),
         opt_c_(c.optimizer, c.hyper, n * m1_), opt_rest_(c.optimizer, c.hyper, s.num_params() - rest_) {
@@ -242,13 +254,14 @@ class RowSpaceRunner final : public Runner<T> {
 
   double prepare(const Batch& b) override {
     b_ = b;
-    const T* yb = y_ + b.start;
+    const i64 k = loss_.k;
+    const T* yb = y_ + b.start * k;
     if (b.contiguous) {
       first_ = z0_.middleRows(b.start, b.count);
       first_layer(xxt_.data() + b.start * n_, b.count, first_);
     } else {
-      ybuf_.resize(b.count);
-      gather_rows(y_, 1, b.rows, b.count, ybuf_.data());
+      ybuf_.resize(b.count * k);
+      gather_rows(y_, k, b.rows, b.count, ybuf_.data());
       yb = ybuf_.data();
       first_.resize(b.count, m1_);
       gather_rows(z0_.data(), m1_, b.rows, b.count, first_.data());
@@ -258,8 +271,8 @@ class RowSpaceRunner final : public Runner<T> {
     }
     // The input rows are never read: the first layer's products are done above.
     forward_given_first(s_, theta_.data(), static_cast<const T*>(nullptr), b.count, first_, batch_);
-    r_.resize(b.count);
-    for (i64 i = 0; i < b.count; ++i) r_[i] = loss_.grad(batch_.f[i], yb[i]) / T(b.count);
+    r_.resize(b.count * k);
+    loss_.residuals(batch_.f.data(), yb, b.count, T(b.count), r_.data());
     return b.full ? loss_.mean(batch_.f.data(), yb, b.count) : kNaN;
   }
   double full_loss() override {
@@ -289,7 +302,7 @@ class RowSpaceRunner final : public Runner<T> {
     other_first_ = z0t_;
     first_layer(xtxt_.data(), nt_, other_first_);
     forward_given_first(s_, theta_.data(), static_cast<const T*>(nullptr), nt_, other_first_, other_);
-    std::copy(other_.f.data(), other_.f.data() + nt_, out);
+    std::copy(other_.f.data(), other_.f.data() + other_.f.size(), out);
   }
   double param_distance() override {
     const double rest = (theta_.tail(theta_.size() - rest_) - theta0_.tail(theta0_.size() - rest_))
@@ -347,21 +360,25 @@ class FunctionSpaceRunner final : public Runner<T> {
  public:
   FunctionSpaceRunner(const Spec& s, const TrainConfig& c, const T* theta0, const T* x, const T* y,
                       i64 n, const T* xt, i64 nt)
-      : loss_{c.loss}, s_(s), c_(c), theta0_(theta0), y_(y), n_(n), nt_(nt) {
+      : loss_{c.loss, s.outputs()}, s_(s), c_(c), theta0_(theta0), y_(y), n_(n), nt_(nt), ko_(s.outputs()),
+        nk_(n * ko_) {
+    // With k outputs, K is the (N·k × N·k) block kernel φφᵀ, a sample's k rows consecutive.
     features(s, theta0, x, n, fx_);
-    k_.resize(n, n);
-    gram(s, fx_, static_cast<const Features<T>*>(nullptr), k_.data(), n);
+    k_.resize(nk_, nk_);
+    if (ko_ == 1) gram(s, fx_, static_cast<const Features<T>*>(nullptr), k_.data(), n);
+    else gram_blocks(s, fx_, static_cast<const Features<T>*>(nullptr), k_.data(), 2048, BlockLayout::Rows);
     f0_ = fx_.primal.f;
     u_ = f0_;
-    coef_.setZero(n);
+    coef_.setZero(nk_);
     if (nt > 0) {
       Features<T> ft;
       features(s, theta0, xt, nt, ft);
-      kt_.resize(nt, n);
-      gram(s, ft, &fx_, kt_.data(), n);
+      kt_.resize(nt * ko_, nk_);
+      if (ko_ == 1) gram(s, ft, &fx_, kt_.data(), n);
+      else gram_blocks(s, ft, &fx_, kt_.data(), 2048, BlockLayout::Rows);
       f0t_ = ft.primal.f;
     }
-    if (c.optimizer == OptimizerKind::Momentum) buf_.setZero(n);
+    if (c.optimizer == OptimizerKind::Momentum) buf_.setZero(nk_);
     // First-layer movement from c: δW¹ = c₁(Δ¹ ⊙ c)ᵀX, so ‖δW¹_r‖² = a_rᵀ(XXᵀ)a_r with
     // a_r = c₁ c ⊙ Δ¹_{:,r} — N²·m₁ per record instead of a full VJP (N·P).
     delta1_ = std::move(fx_.delta[0]);
@@ -373,8 +390,9 @@ class FunctionSpaceRunner final : public Runner<T> {
 
   double prepare(const Batch& b) override {
     b_ = b;
-    r_.resize(b.count);
-    for (i64 k = 0; k < b.count; ++k) r_[k] = loss_.grad(u_[b.rows[k]], y_[b.rows[k]]) / T(b.count);
+    r_.resize(b.count * ko_);
+    for (i64 i = 0; i < b.count; ++i)
+      loss_.residual(u_.data() + b.rows[i] * ko_, y_ + b.rows[i] * ko_, T(b.count), r_.data() + i * ko_);
     return loss_.mean(u_.data(), y_, n_);
   }
   double full_loss() override { return loss_.mean(u_.data(), y_, n_); }
@@ -382,29 +400,32 @@ class FunctionSpaceRunner final : public Runner<T> {
     if (diag) std::fill(diag, diag + s_.num_params(), T(1));
     if (c_.optimizer == OptimizerKind::Momentum) {
       const Hyper& h = c_.hyper;
-      Vec<T> g = Vec<T>::Zero(n_);
-      for (i64 k = 0; k < b_.count; ++k) g[b_.rows[k]] = r_[k];
+      Vec<T> g = Vec<T>::Zero(nk_);
+      for (i64 i = 0; i < b_.count; ++i)
+        for (i64 a = 0; a < ko_; ++a) g[b_.rows[i] * ko_ + a] = r_[i * ko_ + a];
       if (++t_ == 1) buf_ = g;
       else buf_ = T(h.momentum) * buf_ + T(1 - h.dampening) * g;
       const Vec<T> step = h.nesterov ? Vec<T>(g + T(h.momentum) * buf_) : buf_;
       coef_ -= T(lr) * step;
-      blas::gemm<T>(Op::N, Op::N, n_, 1, n_, T(-lr), k_.data(), n_, step.data(), 1, T(1), u_.data(), 1);
+      blas::gemm<T>(Op::N, Op::N, nk_, 1, nk_, T(-lr), k_.data(), nk_, step.data(), 1, T(1), u_.data(), 1);
       return;
     }
     dc_ = T(-lr) * r_;
-    for (i64 k = 0; k < b_.count; ++k) coef_[b_.rows[k]] += dc_[k];
+    for (i64 i = 0; i < b_.count; ++i)
+      for (i64 a = 0; a < ko_; ++a) coef_[b_.rows[i] * ko_ + a] += dc_[i * ko_ + a];
     if (b_.contiguous) {
       // K is symmetric: K[:, B] δ = K[B, :]ᵀ δ over contiguous rows.
-      blas::gemm<T>(Op::T, Op::N, n_, 1, b_.count, T(1), k_.data() + b_.start * n_, n_, dc_.data(), 1,
-                    T(1), u_.data(), 1);
+      blas::gemm<T>(Op::T, Op::N, nk_, 1, b_.count * ko_, T(1), k_.data() + b_.start * ko_ * nk_, nk_,
+                    dc_.data(), 1, T(1), u_.data(), 1);
     } else {
-      for (i64 k = 0; k < b_.count; ++k) u_ += dc_[k] * k_.row(b_.rows[k]).transpose();
+      for (i64 i = 0; i < b_.count; ++i)
+        for (i64 a = 0; a < ko_; ++a) u_ += dc_[i * ko_ + a] * k_.row(b_.rows[i] * ko_ + a).transpose();
     }
   }
   void test_pred(T* out) override {
-    VecMap<T> o(out, nt_);
+    VecMap<T> o(out, nt_ * ko_);
     o = f0t_;
-    blas::gemm<T>(Op::N, Op::N, nt_, 1, n_, T(1), kt_.data(), n_, coef_.data(), 1, T(1), out, 1);
+    blas::gemm<T>(Op::N, Op::N, nt_ * ko_, 1, nk_, T(1), kt_.data(), nk_, coef_.data(), 1, T(1), out, 1);
   }
   double param_distance() override {
     // ‖θ − θ₀‖² = cᵀKc = cᵀ(u − f₀).
@@ -412,8 +433,17 @@ class FunctionSpaceRunner final : public Runner<T> {
   }
   double max_unit_movement() override {
     const i64 m1 = s_.widths[1];
-    Mat<T> a = delta1_;
-    a.array().colwise() *= (T(s_.weight_multiplier(1)) * coef_).array();
+    // a_i = c₁ Σ_o c_{i,o} Δ¹_{(i,o)}: the first-layer cotangent of sample i.
+    Mat<T> a;
+    if (ko_ == 1) {
+      a = delta1_;
+      a.array().colwise() *= (T(s_.weight_multiplier(1)) * coef_).array();
+    } else {
+      a.setZero(n_, m1);
+      for (i64 i = 0; i < n_; ++i)
+        for (i64 o = 0; o < ko_; ++o)
+          a.row(i) += (T(s_.weight_multiplier(1)) * coef_[i * ko_ + o]) * delta1_.row(i * ko_ + o);
+    }
     Mat<T> b(n_, m1);
     blas::gemm<T>(Op::N, Op::N, n_, m1, n_, T(1), xxt_.data(), n_, a.data(), m1, T(0), b.data(), m1);
     const double sq = (a.array() * b.array()).colwise().sum().template cast<double>().maxCoeff();
@@ -430,7 +460,7 @@ class FunctionSpaceRunner final : public Runner<T> {
   const Spec& s_;
   const TrainConfig& c_;
   const T *theta0_, *y_;
-  i64 n_, nt_;
+  i64 n_, nt_, ko_, nk_;
   Features<T> fx_;
   Mat<T> k_, kt_, delta1_, xxt_;
   Vec<T> f0_, f0t_, u_, coef_, buf_, r_, dc_;
@@ -448,14 +478,14 @@ class ParameterSpaceRunner final : public Runner<T> {
  public:
   ParameterSpaceRunner(const Spec& s, const TrainConfig& c, const T* theta0, const T* x, const T* y,
                        i64 n, const T* xt, i64 nt, bool materialize)
-      : loss_{c.loss}, s_(s), c_(c), theta0_(theta0), y_(y), n_(n), nt_(nt), P_(s.num_params()),
-        materialized_(materialize), opt_(s, c) {
+      : loss_{c.loss, s.outputs()}, s_(s), c_(c), theta0_(theta0), y_(y), n_(n), nt_(nt), P_(s.num_params()),
+        ko_(s.outputs()), materialized_(materialize), opt_(s, c) {
     Features<T> fx;
     features(s, theta0, x, n, fx);
     f0_ = fx.primal.f;
-    if (materialized_) {
-      phi_.resize(n, P_);
-      jacobian_rows(s, fx, 0, n, phi_.data());
+    if (materialized_) {  // N·k rows, a sample's k consecutive
+      phi_.resize(n * ko_, P_);
+      jacobian_rows(s, fx, 0, n * ko_, phi_.data());
     }
     full_ = std::move(fx);
     if (nt > 0) {
@@ -467,36 +497,36 @@ class ParameterSpaceRunner final : public Runner<T> {
 
   double prepare(const Batch& b) override {
     b_ = b;
-    ub_.resize(b.count);
-    const T* yb = y_ + b.start;
+    const i64 rows = b.count * ko_;
+    ub_.resize(rows);
+    const T* yb = y_ + b.start * ko_;
     if (!b.contiguous) {
-      ybuf_.resize(b.count);
-      gather_rows(y_, 1, b.rows, b.count, ybuf_.data());
+      ybuf_.resize(rows);
+      gather_rows(y_, ko_, b.rows, b.count, ybuf_.data());
       yb = ybuf_.data();
     }
     if (materialized_) {
-      phi_rows_ = phi_.data() + b.start * P_;
+      phi_rows_ = phi_.data() + b.start * ko_ * P_;
       if (!b.contiguous) {
-        phib_.resize(b.count, P_);
-        gather_rows(phi_.data(), P_, b.rows, b.count, phib_.data());
+        phib_.resize(rows, P_);
+        gather_rows(phi_.data(), ko_ * P_, b.rows, b.count, phib_.data());
         phi_rows_ = phib_.data();
       }
-      blas::gemm<T>(Op::N, Op::N, b.count, 1, P_, T(1), phi_rows_, P_, delta_.data(), 1, T(0), ub_.data(), 1);
+      blas::gemm<T>(Op::N, Op::N, rows, 1, P_, T(1), phi_rows_, P_, delta_.data(), 1, T(0), ub_.data(), 1);
     } else {
       cur_ = &batch_features(b);
       jvp_features(s_, *cur_, delta_.data(), ub_.data());
     }
-    r_.resize(b.count);
-    for (i64 k = 0; k < b.count; ++k) {
-      ub_[k] += f0_[b.rows[k]];
-      r_[k] = loss_.grad(ub_[k], yb[k]) / T(b.count);
-    }
+    for (i64 i = 0; i < b.count; ++i)
+      for (i64 a = 0; a < ko_; ++a) ub_[i * ko_ + a] += f0_[b.rows[i] * ko_ + a];
+    r_.resize(rows);
+    loss_.residuals(ub_.data(), yb, b.count, T(b.count), r_.data());
     return b.full ? loss_.mean(ub_.data(), yb, b.count) : kNaN;
   }
   double full_loss() override {
-    Vec<T> u(n_);
+    Vec<T> u(n_ * ko_);
     if (materialized_)
-      blas::gemm<T>(Op::N, Op::N, n_, 1, P_, T(1), phi_.data(), P_, delta_.data(), 1, T(0), u.data(), 1);
+      blas::gemm<T>(Op::N, Op::N, n_ * ko_, 1, P_, T(1), phi_.data(), P_, delta_.data(), 1, T(0), u.data(), 1);
     else
       jvp_features(s_, full_, delta_.data(), u.data());
     u += f0_;
@@ -505,14 +535,14 @@ class ParameterSpaceRunner final : public Runner<T> {
   void update(double lr, T* diag) override {
     g_.resize(P_);
     if (materialized_)
-      blas::gemm<T>(Op::T, Op::N, P_, 1, b_.count, T(1), phi_rows_, P_, r_.data(), 1, T(0), g_.data(), 1);
+      blas::gemm<T>(Op::T, Op::N, P_, 1, b_.count * ko_, T(1), phi_rows_, P_, r_.data(), 1, T(0), g_.data(), 1);
     else
       vjp_features(s_, *cur_, r_.data(), T(1), T(0), g_.data());
     opt_.step(delta_.data(), g_.data(), lr, diag);
   }
   void test_pred(T* out) override {
     jvp_features(s_, test_, delta_.data(), out);
-    VecMap<T>(out, nt_) += f0t_;
+    VecMap<T>(out, nt_ * ko_) += f0t_;
   }
   double param_distance() override { return double(delta_.template cast<double>().norm()); }
   double max_unit_movement() override { return first_layer_movement(s_, delta_.data()); }
@@ -534,7 +564,7 @@ class ParameterSpaceRunner final : public Runner<T> {
   const Spec& s_;
   const TrainConfig& c_;
   const T *theta0_, *y_;
-  i64 n_, nt_, P_;
+  i64 n_, nt_, P_, ko_;
   bool materialized_;
   LayerOptimizer<T> opt_;
   Features<T> full_, test_, part_;
@@ -557,12 +587,13 @@ bool linear_in_gradients(OptimizerKind k) {
 // The linearization's: function space for D = 1 over every layer; else parameter
 // space, over φ₀ materialized below ~1M entries (cache-sized: two GEMVs beat 2L small
 // GEMMs) and matrix-free above.
-Path choose_path(ModelKind model, Path requested, OptimizerKind optimizer, i64 n, i64 d, i64 P, bool all_layers) {
+Path choose_path(ModelKind model, Path requested, OptimizerKind optimizer, i64 n, i64 d, i64 P, bool all_layers,
+                 i64 k) {
   if (requested != Path::Auto) return requested;
   if (model == ModelKind::Network)
     return linear_in_gradients(optimizer) && n < d && all_layers ? Path::RowSpace : Path::Direct;
   if (linear_in_gradients(optimizer) && all_layers) return Path::FunctionSpace;
-  return n * P <= (i64(1) << 20) ? Path::Materialized : Path::MatrixFree;
+  return n * k * P <= (i64(1) << 20) ? Path::Materialized : Path::MatrixFree;
 }
 
 void check_path(ModelKind model, Path path, OptimizerKind optimizer, bool all_layers) {
@@ -595,7 +626,8 @@ TrainResult<T> train(const Spec& spec, const T* theta0, const T* x, const T* y, 
   std::unique_ptr<Runner<T>> runner;
   const bool every_layer = all_layers(spec, cfg.train_layers);
   check_path(cfg.model, cfg.path, cfg.optimizer, every_layer);
-  res.path = choose_path(cfg.model, cfg.path, cfg.optimizer, n, spec.input_dim(), spec.num_params(), every_layer);
+  res.path = choose_path(cfg.model, cfg.path, cfg.optimizer, n, spec.input_dim(), spec.num_params(), every_layer,
+                         spec.outputs());
   switch (res.path) {
     case Path::RowSpace:
       runner = std::make_unique<RowSpaceRunner<T>>(spec, cfg, theta0, x, y, n, x_test, n_test);
@@ -620,8 +652,9 @@ TrainResult<T> train(const Spec& spec, const T* theta0, const T* x, const T* y, 
     h.max_unit_movement.push_back(runner->max_unit_movement());
     h.effective_lr.push_back(t == 0 && is_adaptive(cfg.optimizer) ? kNaN : runner->effective_lr());
     if (n_test > 0) {
-      h.test_pred.resize(h.step.size() * n_test);
-      runner->test_pred(h.test_pred.data() + (h.step.size() - 1) * n_test);
+      const i64 per = n_test * spec.outputs();
+      h.test_pred.resize(h.step.size() * per);
+      runner->test_pred(h.test_pred.data() + (h.step.size() - 1) * per);
     }
   };
 

@@ -16,7 +16,7 @@ template <class T>
 void jacobian_rows(const Spec& spec, const Features<T>& f, i64 r0, i64 r1, T* out,
                    const T* scale) {
   const int L = spec.depth();
-  const i64 P = spec.num_params();
+  const i64 P = spec.num_params(), k = spec.outputs();
 #pragma omp parallel for schedule(static) if ((r1 - r0) * P > kParallelGrain)
   for (i64 i = r0; i < r1; ++i) {
     T* row = out + (i - r0) * P;
@@ -24,7 +24,7 @@ void jacobian_rows(const Spec& spec, const Features<T>& f, i64 r0, i64 r1, T* ou
       const i64 m = spec.widths[l], mp = spec.widths[l - 1];
       const T c = T(spec.weight_multiplier(l));
       const T* delta = f.delta[l - 1].data() + i * m;
-      ConstVecMap<T> a(f.primal.input(l - 1) + i * mp, mp);
+      ConstVecMap<T> a(f.primal.input(l - 1) + (i / k) * mp, mp);  // row i is (sample i / k, output i % k)
       T* w = row + spec.weight_offset(l);
       for (i64 r = 0; r < m; ++r) {
         const T g = c * delta[r];
@@ -50,9 +50,9 @@ template <class T>
 void adaptive_gram(const Spec& spec, const Features<T>& a, const Features<T>* b, const T* d,
                    T* k, i64 max_bytes) {
   const i64 P = spec.num_params();
-  const i64 na = a.primal.n;
+  const i64 na = a.primal.n * spec.outputs();
   const Features<T>& fb = b ? *b : a;
-  const i64 nb = fb.primal.n;
+  const i64 nb = fb.primal.n * spec.outputs();
   const i64 chunk = std::max<i64>(1, max_bytes / std::max<i64>(1, P * i64(sizeof(T))));
   const bool nonneg = std::all_of(d, d + P, [](T v) { return v >= T(0); });
   const bool symmetric = (b == nullptr) && nonneg;

@@ -32,8 +32,6 @@ Spec::Spec(std::vector<i64> w, double s, double s_b, Parametrization p, BiasMode
     throw std::invalid_argument("widths: expected at least [d, 1] (depth L >= 1)");
   for (i64 m : widths)
     if (m < 1) throw std::invalid_argument("widths: every width must be >= 1");
-  if (widths.back() != 1)
-    throw std::invalid_argument("widths: the last width must be 1 (scalar output)");
   if (!(sigma > 0) || !std::isfinite(sigma))
     throw std::invalid_argument("sigma: expected a finite value > 0");
   if (!(sigma_b >= 0) || !std::isfinite(sigma_b))

@@ -86,13 +86,26 @@ void apply_activation_derivative(Activation act, const T* a, T* m, i64 size) {
 
 namespace {
 
+// The same for the per-output rows of Δ: rows i·k … i·k + k − 1 of m (each of `cols`
+// entries) all take a'(h) of sample i, row i of a.
+template <class T>
+void apply_activation_derivative_rows(Activation act, const T* a, T* m, i64 n, i64 k, i64 cols) {
+  if (k == 1) return apply_activation_derivative(act, a, m, n * cols);
+  for (i64 i = 0; i < n; ++i)
+    for (i64 o = 0; o < k; ++o) apply_activation_derivative(act, a + i * cols, m + (i * k + o) * cols, cols);
+}
+
+}  // namespace
+
+namespace {
+
 template <class T>
 void forward_impl(const Spec& spec, const T* theta, const T* x, i64 n, Mat<T>* first, Primal<T>& out) {
   const int L = spec.depth();
   out.n = n;
   out.x = x;
   out.hidden.resize(L - 1);
-  out.f.resize(n);
+  out.f.resize(n * spec.outputs());
   out.finite = true;
   for (int l = 1; l <= L; ++l) {
     const i64 m = spec.widths[l], mp = spec.widths[l - 1];
@@ -104,7 +117,7 @@ void forward_impl(const Spec& spec, const T* theta, const T* x, i64 n, Mat<T>* f
       h = out.hidden[l - 1].data();
     } else {
       h = out.f.data();
-      if (given) std::copy(first->data(), first->data() + n, h);
+      if (given) std::copy(first->data(), first->data() + n * m, h);
     }
     if (!given)
       blas::gemm<T>(Op::N, Op::T, n, m, mp, T(spec.weight_multiplier(l)), out.input(l - 1), mp,
@@ -113,10 +126,9 @@ void forward_impl(const Spec& spec, const T* theta, const T* x, i64 n, Mat<T>* f
     if (l < L) {
       out.finite &= bias_activate(spec.activation, h, n, m, b, T(spec.bias_multiplier(l)));
     } else {
-      if (b)
-        for (i64 i = 0; i < n; ++i) h[i] += T(spec.bias_multiplier(l)) * b[0];
+      if (b) add_bias_rows(h, n, m, b, T(spec.bias_multiplier(l)));
       int bad = 0;
-      for (i64 i = 0; i < n; ++i) bad |= non_finite(h[i]);
+      for (i64 i = 0; i < n * m; ++i) bad |= non_finite(h[i]);
       out.finite &= !bad;
     }
   }
@@ -139,18 +151,25 @@ template <class T>
 void backward(const Spec& spec, const T* theta, const Primal<T>& primal, const T* r,
               std::vector<Mat<T>>& delta) {
   const int L = spec.depth();
-  const i64 n = primal.n;
+  const i64 n = primal.n, k = spec.outputs();
+  // With a cotangent, one row per sample; without, one per sample and output, Δ^L = I_k.
+  const i64 per = r ? 1 : k, rows = n * per;
   delta.resize(L);
-  delta[L - 1].resize(n, 1);
-  if (r) delta[L - 1].col(0) = ConstVecMap<T>(r, n);
-  else delta[L - 1].setOnes();
+  delta[L - 1].resize(rows, k);
+  if (r) {
+    delta[L - 1] = ConstMatMap<T>(r, n, k);
+  } else {
+    delta[L - 1].setZero();
+    for (i64 i = 0; i < n; ++i)
+      for (i64 o = 0; o < k; ++o) delta[L - 1](i * k + o, o) = T(1);
+  }
   for (int l = L; l >= 2; --l) {
     const i64 m = spec.widths[l], mp = spec.widths[l - 1];
     Mat<T>& next = delta[l - 2];
-    next.resize(n, mp);
-    blas::gemm<T>(Op::N, Op::N, n, mp, m, T(spec.weight_multiplier(l)), delta[l - 1].data(), m,
+    next.resize(rows, mp);
+    blas::gemm<T>(Op::N, Op::N, rows, mp, m, T(spec.weight_multiplier(l)), delta[l - 1].data(), m,
                   theta + spec.weight_offset(l), mp, T(0), next.data(), mp);
-    apply_activation_derivative(spec.activation, primal.input(l - 1), next.data(), n * mp);
+    apply_activation_derivative_rows(spec.activation, primal.input(l - 1), next.data(), n, per, mp);
   }
 }
 
@@ -162,10 +181,9 @@ void vjp_impl(const Spec& spec, const T* theta, const Primal<T>& primal, const T
   const int L = spec.depth();
   const i64 n = primal.n;
   const bool bias = spec.has_bias();
-  Mat<T> cur(n, 1), next;
-  cur.col(0) = ConstVecMap<T>(r, n);
-  Vec<T> colsum(1), next_colsum;
-  if (bias) colsum[0] = cur.col(0).sum();
+  Mat<T> cur = ConstMatMap<T>(r, n, spec.outputs()), next;
+  Vec<T> colsum, next_colsum;
+  if (bias) colsum = cur.colwise().sum().transpose();
   for (int l = L; l >= 1; --l) {
     const i64 m = spec.widths[l], mp = spec.widths[l - 1];
     const T c = T(spec.weight_multiplier(l));
@@ -246,19 +264,87 @@ void jvp(const Spec& spec, const T* theta, const Primal<T>& primal, const T* v, 
     if (l < L) apply_activation_derivative(spec.activation, primal.input(l), cur.data(), n * m);
     prev.swap(cur);
   }
-  VecMap<T>(out, n) = prev.col(0);
+  std::copy(prev.data(), prev.data() + prev.size(), out);
 }
 
 template <class T>
 void features(const Spec& spec, const T* theta, const T* x, i64 n, Features<T>& out) {
   forward(spec, theta, x, n, out.primal);
   backward(spec, theta, out.primal, static_cast<const T*>(nullptr), out.delta);
+  const int L = spec.depth();
+  const i64 k = spec.outputs();
+  if (k == 1 || L < 2) {
+    out.traced_last.resize(0, 0);
+    return;
+  }
+  const i64 m = spec.widths[L - 1];
+  const T c = T(spec.weight_multiplier(L));
+  const ConstMatMap<T> W(theta + spec.weight_offset(L), k, m);
+  Vec<T> scale = (c * c * W.colwise().squaredNorm().transpose()).cwiseSqrt();
+  out.traced_last.resize(n, m);
+  for (i64 i = 0; i < n; ++i) std::copy(scale.data(), scale.data() + m, out.traced_last.data() + i * m);
+  apply_activation_derivative(spec.activation, out.primal.input(L - 1), out.traced_last.data(), n * m);
 }
+
+namespace {
+
+// The layer's tangent t = c_l A_{l−1} V^lᵀ (+ β_l v_b), N × m_l, which every output reads.
+template <class T>
+void layer_tangent(const Spec& spec, const Features<T>& feat, int l, const T* v, Mat<T>& t) {
+  const i64 n = feat.primal.n, m = spec.widths[l], mp = spec.widths[l - 1];
+  t.resize(n, m);
+  blas::gemm<T>(Op::N, Op::T, n, m, mp, T(spec.weight_multiplier(l)), feat.primal.input(l - 1), mp,
+                v + spec.weight_offset(l), mp, T(0), t.data(), m);
+  if (spec.has_bias()) add_bias_rows(t.data(), n, m, v + spec.bias_offset(l), T(spec.bias_multiplier(l)));
+}
+
+// k > 1: out_{i,a} = Σ_l ⟨t^l_i, Δ^l_{(i,a)}⟩.
+template <class T>
+void jvp_features_outputs(const Spec& spec, const Features<T>& feat, const T* v, T* out) {
+  const i64 n = feat.primal.n, k = spec.outputs();
+  std::fill(out, out + n * k, T(0));
+  Mat<T> t;
+  for (int l = 1; l <= spec.depth(); ++l) {
+    const i64 m = spec.widths[l];
+    layer_tangent(spec, feat, l, v, t);
+    const T* d = feat.delta[l - 1].data();
+    for (i64 i = 0; i < n; ++i)
+      for (i64 o = 0; o < k; ++o)
+        out[i * k + o] += ConstVecMap<T>(t.data() + i * m, m).dot(ConstVecMap<T>(d + (i * k + o) * m, m));
+  }
+}
+
+// k > 1: the outputs' cotangents contracted into one row per sample,
+// R^l_i = Σ_a r_{i,a} Δ^l_{(i,a)}, then the gradient R^lᵀ A_{l−1} as for k = 1.
+template <class T>
+void vjp_features_outputs(const Spec& spec, const Features<T>& feat, const T* r, T alpha, T beta, T* out) {
+  const i64 n = feat.primal.n, k = spec.outputs();
+  Mat<T> contracted;
+  for (int l = 1; l <= spec.depth(); ++l) {
+    const i64 m = spec.widths[l], mp = spec.widths[l - 1];
+    const T* d = feat.delta[l - 1].data();
+    contracted.setZero(n, m);
+    for (i64 i = 0; i < n; ++i)
+      for (i64 o = 0; o < k; ++o)
+        contracted.row(i) += r[i * k + o] * ConstVecMap<T>(d + (i * k + o) * m, m).transpose();
+    blas::gemm<T>(Op::T, Op::N, m, mp, n, alpha * T(spec.weight_multiplier(l)), contracted.data(), m,
+                  feat.primal.input(l - 1), mp, beta, out + spec.weight_offset(l), mp);
+    if (spec.has_bias()) {
+      VecMap<T> ob(out + spec.bias_offset(l), m);
+      const Vec<T> sum = contracted.colwise().sum().transpose() * (alpha * T(spec.bias_multiplier(l)));
+      if (beta == T(0)) ob = sum;
+      else ob = beta * ob + sum;
+    }
+  }
+}
+
+}  // namespace
 
 template <class T>
 void jvp_features(const Spec& spec, const Features<T>& feat, const T* v, T* out) {
   const int L = spec.depth();
-  const i64 n = feat.primal.n;
+  const i64 n = feat.primal.n, k = spec.outputs();
+  if (k > 1) return jvp_features_outputs(spec, feat, v, out);
   VecMap<T> o(out, n);
   o.setZero();
   Mat<T> t;
@@ -281,6 +367,7 @@ template <class T>
 void vjp_features(const Spec& spec, const Features<T>& feat, const T* r, T alpha, T beta, T* out) {
   const int L = spec.depth();
   const i64 n = feat.primal.n;
+  if (spec.outputs() > 1) return vjp_features_outputs(spec, feat, r, alpha, beta, out);
   ConstVecMap<T> rv(r, n);
   Mat<T> scaled;
   for (int l = 1; l <= L; ++l) {
@@ -323,13 +410,15 @@ void gather_features(const Features<T>& src, i64 d, const i64* rows, i64 count,
     dst.primal.hidden[l].resize(count, m);
     gather(src.primal.hidden[l].data(), m, dst.primal.hidden[l].data());
   }
-  dst.primal.f.resize(count);
-  gather(src.primal.f.data(), 1, dst.primal.f.data());
+  // f and each Δ^l hold k consecutive rows (one per output) for every sample.
+  const i64 k = src.primal.n > 0 ? src.primal.f.size() / src.primal.n : 1;
+  dst.primal.f.resize(count * k);
+  gather(src.primal.f.data(), k, dst.primal.f.data());
   dst.delta.resize(src.delta.size());
   for (size_t l = 0; l < src.delta.size(); ++l) {
     const i64 m = src.delta[l].cols();
-    dst.delta[l].resize(count, m);
-    gather(src.delta[l].data(), m, dst.delta[l].data());
+    dst.delta[l].resize(count * k, m);
+    gather(src.delta[l].data(), k * m, dst.delta[l].data());
   }
 }
 

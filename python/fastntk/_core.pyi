@@ -36,17 +36,18 @@ def openmp_threads() -> int: ...
 def set_openmp_threads(n: int) -> None: ...
 
 def forward(spec: Spec, theta: Array, x: Array) -> Array:
-    """f(X), (N,), for θ (P,) and X (N, d)."""
+    """f(X), (N, k), for θ (P,) and X (N, d)."""
 def jacobian(spec: Spec, theta: Array, x: Array) -> Array:
-    """φ(X), (N, P)."""
-def ntk(spec: Spec, theta: Array, x1: Array, x2: Optional[Array], tile: int) -> Array:
-    """K(X1, X2), (N1, N2), by the structured formula (X2 None: X1, symmetric)."""
+    """φ(X), (N·k, P): row i·k + a is ∂f_a(x_i)/∂θ."""
+def ntk(spec: Spec, theta: Array, x1: Array, x2: Optional[Array], tile: int, full: bool = False) -> Array:
+    """K(X1, X2) by the structured formula (X2 None: X1, symmetric): (N1, N2) summed over the
+    k outputs, or (N1, N2, k, k) when full."""
 def adaptive_ntk(spec: Spec, theta: Array, x1: Array, x2: Optional[Array], d: Array, max_bytes: int) -> Array:
-    """φ(X1) diag(d) φ(X2)ᵀ, (N1, N2)."""
+    """φ(X1) diag(d) φ(X2)ᵀ, (N1·k, N2·k), rows and columns as φ's."""
 def jvp(spec: Spec, theta: Array, x: Array, v: Array) -> Array:
-    """φ(X)v, (N,), for v (P,)."""
+    """φ(X)v, (N, k), for v (P,)."""
 def vjp(spec: Spec, theta: Array, x: Array, r: Array) -> Array:
-    """φ(X)ᵀr, (P,), for r (N,)."""
+    """φ(X)ᵀr, (P,), for r (N, k)."""
 def infinite_kernels(spec: Spec, x1: npt.NDArray[np.float64], x2: Optional[npt.NDArray[np.float64]],
                      want_nngp: bool, want_ntk: bool, tile: int
                      ) -> tuple[Optional[npt.NDArray[np.float64]], Optional[npt.NDArray[np.float64]]]:
@@ -72,7 +73,7 @@ MODELS: tuple[str, ...]
 LOSSES: tuple[str, ...]
 PATHS: dict[str, tuple[str, ...]]
 def check_path(model: str, path: str, optimizer: str, all_layers: bool) -> None: ...
-def choose_path(model: str, path: str, optimizer: str, n: int, d: int, P: int, all_layers: bool) -> str: ...
+def choose_path(model: str, path: str, optimizer: str, n: int, d: int, P: int, all_layers: bool, k: int = 1) -> str: ...
 
 class StepController:
     """The loop control of cpp/include/fastntk/step_control.hpp for ``runs`` stacked runs."""

@@ -15,7 +15,7 @@ from ._blas import blas_limited_to_one_thread
 from ._footprint import training_bytes
 from ._protocol import Problem
 from ._interrupt import LONG_FLOPS, interruptible
-from ._validate import check_fits, nbytes, require_finite, to_host_matrix, to_host_vector
+from ._validate import check_fits, nbytes, require_finite, to_host_matrix, to_host_outputs, to_host_vector
 
 
 class CpuBackend:
@@ -70,23 +70,28 @@ class CpuBackend:
     def apply(self, net, params, X):
         theta, X = self._inputs(net, params, X)
         self._activations_fit(net, X.shape[0], 1, f"forward pass of {X.shape[0]} rows")
-        return self._kernel(lambda th: _core.forward(self.spec(net), th, X), theta, 2.0 * X.shape[0] * net.num_params,
-                            X=X)
+        return net.output_array(self._kernel(lambda th: _core.forward(self.spec(net), th, X), theta,
+                                             2.0 * X.shape[0] * net.num_params, X=X))
 
-    def ntk(self, net, params, X1, X2, *, tile):
+    def ntk(self, net, params, X1, X2, *, tile, full=False):
         theta, X1 = self._inputs(net, params, X1, "X1")
         X2 = None if X2 is None else to_host_matrix(X2, "X2", net.dtype, net.input_dim, finite=False)
         n1, n2 = X1.shape[0], (X1 if X2 is None else X2).shape[0]
         item = np.dtype(net.dtype).itemsize
+        k = net.outputs
         hidden = sum(net.widths[1:])
-        t1, t2 = min(tile, n1), min(tile, n2)  # the tiles are clamped to K
-        check_fits(item * (n1 * n2 + 2 * (n1 + n2) * (hidden + net.input_dim) + 2 * t1 * t2),
-                   f"ntk of shape ({n1}, {n2})")
-        return self._kernel(lambda th: _core.ntk(self.spec(net), th, X1, X2, tile), theta,
-                            2.0 * ((n1 + n2) * net.num_params + n1 * n2 * hidden), X1=X1, X2=X2)
+        # Activations once, Δ once per output; the full block's tiles shrink by k (cpp gram_blocks).
+        t1, t2 = (min(tile // k or 1, n1), min(tile // k or 1, n2)) if full else (min(tile, n1), min(tile, n2))
+        out = n1 * n2 * (k * k if full else 1)
+        check_fits(item * (out + 2 * (n1 + n2) * (k * hidden + net.input_dim) + (1 + k * k) * t1 * t2),
+                   f"ntk of shape ({n1}, {n2}{f', {k}, {k}' if full else ''})")
+        return self._kernel(lambda th: _core.ntk(self.spec(net), th, X1, X2, tile, full), theta,
+                            2.0 * k * ((n1 + n2) * net.num_params + n1 * n2 * hidden * (k if full else 1)),
+                            X1=X1, X2=X2)
 
     def features(self, net, params, X, name="X"):
-        """A row block's features, (X, [A_1 … A_{L−1}], [Δ¹ … Δ^{L−1}]) as NumPy arrays, for
+        """A row block's features, (X, [A_1 … A_{L−1}], [Δ¹ … Δ^{L−1}]) as NumPy arrays (Δˡ has
+        N·k rows, one per sample and output), for
         :meth:`ntk_from_features`: blocks that meet in many tiles pass once. ``name``
         names X in errors."""
         theta, X = self._inputs(net, params, X, name)
@@ -98,21 +103,22 @@ class CpuBackend:
 
     def jacobian(self, net, params, X):
         theta, X = self._inputs(net, params, X)
-        check_fits(np.dtype(net.dtype).itemsize * X.shape[0] * net.num_params,
-                   f"jacobian of shape ({X.shape[0]}, {net.num_params})")
-        return self._kernel(lambda th: _core.jacobian(self.spec(net), th, X), theta, 4.0 * X.shape[0] * net.num_params,
-                            X=X)
+        n, k = X.shape[0], net.outputs
+        check_fits(np.dtype(net.dtype).itemsize * n * k * net.num_params,
+                   f"jacobian of shape ({n}, {f'{k}, ' if k > 1 else ''}{net.num_params})")
+        J = self._kernel(lambda th: _core.jacobian(self.spec(net), th, X), theta, 4.0 * n * k * net.num_params, X=X)
+        return J if k == 1 else J.reshape(n, k, net.num_params)
 
     def jvp(self, net, params, X, v):
         theta, X = self._inputs(net, params, X)
         v = to_host_vector(v, "v", net.dtype, net.num_params)
         self._activations_fit(net, X.shape[0], 3, f"jvp of {X.shape[0]} rows")
-        return self._kernel(lambda th: _core.jvp(self.spec(net), th, X, v), theta, 4.0 * X.shape[0] * net.num_params,
-                            X=X)
+        return net.output_array(self._kernel(lambda th: _core.jvp(self.spec(net), th, X, v), theta,
+                                             4.0 * X.shape[0] * net.num_params, X=X))
 
     def vjp(self, net, params, X, r):
         theta, X = self._inputs(net, params, X)
-        r = to_host_vector(r, "r", net.dtype, X.shape[0])
+        r = to_host_outputs(r, "r", net.dtype, X.shape[0], net.outputs)
         self._activations_fit(net, X.shape[0], 2, f"vjp of {X.shape[0]} rows")
         return self._kernel(lambda th: _core.vjp(self.spec(net), th, X, r), theta, 4.0 * X.shape[0] * net.num_params,
                             X=X)
@@ -121,12 +127,12 @@ class CpuBackend:
         theta, X1 = self._inputs(net, params, X1, "X1")
         X2 = None if X2 is None else to_host_matrix(X2, "X2", net.dtype, net.input_dim, finite=False)
         d = to_host_vector(d, "d", net.dtype, net.num_params)
-        n2 = X1.shape[0] if X2 is None else X2.shape[0]
+        n1, n2, k = X1.shape[0], X1.shape[0] if X2 is None else X2.shape[0], net.outputs
         item = np.dtype(net.dtype).itemsize
-        chunks = min(int(max_bytes), item * (X1.shape[0] + n2) * net.num_params)
-        check_fits(item * (X1.shape[0] * n2) + chunks, f"adaptive_ntk of shape ({X1.shape[0]}, {n2})")
+        chunks = min(int(max_bytes), item * k * (n1 + n2) * net.num_params)
+        check_fits(item * (n1 * n2 * k * k) + chunks, f"adaptive_ntk of shape ({n1 * k}, {n2 * k})")
         return self._kernel(lambda th: _core.adaptive_ntk(self.spec(net), th, X1, X2, d, int(max_bytes)),
-                            theta, 2.0 * (X1.shape[0] + n2) * net.num_params * (1 + min(X1.shape[0], n2)),
+                            theta, 2.0 * k * (n1 + n2) * net.num_params * (1 + k * min(n1, n2)),
                             X1=X1, X2=X2)
 
     def infinite_kernels(self, net, X1, X2, *, nngp: bool, ntk: bool, tile: int):
@@ -144,7 +150,8 @@ class CpuBackend:
 
     def problem(self, net, params, X, Y, X_test) -> Problem:
         theta, X = net.flatten(params), to_host_matrix(X, "X", net.dtype, net.input_dim)
-        Y = to_host_vector(Y, "Y", net.dtype, X.shape[0])
+        Y = to_host_outputs(Y, "Y", net.dtype, X.shape[0], net.outputs)
+        Y = Y.reshape(X.shape[0]) if net.outputs == 1 else Y
         Xt = None if X_test is None else to_host_matrix(X_test, "X_test", net.dtype, net.input_dim)
         return Problem(theta, X, Y, Xt)
 
@@ -155,7 +162,8 @@ class CpuBackend:
     def train(self, net, problem, config, progress):
         self._training_fits(net, problem.X.shape[0], 0 if problem.X_test is None else problem.X_test.shape[0],
                             config)
-        return _core.train(self.spec(net), problem.theta, problem.X, problem.Y, problem.X_test, config, progress)
+        return self._outputs(net, _core.train(self.spec(net), problem.theta, problem.X, problem.Y, problem.X_test,
+                                              config, progress))
 
     def train_many(self, nets, thetas, configs, problem, progress):
         n_test = 0 if problem.X_test is None else problem.X_test.shape[0]
@@ -163,5 +171,14 @@ class CpuBackend:
             self._training_fits(net, problem.X.shape[0], n_test, cfg)
         # One BLAS thread per member: the members themselves fill the cores.
         with blas_limited_to_one_thread() as single:
-            return _core.train_many([self.spec(n) for n in nets], list(thetas), list(configs), problem.X,
+            outs = _core.train_many([self.spec(n) for n in nets], list(thetas), list(configs), problem.X,
                                     problem.Y, problem.X_test, progress, single)
+        return [self._outputs(net, out) for net, out in zip(nets, outs)]
+
+    @staticmethod
+    def _outputs(net, out):
+        """The test predictions (records, N_test, k) the core records, as the network's outputs."""
+        hist = out["history"]
+        if "test_pred" in hist:
+            hist["test_pred"] = net.output_array(hist["test_pred"])
+        return out

@@ -13,7 +13,7 @@ _STATE = {"momentum": 1, "adagrad": 2, "rmsprop": 2, "adam": 3}
 def run_path(cfg, widths, P: int, n: int) -> str:
     """The path a run of ``cfg`` on N = ``n`` rows takes (docs/design.md §2)."""
     return _core.choose_path(cfg.model, cfg.path, cfg.optimizer, n, widths[0], P,
-                             cfg.trains_every_layer(len(widths) - 1))
+                             cfg.trains_every_layer(len(widths) - 1), widths[-1])
 
 
 def training_bytes(cfg, widths, P: int, itemsize: int, n: int, n_test: int, runs: int = 1) -> int:
@@ -22,15 +22,16 @@ def training_bytes(cfg, widths, P: int, itemsize: int, n: int, n_test: int, runs
     test rows (a second set for the linearization's cached θ₀ features); K for the
     function-space path, φ₀ for the materialized one, XXᵀ, C and its state for the row
     space; the D_t records."""
+    k = widths[-1]  # outputs: k backward vectors per sample, K and φ₀ with k rows per sample
     width = sum(widths[1:]) + widths[0]
     count = (4 + _STATE.get(cfg.optimizer, 0)) * P + 2 * (n + n_test) * width
     path = run_path(cfg, widths, P, n)
     if cfg.model == "linearized":
-        count += 2 * (n + n_test) * width
+        count += 2 * (n + n_test) * (width + (k - 1) * sum(widths[1:-1]))
         if path == "function":
-            count += n * (n + n_test)
+            count += k * k * n * (n + n_test)
         elif path == "materialized":
-            count += n * P
+            count += k * n * P
     elif path == "row-space":
         m1 = widths[1]
         count += (n + n_test) * (m1 + n) + n * m1 * (4 if cfg.optimizer == "momentum" else 3)

@@ -24,13 +24,18 @@ class Backend(Protocol):
     shape (N, d); they check and convert (CPU) or check and refuse (GPU) their
     arguments and name the argument in every error. Training takes checked
     problems and frozen :class:`~fastntk.TrainConfig`s and returns, per run, the
-    dict the core returns (theta, steps, status, path, history)."""
+    dict the core returns (theta, steps, status, path, history).
+
+    Shapes for a network of k outputs: ``apply`` and ``jvp`` give ``net.output_array`` of
+    (N, k); ``vjp`` takes r of (N, k) or, for k = 1, (N,); ``jacobian`` gives (N, P) for
+    k = 1, (N, k, P) else; ``ntk`` gives (N1, N2) traced over the outputs, (N1, N2, k, k)
+    when ``full``; ``adaptive_ntk`` gives (N1·k, N2·k), rows and columns as φ's."""
 
     name: str
     xp: Any
 
     def apply(self, net, params, X): ...
-    def ntk(self, net, params, X1, X2, *, tile: int): ...
+    def ntk(self, net, params, X1, X2, *, tile: int, full: bool = False): ...
     def jacobian(self, net, params, X): ...
     def jvp(self, net, params, X, v): ...
     def vjp(self, net, params, X, r): ...

@@ -80,6 +80,21 @@ def to_host_vector(x, name: str, dtype, size: int | None = None, finite: bool = 
     return _contiguous_finite(arr, name, dtype, finite)
 
 
+def check_outputs_shape(shape, name: str, n: int, k: int) -> None:
+    """A per-output array of N samples: (N, k), or (N,) when k = 1."""
+    if shape == (n, k) or (k == 1 and shape == (n,)):
+        return
+    want = f"({n},) or ({n}, 1)" if k == 1 else f"({n}, {k})"
+    raise ValueError(f"{name}: expected shape {want} (N samples × k = {k} outputs), got {tuple(shape)}")
+
+
+def to_host_outputs(x, name: str, dtype, n: int, k: int, finite: bool = True) -> np.ndarray:
+    """A C-contiguous (N, k) NumPy array in ``dtype`` from (N, k), or (N,) when k = 1."""
+    arr = _real(x, name)
+    check_outputs_shape(arr.shape, name, n, k)
+    return _contiguous_finite(arr.reshape(n, k), name, dtype, finite)
+
+
 def require_dtype(x, name: str, dtype) -> None:
     if x.dtype != np.dtype(dtype):
         raise TypeError(f"{name}: expected dtype {np.dtype(dtype).name} (the network's dtype), got "

@@ -36,9 +36,10 @@ class TrainConfig:
 
     lr : η > 0 (required; see :func:`fastntk.default_lr`, :func:`fastntk.find_lr`).
     model : "network", or "linearized" (f_lin(x) = f₀(x) + φ₀(x)(θ − θ₀)).
-    loss : "squared", (1/2N)‖f − Y‖², or "logistic", the two-class cross-entropy
-        (1/N)Σ log(1 + e^{−ỹ_i f_i}) with ỹ = ±1 (labels {0, 1} or ±1); ``tol`` applies
-        to the loss in use.
+    loss : "squared", (1/2N)‖f − Y‖² (summed over the k outputs), "logistic", the two-class
+        cross-entropy (1/N)Σ log(1 + e^{−ỹ_i f_i}) with ỹ = ±1 (labels {0, 1} or ±1; per
+        output), or "cross_entropy", the softmax over k ≥ 2 outputs, −(1/N)Σ_i log p_{i,y_i};
+        ``tol`` applies to the loss in use.
     optimizer : "gd" (full batch), "sgd", "momentum", "adagrad", "rmsprop", "adam".
     batch_size : rows per step (None: all); shuffle : reshuffle them every epoch,
         with ``seed``.

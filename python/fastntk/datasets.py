@@ -63,10 +63,32 @@ def scale_inputs(X, normalize="sphere", reference=None):
     raise ValueError(f"normalize: expected 'sphere', 'ball' or None, got {normalize!r}")
 
 
+def _classes(classes) -> tuple:
+    """Two or more distinct class labels (integers)."""
+    try:
+        out = tuple(int(c) for c in classes)
+    except (TypeError, ValueError):
+        raise TypeError(f"classes: expected two or more class labels (integers), got {classes!r}") from None
+    if len(out) < 2 or len(set(out)) != len(out):
+        raise ValueError(f"classes: expected two or more distinct class labels, got {classes!r}")
+    return out
+
+
+def _class_index(y, classes):
+    """Which of ``classes`` each kept label is, as 0 … c − 1 (float64): {0, 1} for two."""
+    out = np.zeros(y.shape, np.float64)
+    for i, c in enumerate(classes):
+        out[y == c] = i
+    return out
+
+
+def _describe_classes(name, classes):
+    return f"{name} {classes[0]} vs {classes[1]}" if len(classes) == 2 else f"{name} {len(classes)} classes"
+
+
 def _split_binary(X, y, classes, n_train, n_test, seed, normalize, name):
-    a, b = classes
-    keep = (y == a) | (y == b)
-    X, y = X[keep], (y[keep] == b).astype(np.float64)
+    keep = np.isin(y, classes)
+    X, y = X[keep], _class_index(y[keep], classes)
     total = n_train + n_test
     if total > X.shape[0]:
         raise DatasetError(f"{name}: asked for {n_train} + {n_test} samples of classes {classes}, "
@@ -89,11 +111,14 @@ _DIGITS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "digi
 def digits(n_train: int = 100, n_test: int = 100, *, classes=(0, 1), seed: int = 0,
            normalize="sphere") -> Dataset:
     """The 8×8 handwritten digits (d = 64; UCI, shipped in fastntk/data as scikit-learn
-    ships them), two classes, labels {0, 1}; a seeded random split (0 vs 1 has 360 images)."""
+    ships them), two classes, labels {0, 1}; a seeded random split (0 vs 1 has 360 images).
+    More classes (``classes=range(10)``: all 1,797 images) give labels 0 … c − 1, the
+    index of each image's class in ``classes``."""
     n_train, n_test, seed = _sizes(n_train, n_test, seed)
+    classes = _classes(classes)
     table = np.loadtxt(_DIGITS, delimiter=",")  # the file scikit-learn's load_digits reads
     return _split_binary(table[:, :-1], table[:, -1].astype(int), classes, n_train, n_test, seed, normalize,
-                         f"digits {classes[0]} vs {classes[1]}")
+                         _describe_classes("digits", classes))
 
 
 _IDX_FILES = {
@@ -191,23 +216,24 @@ def load_mnist_arrays(path: str):
 def mnist(path: str, n_train: int = 100, n_test: int = 100, *, classes=(0, 1), seed: int = 0,
           normalize="sphere", name: str = "MNIST") -> Dataset:
     """MNIST (or Fashion-MNIST: same format) two classes from the user's files: training
-    samples from the training set, test samples from the test set, seeded."""
+    samples from the training set, test samples from the test set, seeded. More classes
+    (``classes=range(10)``) give labels 0 … c − 1, as :func:`digits`."""
     n_train, n_test, seed = _sizes(n_train, n_test, seed)
+    classes = _classes(classes)
     xtr, ytr, xte, yte = load_mnist_arrays(path)
-    a, b = classes
     rng = np.random.default_rng(seed)
 
     def pick(x, y, n, what):
-        keep = np.flatnonzero((y == a) | (y == b))
+        keep = np.flatnonzero(np.isin(y, classes))
         if n > keep.size:
             raise DatasetError(f"{path}: asked for {n} {what} samples of classes {classes}, only {keep.size} exist")
         idx = rng.choice(keep, size=n, replace=False)
-        return x[idx].astype(np.float64), (y[idx] == b).astype(np.float64)
+        return x[idx].astype(np.float64), _class_index(y[idx], classes)
 
     X, Y = pick(xtr, ytr, n_train, "training")
     Xt, Yt = pick(xte, yte, n_test, "test")
     return Dataset(scale_inputs(X, normalize), Y, scale_inputs(Xt, normalize, reference=X), Yt,
-                   f"{name} {a} vs {b}")
+                   _describe_classes(name, classes))
 
 
 def gaussian_bump(n_train: int = 10, n_test: int = 300, *, seed: int = 0) -> Dataset:

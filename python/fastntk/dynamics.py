@@ -1,7 +1,8 @@
 """Training dynamics of the network and of its linearization (docs/design.md §1–2).
 
-Loss L(θ) = (1/2N)‖f(X) − Y‖², update θ_{t+1} = θ_t − η D_t g_t with g_t the
-gradient on the batch B_t; optimizers follow PyTorch's documented update rules.
+Loss L(θ) = (1/2N)‖f(X) − Y‖² over the N samples and the k outputs (or the logistic or
+softmax cross-entropy), update θ_{t+1} = θ_t − η D_t g_t with g_t the gradient on the
+batch B_t; optimizers follow PyTorch's documented update rules.
 A whole run is one call into a backend: no Python work per step on the CPU.
 The settings of a run are a frozen :class:`~fastntk.TrainConfig`; a learning rate
 left open is chosen here (:func:`default_lr`, :func:`find_lr`) before it is made.
@@ -79,16 +80,61 @@ def _net(net) -> MLP:
     return net
 
 
+def _block_rows(net, params, X1, X2=None):
+    """The NTK as the matrix GD iterates with: (N1·k) × (N2·k), row i·k + a for output a of
+    sample i (for one output, the (N1, N2) kernel itself)."""
+    if net.outputs == 1:
+        return ntk(net, params, X1, X2)
+    K = ntk(net, params, X1, X2, trace_axes=())
+    n1, n2, k, _ = K.shape
+    return K.transpose(0, 2, 1, 3).reshape(n1 * k, n2 * k)
+
+
+def _targets(net, Y, loss):
+    """Y as the loss reads it: for the cross-entropy of a k-output network, integer class
+    labels (N,) (neural-tangents' and PyTorch's form) become one-hot rows (N, k)."""
+    if loss != "cross_entropy" or net.outputs < 2 or np.ndim(Y) != 1:
+        return Y
+    y = np.asarray(to_host(Y))
+    if y.dtype.kind not in "iuf" or y.size and not (np.all(y == np.round(y)) and y.min() >= 0
+                                                     and y.max() < net.outputs):
+        raise ValueError(f"Y: the cross_entropy loss takes class labels 0 … {net.outputs - 1} of shape (N,) or "
+                         f"one-hot rows (N, {net.outputs}), got values {np.unique(y)[:5]}")
+    return np.eye(net.outputs, dtype=net.dtype)[y.astype(np.int64)]
+
+
+def _check_targets(net, loss, Y):
+    """The targets a classification loss needs, checked once its Y is in place."""
+    if loss == "logistic":
+        labels = set(np.unique(to_host(Y)).tolist())
+        if not (labels <= {0.0, 1.0} or labels <= {-1.0, 1.0}):
+            raise ValueError(f"Y: the logistic loss takes two-class labels {{0, 1}} or {{-1, 1}}, got values "
+                             f"{sorted(labels)[:5]}")
+    if loss == "cross_entropy":
+        if net.outputs < 2:
+            raise ValueError("loss: 'cross_entropy' is the softmax over k >= 2 outputs; a one-output network trains "
+                             "with 'logistic' (two classes) or 'squared'")
+        Y = to_host(Y)
+        if Y.ndim != 2 or np.any(Y < 0) or not np.allclose(Y.sum(axis=1), 1.0, rtol=0, atol=1e-6):
+            raise ValueError("Y: the cross_entropy loss takes one-hot rows (N, k) or class probabilities (rows ≥ 0 "
+                             "summing to 1), or class labels (N,)")
+
+
+def _loss_of(config, settings):
+    return settings.get("loss", getattr(config, "loss", None))
+
+
 @on_device
 def default_lr(net: MLP, params, X) -> float:
-    """η = 1.9·N/λ_max(K): just inside GD's stability limit 2N/λ_max for the loss (1/2N)‖f − Y‖²."""
+    """η = 1.9·N/λ_max(K): just inside GD's stability limit 2N/λ_max for the loss (1/2N)‖f − Y‖²
+    (with k outputs, K is the (N·k × N·k) block kernel)."""
     be = backend_for(params=params, X=X)
-    K = ntk(net, params, X)
+    K = _block_rows(net, params, X)
     eig = lambda: be.xp.linalg.eigvalsh(K.astype(np.float64))  # noqa: E731
     lam = float((interruptible(eig) if lapack_is_long(K.shape[0]) else eig())[-1])
     if not lam > 0:
         raise ValueError("X: the NTK Gram matrix has no positive eigenvalue; cannot pick a learning rate")
-    return gd_rate(K.shape[0], lam)
+    return gd_rate(K.shape[0] // net.outputs, lam)
 
 
 def _configure(be, net, problem, config, lr, split_ratio, settings) -> TrainConfig:
@@ -102,11 +148,7 @@ def _configure(be, net, problem, config, lr, split_ratio, settings) -> TrainConf
     if lr is not None:
         fields["lr"] = lr
     n = problem.X.shape[0]
-    if fields.get("loss") == "logistic":
-        labels = set(np.unique(to_host(problem.Y)).tolist())
-        if not (labels <= {0.0, 1.0} or labels <= {-1.0, 1.0}):
-            raise ValueError(f"Y: the logistic loss takes two-class labels {{0, 1}} or {{-1, 1}}, got values "
-                             f"{sorted(labels)[:5]}")
+    _check_targets(net, fields.get("loss"), problem.Y)
     if fields.get("lr") is not None:
         return make_config(n, net.depth, split_ratio=split_ratio, **fields)
     checked = make_config(n, net.depth, split_ratio=split_ratio, **dict(fields, lr=1.0))
@@ -154,7 +196,10 @@ def train(net: MLP, params, X, Y, *, X_test=None, config: TrainConfig | None = N
     """Train the network (model="network") or its linearization around θ₀
     (model="linearized", f_lin(x) = f₀(x) + φ₀(x)(θ − θ₀)) on (X, Y).
 
-    X : (N, d); Y : (N,); X_test : (N_test, d) or None.
+    X : (N, d); Y : (N,) or (N, 1) for one output, (N, k) for k (squared and logistic
+        losses per output), or for ``loss="cross_entropy"`` (softmax over k ≥ 2 outputs)
+        class labels (N,) or one-hot rows (N, k); X_test : (N_test, d) or None (its
+        predictions are recorded as (records, N_test) or (records, N_test, k)).
     config : a :class:`~fastntk.TrainConfig`; ``settings`` are any of its fields
         as keywords (they override ``config``): model, optimizer ("gd" full batch,
         "sgd", "momentum", "adagrad", "rmsprop", "adam"), batch_size, shuffle, seed,
@@ -185,7 +230,7 @@ def train(net: MLP, params, X, Y, *, X_test=None, config: TrainConfig | None = N
     net = _net(net)
     progress, callback = boolean(progress, "progress"), callback_or_none(callback, "callback")
     be = backend_for(params=params, X=X, Y=Y, X_test=X_test)
-    problem = be.problem(net, params, X, Y, X_test)
+    problem = be.problem(net, params, X, _targets(net, Y, _loss_of(config, settings)), X_test)
     cfg = _configure(be, net, problem, config, lr, split_ratio, settings)
     bar = _Progress(progress, cfg.max_steps, callback, f"{cfg.model} {cfg.optimizer}")
     try:
@@ -239,9 +284,9 @@ def train_many(runs: Sequence[dict], X, Y, *, X_test=None, progress: bool = Fals
         elif net.input_dim != d:
             raise ValueError(f"runs[{i}].net: every run must have runs[0]'s input dimension d = {d}, got "
                              f"{net.input_dim}")
-        problem = be.problem(net, params, X, Y, X_test)
-        cfg = _configure(be, net, problem, run.pop("config", None), run.pop("lr", None),
-                         run.pop("split_ratio", None), run)
+        config = run.pop("config", None)
+        problem = be.problem(net, params, X, _targets(net, Y, _loss_of(config, run)), X_test)
+        cfg = _configure(be, net, problem, config, run.pop("lr", None), run.pop("split_ratio", None), run)
         nets.append(net)
         thetas.append(problem.theta)
         cfgs.append(cfg)
@@ -258,7 +303,8 @@ def train_many(runs: Sequence[dict], X, Y, *, X_test=None, progress: bool = Fals
 @on_device
 def gd_closed_form(net: MLP, params, X, Y, X_test, steps, lr: float | None = None) -> np.ndarray:
     """Test predictions of full-batch GD on the linearized model after t steps, for
-    each t in ``steps`` (np.inf for the limit), shape (len(steps), N_test).
+    each t in ``steps`` (np.inf for the limit), shape (len(steps), N_test) — (len(steps),
+    N_test, k) for k outputs, with K the (N·k × N·k) block kernel in what follows.
 
     With K = QΛQᵀ and u_t − Y = (1 − ηK/N)ᵗ(u₀ − Y):
         f_t(X_T) = f₀(X_T) + K(X_T, X) Q diag((1 − (1 − ηλ/N)ᵗ)/λ) Qᵀ (Y − f₀(X)),
@@ -282,8 +328,8 @@ def gd_closed_form(net: MLP, params, X, Y, X_test, steps, lr: float | None = Non
     N = X.shape[0]
     # The kernels where the data is; the eigendecomposition and the per-step formula
     # (N × N) on the host, the result back in the inputs' array kind.
-    K = to_host(ntk(net, theta, X)).astype(np.float64)
-    Kt = to_host(ntk(net, theta, Xt, X)).astype(np.float64)
+    K = to_host(_block_rows(net, theta, X)).astype(np.float64)
+    Kt = to_host(_block_rows(net, theta, Xt, X)).astype(np.float64)
     lr = default_lr(net, theta, X) if lr is None else positive(lr, "lr")
     # LAPACK does not look at signals: on a worker thread when long.
     lam, Q = interruptible(lambda: np.linalg.eigh(K)) if lapack_is_long(N) else np.linalg.eigh(K)
@@ -293,9 +339,9 @@ def gd_closed_form(net: MLP, params, X, Y, X_test, steps, lr: float | None = Non
     if lam[0] <= 0 and np.any(np.isinf(steps)):
         raise ValueError(f"X: the NTK Gram matrix is singular (λ_min = {lam[0]:.3e}); the t = ∞ limit "
                          "does not exist (duplicate inputs?)")
-    r0 = Q.T @ (to_host(Y).astype(np.float64) - to_host(net.apply(theta, X)).astype(np.float64))
-    f0t = to_host(net.apply(theta, Xt)).astype(np.float64)
-    out = np.empty((len(steps), Xt.shape[0]))
+    r0 = Q.T @ (to_host(Y).astype(np.float64) - to_host(net.apply(theta, X)).astype(np.float64)).reshape(-1)
+    f0t = to_host(net.apply(theta, Xt)).astype(np.float64).reshape(-1)
+    out = np.empty((len(steps), f0t.size))
     # Where ηλ/N ≥ 1 the factor 1 − ηλ/N is negative (GD oscillates in that direction,
     # converging while ηλ/N < 2): there (1 − ηλ/N)ᵗ is a power of a negative number,
     # defined for whole t only.
@@ -306,7 +352,7 @@ def gd_closed_form(net: MLP, params, X, Y, X_test, steps, lr: float | None = Non
                          "(the factor 1 − ηλ/N is negative)")
     for i, t in enumerate(steps):
         out[i] = f0t + Kt @ (Q @ (gd_factor(lam, t, lr, N) * r0))
-    return be.xp.asarray(out.astype(net.dtype))
+    return be.xp.asarray(net.output_array(out.reshape(len(steps), Xt.shape[0], net.outputs)).astype(net.dtype))
 
 
 # The run's settings find_lr probes with, beside the optimizer's hyper-parameters.
@@ -330,7 +376,8 @@ def find_lr(net: MLP, params, X, Y, *, optimizer: str, model: str = "network", l
         raise TypeError(f"unknown setting(s) {sorted(unknown)}; expected PyTorch's hyper-parameter names "
                         f"{list(HYPER)} or {list(_PROBED)}")
     be = backend_for(params=params, X=X, Y=Y)
-    problem = be.problem(net, params, X, Y, None)
+    problem = be.problem(net, params, X, _targets(net, Y, loss), None)
+    _check_targets(net, loss, problem.Y)
     cfg = make_config(problem.X.shape[0], net.depth, lr=1.0, model=model, optimizer=optimizer, loss=loss, **hyper)
     return _find_lr(be, net, problem, cfg, steps=steps, lr_max=lr_max, factor=factor, lr_min=lr_min)
 

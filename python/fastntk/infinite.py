@@ -53,7 +53,11 @@ def kernels(net: MLP, X1, X2=None, *, get=GET, tile: int = 2048) -> Kernels:
     (Jacot et al. 2018; Lee et al. 2019): Σˡ = σ²T(Σˡ⁻¹) + b², Θˡ = σ²Ṫ(Σˡ⁻¹)Θˡ⁻¹ + Σˡ
     in the NTK parametrization, the widths kept in the standard one — equal to
     neural-tangents' stax.Dense(W_std=σ, b_std=σ_b) + Relu() (or Erf()) kernels. ``get``:
-    "ntk", "nngp" or both. O(N1·N2·L) after one product X1X2ᵀ, in row tiles of ``tile``."""
+    "ntk", "nngp" or both. O(N1·N2·L) after one product X1X2ᵀ, in row tiles of ``tile``.
+
+    For a network of k outputs the kernels are per output, (N1, N2): at infinite width the
+    outputs are independent and identically distributed, so the full block is this kernel
+    times I_k, and it is what neural-tangents' analytic kernel_fn returns for any k."""
     net = _net(net)
     if not isinstance(get, str) and not hasattr(get, "__iter__"):
         raise TypeError(f"get: expected 'ntk', 'nngp' or both, got {get!r}")

@@ -1,7 +1,7 @@
 """The MLP of docs/design.md §1 and its parameters: a pure description, read by
 every backend through its public :attr:`MLP.layout`.
 
-    h¹(x) = c₁ W¹ x + β₁ b¹,   hˡ(x) = c_l Wˡ a(hˡ⁻¹) + β_l bˡ,   f(x) = hᴸ(x)
+    h¹(x) = c₁ W¹ x + β₁ b¹,   hˡ(x) = c_l Wˡ a(hˡ⁻¹) + β_l bˡ,   f(x) = hᴸ(x) ∈ ℝᵏ
 
 with c_l = σ/√m_{l−1}, β_l = σ_b in the NTK parametrization (W, b ~ N(0, 1)) and
 c_l = β_l = 1 in the standard one (W ~ N(0, σ²/m_{l−1}), b ~ N(0, σ_b²)); σ_b = σ
@@ -31,7 +31,7 @@ class Layout:
     """Where each layer lives in θ and what multiplies it: everything a backend needs
     to run the network. Per-layer tuples are indexed by l = 1 … L (entry 0 is None).
 
-    widths : (d, m₁, …, 1); L : depth; P : number of parameters.
+    widths : (d, m₁, …, k); L : depth; P : number of parameters.
     c, beta : the multipliers c_l and β_l of §1 (β_l = 0 without biases).
     weight_offset, bias_offset : where Wˡ (row-major m_l × m_{l−1}) and bˡ start in θ
         (bias_offset is −1 without biases).
@@ -74,12 +74,14 @@ def _layout(widths, sigma, sigma_b, parametrization, has_bias, activation, dtype
 
 
 class MLP:
-    """A fully connected scalar-output network; it holds no parameters itself, and it is
+    """A fully connected network with k ≥ 1 outputs; it holds no parameters itself, and it is
     immutable (its layout is computed once): :meth:`replace` makes a changed copy.
 
     Parameters
     ----------
-    widths : [d, m₁, …, m_{L−1}, 1], the layer widths (L = len(widths) − 1 ≥ 1).
+    widths : [d, m₁, …, m_{L−1}, k], the layer widths (L = len(widths) − 1 ≥ 1); the last is
+        the number of outputs k (1 for the papers' scalar networks; 10 for a 10-class head).
+        With k = 1 outputs come as (N,), with k > 1 as (N, k).
     sigma : σ > 0, the parameter scaling of the papers: c_l = σ/√m_{l−1} (NTK
         parametrization) or W ~ N(0, σ²/m_{l−1}) (standard).
     parametrization : "ntk" (the papers') or "standard".
@@ -105,7 +107,7 @@ class MLP:
         sigma_b: float | None = None,
     ):
         if isinstance(widths, (str, bytes)) or not hasattr(widths, "__iter__"):
-            raise TypeError(f"widths: expected a sequence of integers [d, m₁, …, 1], got {widths!r}")
+            raise TypeError(f"widths: expected a sequence of integers [d, m₁, …, k], got {widths!r}")
         widths = [integer(w, f"widths[{i}]", 1) for i, w in enumerate(widths)]
         if dtype is None:
             raise TypeError("dtype: expected np.float32 or np.float64, got None")
@@ -117,8 +119,6 @@ class MLP:
             raise TypeError(f"dtype: expected np.float32 or np.float64, got {np.dtype(dtype)}")
         if len(widths) < 2:
             raise ValueError("widths: expected at least [d, 1] (depth L >= 1)")
-        if widths[-1] != 1:
-            raise ValueError("widths: the last width must be 1 (scalar output)")
         sigma = positive(sigma, "sigma")
         for name, value, allowed in (("parametrization", parametrization, PARAMETRIZATIONS),
                                      ("bias", bias, BIAS_MODES), ("activation", activation, ACTIVATIONS)):
@@ -151,10 +151,10 @@ class MLP:
         return self._layout
 
     @classmethod
-    def uniform(cls, d: int, width: int, depth: int, **kwargs) -> "MLP":
-        """L = depth layers, every hidden layer of the same width m."""
+    def uniform(cls, d: int, width: int, depth: int, outputs: int = 1, **kwargs) -> "MLP":
+        """L = depth layers, every hidden layer of the same width m, k = outputs."""
         d, width, depth = integer(d, "d", 1), integer(width, "width", 1), integer(depth, "depth", 1, 10**4)
-        return cls([d] + [width] * (depth - 1) + [1], **kwargs)
+        return cls([d] + [width] * (depth - 1) + [integer(outputs, "outputs", 1)], **kwargs)
 
     def replace(self, **kwargs) -> "MLP":
         """The same network with some settings changed (e.g. ``sigma``). A σ_b left at its
@@ -172,6 +172,16 @@ class MLP:
     @property
     def input_dim(self) -> int:
         return self.widths[0]
+
+    @property
+    def outputs(self) -> int:
+        """k, the number of outputs (the last width)."""
+        return self.widths[-1]
+
+    def output_array(self, f):
+        """Outputs of shape (…, N, k) as the network gives them: (…, N) when k = 1, else
+        unchanged. The one place that rule lives; every backend returns outputs through it."""
+        return f.reshape(f.shape[:-1]) if self.widths[-1] == 1 else f
 
     @property
     def num_params(self) -> int:
@@ -272,8 +282,8 @@ class MLP:
         return out
 
     def apply(self, params, X) -> np.ndarray:
-        """f(X), shape (N,), for X of shape (N, d) (CuPy arrays: on their GPU; PyTorch and JAX
-        CPU arrays: returned as their own kind)."""
+        """f(X), shape (N,) for one output or (N, k) for k, for X of shape (N, d) (CuPy arrays: on
+        their GPU; PyTorch and JAX CPU arrays: returned as their own kind)."""
         return _dispatch.typed_backend_for(params=params, X=X).apply(self, params, X)
 
     def __repr__(self) -> str:

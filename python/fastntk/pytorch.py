@@ -147,7 +147,7 @@ def from_torch(module, *, parametrization: str | None = None, sigma: float | Non
     ----------
     module : ``nn.Sequential`` (nested ones are flattened) of ``nn.Linear`` layers with
         one activation between them, ``nn.ReLU``, ``nn.Tanh``, :class:`Erf` or ``nn.Identity``
-        (a linear network), the last layer with one output. Layers are either all
+        (a linear network), the last layer with k ≥ 1 outputs. Layers are either all
         plain ``nn.Linear`` or all :class:`NTKLinear` (as :func:`to_torch` makes them).
     parametrization : for plain ``nn.Linear`` layers, "standard" (default: θ are the
         module's weights and biases as they are) or "ntk" (θ rescaled so that the
@@ -192,8 +192,6 @@ def from_torch(module, *, parametrization: str | None = None, sigma: float | Non
             raise ValueError(f"module: layer {name} takes {layer.in_features} inputs, "
                              f"the layer before it gives {widths[-1]}")
         widths.append(layer.out_features)
-    if widths[-1] != 1:
-        raise ValueError(f"module: the last linear layer has {widths[-1]} outputs; fastntk's MLP has one")
     has_bias = [layer.bias is not None for _, layer in linears]
     if any(has_bias) and not all(has_bias):
         raise ValueError("module: some linear layers have a bias and some do not; expected all or none")
@@ -235,7 +233,7 @@ def to_torch(net: MLP, params, *, device=None) -> "nn.Sequential":
     parameters are θ (gradients with respect to them are φ(x) = ∂f/∂θ) and
     ``from_torch(to_torch(net, θ))`` gives back ``net`` and θ exactly.
     Activations: ``nn.ReLU``, ``nn.Tanh``, :class:`Erf` or ``nn.Identity``. The output has
-    shape (N, 1).
+    shape (N, k).
 
     params : [W¹, b¹, …] or θ (P,), NumPy or CuPy; device : where the module's
     tensors live (default the CPU); dtype : the network's.

@@ -73,7 +73,8 @@ def unflatten(widths, theta, has_bias=True):
 
 
 def forward(net, theta, X):
-    """f(X) and the per-layer (pre-activation h, input a) lists, float64."""
+    """f(X) ((N,) for one output, (N, k) for k) and the per-layer (pre-activation h, input a)
+    lists, float64."""
     theta = np.asarray(theta, np.float64)
     X = np.asarray(X, np.float64)
     Ws, bs = unflatten(net.widths, theta, net.has_bias)
@@ -86,50 +87,70 @@ def forward(net, theta, X):
         h = c * a @ Ws[l - 1].T + beta * bs[l - 1]
         hs.append(h)
         a = _act(net.activation, h) if l < net.depth else h
-    return hs[-1][:, 0], hs, ins
+    f = hs[-1]
+    return (f[:, 0] if f.shape[1] == 1 else f), hs, ins
 
 
-def jacobian(net, theta, X):
-    """φ(X) (N, P) by explicit per-sample backpropagation."""
+def _jacobian3(net, theta, X):
+    """φ(X) as (N, k, P): per sample and output, backpropagation from the unit vector e_a."""
     theta = np.asarray(theta, np.float64)
     _, hs, ins = forward(net, theta, X)
     Ws, _ = unflatten(net.widths, theta, net.has_bias)
-    N = np.shape(X)[0]
-    rows = []
+    N, k = np.shape(X)[0], net.widths[-1]
+    out = []
     for i in range(N):
-        delta = np.ones(1)
-        blocks = [None] * net.depth
-        for l in range(net.depth, 0, -1):
-            c, beta = _multipliers(net, l)
-            gW = c * np.outer(delta, ins[l - 1][i])
-            parts = [gW.ravel()]
-            if net.has_bias:
-                parts.append(beta * delta)
-            blocks[l - 1] = np.concatenate(parts)
-            if l > 1:
-                delta = (c * delta @ Ws[l - 1]) * _dact(net.activation, hs[l - 2][i])
-        rows.append(np.concatenate(blocks))
-    return np.array(rows)
+        rows = []
+        for a in range(k):
+            delta = np.eye(k)[a]
+            blocks = [None] * net.depth
+            for l in range(net.depth, 0, -1):
+                c, beta = _multipliers(net, l)
+                gW = c * np.outer(delta, ins[l - 1][i])
+                parts = [gW.ravel()]
+                if net.has_bias:
+                    parts.append(beta * delta)
+                blocks[l - 1] = np.concatenate(parts)
+                if l > 1:
+                    delta = (c * delta @ Ws[l - 1]) * _dact(net.activation, hs[l - 2][i])
+            rows.append(np.concatenate(blocks))
+        out.append(rows)
+    return np.array(out).reshape(N, k, -1)
 
 
-def ntk(net, theta, X1, X2=None):
-    p1 = jacobian(net, theta, X1)
-    p2 = p1 if X2 is None else jacobian(net, theta, X2)
-    return p1 @ p2.T
+def jacobian(net, theta, X):
+    """φ(X) by explicit per-sample backpropagation: (N, P) for one output, (N, k, P) for k."""
+    J = _jacobian3(net, theta, X)
+    return J[:, 0] if J.shape[1] == 1 else J
+
+
+def _kernel(J1, J2, trace_axes):
+    """φ₁ φ₂ᵀ from (N, k, P) Jacobians: summed over the outputs (trace_axes (-1,)) or the full
+    (N1, N2, k, k) block (trace_axes ())."""
+    if tuple(trace_axes) == ():
+        return np.einsum("iap,jbp->ijab", J1, J2)
+    return np.einsum("iap,jap->ij", J1, J2)
+
+
+def ntk(net, theta, X1, X2=None, trace_axes=(-1,)):
+    p1 = _jacobian3(net, theta, X1)
+    p2 = p1 if X2 is None else _jacobian3(net, theta, X2)
+    return _kernel(p1, p2, trace_axes)
 
 
 def jvp(net, theta, X, v):
-    return jacobian(net, theta, X) @ np.asarray(v, np.float64)
+    out = _jacobian3(net, theta, X) @ np.asarray(v, np.float64)
+    return out[:, 0] if out.shape[1] == 1 else out
 
 
 def vjp(net, theta, X, r):
-    return jacobian(net, theta, X).T @ np.asarray(r, np.float64)
+    J = _jacobian3(net, theta, X)
+    return np.einsum("iap,ia->p", J, np.asarray(r, np.float64).reshape(J.shape[:2]))
 
 
-def adaptive_ntk(net, theta, X1, X2=None, d=None):
-    p1 = jacobian(net, theta, X1)
-    p2 = p1 if X2 is None else jacobian(net, theta, X2)
-    return (p1 * np.asarray(d, np.float64)) @ p2.T
+def adaptive_ntk(net, theta, X1, X2=None, d=None, trace_axes=(-1,)):
+    p1 = _jacobian3(net, theta, X1)
+    p2 = p1 if X2 is None else _jacobian3(net, theta, X2)
+    return _kernel(p1 * np.asarray(d, np.float64), p2, trace_axes)
 
 
 def structured_ntk(net, theta, X1, X2=None):
@@ -195,18 +216,30 @@ def optimizer_step(name, state, theta, g, lr, t, hyper):
     raise ValueError(name)
 
 
+def _softmax(f):
+    e = np.exp(f - f.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
 def loss_value(loss, f, Y):
-    """The mean training loss: ½(f − y)², or log(1 + e^{−ỹf}) with ỹ = ±1 (y > 0 → +1)."""
+    """The mean training loss over the samples, summed over a sample's outputs (f, Y of (N,)
+    or (N, k)): ½(f − y)², log(1 + e^{−ỹf}) with ỹ = ±1 (y > 0 → +1), or the softmax
+    cross-entropy −Σ_a y_a log softmax(f)_a (one-hot Y)."""
+    n = np.shape(f)[0]
     if loss == "squared":
-        return 0.5 * np.mean((f - Y) ** 2)
+        return 0.5 * np.sum((f - Y) ** 2) / n
+    if loss == "cross_entropy":
+        return -np.sum(Y * np.log(_softmax(f))) / n
     m = np.where(Y > 0, 1.0, -1.0) * f
-    return np.mean(np.logaddexp(0.0, -m))
+    return np.sum(np.logaddexp(0.0, -m)) / n
 
 
 def loss_grad(loss, f, Y):
-    """∂ℓ/∂f per sample: f − y, or −ỹ/(1 + e^{ỹf})."""
+    """∂ℓ/∂f per sample: f − y, −ỹ/(1 + e^{ỹf}), or softmax(f) − y."""
     if loss == "squared":
         return f - Y
+    if loss == "cross_entropy":
+        return _softmax(f) - Y
     s = np.where(Y > 0, 1.0, -1.0)
     return -s / (1.0 + np.exp(s * f))
 
@@ -215,17 +248,19 @@ def train(net, theta0, X, Y, *, model, optimizer, lr, schedule, mask=None, loss=
     """Iterate explicitly over the rows of ``schedule`` (steps × batch, −1 padding);
     returns θ after each step (steps + 1 arrays) and the full loss at each. ``mask``
     (P bools): only those parameters train, the others' gradients are zero (with
-    g = 0 every optimizer here leaves a parameter where it is)."""
+    g = 0 every optimizer here leaves a parameter where it is). Y is (N,) for one output,
+    (N, k) for k (one-hot for the cross-entropy)."""
     theta0 = np.asarray(theta0, np.float64)
     X = np.asarray(X, np.float64)
-    Y = np.asarray(Y, np.float64)
-    phi0 = jacobian(net, theta0, X) if model == "linearized" else None
-    f0 = forward(net, theta0, X)[0] if model == "linearized" else None
+    k = net.widths[-1]
+    Y = np.asarray(Y, np.float64).reshape(len(X), k)
+    phi0 = _jacobian3(net, theta0, X) if model == "linearized" else None
+    f0 = forward(net, theta0, X)[0].reshape(len(X), k) if model == "linearized" else None
 
     def predict(theta):
         if model == "linearized":
             return f0 + phi0 @ (theta - theta0)
-        return forward(net, theta, X)[0]
+        return forward(net, theta, X)[0].reshape(len(X), k)
 
     thetas, losses, state = [theta0], [], {}
     theta = theta0
@@ -233,8 +268,8 @@ def train(net, theta0, X, Y, *, model, optimizer, lr, schedule, mask=None, loss=
         rows = rows[rows >= 0]
         f = predict(theta)
         losses.append(loss_value(loss, f, Y))
-        phi = phi0[rows] if model == "linearized" else jacobian(net, theta, X[rows])
-        g = phi.T @ loss_grad(loss, f[rows], Y[rows]) / len(rows)
+        phi = phi0[rows] if model == "linearized" else _jacobian3(net, theta, X[rows])
+        g = np.einsum("iap,ia->p", phi, loss_grad(loss, f[rows], Y[rows])) / len(rows)
         if mask is not None:
             g = np.where(mask, g, 0.0)
         theta = optimizer_step(optimizer, state, theta, g, lr, t, hyper)

@@ -1,7 +1,7 @@
 // Training of the network and of its linearization around θ₀ (docs/design.md §2):
 // one call runs a whole run, with no Python work per step.
 //
-// Loss L_B(θ) = (1/2|B|)‖f(X_B) − Y_B‖², update θ_{t+1} = θ_t − η D_t g_t.
+// Loss L_B(θ) = (1/2|B|)‖f(X_B) − Y_B‖² (f and Y of |B| × k), update θ_{t+1} = θ_t − η D_t g_t.
 // The network is iterated in parameter space, its first layer in the row space of
 // X when that saves work (SGD, momentum, N < d: Path::RowSpace).
 // The linearization f_lin(x) = f₀(x) + φ₀(x)(θ − θ₀) is iterated in the cheapest
@@ -25,11 +25,13 @@ namespace fastntk {
 
 enum class ModelKind { Network, Linearized };
 inline constexpr Named<ModelKind> kModels[] = {{"network", ModelKind::Network}, {"linearized", ModelKind::Linearized}};
-// The training loss, averaged over the samples: squared ½(f − y)², or logistic
-// (two-class cross-entropy) log(1 + e^{−ỹf}) with ỹ = +1 for y > 0 and −1 otherwise
-// (labels {0, 1} or ±1).
-enum class LossKind { Squared = 0, Logistic = 1 };  // the kind of elementwise::loss_term
-inline constexpr Named<LossKind> kLosses[] = {{"squared", LossKind::Squared}, {"logistic", LossKind::Logistic}};
+// The training loss, averaged over the samples and summed over a sample's k outputs:
+// squared ½(f − y)², logistic (two-class cross-entropy, per output) log(1 + e^{−ỹf}) with
+// ỹ = +1 for y > 0 and −1 otherwise (labels {0, 1} or ±1), or cross-entropy, the softmax
+// over the k ≥ 2 outputs against one-hot targets, −Σ_a y_a log softmax(f)_a.
+enum class LossKind { Squared = 0, Logistic = 1, CrossEntropy = 2 };  // the kind of elementwise::loss_term
+inline constexpr Named<LossKind> kLosses[] = {
+    {"squared", LossKind::Squared}, {"logistic", LossKind::Logistic}, {"cross_entropy", LossKind::CrossEntropy}};
 // How a run is iterated. The network: Direct (every layer's products with its
 // weights) or RowSpace (W¹(t) = W¹(0) + C(t)X, exact for SGD and momentum, which
 // keep every first-layer update in the row space of X: the first layer then costs
@@ -50,7 +52,9 @@ std::string to_string(Path p);
 // The path a run takes: `requested` unless it is Auto, else the cheapest exact one for
 // the model, optimizer and shape (d: input dimension, P: parameters; all_layers:
 // whether every layer trains). One rule for both backends.
-Path choose_path(ModelKind model, Path requested, OptimizerKind optimizer, i64 n, i64 d, i64 P, bool all_layers);
+// k: the outputs (the materialized φ₀ has N·k rows).
+Path choose_path(ModelKind model, Path requested, OptimizerKind optimizer, i64 n, i64 d, i64 P, bool all_layers,
+                 i64 k = 1);
 // invalid_argument, naming what is wrong, unless `path` (Auto or chosen) can train `model`
 // exactly with `optimizer` (and with a subset of the layers when !all_layers): the one
 // statement of which path is exact for what, for fastntk.TrainConfig and the loop.
@@ -80,7 +84,7 @@ template <class T>
 struct History {
   std::vector<i64> step;
   std::vector<double> train_loss, param_distance, max_unit_movement, effective_lr;
-  std::vector<T> test_pred;  // records × N_test
+  std::vector<T> test_pred;  // records × N_test × k
   std::vector<T> diag;       // updates × P (record_D)
 };
 

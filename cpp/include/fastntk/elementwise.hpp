@@ -130,6 +130,47 @@ FASTNTK_HD T loss_residual(int kind, T f, T y) {
   return -sign * (m > T(0) ? e / (T(1) + e) : T(1) / (T(1) + e));
 }
 
+// Softmax cross-entropy of one sample over its k ≥ 2 outputs (loss kind 2): −Σ_a y_a log p_a
+// with p = softmax(f), for targets y that sum to one (one-hot labels); the largest f_a is
+// subtracted first, so no exponential overflows.
+template <class T>
+FASTNTK_HD double cross_entropy_row(const T* f, const T* y, long long k) {
+  double top = double(f[0]);
+  for (long long a = 1; a < k; ++a) top = double(f[a]) > top ? double(f[a]) : top;
+  double sum = 0, dot = 0, mass = 0;
+  for (long long a = 0; a < k; ++a) {
+#if defined(__CUDA_ARCH__)
+    sum += exp(double(f[a]) - top);
+#else
+    sum += std::exp(double(f[a]) - top);
+#endif
+    dot += double(y[a]) * (double(f[a]) - top);
+    mass += double(y[a]);
+  }
+#if defined(__CUDA_ARCH__)
+  return mass * log(sum) - dot;
+#else
+  return mass * std::log(sum) - dot;
+#endif
+}
+
+// Its gradient in f, scaled: r_a = scale·(Σ_b y_b · p_a − y_a) (scale·(p_a − y_a) for one-hot y).
+template <class T>
+FASTNTK_HD void cross_entropy_residual_row(const T* f, const T* y, long long k, T scale, T* r) {
+  T top = f[0], sum = T(0), mass = T(0);
+  for (long long a = 1; a < k; ++a) top = f[a] > top ? f[a] : top;
+  for (long long a = 0; a < k; ++a) {
+#if defined(__CUDA_ARCH__)
+    r[a] = exp(f[a] - top);
+#else
+    r[a] = std::exp(f[a] - top);
+#endif
+    sum += r[a];
+    mass += y[a];
+  }
+  for (long long a = 0; a < k; ++a) r[a] = scale * (mass * r[a] / sum - y[a]);
+}
+
 // One entry of the structured Gram's layer term: K += (ΔΔ′ᵀ)·(c²AA′ᵀ + β²).
 template <class T>
 FASTNTK_HD T gram_term(T k, T delta_product, T scaled_act_product, T beta2) {

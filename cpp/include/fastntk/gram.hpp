@@ -1,5 +1,6 @@
 // The empirical NTK by the structured formula of docs/design.md §2, never through φφᵀ:
-//   K(X, X′) = Σ_l (Δ^l Δ′^lᵀ) ⊙ (c_l² A_{l−1} A′_{l−1}ᵀ + β_l²).
+//   K(X, X′) = Σ_l (Δ^l Δ′^lᵀ) ⊙ (c_l² A_{l−1} A′_{l−1}ᵀ + β_l²),
+// summed over the k outputs of the network (neural-tangents' trace_axes = (-1,)).
 #pragma once
 #include <vector>
 
@@ -16,6 +17,7 @@ struct FeatureRefs {
   i64 n = 0;
   std::vector<const T*> input;
   std::vector<const T*> delta;
+  const T* traced_last = nullptr;  // Features::traced_last when present (k > 1): a narrower product
 };
 
 template <class T>
@@ -31,6 +33,18 @@ void gram(const Spec& spec, const FeatureRefs<T>& a, const FeatureRefs<T>* b, T*
 template <class T>
 void gram(const Spec& spec, const Features<T>& a, const Features<T>* b, T* k, i64 ldk,
           i64 tile = 2048);
+
+// The full (N_a, N_b, k, k) NTK of a k-output network, out[i, j, a, b] = ⟨∂f_a(x_i)/∂θ,
+// ∂f_b(x′_j)/∂θ⟩ (neural-tangents' trace_axes = ()), by the same formula per pair of
+// outputs: Σ_l (Δ^l_a Δ′^l_bᵀ) ⊙ (c_l² A_{l−1} A′_{l−1}ᵀ + β_l²), with Δ^L = I_k. (`gram`
+// gives its trace over the outputs.) Tiles of tile/k samples keep the temporaries at
+// about 2·tile² entries; b null: K(X_a, X_a) from the lower tiles, mirrored.
+// Layout Pairs is (N_a, N_b, k, k); Rows is φ(X_a)φ(X_b)ᵀ as an (N_a·k) × (N_b·k) matrix, row
+// i·k + a and column j·k + b (what training in function space iterates with).
+enum class BlockLayout { Pairs, Rows };
+template <class T>
+void gram_blocks(const Spec& spec, const Features<T>& a, const Features<T>* b, T* out, i64 tile = 2048,
+                 BlockLayout layout = BlockLayout::Pairs);
 
 // Copies the lower triangle of the n × n matrix onto the upper one.
 template <class T>

@@ -5,13 +5,13 @@
 
 namespace fastntk {
 
-// Rows [r0, r1) of φ into out ((r1 − r0) × P, row-major). When scale is given
+// Rows [r0, r1) of φ into out ((r1 − r0) × P, row-major); row i·k + a is ∂f_a(x_i)/∂θ. When scale is given
 // (P entries) each column is multiplied by it in the same pass: φ·diag(s).
 template <class T>
 void jacobian_rows(const Spec& spec, const Features<T>& f, i64 r0, i64 r1, T* out,
                    const T* scale = nullptr);
 
-// K_D(X_a, X_b) = φ(X_a) diag(d) φ(X_b)ᵀ from row chunks of φ holding at most
+// K_D(X_a, X_b) = φ(X_a) diag(d) φ(X_b)ᵀ (N_a·k × N_b·k, rows and columns as φ's) from row chunks of φ holding at most
 // max_bytes each (no Hadamard shortcut exists for a general diagonal D). The
 // symmetric case (b null) with d ≥ 0 uses SYRK on φ·diag(√d).
 template <class T>

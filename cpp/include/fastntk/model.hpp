@@ -28,7 +28,7 @@ BiasMode parse_bias(const std::string& s);
 Activation parse_activation(const std::string& s);
 
 struct Spec {
-  std::vector<i64> widths;  // [m_0 = d, m_1, …, m_L = 1]
+  std::vector<i64> widths;  // [m_0 = d, m_1, …, m_L = k], k ≥ 1 outputs
   double sigma = 1.0;    // σ: c_l = σ/√m_{l−1} (NTK parametrization), the weights' init scale
   double sigma_b = 1.0;  // σ_b: β_l = σ_b (NTK parametrization), the biases' init scale (standard)
   Parametrization parametrization = Parametrization::NTK;
@@ -40,6 +40,7 @@ struct Spec {
 
   int depth() const { return static_cast<int>(widths.size()) - 1; }  // L
   i64 input_dim() const { return widths.front(); }
+  i64 outputs() const { return widths.back(); }  // k
   bool has_bias() const { return bias != BiasMode::None; }
   i64 num_params() const { return offsets_.back(); }
   // Offsets into θ of W^l and b^l, l = 1..L.

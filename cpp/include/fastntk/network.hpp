@@ -9,14 +9,14 @@
 namespace fastntk {
 
 // The primal pass at θ: the layer inputs A_0 = X (not owned), A_1 … A_{L−1} and
-// f(X). ReLU masks and a'(h) are read off A (a' is a function of a(h) for the
+// f(X) (N × k, row-major). ReLU masks and a'(h) are read off A (a' is a function of a(h) for the
 // activations we support), so nothing else is stored.
 template <class T>
 struct Primal {
   i64 n = 0;
   const T* x = nullptr;
   std::vector<Mat<T>> hidden;  // hidden[l-1] = A_l, N × m_l, l = 1 … L−1
-  Vec<T> f;                    // N
+  Vec<T> f;                    // N·k: f(x_i)_a at i·k + a
   // Every pre-activation and output finite. False means a non-finite θ or input (a
   // NaN or Inf reaches every unit it feeds: NaN·0 is NaN) or an overflow: the kernels
   // report it instead of separate passes over θ and X.
@@ -36,13 +36,14 @@ template <class T>
 void forward_given_first(const Spec& spec, const T* theta, const T* x, i64 n, Mat<T>& first,
                          Primal<T>& out);
 
-// Δ^l for l = 1 … L (delta[l-1], N × m_l) for the cotangent r at the output
-// (r = nullptr means r = 1: the per-sample derivatives ∂f_i/∂h^l_i).
+// Δ^l for l = 1 … L (delta[l-1]) for the cotangent r (N × k) at the output: N × m_l.
+// r = nullptr means the per-sample, per-output derivatives ∂f_a(x_i)/∂h^l_i, one row
+// for each (i, a) at i·k + a: N·k × m_l (docs/design.md §2, k outputs).
 template <class T>
 void backward(const Spec& spec, const T* theta, const Primal<T>& primal, const T* r,
               std::vector<Mat<T>>& delta);
 
-// out = β·out + α·φ(X)ᵀ r  (P). Only one Δ^l is alive at a time; with β = 1,
+// out = β·out + α·φ(X)ᵀ r  (P; r is N × k). Only one Δ^l is alive at a time; with β = 1,
 // α = −η and out = θ this is a fused gradient step (θ is read before written).
 template <class T>
 void vjp(const Spec& spec, const T* theta, const Primal<T>& primal, const T* r, T alpha,
@@ -56,16 +57,20 @@ template <class T>
 void vjp_to_first(const Spec& spec, const T* theta, const Primal<T>& primal, const T* r, T alpha,
                   T beta, T* out, T* first_cotangent);
 
-// out = φ(X) v  (N): one tangent pass through the cached primal.
+// out = φ(X) v  (N × k): one tangent pass through the cached primal.
 template <class T>
 void jvp(const Spec& spec, const T* theta, const Primal<T>& primal, const T* v, T* out);
 
-// A batch's primal pass and its per-sample Δ^l (r = 1): everything the
-// Jacobian, the Gram and the adaptive kernel are made of.
+// A batch's primal pass and its per-sample, per-output Δ^l (N·k rows): everything
+// the Jacobian, the Gram and the adaptive kernel are made of.
 template <class T>
 struct Features {
   Primal<T> primal;
   std::vector<Mat<T>> delta;
+  // For k > 1 and L ≥ 2, Δ̄ (N × m_{L−1}) with Δ̄ Δ̄′ᵀ = Σ_a Δ^{L−1}_a Δ′^{L−1}_aᵀ: since
+  // Δ^{L−1}_a = c_L W^L_a ⊙ a'(h^{L−1}), Δ̄_j = a'(h_j)·(Σ_a c_L² (W^L_{aj})²)^{1/2}. The kernel
+  // traced over the outputs reads it at that layer, a product of width m_{L−1} instead of k·m_{L−1}.
+  Mat<T> traced_last;
 };
 
 template <class T>

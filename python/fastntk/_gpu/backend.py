@@ -65,8 +65,9 @@ class GpuBackend:
             return self._stack(net).forward(theta[None], X).f[0]
 
     @on_device
-    def ntk(self, net, params, X1, X2, *, tile):
+    def ntk(self, net, params, X1, X2, *, tile, full=False):
         lay, be = net.layout, self.device
+        self._stack(net)  # refuses a k-output network before any work
         theta = self.flatten(net, params)
         X1 = self._matrix(net, X1, "X1")
         X2 = None if X2 is None else self._matrix(net, X2, "X2")
@@ -75,7 +76,8 @@ class GpuBackend:
         with device_memory(f"ntk of shape ({n1}, {n2})", need):
             fa = self._features(net, theta, X1)
             fb = None if X2 is None else self._features(net, theta, X2)
-            return nw.gram(be, lay, fa, fb, tile)
+            K = nw.gram(be, lay, fa, fb, tile)
+            return K[:, :, None, None] if full else K  # one output: the (1, 1) block is K
 
     @on_device
     def jacobian(self, net, params, X):
@@ -98,6 +100,8 @@ class GpuBackend:
     def vjp(self, net, params, X, r):
         theta = self.flatten(net, params)
         X = self._matrix(net, X, "X")
+        if r.ndim == 2 and tuple(r.shape) == (X.shape[0], 1):  # (N, 1): one output's column
+            r = r.reshape(X.shape[0])
         r = require_device_vector(self.xp, r, "r", net.dtype, X.shape[0])
         with device_memory(f"vjp of {X.shape[0]} rows", self._nbytes(net, 2 * X.shape[0], sum(net.widths))):
             st = self._stack(net)

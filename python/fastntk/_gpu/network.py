@@ -47,6 +47,9 @@ class Stack:
     is R = 1: every pass of the GPU backend is written once, here."""
 
     def __init__(self, be, lays):
+        if lays[0].widths[-1] != 1:
+            raise ValueError(f"net: the GPU backend computes single-output networks (widths[-1] = 1); a "
+                             f"{lays[0].widths[-1]}-output network runs on the CPU (NumPy arrays)")
         xp = be.xp
         self.be, self.xp, self.lay, self.R = be, xp, lays[0], len(lays)
         self.lays = list(lays)  # each run's own multipliers, for the Gram and the Jacobian

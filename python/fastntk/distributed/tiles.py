@@ -156,8 +156,8 @@ def _tile(net, fa, fb):
 
 
 def feature_bytes(net, rows) -> int:
-    """Bytes of one block's features: X and A_l, Δ^l for l < L."""
-    return np.dtype(net.dtype).itemsize * rows * (net.input_dim + 2 * sum(net.widths[1:-1]))
+    """Bytes of one block's features: X and A_l, Δ^l (k rows a sample) for l < L."""
+    return np.dtype(net.dtype).itemsize * rows * (net.input_dim + (1 + net.outputs) * sum(net.widths[1:-1]))
 
 
 class NpyRows:

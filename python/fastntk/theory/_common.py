@@ -10,6 +10,9 @@ from ..model import MLP
 def _net(net) -> MLP:
     if not isinstance(net, MLP):
         raise TypeError(f"net: expected a fastntk.MLP, got {type(net).__name__}")
+    if net.outputs != 1:
+        raise ValueError(f"net: fastntk.theory states the papers' results for scalar-output networks "
+                         f"(widths[-1] = 1), not {net.outputs} outputs")
     return net
 
 
