@@ -143,8 +143,9 @@ def test_store_in_waves_bounds_the_features_held(tmp_path, monkeypatch, budget_b
     as many; every block's passes run once per wave that uses it, and K is the same."""
     net, theta, X, _ = _problem(n=20)  # chunks 5: 4 row blocks, 10 tiles
     counted = []
-    real = store_module._features
-    monkeypatch.setattr(store_module, "_features", lambda *a: (counted.append(1), real(*a))[1])
+    from fastntk.distributed import tiles as tiles_module
+    real = tiles_module._features
+    monkeypatch.setattr(tiles_module, "_features", lambda *a: (counted.append(1), real(*a))[1])
     from fastntk.distributed.tiles import feature_bytes
     distributed.gram_to_zarr(net, theta, X, tmp_path / "k.zarr", chunks=5,
                              max_feature_bytes=budget_blocks * feature_bytes(net, 5))
@@ -202,6 +203,47 @@ def test_store_of_another_gram_is_refused(tmp_path):
         distributed.gram_to_zarr(net, theta, X, 3)
     with pytest.raises(ValueError, match="X1: expected a .npy file or a zarr array"):
         distributed.gram_to_zarr(net, theta, str(tmp_path / "missing"), tmp_path / "m.zarr")
+
+
+def test_analytic_kernels_out_of_core_equal_the_infinite_kernels(tmp_path):
+    """kernel="ntk" | "nngp": the same tiles, store and resume serve the infinite-width
+    kernels (float64 whatever the network's dtype), equal to fastntk.infinite.kernels."""
+    net = fastntk.MLP.uniform(5, 16, 3, bias="normal", dtype=np.float32, sigma=1.3, sigma_b=0.4)
+    rng = np.random.default_rng(4)
+    X, X2 = rng.standard_normal((23, 5)), rng.standard_normal((9, 5))
+    for kind in ("ntk", "nngp"):
+        want = getattr(fastntk.infinite.kernels(net, X, get=kind), kind)
+        path = tmp_path / f"{kind}.zarr"
+        info = distributed.gram_to_zarr(net, None, X, path, chunks=7, kernel=kind)
+        assert (info.tiles, info.computed) == (10, 10)
+        K = distributed.open_gram(path).compute()
+        assert K.dtype == np.float64
+        assert_close(K, want, np.float64)
+        np.testing.assert_array_equal(K, K.T)
+        assert distributed.gram_to_zarr(net, None, X, path, chunks=7, kernel=kind).resumed == 10
+        lazy = distributed.ntk(net, None, X, X2, chunks=4, kernel=kind).compute()
+        assert_close(lazy, getattr(fastntk.infinite.kernels(net, X, X2, get=kind), kind), np.float64)
+    with pytest.raises(ValueError, match="another problem .*kernel"):
+        distributed.gram_to_zarr(net, None, X, tmp_path / "ntk.zarr", chunks=7, kernel="nngp")
+    with pytest.raises(ValueError, match="another problem .*kernel"):
+        distributed.gram_to_zarr(net, net.init(0), X, tmp_path / "ntk.zarr", chunks=7)
+    with pytest.raises(ValueError, match="kernel"):
+        distributed.gram_to_zarr(net, None, X, tmp_path / "x.zarr", kernel="gp")
+
+
+def test_command_line_stores_the_analytic_and_the_k_output_grams(tmp_path, capsys):
+    from fastntk.cli import main
+    X = np.random.default_rng(5).standard_normal((13, 6))
+    np.save(tmp_path / "x.npy", X)
+    net = fastntk.MLP.uniform(6, 8, 2, outputs=3, sigma=1.2)
+    assert main(["gram", str(tmp_path / "x.npy"), str(tmp_path / "n.zarr"), "--kernel", "nngp", "--width", "8",
+                 "--depth", "2", "--sigma", "1.2", "--chunks", "5", "--no-progress"]) == 0
+    assert "(nngp, float64)" in capsys.readouterr().out
+    assert_close(distributed.open_gram(tmp_path / "n.zarr").compute(), fastntk.infinite.kernels(net, X, get="nngp").nngp,
+                 np.float64)
+    assert main(["gram", str(tmp_path / "x.npy"), str(tmp_path / "e.zarr"), "--outputs", "3", "--width", "8",
+                 "--depth", "2", "--sigma", "1.2", "--dtype", "float64", "--chunks", "5", "--no-progress"]) == 0
+    assert_close(distributed.open_gram(tmp_path / "e.zarr").compute(), fastntk.ntk(net, net.init(0), X), np.float64)
 
 
 def test_npy_rows_pickle_as_their_path(tmp_path):

@@ -233,6 +233,9 @@ def _gram_parser(sub):
     g.add_argument("--x2", default=None, help="X2 (.npy or zarr) for the cross-Gram K(X, X2)")
     g.add_argument("--width", type=int, default=1024, help="hidden width m (default 1024)")
     g.add_argument("--depth", type=int, default=3, help="layers L (default 3)")
+    g.add_argument("--outputs", type=int, default=1, help="outputs k (default 1; the Gram is summed over them)")
+    g.add_argument("--kernel", default="empirical", choices=["empirical", "ntk", "nngp"],
+                   help="the empirical NTK of θ (default), or the infinite-width NTK or NNGP (float64; θ unused)")
     from .model import ACTIVATIONS, BIAS_MODES, PARAMETRIZATIONS
     g.add_argument("--sigma", type=float, default=1.0, help="σ, the weights' scale (default 1)")
     g.add_argument("--parametrization", default="ntk", choices=PARAMETRIZATIONS, help="default ntk")
@@ -258,7 +261,7 @@ def _gram(args) -> int:
     from . import MLP
     from ._validate import UsageError
     from .distributed import StoreWriteError, gram_to_zarr, open_rows
-    for flag in ("width", "depth", "chunks"):
+    for flag in ("width", "depth", "outputs", "chunks"):
         if getattr(args, flag) < 1:
             raise UsageError(f"--{flag}: expected an integer >= 1, got {getattr(args, flag)}")
     if not 0 <= args.workers <= MAX_WORKERS:
@@ -268,9 +271,13 @@ def _gram(args) -> int:
     X = open_rows(args.input, "input")
     if len(getattr(X, "shape", ())) != 2:
         raise ValueError(f"input: expected an (N, d) array, got shape {getattr(X, 'shape', None)}")
-    net = MLP.uniform(X.shape[1], args.width, args.depth, sigma=args.sigma, parametrization=args.parametrization,
-                      bias=args.bias, activation=args.activation, dtype=np.dtype(args.dtype).type)
-    params = net.init(args.seed) if args.params is None else np.load(args.params)
+    net = MLP.uniform(X.shape[1], args.width, args.depth, outputs=args.outputs, sigma=args.sigma,
+                      parametrization=args.parametrization, bias=args.bias, activation=args.activation,
+                      dtype=np.dtype(args.dtype).type)
+    if args.kernel != "empirical":
+        params = None
+    else:
+        params = net.init(args.seed) if args.params is None else np.load(args.params)
     with contextlib.ExitStack() as stack:
         if args.workers or args.scheduler:
             try:
@@ -286,7 +293,7 @@ def _gram(args) -> int:
                 stack.enter_context(Client(cluster))
         try:
             info = gram_to_zarr(net, params, X, args.store, X2=args.x2, chunks=args.chunks,
-                                overwrite=args.overwrite, progress=not args.no_progress)
+                                overwrite=args.overwrite, progress=not args.no_progress, kernel=args.kernel)
         except KeyboardInterrupt:
             print("fastntk gram: interrupted; the finished tiles are kept — run the same command again to "
                   "resume", file=sys.stderr)
@@ -294,7 +301,8 @@ def _gram(args) -> int:
         except StoreWriteError as e:
             print(f"fastntk gram: {e}", file=sys.stderr)
             return FAILED
-    print(f"K {info.shape[0]} × {info.shape[1]} ({net.dtype.__name__}) in {info.path}: {info.computed} tiles "
+    dtype = net.dtype.__name__ if args.kernel == "empirical" else "float64"
+    print(f"K {info.shape[0]} × {info.shape[1]} ({args.kernel}, {dtype}) in {info.path}: {info.computed} tiles "
           f"computed, {info.resumed} already there, {info.seconds:.1f} s")
     return 0
 

@@ -34,9 +34,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import __version__
-from .._validate import boolean, positive_int
+from .._validate import boolean, choice, positive_int
 from ..model import MLP
-from .tiles import (_active_client, _dask, _features, _rows, _tile, _zarr, feature_bytes, open_rows, theta_node,
+from .tiles import (KERNELS, _active_client, _dask, _rows, _zarr, feature_bytes, kernel_steps, open_rows, theta_node,
                     theta_sha256)
 
 ATTR = "fastntk_gram"
@@ -82,23 +82,26 @@ def _sha256_rows(source, A, dtype, name) -> str:
     return h.hexdigest()
 
 
-def _describe(net: MLP, theta, sources, A, B, chunks) -> dict:
-    return dict(
+def _describe(net: MLP, theta, sources, A, B, chunks, kernel, dtype) -> dict:
+    desc = dict(
         format=1, fastntk=__version__,
         network=dict(widths=list(net.widths), sigma=net.sigma, parametrization=net.parametrization,
                      bias=net.bias, activation=net.activation, dtype=np.dtype(net.dtype).name,
                      sigma_b=net.sigma_b),
-        theta_sha256=theta_sha256(theta),
-        X1_sha256=_sha256_rows(sources[0], A, net.dtype, "X1"),
-        X2_sha256=None if B is None else _sha256_rows(sources[1], B, net.dtype, "X2"),
+        theta_sha256=None if theta is None else theta_sha256(theta),
+        X1_sha256=_sha256_rows(sources[0], A, dtype, "X1"),
+        X2_sha256=None if B is None else _sha256_rows(sources[1], B, dtype, "X2"),
         shape=[A.shape[0], (A if B is None else B).shape[0]], chunks=chunks, symmetric=B is None)
+    if kernel != "empirical":  # a store of the empirical NTK reads as before analytic kernels were stored
+        desc["kernel"] = kernel
+    return desc
 
 
-def _store_tile(net, fa, fb, path, i, j, rows, cols, mirror):
+def _store_tile(net, kernel, fa, fb, path, i, j, rows, cols, mirror):
     """Compute tile (i, j) from its blocks' features, write it (and its transpose at
     (j, i) when ``mirror``), then set its flag. Runs on a worker: it opens the store by path."""
     zarr = _zarr()
-    K = _tile(net, fa, fb)
+    K = kernel_steps(kernel)[1](net, fa, fb)
     arr = zarr.open_array(path, path="K", mode="r+")
     arr[rows[0]:rows[1], cols[0]:cols[1]] = K
     if mirror:
@@ -118,11 +121,11 @@ def _open_or_create(zarr, path, desc, dtype, tile_grid, overwrite, theta):
         if found is None:
             raise ValueError(f"store: {path!r} exists and is not a fastntk Gram store; choose another path "
                              "or pass overwrite=True (--overwrite)")
-        differ = [k for k in desc if k != "fastntk" and found.get(k) != desc[k]]
+        differ = [k for k in sorted(set(desc) | set(found)) if k != "fastntk" and found.get(k) != desc.get(k)]
         if differ:
             raise ValueError(f"store: {path!r} holds the Gram of another problem (differs in "
                              f"{', '.join(differ)}); choose another path or pass overwrite=True (--overwrite)")
-        if not os.path.isdir(os.path.join(path, "theta")):  # a store from before θ was kept in it
+        if theta is not None and not os.path.isdir(os.path.join(path, "theta")):  # from before θ was kept
             _create_theta(group, theta)
         return group
     # Made whole in a sibling directory and renamed into place: a writer killed while
@@ -138,7 +141,8 @@ def _open_or_create(zarr, path, desc, dtype, tile_grid, overwrite, theta):
     group.create_array("K", shape=(n1, n2), chunks=(min(c, n1), min(c, n2)), dtype=np.dtype(dtype),
                        compressors=None, fill_value=np.nan)
     group.create_array("done", shape=tile_grid, chunks=(1, 1), dtype=bool, fill_value=False)
-    _create_theta(group, theta)
+    if theta is not None:
+        _create_theta(group, theta)
     group.attrs[ATTR] = desc
     if overwrite and os.path.exists(path):
         if os.path.isdir(path):
@@ -268,7 +272,7 @@ def _waves(pending, blocks):
 
 
 def gram_to_zarr(net: MLP, params, X1, store, X2=None, *, chunks: int = 4096, overwrite: bool = False,
-                 progress: bool = False, max_feature_bytes: int = 2**30) -> GramStore:
+                 progress: bool = False, max_feature_bytes: int = 2**30, kernel: str = "empirical") -> GramStore:
     """Compute K(X1, X2) (X2=None: the symmetric Gram of X1) into the zarr store at the
     path ``store``, tile by tile on Dask's scheduler — the active ``distributed.Client``
     if there is one, else threads — never holding K in one process.
@@ -281,6 +285,9 @@ def gram_to_zarr(net: MLP, params, X1, store, X2=None, *, chunks: int = 4096, ov
     max_feature_bytes : the row blocks' forward/backward passes (features) are computed
         once and shared by the tiles of a wave; a wave needs at most this many bytes of
         them (default 1 GiB), so a worker's memory stays bounded whatever N is.
+    kernel : "empirical" (the NTK of θ = ``params``), or the infinite-width "ntk" or "nngp"
+        of the architecture, float64, equal to :func:`fastntk.infinite.kernels` (``params``
+        is not read and may be None) — the analytic kernel of any N that fits on disk.
 
     Resumable: tiles a previous call finished (their flags in the store) are not computed
     again; the store records the network, θ and the inputs by SHA-256, and a store of a
@@ -300,28 +307,30 @@ def gram_to_zarr(net: MLP, params, X1, store, X2=None, *, chunks: int = 4096, ov
     chunks = positive_int(chunks, "chunks")
     overwrite, progress = boolean(overwrite, "overwrite"), boolean(progress, "progress")
     max_feature_bytes = positive_int(max_feature_bytes, "max_feature_bytes")
-    theta = net.flatten(params)
+    choice(kernel, "kernel", KERNELS)
+    dtype = kernel_steps(kernel)[2] or net.dtype
+    theta = net.flatten(params) if kernel == "empirical" else None
     sources = (open_rows(X1, "X1"), None if X2 is None else open_rows(X2, "X2"))
-    A = _rows(sources[0], "X1", net, chunks, da)
-    B = None if X2 is None else _rows(sources[1], "X2", net, chunks, da)
+    A = _rows(sources[0], "X1", net, chunks, da, dtype)
+    B = None if X2 is None else _rows(sources[1], "X2", net, chunks, da, dtype)
     symmetric = B is None
     Bx = A if symmetric else B
     grid = (len(A.chunks[0]), len(Bx.chunks[0]))
     start = time.perf_counter()
-    desc = _describe(net, theta, sources, A, B, chunks)
+    desc = _describe(net, theta, sources, A, B, chunks, kernel, dtype)
     try:
         with _Writer(path):
-            group = _open_or_create(zarr, path, desc, net.dtype, grid, overwrite, theta)
+            group = _open_or_create(zarr, path, desc, dtype, grid, overwrite, theta)
             done = np.asarray(group["done"][...], bool)
             wanted = [(i, j) for i in range(grid[0]) for j in (range(i + 1) if symmetric else range(grid[1]))]
             pending = [(i, j) for i, j in wanted if not done[i, j]]
             try:
-                _compute(dask, net, theta, desc["theta_sha256"], path, pending, wanted, A, Bx, symmetric,
+                _compute(dask, net, kernel, theta, desc["theta_sha256"], path, pending, wanted, A, Bx, symmetric,
                          max_feature_bytes, chunks, progress)
             except OSError as e:
                 if e.errno not in _NO_ROOM:
                     raise
-                raise _no_room(e, path, wanted, A, Bx, symmetric, net) from None
+                raise _no_room(e, path, wanted, A, Bx, symmetric, dtype) from None
     except OSError as e:
         if isinstance(e, StoreWriteError) or e.errno not in _NO_ROOM:
             raise
@@ -331,7 +340,7 @@ def gram_to_zarr(net: MLP, params, X1, store, X2=None, *, chunks: int = 4096, ov
                      time.perf_counter() - start)
 
 
-def _no_room(e, path, wanted, A, Bx, symmetric, net) -> StoreWriteError:
+def _no_room(e, path, wanted, A, Bx, symmetric, dtype) -> StoreWriteError:
     """The one-line error of a store that stopped taking bytes mid-Gram: what is kept and
     how much is still to write."""
     try:
@@ -339,7 +348,7 @@ def _no_room(e, path, wanted, A, Bx, symmetric, net) -> StoreWriteError:
     except Exception:  # noqa: BLE001 - the flags themselves may be what cannot be read
         done = np.zeros((len(A.chunks[0]), len(Bx.chunks[0])), bool)
     left = [(i, j) for i, j in wanted if not done[i, j]]
-    item = np.dtype(net.dtype).itemsize
+    item = np.dtype(dtype).itemsize
     need = sum(A.chunks[0][i] * Bx.chunks[0][j] * item * (2 if symmetric and i != j else 1) for i, j in left)
     err = StoreWriteError(f"store: cannot write {path!r} ({os.strerror(e.errno)}): {len(left)} of {len(wanted)} "
                           f"tiles, {need:,} bytes, still to write; the {len(wanted) - len(left)} tiles written are "
@@ -348,27 +357,28 @@ def _no_room(e, path, wanted, A, Bx, symmetric, net) -> StoreWriteError:
     return err
 
 
-def _compute(dask, net, theta, sha, path, pending, wanted, A, Bx, symmetric, max_feature_bytes, chunks,
+def _compute(dask, net, kernel, theta, sha, path, pending, wanted, A, Bx, symmetric, max_feature_bytes, chunks,
              progress):
     """The pending tiles, wave by wave (see :func:`_waves`)."""
     a_blocks = [b[0] for b in A.to_delayed()]
     b_blocks = a_blocks if symmetric else [b[0] for b in Bx.to_delayed()]
     a_ends, b_ends = np.cumsum((0,) + A.chunks[0]), np.cumsum((0,) + Bx.chunks[0])
-    waves = _waves(pending, max(1, max_feature_bytes // max(1, feature_bytes(net, chunks))))
+    block_bytes = feature_bytes(net, chunks) if kernel == "empirical" else 8 * chunks * net.input_dim
+    waves = _waves(pending, max(1, max_feature_bytes // max(1, block_bytes)))
     bar = None
     if progress and pending:
         from .._optional import require
         tqdm = require("tqdm.auto", "progress=True").tqdm
         bar = tqdm(total=len(wanted), initial=len(wanted) - len(pending), unit="tile", desc="Gram")
     try:
-        theta_once = theta_node(dask, theta, store=path, sha=sha) if pending else None
-        features = dask.delayed(_features, pure=True)
+        theta_once = theta_node(dask, theta, store=path, sha=sha) if pending and theta is not None else None
+        features = dask.delayed(kernel_steps(kernel)[0], pure=True)
         store_tile = dask.delayed(_store_tile, pure=False)
         for wave in waves:
             rows, cols = {i for i, _ in wave}, {j for _, j in wave}
             fa = {i: features(net, theta_once, a_blocks[i], "X1") for i in sorted(rows | cols if symmetric else rows)}
             fb = fa if symmetric else {j: features(net, theta_once, b_blocks[j], "X2") for j in sorted(cols)}
-            tasks = [store_tile(net, fa[i], None if symmetric and i == j else fb[j], path, i, j,
+            tasks = [store_tile(net, kernel, fa[i], None if symmetric and i == j else fb[j], path, i, j,
                                 (int(a_ends[i]), int(a_ends[i + 1])), (int(b_ends[j]), int(b_ends[j + 1])),
                                 symmetric and i != j)
                      for i, j in wave]

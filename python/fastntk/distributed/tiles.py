@@ -4,6 +4,7 @@ call."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
 
@@ -11,7 +12,7 @@ import numpy as np
 
 from .. import _core
 from .._blas import blas_limited_to_one_thread
-from .._validate import positive_int
+from .._validate import choice, positive_int, to_host_matrix
 from .._dispatch import host_backend_for
 from ..model import MLP
 
@@ -155,6 +156,32 @@ def _tile(net, fa, fb):
         return host_backend_for("the tiled Gram").ntk_from_features(net, fa, fb)
 
 
+# What a tile can hold: the empirical NTK of (net, θ), or the analytic infinite-width NTK
+# or NNGP of the architecture (float64; θ is not read), as fastntk.infinite.kernels.
+KERNELS = ("empirical", "ntk", "nngp")
+
+
+def _rows_block(net, theta, x, name="X"):
+    """A row block as the analytic kernels read it: the inputs themselves, float64."""
+    return to_host_matrix(np.asarray(x), name, np.float64, net.input_dim)
+
+
+def _infinite_tile(kernel, net, xa, xb):
+    """One tile of the analytic kernel ``kernel`` between two row blocks (xb None: the
+    symmetric diagonal tile)."""
+    with _one_thread_per_tile():
+        out = host_backend_for("the tiled Gram").infinite_kernels(net, xa, xb, nngp=kernel == "nngp",
+                                                                 ntk=kernel == "ntk", tile=2048)
+    return out[0] if kernel == "nngp" else out[1]
+
+
+def kernel_steps(kernel):
+    """(block features, tile) of a kernel kind, and the dtype its tiles have (None: the net's)."""
+    if kernel == "empirical":
+        return _features, _tile, None
+    return _rows_block, functools.partial(_infinite_tile, kernel), np.float64
+
+
 def feature_bytes(net, rows) -> int:
     """Bytes of one block's features: X and A_l, Δ^l (k rows a sample) for l < L."""
     return np.dtype(net.dtype).itemsize * rows * (net.input_dim + (1 + net.outputs) * sum(net.widths[1:-1]))
@@ -203,8 +230,9 @@ def open_rows(X, name="X"):
     return arr
 
 
-def _rows(X, name, net, chunks, da):
-    """X as a dask array of row blocks of ``chunks`` rows (all columns in one block)."""
+def _rows(X, name, net, chunks, da, dtype=None):
+    """X as a dask array of row blocks of ``chunks`` rows (all columns in one block), in
+    ``dtype`` (default the network's)."""
     X = open_rows(X, name)
     if not isinstance(X, da.Array) and not (hasattr(X, "shape") and hasattr(X, "dtype")):
         try:
@@ -218,10 +246,10 @@ def _rows(X, name, net, chunks, da):
     arr = X if isinstance(X, da.Array) else da.from_array(X, chunks=(chunks, -1))
     if arr.shape[0] < 1:
         raise ValueError(f"{name}: expected at least one row")
-    return arr.astype(net.dtype).rechunk((chunks, -1))
+    return arr.astype(net.dtype if dtype is None else dtype).rechunk((chunks, -1))
 
 
-def ntk(net: MLP, params, X1, X2=None, *, chunks: int = 4096):
+def ntk(net: MLP, params, X1, X2=None, *, chunks: int = 4096, kernel: str = "empirical"):
     """K(X1, X2) of shape (N1, N2) as a lazy ``dask.array.Array`` in tiles of ``chunks``
     rows and columns, each tile one fastntk cross-Gram of two row blocks (a NumPy array,
     a path to a .npy file or a zarr array, any array dask reads, or a dask array; with a
@@ -234,19 +262,24 @@ def ntk(net: MLP, params, X1, X2=None, *, chunks: int = 4096):
     scheduler can recompute on any worker (:func:`theta_node`), so a lost worker costs
     time, never the Gram. ``.compute()`` it, or store it
     (:func:`gram_to_zarr`) when it does not fit in memory. NaN or Inf in an input is
-    found (and named) when its tiles are computed."""
-    return _gram(net, params, X1, X2, chunks, ("X1", "X2"))
+    found (and named) when its tiles are computed. ``kernel``: "empirical" (the NTK of
+    θ = ``params``), or the infinite-width "ntk" or "nngp" of the architecture (float64,
+    as :func:`fastntk.infinite.kernels`; ``params`` is not read and may be None)."""
+    return _gram(net, params, X1, X2, chunks, ("X1", "X2"), kernel)
 
 
-def _gram(net, params, X1, X2, chunks, names):
+def _gram(net, params, X1, X2, chunks, names, kernel="empirical"):
     """ntk with the inputs' names for errors (kernel_regression's are X_test and X)."""
     dask, da = _dask()
     if not isinstance(net, MLP):
         raise TypeError(f"net: expected a fastntk.MLP, got {type(net).__name__}")
     chunks = positive_int(chunks, "chunks")
-    theta = theta_node(dask, net.flatten(params))
-    features, tile = dask.delayed(_features, pure=True), dask.delayed(_tile, pure=True)
-    A = _rows(X1, names[0], net, chunks, da)
+    choice(kernel, "kernel", KERNELS)
+    feat, tile_fn, dtype = kernel_steps(kernel)
+    dtype = net.dtype if dtype is None else dtype
+    theta = theta_node(dask, net.flatten(params)) if kernel == "empirical" else None
+    features, tile = dask.delayed(feat, pure=True), dask.delayed(tile_fn, pure=True)
+    A = _rows(X1, names[0], net, chunks, da, dtype)
     fa = [features(net, theta, b[0], names[0]) for b in A.to_delayed()]
     a_sizes = A.chunks[0]
     if X2 is None:
@@ -254,11 +287,11 @@ def _gram(net, params, X1, X2, chunks, names):
         for i in range(len(fa)):
             for j in range(i + 1):
                 t = tile(net, fa[i], None if i == j else fa[j])
-                grid[i][j] = da.from_delayed(t, shape=(a_sizes[i], a_sizes[j]), dtype=net.dtype)
+                grid[i][j] = da.from_delayed(t, shape=(a_sizes[i], a_sizes[j]), dtype=dtype)
             for j in range(i):
                 grid[j][i] = grid[i][j].T
         return da.block(grid)
-    B = _rows(X2, names[1], net, chunks, da)
+    B = _rows(X2, names[1], net, chunks, da, dtype)
     fb = [features(net, theta, b[0], names[1]) for b in B.to_delayed()]
-    return da.block([[da.from_delayed(tile(net, fa[i], fb[j]), shape=(a_sizes[i], B.chunks[0][j]), dtype=net.dtype)
+    return da.block([[da.from_delayed(tile(net, fa[i], fb[j]), shape=(a_sizes[i], B.chunks[0][j]), dtype=dtype)
                       for j in range(len(fb))] for i in range(len(fa))])
