@@ -35,6 +35,12 @@ def interruptible(fn: Callable, *, cancel: Callable | None = None, clear: Callab
         clear()
     box: dict = {}
     done = threading.Event()
+    # The main thread waits on a plain lock the worker releases: an interrupted acquire just
+    # fails. Not Event.wait or Thread.join: a KeyboardInterrupt landing inside
+    # threading.Condition.wait can leave its lock half-released ("release unlocked lock"),
+    # and an interrupted join may mark the thread as stopped while it still runs.
+    finished = threading.Lock()
+    finished.acquire()
 
     def work():
         try:
@@ -43,18 +49,17 @@ def interruptible(fn: Callable, *, cancel: Callable | None = None, clear: Callab
             box["error"] = e
         finally:
             done.set()
+            finished.release()
 
-    # An Event, not Thread.join: a join interrupted by KeyboardInterrupt may mark the
-    # thread as stopped while it still runs.
     worker = threading.Thread(target=work, name="fastntk-long-call", daemon=True)
     worker.start()
     try:
-        while not done.wait(0.05):
+        while not finished.acquire(timeout=0.05):
             pass
     except KeyboardInterrupt:
         if cancel is not None:
             cancel()
-            done.wait(1.0)  # the core stops at its next tile: usually well within this
+            finished.acquire(timeout=1.0)  # the core stops at its next tile: usually well within this
         if not done.is_set():
             _running.add(done)
         raise
