@@ -124,3 +124,42 @@ def test_predict_functions_equal_neural_tangents(outputs):
     want = nt.predict.gp_inference(k, y, diag_reg=1e-2)(get=None, k_test_train=kt, k_test_test=ktt)
     np.testing.assert_allclose(got.mean, np.asarray(want.mean), atol=TOL["solve"])
     np.testing.assert_allclose(got.covariance, np.asarray(want.covariance), atol=TOL["solve"])
+
+
+def stax_params(net, theta):
+    """fastntk's θ as the stax network's parameters: Dense holds (W of shape (in, out), b),
+    so Wᵀ; the activations hold ()."""
+    params = net.unflatten(theta)
+    out = []
+    for l in range(net.depth):
+        out.append((jax.numpy.asarray(params[2 * l].T), jax.numpy.asarray(params[2 * l + 1])))
+        if l < net.depth - 1:
+            out.append(())
+    return out
+
+
+@pytest.mark.parametrize("outputs", [1, 3])
+@pytest.mark.parametrize("activation", ["relu", "erf"])
+def test_empirical_ntk_of_k_outputs_equals_neural_tangents(outputs, activation):
+    """The same stax network at the same θ: neural-tangents' empirical_ntk_fn, all three of
+    its implementations, with trace_axes=(-1,) and (), against fastntk.ntk."""
+    net = fastntk.MLP([5, 12, 9, outputs], sigma=1.3, sigma_b=0.4, bias="normal", activation=activation)
+    layers = []
+    for l in range(1, net.depth + 1):
+        layers.append(stax.Dense(net.widths[l], W_std=net.sigma, b_std=net.sigma_b, parameterization="ntk"))
+        if l < net.depth:
+            layers.append({"relu": stax.Relu, "erf": stax.Erf}[activation]())
+    _, apply_fn, _ = stax.serial(*layers)
+    theta = net.flatten(net.init(3))
+    params = stax_params(net, theta)
+    rng = np.random.default_rng(4)
+    X1, X2 = rng.standard_normal((6, 5)), rng.standard_normal((4, 5))
+    np.testing.assert_allclose(np.asarray(apply_fn(params, X1)).reshape(6, outputs),
+                               np.asarray(net.apply(theta, X1)).reshape(6, outputs), rtol=1e-12, atol=1e-12)
+    for trace_axes in ((-1,), ()):
+        ours = fastntk.ntk(net, theta, X1, X2, trace_axes=trace_axes)
+        for implementation in (1, 2, 3):
+            fn = nt.empirical_ntk_fn(apply_fn, trace_axes=trace_axes, vmap_axes=0, implementation=implementation)
+            theirs = np.asarray(fn(X1, X2, params))
+            assert theirs.shape == ours.shape
+            assert relative(ours, theirs) <= TOL["exact"]
