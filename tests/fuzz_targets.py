@@ -50,7 +50,7 @@ def targets():
         "unflatten": (net.unflatten, dict(theta=("vecPany", theta))),
         "apply": (net.apply, dict(params=("params", theta), X=("X", X))),
         "ntk": (fastntk.ntk, dict(net=("net", net), params=("params", theta), X1=("X", X), X2=("Xopt", None),
-                                  tile=("count", 8))),
+                                  tile=("count", 8), trace_axes=("axes", (-1,)))),
         "jacobian": (fastntk.jacobian, dict(net=("net", net), params=("params", theta), X=("X", X))),
         "jacobian_chunks": (lambda **k: list(fastntk.jacobian_chunks(**k)),
                             dict(net=("net", net), params=("params", theta), X=("X", X), max_bytes=("count", 512))),
@@ -58,7 +58,7 @@ def targets():
         "vjp": (fastntk.vjp, dict(net=("net", net), params=("params", theta), X=("X", X), r=("vecN", Y))),
         "adaptive_ntk": (fastntk.adaptive_ntk, dict(net=("net", net), params=("params", theta), X1=("X", X),
                                                     X2=("Xopt", None), d=("vecP", np.ones(P)),
-                                                    max_bytes=("count", 4096))),
+                                                    max_bytes=("count", 4096), trace_axes=("axes", ()))),
         "train": (lambda **k: fastntk.train(**k, **small),
                   dict(net=("net", net), params=("params", theta), X=("X", X), Y=("vecN", Y), X_test=("Xopt", Xt),
                        lr=("posopt", 0.1), optimizer=("str", "gd"), model=("str", "network"),
@@ -260,6 +260,7 @@ BAD = {
     "dataspec": _ANY[:2] + [None, 3, "imagenet", "sphere:abc", "sphere:0", "mnist:/does/not/exist"],
     "tsteps": _ANY + [float("nan"), -1.0, True, None, "1", -float("inf")],
     "getk": _ANY[:2] + [None, 3, "cov", ("ntk", "cov"), ()],
+    "axes": _ANY + [None, 0, 2, (0,), (-1, 0), (True,), (0.5,), "-1"],
     "runs": _ANY[:2] + [None, 3, [None], [{}], [dict(net=None, params=None)], [dict(params=np.ones(26))]],
     "store": [object(), [1, "a"], {"a": 1}, None, 3, 2.5],
     "matN": _ANY + [None, 3, np.ones(6), np.eye(5), np.full((6, 6), np.nan), np.diag(np.full(6, np.inf))],
@@ -394,7 +395,9 @@ def run_cli(batch) -> None:
             code = e.code if isinstance(e.code, int) else 2
         except BaseException as e:  # noqa: BLE001 - judged by the parent
             code = f"raised {type(e).__name__}: {str(e)[:200]}"
-        print(json.dumps(dict(target="cli", argv=argv, code=code, stderr=err.getvalue()[-600:])), flush=True)
+        text = err.getvalue()  # its first and last lines: argparse's usage, then the error
+        text = text if len(text) <= 1200 else text[:600] + "\n…\n" + text[-600:]
+        print(json.dumps(dict(target="cli", argv=argv, code=code, stderr=text)), flush=True)
 
 
 def _describe(v) -> str:

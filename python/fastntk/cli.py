@@ -121,10 +121,13 @@ def _main(argv=None) -> int:
     # `run --help` (no name yet) names the experiments; `run NAME --help` lists that one's knobs, so
     # the name is parsed first.
     if argv[:1] == ["run"] and (len(argv) == 1 or argv[1] in ("-h", "--help")):
+        asked = len(argv) > 1  # --help: the usage is the answer (stdout); no name: an error (stderr)
         print("usage: fastntk run NAME [--preset quick|standard|paper] [--jobs N] [--out DIR] [options]\n\n"
               "Run (or resume) an experiment; `fastntk run NAME --help` lists its options.\n\nexperiments:\n"
-              + "\n".join(f"  {n:24s}{e.title}" for n, e in sorted(REGISTRY.items())))
-        return OK if len(argv) > 1 else USAGE
+              + "\n".join(f"  {n:24s}{e.title}" for n, e in sorted(REGISTRY.items()))
+              + ("" if asked else "\nfastntk run: error: the experiment NAME is required"),
+              file=sys.stdout if asked else sys.stderr)
+        return OK if asked else USAGE
     if len(argv) >= 2 and argv[0] == "run" and not argv[1].startswith("-"):
         name = argv[1]
         if name not in REGISTRY:

@@ -128,6 +128,7 @@ def _loss_of(config, settings):
 def default_lr(net: MLP, params, X) -> float:
     """η = 1.9·N/λ_max(K): just inside GD's stability limit 2N/λ_max for the loss (1/2N)‖f − Y‖²
     (with k outputs, K is the (N·k × N·k) block kernel)."""
+    net = _net(net)
     be = backend_for(params=params, X=X)
     K = _block_rows(net, params, X)
     eig = lambda: be.xp.linalg.eigvalsh(K.astype(np.float64))  # noqa: E731

@@ -27,12 +27,13 @@ def _net(net) -> MLP:
 def _full(trace_axes) -> bool:
     """neural-tangents' ``trace_axes`` for an (N, k) output: (-1,) (or (1,)) sums the kernel
     over the outputs, () keeps the (k, k) block of every pair."""
-    if trace_axes is None:
-        return True
-    try:
+    if isinstance(trace_axes, (int, np.integer)) and not isinstance(trace_axes, bool):
+        axes = (int(trace_axes),)
+    elif isinstance(trace_axes, (tuple, list)) and all(isinstance(a, (int, np.integer)) and not isinstance(a, bool)
+                                                       for a in trace_axes):
         axes = tuple(int(a) for a in trace_axes)
-    except TypeError:
-        axes = (int(trace_axes),) if isinstance(trace_axes, (int, np.integer)) else None
+    else:
+        axes = None
     if axes == ():
         return True
     if axes in ((-1,), (1,)):
