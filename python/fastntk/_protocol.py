@@ -9,7 +9,7 @@ from typing import Any, Callable, NamedTuple, Protocol, Sequence
 
 class Problem(NamedTuple):
     """A training problem with its arrays checked and in the backend's array kind:
-    θ₀ (P,), X (N, d), Y (N,), X_test (N_test, d) or None."""
+    θ₀ (P,), X (N, d), Y (N,) for one output or (N, k) for k, X_test (N_test, d) or None."""
     theta: Any
     X: Any
     Y: Any
