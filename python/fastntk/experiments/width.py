@@ -24,27 +24,54 @@ LOSS_SCALE = math.sqrt(2.0)
 STABLE = 2.0   # GD is stable at θ₀ when η·λ_max of the loss's Gauss–Newton Hessian is below this
 REACH = 1e-3   # "converged" for the speed comparison: the loss at REACH× its initial value
 OUTPUT_SMALL = 0.5  # "output close to zero at initialization" (004 Sect. 3.1, 3.3): RMS f(θ₀) ≤ this × RMS y
-INIT_NOTE = "W¹ ~ N(0, 1), which 004 leaves unstated"
+# 004 leaves the initialization unstated and says it used "basic TensorFlow functions", whose
+# Dense layers draw Glorot-uniform weights: U(±√(6/(fan_in + fan_out))). "normal" is Du et al.'s
+# W¹ ~ N(0, 1), a = ±1, which fastntk ran before (its output grows like √m).
+INITS = ("glorot", "normal")
 
 
-def net_004(d: int, m: int, seed: int, scale: float = 1.0):
-    """004's model: the standard parametrization (θ is the weights themselves, c_l = 1),
-    W¹ ~ N(0, scale²), W² = √2·a with a = ±1 (frozen; √2 is LOSS_SCALE), no biases."""
+def init_note(init: str) -> str:
+    """How the run's weights were drawn, for the rows that depend on it."""
+    return ("Glorot-uniform W¹ and a (TensorFlow's default, 004 leaves the initialization unstated)"
+            if init == "glorot" else "W¹ ~ N(0, 1) and a = ±1 (Du et al.'s; 004 leaves the initialization unstated)")
+
+
+def _glorot(rng, fan_out: int, fan_in: int):
+    limit = math.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-limit, limit, (fan_out, fan_in))
+
+
+def net_004(d: int, m: int, seed: int, scale: float = 1.0, init: str = "glorot"):
+    """004's model: the standard parametrization (θ is the weights themselves, c_l = 1), no
+    biases, W² = √2·a frozen (√2 is LOSS_SCALE); ``init`` "glorot": W¹ and a Glorot-uniform,
+    "normal": W¹ ~ N(0, 1), a = ±1; W¹ times ``scale`` (the init-std sweep)."""
+    if init not in INITS:
+        raise ValueError(f"init: expected one of {INITS}, got {init!r}")
     net = MLP([d, m, 1], parametrization="standard", bias="none", dtype=np.float64)
     rng = np.random.default_rng(seed)
-    W1 = rng.standard_normal((m, d)) * scale
-    a = np.where(rng.random((1, m)) < 0.5, -1.0, 1.0)
-    return net, [W1, LOSS_SCALE * a]
+    if init == "glorot":
+        W1, a = _glorot(rng, m, d), _glorot(rng, 1, m)
+    else:
+        W1 = rng.standard_normal((m, d))
+        a = np.where(rng.random((1, m)) < 0.5, -1.0, 1.0)
+    return net, [W1 * scale, LOSS_SCALE * a]
 
 
-def deep_net_004(d: int, m: int, hidden: int, seed: int):
-    """004 Fig. 8's net: ``hidden`` ReLU layers of m units, W¹ ~ N(0, 1) as 004's, the deeper
-    hidden layers He's N(0, 2/m) (004 leaves them unstated; N(0, 1) there makes the 5-layer
-    net's outputs ~10² times larger and GD at the base rate diverge, η·λ_max ≈ 250), the
-    output a = ±1 (its √2 LOSS_SCALE), no biases, the standard parametrization; every layer
-    trained. hidden = 1 is net_004 with the same draw."""
+def deep_net_004(d: int, m: int, hidden: int, seed: int, init: str = "glorot"):
+    """004 Fig. 8's net: ``hidden`` ReLU layers of m units, the output a (its √2 LOSS_SCALE),
+    no biases, the standard parametrization, every layer trained. "glorot": every layer
+    Glorot-uniform; "normal": W¹ ~ N(0, 1) as 004's first layer under that reading, the deeper
+    hidden layers He's N(0, 2/m) (N(0, 1) there makes the 5-layer net's outputs ~10² times
+    larger and GD at the base rate diverge, η·λ_max ≈ 250), a = ±1. hidden = 1 is net_004 with
+    the same draw."""
+    if init not in INITS:
+        raise ValueError(f"init: expected one of {INITS}, got {init!r}")
     net = MLP([d] + [m] * hidden + [1], parametrization="standard", bias="none", dtype=np.float64)
     rng = np.random.default_rng(seed)
+    if init == "glorot":
+        params = [_glorot(rng, m, d)] + [_glorot(rng, m, m) for _ in range(hidden - 1)] + [_glorot(rng, 1, m)]
+        params[-1] = LOSS_SCALE * params[-1]
+        return net, params
     params = [rng.standard_normal((m, d))]
     params += [rng.standard_normal((m, m)) * math.sqrt(2.0 / m) for _ in range(hidden - 1)]
     params.append(LOSS_SCALE * np.where(rng.random((1, m)) < 0.5, -1.0, 1.0))
@@ -56,7 +83,7 @@ class Width(Experiment):
     title = "Width, convergence and weight movement (004's setting)"
     paper = "Kondracki, Roy, Dwarakanath (004 Sects. 2–3, Figs. 1–3, 5–8)"
     presets = {
-        "quick": dict(data="gaussian:100", n_train=100, n_test=10, data_seed=0, widths=[10, 100, 1000, 4000],
+        "quick": dict(data="gaussian:100", n_train=100, n_test=10, data_seed=0, init="glorot", widths=[10, 100, 1000, 4000],
                       optimizers=["gd", "adagrad", "rmsprop"], seeds=[0, 1, 2, 3, 4], steps=1000, record_every=20,
                       base_lr=5e-4, rmsprop_gamma=0.9, scale_width=100, init_scales=[0.25, 1.0, 4.0], alphas=[1.0, 10.0],
                       alpha_widths=[10, 30, 100], depth_width=10, hidden_layers=[1, 5]),
@@ -70,11 +97,15 @@ class Width(Experiment):
         # three, the init-std and α sweeps run where the output is far from zero at θ₀ (only rescaling the
         # targets), Fig. 8's rows pooling α and unstable seeds, and RMSprop's movement (a claim of 004
         # Sect. 2.4) judged as an extra check at the one width where its rate is not inflated.
-        "standard": dict(data="gaussian:200", n_train=200, n_test=100, data_seed=0, widths=[10, 100, 1000, 10000],
-                         optimizers=["gd", "adagrad", "rmsprop"], seeds=list(range(100, 108)), steps=2000, record_every=20,
+        # Seeds 150–157 and Glorot-uniform weights (were W¹ ~ N(0, 1), a = ±1): a review of 100–107 found nine
+        # rows premise-not-met by that choice, whose output grows like √m (RMS f(θ₀)/RMS y 15 → 446), where
+        # 004's TensorFlow default keeps it O(1).
+        "standard": dict(data="gaussian:200", n_train=200, n_test=100, data_seed=0, init="glorot",
+                         widths=[10, 100, 1000, 10000], optimizers=["gd", "adagrad", "rmsprop"], seeds=list(range(150, 158)), steps=2000, record_every=20,
                          base_lr=5e-4, rmsprop_gamma=0.9, scale_width=100, init_scales=[0.25, 1.0, 4.0],
                          alphas=[1.0, 10.0], alpha_widths=[10, 30, 100, 300], depth_width=10, hidden_layers=[1, 5]),
-        "paper": dict(data="gaussian:1000", n_train=1000, n_test=100, data_seed=0, widths=[10, 100, 1000, 10000],
+        "paper": dict(data="gaussian:1000", n_train=1000, n_test=100, data_seed=0, init="glorot",
+                      widths=[10, 100, 1000, 10000],
                       optimizers=["gd", "adagrad", "rmsprop"], seeds=[0, 1, 2], steps=10000, record_every=50,
                       base_lr=5e-4, rmsprop_gamma=0.9, scale_width=100, init_scales=[0.25, 0.5, 1.0, 2.0, 4.0],
                       alphas=[1.0, 10.0], alpha_widths=[10, 100, 1000, 10000], depth_width=10, hidden_layers=[1, 5]),
@@ -107,9 +138,9 @@ class Width(Experiment):
         gradients, so the unscaled net is trained on targets y/α; the loss recorded is Eq. (13)'s.
         Fig. 8's movement is Eq. (14): the hidden layers' max_r‖w_r(t) − w_r(0)‖, averaged."""
         if job["sweep"] == "depth":
-            net, params = deep_net_004(ds.d, job["width"], job["hidden"], job["seed"])
+            net, params = deep_net_004(ds.d, job["width"], job["hidden"], job["seed"], cfg["init"])
         else:
-            net, params = net_004(ds.d, job["width"], job["seed"], job["scale"])
+            net, params = net_004(ds.d, job["width"], job["seed"], job["scale"], cfg["init"])
         theta0 = [p.copy() for p in params]
         res = ctx.check(train(net, params, ds.X, LOSS_SCALE * ds.Y / job["alpha"], lr=cfg["base_lr"], tol=1e-300,
                               max_steps=cfg["steps"], record_every=cfg["record_every"], divergence_factor=1e300,
@@ -132,7 +163,7 @@ class Width(Experiment):
         ds = self._data(cfg)
         if job["sweep"] in ("alpha", "depth"):
             return self._alpha_job(cfg, job, ctx, ds)
-        net, params = net_004(ds.d, job["width"], job["seed"], job["scale"])
+        net, params = net_004(ds.d, job["width"], job["seed"], job["scale"], cfg["init"])
         hyper = {"alpha": cfg["rmsprop_gamma"]} if job["optimizer"] == "rmsprop" else {}
         res = ctx.check(train(net, params, ds.X, LOSS_SCALE * ds.Y, optimizer=job["optimizer"], lr=cfg["base_lr"], tol=1e-300,
                               max_steps=cfg["steps"], record_every=cfg["record_every"], train_layers=[1],
@@ -188,7 +219,7 @@ class Width(Experiment):
             axes[3].plot(sig, [np.mean([v for s, v in sc if s == x]) for x in sig], marker="o")
             axes[3].set_xscale("log", base=2)
             axes[3].set_yscale("log")
-            axes[3].set_xlabel("init scale (std of W¹)")
+            axes[3].set_xlabel("init scale (× the initialization's std of W¹)")
             axes[3].set_ylabel("relative first-layer movement")
         return save_figure(fig, out, "width")
 
@@ -235,7 +266,7 @@ class Width(Experiment):
         lines.append(f"- Setting (004 Sect. 1): f = Σ_r a_r relu(w_rᵀx) without 1/√m, loss (1/n)Σ(f − y)², only the "
                      f"hidden layer trained, base rate {cfg['base_lr']}, RMSprop γ = {cfg['rmsprop_gamma']}, "
                      f"{cfg['steps']} full-batch steps, x ~ U(−1, 1)^d unscaled; here n = {cfg['n_train']} points in d = "
-                     f"{cfg['data'].partition(':')[2]} (004: 1000 in d = 1000) and {INIT_NOTE}, a = ±1. Runs are compared at equal steps, as 004 "
+                     f"{cfg['data'].partition(':')[2]} (004: 1000 in d = 1000) and {init_note(cfg['init'])}. Runs are compared at equal steps, as 004 "
                      "compares them; a run whose loss is not finite is left out.")
         return lines
 
@@ -246,7 +277,8 @@ class Width(Experiment):
 
     @staticmethod
     def _trend(values, seeds, xs):
-        return falling_trend(values, seeds, xs)
+        # No x to compare (a partial run, or every width unstable): no seed has a trend.
+        return falling_trend(values, seeds, xs) if len(xs) > 1 else []
 
     def _stable(self, records):
         """The widths at which GD at the base rate is stable at θ₀ (median η·λ_max < 2),
@@ -273,10 +305,10 @@ class Width(Experiment):
                cfg["seeds"]) else math.nan for m in widths]
         return premise_not_met("the loss gradients at θ₀ do not shrink with the width here (RMS per weight "
                                + " → ".join(f"{v:.3g}" for v in med) + f" over m = {widths}; falling in "
-                               f"{sum(t > 0 for t in trends)} of {len(trends)} seeds; {INIT_NOTE})")
+                               f"{sum(t > 0 for t in trends)} of {len(trends)} seeds; {init_note(cfg['init'])})")
 
     @staticmethod
-    def _outputs_small(runs, where):
+    def _outputs_small(runs, where, init):
         """004's premise for lazy training (Sects. 3.1, 3.3): the output is close to zero at
         initialization, RMS f(θ₀) ≤ OUTPUT_SMALL·RMS y (median over ``runs``); None when it
         holds, else the premise-not-met verdict."""
@@ -287,7 +319,7 @@ class Width(Experiment):
         if med <= OUTPUT_SMALL:
             return None
         return premise_not_met(f"the output is not close to zero at initialization {where}: RMS f(θ₀) / RMS y "
-                               f"median {med:.3g} > {OUTPUT_SMALL} ({INIT_NOTE})")
+                               f"median {med:.3g} > {OUTPUT_SMALL} ({init_note(init)})")
 
     @staticmethod
     def _every(verdicts: dict, what: str) -> str:
@@ -475,7 +507,7 @@ class Width(Experiment):
         # 004's reading (Sect. 3.3): a small std makes the output hover close to zero, the premise of
         # lazy training. With a frozen and ReLU homogeneous, std σ is training at std 1 on targets y/σ,
         # so where the output is not close to zero at the smaller std the sweep only rescales the targets.
-        small = self._outputs_small([r for r in scale if r["scale"] == lo_s], f"at std {lo_s}")
+        small = self._outputs_small([r for r in scale if r["scale"] == lo_s], f"at std {lo_s}", cfg["init"])
         for v, text, sign in ((rel_loss, f"a smaller initialization std gives a lower loss, relative to its initial loss, "
                                f"after {cfg['steps']} steps (std {lo_s} against {hi_s}, m = {cfg['scale_width']})", 1),
                               (rel_mv, "a smaller initialization std moves the hidden units more, relative to their "
@@ -554,7 +586,7 @@ class Width(Experiment):
         # Sect. 3.1), at every α over the widths judged.
         for a in alphas:
             premise = premise or self._outputs_small([r for r in rs if r["alpha"] == a and r["width"] in stable],
-                                                     f"at α = {a:g}")
+                                                     f"at α = {a:g}", cfg["init"])
         each = {a: direction(self._trend({(s, m): mv[(s, a2, m)] for s, a2, m in mv if a2 == a}, seeds, stable),
                              len(seeds), "seeds") for a in alphas}
         out = [Claim(f"with the output scaled by α and both layers trained, the hidden units move less the wider the "
