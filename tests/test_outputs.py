@@ -218,3 +218,18 @@ def test_training_errors_name_the_argument():
     one = fastntk.MLP([3, 4, 1])
     with pytest.raises(ValueError, match="loss: 'cross_entropy'"):
         fastntk.train(one, one.init(0), X, np.ones(5), loss="cross_entropy", lr=0.1)
+
+
+def test_infinite_width_predictions_are_per_output():
+    """At infinite width the outputs are independent: the k-output prediction's mean is each
+    output's own, and the covariance is every output's."""
+    net, one = fastntk.MLP([3, 8, 2], sigma=1.3), fastntk.MLP([3, 8, 1], sigma=1.3)
+    rng = np.random.default_rng(0)
+    X, Xt, Y = rng.standard_normal((6, 3)), rng.standard_normal((4, 3)), rng.standard_normal((6, 2))
+    for predict in (fastntk.infinite.gd_mse_ensemble, fastntk.infinite.nngp_posterior):
+        both = predict(net, X, Y, Xt)
+        assert both.mean.shape == (4, 2)
+        for a in range(2):
+            alone = predict(one, X, Y[:, a], Xt)
+            assert_close(both.mean[:, a], alone.mean, np.float64)
+            assert_close(both.cov, alone.cov, np.float64)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._dispatch import host_backend_for
-from ._validate import boolean, choice, positive, positive_int, real, to_host_matrix, to_host_vector
+from ._validate import boolean, choice, positive, positive_int, real, to_host_matrix, to_host_outputs
 from .linalg import KernelSolver, gd_factor, gd_rate
 from .model import MLP
 
@@ -91,11 +91,12 @@ def gd_mse_ensemble(net: MLP, X, Y, X_test, *, steps=np.inf, lr: float | None = 
         mean = A Y,   cov = K(X_T, X_T) + A K Aᵀ − A K(X, X_T) − K(X_T, X) Aᵀ.
 
     lr defaults to 1.9·N/λ_max(Θ) (fastntk.default_lr's rule). At t = ∞ the mean is
-    the kernel regressor Θ(X_T, X)Θ⁻¹Y."""
+    the kernel regressor Θ(X_T, X)Θ⁻¹Y. For k outputs Y is (N, k) and the mean (N_T, k); the
+    outputs are independent at infinite width, so cov (N_T, N_T) is every output's."""
     net = _net(net)
     X = _host(X, "X", net.input_dim)
     Xt = _host(X_test, "X_test", net.input_dim)
-    Y = to_host_vector(Y, "Y", np.float64, X.shape[0])
+    Y = to_host_outputs(Y, "Y", np.float64, X.shape[0], net.outputs)
     steps = real(steps, "steps", 0.0) if not (isinstance(steps, float) and np.isinf(steps) and steps > 0) \
         else steps
     compute_cov = boolean(compute_cov, "compute_cov")
@@ -112,7 +113,7 @@ def gd_mse_ensemble(net: MLP, X, Y, X_test, *, steps=np.inf, lr: float | None = 
                          "the t = ∞ limit needs distinct inputs")
     cross = kernels(net, Xt, X, get=GET)
     A = cross.ntk @ (Q * gd_factor(lam, steps, lr, n)) @ Q.T
-    mean = A @ Y
+    mean = net.output_array(A @ Y)
     if not compute_cov:
         return Prediction(mean)
     test_nngp = kernels(net, Xt, get="nngp").nngp
@@ -123,17 +124,18 @@ def gd_mse_ensemble(net: MLP, X, Y, X_test, *, steps=np.inf, lr: float | None = 
 def nngp_posterior(net: MLP, X, Y, X_test, *, noise: float = 0.0, compute_cov: bool = True) -> Prediction:
     """The Bayesian posterior of the infinitely wide network (the NNGP K) given Y with
     Gaussian observation noise of variance ``noise``:
-    mean = K(X_T, X)(K + noise·I)⁻¹Y, cov = K(X_T, X_T) − K(X_T, X)(K + noise·I)⁻¹K(X, X_T)."""
+    mean = K(X_T, X)(K + noise·I)⁻¹Y, cov = K(X_T, X_T) − K(X_T, X)(K + noise·I)⁻¹K(X, X_T).
+    For k outputs Y is (N, k) and the mean (N_T, k), cov every output's."""
     net = _net(net)
     X = _host(X, "X", net.input_dim)
     Xt = _host(X_test, "X_test", net.input_dim)
-    Y = to_host_vector(Y, "Y", np.float64, X.shape[0])
+    Y = to_host_outputs(Y, "Y", np.float64, X.shape[0], net.outputs)
     noise = positive(noise, "noise", allow_zero=True)
     compute_cov = boolean(compute_cov, "compute_cov")
     K = kernels(net, X, get="nngp").nngp
     solver = KernelSolver(K + noise * np.eye(X.shape[0]))
     Kt = kernels(net, Xt, X, get="nngp").nngp
-    mean = Kt @ solver.solve(Y)
+    mean = net.output_array(Kt @ solver.solve(Y))
     if not compute_cov:
         return Prediction(mean)
     cov = kernels(net, Xt, get="nngp").nngp - Kt @ solver.solve(Kt.T)
