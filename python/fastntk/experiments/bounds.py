@@ -27,9 +27,11 @@ from ._base import Experiment, falling_trend, legend, log_axes, save_figure, tre
 from ._training import fit, laziness
 from ._verdict import LAZY, MIN_RUNS, REPRODUCED, Claim, excluded, lazy_median, premise_not_met, usable
 
-# A shortfall (excess) at most this share of the bound counts as none: the bound's own
-# numbers carry float rounding and the training tolerance (√(2·tol) ≈ 0.0045 in RMSE).
-HOLDS = 0.01
+# A shortfall (excess) counts as none up to √(2·tol) in RMSE: a net trained to loss tol can
+# sit that far from its limit (≈ 0.0045 at tol = 1e-5). Absolute since next11 (was 1 % of the
+# bound, 0.022 RMSE at σ = 16, which hid a run 0.0116 below the lower bound).
+def allowance(cfg):
+    return math.sqrt(2.0 * cfg["tol"])
 
 
 class Bounds(Experiment):
@@ -44,9 +46,12 @@ class Bounds(Experiment):
         # registered with the rules before any run. Seeds 150–154: new after a review of 140–144 found the
         # rows reproduced by nets that were not lazy (the theorems' m ≥ C unjudged); widths to 16000 (were
         # 1000–4000), where σ = 8's nets would be lazy if ‖f_NN − f_lin‖ falls like 1/√m from 4000's 0.16
-        # (σ = 16 would need about 26000: its rows say so if they stay outside the regime).
+        # (σ = 16 would need about 26000: its rows say so if they stay outside the regime). Seeds
+        # 160–164: new after a review of 150–154 found σ = 16's laziness premise passed on a knife edge
+        # (0.099 against 0.1) with its nets farther from f_lin than the band between the bounds; the rows
+        # now need the theorems' route itself (next11).
         "standard": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depth=2, bias="zero",
-                         sigmas=[8.0, 16.0], widths=[2000, 4000, 8000, 16000], seeds=[150, 151, 152, 153, 154],
+                         sigmas=[8.0, 16.0], widths=[2000, 4000, 8000, 16000], seeds=[160, 161, 162, 163, 164],
                          tol=1e-5,
                          max_steps=20000),
         "paper": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depth=2, bias="zero",
@@ -88,11 +93,18 @@ class Bounds(Experiment):
         return r["rmse_int"] + r["init_rms"]
 
     def _gaps(self, r):
-        """(shortfall below the lower bound, excess over the upper one), each relative to its
-        bound and 0 where the net is inside."""
+        """(shortfall below the lower bound, excess over the upper one) in RMSE, 0 where the
+        net is inside; NaN for a vacuous lower bound."""
         lo, hi = self._lower(r), self._upper(r)
-        short = max(0.0, lo - r["rmse_nn"]) / lo if lo > 0 else math.nan
-        return short, max(0.0, r["rmse_nn"] - hi) / hi
+        short = max(0.0, lo - r["rmse_nn"]) if lo > 0 else math.nan
+        return short, max(0.0, r["rmse_nn"] - hi)
+
+    def _route(self, r, idx):
+        """Whether the theorems' route places this net on the bound's side: the net's RMSE is
+        within RMS(f_NN − f_lin) of f_lin's (the triangle inequality), so it decides when that
+        distance is below f_lin's margin to the bound (RMSE(f_lin) − lower, or upper − RMSE(f_lin))."""
+        margin = r["rmse_lin"] - self._lower(r) if idx == 0 else self._upper(r) - r["rmse_lin"]
+        return r["nn_lin_rms"] < margin
 
     def plot(self, cfg, records, out):
         fig, axes = plots.figure(len(cfg["sigmas"]))
@@ -108,8 +120,9 @@ class Bounds(Experiment):
                         ys.append(max(float(np.median(vals)), 1e-6))
                 if xs:
                     ax.plot(xs, ys, marker="o", color=f"C{i}", label=f"{what} (median, floored at 1e-6)")
-            ax.axhline(HOLDS, color="k", ls=":", lw=0.8, label=f"{HOLDS} (counts as none)")
-            log_axes(ax, "width m", "relative to the bound", f"σ = {sg:g}, L = {cfg['depth']}")
+            ax.axhline(allowance(cfg), color="k", ls=":", lw=0.8,
+                       label=f"√(2·tol) = {allowance(cfg):.2g} (counts as none)")
+            log_axes(ax, "width m", "RMSE past the bound", f"σ = {sg:g}, L = {cfg['depth']}")
             # the widths themselves as ticks: log-axis minor labels (3×10³, 4×10³) collide
             ax.set_xticks(cfg["widths"], [f"{m:g}" for m in cfg["widths"]], minor=False)
             ax.set_xticks([], minor=True)
@@ -137,8 +150,9 @@ class Bounds(Experiment):
         lines.append("- f_lin satisfies both bounds exactly (the triangle inequality on Eq. (4)); a net's shortfall "
                      "or excess is at most RMS(f_NN − f_lin), the O(1/√m) of Thm 1.")
         lines.append(f"- The theorems bound the net through its staying close to f_lin (m ≥ C): a row whose widest nets "
-                     f"are not lazy (median relative distance > {LAZY}) reads premise not met, since a bound that holds "
-                     "there holds by another route than theirs.")
+                     f"are not lazy (median relative distance > {LAZY}), or whose widest nets lie farther from f_lin than "
+                     "f_lin lies from the bound in more than half the runs (so the triangle inequality cannot place them), "
+                     "reads premise not met, since a bound that holds there holds by another route than theirs.")
         return lines
 
     def claims(self, cfg, records):
@@ -160,35 +174,45 @@ class Bounds(Experiment):
                                               f"{float(np.median(bounds)):.3g} ≤ 0")
                 # The theorems' m ≥ C: they bound the net through its staying close to f_lin, so a
                 # bound that holds for a net far from f_lin holds by another route than theirs.
-                lazy = lazy_median([r for r in ok if r["width"] == widest])
+                wide = [r for r in ok if r["width"] == widest]
+                lazy = lazy_median(wide)
+                route = sum(self._route(r, idx) for r in wide)
                 if premise is None and not lazy <= LAZY:
                     need = (f"; m ≈ {widest * (lazy / LAZY) ** 2:.0f} would be needed at the theorems' 1/√m"
                             if math.isfinite(lazy) else "")
                     premise = premise_not_met(f"not lazy at m = {widest}: median ‖f_NN − f_lin‖/‖f_lin‖ {lazy:.3g} > "
                                               f"{LAZY}{need}")
+                if premise is None and wide and route * 2 < len(wide) + 1:
+                    far = float(np.median([r["nn_lin_rms"] for r in wide]))
+                    premise = premise_not_met(
+                        f"at m = {widest} the nets lie farther from f_lin (median RMS {far:.3g}) than f_lin from the "
+                        f"bound in {len(wide) - route} of {len(wide)} runs: the theorems' route cannot place them")
                 trends = falling_trend({k: v for k, v in gaps.items() if math.isfinite(v)}, cfg["seeds"],
                                        sorted(cfg["widths"]))
-                med_wide = float(np.median(at_wide)) if at_wide else math.nan
+                tol = allowance(cfg)
                 if premise:
                     verdict = premise
-                elif len(at_wide) >= MIN_RUNS and len(at_wide) * 2 >= len(cfg["seeds"]) and med_wide <= HOLDS:
-                    verdict = REPRODUCED  # the bound holds at the widest width
+                elif len(at_wide) >= MIN_RUNS and len(at_wide) * 2 >= len(cfg["seeds"]) and max(at_wide) <= tol:
+                    verdict = REPRODUCED  # the bound holds at the widest width in every usable run
                 else:
                     verdict = trend_direction(trends, len(cfg["seeds"]))
                 bound = self._lower if idx == 0 else self._upper
                 ratio = [r["rmse_nn"] / bound(r) for r in ok if r["width"] == widest and bound(r) > 0]
-                outside = [v for v in at_wide if v > HOLDS]
+                outside = [v for v in at_wide if v > tol]
+                below = [v for v in at_wide if v > 0]
                 per_m = "; ".join(
                     f"m = {m}: {float(np.median([v for (s, mm), v in gaps.items() if mm == m])):.3g}"
                     for m in sorted(cfg["widths"]) if any(mm == m for (s, mm) in gaps))
                 out.append(Claim(
                     f"σ = {sg:g}: the trained net's test RMSE is {what}, up to a departure that vanishes or falls "
                     "as m grows (O(1/√m))",
-                    f"{ref} (m ≥ C; fastntk: a departure ≤ {HOLDS} of the bound counts as none)",
-                    f"median departure relative to the bound by width: {per_m or '—'}; RMSE(f_NN)/bound at m = "
-                    f"{widest}: median {float(np.median(ratio)) if ratio else math.nan:.3g}; departure > {HOLDS} at m = "
-                    f"{widest} in {len(outside)} of {len(at_wide)} usable runs"
+                    f"{ref} (m ≥ C; fastntk: a departure ≤ √(2·tol) = {tol:.2g} RMSE counts as none)",
+                    f"median departure (RMSE past the bound) by width: {per_m or '—'}; RMSE(f_NN)/bound at m = "
+                    f"{widest}: median {float(np.median(ratio)) if ratio else math.nan:.3g}; past the bound at m = "
+                    f"{widest} in {len(below)} of {len(at_wide)} usable runs, by more than {tol:.2g} in {len(outside)}"
                     + (f" (up to {max(outside):.3g})" if outside else "")
+                    + f"; the theorems' route (RMS(f_NN − f_lin) below f_lin's margin to the bound) holds at m = "
+                      f"{widest} in {route} of {len(wide)}"
                     + (f"; of the seeds with a departure at some width, falls with m in {sum(t > 0 for t in trends)} of "
                        f"{len(trends)} (rank correlation)" if trends else "; no departure at any width in any run")
                     + f"; {len(ok)} of {len(rs)} runs usable{excluded(why)}",
