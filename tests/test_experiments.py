@@ -425,3 +425,112 @@ def test_a_closed_pipe_ends_the_command_quietly():
         proc.stdout.close()
         err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 0 and err == "", err
+
+
+def test_infinite_ensemble_compares_at_equal_training_loss():
+    """infinite-ensemble: the prediction rebuilt from the recorded kernels is
+    infinite.gd_mse_ensemble's (mean, σ and test covariance), and its loss part from the mean the
+    recorded train_loss; the equal-loss step is the first at or below the target; the null bands
+    are recomputable (fixed seed) and hold a perfect ensemble; a control counts only when paired
+    and outside; a value within its error of the band's edge is on neither side; records without
+    the kernels or the test covariance read "not recorded"."""
+    import numpy as np
+    from fastntk import infinite
+    from fastntk.experiments import infinite_ensemble as ie
+    exp = REGISTRY["infinite-ensemble"]
+    cfg = dict(experiments.resolve_config("infinite-ensemble", "quick"), width=32)
+    rec = exp.run_job(cfg, dict(activation="erf", kind="infinite"), None)
+    k, y = rec["kernels"][0], rec["y_train"]
+    assert k["sigma"] == cfg["sigma"] and [c["sigma"] for c in rec["kernels"][1:]] == list(ie.CONTROL_SIGMAS)
+    ds = exp._data(cfg)
+    assert "nngp_test_matrix" in k and all("nngp_test_matrix" not in c for c in rec["kernels"][1:])
+    for t in (0, 7, cfg["steps"]):
+        pred = infinite.gd_mse_ensemble(exp._net(cfg, "erf"), ds.X, ds.Y, ds.X_test, steps=t, lr=k["lr"])
+        mean, std, _ = ie.prediction_at(k, y, t)
+        np.testing.assert_allclose(mean, pred.mean, atol=1e-9)
+        np.testing.assert_allclose(std, np.sqrt(np.maximum(np.diag(pred.cov), 0)), atol=1e-6)
+        np.testing.assert_allclose(ie.prediction_cov(k, len(y), t), pred.cov, atol=1e-9)
+    assert ie.prediction_cov(rec["kernels"][1], len(y), 7) is None
+    mean, std, _ = ie.prediction_at(k, y, cfg["steps"])
+    cov = ie.prediction_cov(k, len(y), cfg["steps"])
+    bands = ie.null_bands(mean, cov, std, 20)
+    assert bands == ie.null_bands(mean, cov, std, 20)
+    assert bands["offset"][0] == -np.inf and 0 < bands["offset_median"] < bands["offset"][1]
+    assert bands["spread"][0] < bands["spread_median"] < bands["spread"][1]
+    root = np.linalg.cholesky(cov + 1e-12 * np.eye(len(mean)))
+    rng = np.random.default_rng(1)
+    perfect = [mean + rng.standard_normal((20, len(mean))) @ root.T for _ in range(200)]
+    inside = np.mean([ie.offset_stat(Q, mean, std) <= bands["offset"][1] for Q in perfect])
+    assert 0.9 <= inside <= 0.99, inside   # the band holds a perfect ensemble ~95 % of the time
+    no_init = dict(k, nngp=np.zeros_like(k["nngp"]).tolist())  # only the mean's share of the loss
+    assert ie.prediction_at(no_init, y, cfg["steps"])[2] == pytest.approx(rec["train_loss"], rel=1e-6)
+    t = ie.equal_loss_step(k, y, 1e-3)
+    assert ie.prediction_at(k, y, t)[2] <= 1e-3 < ie.prediction_at(k, y, t - 1)[2]
+    assert ie.equal_loss_step(k, y, 0.0) is None
+    one, two = (-np.inf, 1.0), (0.8, 1.2)
+    assert ie.judge(0.5, 0.1, [("c", 3.0, 2.5, 0.1)], one, 50, 50) == "reproduced"
+    # The control's statistic just past the edge (within its error) no longer matters: the paired test decides.
+    assert ie.judge(0.5, 0.1, [("c", 1.05, 0.55, 0.1)], one, 50, 50) == "reproduced"
+    assert ie.judge(0.5, 0.1, [("c", 3.0, 0.15, 0.1)], one, 50, 50).startswith("inconclusive: c is not farther")
+    assert ie.judge(0.5, 0.1, [("c", 0.8, 0.3, 0.1)], one, 50, 50).startswith("inconclusive: c's statistic 0.8 lies")
+    assert ie.judge(0.5, 0.1, [("c", 3.0, 2.5, 0.1), ("d", 0.9, 0.4, 0.1)], one, 50, 50).startswith("inconclusive")
+    assert ie.judge(0.95, 0.1, [("c", 3.0, 2.5, 0.1)], one, 50, 50).startswith("inconclusive: 0.95 ± 0.1 (standard")
+    assert ie.judge(2.0, 0.1, [("c", 0.8, 0.3, 0.1)], one, 50, 50) == "not reproduced"
+    assert ie.judge(1.0, 0.05, [("c", 0.5, 0.4, 0.1)], two, 50, 50) == "reproduced"
+    assert ie.judge(0.85, 0.1, [("c", 0.5, 0.4, 0.1)], two, 50, 50).startswith("inconclusive: 0.85 ± 0.1")
+    assert ie.judge(0.6, 0.1, [("c", 0.5, 0.4, 0.1)], two, 50, 50) == "not reproduced"
+    members = [dict(activation="erf", kind="member", member=m, status="max_steps", steps=cfg["steps"], lr=k["lr"],
+                    train_loss=1e-3, pred=(np.sin(ds.X_test[:, 0]) + 0.01 * m).tolist()) for m in range(5)]
+    old = {key: v for key, v in rec.items() if key not in ("kernels", "y_train")}
+    old.update(activation="erf", kind="infinite")
+    small = dict(cfg, activations=["erf"], members=list(range(5)))
+    rows = exp.claims(small, [old] + members)
+    assert len(rows) == 2 and all(r.verdict.startswith("inconclusive: not recorded") for r in rows), rows
+    rows = exp.claims(small, [dict(rec, activation="erf", kind="infinite")] + members)
+    assert all("t* = " in r.measured and "null's" in r.measured for r in rows), rows
+    no_cov = dict(rec, activation="erf", kind="infinite",
+                  kernels=[{key: v for key, v in c.items() if key != "nngp_test_matrix"} for c in rec["kernels"]])
+    rows = exp.claims(small, [no_cov] + members)
+    assert all(r.verdict.startswith("inconclusive: not recorded") and "t* = " in r.measured for r in rows), rows
+
+
+def test_sigma_selection_rules_on_made_records():
+    """sigma-selection: the σ′ ≃ O(1) row judges only seeds that chose σ < σ′ (one returning σ′ is
+    named) and can fail; both rows need a lazy start (not recorded: premise not met); a choice
+    the step cap made is said so."""
+    exp = REGISTRY["sigma-selection"]
+    cfg = experiments.resolve_config("sigma-selection", "standard")
+    tol, cap = cfg["tol"], cfg["max_steps"]
+
+    def rnd(sigma, val, ratio=1.02, status="converged"):
+        return dict(sigma=sigma, val_loss=val, train_loss=tol / 2 if status == "converged" else 5 * tol,
+                    steps=1000 if status == "converged" else cap, status=status, lr=0.1, lr_first=0.1, retries=0,
+                    kernel_ratio=ratio)
+
+    def made(a0, seed, chosen_loss, ratio=1.02, back=False):
+        path = [rnd(a0, 0.01, ratio)] + ([rnd(a0 / 2, 0.011)] if back else [rnd(a0 / 2, 0.005), rnd(a0 / 4, 0.006)])
+        if a0 > 2:
+            path[-1] = rnd(a0 / 4, 0.002, status="max_steps")  # would have improved: the cap chose
+        return dict(sigma_start=a0, seed=seed, sigma=a0 if back else a0 / 2, path=path, status="converged",
+                    test_loss_start=0.01 + 1e-4 * seed, test_loss_chosen=chosen_loss + 1e-4 * seed)
+
+    def rows(recs):
+        return {c.claim.split(" (")[0]: c for c in exp.claims(cfg, recs)}
+
+    a0, seeds = cfg["sigma_starts"][0], cfg["seeds"]
+    big = [made(16.0, s, 0.001) for s in seeds]
+    std = f"σ-selection from σ′ = {a0:.3g} does not make the test loss worse"
+    r = rows([made(a0, s, 0.005) for s in seeds] + big)
+    assert r[std].verdict == "reproduced", r[std]
+    assert rows([made(a0, s, 0.05) for s in seeds] + big)[std].verdict == "not reproduced"
+    one_back = [made(a0, s, 0.005, back=s == seeds[0]) for s in seeds]
+    row = rows(one_back + big)[std]
+    assert f"1 returned σ′ itself, not judged (seed {seeds[0]})" in row.measured
+    assert row.verdict.startswith("inconclusive: only 4 of 5"), row
+    assert rows([made(a0, s, 0.005, ratio=1.5) for s in seeds] + big)[std].verdict.startswith(
+        "inconclusive: premise not met (the σ′ = 1.41 start is not lazy")
+    old = [dict(x, path=[{k: v for k, v in p.items() if k != "kernel_ratio"} for p in x["path"]])
+           for x in [made(a0, s, 0.005) for s in seeds]]
+    assert "not recorded" in rows(old + big)[std].verdict
+    extra = r["σ-selection from σ′ = 16"]
+    assert extra.verdict == "reproduced" and f"in 5 of 5 the choice was made by the {cap}-step cap" in extra.measured
