@@ -97,6 +97,7 @@ def one(case, n, k, dtype):
     fn = calls[case]
     times = []
     for _ in range(3 if n <= 1000 else 1):
+        out = None  # the previous result's memory is freed before the next call allocates its own
         t = time.perf_counter()
         out = fn()
         times.append(time.perf_counter() - t if not case.startswith("blas") else out)

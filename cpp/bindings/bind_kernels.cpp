@@ -115,9 +115,9 @@ void register_dtype(py::module_& m) {
         {
           py::gil_scoped_release release;
           Features<T> fa, fb;
-          features(s, theta.data(), x1.data(), n1, fa);
+          features(s, theta.data(), x1.data(), n1, fa, !full);
           require_finite_pass(fa.primal.finite);
-          if (x2) features(s, theta.data(), x2->data(), n2, fb);
+          if (x2) features(s, theta.data(), x2->data(), n2, fb, !full);
           if (x2) require_finite_pass(fb.primal.finite);
           if (full) gram_blocks(s, fa, x2 ? &fb : nullptr, out.mutable_data(), tile);
           else gram(s, fa, x2 ? &fb : nullptr, out.mutable_data(), n2, tile);

@@ -46,7 +46,7 @@ FeatureRefs<T> feature_refs(const Spec& spec, const Features<T>& f) {
   FeatureRefs<T> r;
   r.n = f.primal.n;
   for (int l = 0; l < spec.depth(); ++l) r.input.push_back(f.primal.input(l));
-  for (int l = 1; l < spec.depth(); ++l) r.delta.push_back(f.delta[l - 1].data());
+  for (int l = 1; l < spec.depth(); ++l) r.delta.push_back(f.delta[l - 1].size() ? f.delta[l - 1].data() : nullptr);
   if (f.traced_last.size() > 0) r.traced_last = f.traced_last.data();
   return r;
 }

@@ -268,11 +268,12 @@ void jvp(const Spec& spec, const T* theta, const Primal<T>& primal, const T* v, 
 }
 
 template <class T>
-void features(const Spec& spec, const T* theta, const T* x, i64 n, Features<T>& out) {
+void features(const Spec& spec, const T* theta, const T* x, i64 n, Features<T>& out, bool traced_only) {
   forward(spec, theta, x, n, out.primal);
-  backward(spec, theta, out.primal, static_cast<const T*>(nullptr), out.delta);
   const int L = spec.depth();
   const i64 k = spec.outputs();
+  if (traced_only && k > 1 && L == 2) out.delta.assign(L, Mat<T>());
+  else backward(spec, theta, out.primal, static_cast<const T*>(nullptr), out.delta);
   if (k == 1 || L < 2) {
     out.traced_last.resize(0, 0);
     return;
@@ -432,7 +433,7 @@ void gather_features(const Features<T>& src, i64 d, const i64* rows, i64 count,
                             std::vector<Mat<T>>&);                                          \
   template void vjp<T>(const Spec&, const T*, const Primal<T>&, const T*, T, T, T*);         \
   template void jvp<T>(const Spec&, const T*, const Primal<T>&, const T*, T*);               \
-  template void features<T>(const Spec&, const T*, const T*, i64, Features<T>&);              \
+  template void features<T>(const Spec&, const T*, const T*, i64, Features<T>&, bool);        \
   template void apply_activation_derivative<T>(Activation, const T*, T*, i64);              \
   template void jvp_features<T>(const Spec&, const Features<T>&, const T*, T*);              \
   template void vjp_features<T>(const Spec&, const Features<T>&, const T*, T, T, T*);        \

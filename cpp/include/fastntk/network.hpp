@@ -73,8 +73,10 @@ struct Features {
   Mat<T> traced_last;
 };
 
+// traced_only: only what the kernel traced over the outputs reads — for a k-output net of one
+// hidden layer that is traced_last alone, and the N·k rows of Δ¹ (k times its size) are not formed.
 template <class T>
-void features(const Spec& spec, const T* theta, const T* x, i64 n, Features<T>& out);
+void features(const Spec& spec, const T* theta, const T* x, i64 n, Features<T>& out, bool traced_only = false);
 
 // φ(X)v and φ(X)ᵀr from cached features, using that row i of φ is, per layer,
 // c_l Δ^l_i ⊗ A_{l−1,i} (and β_l Δ^l_i for b^l): one product of N·m_l·m_{l−1}
