@@ -1,7 +1,7 @@
 """003: gradient confusion versus width and depth, at initialization and after
 training — the minimum pairwise cosine of per-sample gradients at θ₀ (Thm 4.1), of
 mini-batch gradients after training (Figs. 2b/3b), and the density of mini-batch
-gradient cosines (Figs. 2c/3c), on data as 003's theorem assumes (the unit sphere,
+gradient cosines (Figs. 2c/3c; judged on its negative side), on data as 003's theorem assumes (the unit sphere,
 centred targets) and on the main dataset (labels centred to ±1)."""
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from .. import plots, theory
 from ..model import MLP
 from ._base import Experiment, falling_trend, legend, save_figure, trend_direction
 from ._training import fit
-from ._verdict import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Claim, excluded, exclusion, spread, usable
+from ._verdict import (INCONCLUSIVE, LAZY, NOT_REPRODUCED, REPRODUCED, Claim, excluded, exclusion, premise_not_met,
+                       usable)
 
 BINS = np.linspace(-1, 1, 41)
 
@@ -53,9 +54,12 @@ class GradientConfusion(Experiment):
         # view; the run with 150–157 was discarded unread.
         # Seeds 170–177: new after a review of 160–167 found the all-agreeing runs' exclusion filtering on the
         # value the trained rows judge (now counted) and the speed rows silent on rate halvings.
+        # Seeds 200–207: new after a review of 170–177 found the concentration rows mixing agreement with
+        # confusion (now the negative side), the trained runs' distance from a minimizer unchecked (now a
+        # premise) and the size floor set by one seed (now 1.4826·MAD).
         "standard": dict(data="mnist", theory_data="sphere:100", n_train=100, n_test=10, data_seed=0,
                          widths=[50, 200, 800, 3200], fixed_depth=4, depths=[2, 4, 8, 12], fixed_width=400,
-                         stages=["init", "trained"], seeds=list(range(170, 178)), kappa=0.5, loss="squared",
+                         stages=["init", "trained"], seeds=list(range(200, 208)), kappa=0.5, loss="squared",
                          batch_size=10, tol_share=2e-3, max_steps=20000),
         "paper": dict(data="mnist", theory_data="sphere:100", n_train=300, n_test=10, data_seed=0,
                       widths=[50, 100, 200, 500, 1000, 2000, 4000], fixed_depth=5, depths=[2, 3, 5, 8, 12, 16],
@@ -111,6 +115,9 @@ class GradientConfusion(Experiment):
                     # How concentrated around 0 (003 Figs. 2c/3c): the RMS about 0, not the spread about the mean
                     # (the mini-batch cosines' mean is far from 0).
                     batch_rms0=float(np.sqrt(np.mean(batch ** 2))), batch_mean=float(np.mean(batch)),
+                    # The density's negative side only, the confusion of Def. 2.1 (⟨g_B, g_B′⟩ ≥ −η): agreeing
+                    # pairs (positive cosines) count as 0, so a shared descent direction does not enter.
+                    batch_neg_rms=float(np.sqrt(np.mean(np.minimum(batch, 0.0) ** 2))),
                     batch_hist=hist, abs_mean_cosine=float(np.mean(np.abs(gc.offdiagonal_cosines()))))
 
     def plot(self, cfg, records, out):
@@ -126,8 +133,12 @@ class GradientConfusion(Experiment):
                     continue
                 ax.plot(xs, [np.mean([r["min_cosine"] for r in rs if r[sweep] == x]) for x in xs], marker="o",
                         ms=3, ls=ls, color="C3", label=f"min cosine ({stage})")
-                ax.plot(xs, [np.mean([r["batch_rms0"] for r in rs if r[sweep] == x]) for x in xs],
-                        marker="s", ms=3, ls=ls, color="C0", label=f"RMS of batch cosines about 0 ({stage})")
+                # The judged negative side where recorded (older records have the RMS about 0 only).
+                neg = all("batch_neg_rms" in r for r in rs)
+                k, lab = ("batch_neg_rms", "RMS of min(batch cosine, 0)") if neg else ("batch_rms0",
+                                                                                     "RMS of batch cosines about 0")
+                ax.plot(xs, [np.mean([r[k] for r in rs if r[sweep] == x]) for x in xs],
+                        marker="s", ms=3, ls=ls, color="C0", label=f"{lab} ({stage})")
             ax.set_xscale("log" if sweep == "width" else "linear")
             ax.set_xlabel(sweep)
             ax.set_title(f"{cfg['theory_data'] if data == 'theory' else cfg['data']}")
@@ -150,7 +161,7 @@ class GradientConfusion(Experiment):
 
     def _sweep(self, cfg, records, data, sweep, stage, key):
         """({(seed, x): value} over the usable runs of the sweep, its values xs, the
-        exclusions, and per x how many usable runs were redone at a smaller rate). A trained
+        exclusions, and those usable runs that recorded the value). A trained
         run is usable when it reached its tolerance (recorded with it) and is not degenerate;
         one whose sampled mini-batch cosines all agree (:func:`at_minimizer`) is counted, not
         excluded: that is the value the trained rows judge."""
@@ -161,8 +172,7 @@ class GradientConfusion(Experiment):
         else:
             ok, why = rs, Counter()
         ok = [r for r in ok if math.isfinite(r.get(key, math.nan))]
-        redone = {x: sum(r.get("retries", 0) > 0 for r in ok if r[sweep] == x) for x in xs}
-        return {(r["seed"], r[sweep]): r[key] for r in ok}, xs, why, redone
+        return {(r["seed"], r[sweep]): r[key] for r in ok}, xs, why, ok
 
     def summary(self, cfg, records):
         lines = []
@@ -177,6 +187,7 @@ class GradientConfusion(Experiment):
                     key = "min_cosine" if stage == "init" else "batch_min_cosine"
                     mins = [np.mean([r[key] for r in rs if r[sweep] == x]) for x in xs]
                     rms0 = [np.mean([r["batch_rms0"] for r in rs if r[sweep] == x]) for x in xs]
+                    neg = _means({(r["seed"], r[sweep]): r.get("batch_neg_rms", math.nan) for r in rs}, xs)
                     mean = [np.mean([r["batch_mean"] for r in rs if r[sweep] == x]) for x in xs]
                     norm_key = "grad_norm" if stage == "init" else "batch_grad_norm"
                     norm = _means({(r["seed"], r[sweep]): r.get(norm_key, math.nan) for r in rs}, xs)
@@ -184,7 +195,8 @@ class GradientConfusion(Experiment):
                     every = f" — all runs, {n_off} unconverged included" if n_off else ""
                     what = "per-sample" if stage == "init" else "mini-batch"
                     lines.append(f"- {name}, {sweep} {xs[0]} → {xs[-1]} ({stage}{every}): {what} min cosine "
-                                 + " → ".join(f"{v:.3f}" for v in mins) + "; mini-batch cosines' RMS about 0 "
+                                 + " → ".join(f"{v:.3f}" for v in mins) + "; mini-batch cosines' negative side "
+                                 "(RMS of min(cos, 0)) " + _chain(neg, ".3f") + ", their RMS about 0 "
                                  + " → ".join(f"{v:.3f}" for v in rms0) + ", their mean "
                                  + " → ".join(f"{v:.3f}" for v in mean) + f"; mean {what} gradient norm "
                                  + _chain(norm) + ".")
@@ -192,18 +204,17 @@ class GradientConfusion(Experiment):
         if trained:
             conv = sum(r["status"] == "converged" for r in trained)
             away = sum(not at_minimizer(r) for r in trained)
-            # How near a minimizer the runs stop: ‖∇F‖ against the mini-batch gradients' norm
-            # (→ 0 at a minimizer, near 1 where the batches share one descent direction).
-            ratio = [r.get("full_grad_norm", math.nan) / r.get("batch_grad_norm", math.nan) for r in trained]
-            ratio = [q for q in ratio if math.isfinite(q)]
+            # How near a minimizer the runs stop (the trained rows' premise, see NEAR_WHERE).
+            ratio = [q for q in map(grad_ratio, trained) if math.isfinite(q)]
             near = (f"; ‖∇F‖ / mean mini-batch gradient norm where they stop: median {np.median(ratio):.3g}, "
-                    f"range {min(ratio):.3g}–{max(ratio):.3g}" if ratio else "")
+                    f"range {min(ratio):.3g}–{max(ratio):.3g}, {sum(q <= LAZY for q in ratio)} of {len(ratio)} at or "
+                    f"below {LAZY} (near a minimizer, the trained rows' premise)" if ratio else "")
             lines.append(f"- Training (SGD, batch {cfg['batch_size']}, to loss < {cfg['tol_share']:g}× the null loss "
                          f"½·mean(y²)): {conv} of "
                          f"{len(trained)} runs reached the tolerance"
                          + ("; the others are measured where they stopped" if conv < len(trained) else "")
                          + (f"; {away} end with every sampled mini-batch gradient cosine positive (not at a "
-                            "minimizer, where they average to ∇F = 0: excluded from the trained rows)" if away
+                            "minimizer, where they average to ∇F = 0; counted in the trained rows)" if away
                             else "") + near + ".")
         lines.append("- With the squared loss a per-sample gradient is r_i φ(x_i), so cos_ij = ±K_ij/√(K_ii K_jj): "
                      "the per-sample cosines are the normalized NTK with the residuals' signs.")
@@ -217,13 +228,16 @@ class GradientConfusion(Experiment):
         it with that scale, not judged. Part 1 (any data, η > 4) says nothing of cosines,
         which never fall below −1, so the MNIST init rows are extra checks (their "reproduced"
         reads "observed", as for every extra check). After training 003 reports mini-batch gradients (Figs. 2b/3b: min
-        pairwise cosine; 2c/3c: their density) near a minimizer (200 epochs); a run whose
-        mini-batch gradients all still agree is not there and is excluded. Each row is a
-        trend over the whole sweep: per seed the rank correlation of the quantity with the
-        width or depth (a seed counts when it has a usable run at every point; one whose
-        values all tie counts as no trend), its sign judged by the sign test, and its size —
-        the median per-seed change from the first to the last point — against the spread of
-        those changes."""
+        pairwise cosine; 2c/3c: their density) near a minimizer (200 epochs); the trained rows
+        take that as their premise (per width or depth the usable runs' median ‖∇F‖/‖g_B‖ at
+        or below LAZY, see NEAR_WHERE), and count a run whose mini-batch gradients all still
+        agree (excluding it would filter on the value judged). The density rows judge its
+        negative side, the confusion of Def. 2.1 (the RMS of min(cos, 0) over pairs), with
+        the RMS about 0 beside it, not judged. Each row is a trend over the whole sweep: per
+        seed the rank correlation of the quantity with the width or depth (a seed counts when
+        it has a usable run at every point; one whose values all tie counts as no trend), its
+        sign judged by the sign test, and its size — the median per-seed change from the first
+        to the last point — against the robust spread of those changes (:func:`size_check`)."""
         out = []
         b = cfg["batch_size"]
         for data in ("theory", "main"):
@@ -248,60 +262,69 @@ class GradientConfusion(Experiment):
                     else:
                         key, grads = "batch_min_cosine", f"gradients of mini-batches of {b}"
                         where = (f"003 {'Fig. 3b' if sweep == 'width' else 'Fig. 2b'} (end of training, 200 epochs; "
-                                 "CNNs on CIFAR-10 with mini-batches of 128 there; here where the loss first reaches "
-                                 f"the tolerance, runs {AGREE_WHY})")
+                                 f"CNNs on CIFAR-10 with mini-batches of 128 there; here {NEAR_WHERE}, runs {AGREE_WHY})")
                     if sweep == "depth":
                         where += (f"; here depths {cfg['depths']} at width {cfg['fixed_width']}, where 003's Fig. 2 "
                                   "has narrow CNNs (width factor 2) at depths 16–40")
                     for k, claim, s in ((key, f"{text} (min pairwise cosine of {grads} "
                                               f"{'rises' if sign > 0 else 'falls'}){extra}", sign),
-                                        ("batch_rms0", f"mini-batch gradient cosines concentrate "
-                                                         f"{'more' if sign > 0 else 'less'} around 0 as {sweep} grows",
+                                        ("batch_neg_rms", f"mini-batch gradient cosines concentrate "
+                                                            f"{'more' if sign > 0 else 'less'} around 0 as {sweep} "
+                                                            "grows (judged on the density's negative side, the "
+                                                            "confusion of Def. 2.1: the RMS of min(cos, 0) over pairs "
+                                                            f"{'falls' if sign > 0 else 'rises'})",
                                          -sign)):
-                        values, xs, why, redone = self._sweep(cfg, records, data, sweep, stage, k)
+                        values, xs, why, ok = self._sweep(cfg, records, data, sweep, stage, k)
                         d = [-s * t for t in trends(values, cfg["seeds"], xs)]
                         row_extra = ""
-                        if k == "batch_rms0":
+                        if k == "batch_neg_rms":
                             fig = "Fig. 3c" if sweep == "width" else "Fig. 2c"
                             if stage == "init":
                                 row_extra = (" (an extra check, not a claim of the paper: 003 states the density at "
                                              "the end of training)")
-                            where_k = (f"003 {fig}" + (" (at the end of training there; here at θ₀)" if stage == "init"
-                                                       else f" (at the end of training; here runs {AGREE_WHY})")
+                            where_k = (f"003 {fig}" + (" (kernel density of the cosines at the end of training there; "
+                                                       "here at θ₀)" if stage == "init"
+                                                       else " (kernel density of the cosines at the end of training; "
+                                                       f"here {NEAR_WHERE}, runs {AGREE_WHY})")
                                        + (f"; here depths {cfg['depths']} at width {cfg['fixed_width']}"
                                           if sweep == "depth" else ""))
                         else:
                             where_k = where
-                        redo = ("; redone at a smaller η: " + ", ".join(f"{redone[x]} at {x}" for x in xs)
-                                if stage == "trained" and any(redone.values()) else "")
-                        measured = (f"{'min cosine' if k != 'batch_rms0' else 'RMS about 0'} "
-                                    + _chain(_means(values, xs), ".3f") + f" over {sweep} {xs}; the claimed trend in "
-                                    f"{sum(x > 0 for x in d)} of {len(d)} seeds usable at every {sweep}, none in "
-                                    f"{sum(x == 0 for x in d)}, the opposite in {sum(x < 0 for x in d)} (median rank "
-                                    f"correlation {np.median(d) if d else math.nan:.2f}){excluded(why)}{redo}")
+                        redo = _redo_text(ok, sweep, xs, "; redone at a halved η: ") if stage == "trained" else ""
+                        label = {"batch_neg_rms": "RMS of min(cos, 0)"}.get(k, "min cosine")
+                        measured = (f"{label} " + _chain(_means(values, xs), ".3f") + f" over {sweep} {xs}; the "
+                                    f"claimed trend in {sum(x > 0 for x in d)} of {len(d)} seeds usable at every "
+                                    f"{sweep}, none in {sum(x == 0 for x in d)}, the opposite in "
+                                    f"{sum(x < 0 for x in d)} (median rank correlation "
+                                    f"{np.median(d) if d else math.nan:.2f}){excluded(why)}{redo}")
                         verdict = trend_direction(d, len(cfg["seeds"]))
-                        # The trend's size: per seed counted in the trend, the change from the first to the
-                        # last point in the claimed direction, against the spread of those same changes
-                        # (the quantity judged, so the floor is not one point's seed-to-seed noise).
-                        full = [sd for sd in cfg["seeds"] if all((sd, x) in values for x in xs)]
-                        ends = [s * (values[(sd, xs[-1])] - values[(sd, xs[0])]) for sd in full]
-                        med = float(np.median(ends)) if ends else math.nan
-                        floor = spread(ends)
-                        measured += (f"; change from {sweep} {xs[0]} to {xs[-1]} in the claimed direction median "
-                                     f"{med:.3g}, spread of the per-seed changes {floor:.3g}")
-                        # Either way: a significant trend, claimed or opposite, decides only when its size
-                        # clears that spread.
-                        if verdict == REPRODUCED and not med > floor:
-                            verdict = (f"{INCONCLUSIVE}: the claimed trend is significant but its size (median change "
-                                       f"{med:.3g}) is within the spread of the per-seed changes {floor:.3g}")
-                        elif verdict == NOT_REPRODUCED and not -med > floor:
-                            verdict = (f"{INCONCLUSIVE}: the opposite trend is significant but its size (median change "
-                                       f"{med:.3g}) is within the spread of the per-seed changes {floor:.3g}")
+                        verdict, size = size_check(verdict, values, cfg["seeds"], xs, s, sweep)
+                        measured += size
+                        if not values and any(r["data"] == data and r["sweep"] == sweep and r["stage"] == stage
+                                              for r in records):
+                            measured = f"{label} not recorded (records older than the field)"
+                            verdict = f"{INCONCLUSIVE}: {label} not recorded (records older than the field)"
                         if k == "min_cosine":
                             measured += self._raw_form(cfg, records, data, sweep, s)
                         elif k == "batch_min_cosine":
                             norms, _, _, _ = self._sweep(cfg, records, data, sweep, stage, "batch_grad_norm")
                             measured += f"; mean mini-batch gradient norm {_chain(_means(norms, xs))}"
+                        else:
+                            # Beside it, not judged: the RMS about 0 (agreement and confusion together, the
+                            # rule of seeds 110–177) and the mean cosine it follows.
+                            rms0, _, _, _ = self._sweep(cfg, records, data, sweep, stage, "batch_rms0")
+                            mean, _, _, _ = self._sweep(cfg, records, data, sweep, stage, "batch_mean")
+                            measured += (f"; beside it, not judged: RMS about 0 (agreement and confusion together) "
+                                         f"{_chain(_means(rms0, xs), '.3f')}, mean cosine "
+                                         f"{_chain(_means(mean, xs), '.3f')}")
+                        if stage == "trained":
+                            # The premise on the row's usable runs, read whether or not they recorded the value.
+                            _, _, _, runs = self._sweep(cfg, records, data, sweep, stage, "batch_grad_norm")
+                            premise, near = minimizer_premise(runs, sweep, xs)
+                            measured += near
+                            if premise and values:
+                                measured += f"; the trend test alone, not judged: {verdict}"
+                                verdict = premise
                         out.append(Claim(f"{name}, {stage}: {claim}{row_extra}", where_k, measured, verdict))
         if "trained" in cfg["stages"]:
             out += self._speed_claims(cfg, records)
@@ -337,16 +360,7 @@ class GradientConfusion(Experiment):
                 # positive where the value falls.
                 d = [sign * t for t in trends(values, cfg["seeds"], xs)]
                 verdict = trend_direction(d, len(cfg["seeds"]))
-                full = [sd for sd in cfg["seeds"] if all((sd, x) in values for x in xs)]
-                ends = [-sign * (values[(sd, xs[-1])] - values[(sd, xs[0])]) for sd in full]
-                med = float(np.median(ends)) if ends else math.nan
-                floor = spread(ends)
-                if verdict == REPRODUCED and not med > floor:
-                    verdict = (f"{INCONCLUSIVE}: the claimed trend is significant but its size (median change "
-                               f"{med:.3g}) is within the spread of the per-seed changes {floor:.3g}")
-                elif verdict == NOT_REPRODUCED and not -med > floor:
-                    verdict = (f"{INCONCLUSIVE}: the opposite trend is significant but its size (median change "
-                               f"{med:.3g}) is within the spread of the per-seed changes {floor:.3g}")
+                verdict, size = size_check(verdict, values, cfg["seeds"], xs, -sign, sweep, "log₁₀ steps")
                 means = [float(np.median([10 ** v for (sd, x), v in values.items() if x == xx])) if any(
                     x == xx for (_, x) in values) else math.nan for xx in xs]
                 out.append(Claim(
@@ -359,11 +373,13 @@ class GradientConfusion(Experiment):
                        "depths 16–40" if sweep == "depth" else "") + ")",
                     "median steps " + _chain(means, ".0f") + f" over {sweep} {xs} ({capped} runs at the cap of "
                     f"{cfg['max_steps']}, counted there); the claimed trend in {sum(x > 0 for x in d)} of {len(d)} "
-                    f"seeds, none in {sum(x == 0 for x in d)}, the opposite in {sum(x < 0 for x in d)}; change of "
-                    f"log₁₀ steps from {sweep} {xs[0]} to {xs[-1]} in the claimed direction median {med:.3g}, spread "
-                    f"of the per-seed changes {floor:.3g}; redone at a smaller η (steps counted from the last "
-                    "attempt): " + ", ".join(f"{sum(r.get('retries', 0) > 0 for r in rs if r[sweep] == x)} at {x}"
-                                             for x in xs) + f"{excluded(why)}",
+                    f"seeds, none in {sum(x == 0 for x in d)}, the opposite in {sum(x < 0 for x in d)}{size}"
+                    # 003 keeps each model's best rate of a grid, so a run's steps count from the attempt
+                    # that worked; how many needed a halved rate, and which, is said, since the earlier
+                    # attempts' steps are not recorded.
+                    + _redo_text(rs, sweep, xs, "; redone at a halved η (steps counted from the last attempt at "
+                                 "that η, the earlier attempts' steps not recorded): ", always=True)
+                    + f"{excluded(why)}",
                     verdict))
         return out
 
@@ -420,3 +436,85 @@ def _chain(means, fmt=".3g") -> str:
     if not any(math.isfinite(v) for v in means):
         return "not recorded"
     return " → ".join(f"{v:{fmt}}" for v in means)
+
+
+# 003 measures its end-of-training figures (2b/3b, 2c/3c) after 200 epochs, near a minimizer,
+# where the mini-batch gradients average to ∇F ≈ 0. A run stopped where its loss first reaches
+# the tolerance is still descending: its batches share ∇F's direction, so its cosines read how far
+# from a minimizer it stopped (the review of seeds 170–177: the mean cosine's correlation with
+# ‖∇F‖/‖g_B‖ 0.91), which changes with width and depth. So the trained rows need the runs near a
+# minimizer: per width or depth the usable runs' median ‖∇F‖/‖g_B‖ (mean ‖g_B‖ over the sampled
+# batches) at or below LAZY = 0.1, the package's "small" relative number. For reference,
+# per-sample gradients that are merely uncorrelated give √(|B|/N) ≈ 0.32 (|B| = 10, N = 100), so
+# below 0.1 the gradients cancel as they do near a minimizer. In seeds 170–177 no trained run
+# was below 0.1 (0.19–0.97): under this stopping rule the rows are expected to read premise not
+# met. The premise route is taken anyway (not a reported distance beside a verdict): a trend
+# verdict from runs mid-descent would judge where the runs stopped, not 003's claim; the rows
+# still say how far from a minimizer each width or depth was, and what the trend test alone gives.
+NEAR_WHERE = (f"where the loss first reaches the tolerance (premise: near a minimizer, per width or depth the "
+              f"usable runs' median ‖∇F‖/‖g_B‖ ≤ {LAZY}, the package's 'small')")
+
+
+def grad_ratio(r: dict) -> float:
+    """‖∇F‖ over the mean mini-batch gradient norm (→ 0 at a minimizer, near 1 where the
+    batches share one descent direction); NaN where not recorded."""
+    return r.get("full_grad_norm", math.nan) / r.get("batch_grad_norm", math.nan)
+
+
+def minimizer_premise(runs, sweep, xs) -> tuple[str | None, str]:
+    """(the premise-not-met verdict or None, the measured text): the trained rows' runs
+    near a minimizer (NEAR_WHERE) at every width or depth."""
+    med = []
+    for x in xs:
+        q = [v for v in (grad_ratio(r) for r in runs if r[sweep] == x) if math.isfinite(v)]
+        med.append(float(np.median(q)) if q else math.nan)
+    text = f"; median ‖∇F‖/‖g_B‖ {_chain(med)} (near a minimizer at ≤ {LAZY})"
+    if not any(math.isfinite(v) for v in med):
+        return premise_not_met("near a minimizer: gradient norms not recorded"), text
+    far = [f"{x} ({v:.3g})" for x, v in zip(xs, med) if not v <= LAZY]
+    if far:
+        return premise_not_met(f"not near a minimizer: median ‖∇F‖/‖g_B‖ above {LAZY} at {sweep} "
+                               + ", ".join(far)), text
+    return None, text
+
+
+def robust_spread(values) -> float:
+    """1.4826·MAD of the finite values (the standard deviation for a Gaussian, not set by one
+    outlying seed); 0 for fewer than two."""
+    v = np.asarray([x for x in values if math.isfinite(x)], float)
+    return float(1.4826 * np.median(np.abs(v - np.median(v)))) if len(v) > 1 else 0.0
+
+
+def size_check(verdict, values, seeds, xs, sign, sweep, what="") -> tuple[str, str]:
+    """(the verdict, the measured text) after the trend rows' size check: per seed with a
+    value at every x the change from the first to the last x in the claimed direction
+    (``sign`` · (last − first)); a significant trend, claimed or opposite, decides only when
+    the median change clears the robust spread of those changes (1.4826·MAD: the review of
+    seeds 170–177 found the standard deviation set by one seed)."""
+    full = [sd for sd in seeds if all((sd, x) in values for x in xs)]
+    ends = [sign * (values[(sd, xs[-1])] - values[(sd, xs[0])]) for sd in full]
+    med = float(np.median(ends)) if ends else math.nan
+    floor = robust_spread(ends)
+    text = (f"; change {'of ' + what + ' ' if what else ''}from {sweep} {xs[0]} to {xs[-1]} in the claimed direction "
+            f"median {med:.3g}, robust spread of the per-seed changes (1.4826·MAD) {floor:.3g}")
+    if verdict == REPRODUCED and not med > floor:
+        verdict = (f"{INCONCLUSIVE}: the claimed trend is significant but its size (median change {med:.3g}) is "
+                   f"within the robust spread of the per-seed changes {floor:.3g}")
+    elif verdict == NOT_REPRODUCED and not -med > floor:
+        verdict = (f"{INCONCLUSIVE}: the opposite trend is significant but its size (median change {med:.3g}) is "
+                   f"within the robust spread of the per-seed changes {floor:.3g}")
+    return verdict, text
+
+
+def _redo_text(runs, sweep, xs, head, always=False) -> str:
+    """How many of ``runs`` per x were redone at a halved rate, and at which (η/2ᵏ of the
+    stability rule's η after k halvings); '' where none was and not ``always``."""
+    parts = []
+    for x in xs:
+        k = Counter(int(r.get("retries", 0)) for r in runs if r[sweep] == x and r.get("retries", 0) > 0)
+        n = sum(r[sweep] == x for r in runs)
+        rates = ", ".join(f"η/{2 ** j}: {c}" for j, c in sorted(k.items()))
+        parts.append(f"{sum(k.values())} of {n} at {x}" + (f" ({rates})" if rates else ""))
+    if not always and not any(r.get("retries", 0) > 0 for r in runs):
+        return ""
+    return head + ", ".join(parts)
