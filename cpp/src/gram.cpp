@@ -74,10 +74,13 @@ void gram(const Spec& spec, const FeatureRefs<T>& a, const FeatureRefs<T>* b, T*
   tile = std::max<i64>(1, tile);
   const i64 ta_max = std::min(na, tile), tb_max = std::min(nb, tile);
   Mat<T> ga(ta_max, tb_max), gd(ta_max, tb_max);
-  // Traced over the k outputs: Δ^L = I_k makes the last layer's term k times one output's,
-  // and the k rows of a sample's Δ^l side by side (N × k·m_l) give Σ_a Δ^l_a Δ′^l_aᵀ in one product.
-  const T cL2 = T(outputs * spec.weight_multiplier(L) * spec.weight_multiplier(L));
-  const T bL2 = T(outputs * spec.bias_multiplier(L) * spec.bias_multiplier(L));
+  // Traced over the k outputs, neural-tangents' convention: the mean (1/k)·Σ_a over the outputs, so
+  // that the traced kernel of k outputs converges to the one-output kernel at infinite width. Δ^L = I_k
+  // makes the last layer's term one output's, and the k rows of a sample's Δ^l side by side
+  // (N × k·m_l) give Σ_a Δ^l_a Δ′^l_aᵀ in one product, scaled by 1/k.
+  const T cL2 = T(spec.weight_multiplier(L) * spec.weight_multiplier(L));
+  const T bL2 = T(spec.bias_multiplier(L) * spec.bias_multiplier(L));
+  const T per_output = T(1) / T(outputs);
 
   for (i64 i0 = 0; i0 < na; i0 += tile) {
     const i64 ti = std::min(tile, na - i0);
@@ -102,11 +105,11 @@ void gram(const Spec& spec, const FeatureRefs<T>& a, const FeatureRefs<T>* b, T*
         tile_product(a.input[l - 1], fb.input[l - 1], spec.widths[l - 1], i0, ti, j0,
                      tj, diagonal, c2, ga.data(), tb_max);
         if (l == L - 1 && outputs > 1 && a.traced_last && fb.traced_last)
-          tile_product(a.traced_last, fb.traced_last, spec.widths[l], i0, ti, j0, tj, diagonal, T(1), gd.data(),
-                       tb_max);
+          tile_product(a.traced_last, fb.traced_last, spec.widths[l], i0, ti, j0, tj, diagonal, per_output,
+                       gd.data(), tb_max);
         else
           tile_product(a.delta[l - 1], fb.delta[l - 1], outputs * spec.widths[l], i0, ti, j0, tj,
-                       diagonal, T(1), gd.data(), tb_max);
+                       diagonal, per_output, gd.data(), tb_max);
         // The element-wise work between the GEMMs, on every thread: run on one, it left
         // the other cores idle for a tenth of a large Gram.
 #pragma omp parallel for schedule(static) if (ti * tj > kParallelGrain)

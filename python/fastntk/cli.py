@@ -236,7 +236,7 @@ def _gram_parser(sub):
     g.add_argument("--x2", default=None, help="X2 (.npy or zarr) for the cross-Gram K(X, X2)")
     g.add_argument("--width", type=int, default=1024, help="hidden width m (default 1024)")
     g.add_argument("--depth", type=int, default=3, help="layers L (default 3)")
-    g.add_argument("--outputs", type=int, default=1, help="outputs k (default 1; the Gram is summed over them)")
+    g.add_argument("--outputs", type=int, default=1, help="outputs k (default 1; the Gram is their mean, neural-tangents' trace)")
     g.add_argument("--kernel", default="empirical", choices=["empirical", "ntk", "nngp"],
                    help="the empirical NTK of θ (default), or the infinite-width NTK or NNGP (float64; θ unused)")
     from .model import ACTIVATIONS, BIAS_MODES, PARAMETRIZATIONS

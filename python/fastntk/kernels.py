@@ -25,8 +25,9 @@ def _net(net) -> MLP:
 
 
 def _full(trace_axes) -> bool:
-    """neural-tangents' ``trace_axes`` for an (N, k) output: (-1,) (or (1,)) sums the kernel
-    over the outputs, () keeps the (k, k) block of every pair."""
+    """neural-tangents' ``trace_axes`` for an (N, k) output: (-1,) (or (1,)) traces the kernel
+    over the outputs — their mean, as neural-tangents divides the trace by k — () keeps the
+    (k, k) block of every pair."""
     if isinstance(trace_axes, (int, np.integer)) and not isinstance(trace_axes, bool):
         axes = (int(trace_axes),)
     elif isinstance(trace_axes, (tuple, list)) and all(isinstance(a, (int, np.integer)) and not isinstance(a, bool)
@@ -38,7 +39,7 @@ def _full(trace_axes) -> bool:
         return True
     if axes in ((-1,), (1,)):
         return False
-    raise ValueError(f"trace_axes: expected (-1,) (the kernel summed over the outputs) or () (the full "
+    raise ValueError(f"trace_axes: expected (-1,) (the kernel traced over the outputs) or () (the full "
                      f"(N1, N2, k, k) block), got {trace_axes!r}")
 
 
@@ -48,8 +49,9 @@ def ntk(net: MLP, params, X1, X2=None, *, trace_axes=(-1,), tile: int = 2048) ->
         K(X, X′)_{ab} = Σ_l (Δˡ_a Δ′ˡ_bᵀ) ⊙ (c_l² A_{l−1} A′_{l−1}ᵀ + β_l²)   (docs/design.md §2)
 
     with Δᴸ = I_k, never through φ. For a network of k outputs, ``trace_axes=(-1,)`` (the
-    default, neural-tangents' convention) gives the kernel summed over the outputs, shape
-    (N1, N2) — for k = 1 the NTK itself — and ``trace_axes=()`` the full block, shape
+    default) gives the kernel traced over the outputs and divided by k, as neural-tangents
+    does, (1/k)·Σ_a K[:, :, a, a], shape (N1, N2) — for k = 1 the NTK itself, and at infinite
+    width the one-output kernel — and ``trace_axes=()`` the full block, shape
     (N1, N2, k, k), K[i, j, a, b] = ⟨∂f_a(x_i)/∂θ, ∂f_b(x′_j)/∂θ⟩. X2=None means X1 (symmetric
     product). Blocks of ``tile`` rows and columns (tile/k for the full block) keep the
     temporaries at about 2·tile² entries; the network's features cost O((N1 + N2)·k·Σ m_l).
@@ -107,4 +109,4 @@ def adaptive_ntk(net: MLP, params, X1, X2=None, *, d, trace_axes=(-1,), max_byte
     if k == 1 and not full:
         return K
     blocks = K.reshape(K.shape[0] // k, k, K.shape[1] // k, k).transpose(0, 2, 1, 3)
-    return blocks.copy() if full else blocks.trace(axis1=2, axis2=3)
+    return blocks.copy() if full else blocks.trace(axis1=2, axis2=3) / k

@@ -124,11 +124,11 @@ def jacobian(net, theta, X):
 
 
 def _kernel(J1, J2, trace_axes):
-    """φ₁ φ₂ᵀ from (N, k, P) Jacobians: summed over the outputs (trace_axes (-1,)) or the full
-    (N1, N2, k, k) block (trace_axes ())."""
+    """φ₁ φ₂ᵀ from (N, k, P) Jacobians: the mean over the outputs (trace_axes (-1,), neural-tangents'
+    convention) or the full (N1, N2, k, k) block (trace_axes ())."""
     if tuple(trace_axes) == ():
         return np.einsum("iap,jbp->ijab", J1, J2)
-    return np.einsum("iap,jap->ij", J1, J2)
+    return np.einsum("iap,jap->ij", J1, J2) / J1.shape[1]
 
 
 def ntk(net, theta, X1, X2=None, trace_axes=(-1,)):

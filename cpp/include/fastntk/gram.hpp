@@ -1,6 +1,6 @@
 // The empirical NTK by the structured formula of docs/design.md §2, never through φφᵀ:
 //   K(X, X′) = Σ_l (Δ^l Δ′^lᵀ) ⊙ (c_l² A_{l−1} A′_{l−1}ᵀ + β_l²),
-// summed over the k outputs of the network (neural-tangents' trace_axes = (-1,)).
+// for k outputs their mean (1/k)·Σ_a, neural-tangents' trace_axes = (-1,).
 #pragma once
 #include <vector>
 
