@@ -54,7 +54,7 @@ def _numpy_structured(net, theta, X, full):
     Dk = (c2 * W2)[None, :, :] * (H > 0)[:, None, :]  # (N, k, m)
     n, k = X.shape[0], W2.shape[0]
     if not full:
-        return (Dk.reshape(n, k * M) @ Dk.reshape(n, k * M).T) * G0 + k * last
+        return ((Dk.reshape(n, k * M) @ Dk.reshape(n, k * M).T) * G0) / k + last  # the mean over the outputs
     blocks = (Dk.reshape(n * k, M) @ Dk.reshape(n * k, M).T).reshape(n, k, n, k) * G0[:, None, :, None]
     return blocks.transpose(0, 2, 1, 3) + last[:, :, None, None] * np.eye(k, dtype=X.dtype)
 
