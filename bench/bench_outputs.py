@@ -10,6 +10,15 @@ outputs, d = 784, N = 64 and 1,000 (--large adds the traced kernel at N = 10,000
 full block there is 10⁴·10⁴·10·10 entries, 40 GB in float32, more than this machine
 has, and is refused by name). Unsets OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for itself,
 prints a table and appends JSON lines to bench/results/outputs.jsonl.
+
+    python bench/bench_outputs.py --peers PEERS_VENV/bin/python
+
+adds the peers in the same run, each case in a process of the peers' interpreter (whose
+NumPy 1.26 is not the one timed for fastntk): neural-tangents' ``empirical_ntk_fn`` (its
+three implementations, jitted, of the same stax network) and torch.func (``vmap`` of
+``jacrev`` over the samples, then the contraction), both float32 on the CPU. Both form the
+per-sample Jacobian, N·k·P entries (P = 814,090 here); a case whose Jacobian alone would
+pass PEER_JACOBIAN_GIB is not started, and says so.
 """
 from __future__ import annotations
 
@@ -29,6 +38,45 @@ unset_openblas_env()
 import numpy as np  # noqa: E402
 
 D, M, K = 784, 1024, 10
+PEER_JACOBIAN_GIB = 6.0  # the peers' per-sample Jacobian beyond which a case is not started (24 GiB machine)
+PEERS = ("nt1_traced", "nt2_traced", "nt3_traced", "nt1_full", "nt2_full", "nt3_full", "torch_traced", "torch_full")
+
+
+def _peer(case, n, k, X):
+    """A peer's kernel call for ``case`` (a thunk that returns a host array), compiled and
+    warmed up once outside the timing."""
+    if case.startswith("nt"):
+        import jax
+        import neural_tangents as nt
+        from neural_tangents import stax
+        _, apply_fn, _ = stax.serial(stax.Dense(M, W_std=1.0, b_std=1.0, parameterization="ntk"), stax.Relu(),
+                                     stax.Dense(k, W_std=1.0, b_std=1.0, parameterization="ntk"))
+        init_fn = stax.serial(stax.Dense(M, parameterization="ntk"), stax.Relu(),
+                              stax.Dense(k, parameterization="ntk"))[0]
+        _, params = init_fn(jax.random.PRNGKey(0), (-1, D))
+        fn = jax.jit(nt.empirical_ntk_fn(apply_fn, trace_axes=(-1,) if case.endswith("traced") else (),
+                                         vmap_axes=0, implementation=int(case[2])))
+        x = jax.numpy.asarray(X)
+        call = lambda: np.asarray(fn(x, None, params).block_until_ready())  # noqa: E731
+    else:
+        import torch
+        from torch.func import functional_call, jacrev, vmap
+        torch.set_num_threads(os.cpu_count() or 1)
+        model = torch.nn.Sequential(torch.nn.Linear(D, M), torch.nn.ReLU(), torch.nn.Linear(M, k))
+        params = {name: p.detach() for name, p in model.named_parameters()}
+        x = torch.from_numpy(X)
+        full = case.endswith("full")
+
+        def call():
+            J = vmap(jacrev(lambda p, xi: functional_call(model, p, (xi[None],))[0]), in_dims=(None, 0))(params, x)
+            J = torch.cat([J[name].reshape(n, k, -1) for name in params], 2)
+            return (torch.einsum("iap,jbp->ijab", J, J) if full else torch.einsum("iap,jap->ij", J, J) / k).numpy()
+    call()
+    return call
+
+
+def _peer_jacobian_gib(n, k):
+    return n * k * (D * M + M + M * k + k) * 4 / 2**30
 
 
 def _net(k, dtype):
@@ -80,13 +128,16 @@ def _blas(n, k, dtype, full):
 
 def one(case, n, k, dtype):
     """Runs one case in this process: (seconds, peak MiB above the baseline)."""
-    import fastntk
     dtype = np.dtype(dtype).type
-    net = _net(k, dtype)
-    theta = net.flatten(net.init(0))
     X = _inputs(n, dtype)
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    calls = {
+    if case in PEERS:
+        fn = _peer(case, n, k, X)
+    else:
+        import fastntk
+        net = _net(k, dtype)
+        theta = net.flatten(net.init(0))
+    calls = {} if case in PEERS else {
         "traced": lambda: fastntk.ntk(net, theta, X),
         "full": lambda: fastntk.ntk(net, theta, X, trace_axes=()),
         "numpy_traced": lambda: _numpy_structured(net, theta, X, False),
@@ -94,7 +145,7 @@ def one(case, n, k, dtype):
         "blas_traced": lambda: _blas(n, k, dtype, False),
         "blas_full": lambda: _blas(n, k, dtype, True),
     }
-    fn = calls[case]
+    fn = fn if case in PEERS else calls[case]
     times = []
     for _ in range(3 if n <= 1000 else 1):
         out = None  # the previous result's memory is freed before the next call allocates its own
@@ -110,6 +161,8 @@ def main():
     ap.add_argument("--quick", action="store_true", help="N = 64 and 300 only")
     ap.add_argument("--large", action="store_true", help="add the traced kernel at N = 10,000")
     ap.add_argument("--dtype", default="float32", choices=["float32", "float64"])
+    ap.add_argument("--peers", metavar="PYTHON", help="the peers venv's python: neural-tangents and torch.func "
+                    "beside fastntk, each in its own process")
     ap.add_argument("--one", nargs=4, metavar=("CASE", "N", "K", "DTYPE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
@@ -123,9 +176,18 @@ def main():
         cases = [("traced", K), ("traced", 1), ("blas_traced", K)]
         if n <= 1000:
             cases += [("full", K), ("blas_full", K), ("numpy_traced", K), ("numpy_full", K)]
+        if args.peers and args.dtype == "float32":
+            for case in PEERS:
+                if _peer_jacobian_gib(n, K) > PEER_JACOBIAN_GIB:
+                    print(f"N={n:>6} k={K:>2} {case:>13}: not run: its per-sample Jacobian alone is "
+                          f"{_peer_jacobian_gib(n, K):.0f} GiB")
+                else:
+                    cases.append((case, K))
         for case, k in cases:
-            out = subprocess.run([sys.executable, __file__, "--one", case, str(n), str(k), args.dtype],
-                                 capture_output=True, text=True)
+            py = args.peers if case in PEERS else sys.executable
+            env = dict(os.environ, OPENBLAS_CORETYPE="SkylakeX") if case in PEERS else None
+            out = subprocess.run([py, __file__, "--one", case, str(n), str(k), args.dtype],
+                                 capture_output=True, text=True, env=env)
             if out.returncode:
                 print(f"{case} N={n} k={k}: failed: {out.stderr.strip().splitlines()[-1:]}")
                 continue
@@ -142,6 +204,11 @@ def main():
             print(f"N={n}: traced k={K} / k=1: {t / by[('traced', n, 1)]:.2f}; / its GEMMs: "
                   f"{t / by[('blas_traced', n, K)]:.2f}"
                   + (f"; NumPy / fastntk: {by[('numpy_traced', n, K)] / t:.2f}" if ("numpy_traced", n, K) in by else ""))
+        for mode, ours in (("traced", t), ("full", by.get(("full", n, K)))):
+            peers = {c: by[(c, n, K)] for c in PEERS if c.endswith(mode) and (c, n, K) in by}
+            if ours and peers:
+                print(f"N={n}: {mode}: peer / fastntk " + ", ".join(f"{c.rsplit('_', 1)[0]} {v / ours:.1f}"
+                                                                  for c, v in peers.items()))
         f = by.get(("full", n, K))
         if f and by.get(("blas_full", n, K)):
             print(f"N={n}: full / its GEMMs: {f / by[('blas_full', n, K)]:.2f}"
