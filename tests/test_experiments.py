@@ -555,3 +555,34 @@ def test_sigma_selection_rules_on_made_records():
     assert "not recorded" in rows(old + big)[std].verdict
     extra = r["σ-selection from σ′ = 16"]
     assert extra.verdict == "reproduced" and f"in 5 of 5 the choice was made by the {cap}-step cap" in extra.measured
+
+
+def test_late_linearization_yardstick_premise_is_checked_first():
+    """late-linearization's "continued from θ_T" row on records made to order: where the nets lie
+    farther from their linear models than the effect those predict, the row reads premise not met
+    (and which way the data lean) even when the previous row straddles its threshold; with the
+    yardstick premise met, a straddling previous row leaves the premise not shown."""
+    name = "late-linearization"
+    cfg = experiments.resolve_config(name, "standard")
+    exp = REGISTRY[name]
+
+    def made(job, far, dist_T):
+        return dict(job, status="converged", steps=1000, lr=0.1, train_loss=1e-6, T=[0, 10, 50, 200],
+                    distance=[0.6, 0.4, 0.2, dist_T], loss_T=[0.2, 0.1, 0.01, 1e-3],
+                    ada_status="converged", ada_steps=500, ada_train_loss=1e-6, ada_gd=0.02,
+                    half_status="converged", half_steps=500, half_train_loss=1e-6, half_gd=1e-5,
+                    ada_predicted=0.04, ada_lin_rms=far, gd_lin_rms=0.01)
+
+    jitter = {s: 0.004 * i for i, s in enumerate(cfg["seeds"])}
+    # the previous row straddles LAZY (median ≈ 0.09, its error reaching past 0.1)
+    straddle = [made(j, 0.05, 0.085 + jitter[j["seed"]]) for j in exp.jobs(cfg)]
+    row = [c for c in exp.claims(cfg, straddle) if "continued from θ_T" in c.claim][0]
+    assert row.verdict.startswith("inconclusive: premise not met (per run the farther net's distance"), row
+    assert "the data lean against the claim: AdaGrad beyond the band in 0 of" in row.verdict
+    resolvable = [made(j, 0.01, 0.085 + jitter[j["seed"]]) for j in exp.jobs(cfg)]
+    row = [c for c in exp.claims(cfg, resolvable) if "continued from θ_T" in c.claim][0]
+    assert row.verdict.startswith("inconclusive: premise not shown"), row
+    lazy = [made(j, 0.01, 0.01 + 0.001 * jitter[j["seed"]]) for j in exp.jobs(cfg)]
+    row = [c for c in exp.claims(cfg, lazy) if "continued from θ_T" in c.claim][0]
+    assert row.verdict == "not reproduced", row   # AdaGrad inside the band, the control inside it too
+
