@@ -597,8 +597,9 @@ CLAIMS: tuple[Entry, ...] = (
           "For deep linear nets with orthogonal weight matrices (rescaled by 1/√(2β)) the confusion bound holds with "
           "probability 1 − N²exp(−cdη²), independent of depth and width.",
           "linear nets γW_β⋯W₁x, γ = 1/√(2β), orthogonal W_i, squared loss, x_i i.i.d. on the unit sphere",
-          reason=_YET + "the network of Eq. (4) maps ℝ^d to ℝ^d (square orthogonal W_i, a vector output), and "
-                 "fastntk's networks have one output until issue 30's multi-output networks land"),
+          reason=_YET + "the network of Eq. (4) (identity activations, square W_i, d outputs) is expressible since "
+                 "issue 30's multi-output networks, but no row or test draws its orthogonal initialization and "
+                 "measures the confusion of its vector-output losses across depths"),
     Entry("003", "Fig. 2a",
           "Deeper CNN-β-2 (β = 16 … 40) converge more slowly under SGD.",
           _S003_CNN,
@@ -783,7 +784,8 @@ CLAIMS: tuple[Entry, ...] = (
     Entry("004", "Fig. 12",
           "On MNIST's ten classes the widest net also does best in the first epochs and generalizes worse later.",
           "MNIST, 10 classes, two-layer nets of several widths",
-          reason="not covered: ten-class MNIST needs a vector output; fastntk's networks have one output"),
+          reason=_YET + "k-output networks trained with the cross-entropy exist since issue 30, but no experiment "
+                 "runs 004's ten-class MNIST width study"),
     Entry("004", "Fig. 13",
           "An L1 penalty with λ = 0.01 makes training and validation error converge for the m = 10,000 net, where "
           "the unregularized net's diverge.",
