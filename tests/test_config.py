@@ -96,14 +96,14 @@ def test_every_field_reaches_the_core():
     defaults trains without error, and a field the binding does not know is caught
     by this list."""
     assert set(FIELDS) == {"lr", "model", "optimizer", "loss", "batch_size", "shuffle", "seed", "tol", "max_steps",
-                           "record_every", "record_D", "path", "divergence_factor", "train_layers", "momentum",
+                           "record_every", "records_per_decade", "record_D", "path", "divergence_factor", "train_layers", "momentum",
                            "dampening", "nesterov", "eps", "alpha", "betas", "initial_accumulator_value",
                            "lr_decay", "progress_seconds"}
     net = fastntk.MLP.uniform(4, 8, 2)
     X, Y, _ = make_data(6, 4)
     r = fastntk.train(net, net.init(0), X, Y, config=fastntk.TrainConfig(
         lr=0.05, optimizer="momentum", batch_size=3, shuffle=True, seed=3, tol=1e-300, max_steps=4,
-        record_every=2, record_D=True, path="direct", divergence_factor=1e6, train_layers=(2,), momentum=0.5,
+        record_every=2, records_per_decade=3, record_D=True, path="direct", divergence_factor=1e6, train_layers=(2,), momentum=0.5,
         dampening=0.1, nesterov=False, progress_seconds=0.0))
     assert r.steps == 4 and r.history["D"].shape == (4, net.num_params)
     first = slice(0, net.layout.weight_offset[2])
@@ -230,3 +230,21 @@ def test_which_path_is_exact_is_one_rule_of_the_core(settings, message):
         make_config(8, 2, lr=0.1, **settings)
     with pytest.raises(ValueError, match="not 'adam'"):
         _core.check_path("network", "row-space", "adam", True)
+
+
+def test_log_spaced_records_give_a_loss_curve_in_few_records():
+    """records_per_decade = n records the first step of each 1/n decade besides every
+    record_every steps and the last: the same on every path (one controller), and its
+    losses those of the dense run at those steps."""
+    net = fastntk.MLP.uniform(4, 8, 2)
+    X, Y, _ = make_data(6, 4)
+    dense = fastntk.train(net, net.init(0), X, Y, lr=0.05, tol=1e-300, max_steps=1000, record_every=1)
+    sparse = fastntk.train(net, net.init(0), X, Y, lr=0.05, tol=1e-300, max_steps=1000, record_every=10**6,
+                           records_per_decade=4)
+    steps = list(sparse.history["step"])
+    want = [0] + [t for t in range(1, 1001)
+                  if np.floor(4 * np.log10(t) + 1e-9) > (np.floor(4 * np.log10(t - 1) + 1e-9) if t > 1 else -1)]
+    assert steps == sorted(set(want + [1000])) and len(steps) < 20
+    np.testing.assert_allclose(sparse.history["train_loss"], dense.history["train_loss"][steps], rtol=1e-12)
+    with pytest.raises(ValueError, match="records_per_decade: expected an integer >= 0"):
+        fastntk.TrainConfig(lr=1, records_per_decade=-1)

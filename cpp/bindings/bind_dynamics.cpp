@@ -54,6 +54,7 @@ TrainConfig config_from(py::handle c) {
   cfg.stop.tol = c.attr("tol").cast<double>();
   cfg.stop.max_steps = c.attr("max_steps").cast<i64>();
   cfg.stop.record_every = c.attr("record_every").cast<i64>();
+  cfg.stop.records_per_decade = c.attr("records_per_decade").cast<i64>();
   cfg.record_D = c.attr("record_D").cast<bool>();
   cfg.stop.divergence_factor = c.attr("divergence_factor").cast<double>();
   cfg.stop.progress_seconds = c.attr("progress_seconds").cast<double>();

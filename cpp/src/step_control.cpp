@@ -59,6 +59,7 @@ StepController::StepController(i64 runs, i64 n, i64 batch_size, bool shuffle, st
   if (runs < 1) throw std::invalid_argument("runs: expected an integer >= 1");
   // The settings come checked from fastntk.TrainConfig; this guards the modulo only.
   if (rule.record_every < 1) throw std::invalid_argument("record_every: expected an integer >= 1");
+  if (rule.records_per_decade < 0) throw std::invalid_argument("records_per_decade: expected an integer >= 0");
   progress_gap_ = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(rule.progress_seconds));
   next_progress_ = Clock::now() + progress_gap_;
 }
@@ -69,8 +70,18 @@ const Batch& StepController::next_batch() {
   return batch_;
 }
 
+bool StepController::record_step(i64 t) const {
+  if (t % rule_.record_every == 0) return true;
+  if (rule_.records_per_decade == 0) return false;
+  // ⌊n·log₁₀ t⌋ > ⌊n·log₁₀ (t − 1)⌋; the 1e-9 keeps a step that is exactly a power 10^(k/n) in its
+  // own bin against log10's rounding.
+  const double n = double(rule_.records_per_decade);
+  const auto bin = [n](i64 s) { return s < 1 ? -1.0 : std::floor(n * std::log10(double(s)) + 1e-9); };
+  return bin(t) > bin(t - 1);
+}
+
 bool StepController::needs_full_loss() const {
-  return batch_.epoch_start || t_ % rule_.record_every == 0 || t_ == rule_.max_steps;
+  return batch_.epoch_start || record_step(t_) || t_ == rule_.max_steps;
 }
 
 void StepController::judge(const double* losses, bool known) {
@@ -88,7 +99,7 @@ void StepController::judge(const double* losses, bool known) {
       else if (loss < rule_.tol) s = Status::Converged;
     }
     if (s == Status::Running && t_ == rule_.max_steps) s = Status::MaxSteps;
-    records_[r] = s != Status::Running || t_ % rule_.record_every == 0;
+    records_[r] = s != Status::Running || record_step(t_);
     if (s != Status::Running) {
       status_[r] = s;
       steps_[r] = t_;

@@ -45,8 +45,10 @@ class TrainConfig:
         with ``seed``.
     tol : stop when the full training loss first drops below it (the papers: 1e-5);
         max_steps : stop there otherwise.
-    record_every : record every so many steps (and the last); record_D : keep D_t
-        of every update (steps × P).
+    record_every : record every so many steps (and the last); records_per_decade : with
+        n > 0 also at log-spaced steps, the first of each 1/n decade (0, 1, 2, 3, …, 79, 100,
+        126, … for n = 10) — a loss curve over many decades of steps in few records;
+        record_D : keep D_t of every update (steps × P).
     path : the space a run is iterated in ("auto": the cheapest exact one; the network
         "direct" or "row-space", the linearization "function", "matrix-free" or
         "materialized"; docs/design.md §2).
@@ -68,6 +70,7 @@ class TrainConfig:
     tol: float = 1e-5
     max_steps: int = 100_000
     record_every: int = 100
+    records_per_decade: int = 0
     record_D: bool = False
     path: str = "auto"
     divergence_factor: float = 1e8
@@ -99,6 +102,7 @@ class TrainConfig:
         put("tol", positive(self.tol, "tol"))
         put("max_steps", integer(self.max_steps, "max_steps", 0, MAX_INDEX))
         put("record_every", integer(self.record_every, "record_every", 1))
+        put("records_per_decade", integer(self.records_per_decade, "records_per_decade", 0))
         put("record_D", boolean(self.record_D, "record_D"))
         put("divergence_factor", real(self.divergence_factor, "divergence_factor", 1.0))
         if self.train_layers is not None:

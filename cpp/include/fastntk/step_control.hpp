@@ -55,6 +55,7 @@ struct StopRule {
   double tol = 0;                // converged when the full training loss first drops below
   i64 max_steps = 0;
   i64 record_every = 1;          // and the step at which a run stops
+  i64 records_per_decade = 0;    // also at log-spaced steps, this many per decade (0: none), for loss curves
   double divergence_factor = 0;  // loss > factor·max(L₀, 1) or non-finite: diverged
   double progress_seconds = 0;   // least time between progress reports
 };
@@ -84,6 +85,9 @@ class StepController {
   // The least full training loss of the running runs last known (for progress).
   double last_loss() const { return last_loss_; }
   void advance();
+  // Whether step t is a record step: every record_every steps, and with records_per_decade = n > 0 the
+  // first step of each 1/n decade too (0, 1, 2, …, the step after which ⌊n·log₁₀ t⌋ rises).
+  bool record_step(i64 t) const;
   // Whether a progress report is due now (at most every progress_seconds).
   bool progress_due();
   // Every active run stops as interrupted at the current step; records(r) says which.
