@@ -595,3 +595,31 @@ def test_late_linearization_yardstick_premise_is_checked_first():
     row = [c for c in exp.claims(cfg, lazy) if "continued from θ_T" in c.claim][0]
     assert row.verdict == "not reproduced", row   # AdaGrad inside the band, the control inside it too
 
+
+def test_adaptive_closed_form_row_needs_its_positive_control_and_every_net_lazy():
+    """adaptive-closed-form's AdaGrad-vs-GD row on records made to order: reproduced when the
+    AdaGrad net is Eq. (7)'s, far from the GD net, the half-rate GD net near it and every net's
+    kernel still; inconclusive when the half-rate GD net lies outside the band (the band cannot
+    tell one minimizer from two); premise not met when the GD nets' kernel moved."""
+    name = "adaptive-closed-form"
+    cfg = experiments.resolve_config(name, "standard")
+    exp = REGISTRY[name]
+    base = [0.1 * i for i in range(10)]
+
+    def made(job, half_off=0.0, gd_moved=1.0):
+        r = dict(job, status="converged", steps=100, lr=0.1, train_loss=1e-6, kernel_ratio=1.0, lin_distance=0.01)
+        if job["optimizer"] == "adagrad":
+            r.update(test_pred=[b + 0.2 for b in base], gap_eq7=0.001 * (1 + job["seed"] % 3) * (16000 / job["width"]) ** 0.5,
+                     gap_eq4=0.2, moved=0.5, eq7_eq4=0.2, d_drift=1.0)
+        elif job["optimizer"] == "gd":
+            r.update(test_pred=list(base), kernel_ratio=gd_moved)
+        else:
+            r.update(test_pred=[b + half_off for b in base])
+        return r
+
+    row = lambda recs: [c for c in exp.claims(cfg, recs) if c.claim.startswith("AdaGrad's net differs")][0]  # noqa: E731
+    assert row([made(j) for j in exp.jobs(cfg)]).verdict == "reproduced"
+    far = row([made(j, half_off=0.1) for j in exp.jobs(cfg)])
+    assert far.verdict.startswith("inconclusive: the positive control (GD at η/2 from θ₀, 0.1)"), far
+    moved = row([made(j, gd_moved=1.3) for j in exp.jobs(cfg)])
+    assert moved.verdict.startswith("inconclusive: premise not met (the kernel moved") and "GD 0.3" in moved.verdict, moved
