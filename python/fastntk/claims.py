@@ -421,7 +421,7 @@ CLAIMS: tuple[Entry, ...] = (
           "adaptive methods' more (Thms 3–4).",
           _S000_MNIST + "; the deviation of each trained net's outputs from GD's on the test points",
           _rows("stochastic", "the nets' test outputs deviate from GD's: mini-batch SGD's little, full-batch AdaGrad's "
-                "more")),
+                "more", "AdaGrad's net differs from GD's as their linear models do")),
     Entry("001", "Lemma 4",
           "A ReLU net with zero biases satisfies f_θ(x) = (1/L)⟨θ, ∇_θf_θ(x)⟩ almost everywhere (positive "
           "homogeneity), which turns the initialization term into (1/L)φ(x)(1 − P_F)θ₀.",
