@@ -49,10 +49,8 @@ def _peer(case, n, k, X):
         import jax
         import neural_tangents as nt
         from neural_tangents import stax
-        _, apply_fn, _ = stax.serial(stax.Dense(M, W_std=1.0, b_std=1.0, parameterization="ntk"), stax.Relu(),
-                                     stax.Dense(k, W_std=1.0, b_std=1.0, parameterization="ntk"))
-        init_fn = stax.serial(stax.Dense(M, parameterization="ntk"), stax.Relu(),
-                              stax.Dense(k, parameterization="ntk"))[0]
+        init_fn, apply_fn, _ = stax.serial(stax.Dense(M, W_std=1.0, b_std=1.0, parameterization="ntk"), stax.Relu(),
+                                           stax.Dense(k, W_std=1.0, b_std=1.0, parameterization="ntk"))
         _, params = init_fn(jax.random.PRNGKey(0), (-1, D))
         fn = jax.jit(nt.empirical_ntk_fn(apply_fn, trace_axes=(-1,) if case.endswith("traced") else (),
                                          vmap_axes=0, implementation=int(case[2])))
@@ -185,9 +183,8 @@ def main():
                     cases.append((case, K))
         for case, k in cases:
             py = args.peers if case in PEERS else sys.executable
-            env = dict(os.environ, OPENBLAS_CORETYPE="SkylakeX") if case in PEERS else None
             out = subprocess.run([py, __file__, "--one", case, str(n), str(k), args.dtype],
-                                 capture_output=True, text=True, env=env)
+                                 capture_output=True, text=True)
             if out.returncode:
                 print(f"{case} N={n} k={k}: failed: {out.stderr.strip().splitlines()[-1:]}")
                 continue

@@ -87,6 +87,7 @@ bool StepController::needs_full_loss() const {
 void StepController::judge(const double* losses, bool known) {
   double least = std::numeric_limits<double>::quiet_NaN();
   bool first = true;
+  const bool record_now = record_step(t_);  // once a step, not once a run
   for (i64 r = 0; r < runs(); ++r) {
     if (!active(r)) continue;
     const double loss = losses[r];
@@ -99,7 +100,7 @@ void StepController::judge(const double* losses, bool known) {
       else if (loss < rule_.tol) s = Status::Converged;
     }
     if (s == Status::Running && t_ == rule_.max_steps) s = Status::MaxSteps;
-    records_[r] = s != Status::Running || record_step(t_);
+    records_[r] = s != Status::Running || record_now;
     if (s != Status::Running) {
       status_[r] = s;
       steps_[r] = t_;

@@ -46,8 +46,8 @@ class TrainConfig:
     tol : stop when the full training loss first drops below it (the papers: 1e-5);
         max_steps : stop there otherwise.
     record_every : record every so many steps (and the last); records_per_decade : with
-        n > 0 also at log-spaced steps, the first of each 1/n decade (0, 1, 2, 3, …, 79, 100,
-        126, … for n = 10) — a loss curve over many decades of steps in few records;
+        n > 0 also at log-spaced steps, the first of each 1/n decade (0, 1, 2, 3, 4, 6, …, 64,
+        80, 100, 126, … for n = 10) — a loss curve over many decades of steps in few records;
         record_D : keep D_t of every update (steps × P).
     path : the space a run is iterated in ("auto": the cheapest exact one; the network
         "direct" or "row-space", the linearization "function", "matrix-free" or
