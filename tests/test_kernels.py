@@ -26,6 +26,22 @@ def test_jacobian(p):
     assert_close(J, ref.jacobian(net, theta, X1), net.dtype)
 
 
+@given(problems(), st.booleans())
+def test_per_layer_params_read_in_place(p, fortran):
+    """A list of separate per-layer arrays (not views into one θ; in another memory order or
+    dtype where drawn) gives exactly what the flat θ gives: the core reads the layers in place."""
+    net, theta, X1, X2 = p
+    layers = [np.array(a, order="F" if fortran else "C") for a in net.unflatten(theta)]
+    if fortran:
+        layers = [a.astype(np.float64) for a in layers]
+    if not fortran:  # already C-contiguous in the network's dtype: passed on as they are
+        assert all(a is b for a, b in zip(net.params_in_place(layers), layers))
+    np.testing.assert_array_equal(net.apply(layers, X1), net.apply(theta, X1))
+    np.testing.assert_array_equal(fastntk.jacobian(net, layers, X1), fastntk.jacobian(net, theta, X1))
+    np.testing.assert_array_equal(fastntk.ntk(net, layers, X1), fastntk.ntk(net, theta, X1))
+    np.testing.assert_array_equal(fastntk.ntk(net, layers, X1, X2), fastntk.ntk(net, theta, X1, X2))
+
+
 @given(problems(), st.integers(1, 40))
 def test_jacobian_chunks(p, max_rows):
     net, theta, X1, _ = p

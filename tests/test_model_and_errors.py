@@ -128,8 +128,11 @@ def test_bad_inputs():
         net.apply([np.ones((3, 4))] + params[1:], X)
     bad = [p.copy() for p in params]
     bad[0][0, 0] = np.nan
-    with pytest.raises(ValueError, match="params: contains NaN"):
+    # A list of per-layer arrays is read in place, so the error names the array.
+    with pytest.raises(ValueError, match=r"params\[0\]: contains NaN"):
         net.apply(bad, X)
+    with pytest.raises(ValueError, match="params: contains NaN"):
+        net.apply(net.flatten(bad, check_finite=False), X)
     with pytest.raises(ValueError, match=r"v: expected shape \(%d,\)" % net.num_params):
         fastntk.jvp(net, params, X, np.ones(3))
     with pytest.raises(ValueError, match=r"r: expected shape \(5,\)"):

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "fastntk/elementwise.hpp"
 #include "fastntk/blas.hpp"
@@ -37,42 +38,58 @@ inline int non_finite(T v) {
 // A non-finite weight or bias makes its unit's pre-activation non-finite for every
 // sample (IEEE: NaN·0 and Inf·0 are NaN), and the activation could hide it (ReLU maps
 // NaN to 0): this is where the kernels detect a non-finite θ without a pass over it.
+// Calls f with the activation kind as a compile-time constant. With the kind tested inside an
+// element loop, the tanh and erf branches' calls keep the loop scalar, ReLU's pass included.
+template <class F>
+decltype(auto) with_kind(int kind, F&& f) {
+  switch (kind) {
+    case 0: return f(std::integral_constant<int, 0>{});
+    case 2: return f(std::integral_constant<int, 2>{});
+    case 3: return f(std::integral_constant<int, 3>{});
+    default: return f(std::integral_constant<int, 1>{});
+  }
+}
+
 template <class T>
 bool bias_activate(Activation act, T* h, i64 n, i64 m, const T* b, T beta) {
-  const int kind = activation_kind(act);
-  int bad = 0;
-  if (!b || beta == T(0)) {
-    for (i64 i = 0; i < n * m; ++i) {
-      bad |= non_finite(h[i]);
-      h[i] = elementwise::activate(kind, h[i]);
+  return with_kind(activation_kind(act), [&](auto kind) {
+    int bad = 0;
+    if (!b || beta == T(0)) {
+#pragma omp simd reduction(| : bad)
+      for (i64 i = 0; i < n * m; ++i) {
+        bad |= non_finite(h[i]);
+        h[i] = elementwise::activate(kind(), h[i]);
+      }
+      return !bad;
+    }
+    for (i64 i = 0; i < n; ++i) {
+      T* row = h + i * m;
+#pragma omp simd reduction(| : bad)
+      for (i64 j = 0; j < m; ++j) {
+        const T v = row[j] + beta * b[j];
+        bad |= non_finite(v);
+        row[j] = elementwise::activate(kind(), v);
+      }
     }
     return !bad;
-  }
-  for (i64 i = 0; i < n; ++i) {
-    T* row = h + i * m;
-    for (i64 j = 0; j < m; ++j) {
-      const T v = row[j] + beta * b[j];
-      bad |= non_finite(v);
-      row[j] = elementwise::activate(kind, v);
-    }
-  }
-  return !bad;
+  });
 }
 
 // m ← a'(h) ⊙ m (a' read off A = a(h)) and, when colsum is given, colsum = Σ_i m_i:
 // one pass where the bias gradient would otherwise cost a second.
 template <class T>
 void derivative_and_colsum(Activation act, const T* a, T* m, i64 n, i64 cols, T* colsum) {
-  const int kind = activation_kind(act);
-  if (colsum) std::fill(colsum, colsum + cols, T(0));
-  for (i64 i = 0; i < n; ++i) {
-    const T* ai = a + i * cols;
-    T* mi = m + i * cols;
-    if (act != Activation::Identity)
-      for (i64 j = 0; j < cols; ++j) mi[j] = elementwise::activation_grad(kind, ai[j], mi[j]);
-    if (colsum)
-      for (i64 j = 0; j < cols; ++j) colsum[j] += mi[j];
-  }
+  with_kind(activation_kind(act), [&](auto kind) {
+    if (colsum) std::fill(colsum, colsum + cols, T(0));
+    for (i64 i = 0; i < n; ++i) {
+      const T* ai = a + i * cols;
+      T* mi = m + i * cols;
+      if (kind() != 1)
+        for (i64 j = 0; j < cols; ++j) mi[j] = elementwise::activation_grad(kind(), ai[j], mi[j]);
+      if (colsum)
+        for (i64 j = 0; j < cols; ++j) colsum[j] += mi[j];
+    }
+  });
 }
 
 }  // namespace
@@ -80,8 +97,10 @@ void derivative_and_colsum(Activation act, const T* a, T* m, i64 n, i64 cols, T*
 template <class T>
 void apply_activation_derivative(Activation act, const T* a, T* m, i64 size) {
   if (act == Activation::Identity) return;
-  const int kind = activation_kind(act);
-  for (i64 i = 0; i < size; ++i) m[i] = elementwise::activation_grad(kind, a[i], m[i]);
+  with_kind(activation_kind(act), [&](auto kind) {
+#pragma omp simd
+    for (i64 i = 0; i < size; ++i) m[i] = elementwise::activation_grad(kind(), a[i], m[i]);
+  });
 }
 
 namespace {
@@ -100,7 +119,7 @@ void apply_activation_derivative_rows(Activation act, const T* a, T* m, i64 n, i
 namespace {
 
 template <class T>
-void forward_impl(const Spec& spec, const T* theta, const T* x, i64 n, Mat<T>* first, Primal<T>& out) {
+void forward_impl(const Spec& spec, const Params<T>& theta, const T* x, i64 n, Mat<T>* first, Primal<T>& out) {
   const int L = spec.depth();
   out.n = n;
   out.x = x;
@@ -121,8 +140,8 @@ void forward_impl(const Spec& spec, const T* theta, const T* x, i64 n, Mat<T>* f
     }
     if (!given)
       blas::gemm<T>(Op::N, Op::T, n, m, mp, T(spec.weight_multiplier(l)), out.input(l - 1), mp,
-                    theta + spec.weight_offset(l), mp, T(0), h, m);
-    const T* b = spec.has_bias() ? theta + spec.bias_offset(l) : nullptr;
+                    theta.weight(l), mp, T(0), h, m);
+    const T* b = theta.bias(l);
     if (l < L) {
       out.finite &= bias_activate(spec.activation, h, n, m, b, T(spec.bias_multiplier(l)));
     } else {
@@ -137,18 +156,29 @@ void forward_impl(const Spec& spec, const T* theta, const T* x, i64 n, Mat<T>* f
 }  // namespace
 
 template <class T>
-void forward(const Spec& spec, const T* theta, const T* x, i64 n, Primal<T>& out) {
+void forward(const Spec& spec, const Params<T>& theta, const T* x, i64 n, Primal<T>& out) {
   forward_impl(spec, theta, x, n, static_cast<Mat<T>*>(nullptr), out);
+}
+
+template <class T>
+void forward(const Spec& spec, const T* theta, const T* x, i64 n, Primal<T>& out) {
+  forward(spec, Params<T>(spec, theta), x, n, out);
 }
 
 template <class T>
 void forward_given_first(const Spec& spec, const T* theta, const T* x, i64 n, Mat<T>& first,
                          Primal<T>& out) {
-  forward_impl(spec, theta, x, n, &first, out);
+  forward_impl(spec, Params<T>(spec, theta), x, n, &first, out);
 }
 
 template <class T>
 void backward(const Spec& spec, const T* theta, const Primal<T>& primal, const T* r,
+              std::vector<Mat<T>>& delta) {
+  backward(spec, Params<T>(spec, theta), primal, r, delta);
+}
+
+template <class T>
+void backward(const Spec& spec, const Params<T>& theta, const Primal<T>& primal, const T* r,
               std::vector<Mat<T>>& delta) {
   const int L = spec.depth();
   const i64 n = primal.n, k = spec.outputs();
@@ -168,7 +198,7 @@ void backward(const Spec& spec, const T* theta, const Primal<T>& primal, const T
     Mat<T>& next = delta[l - 2];
     next.resize(rows, mp);
     blas::gemm<T>(Op::N, Op::N, rows, mp, m, T(spec.weight_multiplier(l)), delta[l - 1].data(), m,
-                  theta + spec.weight_offset(l), mp, T(0), next.data(), mp);
+                  theta.weight(l), mp, T(0), next.data(), mp);
     apply_activation_derivative_rows(spec.activation, primal.input(l - 1), next.data(), n, per, mp);
   }
 }
@@ -269,6 +299,11 @@ void jvp(const Spec& spec, const T* theta, const Primal<T>& primal, const T* v, 
 
 template <class T>
 void features(const Spec& spec, const T* theta, const T* x, i64 n, Features<T>& out, bool traced_only) {
+  features(spec, Params<T>(spec, theta), x, n, out, traced_only);
+}
+
+template <class T>
+void features(const Spec& spec, const Params<T>& theta, const T* x, i64 n, Features<T>& out, bool traced_only) {
   forward(spec, theta, x, n, out.primal);
   const int L = spec.depth();
   const i64 k = spec.outputs();
@@ -280,7 +315,7 @@ void features(const Spec& spec, const T* theta, const T* x, i64 n, Features<T>& 
   }
   const i64 m = spec.widths[L - 1];
   const T c = T(spec.weight_multiplier(L));
-  const ConstMatMap<T> W(theta + spec.weight_offset(L), k, m);
+  const ConstMatMap<T> W(theta.weight(L), k, m);
   Vec<T> scale = (c * c * W.colwise().squaredNorm().transpose()).cwiseSqrt();
   out.traced_last.resize(n, m);
   for (i64 i = 0; i < n; ++i) std::copy(scale.data(), scale.data() + m, out.traced_last.data() + i * m);
@@ -425,6 +460,7 @@ void gather_features(const Features<T>& src, i64 d, const i64* rows, i64 count,
 
 #define FASTNTK_INSTANTIATE(T)                                                              \
   template void forward<T>(const Spec&, const T*, const T*, i64, Primal<T>&);                \
+  template void forward<T>(const Spec&, const Params<T>&, const T*, i64, Primal<T>&);        \
   template void forward_given_first<T>(const Spec&, const T*, const T*, i64, Mat<T>&,        \
                                        Primal<T>&);                                         \
   template void vjp_to_first<T>(const Spec&, const T*, const Primal<T>&, const T*, T, T, T*,  \
@@ -434,6 +470,9 @@ void gather_features(const Features<T>& src, i64 d, const i64* rows, i64 count,
   template void vjp<T>(const Spec&, const T*, const Primal<T>&, const T*, T, T, T*);         \
   template void jvp<T>(const Spec&, const T*, const Primal<T>&, const T*, T*);               \
   template void features<T>(const Spec&, const T*, const T*, i64, Features<T>&, bool);        \
+  template void features<T>(const Spec&, const Params<T>&, const T*, i64, Features<T>&, bool); \
+  template void backward<T>(const Spec&, const Params<T>&, const Primal<T>&, const T*,      \
+                            std::vector<Mat<T>>&);                                          \
   template void apply_activation_derivative<T>(Activation, const T*, T*, i64);              \
   template void jvp_features<T>(const Spec&, const Features<T>&, const T*, T*);              \
   template void vjp_features<T>(const Spec&, const Features<T>&, const T*, T, T, T*);        \

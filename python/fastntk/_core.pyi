@@ -35,13 +35,14 @@ def blas_describe() -> str: ...
 def openmp_threads() -> int: ...
 def set_openmp_threads(n: int) -> None: ...
 
-def forward(spec: Spec, theta: Array, x: Array) -> Array:
-    """f(X), (N, k), for θ (P,) and X (N, d)."""
-def jacobian(spec: Spec, theta: Array, x: Array) -> Array:
+def forward(spec: Spec, theta: Array | Sequence[Array], x: Array) -> Array:
+    """f(X), (N, k), for θ (P,) or its per-layer arrays [W1, b1, …] (read in place) and X (N, d)."""
+def jacobian(spec: Spec, theta: Array | Sequence[Array], x: Array) -> Array:
     """φ(X), (N·k, P): row i·k + a is ∂f_a(x_i)/∂θ."""
-def ntk(spec: Spec, theta: Array, x1: Array, x2: Optional[Array], tile: int, full: bool = False) -> Array:
-    """K(X1, X2) by the structured formula (X2 None: X1, symmetric): (N1, N2) summed over the
-    k outputs, or (N1, N2, k, k) when full."""
+def ntk(spec: Spec, theta: Array | Sequence[Array], x1: Array, x2: Optional[Array], tile: int,
+        full: bool = False) -> Array:
+    """K(X1, X2) by the structured formula (X2 None: X1, symmetric): (N1, N2) traced over the
+    k outputs (their mean), or (N1, N2, k, k) when full."""
 def adaptive_ntk(spec: Spec, theta: Array, x1: Array, x2: Optional[Array], d: Array, max_bytes: int) -> Array:
     """φ(X1) diag(d) φ(X2)ᵀ, (N1·k, N2·k), rows and columns as φ's."""
 def jvp(spec: Spec, theta: Array, x: Array, v: Array) -> Array:

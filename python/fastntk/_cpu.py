@@ -39,11 +39,13 @@ class CpuBackend:
     def matrix(self, net, X, name):
         return to_host_matrix(X, name, net.dtype, net.input_dim)
 
-    def _inputs(self, net, params, X, name="X"):
+    def _inputs(self, net, params, X, name="X", *, layers=False):
         # Neither θ nor X is scanned for NaN/Inf here: the core's forward pass finds them
-        # (see _kernel), which at small N saves passes over P parameters per call.
-        return (net.flatten(params, check_finite=False),
-                to_host_matrix(X, name, net.dtype, net.input_dim, finite=False))
+        # (see _kernel), which at small N saves passes over P parameters per call. With
+        # ``layers`` the core reads a list of per-layer arrays in place (forward, Jacobian, NTK,
+        # features); the other calls take one flat θ.
+        theta = net.params_in_place(params) if layers else net.flatten(params, check_finite=False)
+        return theta, to_host_matrix(X, name, net.dtype, net.input_dim, finite=False)
 
     @staticmethod
     def _kernel(fn, theta, flops=0.0, **inputs):
@@ -55,7 +57,11 @@ class CpuBackend:
                 return fn(theta)
             return interruptible(lambda: fn(theta), cancel=_core.request_cancel, clear=_core.clear_cancel)
         except _core.NonFiniteError:
-            require_finite(theta, "params")
+            if isinstance(theta, list):
+                for i, p in enumerate(theta):
+                    require_finite(p, f"params[{i}]")
+            else:
+                require_finite(theta, "params")
             for name, x in inputs.items():
                 if x is not None:
                     require_finite(x, name)
@@ -68,13 +74,13 @@ class CpuBackend:
                    + nbytes(net.num_params, itemsize=net.layout.dtype.itemsize), what)
 
     def apply(self, net, params, X):
-        theta, X = self._inputs(net, params, X)
+        theta, X = self._inputs(net, params, X, layers=True)
         self._activations_fit(net, X.shape[0], 1, f"forward pass of {X.shape[0]} rows")
         return net.output_array(self._kernel(lambda th: _core.forward(self.spec(net), th, X), theta,
                                              2.0 * X.shape[0] * net.num_params, X=X))
 
     def ntk(self, net, params, X1, X2, *, tile, full=False):
-        theta, X1 = self._inputs(net, params, X1, "X1")
+        theta, X1 = self._inputs(net, params, X1, "X1", layers=True)
         X2 = None if X2 is None else to_host_matrix(X2, "X2", net.dtype, net.input_dim, finite=False)
         n1, n2 = X1.shape[0], (X1 if X2 is None else X2).shape[0]
         item = np.dtype(net.dtype).itemsize
@@ -94,7 +100,7 @@ class CpuBackend:
         N·k rows, one per sample and output), for
         :meth:`ntk_from_features`: blocks that meet in many tiles pass once. ``name``
         names X in errors."""
-        theta, X = self._inputs(net, params, X, name)
+        theta, X = self._inputs(net, params, X, name, layers=True)
         return self._kernel(lambda th: _core.features(self.spec(net), th, X), theta, 0.0, **{name: X})
 
     def ntk_from_features(self, net, a, b=None, *, tile=2048):
@@ -102,7 +108,7 @@ class CpuBackend:
         return _core.ntk_features(self.spec(net), a, b, tile)
 
     def jacobian(self, net, params, X):
-        theta, X = self._inputs(net, params, X)
+        theta, X = self._inputs(net, params, X, layers=True)
         n, k = X.shape[0], net.outputs
         check_fits(np.dtype(net.dtype).itemsize * n * k * net.num_params,
                    f"jacobian of shape ({n}, {f'{k}, ' if k > 1 else ''}{net.num_params})")

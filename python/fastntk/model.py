@@ -240,6 +240,22 @@ class MLP:
         base = self._shared_base(params)
         if base is not None:
             return require_finite(base, "params") if check_finite else base
+        theta = np.concatenate([p.ravel() for p in self._layer_arrays(params)])
+        return require_finite(theta, "params") if check_finite else theta
+
+    def params_in_place(self, params):
+        """θ as the compiled core reads it without a copy: the flat θ where ``params`` is one
+        or views into one, else the list [W1, b1, …] checked against the network's shapes, each
+        a C-contiguous array of its dtype (converted only where it is not one already).
+        Neither is scanned for NaN or Inf (the core's forward pass finds them)."""
+        if not isinstance(params, (list, tuple)):
+            return self.flatten(params, check_finite=False)
+        params = list(params)
+        base = self._shared_base(params)
+        return base if base is not None else self._layer_arrays(params)
+
+    def _layer_arrays(self, params):
+        """[W1, b1, …] checked against :meth:`shapes`, each C-contiguous in the network's dtype."""
         shapes = self.shapes()
         if len(params) != len(shapes):
             raise ValueError(f"params: expected {len(shapes)} arrays {shapes}, got {len(params)}")
@@ -247,8 +263,7 @@ class MLP:
         for i, (p, s) in enumerate(zip(arrays, shapes)):
             if p.shape != s:
                 raise ValueError(f"params[{i}]: expected shape {s}, got {p.shape}")
-        theta = np.concatenate([p.astype(self.dtype, copy=False).ravel() for p in arrays])
-        return require_finite(theta, "params") if check_finite else theta
+        return [np.ascontiguousarray(p, dtype=self.dtype) for p in arrays]
 
     def _shared_base(self, params):
         """The flat θ that ``params`` are consecutive views of, if they are."""

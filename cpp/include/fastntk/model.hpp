@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "fastntk/names.hpp"
@@ -55,6 +56,25 @@ struct Spec {
 
  private:
   std::vector<i64> offsets_;
+};
+
+// θ read layer by layer: W^l (m_l × m_{l−1}, row-major) and b^l (m_l; null without biases),
+// l = 1 … L — slices of one flat θ in docs/design.md §1's order, or arrays the caller holds,
+// read in place: parameters kept as one array per layer need no concatenated copy of θ.
+template <class T>
+struct Params {
+  std::vector<const T*> w, b;  // W^l at w[l − 1], b^l at b[l − 1]
+
+  Params(std::vector<const T*> weights, std::vector<const T*> biases)
+      : w(std::move(weights)), b(std::move(biases)) {}
+  Params(const Spec& s, const T* theta) {
+    for (int l = 1; l <= s.depth(); ++l) {
+      w.push_back(theta + s.weight_offset(l));
+      b.push_back(s.has_bias() ? theta + s.bias_offset(l) : nullptr);
+    }
+  }
+  const T* weight(int l) const { return w[l - 1]; }
+  const T* bias(int l) const { return b[l - 1]; }
 };
 
 }  // namespace fastntk

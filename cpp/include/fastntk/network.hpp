@@ -27,6 +27,8 @@ struct Primal {
 
 template <class T>
 void forward(const Spec& spec, const T* theta, const T* x, i64 n, Primal<T>& out);
+template <class T>
+void forward(const Spec& spec, const Params<T>& theta, const T* x, i64 n, Primal<T>& out);
 
 // The same pass with the first layer's product c₁ X W¹ᵀ (N × m₁) given in `first`
 // instead of computed from θ's W¹ block, which is not read: the row-space path
@@ -41,6 +43,9 @@ void forward_given_first(const Spec& spec, const T* theta, const T* x, i64 n, Ma
 // for each (i, a) at i·k + a: N·k × m_l (docs/design.md §2, k outputs).
 template <class T>
 void backward(const Spec& spec, const T* theta, const Primal<T>& primal, const T* r,
+              std::vector<Mat<T>>& delta);
+template <class T>
+void backward(const Spec& spec, const Params<T>& theta, const Primal<T>& primal, const T* r,
               std::vector<Mat<T>>& delta);
 
 // out = β·out + α·φ(X)ᵀ r  (P; r is N × k). Only one Δ^l is alive at a time; with β = 1,
@@ -77,6 +82,9 @@ struct Features {
 // hidden layer that is traced_last alone, and the N·k rows of Δ¹ (k times its size) are not formed.
 template <class T>
 void features(const Spec& spec, const T* theta, const T* x, i64 n, Features<T>& out, bool traced_only = false);
+template <class T>
+void features(const Spec& spec, const Params<T>& theta, const T* x, i64 n, Features<T>& out,
+              bool traced_only = false);
 
 // φ(X)v and φ(X)ᵀr from cached features, using that row i of φ is, per layer,
 // c_l Δ^l_i ⊗ A_{l−1,i} (and β_l Δ^l_i for b^l): one product of N·m_l·m_{l−1}
