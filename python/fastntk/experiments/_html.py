@@ -27,7 +27,8 @@ def _cells(line: str) -> list[str]:
 
 
 def _verdict_class(verdict: str) -> str:
-    return {"reproduced": "reproduced", "not reproduced": "not-reproduced"}.get(verdict, "open")
+    # "not reproduced: at σ ∈ […]" names where: the kind is the text before the colon.
+    return {"reproduced": "reproduced", "not reproduced": "not-reproduced"}.get(verdict.split(":")[0], "open")
 
 
 def _section(folder: str) -> str:
