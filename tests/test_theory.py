@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import fastntk
-from fastntk import theory
+from fastntk import datasets, theory
 
 
 def data(n=8, d=4, seed=0, n_test=6):
@@ -170,6 +170,30 @@ def test_last_layer_training_from_zero_is_f_int():
     w = np.linalg.lstsq(A, Y, rcond=None)[0]
     np.testing.assert_allclose(At @ w, theory.last_layer_minimizer(net, params, X, Y, Xt), atol=TOL["solve"])
     np.testing.assert_allclose(theory.last_layer_kernel(net, params, X), A @ A.T, atol=RTOL[np.float64])
+
+
+def test_random_sphere_inputs_give_random_linear_models_low_confusion():
+    """003 Lemma B.1 and Sect. 2: for N fixed points drawn uniformly from the unit sphere of ℝ^d,
+    max_{i≠j} |⟨x_i, x_j⟩| = O(1/√d), and a linear model's per-sample logistic gradients inherit it,
+    |⟨∇f_i, ∇f_j⟩| = |⟨x_i, x_j⟩|·|ζ_i ζ_j| with |ζ| < 1, measured by theory.gradient_confusion on
+    fastntk's sphere data (five draws per d; d from 64 to 16384)."""
+    N, dims = 20, [64, 256, 1024, 4096, 16384]
+    off = ~np.eye(N, dtype=bool)
+    med = []
+    for d in dims:
+        net = fastntk.MLP(widths=[d, 1], bias="none", parametrization="standard")
+        maxes = []
+        for seed in range(5):
+            ds = datasets.sphere(N, 1, d=d, seed=seed)
+            m = np.abs(ds.X @ ds.X.T)[off].max()
+            gc = theory.gradient_confusion(net, net.init(seed), ds.X, (ds.Y > 0).astype(float), loss="logistic")
+            assert np.abs(gc.inner[off]).max() < m
+            maxes.append(m)
+        med.append(float(np.median(maxes)))
+    slope = np.polyfit(np.log(dims), np.log(med), 1)[0]
+    assert -0.6 < slope < -0.4, slope
+    # the O(1/√d) constant: below the union bound √(2 ln(N²/δ)) at δ = 10⁻³ at every d
+    assert (np.sqrt(dims) * np.array(med)).max() < np.sqrt(2 * np.log(N * N / 1e-3))
 
 
 @given(st.sampled_from(["squared", "logistic"]), st.integers(0, 50), st.sampled_from(["ntk", "standard"]))

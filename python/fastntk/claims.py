@@ -542,7 +542,7 @@ CLAIMS: tuple[Entry, ...] = (
           "Inputs drawn at random from the unit sphere are nearly orthogonal (max |⟨x_i, x_j⟩| = O(1/√d) at fixed "
           "N), so over-parameterized random linear models have low gradient confusion (Sect. 2).",
           "x_i i.i.d. on the unit sphere of ℝ^d, N fixed",
-          reason="not covered: a concentration fact about random data, stated in the appendix; no test checks it"),
+          _tests(_T_THEORY + "test_random_sphere_inputs_give_random_linear_models_low_confusion")),
     Entry("003", "Fig. 1",
           "In linear regression the over-parameterized model (d = 120) converges much faster under SGD and has "
           "lower gradient confusion than the under-parameterized one (d = 80).",
