@@ -39,8 +39,11 @@ class Bump(Initialization):
         # Seeds 210–217: new with initialization's next13 rows (Lemma 1's function distance with a cross-θ₀
         # control for laziness; the f_int row's control where Thm 2's bound forces the band, its error checked;
         # its premise that the small-σ nets stay in the kernel regime) after a review of 170–177.
+        # Seeds 220–227: new with initialization's next16 rows (the slope ungated, the laziness row naming the σ
+        # where it fails and counting the nets nearest their own f_lin, Thm 4 cited in the f_int row and the
+        # figure) after a review of 210–217.
         "standard": dict(data="bump", n_train=10, n_test=300, data_seed=0, depths=[2], widths=[10000],
-                         sigmas=[0.5, 1.0, 2.0, 4.0, 8.0], seeds=list(range(210, 218)), bias="zero", tol=1e-5,
+                         sigmas=[0.5, 1.0, 2.0, 4.0, 8.0], seeds=list(range(220, 228)), bias="zero", tol=1e-5,
                          max_steps=50000),
         "paper": dict(data="bump", n_train=10, n_test=300, data_seed=0, depths=[2], widths=[10000],
                       sigmas=[0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0], seeds=list(range(10)), bias="zero",
