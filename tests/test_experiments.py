@@ -638,6 +638,13 @@ def test_adaptive_closed_form_row_needs_its_positive_control_and_every_net_lazy(
     # as the band can tell — evidence against "differs", not an untested band
     same = row([made(j, ada_off=0.001) for j in exp.jobs(cfg)])
     assert same.verdict == "not reproduced", same
+    # next17: where the band cannot resolve the predicted effect, or the AdaGrad nets lie off Eq. (7) (which
+    # Thm 3's failed premise allows), the row is inconclusive, not "not reproduced"
+    unresolved = row([dict(r, eq7_eq4=0.01) if r["optimizer"] == "adagrad" else r
+                      for r in (made(j, ada_off=0.001) for j in exp.jobs(cfg))])
+    assert unresolved.verdict.startswith("inconclusive: the linear models' predicted difference"), unresolved
+    off = row([dict(r, gap_eq7=0.5) if r["optimizer"] == "adagrad" else r for r in (made(j) for j in exp.jobs(cfg))])
+    assert off.verdict.startswith("inconclusive: the AdaGrad nets lie off Eq. (7)"), off
 
 
 def _made_initialization(cfg, own=0.03, capped_small=False, moved=1.0):

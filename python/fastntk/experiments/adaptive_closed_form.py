@@ -26,8 +26,7 @@ from ..model import MLP
 from ._base import Experiment, group, log_axes, plot_grouped, save_figure
 from ._rate import KERNEL_MOVE, RATE, _kernel_moved, rate_claim
 from ._training import fit, laziness
-from ._verdict import (INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Claim, excluded, premise_not_met, same_band,
-                       too_few, usable)
+from ._verdict import (INCONCLUSIVE, Claim, direction, excluded, premise_not_met, same_band, too_few, usable)
 
 # Thm 3's premise read as fastntk does: D_t concentrates where the median drift
 # sup_t ‖D_t − D_T‖ / sup_t ‖D_t‖ is at most this — the bound Z/√m with Z unknown gives no number,
@@ -65,13 +64,20 @@ class AdaptiveClosedForm(Experiment):
         # Seeds 190–197: new after a review of 180–187 found that row's kernel regime read from the AdaGrad
         # nets only (the GD nets now record theirs), no positive control for its band (GD at η/2 from the
         # same θ₀ now), and Thm 3 cited without saying its concentration premise fails in these runs.
+        # Seeds 220–227: the run with 210–217 (next17) showed the sign test's count missing from the measured cell
+        # (now "beyond the band in k of them"); that run is kept in docs/withdrawn, unlanded.
+        # Seeds 210–217: new after a review of 200–207 found next16's rule reading "not reproduced" where the band
+        # cannot resolve the effect (the linear models' Eq. (7) − Eq. (4) inside it) or the AdaGrad net lies off
+        # Eq. (7) (allowed by Thm 3's failed premise), its positive control without a count, and medians judged
+        # where the project's rule is a per-seed sign test: now inconclusive in the first two cases, the
+        # control counted, "differs" a sign test over the seeds.
         # Seeds 200–207: new after a review of 190–197 found the AdaGrad-vs-GD row unable to read "not
         # reproduced" on its headline (an AdaGrad net inside the band read inconclusive even with the positive
         # control inside it; now evidence against "differs"), its paper cell calling 000 Sect. 4 empirical (it is
         # derived from Thm 3 and Example 1; 000 Fig. 3 and 001 Fig. 10 are the empirical anchors), and the extra
         # check's paper cell still saying "where D_t concentrates".
         "standard": dict(data="sphere:16", n_train=20, n_test=100, data_seed=0, depth=2,
-                         widths=[2000, 4000, 8000, 16000], seeds=list(range(200, 208)), sigma=1.0, tol=1e-5,
+                         widths=[2000, 4000, 8000, 16000], seeds=list(range(220, 228)), sigma=1.0, tol=1e-5,
                          max_steps=3000),
         "paper": dict(data="sphere:16", n_train=20, n_test=100, data_seed=0, depth=2,
                       widths=[500, 1000, 2000, 4000, 8000, 16000], seeds=list(range(10)), sigma=1.0, tol=1e-5,
@@ -168,23 +174,30 @@ class AdaptiveClosedForm(Experiment):
         return None
 
     @staticmethod
-    def _differs(value: float, control: float, positive: float, band: float, n_used: int, n_made: int) -> str:
-        """The row's two parts on the same-minimizer band: the AdaGrad net ≈ Eq. (7) (``value``
-        inside it) and ≠ the GD net from the same θ₀ (``control`` beyond it). The band decides only
-        where its positive control — GD at η/2, the same minimizer as GD — lies inside it; then
-        either part failing is evidence against the row (an AdaGrad net inside the band is GD's
-        minimizer as far as the band can tell), so *not reproduced*."""
-        reason = too_few(n_used, n_made, "seeds")
-        if reason:
-            return reason
-        if not (math.isfinite(value) and math.isfinite(control)):
-            return f"{INCONCLUSIVE}: the distances could not be measured"
-        if not math.isfinite(positive):
-            return f"{INCONCLUSIVE}: the positive control (GD at η/2 from θ₀) not recorded or not usable"
-        if positive > band:
-            return (f"{INCONCLUSIVE}: the positive control (GD at η/2 from θ₀, {positive:.3g}) lies outside the band "
+    def _differs(value: float, beyond: list, positive: list, predicted: float, band: float, n_made: int) -> str:
+        """The row's two parts on the same-minimizer band: the AdaGrad net ≈ Eq. (7) (the median
+        ``value`` inside it) and ≠ the GD net from the same θ₀, judged per θ₀ by a sign test on
+        ``beyond`` (each seed's AdaGrad-to-GD distance minus the band). The band decides only where
+        its positive control — GD at η/2, the same minimizer as GD, ``positive`` per seed — lies
+        inside it on enough seeds, and where the linear models' predicted difference Eq. (7) −
+        Eq. (4) (``predicted``, the median) lies beyond it, so that the band can resolve the effect
+        at all; an AdaGrad net off Eq. (7) is allowed by Thm 3's failed premise and leaves the row
+        inconclusive, never *not reproduced*. Then an AdaGrad net inside the band on significantly
+        many seeds is evidence against "differs" (*not reproduced*)."""
+        few = too_few(len(positive), n_made, "seeds with the positive control")
+        if few:
+            return few
+        pos = float(np.median(positive))
+        if pos > band:
+            return (f"{INCONCLUSIVE}: the positive control (GD at η/2 from θ₀, {pos:.3g}) lies outside the band "
                     f"{band:.3g}, so the band cannot tell one minimizer from two")
-        return REPRODUCED if value <= band < control else NOT_REPRODUCED
+        if not math.isfinite(predicted) or predicted <= band:
+            return (f"{INCONCLUSIVE}: the linear models' predicted difference Eq. (7) − Eq. (4) ({predicted:.3g}) "
+                    f"does not lie beyond the band {band:.3g}, so the band cannot resolve the effect")
+        if not math.isfinite(value) or value > band:
+            return (f"{INCONCLUSIVE}: the AdaGrad nets lie off Eq. (7) (median {value:.3g} beyond the band {band:.3g}), "
+                    "which Thm 3's failed premise allows")
+        return direction(beyond, n_made, "seeds")
 
     def claims(self, cfg, records):
         ada = self._ada(records)
@@ -236,9 +249,12 @@ class AdaptiveClosedForm(Experiment):
             f"(the first row), so both parts are measured on the nets; premise: the kernel regime of every compared "
             f"net; \"≈\" within 10·√tol = {band:.3g} RMS, GD at η/2 from the same θ₀ (one minimizer) inside it",
             f"median RMS distance of the AdaGrad net from Eq. (7) {value:.3g}, from the GD net trained to the same "
-            f"tolerance {control:.3g} ({len(pairs)} seeds with both usable of {len(cfg['seeds'])}); GD at η/2 from the "
+            f"tolerance {control:.3g} ({len(pairs)} seeds with both usable of {len(cfg['seeds'])}; beyond the band in "
+            f"{sum(_rms(np.subtract(a['test_pred'], g['test_pred'])) > band for a, g in pairs)} of them); GD at η/2 from the "
             f"GD net {positive:.3g} ({len(same)} seeds); Eq. (7) − Eq. (4) "
             f"median {float(np.median([a['eq7_eq4'] for a, _ in pairs])) if pairs else math.nan:.3g}; kernel moved "
             f"(median |λ_max(K_T)/λ_max(K₀) − 1|) {moved_text}",
-            lazy or self._differs(value, control, positive, band, len(pairs), len(cfg["seeds"]))))
+            lazy or self._differs(value, [_rms(np.subtract(a["test_pred"], g["test_pred"])) - band for a, g in pairs],
+                                  same, float(np.median([a["eq7_eq4"] for a, _ in pairs])) if pairs else math.nan,
+                                  band, len(cfg["seeds"]))))
         return out
