@@ -12,59 +12,52 @@ namespace fastntk::py_bindings {
 namespace {
 
 template <class T>
-void check_x(const Spec& s, const CArray<T>& x);
+void check_x(const Spec& s, const CArray<T>& x) {
+  require(x.ndim() == 2 && x.shape(1) == s.input_dim(), "X: expected shape (N, d)");
+}
+
+template <class T>
+void check_theta(const Spec& s, const CArray<T>& theta) {
+  require(theta.ndim() == 1 && theta.shape(0) == s.num_params(), "theta: expected shape (P,) with P = num_params");
+}
 
 template <class T>
 void check_batch(const Spec& s, const CArray<T>& theta, const CArray<T>& x) {
-  require(theta.ndim() == 1 && theta.shape(0) == s.num_params(),
-          "theta: expected shape (P,) with P = num_params");
+  check_theta(s, theta);
   check_x(s, x);
 }
 
 // θ as the caller passes it: one flat (P,) array, or the per-layer arrays [W¹, b¹, …, W^L, b^L]
 // ([W¹, …, W^L] without biases), each checked against the network and read in place, so that
-// parameters kept as one array per layer are not concatenated into a copy of θ.
+// parameters kept as one array per layer are not concatenated into a copy of θ; `keep` holds
+// the arrays while they are used.
 template <class T>
-struct ThetaArg {
-  std::vector<CArray<T>> keep;
-  std::vector<const T*> w, b;
-
-  ThetaArg(const Spec& s, const py::object& theta) {
-    const int L = s.depth();
-    if (!py::isinstance<py::list>(theta) && !py::isinstance<py::tuple>(theta)) {
-      keep.push_back(theta.cast<CArray<T>>());
-      require(keep[0].ndim() == 1 && keep[0].shape(0) == s.num_params(),
-              "theta: expected shape (P,) with P = num_params");
-      const Params<T> p(s, keep[0].data());
-      w = p.w;
-      b = p.b;
-      return;
-    }
-    const auto layers = theta.cast<py::sequence>();
-    const int per = s.has_bias() ? 2 : 1;
-    require(static_cast<int>(layers.size()) == per * L,
-            "theta: expected the per-layer arrays [W1, b1, …] (" + std::to_string(per * L) + " arrays)");
-    for (int l = 1; l <= L; ++l) {
-      keep.push_back(layers[per * (l - 1)].template cast<CArray<T>>());
-      require(keep.back().ndim() == 2 && keep.back().shape(0) == s.widths[l] && keep.back().shape(1) == s.widths[l - 1],
-              "theta: W" + std::to_string(l) + " of shape (m_l, m_{l-1}) expected");
-      w.push_back(keep.back().data());
-      if (per == 1) {
-        b.push_back(nullptr);
-        continue;
-      }
-      keep.push_back(layers[per * (l - 1) + 1].template cast<CArray<T>>());
-      require(keep.back().ndim() == 1 && keep.back().shape(0) == s.widths[l],
-              "theta: b" + std::to_string(l) + " of shape (m_l,) expected");
-      b.push_back(keep.back().data());
-    }
+Params<T> params_from(const Spec& s, const py::object& theta, std::vector<CArray<T>>& keep) {
+  if (!py::isinstance<py::list>(theta) && !py::isinstance<py::tuple>(theta)) {
+    keep.push_back(theta.cast<CArray<T>>());
+    check_theta(s, keep.back());
+    return Params<T>(s, keep.back().data());
   }
-  Params<T> params() const { return Params<T>(w, b); }
-};
-
-template <class T>
-void check_x(const Spec& s, const CArray<T>& x) {
-  require(x.ndim() == 2 && x.shape(1) == s.input_dim(), "X: expected shape (N, d)");
+  const int L = s.depth(), per = s.has_bias() ? 2 : 1;
+  const auto layers = theta.cast<py::sequence>();
+  require(static_cast<int>(layers.size()) == per * L,
+          "theta: expected the per-layer arrays [W1, b1, …] (" + std::to_string(per * L) + " arrays)");
+  std::vector<const T*> w, b;
+  for (int l = 1; l <= L; ++l) {
+    keep.push_back(layers[per * (l - 1)].template cast<CArray<T>>());
+    require(keep.back().ndim() == 2 && keep.back().shape(0) == s.widths[l] && keep.back().shape(1) == s.widths[l - 1],
+            "theta: W" + std::to_string(l) + " of shape (m_l, m_{l-1}) expected");
+    w.push_back(keep.back().data());
+    if (per == 1) {
+      b.push_back(nullptr);
+      continue;
+    }
+    keep.push_back(layers[per * (l - 1) + 1].template cast<CArray<T>>());
+    require(keep.back().ndim() == 1 && keep.back().shape(0) == s.widths[l],
+            "theta: b" + std::to_string(l) + " of shape (m_l,) expected");
+    b.push_back(keep.back().data());
+  }
+  return Params<T>(std::move(w), std::move(b));
 }
 
 template <class T>
@@ -122,13 +115,14 @@ CArray<T> ntk_features_impl(const Spec& s, const py::tuple& a, const std::option
 template <class T>
 void register_dtype(py::module_& m) {
   m.def("forward", [](const Spec& s, const py::object& theta_arg, const CArray<T>& x) {
-    const ThetaArg<T> theta(s, theta_arg);
+    std::vector<CArray<T>> keep;
+    const Params<T> theta = params_from<T>(s, theta_arg, keep);
     check_x(s, x);
     CArray<T> out({x.shape(0), s.outputs()});
     {
       py::gil_scoped_release release;
       Primal<T> p;
-      forward(s, theta.params(), x.data(), x.shape(0), p);
+      forward(s, theta, x.data(), x.shape(0), p);
       require_finite_pass(p.finite);
       std::copy(p.f.data(), p.f.data() + p.f.size(), out.mutable_data());
     }
@@ -136,14 +130,15 @@ void register_dtype(py::module_& m) {
   });
 
   m.def("jacobian", [](const Spec& s, const py::object& theta_arg, const CArray<T>& x) {
-    const ThetaArg<T> theta(s, theta_arg);
+    std::vector<CArray<T>> keep;
+    const Params<T> theta = params_from<T>(s, theta_arg, keep);
     check_x(s, x);
     const i64 n = x.shape(0) * s.outputs();  // rows of φ: one per sample and output
     CArray<T> out({n, s.num_params()});
     {
       py::gil_scoped_release release;
       Features<T> f;
-      features(s, theta.params(), x.data(), x.shape(0), f);
+      features(s, theta, x.data(), x.shape(0), f);
       require_finite_pass(f.primal.finite);
       // In blocks of rows, so that a cancel request is seen between them.
       const i64 block = std::max<i64>(1, (i64(1) << 24) / std::max<i64>(1, s.num_params()));
@@ -159,7 +154,8 @@ void register_dtype(py::module_& m) {
       "ntk",
       [](const Spec& s, const py::object& theta_arg, const CArray<T>& x1,
          const std::optional<CArray<T>>& x2, i64 tile, bool full) {
-        const ThetaArg<T> theta(s, theta_arg);
+        std::vector<CArray<T>> keep;
+    const Params<T> theta = params_from<T>(s, theta_arg, keep);
         check_x(s, x1);
         if (x2) check_x(s, *x2);
         const i64 n1 = x1.shape(0), n2 = x2 ? x2->shape(0) : n1, k = s.outputs();
@@ -167,10 +163,9 @@ void register_dtype(py::module_& m) {
         {
           py::gil_scoped_release release;
           Features<T> fa, fb;
-          const Params<T> p = theta.params();
-          features(s, p, x1.data(), n1, fa, !full);
+          features(s, theta, x1.data(), n1, fa, !full);
           require_finite_pass(fa.primal.finite);
-          if (x2) features(s, p, x2->data(), n2, fb, !full);
+          if (x2) features(s, theta, x2->data(), n2, fb, !full);
           if (x2) require_finite_pass(fb.primal.finite);
           if (full) gram_blocks(s, fa, x2 ? &fb : nullptr, out.mutable_data(), tile);
           else gram(s, fa, x2 ? &fb : nullptr, out.mutable_data(), n2, tile);
@@ -182,12 +177,13 @@ void register_dtype(py::module_& m) {
   m.def(
       "features",
       [](const Spec& s, const py::object& theta_arg, const CArray<T>& x) {
-        const ThetaArg<T> theta(s, theta_arg);
+        std::vector<CArray<T>> keep;
+    const Params<T> theta = params_from<T>(s, theta_arg, keep);
         check_x(s, x);
         Features<T> f;
         {
           py::gil_scoped_release release;
-          features(s, theta.params(), x.data(), x.shape(0), f);
+          features(s, theta, x.data(), x.shape(0), f);
           require_finite_pass(f.primal.finite);
         }
         py::list hidden, delta;

@@ -34,10 +34,6 @@ inline int non_finite(T v) {
   return z != z;
 }
 
-// h ← a(h + β·b) row by row, one pass; returns whether every pre-activation was finite.
-// A non-finite weight or bias makes its unit's pre-activation non-finite for every
-// sample (IEEE: NaN·0 and Inf·0 are NaN), and the activation could hide it (ReLU maps
-// NaN to 0): this is where the kernels detect a non-finite θ without a pass over it.
 // Calls f with the activation kind as a compile-time constant. With the kind tested inside an
 // element loop, the tanh and erf branches' calls keep the loop scalar, ReLU's pass included.
 template <class F>
@@ -50,6 +46,10 @@ decltype(auto) with_kind(int kind, F&& f) {
   }
 }
 
+// h ← a(h + β·b) row by row, one pass; returns whether every pre-activation was finite.
+// A non-finite weight or bias makes its unit's pre-activation non-finite for every
+// sample (IEEE: NaN·0 and Inf·0 are NaN), and the activation could hide it (ReLU maps
+// NaN to 0): this is where the kernels detect a non-finite θ without a pass over it.
 template <class T>
 bool bias_activate(Activation act, T* h, i64 n, i64 m, const T* b, T beta) {
   return with_kind(activation_kind(act), [&](auto kind) {
