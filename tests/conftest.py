@@ -48,6 +48,10 @@ TOL = dict(
     # find_lr on two backends: the same grid point, compared as floats.
     lr=1e-6,
 )
+# Monte Carlo means against their exact expectations, in standard errors of the mean (estimated
+# from the draws): 4 SE puts a correct expectation's two-sided miss at p ≈ 6·10⁻⁵ per comparison,
+# and the draws are seeded, so the test is deterministic.
+MC_SE = 4.0
 # Effect sizes, not tolerances: two predictors the theory says differ are this far apart
 # (RMS on the test points) at least.
 DIFFERS = dict(adagrad_vs_gd=1e-3, adagrad_split=1e-4)

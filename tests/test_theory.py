@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import DIFFERS, RTOL, TOL, make_data
+from conftest import DIFFERS, MC_SE, RTOL, TOL, make_data
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -194,6 +194,35 @@ def test_random_sphere_inputs_give_random_linear_models_low_confusion():
     assert -0.6 < slope < -0.4, slope
     # the O(1/√d) constant: below the union bound √(2 ln(N²/δ)) at δ = 10⁻³ at every d
     assert (np.sqrt(dims) * np.array(med)).max() < np.sqrt(2 * np.log(N * N / 1e-3))
+
+
+@pytest.mark.parametrize("bias", ["zero", "normal"])
+@pytest.mark.parametrize("depth", [2, 3])
+def test_init_output_energy_is_width_free_and_a_power_of_sigma(bias, depth):
+    """001 Lemma 5 (zero biases) and Lemma 6 (N(0, σ²) biases, σ_b = σ): for data in the unit ball,
+    E_θ₀‖f_θ₀(X)‖² is bounded by a power of σ independent of the width. For a ReLU net each layer's
+    second moment follows q_l = σ²(q_{l−1}/2 + b) exactly in expectation at every width (b = 0 or
+    1), so the Monte Carlo mean over 600 draws of θ₀ matches the width-free NNGP diagonal at m = 8,
+    64 and 256, and the diagonal obeys the lemmas' bounds: Σ_i σ^{2L}‖x_i‖²/(d·2^{L−1}) ≤ Nσ^{2L}
+    with zero biases, ≤ N(1 + σ²)^L with normal ones."""
+    from fastntk import infinite
+    rng = np.random.default_rng(5)
+    d, N = 6, 5
+    X = rng.standard_normal((N, d))
+    X *= rng.uniform(0.3, 1.0, (N, 1)) / np.linalg.norm(X, axis=1, keepdims=True)  # inside the unit ball
+    for sigma in (0.5, 2.0):
+        for m in (8, 64, 256):
+            net = fastntk.MLP.uniform(d, m, depth, sigma=sigma, bias=bias, dtype=np.float64)
+            energy = np.array([np.sum(net.apply(net.init(s), X) ** 2) for s in range(600)])
+            expected = float(np.trace(infinite.kernels(net, X, get="nngp").nngp))
+            se = energy.std(ddof=1) / math.sqrt(energy.size)
+            assert abs(energy.mean() - expected) <= MC_SE * se, (sigma, m, energy.mean(), expected, se)
+        if bias == "zero":
+            exact = sigma ** (2 * depth) * float(np.sum(X ** 2)) / (d * 2 ** (depth - 1))
+            assert expected == pytest.approx(exact, rel=TOL["exact"])
+            assert expected <= N * sigma ** (2 * depth)
+        else:
+            assert expected <= N * (1 + sigma ** 2) ** depth
 
 
 @given(st.sampled_from(["squared", "logistic"]), st.integers(0, 50), st.sampled_from(["ntk", "standard"]))

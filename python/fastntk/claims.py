@@ -430,11 +430,11 @@ CLAIMS: tuple[Entry, ...] = (
           "With N(0, σ²)-initialized weights and zero biases, E‖f_θ₀(X)‖² is bounded by a power of σ independent of "
           "the width, for all data in the unit ball.",
           "fully connected ReLU MLP, weights N(0, σ²), zero biases",
-          reason="not covered: a step of Thm 2's upper-bound proof (App. F.3); no test draws θ₀ to check it"),
+          _tests(_T_THEORY + "test_init_output_energy_is_width_free_and_a_power_of_sigma")),
     Entry("001", "Lemma 6",
           "The same bound with N(0, σ²)-initialized biases.",
           "fully connected ReLU MLP, weights and biases N(0, σ²)",
-          reason="not covered: a step of Thm 2's proof with normal biases; no test draws θ₀ to check it"),
+          _tests(_T_THEORY + "test_init_output_energy_is_width_free_and_a_power_of_sigma")),
     Entry("001", "Lemma 7",
           "The Jacobian of a wide net is bounded and locally Lipschitz around θ₀ with high probability (Lee et al. "
           "2019, Lemma 2, with a factor the original omitted).",
