@@ -597,9 +597,7 @@ CLAIMS: tuple[Entry, ...] = (
           "For deep linear nets with orthogonal weight matrices (rescaled by 1/√(2β)) the confusion bound holds with "
           "probability 1 − N²exp(−cdη²), independent of depth and width.",
           "linear nets γW_β⋯W₁x, γ = 1/√(2β), orthogonal W_i, squared loss, x_i i.i.d. on the unit sphere",
-          reason=_YET + "the network of Eq. (4) (identity activations, square W_i, d outputs) is expressible since "
-                 "issue 30's multi-output networks, but no row or test draws its orthogonal initialization and "
-                 "measures the confusion of its vector-output losses across depths"),
+          _tests(_T_THEORY + "test_orthogonal_linear_net_confusion_is_depth_free")),
     Entry("003", "Fig. 2a",
           "Deeper CNN-β-2 (β = 16 … 40) converge more slowly under SGD.",
           _S003_CNN,
@@ -651,7 +649,7 @@ CLAIMS: tuple[Entry, ...] = (
           "The results carry over to averaged and normalized definitions of confusion, and for mini-batches of size "
           "B the confusion is expected to fall as B grows (the inner products' variance scales as 1/B²).",
           "gradients averaged over mini-batches of size B",
-          reason=_YET + "no row varies the batch size of the confusion measurement"),
+          _tests(_T_THEORY + "test_minibatch_gradient_confusion_falls_with_the_batch_size")),
     Entry("003", "Lemma D.1",
           "A careful definition of the depth constant ζ₀ ≈ 2√β of Thms 4.1–6.1.",
           "—", reason=_NOT_CLAIM + "a definition in the appendix, which the text fastntk works from does not hold"),
