@@ -447,8 +447,7 @@ CLAIMS: tuple[Entry, ...] = (
     Entry("001", "Thm G.2",
           "Under such adaptive training the residual decays geometrically and the weights and the NTK stay close to "
           "their initial values, with high probability (the adaptive analogue of Lee et al.'s Thm G.4).",
-          _S000_ADA, reason="not covered: a step of Thm G.1's proof; the adaptive runs record λ_max(K_T)/λ_max(K₀) "
-                           "but judge nothing on it"),
+          _S000_ADA, _tests(_T_THEORY + "test_adaptive_training_stays_near_its_initialization")),
 
     # ---- 002: Wide neural networks are interpolating kernel methods ------------------------------
     Entry("002", "Thm 1",
