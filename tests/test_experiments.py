@@ -580,8 +580,8 @@ def test_late_linearization_yardstick_premise_is_checked_first():
     inside = 0.6 * same_band(tol)  # AdaGrad's distance from the GD net, inside the same-minimizer band
 
     def made(job, far, dist_T):
-        return dict(job, status="converged", steps=1000, lr=0.1, train_loss=0.9 * tol, T=[0, 10, 50, 200],
-                    distance=[0.6, 0.4, 0.2, dist_T], loss_T=[0.2, 0.1, 0.01, 1e-3],
+        return dict(job, status="converged", steps=1000, lr=0.1, train_loss=0.9 * tol, T=[0, 10, 50],
+                    distance=[0.6, 0.3, dist_T], loss_T=[0.2, 0.02, 2e-3],
                     ada_status="converged", ada_steps=500, ada_train_loss=0.9 * tol, ada_gd=inside,
                     half_status="converged", half_steps=500, half_train_loss=0.9 * tol, half_gd=1e-5,
                     ada_predicted=0.04, ada_lin_rms=far, gd_lin_rms=0.01)
@@ -605,6 +605,35 @@ def test_late_linearization_yardstick_premise_is_checked_first():
     row = [c for c in exp.claims(cfg, capped) if "continued from θ_T" in c.claim][0]
     assert row.verdict.startswith("inconclusive: the continuations from θ_T of 1 of 8 usable runs are not usable "
                                   "(1 AdaGrad max_steps"), row
+
+
+def test_late_linearization_T_is_read_from_the_loss_curve(tmp_path):
+    """next18b/c: T is the first step at which the training loss is at most 10⁻ᵏ of its value at
+    θ₀ — the same T whatever tolerance the run stops at (it was a share of the run's steps, which
+    moved with the tolerance) — and a width with no usable run reads too few runs (was premise
+    not met on NaN medians)."""
+    import json as _json
+    name = "late-linearization"
+    runs = {}
+    for tol in (1e-4, 1e-5):
+        out = str(tmp_path / f"ll{tol:g}")
+        experiments.run(name, "quick", out, dict(TINY[name], seeds=[0], tol=tol, max_steps=3000), progress=False)
+        with open(f"{out}/records.jsonl") as f:
+            runs[tol] = [_json.loads(line) for line in f]
+    a, b = runs[1e-4][0], runs[1e-5][0]
+    assert a["steps"] < b["steps"] and a["T"] == b["T"], (a["T"], b["T"])
+    assert a["T"][0] == 0 and 0 < a["T"][1] < a["T"][2] < a["steps"]
+    for k, (T, loss) in enumerate(zip(a["T"], a["loss_T"])):
+        assert loss <= 10.0 ** (-k) * a["loss_T"][0] * (1 + 1e-9)
+    cfg = experiments.resolve_config(name, "standard")
+    none = [dict(job, status="max_steps", steps=cfg["max_steps"], lr=0.1, train_loss=1.0, T=[0, 1, 2],
+                 distance=[0.5, 0.4, 0.3], loss_T=[0.2, 0.02, 2e-3]) for job in REGISTRY[name].jobs(cfg)]
+    rows = [c for c in REGISTRY[name].claims(cfg, none) if "continued from θ_T" in c.claim]
+    assert all(c.verdict.startswith("inconclusive: only 0 of 8 runs usable") for c in rows), rows
+    # next18c: nets far from the linearization at fastntk's T are no evidence that no T exists
+    far = [dict(r, status="converged", train_loss=0.5 * cfg["tol"], steps=1000, distance=[0.6, 0.4, 0.3]) for r in none]
+    row = [c for c in REGISTRY[name].claims(cfg, far) if "after an initial period" in c.claim][0]
+    assert row.verdict.startswith("inconclusive: not at this T (0.3"), row
 
 
 def test_adaptive_closed_form_row_needs_its_positive_control_and_every_net_lazy():

@@ -3,15 +3,17 @@ linearization at θ₀ is described by the linearization at a later iteration T,
 Thm 1's limit with the features φ_T at θ_T, f_T(x) + φ_T(x)φ_T(X)ᵀK_T⁻¹(Y − f_T(X)).
 
 Each run trains the net by full-batch GD to the tolerance (the rate rules of every GD
-run here), then replays the same GD from θ₀ to the iterations T that are shares of its
-step count (GD at one rate is deterministic, so the replay passes through the run's own
-θ_T), and measures how far the trained net's test predictions lie from Eq. (4) at each
-θ_T, and the training loss there.
+run here), then replays the same GD from θ₀ (GD at one rate is deterministic, so the
+replay passes through the run's own θ_t) to the iterations T at which the training loss
+first falls to 10⁻ᵏ of its value at θ₀ (k decades of the loss removed, the preset's k),
+and measures how far the trained net's test predictions lie from Eq. (4) at each θ_T, and
+the training loss there. T is read from the loss curve, not from the run's length, so it
+does not move with the tolerance the run stops at.
 
 000 Sect. 6 claims that such a T exists ("one can always find such T, assuming that θ_t
 converges") and that Thm 1 then holds with the features φ_T; that the distance shrinks as
-T nears the end of training holds by construction, an extra check. The T's (shares of the
-steps) and the 0.1 threshold are fastntk's choices."""
+T nears the end of training holds by construction, an extra check. The T's (decades of the
+training loss removed) and the 0.1 threshold are fastntk's choices."""
 from __future__ import annotations
 
 import math
@@ -28,6 +30,11 @@ from ._verdict import (INCONCLUSIVE, LAZY, NOT_REPRODUCED, REPRODUCED, Claim, ex
                        per_seed, premise_not_met, same_band, too_few, usable, within)
 
 
+def _at(k: float) -> str:
+    """Where T is: "at θ₀", or the first step with the training loss at most 10⁻ᵏ of θ₀'s."""
+    return "at θ₀" if k == 0 else f"at loss ≤ 10^-{k:g} × θ₀'s"
+
+
 def _rms(v) -> float:
     v = np.asarray(v, np.float64)
     return float(np.linalg.norm(v) / math.sqrt(v.size))
@@ -39,7 +46,7 @@ class LateLinearization(Experiment):
     paper = "Nonnenmacher, Reeb, Steinwart (000 Sect. 6, Eq. (11))"
     presets = {
         "quick": dict(data="sphere:8", n_train=10, n_test=50, data_seed=0, depth=2, widths=[10, 40],
-                      seeds=[0, 1, 2, 3, 4], sigma=1.0, tol=1e-5, max_steps=50000, shares=[0.01, 0.05, 0.2]),
+                      seeds=[0, 1, 2, 3, 4], sigma=1.0, tol=1e-5, max_steps=50000, decades=[1, 2]),
         # Gaussian inputs on the sphere and narrow nets (P = 360 and 1440 parameters for N = 20): on
         # MNIST GD at m = 100–400 did not reach 1e-5 within 10⁵ steps (a pilot, seed 0); the quick
         # preset's seeds 0–4 were run to check that these nets leave their θ₀ linearization.
@@ -65,13 +72,21 @@ class LateLinearization(Experiment):
         # and AdaGrad's distance against the control's.
         # Seeds 220–227: new after 210–217's m = 20 row read "the continuations from θ_T are not recorded" where
         # two AdaGrad continuations had stopped at the step cap (now said so; the verdict stays inconclusive).
+        # Seeds 230–237: new after a review of 220–227 found T tied to the tolerance (a share of the steps, so the
+        # tighter tolerance moved T later: the loss at θ_T fell from 0.0022 to 0.0006, after ~99.7 % of the loss was
+        # gone, and the θ_T row turned reproduced) and the empty-run branch reading premise not met on NaN medians.
+        # T is now where the training loss first falls to 10⁻ᵏ of its value at θ₀, judged at k = 2 (99 % of the
+        # loss gone: "an initial period" read as the loss's first two decades, fastntk's choice), with k = 1 beside
+        # it; no usable run reads too few runs.
+        # Seeds 240–247: the run with 230–237 (next18b, not landed) read "not reproduced" where the nets sat above
+        # the threshold at fastntk's T, which a review found unfair (000 claims only that some T exists: now
+        # inconclusive there), and its θ₀ point was θ₁ in 4 of 16 runs (the loss at θ₀ recomputed outside the
+        # loop differed from the curve's in the last bit; T = 0 is now θ₀ itself).
         # Seeds 100–107, registered with the rules before any run.
         "standard": dict(data="sphere:16", n_train=20, n_test=100, data_seed=0, depth=2, widths=[20, 80],
-                         seeds=list(range(220, 228)), sigma=1.0, tol=1e-6, max_steps=100000,
-                         shares=[0.01, 0.05, 0.2]),
+                         seeds=list(range(240, 248)), sigma=1.0, tol=1e-6, max_steps=100000, decades=[1, 2]),
         "paper": dict(data="sphere:16", n_train=20, n_test=100, data_seed=0, depth=2, widths=[20, 80],
-                      seeds=list(range(10)), sigma=1.0, tol=1e-5, max_steps=300000,
-                      shares=[0.01, 0.02, 0.05, 0.1, 0.2]),
+                      seeds=list(range(10)), sigma=1.0, tol=1e-5, max_steps=300000, decades=[0.5, 1, 1.5, 2]),
     }
 
     def jobs(self, cfg):
@@ -86,8 +101,15 @@ class LateLinearization(Experiment):
         pred = np.asarray(res.history["test_pred"][-1], np.float64)
         out = dict(status=res.status, steps=res.steps, **info, train_loss=float(res.history["train_loss"][-1]),
                    T=[], distance=[], loss_T=[])
-        for share in self._points(cfg):
-            T = int(round(share * res.steps))
+        # The loss curve of the same GD, step by step, from which each T is read.
+        curve = ctx.check(train(net, theta, ds.X, ds.Y, optimizer="gd", lr=info["lr"], tol=1e-300,
+                                max_steps=max(res.steps, 1), record_every=1, callback=ctx.callback)).history
+        loss = np.asarray(curve["train_loss"], np.float64)
+        for k in self._points(cfg):
+            # θ₀ is T = 0 itself; the others compare the curve with its own value at θ₀ (the loss
+            # recomputed outside the loop can differ from it in the last bit).
+            reached = np.flatnonzero(loss <= 10.0 ** (-k) * loss[0])
+            T = 0 if k == 0 else int(curve["step"][reached[0]]) if reached.size else res.steps
             theta_T = theta
             if T > 0:
                 theta_T = ctx.check(train(net, theta, ds.X, ds.Y, optimizer="gd", lr=info["lr"], tol=1e-300,
@@ -121,21 +143,22 @@ class LateLinearization(Experiment):
 
     @staticmethod
     def _points(cfg):
-        """The shares of the steps at which T is taken: θ₀ (0) and the preset's."""
-        return [0.0] + sorted(cfg["shares"])
+        """The decades k of the training loss removed at each T (the loss first at most 10⁻ᵏ
+        of its value at θ₀): θ₀ (0) and the preset's."""
+        return [0.0] + sorted(float(k) for k in cfg["decades"])
 
     def plot(self, cfg, records, out):
         fig, axes = plots.figure(1)
         ax = axes[0]
-        shares = self._points(cfg)
+        decades = self._points(cfg)
         for i, m in enumerate(cfg["widths"]):
             rs = usable([r for r in records if r["width"] == m], cfg["tol"])[0]
             if rs:
-                ax.plot(shares, np.median([r["distance"] for r in rs], axis=0), marker="o", color=f"C{i}",
+                ax.plot(decades, np.median([r["distance"] for r in rs], axis=0), marker="o", color=f"C{i}",
                         label=f"m = {m}")
         ax.axhline(LAZY, color="k", ls=":", lw=0.8, label=f"{LAZY}")
         ax.set_yscale("log")
-        ax.set_xlabel("T as a share of the run's GD steps")
+        ax.set_xlabel("T: decades of the training loss removed (loss ≤ 10⁻ᵏ × its value at θ₀)")
         ax.set_ylabel("‖f_NN − Eq. (4) at θ_T‖ / ‖Eq. (4) at θ_T‖ (test)")
         legend(ax)
         return save_figure(fig, out, "late_linearization")
@@ -149,27 +172,28 @@ class LateLinearization(Experiment):
 
     def summary(self, cfg, records):
         lines = ["- Medians over the usable runs (converged, not degenerate), as in the table."]
-        shares = self._points(cfg)
+        decades = self._points(cfg)
         for m in cfg["widths"]:
             rs = [r for r in records if r["width"] == m]
             ok, why = usable(rs, cfg["tol"])
             if ok:
                 med = np.median([r["distance"] for r in ok], axis=0)
-                lines.append(f"- m = {m}: relative distance of the trained net from Eq. (4) at θ_T, T = "
-                             + ", ".join(f"{s:g}·steps: {v:.3g}" for s, v in zip(shares, med))
-                             + f" (median steps {np.median([r['steps'] for r in ok]):.0f}){excluded(why)}.")
+                T = np.median([r["T"] for r in ok], axis=0)
+                lines.append(f"- m = {m}: relative distance of the trained net from Eq. (4) at θ_T, T where "
+                             + ", ".join(f"{_at(k)}: {v:.3g} (step {t:.0f})" for k, v, t in zip(decades, med, T))
+                             + f" (medians; steps to the tolerance {np.median([r['steps'] for r in ok]):.0f}){excluded(why)}.")
                 # How front-loaded the fall is: the share of θ₀'s distance each T removes (a
                 # measurement; 000 says only that φ changes most in the initial stages).
                 removed = [[1 - d / r["distance"][0] for d in r["distance"][1:]] for r in ok if r["distance"][0] > 0]
                 if removed:
                     mid, lo, hi = (np.median(removed, axis=0), np.min(removed, axis=0), np.max(removed, axis=0))
                     lines.append("  - share of the distance at θ₀ removed by T = "
-                                 + ", ".join(f"{s:g}·steps: {c:.0%} ({a:.0%}–{b:.0%})"
-                                             for s, c, a, b in zip(shares[1:], mid, lo, hi))
+                                 + ", ".join(f"{_at(k)}: {c:.0%} ({a:.0%}–{b:.0%})"
+                                             for k, c, a, b in zip(decades[1:], mid, lo, hi))
                                  + " (median, range over the runs).")
-                loss = [self._loss_T(ok, k) for k in range(len(shares))]
+                loss = [self._loss_T(ok, i) for i in range(len(decades))]
                 lines.append("  - training loss at θ_T (median): "
-                             + (", ".join(f"{s:g}·steps: {v:.3g}" for s, v in zip(shares, loss))
+                             + (", ".join(f"{_at(k)}: {v:.3g}" for k, v in zip(decades, loss))
                                 if any(math.isfinite(v) for v in loss) else "not recorded")
                              + f" (tolerance {cfg['tol']:g}).")
         lines.append("- Sect. 6: for a less overparameterized net some T makes ‖θ_t − θ_T‖ small for t > T (one always "
@@ -179,23 +203,23 @@ class LateLinearization(Experiment):
 
     def claims(self, cfg, records):
         out = []
-        shares = self._points(cfg)
-        late = shares[-1]
+        decades = self._points(cfg)
+        late = decades[-1]
         for m in sorted(cfg["widths"]):
             rs = [r for r in records if r["width"] == m]
             ok, why = usable(rs, cfg["tol"])
-            at = {(r["seed"], s): d for r in ok for s, d in zip(shares, r["distance"])}
+            at = {(r["seed"], k): d for r in ok for k, d in zip(decades, r["distance"])}
             d0 = per_seed({(s,): at[(s, 0.0)] for s in cfg["seeds"] if (s, 0.0) in at})
             med0 = float(np.median(d0)) if d0 else math.nan
             # Sect. 6 is about nets that do not follow their linearization at θ₀.
             premise = (premise_not_met(f"the nets follow their linearization at θ₀ already (median {med0:.3g} ≤ "
                                        f"{LAZY}): strongly overparameterized") if d0 and med0 <= LAZY else None)
-            trends = falling_trend(at, cfg["seeds"], shares)
+            trends = falling_trend(at, cfg["seeds"], decades)
             # 000 claims only that a T exists; as T nears the run's end θ_T nears θ_end and the
             # distance goes to 0 for any converging run, so the trend is an extra check.
             out.append(Claim(
-                f"m = {m}: the later the linearization, the closer it is to the trained net (T = {shares} of the "
-                "steps, fastntk's; an extra check, not a claim of the paper: 000 claims only that some T exists, and "
+                f"m = {m}: the later the linearization, the closer it is to the trained net (T where the training loss "
+                f"first falls to 10⁻ᵏ of its value at θ₀, k = {', '.join(f'{k:g}' for k in decades)}, fastntk's; an extra check, not a claim of the paper: 000 claims only that some T exists, and "
                 "closeness as T nears the end of training holds by construction)",
                 "000 Sect. 6, Eq. (11) (\"one can always find such T\" with ‖θ_t − θ_T‖ small for t > T, θ_t converging)",
                 f"relative distance at T = 0 median {med0:.3g}; falls with T in {sum(t > 0 for t in trends)} of "
@@ -204,16 +228,23 @@ class LateLinearization(Experiment):
                 premise or trend_direction(trends, len(cfg["seeds"]))))
             dl = per_seed({(s,): at[(s, late)] for s in cfg["seeds"] if (s, late) in at})
             med = float(np.median(dl)) if dl else math.nan
-            loss_late, loss0 = self._loss_T(ok, len(shares) - 1), self._loss_T(ok, 0)
+            loss_late, loss0 = self._loss_T(ok, len(decades) - 1), self._loss_T(ok, 0)
             loss_text = (f"training loss at θ_T median {loss_late:.3g} (at θ₀ {loss0:.3g}, tolerance {cfg['tol']:g})"
                          if math.isfinite(loss_late) else "training loss at θ_T not recorded")
+            # 000 claims that some T exists (conditional on ‖θ_t − θ_T‖ staying small after it, which is
+            # not measured): a distance above the threshold at fastntk's T is no evidence that none does.
+            verdict = premise or within(med, 0.0, LAZY, len(dl), len(cfg["seeds"]), "seeds", err=median_error(dl))
+            if verdict == NOT_REPRODUCED:
+                verdict = (f"{INCONCLUSIVE}: not at this T ({med:.3g} ± {median_error(dl):.2g} above {LAZY}); 000 claims "
+                           "only that some T exists, after which θ_t stays near θ_T")
             out.append(Claim(
-                f"m = {m}: after an initial period (T = {late:g} of the steps, fastntk's choice) the trained net follows "
+                f"m = {m}: after an initial period (T {_at(late)}, fastntk's choice) the trained net follows "
                 "the linearization at θ_T",
-                f"000 Sect. 6 (Thm 1 with the features φ_T; fastntk's threshold: median ≤ {LAZY}, as for θ₀)",
+                f"000 Sect. 6 (Thm 1 with the features φ_T; some T exists; fastntk's threshold: median ≤ {LAZY}, as "
+                f"for θ₀; a distance above it at fastntk's T is inconclusive, never evidence against)",
                 f"median relative distance from Eq. (4) at θ_T {med:.3g} ± {median_error(dl):.2g} (standard error; "
                 f"{len(dl)} seeds), at θ₀ {med0:.3g}; {loss_text}",
-                premise or within(med, 0.0, LAZY, len(dl), len(cfg["seeds"]), "seeds", err=median_error(dl))))
+                verdict))
             out.append(self._after_T_claim(cfg, rs, ok, m, late, out[-1].verdict))
         return out
 
@@ -257,7 +288,9 @@ class LateLinearization(Experiment):
         lean = (f"; AdaGrad beyond the band in {beyond} of {len(ada)} runs, the linear models' predicted difference "
                 f"beyond it in {pred_beyond} of {len(full)}; AdaGrad {min(over_ctl):.3g}–{max(over_ctl):.3g}× "
                 f"the control's distance" if ada and over_ctl else "")
-        if len(both) < len(ok):
+        if not ok:
+            verdict = too_few(0, len(rs))
+        elif len(both) < len(ok):
             # Every usable run's two continuations are needed: the premise is read per run.
             lost = Counter(f"{'AdaGrad' if name == 'ada' else 'GD at η/2'} "
                            f"{r.get(f'{name}_status', 'not recorded')}" for r in ok for name in ("ada", "half")
@@ -285,7 +318,7 @@ class LateLinearization(Experiment):
                            "so the band cannot tell one minimizer from two" if not vh <= band
                            else REPRODUCED if va > band else NOT_REPRODUCED)
         return Claim(
-            f"m = {m}: continued from θ_T (T = {late:g} of the steps), AdaGrad and GD still reach different minimizers",
+            f"m = {m}: continued from θ_T (T {_at(late)}), AdaGrad and GD still reach different minimizers",
             f"000 Sect. 6 (Thms 3–4 at θ_T: adaptive and plain updates after T differ; different beyond the "
             f"same-minimizer band 10·√tol = {band:.3g} RMS, GD at η/2 from θ_T inside it)",
             f"median RMS distance of the test predictions from the GD net's: AdaGrad from θ_T {va:.3g} (beyond the band "
