@@ -67,8 +67,13 @@ class Initialization(Experiment):
         # 000 Sect. 3 claims the σ-scaling beyond it (now ungated, laziness beside), the laziness row's
         # "not reproduced" not naming the σ where it fails, the f_int premise not naming the step cap, and
         # the per-net check (each net nearest its own f_lin) unreported.
+        # Seeds 230–234: new after a review of 220–224 found the ungating misquoting 000 Sect. 3 (its sentence
+        # is about σ too small, and Fig. 2's nets are lazy: a slope off 2L on nets that are not lazy is now
+        # premise not met, a pass still reported with the laziness) and the f_int row's premise read from the
+        # kernel's movement of runs stopped at the cap that follow their linearization (now Lemma 1's distance
+        # over the small-σ runs made; where it holds, too few runs, naming the capped ones).
         "standard": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depths=[2, 3],
-                         widths=[4000, 500], sigmas=[0.5, 1.0, 2.0, 4.0, 8.0, 16.0], seeds=[220, 221, 222, 223, 224],
+                         widths=[4000, 500], sigmas=[0.5, 1.0, 2.0, 4.0, 8.0, 16.0], seeds=[230, 231, 232, 233, 234],
                          bias="zero", tol=1e-5, max_steps=20000),
         "paper": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depths=[2, 3],
                       widths=[4000, 2000], sigmas=[0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0],
@@ -170,8 +175,8 @@ class Initialization(Experiment):
                 f"- L = {L}: mean test loss of the trained net by σ: "
                 + ", ".join(f"{k[0]}: {v[0]:.3g} (n = {v[2]})" for k, v in sorted(g.items()))
                 + f"; slope window σ ∈ {window or '—'}, log-log slope of the excess over f_int {slope:.2f} — "
-                f"theory 2L = {2 * L} (its row judges it whether or not the window's nets are lazy, their laziness "
-                f"beside it: see the table).",
+                f"theory 2L = {2 * L} (its row reads a slope on 2L as reproduced with the window's laziness beside it, "
+                f"and a slope off 2L on nets that are not lazy as premise not met: see the table).",
             ]
             if ints:
                 by_seed = {}
@@ -224,18 +229,22 @@ class Initialization(Experiment):
             if len(window) < MIN_SIGMAS:
                 verdict = (f"{INCONCLUSIVE}: the slope window (test loss ≥ {FLOOR}× f_int's) holds "
                            f"{len(window)} σ value(s), needs ≥ {MIN_SIGMAS}")
-            # Not gated by the kernel regime: 000 Sect. 3 says its experiments confirm the predicted
-            # σ-scaling "even for less strongly overparameterized NNs", so the scaling is the figure's
-            # empirical claim beyond the theorem's m ≥ poly(1/σ); the window's laziness is reported.
+            # The σ-scaling is the bound's, and the figure's nets are lazy: a slope that misses 2L on
+            # nets that are not lazy says nothing against it (premise not met), while a slope that
+            # meets it is reported with the window's laziness beside it.
+            judged = verdict or within(slope, 2 * L, SLOPE_TOL, len(in_w), len(made_w), err=slope_err)
+            if judged != REPRODUCED and not judged.startswith(f"{INCONCLUSIVE}: only") and lazy_premise(in_w):
+                judged = lazy_premise(in_w) + f" (the slope {slope:.2f} is read on the window's nets)"
             out.append(Claim(
                 f"L = {L}: at large σ the trained net's test loss grows like σ^(2L)",
-                f"{self.figure} / {self.bound_ref}: log-log slope 2L = {2 * L} (± {SLOPE_TOL}); 000 Sect. 3: the "
-                f"σ-scaling holds even for less strongly overparameterized nets, so not gated by the kernel regime",
+                f"{self.figure} / {self.bound_ref}: log-log slope 2L = {2 * L} (± {SLOPE_TOL}) for the figure's lazy "
+                f"nets; a slope off 2L on nets that are not lazy is premise not met, one on 2L is reported with "
+                f"their laziness",
                 f"slope {slope:.2f} ± {slope_err:.2f} (jackknife over θ₀) of the test loss's excess over f_int's, "
                 f"σ ∈ {window or '—'} (m = {m}; "
                 f"{len(in_w)} of {len(made_w)} runs usable{excluded(usable(made_w, cfg['tol'])[1])}; "
                 f"{len(below)} below their {self.bound_ref} lower bound; {lazy_note(in_w)})",
-                verdict or within(slope, 2 * L, SLOPE_TOL, len(in_w), len(made_w), err=slope_err)))
+                judged))
             # Small σ is better: the largest σ against the smallest σ at which at least MIN_PAIRS
             # seeds are usable at both (chosen by convergence, never by test loss).
             hi = max(cfg["sigmas"])
@@ -276,9 +285,9 @@ class Initialization(Experiment):
         median |log₂(test loss f_NN / f_int)| over its small-σ runs, within log₂ INT_FACTOR.
         The route is Lemma 1's: f_lin = f_int + the initialization term exactly, so the premise
         is that the small-σ nets follow their linearization (median ‖f_NN − f_lin‖/‖f_lin‖ ≤
-        LAZY over the judged runs); where too few small-σ runs are usable and the runs made
-        there moved their kernel (median |λ_max(K_T)/λ_max(K₀) − 1| > LAZY), the premise is
-        not met rather than merely too few runs. The band counts only when it can fail: the
+        LAZY over the judged runs); where too few small-σ runs are usable, the same distance
+        over every small-σ run made decides between premise not met (above LAZY) and too few
+        runs (naming those stopped at the step cap). The band counts only when it can fail: the
         control, the smallest σ whose every usable run has an initialization term above
         CONTROL_INIT·RMSE(f_int) (where Thm 2's lower bound puts the test loss above
         INT_FACTOR× f_int's), must lie outside it by more than its standard error."""
@@ -307,13 +316,21 @@ class Initialization(Experiment):
         band = math.log2(INT_FACTOR)
         verdict = within(med, 0.0, band, len(small), len(made_small), err=median_error(gap))
         few = too_few(len(small), len(made_small))
-        if few and moved and moved_med > LAZY:
-            capped = sum(r["status"] == "max_steps" for r in made_small)
+        # With too few usable runs, the premise is read on every small-σ run made, on the route's own
+        # measure (Lemma 1's distance from f_lin): a net stopped at the cap moves its kernel on the
+        # way without leaving its linearization, so the kernel's movement would blame the regime for
+        # what the cap did.
+        made_dist = lazy_median(made_small)
+        capped = [r for r in made_small if r["status"] == "max_steps"]
+        cap_text = (f"{len(capped)} of the {len(made_small)} small-σ runs made stopped at the cap of {cfg['max_steps']} "
+                    f"steps, up to {max(r['train_loss'] for r in capped) / cfg['tol']:.3g}× the tolerance" if capped else "")
+        if few and math.isfinite(made_dist) and made_dist > LAZY:
             verdict = premise_not_met(
-                f"the small-σ nets leave the kernel regime: median |λ_max(K_T)/λ_max(K₀) − 1| {moved_med:.3g} > {LAZY} "
-                f"over the {len(moved)} small-σ runs made, {len(small)} of them usable"
-                + (f"; {capped} of them stopped at the cap of {cfg['max_steps']} steps, where the kernel is read, so "
-                   f"the cap may be the cause" if capped else ""))
+                f"the small-σ nets leave their linearization: median ‖f_NN − f_lin‖/‖f_lin‖ {made_dist:.3g} > {LAZY} "
+                f"over the {len(made_small)} small-σ runs made, {len(small)} of them usable" + (f"; {cap_text}" if capped else ""))
+        elif few and capped:
+            verdict = (f"{few}; {cap_text} (the runs made follow their linearization: median "
+                       f"‖f_NN − f_lin‖/‖f_lin‖ {made_dist:.3g})")
         elif not few and lazy_premise(small):
             verdict = lazy_premise(small) + " (the row's route is Lemma 1's: f_NN ≈ f_lin = f_int + the initialization term)"
         elif verdict == REPRODUCED and not math.isfinite(ctl):
@@ -336,7 +353,7 @@ class Initialization(Experiment):
             f"the cap of {cfg['max_steps']} steps is not usable); control at the smallest σ whose every run has an "
             f"initialization term above {CONTROL_INIT:.3g}·RMSE(f_int) ({self.bound_ref}'s bound then puts its test loss above "
             f"{INT_FACTOR:g}× f_int's), σ = {top:g}: {ctl:.3g} ± {ctl_err:.2g}; small-σ runs made: median "
-            f"|λ_max(K_T)/λ_max(K₀) − 1| {moved_med:.3g}; median ‖f_NN − f_lin‖/‖f_lin‖ of the judged runs {lazy_median(small):.3g} (f_lin = "
+            f"|λ_max(K_T)/λ_max(K₀) − 1| {moved_med:.3g}, median ‖f_NN − f_lin‖/‖f_lin‖ {made_dist:.3g}; median ‖f_NN − f_lin‖/‖f_lin‖ of the judged runs {lazy_median(small):.3g} (f_lin = "
             f"f_int + the initialization term exactly, so the row tests that the net stays close to its linearization)"
             f"{excluded(usable(made_small, cfg['tol'])[1])}",
             verdict)
