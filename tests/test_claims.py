@@ -231,8 +231,8 @@ def test_verdicts_come_from_the_summaries(results):
     assert got["000 Fig. 4 left"]["verdict"] is None
     assert got["000 Thm 1 Eq. (4) decomposition"]["verdict"] == "identity, tested"
     assert got["000 Thm 4(a)"]["verdict"] == "identity, tested"
-    sigma = got["000 Fig. 1 σ"]
-    assert sigma["verdict"] is None and sigma["reason"].startswith("not covered yet")
+    bias = got["000 Thm 2 normal biases"]
+    assert bias["verdict"] is None and bias["reason"].startswith("not covered yet")
 
 
 def test_no_results_no_row_verdicts(tmp_path):

@@ -40,6 +40,7 @@ TINY = {
     "adaptive-closed-form": dict(data="sphere:4", n_train=5, n_test=10, widths=[20, 40, 80], seeds=[0, 1, 2, 3, 4],
                                  max_steps=300),
     "late-linearization": dict(n_train=10, n_test=10, widths=[20], seeds=[0, 1], max_steps=300),
+    "sigma-by-size": dict(n_sizes=[5, 10], width=20, sigmas=[1.0, 2.0], seeds=[0, 1], n_test=10, max_steps=200),
     "generalization-bounds": dict(n_train=10, n_test=10, sigmas=[4.0], widths=[20, 40], seeds=[0, 1], max_steps=300),
 }
 
@@ -634,6 +635,30 @@ def test_late_linearization_T_is_read_from_the_loss_curve(tmp_path):
     far = [dict(r, status="converged", train_loss=0.5 * cfg["tol"], steps=1000, distance=[0.6, 0.4, 0.3]) for r in none]
     row = [c for c in REGISTRY[name].claims(cfg, far) if "after an initial period" in c.claim][0]
     assert row.verdict.startswith("inconclusive: not at this T (0.3"), row
+
+
+def test_sigma_by_size_row_judges_every_training_set_size():
+    """sigma-by-size (000 Fig. 1's σ panels) on records made to order: reproduced where the larger σ
+    tests worse by more than the seed spread at every training-set size, not reproduced naming the
+    size where it tests better in every seed, inconclusive naming the size with too few usable runs."""
+    name = "sigma-by-size"
+    cfg = experiments.resolve_config(name, "standard")
+    exp = REGISTRY[name]
+
+    def made(job, factor):
+        f = factor(job["n_train"]) if job["sigma"] == max(cfg["sigmas"]) else 1.0
+        return dict(job, status="converged", steps=500, lr=0.1, train_loss=0.5 * cfg["tol"], retries=0,
+                    lin_distance=0.05, test_loss=0.01 * f * (1 + 0.01 * (job["seed"] % 5)))
+
+    row = lambda recs: exp.claims(cfg, recs)[0]  # noqa: E731
+    assert row([made(j, lambda n: 4.0) for j in exp.jobs(cfg)]).verdict == "reproduced"
+    worse = row([made(j, lambda n: 0.25 if n == 25 else 4.0) for j in exp.jobs(cfg)])
+    assert worse.verdict == "not reproduced: at N ∈ [25]", worse
+    capped = [dict(r, status="max_steps", train_loss=10 * cfg["tol"])
+              if r["n_train"] == 100 and r["seed"] != cfg["seeds"][0] else r
+              for r in (made(j, lambda n: 4.0) for j in exp.jobs(cfg))]
+    assert row(capped).verdict.startswith("inconclusive: N = 100: only 1 of 5 seeds usable"), row(capped)
+    assert "8 run(s) stopped at the cap of 60000 steps at 10–10× the tolerance" in row(capped).measured
 
 
 def test_adaptive_closed_form_row_needs_its_positive_control_and_every_net_lazy():

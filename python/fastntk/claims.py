@@ -296,7 +296,8 @@ CLAIMS: tuple[Entry, ...] = (
     Entry("000", "Fig. 1",
           "The test performance depends considerably on the initialization size σ at every training-set size, also "
           "in less overparameterized settings.",
-          _S000_FIG1, reason=_YET + "the standard preset runs one σ and no row compares σ" + _ISSUE, qualifier="σ"),
+          _S000_FIG1, _rows("sigma-by-size", "GD: the test loss is higher at the larger σ at every training-set size"),
+          qualifier="σ"),
     Entry("000", "Fig. 1",
           "SGD-trained nets test like GD-trained ones at every training-set size (the SGD-vs-GD panel).",
           _S000_FIG1, _rows("overparameterization", "SGD-trained nets have basically GD's test loss"),

@@ -15,6 +15,7 @@ from .linear_regression import LinearRegression
 from .linearization import Linearization
 from .overparameterization import Overparameterization
 from .overparameterization_ce import OverparameterizationCE
+from .sigma_by_size import SigmaBySize
 from .sigma_selection import SigmaSelection
 from .stochastic import Stochastic
 from .underparameterized import Underparameterized
@@ -24,7 +25,7 @@ REGISTRY: dict[str, Experiment] = {e.name: e for e in [
     Initialization(), Adaptive(), Stochastic(), Overparameterization(), SigmaSelection(), Bump(),
     GradientConfusion(), Width(), Underparameterized(), KernelConvergence(), InfiniteEnsemble(),
     OverparameterizationCE(), Linearization(), LinearRegression(), AdaptiveClosedForm(),
-    LateLinearization(), Bounds()]}
+    LateLinearization(), Bounds(), SigmaBySize()]}
 
 __all__ = ["REGISTRY", "run", "report", "check", "load", "verdict_table", "resolve_config", "Experiment",
            "ExperimentError"]

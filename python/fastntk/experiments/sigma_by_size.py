@@ -1,0 +1,106 @@
+"""000 Fig. 1's σ panels: GD's test loss at two initialization sizes σ, at each training-set
+size. The runs are overparameterization's (the same nested training sets, one test set, the
+same width, GD to the same tolerance), at two σ instead of one; the row judges per training-set
+size whether the larger σ tests worse, per θ₀."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import plots
+from ._base import log_axes, plot_grouped, save_figure
+from ._verdict import (INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Claim, direction, excluded, lazy_median, spread,
+                       usable)
+from .overparameterization import Overparameterization
+
+
+class SigmaBySize(Overparameterization):
+    name = "sigma-by-size"
+    title = "Test loss versus training-set size at two initialization sizes σ (000 Fig. 1)"
+    paper = "Nonnenmacher, Reeb, Steinwart (000 Fig. 1)"
+    figure = "000 Fig. 1"
+    presets = {
+        "quick": dict(data="digits", n_sizes=[10, 20, 50], n_test=100, data_seed=0, depth=2, width=1000,
+                      optimizers=["gd"], sigmas=[1.0, 4.0], seeds=[0, 1, 2, 3, 4], batch_ratio=0.2, tol=1e-4,
+                      max_steps=20000),
+        # Seeds 260–264 at σ = 4 and 8: the run with 250–254 at σ = 1 and 4 could not decide — every σ = 1 run
+        # stopped at the 60,000-step cap (1.2–87× the tolerance), as the project's earlier records at width 2000
+        # had shown; a pilot (seeds 0, 1 at N = 100) found σ = 2 capped too (3.1·10⁻⁵, 7.3·10⁻⁵). σ = 4 converged
+        # in 63–3,321 steps at every N.
+        # Seeds 250–254, registered with the rules before any run: overparameterization's standard setting (width
+        # 2000, N = 10, 25, 100 nested, tolerance 10⁻⁵) at σ = 1 and 4, GD only.
+        "standard": dict(data="mnist", n_sizes=[10, 25, 100], n_test=100, data_seed=0, depth=2, width=2000,
+                         optimizers=["gd"], sigmas=[4.0, 8.0], seeds=[260, 261, 262, 263, 264], batch_ratio=0.2,
+                         tol=1e-5, max_steps=60000),
+        "paper": dict(data="mnist", n_sizes=[10, 20, 50, 100, 200], n_test=100, data_seed=0, depth=2, width=4000,
+                      optimizers=["gd"], sigmas=[0.5, 1.0, 4.0], seeds=[0, 1, 2, 3, 4], batch_ratio=0.2, tol=1e-5,
+                      max_steps=200000),
+    }
+
+    def plot(self, cfg, records, out):
+        fig, axes = plots.figure(1)
+        ax = axes[0]
+        for i, s in enumerate(cfg["sigmas"]):
+            plot_grouped(ax, [r for r in records if r["sigma"] == s], "n_train", "test_loss", f"GD, σ = {s:g}", f"C{i}")
+        log_axes(ax, "training-set size N", "test loss", f"m = {cfg['width']}")
+        return save_figure(fig, out, "sigma_by_size")
+
+    def summary(self, cfg, records):
+        lines = ["- Medians over the usable runs (converged, not degenerate), as in the table."]
+        ok = usable(records, cfg["tol"])[0]
+        for s in cfg["sigmas"]:
+            at = [r for r in ok if r["sigma"] == s]
+            by_n = [f"N = {n}: {float(np.median([r['test_loss'] for r in at if r['n_train'] == n])):.3g}"
+                    for n in sorted(cfg["n_sizes"]) if any(r["n_train"] == n for r in at)]
+            lines.append(f"- σ = {s:g}: test loss by N: {', '.join(by_n) or '— (no usable run)'}"
+                         + (f"; median ‖f_NN − f_lin‖/‖f_lin‖ {lazy_median(at):.3g}." if at else "."))
+        lines.append("- 000 Fig. 1 shows GD, SGD and AdaGrad at several σ on MNIST 0 vs 1 (5 repetitions, trained to "
+                     "10⁻⁵); here GD alone at two σ, width 2000.")
+        return lines
+
+    def claims(self, cfg, records):
+        """000 Fig. 1: the test loss depends considerably on σ at every training-set size.
+        Read in the direction the figure and Thm 2 give it — the larger σ tests worse — per
+        training-set size: per θ₀ the log ratio of the test losses at the largest and smallest
+        σ, a sign test over the seeds with the median above the seed spread of the log ratios
+        ("considerably"). Reproduced where every size reproduces it, not reproduced where some
+        size reads not reproduced (named), else inconclusive (each size's reason). Not gated by
+        the kernel regime: the figure's point is that the effect appears in less
+        overparameterized settings too; the nets' laziness is reported beside it."""
+        lo, hi = min(cfg["sigmas"]), max(cfg["sigmas"])
+        ok, why = usable(records, cfg["tol"])
+        by = {(r["sigma"], r["seed"], r["n_train"]): r["test_loss"] for r in ok}
+        verdicts, cells = {}, []
+        for n in sorted(cfg["n_sizes"]):
+            d = [math.log(by[(hi, s, n)] / by[(lo, s, n)]) for s in cfg["seeds"] if (hi, s, n) in by and (lo, s, n) in by]
+            floor = spread(d)
+            verdicts[n] = direction(d, len(cfg["seeds"]), "seeds", floor)
+            cells.append(f"N = {n}: above in {sum(x > 0 for x in d)} of {len(d)} seeds, median log ratio "
+                         f"{float(np.median(d)):.3g} (seed spread {floor:.3g})" if d else f"N = {n}: no usable pair")
+        # The runs the row cannot use, with where they stopped (a run at the cap is not at equal loss).
+        capped = [r for r in records if r["status"] == "max_steps"]
+        cap_text = (f"; {len(capped)} run(s) stopped at the cap of {cfg['max_steps']} steps at "
+                    f"{min(r['train_loss'] for r in capped) / cfg['tol']:.3g}–"
+                    f"{max(r['train_loss'] for r in capped) / cfg['tol']:.3g}× the tolerance (σ = "
+                    + ", ".join(f"{x:g}" for x in sorted({r['sigma'] for r in capped})) + ")" if capped else "")
+        failed = [n for n, v in verdicts.items() if v == NOT_REPRODUCED]
+        if all(v == REPRODUCED for v in verdicts.values()):
+            verdict = REPRODUCED
+        elif failed:
+            verdict = f"{NOT_REPRODUCED}: at N ∈ {failed}"
+        else:
+            verdict = f"{INCONCLUSIVE}: " + "; ".join(f"N = {n}: {v.split(': ', 1)[-1]}" for n, v in verdicts.items()
+                                                      if v != REPRODUCED)
+        lazy = ", ".join(f"σ = {s:g}: " + (f"{lazy_median(at):.3g}" if at else "—")
+                         for s in (lo, hi) for at in [[r for r in ok if r["sigma"] == s]])
+        return [Claim(
+            f"GD: the test loss is higher at the larger σ at every training-set size (σ = {hi:g} against {lo:g}, "
+            f"m = {cfg['width']})",
+            f"{self.figure} (the test performance depends considerably on σ, also in less overparameterized settings; "
+            "fastntk's reading: at every training-set size the figure shows, the larger σ worse, as Thm 2's σᴸ term; "
+            "per size a sign test over the seeds with the effect above their spread; not gated by the kernel regime)",
+            f"test loss at σ = {hi:g} over σ = {lo:g}, per size: " + "; ".join(cells)
+            + f"; median ‖f_NN − f_lin‖/‖f_lin‖ {lazy} ({len(ok)} of {len(records)} runs usable{excluded(why)}"
+            + f"{cap_text})",
+            verdict)]
