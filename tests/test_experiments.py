@@ -659,6 +659,12 @@ def test_sigma_by_size_row_judges_every_training_set_size():
               for r in (made(j, lambda n: 4.0) for j in exp.jobs(cfg))]
     assert row(capped).verdict.startswith("inconclusive: N = 100: only 1 of 5 seeds usable"), row(capped)
     assert "8 run(s) stopped at the cap of 60000 steps at 10–10× the tolerance" in row(capped).measured
+    # "considerably": higher in every seed, but by less than the seeds' spread of the log ratios
+    noisy = [dict(r, test_loss=r["test_loss"] * (1.3 if r["sigma"] == max(cfg["sigmas"]) else 1.0)
+                  * (4.0 ** (cfg["seeds"].index(r["seed"]) - 2) if r["sigma"] == max(cfg["sigmas"]) else 1.0))
+             for r in (made(j, lambda n: 1.0) for j in exp.jobs(cfg))]
+    weak = row(noisy)
+    assert weak.verdict.startswith("inconclusive: N = 10:") and "the claimed sign in" in weak.verdict, weak
 
 
 def test_adaptive_closed_form_row_needs_its_positive_control_and_every_net_lazy():

@@ -257,13 +257,15 @@ def test_orthogonal_linear_net_confusion_is_depth_free(depth):
 
 
 def test_adaptive_training_stays_near_its_initialization():
-    """001 Thm G.2 (the adaptive analogue of Lee et al.'s Thm G.4): under AdaGrad the training
-    residual decays geometrically while the weights and the NTK stay within O(1/√m) of θ₀'s.
-    Three θ₀ per width m = 256 … 16384 (L = 2, N = 8 points of the sphere in ℝ⁴, AdaGrad at
-    find_lr's rate to loss 10⁻⁸): every step lowers the loss (a geometric rate, the largest
-    per-step ratio below 1), and ‖θ_T − θ₀‖/‖θ₀‖ and ‖K_T − K₀‖_F/‖K₀‖_F fall with the width
-    at log-log slopes (median over θ₀) at most −0.4, the theorem's −1/2 less a finite-width
-    margin."""
+    """001 Thm G.2 (the adaptive analogue of Lee et al.'s Thm G.4): under adaptive training the
+    residual decays geometrically at a rate free of the width while the weights and the NTK stay
+    within O(1/√m) of θ₀'s. Three θ₀ per width m = 256 … 16384 (L = 2, N = 8 points of the
+    sphere in ℝ⁴, AdaGrad at find_lr's rate to loss 10⁻⁸): every step lowers the loss, the steps
+    to the tolerance do not grow with the width (log-log slope, median over θ₀, at most 0.1),
+    and ‖θ_T − θ₀‖/‖θ₀‖ and ‖K_T − K₀‖_F/‖K₀‖_F fall with the width at slopes at most −0.4, the
+    theorem's −1/2 less a finite-width margin. AdaGrad's D_t does not concentrate here (its drift
+    stays ≈ 1, as adaptive-closed-form records), so this checks the conclusion outside the
+    premise of Thm G.1's "such adaptive training"."""
     from fastntk.dynamics import find_lr, train
     ds = datasets.sphere(8, 1, d=4, seed=0)
     X, Y = ds.X.astype(np.float64), ds.Y.astype(np.float64)
@@ -274,7 +276,7 @@ def test_adaptive_training_stays_near_its_initialization():
 
     slopes = []
     for seed in range(3):
-        moved, kernel = [], []
+        moved, kernel, steps = [], [], []
         for m in widths:
             net = fastntk.MLP.uniform(4, m, 2, dtype=np.float64)
             theta = net.init(seed)
@@ -283,11 +285,13 @@ def test_adaptive_training_stays_near_its_initialization():
             assert r.status == "converged", (seed, m, r.status)
             loss = np.asarray(r.history["train_loss"])
             assert (loss[1:] / loss[:-1]).max() < 1, (seed, m)
+            steps.append(r.steps)
             K0, KT = fastntk.ntk(net, theta, X), fastntk.ntk(net, r.params, X)
             moved.append(np.linalg.norm(flat(r.params) - flat(theta)) / np.linalg.norm(flat(theta)))
             kernel.append(np.linalg.norm(KT - K0) / np.linalg.norm(K0))
-        slopes.append([np.polyfit(np.log(widths), np.log(v), 1)[0] for v in (moved, kernel)])
-    assert (np.median(slopes, axis=0) <= -0.4).all(), slopes
+        slopes.append([np.polyfit(np.log(widths), np.log(v), 1)[0] for v in (moved, kernel, steps)])
+    median = np.median(slopes, axis=0)
+    assert (median[:2] <= -0.4).all() and median[2] <= 0.1, slopes
 
 
 def test_minibatch_gradient_confusion_falls_with_the_batch_size():

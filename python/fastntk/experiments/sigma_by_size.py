@@ -56,7 +56,7 @@ class SigmaBySize(Overparameterization):
             lines.append(f"- σ = {s:g}: test loss by N: {', '.join(by_n) or '— (no usable run)'}"
                          + (f"; median ‖f_NN − f_lin‖/‖f_lin‖ {lazy_median(at):.3g}." if at else "."))
         lines.append("- 000 Fig. 1 shows GD, SGD and AdaGrad at several σ on MNIST 0 vs 1 (5 repetitions, trained to "
-                     "10⁻⁵); here GD alone at two σ, width 2000.")
+                     f"10⁻⁵); here GD alone at σ ∈ {cfg['sigmas']}, width {cfg['width']}, data {cfg['data']}.")
         return lines
 
     def claims(self, cfg, records):
