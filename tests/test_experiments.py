@@ -635,6 +635,13 @@ def test_late_linearization_T_is_read_from_the_loss_curve(tmp_path):
     far = [dict(r, status="converged", train_loss=0.5 * cfg["tol"], steps=1000, distance=[0.6, 0.4, 0.3]) for r in none]
     row = [c for c in REGISTRY[name].claims(cfg, far) if "after an initial period" in c.claim][0]
     assert row.verdict.startswith("inconclusive: not at this T (0.3"), row
+    # next18g: the continued-from-θ_T row's premise is about this θ_T — nets far from its linearization are
+    # premise not met there, with the yardstick premise met (was "premise not shown")
+    met = [dict(r, ada_status="converged", ada_steps=500, ada_train_loss=0.5 * cfg["tol"], ada_gd=0.02,
+                half_status="converged", half_steps=500, half_train_loss=0.5 * cfg["tol"], half_gd=1e-5,
+                ada_predicted=0.05, ada_lin_rms=0.01, gd_lin_rms=0.01) for r in far]
+    row = [c for c in REGISTRY[name].claims(cfg, met) if "continued from θ_T" in c.claim][0]
+    assert row.verdict.startswith("inconclusive: premise not met (the nets do not follow their linearization at θ_T"), row
 
 
 def test_sigma_by_size_row_judges_every_training_set_size():
