@@ -294,9 +294,9 @@ CLAIMS: tuple[Entry, ...] = (
           _S000_FIG1, _rows("overparameterization", "adagrad generalizes worse than GD"),
           qualifier="optimizer"),
     Entry("000", "Fig. 1",
-          "The test performance depends considerably on the initialization size σ at every training-set size, also "
+          "The test performance depends considerably on the initialization size σ, across the training-set sizes, also "
           "in less overparameterized settings.",
-          _S000_FIG1, _rows("sigma-by-size", "GD: the test loss is higher at the larger σ at every training-set size"),
+          _S000_FIG1, _rows("sigma-by-size", "GD: the test loss is higher at the larger σ at each training-set size run"),
           qualifier="σ"),
     Entry("000", "Fig. 1",
           "SGD-trained nets test like GD-trained ones at every training-set size (the SGD-vs-GD panel).",
