@@ -216,6 +216,14 @@ def test_training_loop_stops_like_core(be):
         got = _gpu_train(be, [net], [theta], X, Y, Xt, [cfg])[0]
         assert (got["status"], got["steps"]) == (ref["status"], ref["steps"])
         assert got["status"] in ("converged", "diverged")
+    # The monotone rule is the controller's: the device loop stops at the core's step.
+    lam = np.linalg.eigvalsh(fastntk.ntk(net, net.unflatten(theta), X))[-1]
+    for model in ("network", "linearized"):
+        cfg = _cfg(net, X, model=model, max_steps=400, lr=1.2 * fastntk.linalg.gd_rate(X.shape[0], lam),
+                   tol=1e-300, monotone=True)
+        ref = _core_train(net, theta, X, Y, Xt, cfg)
+        got = _gpu_train(be, [net], [theta], X, Y, Xt, [cfg])[0]
+        assert ref["status"] == "not monotone" and (got["status"], got["steps"]) == (ref["status"], ref["steps"])
     # A callback that says stop: status interrupted, the loss of that step recorded.
     cfg = _cfg(net, X, max_steps=10**6, tol=1e-300, lr=0.1, progress_seconds=0.0)
     got = _gpu_train(be, [net], [theta], X, Y, None, [cfg], progress=lambda step, loss: step < 7)[0]

@@ -54,6 +54,9 @@ class TrainConfig:
         "materialized"; docs/design.md §2).
     divergence_factor : a loss above factor·max(L₀, 1), or not finite, ends the run
         as "diverged".
+    monotone : a full training loss above the last one known ends the run as "not
+        monotone" (at full batch the loss is known every step, so any step's rise; with
+        mini-batches, a rise between the steps at which the full loss is computed).
     train_layers : the layers l = 1 … L whose W and b are trained (None: all).
     momentum, dampening, nesterov, eps, alpha, betas, initial_accumulator_value,
         lr_decay : PyTorch's hyper-parameters; eps None means PyTorch's default
@@ -74,6 +77,7 @@ class TrainConfig:
     record_D: bool = False
     path: str = "auto"
     divergence_factor: float = 1e8
+    monotone: bool = False
     train_layers: tuple | None = None
     momentum: float = 0.9
     dampening: float = 0.0
@@ -105,6 +109,7 @@ class TrainConfig:
         put("records_per_decade", integer(self.records_per_decade, "records_per_decade", 0))
         put("record_D", boolean(self.record_D, "record_D"))
         put("divergence_factor", real(self.divergence_factor, "divergence_factor", 1.0))
+        put("monotone", boolean(self.monotone, "monotone"))
         if self.train_layers is not None:
             given = self.train_layers
             if isinstance(given, (str, bytes)) or not hasattr(given, "__iter__"):

@@ -34,7 +34,8 @@ class TrainResult:
     params : final [W1, b1, …] (for the linearized model, θ₀ + (θ_t − θ₀)).
     theta : the same as a flat θ (P,).
     steps : number of updates done.
-    status : "converged" (loss < tol), "max_steps", "diverged" or "interrupted".
+    status : "converged" (loss < tol), "max_steps", "diverged", "not monotone" (with
+        ``monotone``: the full training loss rose) or "interrupted".
     history : dict of arrays over the recorded steps: step, train_loss,
         param_distance (‖θ_t − θ₀‖), max_unit_movement (max_r ‖W¹_r(t) − W¹_r(0)‖),
         effective_lr (mean of η·D_t), test_pred (records × N_test) when X_test
@@ -204,7 +205,8 @@ def train(net: MLP, params, X, Y, *, X_test=None, config: TrainConfig | None = N
     config : a :class:`~fastntk.TrainConfig`; ``settings`` are any of its fields
         as keywords (they override ``config``): model, optimizer ("gd" full batch,
         "sgd", "momentum", "adagrad", "rmsprop", "adam"), batch_size, shuffle, seed,
-        tol, max_steps, record_every, records_per_decade, record_D, path, divergence_factor, train_layers
+        tol, max_steps, record_every, records_per_decade, record_D, path, divergence_factor, monotone,
+        train_layers
         and PyTorch's hyper-parameters (momentum, dampening, nesterov, eps, alpha,
         betas, initial_accumulator_value, lr_decay); their defaults and checks are
         TrainConfig's.
@@ -212,7 +214,8 @@ def train(net: MLP, params, X, Y, *, X_test=None, config: TrainConfig | None = N
         adaptive ones, before the configuration is made.
     split_ratio : a batch of ⌈ratio·N⌉ rows (instead of batch_size).
     Stops when the full training loss first drops below ``tol`` (the papers use 1e-5),
-    at ``max_steps``, or on divergence (status "diverged", nothing raised). Records
+    at ``max_steps``, on divergence (status "diverged", nothing raised), or with
+    ``monotone`` at the first rise of the full training loss ("not monotone"). Records
     every ``record_every`` steps and at the last one, and with ``records_per_decade`` = n
     also at log-spaced steps (the first of each 1/n decade): a loss curve over 10⁶ steps
     in about 6n records. ``path`` picks the space a run is

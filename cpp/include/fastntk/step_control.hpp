@@ -16,7 +16,7 @@
 
 namespace fastntk {
 
-enum class Status { Running, Converged, MaxSteps, Diverged, Interrupted };
+enum class Status { Running, Converged, MaxSteps, Diverged, NotMonotone, Interrupted };
 std::string to_string(Status s);
 
 // One step's rows.
@@ -57,6 +57,10 @@ struct StopRule {
   i64 record_every = 1;          // and the step at which a run stops
   i64 records_per_decade = 0;    // also at log-spaced steps, this many per decade (0: none), for loss curves
   double divergence_factor = 0;  // loss > factor·max(L₀, 1) or non-finite: diverged
+  // A full training loss above the last one known ends the run as not monotone (at full batch:
+  // any step's rise) — the rule under which runs trained at a fixed rate are compared at equal
+  // loss, judged on every step rather than on the records.
+  bool monotone = false;
   double progress_seconds = 0;   // least time between progress reports
 };
 
@@ -103,6 +107,7 @@ class StepController {
   std::vector<i64> steps_;
   std::vector<char> records_;
   std::vector<double> bound_;
+  std::vector<double> last_;  // each run's last known full loss (monotone)
   double last_loss_;
   Clock::duration progress_gap_;
   Clock::time_point next_progress_;
