@@ -9,7 +9,7 @@ import pytest
 matplotlib = pytest.importorskip("matplotlib", reason="matplotlib not installed: the figures are not drawn")
 
 from fastntk import plots  # noqa: E402
-from fastntk.experiments import REGISTRY, _base, load  # noqa: E402
+from fastntk.experiments import REGISTRY, _base, _curves, load  # noqa: E402
 
 RESULTS = os.path.join(os.path.dirname(__file__), "..", "docs", "results")
 NAMES = sorted(d for d in os.listdir(RESULTS) if os.path.isfile(os.path.join(RESULTS, d, "config.json")))
@@ -52,8 +52,10 @@ def test_no_texts_overlap(name, monkeypatch, tmp_path):
     path = os.path.join(RESULTS, name)
     with open(os.path.join(path, "config.json"), encoding="utf-8") as f:
         cfg = json.load(f)
+    monkeypatch.setattr(_curves, "save_figure", lambda fig, out, stem: figures.append((stem, fig)) or [])
     with plots.style():
         REGISTRY[cfg["experiment"]].plot(cfg, load(path), str(tmp_path))
+        _curves.plot_loss_curves(REGISTRY[cfg["experiment"]], cfg, load(path), str(tmp_path))
     assert figures, f"{name}: no figure drawn"
     for stem, fig in figures:
         clashes = []
@@ -63,3 +65,33 @@ def test_no_texts_overlap(name, monkeypatch, tmp_path):
             if width > 1 and height > 1:  # a pixel of antialiasing is no overlap
                 clashes.append(f"{a!r} / {b!r}")
         assert not clashes, f"{name}/{stem}: overlapping texts: " + "; ".join(clashes[:5])
+
+
+def test_loss_curves_drawn_from_made_records(tmp_path):
+    """Records that kept a curve draw loss_curves (one panel per depth, a colour per σ, the
+    runs that did not converge counted apart); records without one draw nothing."""
+    exp = REGISTRY["initialization"]
+    cfg = {**exp.presets["quick"], "depths": [2, 3], "widths": [50, 50], "sigmas": [1.0, 4.0], "seeds": [0, 1]}
+    records = []
+    for job in exp.jobs(cfg):
+        capped = job["sigma"] == 1.0 and job["seed"] == 1
+        steps = [0, 1, 2, 3, 4, 6, 10, 100, 1000]
+        records.append(dict(job, status="max_steps" if capped else "converged",
+                            curve=dict(step=steps, train_loss=[1.0 / (1 + t) for t in steps])))
+    with plots.style():
+        paths = _curves.plot_loss_curves(exp, cfg, records, str(tmp_path))
+    assert sorted(os.path.basename(p) for p in paths) == ["loss_curves.pdf", "loss_curves.png", "loss_curves.svg"]
+    figures = []
+    import unittest.mock as mock
+    with mock.patch.object(_curves, "save_figure", lambda fig, out, stem: figures.append(fig) or []), plots.style():
+        _curves.plot_loss_curves(exp, cfg, records, str(tmp_path))
+    (fig,) = figures
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["depth = 2", "depth = 3"], titles
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert "sigma = 1: not converged (1)" in labels and "sigma = 1 (1 runs)" in labels and "sigma = 4 (2 runs)" in labels
+    texts = _drawn_texts(fig)
+    for (a, ba), (b, bb) in itertools.combinations(texts, 2):
+        assert not ba.overlaps(bb), (a, b)
+    assert _curves.plot_loss_curves(exp, cfg, [{k: v for k, v in r.items() if k != "curve"} for r in records],
+                                    str(tmp_path)) == []

@@ -345,8 +345,9 @@ def report(out: str) -> str:
     figures = []
     if records:
         from .. import plots
+        from ._curves import plot_loss_curves
         with plots.style():
-            figures = exp.plot(cfg, records, out)
+            figures = exp.plot(cfg, records, out) + plot_loss_curves(exp, cfg, records, out)
         lines += ["", "## Claims and measurements", ""] + exp.summary(cfg, records)
     lines += ["", "## Figures", ""] + [f"![{os.path.basename(p)}]({os.path.basename(p)})"
                                       for p in figures if p.endswith(".png")]

@@ -1,0 +1,61 @@
+"""The loss curves of an experiment's runs (issue 31): every record that kept its curve
+(``curve``: the training loss at log-spaced steps, experiments/_training.py) on log-log
+axes, coloured by the last job setting that varies, one panel per value of the others;
+runs that did not converge dashed and counted in the legend.
+
+Drawing only: nothing here reaches a verdict, and a results folder made before the
+curves were recorded draws no curve figure.
+"""
+from __future__ import annotations
+
+from ._base import legend, save_figure
+
+MAX_PANELS = 6  # more would be unreadable at the default size: the first are drawn, the title says so
+
+
+def _label(key, value) -> str:
+    return f"{key} = {value:g}" if isinstance(value, float) else f"{key} = {value}"
+
+
+def plot_loss_curves(exp, cfg: dict, records: list[dict], out: str) -> list[str]:
+    """loss_curves.{png,svg,pdf}: each run's training loss against its step (step + 1 on
+    the log axis, so that θ₀ is drawn), coloured by the last of ``exp.jobs(cfg)``'s settings
+    that varies over the runs (the seed aside), one panel per value of the others; the
+    preset's tolerance dotted. Returns the paths written ([] where no record kept a curve)."""
+    runs = [r for r in records if isinstance(r.get("curve"), dict) and r["curve"].get("step")]
+    if not runs:
+        return []
+    from .. import plots
+    keys = [k for k in exp.jobs(cfg)[0] if k != "seed"]
+    varying = [k for k in keys if len({repr(r.get(k)) for r in runs}) > 1]
+    colour_key, panel_keys = (varying[-1], varying[:-1]) if varying else (None, [])
+    order = lambda values: sorted(values, key=lambda v: (str(type(v)), v))  # noqa: E731
+    panels = order({tuple(r.get(k) for k in panel_keys) for r in runs})
+    shown = panels[:MAX_PANELS]
+    colours = order({r.get(colour_key) for r in runs}) if colour_key else [None]
+    fig, axes = plots.figure(len(shown))
+    for ax, panel in zip(axes, shown):
+        at = [r for r in runs if tuple(r.get(k) for k in panel_keys) == panel]
+        for i, value in enumerate(colours):
+            colour = plots.viridis(i / max(1, len(colours) - 1) * 0.9)
+            group = [r for r in at if colour_key is None or r.get(colour_key) == value]
+            name = _label(colour_key, value) if colour_key else "runs"
+            done = [r for r in group if r.get("status") == "converged"]
+            other = [r for r in group if r.get("status") != "converged"]
+            for runs_of, ls, label in ((done, "-", f"{name} ({len(done)} runs)"),
+                                       (other, "--", f"{name}: not converged ({len(other)})")):
+                for j, r in enumerate(runs_of):
+                    ax.plot([t + 1 for t in r["curve"]["step"]], r["curve"]["train_loss"], color=colour, lw=0.8,
+                            ls=ls, alpha=0.8, label=label if j == 0 else None)
+        tol = cfg.get("tol")
+        if isinstance(tol, (int, float)) and not isinstance(tol, bool):
+            ax.axhline(tol, color="0.5", ls=":", lw=0.8, label="tolerance")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("step + 1")
+        ax.set_ylabel("training loss")
+        ax.set_title(", ".join(_label(k, v) for k, v in zip(panel_keys, panel)) or "every run")
+        legend(ax, fontsize="x-small")
+    if len(panels) > len(shown):
+        fig.suptitle(f"the first {len(shown)} of {len(panels)} panels", fontsize="small")
+    return save_figure(fig, out, "loss_curves")
