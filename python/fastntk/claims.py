@@ -586,11 +586,18 @@ CLAIMS: tuple[Entry, ...] = (
                 "sphere:100, init: deeper nets have more gradient confusion", labels=["width", "depth"]),
           qualifier="part 2 (sphere data)"),
     Entry("003", "Thm 5.1",
-          "For weights of operator norm ≤ 1 (Assumption 1) and data on the sphere, the confusion bound holds with a "
-          "probability that falls with the depth; the width no longer enters.",
+          "For weights of operator norm ≤ 1 (Assumption 1) and data on the sphere the width no longer enters the "
+          "gradient confusion: the per-sample gradients are bounded whatever the width.",
           "fully connected nets as in Thm 4.1 at any weights with ‖W_i‖ ≤ 1, x_i i.i.d. on the unit sphere",
-          reason=_YET + "the trained-stage rows of gradient-confusion neither check Assumption 1 nor judge the depth "
-          "trend under it" + _ISSUE),
+          _tests(_T_THEORY + "test_small_weights_bound_gradient_confusion_at_every_width"),
+          qualifier="the width no longer enters"),
+    Entry("003", "Thm 5.1",
+          "Under Assumption 1 the confusion bound holds with a probability that falls with the depth.",
+          "fully connected nets as in Thm 4.1 at any weights with ‖W_i‖ ≤ 1, x_i i.i.d. on the unit sphere",
+          reason="not covered: a lower bound 1 − N²exp(−cdη²/(16ζ₀⁴(β + 2)⁴)) on a probability with an unknown "
+                 "constant c, which no measurement can contradict; its consequence for training (deeper nets "
+                 "train more slowly) is 003 Fig. 2a's, judged by gradient-confusion's speed rows",
+          qualifier="depth"),
     Entry("003", "Cor. 5.1",
           "The bound of Thm 5.1 holds uniformly over a ball of radius r around such weights, so very deep models may "
           "be hard to train throughout a neighbourhood of a minimizer.",
