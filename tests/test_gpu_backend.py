@@ -69,6 +69,42 @@ def test_jvp_vjp_adaptive_match_cpu(be, case, seed):
                  scale=1 + np.abs(Kd).max())
 
 
+@given(problems(outputs=(2, 3)), st.integers(1, 7), st.integers(0, 100))
+def test_k_output_kernels_match_cpu(be, case, tile, seed):
+    """A network of k > 1 outputs on the device: apply (N, k), the traced and the full NTK,
+    the Jacobian (N, k, P), φv (N, k), φᵀr for (N, k) cotangents and the adaptive kernel in
+    both forms equal the core's."""
+    net, theta, X, X2 = case
+    rng = np.random.default_rng(seed)
+    k = net.outputs
+    v = rng.standard_normal(net.num_params).astype(net.dtype)
+    r = rng.standard_normal((X.shape[0], k)).astype(net.dtype)
+    d = rng.uniform(0.1, 2, net.num_params).astype(net.dtype)
+    gtheta, gX, gX2, gv, gr, gd = _on(be, theta, X, X2, v, r, d)
+    g = GpuBackend(be)
+    assert_close(g.apply(net, gtheta, gX), net.apply(theta, X), net.dtype)
+    for full, axes in ((False, (-1,)), (True, ())):
+        for other, gother in ((None, None), (X2, gX2)):
+            K = fastntk.ntk(net, theta, X, other, trace_axes=axes)
+            got = host(g.ntk(net, gtheta, gX, gother, tile=tile, full=full))
+            assert got.shape == K.shape
+            assert_close(got, K, net.dtype, scale=1 + np.abs(K).max())
+    J = fastntk.jacobian(net, theta, X)
+    assert host(g.jacobian(net, gtheta, gX)).shape == J.shape == (X.shape[0], k, net.num_params)
+    assert_close(g.jacobian(net, gtheta, gX), J, net.dtype)
+    assert_close(g.jvp(net, gtheta, gX, gv), fastntk.jvp(net, theta, X, v), net.dtype, scale=1 + np.abs(v).sum())
+    assert_close(g.vjp(net, gtheta, gX, gr), fastntk.vjp(net, theta, X, r), net.dtype, scale=1 + np.abs(r).sum())
+    for axes in ((-1,), ()):
+        # the backend's (N1·k, N2·k) layout, folded as kernels.adaptive_ntk folds it
+        Kd = fastntk.adaptive_ntk(net, theta, X, X2, d=d, trace_axes=axes)
+        flat = host(g.adaptive_ntk(net, gtheta, gX, gX2, d=gd, max_bytes=1))
+        blocks = flat.reshape(X.shape[0], k, X2.shape[0], k).transpose(0, 2, 1, 3)
+        assert_close(blocks if axes == () else blocks.trace(axis1=2, axis2=3) / k, Kd, net.dtype,
+                     scale=1 + np.abs(Kd).max())
+    with pytest.raises(ValueError, match="net: the GPU backend trains networks of one output; this one has"):
+        g.problem(net, gtheta, gX, _on(be, np.zeros((X.shape[0], k), net.dtype)), None)
+
+
 @given(problems(), st.integers(0, 100), st.floats(0.5, 2.0))
 def test_stacked_passes_equal_the_core_run_by_run(be, case, seed, sigma2):
     """The passes of three stacked networks (σ, σ_b and θ differing) — forward, φv and

@@ -120,6 +120,15 @@ def require_device_vector(xp, x, name: str, dtype, size: int | None = None, fini
     return xp.ascontiguousarray(x)
 
 
+def require_device_outputs(xp, x, name: str, dtype, n: int, k: int):
+    """A device array of k outputs for n samples already in ``dtype``, finite: (n,) back for
+    one output (from (n,) or (n, 1)), (n, k) for k."""
+    check_outputs_shape(x.shape, name, n, k)
+    require_dtype(x, name, dtype)
+    require_finite(x, name, xp)
+    return xp.ascontiguousarray(x.reshape(n) if k == 1 else x)
+
+
 # The largest size or count accepted anywhere: products of such numbers are checked
 # again (nbytes), and the core's own size arithmetic is checked too (checked_mul).
 MAX_INDEX = 2**62

@@ -12,7 +12,8 @@ import functools
 import numpy as np
 
 from .._protocol import Problem
-from .._validate import require_device_matrix, require_device_vector, require_dtype, require_finite
+from .._validate import (require_device_matrix, require_device_outputs, require_device_vector, require_dtype,
+                         require_finite)
 from . import network as nw
 from . import train as gtrain
 from .._footprint import training_bytes
@@ -66,33 +67,38 @@ class GpuBackend:
 
     @on_device
     def ntk(self, net, params, X1, X2, *, tile, full=False):
-        lay, be = net.layout, self.device
-        self._stack(net)  # refuses a k-output network before any work
+        lay, be, k = net.layout, self.device, net.outputs
         theta = self.flatten(net, params)
         X1 = self._matrix(net, X1, "X1")
         X2 = None if X2 is None else self._matrix(net, X2, "X2")
         n1, n2 = X1.shape[0], (X1 if X2 is None else X2).shape[0]
-        need = self._nbytes(net, 1, n1 * n2 + 2 * (n1 + n2) * (sum(net.widths)) + 2 * tile * tile)
-        with device_memory(f"ntk of shape ({n1}, {n2})", need):
+        blocks = k * k if full else 1
+        # k outputs: Δ for each (k·Σm), and for the full block the repeated activations and its flat copy
+        need = self._nbytes(net, 1, 2 * n1 * n2 * blocks + 2 * (n1 + n2) * k * (sum(net.widths) + k) + 2 * tile * tile)
+        shape = f"({n1}, {n2}, {k}, {k})" if full else f"({n1}, {n2})"
+        with device_memory(f"ntk of shape {shape}", need):
             fa = self._features(net, theta, X1)
             fb = None if X2 is None else self._features(net, theta, X2)
-            K = nw.gram(be, lay, fa, fb, tile)
-            return K[:, :, None, None] if full else K  # one output: the (1, 1) block is K
+            K = nw.gram(be, lay, fa, fb, tile, full)
+            return K[:, :, None, None] if full and k == 1 else K  # one output: the (1, 1) block is K
 
     @on_device
     def jacobian(self, net, params, X):
         theta = self.flatten(net, params)
         X = self._matrix(net, X, "X")
-        with device_memory(f"jacobian of shape ({X.shape[0]}, {net.num_params})",
-                           self._nbytes(net, X.shape[0], net.num_params)):
-            return nw.jacobian(self.device, net.layout, self._features(net, theta, X))
+        n, k = X.shape[0], net.outputs
+        with device_memory(f"jacobian of shape ({n}, {f'{k}, ' if k > 1 else ''}{net.num_params})",
+                           self._nbytes(net, n, k, net.num_params)):
+            J = nw.jacobian(self.device, net.layout, self._features(net, theta, X))
+            return J if k == 1 else J.reshape(n, k, net.num_params)
 
     @on_device
     def jvp(self, net, params, X, v):
         theta = self.flatten(net, params)
         X = self._matrix(net, X, "X")
         v = require_device_vector(self.xp, v, "v", net.dtype, net.num_params)
-        with device_memory(f"jvp of {X.shape[0]} rows", self._nbytes(net, 2 * X.shape[0], sum(net.widths))):
+        with device_memory(f"jvp of {X.shape[0]} rows",
+                           self._nbytes(net, 2 * X.shape[0], net.outputs * sum(net.widths))):
             st = self._stack(net)
             return st.jvp_features(st.features(theta[None], X), v[None])[0]
 
@@ -100,9 +106,7 @@ class GpuBackend:
     def vjp(self, net, params, X, r):
         theta = self.flatten(net, params)
         X = self._matrix(net, X, "X")
-        if r.ndim == 2 and tuple(r.shape) == (X.shape[0], 1):  # (N, 1): one output's column
-            r = r.reshape(X.shape[0])
-        r = require_device_vector(self.xp, r, "r", net.dtype, X.shape[0])
+        r = require_device_outputs(self.xp, r, "r", net.dtype, X.shape[0], net.outputs)
         with device_memory(f"vjp of {X.shape[0]} rows", self._nbytes(net, 2 * X.shape[0], sum(net.widths))):
             st = self._stack(net)
             return st.vjp(theta[None], st.forward(theta[None], X), r[None])[0]
@@ -114,16 +118,21 @@ class GpuBackend:
         X1 = self._matrix(net, X1, "X1")
         X2 = None if X2 is None else self._matrix(net, X2, "X2")
         d = require_device_vector(self.xp, d, "d", net.dtype, net.num_params)
-        rows = max(1, int(max_bytes) // (2 * np.dtype(net.dtype).itemsize * net.num_params))
+        k = net.outputs
+        rows = max(1, int(max_bytes) // (2 * np.dtype(net.dtype).itemsize * k * net.num_params))
         n2 = X1.shape[0] if X2 is None else X2.shape[0]
-        with device_memory(f"adaptive_ntk of shape ({X1.shape[0]}, {n2})",
-                           self._nbytes(net, X1.shape[0], n2) + int(max_bytes)):
+        with device_memory(f"adaptive_ntk of shape ({X1.shape[0] * k}, {n2 * k})",
+                           self._nbytes(net, X1.shape[0] * k, n2 * k) + int(max_bytes)):
             fa = self._features(net, theta, X1)
             fb = None if X2 is None else self._features(net, theta, X2)
             return nw.adaptive_gram(be, lay, fa, fb, d, rows)
 
     @on_device
     def problem(self, net, params, X, Y, X_test) -> Problem:
+        if net.outputs > 1:  # the one place the GPU backend's training capabilities are decided
+            raise ValueError(f"net: the GPU backend trains networks of one output; this one has {net.outputs} "
+                             "— train it on the CPU (NumPy arrays), or use the GPU for its kernels (ntk, "
+                             "jacobian, jvp, vjp, adaptive_ntk)")
         X = self._matrix(net, X, "X")
         Y = require_device_vector(self.xp, Y, "Y", net.dtype, X.shape[0])
         Xt = None if X_test is None else self._matrix(net, X_test, "X_test")

@@ -5,6 +5,10 @@ work. Arrays stay where they are; nothing is copied to the host.
 
 The passes (:class:`Stack`) run R networks at once, one run being R = 1; the Gram
 and the Jacobian read one run's features (:meth:`Features.run`).
+
+A network of k > 1 outputs carries, per layer, the backward vectors of its k outputs side
+by side, Δ^l (R, n, k·m_l) with sample i's output a in columns a·m_l … (a+1)·m_l − 1 (as
+(n·k, m_l) rows, row i·k + a: the core's order, docs/design.md §2), and Δ^L = I_k.
 """
 from __future__ import annotations
 
@@ -20,15 +24,15 @@ _KIND = _core.ACTIVATION_KIND  # the core's numbering, which the kernels take
 @dataclass
 class Features:
     """R runs' primal pass on one batch: acts[0] = X (n, d), shared by the runs,
-    acts[l] = A_l (R, n, m_l) for the hidden layers, f (R, n), and Δ^l (R, n, m_l)
-    in deltas[l-1] when the backward vectors were formed."""
+    acts[l] = A_l (R, n, m_l) for the hidden layers, f (R, n) — (R, n, k) for k outputs —
+    and Δ^l (R, n, k·m_l) in deltas[l-1] when the backward vectors were formed."""
     acts: list
     f: object
     deltas: list = field(default_factory=list)
 
     @property
     def n(self):
-        return self.f.shape[-1]
+        return self.acts[0].shape[0]
 
     def rows(self, idx):
         """The same features for the batch rows ``idx``."""
@@ -47,11 +51,9 @@ class Stack:
     is R = 1: every pass of the GPU backend is written once, here."""
 
     def __init__(self, be, lays):
-        if lays[0].widths[-1] != 1:
-            raise ValueError(f"net: the GPU backend computes single-output networks (widths[-1] = 1); a "
-                             f"{lays[0].widths[-1]}-output network runs on the CPU (NumPy arrays)")
         xp = be.xp
         self.be, self.xp, self.lay, self.R = be, xp, lays[0], len(lays)
+        self.outputs = self.lay.widths[-1]
         self.lays = list(lays)  # each run's own multipliers, for the Gram and the Jacobian
         self.k = be.kernels(self.lay.dtype)
         self.kind = _KIND[self.lay.activation]
@@ -83,7 +85,7 @@ class Stack:
                                            self.kind if l < lay.L else _KIND["identity"])
             if l < lay.L:
                 acts.append(h)
-        return Features(acts, h[:, :, 0])
+        return Features(acts, h[:, :, 0] if self.outputs == 1 else h)
 
     def _backward_step(self, theta, cur, feat, l):
         """Δ^{l−1} from Δ^l: a'(A_{l−1})·(c_l Δ^l W^l)."""
@@ -92,14 +94,18 @@ class Stack:
         return nxt
 
     def features(self, theta, X) -> Features:
-        """The primal pass and Δ^1 … Δ^L of f itself (cotangent 1)."""
+        """The primal pass and Δ^1 … Δ^L of f itself (cotangent 1; for k outputs the k
+        cotangents e_a, one backward pass over the samples repeated k times)."""
         feat = self.forward(theta, X)
-        cur = self.xp.ones((self.R, feat.n, 1), self.lay.dtype)
+        xp, k, n = self.xp, self.outputs, feat.n
+        walk = feat if k == 1 else repeated(feat, k)
+        cur = xp.ones((self.R, n, 1), self.lay.dtype) if k == 1 else \
+            xp.ascontiguousarray(xp.broadcast_to(identity_rows(xp, n, k, self.lay.dtype), (self.R, n * k, k)))
         deltas = [None] * self.lay.L
         deltas[-1] = cur
         for l in range(self.lay.L, 1, -1):
-            deltas[l - 2] = cur = self._backward_step(theta, cur, feat, l)
-        feat.deltas = deltas
+            deltas[l - 2] = cur = self._backward_step(theta, cur, walk, l)
+        feat.deltas = deltas if k == 1 else [d.reshape(self.R, n, -1) for d in deltas]
         return feat
 
     def _scaled_product(self, rows, cur, a, scale, host_scale, alpha=1.0, beta=0.0):
@@ -130,7 +136,7 @@ class Stack:
             raise ValueError("vjp: out= accumulates for one run only")
         g = out if accumulate else self.xp.empty((self.R, self.lay.P), self.lay.dtype)
         beta = 1.0 if accumulate else 0.0
-        cur = r[:, :, None]
+        cur = r if r.ndim == 3 else r[:, :, None]  # (R, n, k) cotangents of k outputs
         for l in range(self.lay.L, 0, -1):
             # Δ^{l−1} first: when out is θ, the step below overwrites W^l.
             nxt = self._backward_step(theta, cur, feat, l) if l > 1 else None
@@ -144,14 +150,20 @@ class Stack:
         return g
 
     def jvp_features(self, feat: Features, v):
-        """φv of every run (R, n) from its features: Σ_l rowsum((c_l A_{l−1}V_lᵀ + β_l v_b) ⊙ Δ^l)."""
-        xp, lay = self.xp, self.lay
-        out = xp.zeros((self.R, feat.n), lay.dtype)
+        """φv of every run (R, n) — (R, n, k) for k outputs — from its features:
+        Σ_l rowsum((c_l A_{l−1}V_lᵀ + β_l v_b) ⊙ Δ^l)."""
+        xp, lay, k = self.xp, self.lay, self.outputs
+        out = xp.zeros((self.R, feat.n) if k == 1 else (self.R, feat.n, k), lay.dtype)
         for l in range(1, lay.L + 1):
             t = xp.matmul(feat.acts[l - 1], self.W(v, l).transpose(0, 2, 1))
             self.k.stacked_bias_activation(t, self.c[l], self.beta[l], self.b(v, l), _KIND["identity"])
-            t *= feat.deltas[l - 1]
-            out += t.sum(axis=2)
+            if k == 1:
+                t *= feat.deltas[l - 1]
+                out += t.sum(axis=2)
+            elif l == lay.L:
+                out += t  # Δ^L = I_k: the output layer's tangent itself
+            else:
+                out += (feat.deltas[l - 1].reshape(self.R, feat.n, k, -1) * t[:, :, None, :]).sum(axis=3)
         return out
 
     def vjp_features(self, feat: Features, r):
@@ -168,10 +180,36 @@ def _rows2d(feat: Features, idx) -> Features:
     return Features([a[idx] for a in feat.acts], feat.f[idx], [d[idx] for d in feat.deltas])
 
 
-def gram(be, lay, fa: Features, fb: Features | None = None, tile: int = 2048):
+def identity_rows(xp, n, k, dtype):
+    """Δ^L = I_k for n samples as (n·k, k) rows: row i·k + a is e_a."""
+    return xp.tile(xp.eye(k, dtype=dtype), (n, 1))
+
+
+def repeated(feat: Features, k: int) -> Features:
+    """The activations with every sample repeated k times (rows i·k + a), the rows the k
+    outputs' backward vectors pair with."""
+    xp_repeat = lambda a, axis: a.repeat(k, axis=axis)  # noqa: E731 (NumPy's and CuPy's method alike)
+    return Features([xp_repeat(feat.acts[0], 0)] + [xp_repeat(a, a.ndim - 2) for a in feat.acts[1:]], None)
+
+
+def _flat(feat: Features, k: int) -> Features:
+    """One run's 2-D features of a k-output network as n·k rows: activations repeated,
+    Δ^l (n·k, m_l) — the layout in which every layer, the output layer too, is a Hadamard term."""
+    n = feat.n
+    return Features(repeated(feat, k).acts, None, [d.reshape(n * k, -1) for d in feat.deltas])
+
+
+def gram(be, lay, fa: Features, fb: Features | None = None, tile: int = 2048, full: bool = False):
     """K(Xa, Xb) by the structured formula (docs/design.md §2) in tiles of at most tile × tile:
     the last layer's c_L²A Aᵀ + β_L² straight into K, then per hidden layer the two tile
-    products and the Hadamard-accumulate kernel. Symmetric: lower tiles, then mirrored."""
+    products and the Hadamard-accumulate kernel. Symmetric: lower tiles, then mirrored.
+    k outputs: traced (the mean over the outputs, (na, nb)) with each hidden layer's
+    Δ Δ′ᵀ summed over the outputs in one product of the (n, k·m_l) backward vectors;
+    ``full``, the (na, nb, k, k) block from the (n·k)-row layout, where Δ^L = I_k makes the
+    output layer one more Hadamard term."""
+    outputs = lay.widths[-1]
+    if outputs > 1 and full:
+        return _gram_full(be, lay, fa, fb, tile, outputs)
     xp, k = be.xp, be.kernels(lay.dtype)
     symmetric = fb is None
     fb = fa if symmetric else fb
@@ -194,33 +232,66 @@ def gram(be, lay, fa: Features, fb: Features | None = None, tile: int = 2048):
             kt[...] = ga
             for l in range(1, L):
                 be.gemm(fa.acts[l - 1][i0:i0 + ti], fb.acts[l - 1][j0:j0 + tj], ga, alpha=lay.c[l] ** 2, tb=True)
-                be.gemm(fa.deltas[l - 1][i0:i0 + ti], fb.deltas[l - 1][j0:j0 + tj], gd, tb=True)
+                be.gemm(fa.deltas[l - 1][i0:i0 + ti], fb.deltas[l - 1][j0:j0 + tj], gd, alpha=1.0 / outputs, tb=True)
                 k.gram_accumulate(kt, gd, ga, lay.beta[l] ** 2 if lay.has_bias else 0.0, False)
             if symmetric and j0 < i0:
                 K[j0:j0 + tj, i0:i0 + ti] = kt.T
     return K
 
 
+def _gram_full(be, lay, fa: Features, fb: Features | None, tile: int, k: int):
+    """The (na, nb, k, k) block of a k-output network: the Gram of the (n·k)-row layout,
+    Σ_l (Δ^l Δ′^lᵀ) ⊙ (c_l² A_{l−1} A′_{l−1}ᵀ + β_l²) over every layer, reshaped."""
+    xp, kern = be.xp, be.kernels(lay.dtype)
+    symmetric = fb is None
+    a = _flat(fa, k)
+    b = a if symmetric else _flat(fb, k)
+    na, nb = a.acts[0].shape[0], b.acts[0].shape[0]
+    K = xp.empty((na, nb), lay.dtype)
+    tile = max(1, int(tile))
+    buf_a = xp.empty(min(na, tile) * min(nb, tile), lay.dtype)
+    buf_d = xp.empty_like(buf_a)
+    for i0 in range(0, na, tile):
+        ti = min(tile, na - i0)
+        for j0 in range(0, i0 + 1 if symmetric else nb, tile):
+            tj = min(tile, nb - j0)
+            kt = K[i0:i0 + ti, j0:j0 + tj]
+            kt[...] = 0
+            ga = buf_a[:ti * tj].reshape(ti, tj)
+            gd = buf_d[:ti * tj].reshape(ti, tj)
+            for l in range(1, lay.L + 1):
+                be.gemm(a.acts[l - 1][i0:i0 + ti], b.acts[l - 1][j0:j0 + tj], ga, alpha=lay.c[l] ** 2, tb=True)
+                be.gemm(a.deltas[l - 1][i0:i0 + ti], b.deltas[l - 1][j0:j0 + tj], gd, tb=True)
+                kern.gram_accumulate(kt, gd, ga, lay.beta[l] ** 2 if lay.has_bias else 0.0, False)
+            if symmetric and j0 < i0:
+                K[j0:j0 + tj, i0:i0 + ti] = kt.T
+    return xp.ascontiguousarray(K.reshape(na // k, k, nb // k, k).transpose(0, 2, 1, 3))
+
+
 def jacobian(be, lay, feat: Features):
-    """φ(X) (N, P) from the features: one kernel per layer writes its weight and bias columns."""
+    """φ(X) (N, P) from the features — (N·k, P) for k outputs, row i·k + a the gradient of
+    output a at sample i: one kernel per layer writes its weight and bias columns."""
     xp, k = be.xp, be.kernels(lay.dtype)
-    out = xp.empty((feat.n, lay.P), lay.dtype)
+    outputs = lay.widths[-1]
+    rows = feat if outputs == 1 else _flat(feat, outputs)
+    out = xp.empty((feat.n * outputs, lay.P), lay.dtype)
     for l in range(1, lay.L + 1):
-        k.jacobian_block(out, lay.weight_offset[l], lay.bias_offset[l], feat.deltas[l - 1], feat.acts[l - 1], lay.c[l],
+        k.jacobian_block(out, lay.weight_offset[l], lay.bias_offset[l], rows.deltas[l - 1], rows.acts[l - 1], lay.c[l],
                          lay.beta[l])
     return out
 
 
 def adaptive_gram(be, lay, fa: Features, fb: Features | None, d, rows: int):
-    """φ(Xa) diag(d) φ(Xb)ᵀ from row chunks of φ (no Hadamard shortcut for a general d)."""
-    xp = be.xp
+    """φ(Xa) diag(d) φ(Xb)ᵀ from row chunks of ``rows`` samples of φ (no Hadamard shortcut for a
+    general d); (na·k, nb·k) for k outputs, rows and columns in φ's order (i·k + a)."""
+    xp, k = be.xp, lay.widths[-1]
     fb = fa if fb is None else fb
-    K = xp.empty((fa.n, fb.n), lay.dtype)
+    K = xp.empty((fa.n * k, fb.n * k), lay.dtype)
     rows = max(1, int(rows))
     for i0 in range(0, fa.n, rows):
         pa = jacobian(be, lay, _rows2d(fa, slice(i0, i0 + rows)))
         pa *= d
         for j0 in range(0, fb.n, rows):
             pb = jacobian(be, lay, _rows2d(fb, slice(j0, j0 + rows)))
-            be.gemm(pa, pb, K[i0:i0 + pa.shape[0], j0:j0 + pb.shape[0]], tb=True)
+            be.gemm(pa, pb, K[i0 * k:i0 * k + pa.shape[0], j0 * k:j0 * k + pb.shape[0]], tb=True)
     return K
