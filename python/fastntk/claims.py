@@ -602,7 +602,9 @@ CLAIMS: tuple[Entry, ...] = (
           "The bound of Thm 5.1 holds uniformly over a ball of radius r around such weights, so very deep models may "
           "be hard to train throughout a neighbourhood of a minimizer.",
           "as Thm 5.1, all W′ in a ball B_r around W",
-          reason=_YET + "needs an experiment" + _ISSUE),
+          reason="not covered: like Thm 5.1's depth trend, a lower bound 1 − N²exp(−cdη²/(64ζ₀⁴(β + 2)⁴) + …) on a "
+                 "probability with an unknown constant c, which no measurement can contradict; the width-free "
+                 "scale under Assumption 1 it rests on is Thm 5.1's test"),
     Entry("003", "Thm 6.1",
           "For deep linear nets with orthogonal weight matrices (rescaled by 1/√(2β)) the confusion bound holds with "
           "probability 1 − N²exp(−cdη²), independent of depth and width.",
