@@ -85,7 +85,7 @@ def targets():
                                                         seed=("seed", 0))),
         "set_num_threads": (fastntk.set_num_threads, dict(n=("count", 2))),
         "TrainConfig": (fastntk.TrainConfig, dict(lr=("pos", 0.1), record_every=("count", 1),
-                                                  divergence_factor=("pos", 1e8), monotone=("bool", False), lr_decay=("nonneg", 0.0),
+                                                  divergence_factor=("pos", 1e8), monotone=("nonneg", 0.0), lr_decay=("nonneg", 0.0),
                                                   alpha=("unit", 0.99), initial_accumulator_value=("nonneg", 0.0))),
         "theory.decompose": (theory.decompose, dict(net=("net", net), params=("params", theta), X=("X", X),
                                                     Y=("vecN", Y), X_test=("X", Xt), pinv=("bool", False))),

@@ -57,7 +57,8 @@ TrainConfig config_from(py::handle c) {
   cfg.stop.records_per_decade = c.attr("records_per_decade").cast<i64>();
   cfg.record_D = c.attr("record_D").cast<bool>();
   cfg.stop.divergence_factor = c.attr("divergence_factor").cast<double>();
-  cfg.stop.monotone = c.attr("monotone").cast<bool>();
+  py::object rise = c.attr("monotone");
+  cfg.stop.rise_tol = rise.is_none() ? -1.0 : rise.cast<double>();
   cfg.stop.progress_seconds = c.attr("progress_seconds").cast<double>();
   py::object layers = c.attr("train_layers");
   if (!layers.is_none()) cfg.train_layers = layers.cast<std::vector<int>>();

@@ -54,9 +54,11 @@ class TrainConfig:
         "materialized"; docs/design.md §2).
     divergence_factor : a loss above factor·max(L₀, 1), or not finite, ends the run
         as "diverged".
-    monotone : a full training loss above the last one known ends the run as "not
-        monotone" (at full batch the loss is known every step, so any step's rise; with
-        mini-batches, a rise between the steps at which the full loss is computed).
+    monotone : None (not checked), or δ ≥ 0: a full training loss above (1 + δ)× the least
+        one known so far ends the run as "not monotone" — at full batch the loss is known
+        every step, so δ = 0 ends it at any step's rise; with mini-batches it is read at the
+        steps where the full loss is computed. A small δ > 0 (fastntk's experiments: 10⁻³)
+        lets through the single-step blips of a ReLU net whose activation pattern changes.
     train_layers : the layers l = 1 … L whose W and b are trained (None: all).
     momentum, dampening, nesterov, eps, alpha, betas, initial_accumulator_value,
         lr_decay : PyTorch's hyper-parameters; eps None means PyTorch's default
@@ -77,7 +79,7 @@ class TrainConfig:
     record_D: bool = False
     path: str = "auto"
     divergence_factor: float = 1e8
-    monotone: bool = False
+    monotone: float | None = None
     train_layers: tuple | None = None
     momentum: float = 0.9
     dampening: float = 0.0
@@ -109,7 +111,8 @@ class TrainConfig:
         put("records_per_decade", integer(self.records_per_decade, "records_per_decade", 0))
         put("record_D", boolean(self.record_D, "record_D"))
         put("divergence_factor", real(self.divergence_factor, "divergence_factor", 1.0))
-        put("monotone", boolean(self.monotone, "monotone"))
+        if self.monotone is not None:
+            put("monotone", real(self.monotone, "monotone", 0.0))
         if self.train_layers is not None:
             given = self.train_layers
             if isinstance(given, (str, bytes)) or not hasattr(given, "__iter__"):

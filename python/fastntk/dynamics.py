@@ -35,7 +35,7 @@ class TrainResult:
     theta : the same as a flat θ (P,).
     steps : number of updates done.
     status : "converged" (loss < tol), "max_steps", "diverged", "not monotone" (with
-        ``monotone``: the full training loss rose) or "interrupted".
+        ``monotone``: the full training loss rose above its least so far) or "interrupted".
     history : dict of arrays over the recorded steps: step, train_loss,
         param_distance (‖θ_t − θ₀‖), max_unit_movement (max_r ‖W¹_r(t) − W¹_r(0)‖),
         effective_lr (mean of η·D_t), test_pred (records × N_test) when X_test
@@ -215,7 +215,8 @@ def train(net: MLP, params, X, Y, *, X_test=None, config: TrainConfig | None = N
     split_ratio : a batch of ⌈ratio·N⌉ rows (instead of batch_size).
     Stops when the full training loss first drops below ``tol`` (the papers use 1e-5),
     at ``max_steps``, on divergence (status "diverged", nothing raised), or with
-    ``monotone`` at the first rise of the full training loss ("not monotone"). Records
+    with ``monotone`` = δ when the full training loss first rises above (1 + δ)× its least
+    so far ("not monotone"). Records
     every ``record_every`` steps and at the last one, and with ``records_per_decade`` = n
     also at log-spaced steps (the first of each 1/n decade): a loss curve over 10⁶ steps
     in about 6n records. ``path`` picks the space a run is

@@ -57,10 +57,12 @@ struct StopRule {
   i64 record_every = 1;          // and the step at which a run stops
   i64 records_per_decade = 0;    // also at log-spaced steps, this many per decade (0: none), for loss curves
   double divergence_factor = 0;  // loss > factor·max(L₀, 1) or non-finite: diverged
-  // A full training loss above the last one known ends the run as not monotone (at full batch:
-  // any step's rise) — the rule under which runs trained at a fixed rate are compared at equal
-  // loss, judged on every step rather than on the records.
-  bool monotone = false;
+  // With rise_tol = δ ≥ 0, a full training loss above (1 + δ)× the least one known so far ends
+  // the run as not monotone (at full batch the loss is known every step) — the rule under which
+  // runs trained at a fixed rate are compared at equal loss, judged on every step rather than on
+  // the records; δ > 0 lets through the single-step blips of a ReLU net's activation pattern
+  // changing while still catching a loss that climbs. Negative: not checked.
+  double rise_tol = -1;
   double progress_seconds = 0;   // least time between progress reports
 };
 
@@ -107,7 +109,7 @@ class StepController {
   std::vector<i64> steps_;
   std::vector<char> records_;
   std::vector<double> bound_;
-  std::vector<double> last_;  // each run's last known full loss (monotone)
+  std::vector<double> least_;  // each run's least full loss known so far (rise_tol)
   double last_loss_;
   Clock::duration progress_gap_;
   Clock::time_point next_progress_;
