@@ -101,7 +101,8 @@ def test_k_output_kernels_match_cpu(be, case, tile, seed):
         blocks = flat.reshape(X.shape[0], k, X2.shape[0], k).transpose(0, 2, 1, 3)
         assert_close(blocks if axes == () else blocks.trace(axis1=2, axis2=3) / k, Kd, net.dtype,
                      scale=1 + np.abs(Kd).max())
-    with pytest.raises(ValueError, match="net: the GPU backend trains networks of one output; this one has"):
+    with pytest.raises(ValueError, match=r"net: the GPU backend trains \(and predicts in closed form\) networks of one "
+                                         "output; this one has"):
         g.problem(net, gtheta, gX, _on(be, np.zeros((X.shape[0], k), net.dtype)), None)
 
 
@@ -318,6 +319,14 @@ def test_stacked_runs_stop_on_their_own(be):
         assert (got["status"], got["steps"]) == (ref["status"], ref["steps"])
         assert_close(got["theta"], ref["theta"], np.float64, scale=1 + np.abs(ref["theta"]).max())
     assert outs[1]["status"] == "diverged" and outs[0]["status"] == "converged"
+    # The monotone rule per stacked run: a calm rate and one past the stability edge, one δ
+    edge = fastntk.linalg.gd_rate(X.shape[0], np.linalg.eigvalsh(fastntk.ntk(nets[0], thetas[0], X))[-1])
+    cfgs = [_cfg(nets[0], X, lr=lr, tol=1e-300, max_steps=400, monotone=0.0) for lr in (0.5 * edge, 1.2 * edge)]
+    outs = _gpu_train(be, nets[:2], [thetas[0], thetas[0]], X, Y, None, cfgs)
+    for got, cfg in zip(outs, cfgs):
+        ref = _core_train(nets[0], thetas[0], X, Y, None, cfg)
+        assert (got["status"], got["steps"]) == (ref["status"], ref["steps"])
+    assert [o["status"] for o in outs] == ["max_steps", "not monotone"]
 
 
 def test_import_does_not_load_cupy():

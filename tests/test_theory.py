@@ -268,7 +268,8 @@ def _small_weights(net, rng):
 
 @pytest.mark.parametrize("depth", [2, 4, 8])
 def test_small_weights_bound_gradient_confusion_at_every_width(depth):
-    """003 Thm 5.1's "the width no longer enters": with every ‖W_l‖ ≤ 1 (Assumption 1) and inputs
+    """003 Thm 5.1's width-free bound ("the dependence of gradient confusion on the width goes away",
+    which the paper argues from exactly this boundedness): with every ‖W_l‖ ≤ 1 (Assumption 1) and inputs
     on the unit sphere, the forward signals and the backward vectors of a ReLU net have norms ≤ 1,
     so each layer's gradient ∇_{W_l} f = δ_l h_{l−1}ᵀ has ‖·‖_F ≤ 1 and ‖∇f_i‖² = K_ii ≤ L; with
     labels ±1 and |f| ≤ 1 the residuals are at most 2, so Eq. (3)'s inner products are bounded
@@ -276,7 +277,9 @@ def test_small_weights_bound_gradient_confusion_at_every_width(depth):
     parametrization, no biases, N = 24 points of the sphere in ℝ¹⁶, m = 32 … 1024): the bound
     holds at every width, while under Strategy 4.1's Gaussian initialization (Thm 4.1's setting,
     no Assumption 1) the median |⟨∇ℓ_i, ∇ℓ_j⟩| grows ≥ 8× over the same widths (its NTK grows like
-    m), past any width-free bound. Not judged: the depth trend of Thm 5.1, a lower bound on a
+    m), past any width-free bound. The bound follows in two lines from ReLU being 1-Lipschitz, so this
+    checks that fastntk's kernels obey it and that Assumption 1 is what removes the width; not judged:
+    the depth trend of Thm 5.1, a lower bound on a
     probability with an unknown constant c, and the size of the inner products below the bound
     (at small widths ReLU's dead units shrink them: their median rises 2–3× from m = 32 to 2048
     at L = 8 under orthogonal weights)."""

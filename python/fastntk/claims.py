@@ -586,11 +586,11 @@ CLAIMS: tuple[Entry, ...] = (
                 "sphere:100, init: deeper nets have more gradient confusion", labels=["width", "depth"]),
           qualifier="part 2 (sphere data)"),
     Entry("003", "Thm 5.1",
-          "For weights of operator norm ≤ 1 (Assumption 1) and data on the sphere the width no longer enters the "
-          "gradient confusion: the per-sample gradients are bounded whatever the width.",
+          "For weights of operator norm ≤ 1 (Assumption 1) and data on the sphere the dependence of gradient "
+          "confusion on the width goes away: the bound rests on per-sample gradients bounded whatever the width.",
           "fully connected nets as in Thm 4.1 at any weights with ‖W_i‖ ≤ 1, x_i i.i.d. on the unit sphere",
           _tests(_T_THEORY + "test_small_weights_bound_gradient_confusion_at_every_width"),
-          qualifier="the width no longer enters"),
+          qualifier="width-free bound"),
     Entry("003", "Thm 5.1",
           "Under Assumption 1 the confusion bound holds with a probability that falls with the depth.",
           "fully connected nets as in Thm 4.1 at any weights with ‖W_i‖ ≤ 1, x_i i.i.d. on the unit sphere",

@@ -214,8 +214,8 @@ def train(net: MLP, params, X, Y, *, X_test=None, config: TrainConfig | None = N
         adaptive ones, before the configuration is made.
     split_ratio : a batch of ⌈ratio·N⌉ rows (instead of batch_size).
     Stops when the full training loss first drops below ``tol`` (the papers use 1e-5),
-    at ``max_steps``, on divergence (status "diverged", nothing raised), or with
-    with ``monotone`` = δ when the full training loss first rises above (1 + δ)× its least
+    at ``max_steps``, on divergence (status "diverged", nothing raised), or, with
+    ``monotone`` = δ, when the full training loss first rises above (1 + δ)× its least
     so far ("not monotone"). Records
     every ``record_every`` steps and at the last one, and with ``records_per_decade`` = n
     also at log-spaced steps (the first of each 1/n decade): a loss curve over 10⁶ steps

@@ -58,10 +58,10 @@ struct StopRule {
   i64 records_per_decade = 0;    // also at log-spaced steps, this many per decade (0: none), for loss curves
   double divergence_factor = 0;  // loss > factor·max(L₀, 1) or non-finite: diverged
   // With rise_tol = δ ≥ 0, a full training loss above (1 + δ)× the least one known so far ends
-  // the run as not monotone (at full batch the loss is known every step) — the rule under which
-  // runs trained at a fixed rate are compared at equal loss, judged on every step rather than on
-  // the records; δ > 0 lets through the single-step blips of a ReLU net's activation pattern
-  // changing while still catching a loss that climbs. Negative: not checked.
+  // the run as not monotone — the rule under which runs trained at a fixed rate are compared at
+  // equal loss. The full loss is known at every step of a full-batch run, and with mini-batches
+  // at the steps needs_full_loss() names; δ > 0 lets through the single-step blips of a ReLU
+  // net's activation pattern changing while still catching a loss that climbs. Negative: off.
   double rise_tol = -1;
   double progress_seconds = 0;   // least time between progress reports
 };

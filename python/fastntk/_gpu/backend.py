@@ -73,8 +73,10 @@ class GpuBackend:
         X2 = None if X2 is None else self._matrix(net, X2, "X2")
         n1, n2 = X1.shape[0], (X1 if X2 is None else X2).shape[0]
         blocks = k * k if full else 1
-        # k outputs: Δ for each (k·Σm), and for the full block the repeated activations and its flat copy
-        need = self._nbytes(net, 1, 2 * n1 * n2 * blocks + 2 * (n1 + n2) * k * (sum(net.widths) + k) + 2 * tile * tile)
+        # k outputs: Δ for each (k·Σm); the full block is written flat, then reordered into a second array
+        copies = 2 if full and k > 1 else 1
+        need = self._nbytes(net, 1, copies * n1 * n2 * blocks + 2 * (n1 + n2) * k * (sum(net.widths) + k)
+                            + 2 * tile * tile)
         shape = f"({n1}, {n2}, {k}, {k})" if full else f"({n1}, {n2})"
         with device_memory(f"ntk of shape {shape}", need):
             fa = self._features(net, theta, X1)
@@ -130,9 +132,9 @@ class GpuBackend:
     @on_device
     def problem(self, net, params, X, Y, X_test) -> Problem:
         if net.outputs > 1:  # the one place the GPU backend's training capabilities are decided
-            raise ValueError(f"net: the GPU backend trains networks of one output; this one has {net.outputs} "
-                             "— train it on the CPU (NumPy arrays), or use the GPU for its kernels (ntk, "
-                             "jacobian, jvp, vjp, adaptive_ntk)")
+            raise ValueError(f"net: the GPU backend trains (and predicts in closed form) networks of one output; "
+                             f"this one has {net.outputs} — use the CPU (NumPy arrays) for that, or the GPU for its "
+                             "kernels (ntk, jacobian, jvp, vjp, adaptive_ntk)")
         X = self._matrix(net, X, "X")
         Y = require_device_vector(self.xp, Y, "Y", net.dtype, X.shape[0])
         Xt = None if X_test is None else self._matrix(net, X_test, "X_test")
