@@ -188,8 +188,7 @@ def identity_rows(xp, n, k, dtype):
 def repeated(feat: Features, k: int) -> Features:
     """The activations with every sample repeated k times (rows i·k + a), the rows the k
     outputs' backward vectors pair with."""
-    xp_repeat = lambda a, axis: a.repeat(k, axis=axis)  # noqa: E731 (NumPy's and CuPy's method alike)
-    return Features([xp_repeat(feat.acts[0], 0)] + [xp_repeat(a, a.ndim - 2) for a in feat.acts[1:]], None)
+    return Features([a.repeat(k, axis=a.ndim - 2) for a in feat.acts], None)  # X (n, d) or A (…, n, m): the n axis
 
 
 def _flat(feat: Features, k: int) -> Features:
