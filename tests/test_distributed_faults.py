@@ -131,11 +131,13 @@ def _gram_cmd(x, path, *extra, delay=0.01):
 def test_gram_command_sigkilled_at_random_instants_resumes_to_the_same_store(tmp_path):
     """Each attempt is SIGKILLed after a random delay — while the store is being created,
     mid-tile, between a tile and its flag — and the next attempt resumes; the store in the
-    end equals fastntk.ntk."""
+    end equals fastntk.ntk. The 120 tiles sleep 40 ms each, 4.8 s in all, longer than the
+    latest kill (2.5 s), so at least the first attempt is killed on any machine (at 10 ms a
+    fast machine finished the whole Gram before the first kill)."""
     X = unit_rows(150, 6, 7).astype(np.float32)
     np.save(tmp_path / "x.npy", X)
     path = tmp_path / "k.zarr"
-    cmd = _gram_cmd(tmp_path / "x.npy", path)
+    cmd = _gram_cmd(tmp_path / "x.npy", path, delay=0.04)
     rng = np.random.default_rng(7)
     kills = 0
     for attempt in range(max(REPEATS, 3) * 2):
