@@ -80,8 +80,10 @@ class AdaptiveClosedForm(Experiment):
         # control inside it; now evidence against "differs"), its paper cell calling 000 Sect. 4 empirical (it is
         # derived from Thm 3 and Example 1; 000 Fig. 3 and 001 Fig. 10 are the empirical anchors), and the extra
         # check's paper cell still saying "where D_t concentrates".
+        # 2026-12-06: seeds 300–307, new for the rerun under next19's training procedure (the core judges a
+        # full-batch run's monotone loss at every step, was every 20; records keep loss curves).
         "standard": dict(data="sphere:16", n_train=20, n_test=100, data_seed=0, depth=2,
-                         widths=[2000, 4000, 8000, 16000], seeds=list(range(230, 238)), sigma=1.0, tol=1e-5,
+                         widths=[2000, 4000, 8000, 16000], seeds=list(range(300, 308)), sigma=1.0, tol=1e-5,
                          max_steps=3000),
         "paper": dict(data="sphere:16", n_train=20, n_test=100, data_seed=0, depth=2,
                       widths=[500, 1000, 2000, 4000, 8000, 16000], seeds=list(range(10)), sigma=1.0, tol=1e-5,

@@ -53,8 +53,10 @@ class OverparameterizationCE(Overparameterization):
         # seeds 10–14 stopped at its first AdaGrad run: find_lr has no edge under CE).
         # 2026-12-05: seeds 70–74, new for the rerun under the revised rules (a direction claim fails only on
         # evidence against it, a value claim carries its standard error); earlier seeds are named above.
+        # 2026-12-06: seeds 300–304, new for the rerun under next19's training procedure (the core judges a
+        # full-batch run's monotone loss at every step, was every 20; records keep loss curves).
         "standard": dict(data="mnist", n_sizes=[10, 25, 100], n_test=100, data_seed=0, depth=2, width=2000,
-                         optimizers=["gd", "sgd", "adagrad"], sigmas=[4.0], seeds=[150, 151, 152, 153, 154],
+                         optimizers=["gd", "sgd", "adagrad"], sigmas=[4.0], seeds=[300, 301, 302, 303, 304],
                          batch_ratio=0.2, tol=1e-2, max_steps=50000),
         "paper": dict(data="mnist", n_sizes=[10, 20, 50, 100, 200], n_test=100, data_seed=0, depth=2,
                       width=4000, optimizers=["gd", "sgd", "adagrad"], sigmas=[0.5, 1.0, 4.0], seeds=list(range(5)),

@@ -46,9 +46,11 @@ class SigmaSelection(Experiment):
         # stopped by the 3-round cap while its validation loss still fell tenfold a round, so
         # the row judged σ = 4 against 16, not the algorithm; the row now needs the algorithm
         # to stop by its own rule.
+        # 2026-12-06: seeds 300–304, new for the rerun under next19's training procedure (the core judges a
+        # full-batch run's monotone loss at every step, was every 20; records keep loss curves).
         "standard": dict(data="mnist", n_train=100, n_val=50, n_test=50, data_seed=0, depth=2, width=2000,
                          sigma_starts=[SQRT2, 16.0], shrink=0.5, margin=0.01, max_rounds=6,
-                         seeds=[150, 151, 152, 153, 154], tol=1e-5, max_steps=60000),
+                         seeds=[300, 301, 302, 303, 304], tol=1e-5, max_steps=60000),
         "paper": dict(data="mnist", n_train=100, n_val=100, n_test=100, data_seed=0, depth=2, width=4000,
                       sigma_starts=[SQRT2, 16.0], shrink=0.7, margin=0.01, max_rounds=12, seeds=list(range(5)),
                       tol=1e-5, max_steps=200000),
