@@ -34,8 +34,10 @@ class SigmaBySize(Overparameterization):
         # in 63–3,321 steps at every N.
         # Seeds 250–254, registered with the rules before any run: overparameterization's standard setting (width
         # 2000, N = 10, 25, 100 nested, tolerance 10⁻⁵) at σ = 1 and 4, GD only.
+        # Seeds 300–304 (next19): for next19's training procedure (every step judged monotone; loss curves); the
+        # rules unchanged.
         "standard": dict(data="mnist", n_sizes=[10, 25, 100], n_test=100, data_seed=0, depth=2, width=2000,
-                         optimizers=["gd"], sigmas=[4.0, 8.0], seeds=[270, 271, 272, 273, 274], batch_ratio=0.2,
+                         optimizers=["gd"], sigmas=[4.0, 8.0], seeds=[300, 301, 302, 303, 304], batch_ratio=0.2,
                          tol=1e-5, max_steps=60000),
         "paper": dict(data="mnist", n_sizes=[10, 20, 50, 100, 200], n_test=100, data_seed=0, depth=2, width=4000,
                       optimizers=["gd"], sigmas=[0.5, 1.0, 4.0], seeds=[0, 1, 2, 3, 4], batch_ratio=0.2, tol=1e-5,
