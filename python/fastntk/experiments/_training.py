@@ -15,8 +15,10 @@ at half the rate (at most ``RETRIES`` times) and the record says so.
 Mini-batch SGD's full training loss is not monotone even when SGD converges (003
 Thm 3.1: it descends linearly to a neighbourhood whose size the gradient confusion
 sets; each step descends on its own batch only), so an SGD run is redone at half the
-rate only when its full training loss, recorded every ``record_every`` steps, rises above
-its value at θ₀ or stops being finite.
+rate only when its full training loss at a record — every ``record_every`` steps and, since
+next19, the log-spaced steps of the loss curve too (0, 1, 2, 3, 4, 6, …, which catch a rise in
+the first steps that the 20-step records missed) — rises above its value at θ₀ or stops being
+finite.
 Each run's record keeps its loss curve: the training loss at log-spaced steps
 (``CURVE_PER_DECADE`` a decade) and at the records, thinned to at most ``CURVE_POINTS``.
 """
