@@ -9,16 +9,19 @@ Learning rates (000 App. D, and what the theorems assume):
 - AdaGrad, RMSprop, Adam: the largest η on a halving grid for which the training loss
   decays monotonically (find_lr over the first 50 steps as the first guess).
 For every full-batch optimizer the loss must decay monotonically over the *whole* run,
-judged at every step by the core's stop rule (``TrainConfig.monotone``): where it rises —
-GD at 1.9N/λ_max(K₀) oscillates once the kernel grows along the run — the run is redone
-at half the rate (at most ``RETRIES`` times) and the record says so.
+judged at every step by the core's stop rule (``TrainConfig.monotone``): where it climbs
+more than ``MONOTONE_TOL`` above its least so far — GD at 1.9N/λ_max(K₀) oscillates once
+the kernel grows along the run — the run is redone at half the rate (at most ``RETRIES``
+times) and the record says so. The tolerance lets through the single-step blips of a ReLU
+net whose activation pattern changes (a replay found one of 5·10⁻⁷ of the loss in 18,090
+steps at ηλ_max/N = 0.59, where a strict rule had halved the run four times).
 Mini-batch SGD's full training loss is not monotone even when SGD converges (003
 Thm 3.1: it descends linearly to a neighbourhood whose size the gradient confusion
 sets; each step descends on its own batch only), so an SGD run is redone at half the
-rate only when its full training loss at a record — every ``record_every`` steps and, since
-next19, the log-spaced steps of the loss curve too (0, 1, 2, 3, 4, 6, …, which catch a rise in
-the first steps that the 20-step records missed) — rises above its value at θ₀ or stops being
-finite.
+rate only when its full training loss at the records every ``record_every`` steps rises
+above its value at θ₀ or stops being finite (the loss curve's extra log-spaced records are
+not read: a rise above θ₀ in the first steps, before SGD has seen the batches, is no failure
+to converge).
 Each run's record keeps its loss curve: the training loss at log-spaced steps
 (``CURVE_PER_DECADE`` a decade) and at the records, thinned to at most ``CURVE_POINTS``.
 """
@@ -35,6 +38,7 @@ from ._base import Interrupted
 
 RETRIES = 4
 SGD_EPOCHS = 100
+MONOTONE_TOL = 1e-3
 CURVE_PER_DECADE = 10
 CURVE_POINTS = 120
 ADAPTIVE = ("adagrad", "rmsprop", "adam")
@@ -51,9 +55,11 @@ def sgd_lr(net, theta, X, batch_size, *, shuffle, seed, max_steps):
     return min(min(rates), default_lr(net, theta, X))
 
 
-def decays_from_start(res) -> bool:
-    """The recorded training loss is finite and never rises above its value at θ₀."""
-    loss = np.asarray(res.history["train_loss"], float)
+def decays_from_start(res, every) -> bool:
+    """The training loss recorded at the steps that are multiples of ``every`` (θ₀ among
+    them) and at the last is finite and never rises above its value at θ₀."""
+    steps = np.asarray(res.history["step"])
+    loss = np.asarray(res.history["train_loss"], float)[(steps % every == 0) | (steps == steps[-1])]
     return bool(np.all(np.isfinite(loss)) and np.all(loss[1:] <= loss[0]))
 
 
@@ -76,7 +82,7 @@ def fit(net, theta, X, Y, *, optimizer="gd", lr=None, tol, max_steps, X_test=Non
     if minibatch:
         kw.update(batch_size=batch_size, shuffle=shuffle, seed=seed)
     else:
-        kw.update(monotone=True)
+        kw.update(monotone=MONOTONE_TOL)
     if lr is None:
         if optimizer in ADAPTIVE:
             lr = find_lr(net, theta, X, Y, optimizer=optimizer, model=model, **hyper)
@@ -89,7 +95,7 @@ def fit(net, theta, X, Y, *, optimizer="gd", lr=None, tol, max_steps, X_test=Non
         res = train(net, theta, X, Y, optimizer=optimizer, lr=lr, **kw)
         if res.status == "interrupted":
             raise Interrupted()
-        ok = res.status not in ("diverged", "not monotone") and (not minibatch or decays_from_start(res))
+        ok = res.status not in ("diverged", "not monotone") and (not minibatch or decays_from_start(res, record_every))
         if ok or retries == RETRIES:
             return res, dict(lr_first=first, lr=lr, retries=retries, oscillated=retries > 0 or not ok,
                              curve=loss_curve(res))
