@@ -303,8 +303,9 @@ class Stochastic(Experiment):
         10·√tol: per θ₀ SGD's distance inside it and AdaGrad's outside, the separation
         min(AdaGrad's − band, band − SGD's) signed, against its seed spread. An empirical figure,
         so no premise: the laziness and the linear models are reported beside it. (2) The
-        mechanism 000 Sect. 4 gives (Thms 3–4 for the linear model, carried to the nets by
-        Lemma 1): AdaGrad's net differs from GD's as their linear models do — per θ₀ the
+        mechanism 000 Sect. 4 gives (Thm 3, full-batch AdaGrad against GD, for the linear model,
+        carried to the nets by Thm 7 of App. G, Lemma 1's extension to adaptive training):
+        AdaGrad's net differs from GD's as their linear models do — per θ₀ the
         departure e = RMS((f_A − f_GD) − (l_A − l_GD)) at most half the predicted difference
         p = RMS(l_A − l_GD), judged as the sign of p/2 − e over the seeds. Its premise, per pair
         (every θ₀, not a median over seeds): the farther net's distance from its own
@@ -368,7 +369,8 @@ class Stochastic(Experiment):
         mechanism = Claim(
             f"AdaGrad's net differs from GD's as their linear models do: per θ₀ the nets' difference departs from the "
             f"linear models' by at most half of it ({setting})",
-            "000 Sect. 4 (Thms 3–4 for the linear model; the nets follow it through Lemma 1), the mechanism behind "
+            "000 Sect. 4 (Thm 3, full-batch AdaGrad against GD, for the linear model; the nets follow it through "
+            "Thm 7 of App. G, Lemma 1 for adaptive training), the mechanism behind "
             "001 Fig. 10; premise per θ₀: the farther net's distance from its own linearization below the predicted "
             "difference",
             f"per θ₀ the departure RMS((f_A − f_GD) − (l_A − l_GD)) against the predicted RMS(l_A − l_GD): median "
