@@ -164,12 +164,13 @@ class SigmaSelection(Experiment):
                 kept = [r["seed"] for r in ok if not r["sigma"] < a0]
                 d = [r["test_loss_start"] + floor - r["test_loss_chosen"] for r in judged]
                 returned = (f"{len(kept)} returned σ′ itself, not judged (seed{'s' if len(kept) > 1 else ''} "
-                            f"{', '.join(map(str, kept))})" if kept else "none returned σ′ itself")
+                            f"{', '.join(map(str, kept))})" if kept else
+                            "none returned σ′ itself" if ok else "no seed's start and chosen runs both converged")
                 out.append(Claim(f"σ-selection from σ′ = {a0:.3g} does not make the test loss worse (fastntk's reading "
                                  "of Sect. 3's \"as much as possible\")",
                                  "000 Sect. 3 (mitigate the initialization's influence \"as much as possible\"; step (c) "
                                  "finishes when a smaller σ does not help; from a standard σ′ ≃ O(1))",
-                                 f"not above the start's by more than the seed spread ({floor:.3g}) in "
+                                 f"not above the start's by more than the seed spread ({floor:.3g} over {len(ok)} seeds) in "
                                  f"{sum(v > 0 for v in d)} of {len(d)} seeds whose start and chosen runs converged and "
                                  f"whose chosen σ < σ′; {returned} (chosen σ: {chosen or 'n/a'}; {stops}); {start}",
                                  premise or direction(d, len(cfg["seeds"]), "seeds")))
@@ -180,7 +181,7 @@ class SigmaSelection(Experiment):
                                  "000 Sect. 3 (the algorithm Thm 2 motivates)",
                                  f"lower after selection in {sum(v > 0 for v in d)} of {len(d)} seeds whose start and "
                                  f"chosen runs converged (chosen σ: {chosen or 'n/a'}; {stops}; seed spread at σ′ "
-                                 f"{floor:.3g}); {start}",
+                                 f"{floor:.3g} over {len(ok)} seeds); {start}",
                                  premise or direction(d, len(cfg["seeds"]), "seeds", floor)))
         return out
 
@@ -248,9 +249,11 @@ class SigmaSelection(Experiment):
     def _stops(runs, cfg) -> str:
         """Why each run's algorithm stopped: its last round did not improve by the margin, or
         did not converge within the step cap (Sect. 3's "impractically slow")."""
+        if not runs:
+            return "no usable seed to say why its algorithm stopped"
         slow = sum(r["path"][-1]["status"] != "converged" for r in runs)
-        return (f"stopped by no improvement in {len(runs) - slow}, by a round not converging within "
-                f"{cfg['max_steps']} steps in {slow}")
+        return (f"of the {len(runs)} usable seeds stopped by no improvement in {len(runs) - slow}, by a round not "
+                f"converging within {cfg['max_steps']} steps in {slow}")
 
     @staticmethod
     def _stopped_by_rule(path, margin) -> bool:
