@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import numpy as np
 
@@ -91,6 +92,7 @@ class Overparameterization(Experiment):
 
     def summary(self, cfg, records):
         lines = ["- Means over the usable runs (converged, not degenerate), as in the table."]
+        made = records
         records = usable(records, cfg["tol"])[0]
         for s in cfg["sigmas"]:
             for opt in cfg["optimizers"]:
@@ -99,6 +101,15 @@ class Overparameterization(Experiment):
                 if len(ks) > 1:
                     lines.append(f"- σ = {s}, {opt}: test loss {g[ks[0]][0]:.3g} at N = {ks[0][0]} → "
                                  f"{g[ks[-1]][0]:.3g} at N = {ks[-1][0]}.")
+                for n in sorted(cfg["n_sizes"]):
+                    at = [r for r in made if r["sigma"] == s and r["optimizer"] == opt and r["n_train"] == n]
+                    left = [r for r in at if r not in records]
+                    if left:
+                        halved = sum(r.get("retries", 0) > 0 for r in left)
+                        lines.append(f"- σ = {s}, {opt}, N = {n}: {len(left)} of {len(at)} runs not usable "
+                                     f"({excluded(usable(left, cfg['tol'])[1])[len('; excluded: '):]}; statuses "
+                                     + ", ".join(f"{k} {v}" for k, v in sorted(Counter(r['status'] for r in left).items()))
+                                     + f"; {halved} of them after halving the rate).")
         lines.append(f"- GD/SGD runs: {lazy_note([r for r in records if r['optimizer'] in ('gd', 'sgd')])}.")
         lines.append("- Expected (Fig. 1): test error falls with N for every method; larger σ and adaptive "
                      "methods sit above GD at small σ.")

@@ -10,6 +10,7 @@ import numpy as np
 from ..dynamics import default_lr, find_lr
 from ..model import MLP
 from ._training import fit, sgd_lr
+from ._verdict import usable
 from .overparameterization import Overparameterization
 
 
@@ -103,9 +104,9 @@ class OverparameterizationCE(Overparameterization):
                      "Fig. 5 plots a \"test error\" without saying which); the training loss is the cross-entropy too, "
                      f"every compared run at < {cfg['tol']} (000 trains to 10⁻⁵).")
         err = {}
-        for r in records:
+        for r in usable(records, cfg["tol"])[0]:
             err.setdefault((r["optimizer"], r["n_train"]), []).append(r["test_error"])
-        lines.append("- Mean 0/1 test error (all runs): " + ", ".join(
+        lines.append("- Mean 0/1 test error (usable runs): " + ", ".join(
             f"{o} N = {n}: {np.mean(v):.3f}" for (o, n), v in sorted(err.items())) + ".")
         lines.append("- Expected (Fig. 5 right): the effects of Fig. 1 under the cross-entropy loss — test error "
                      "falls with N, adaptive methods above GD.")
