@@ -26,12 +26,13 @@ def viridis(x: float):
     return colormaps["viridis"](x)
 
 
-def figure(ncols: int = 1, width: float = 4.2, height: float = 3.2):
+def figure(ncols: int = 1, width: float = 4.2, height: float = 3.2, nrows: int = 1):
+    """A figure of nrows × ncols panels, each width × height inches; the axes row by row."""
     from matplotlib.figure import Figure
     # Constrained layout keeps the axes' labels, ticks and titles apart (tests/test_figures.py).
-    fig = Figure(figsize=(width * ncols, height), layout="constrained")
-    axes = fig.subplots(1, ncols, squeeze=False)
-    return fig, list(axes[0])
+    fig = Figure(figsize=(width * ncols, height * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    return fig, list(axes.ravel())
 
 
 def errorbar(ax, x, mean, std, label, color=None, **kw):

@@ -8,9 +8,13 @@ curves were recorded draws no curve figure.
 """
 from __future__ import annotations
 
+import textwrap
+
 from ._base import legend, save_figure
 
-MAX_PANELS = 6  # more would be unreadable at the default size: the first are drawn, the title says so
+COLUMNS = 4  # panels per row
+MAX_PANELS = 12  # more would be unreadable at the default size: the first are drawn, the title says so
+TITLE_CHARS = 40  # a panel's title wraps at this width, so that neighbours' titles stay apart
 
 
 def _label(key, value) -> str:
@@ -20,7 +24,7 @@ def _label(key, value) -> str:
 def plot_loss_curves(exp, cfg: dict, records: list[dict], out: str) -> list[str]:
     """loss_curves.{png,svg,pdf}: each run's training loss against its step (step + 1 on
     the log axis, so that θ₀ is drawn), coloured by the last of ``exp.jobs(cfg)``'s settings
-    that varies over the runs (the seed aside), one panel per value of the others; the
+    that varies over the runs (the seed aside), one panel per value of the others (four to a row); the
     preset's tolerance dotted. Returns the paths written ([] where no record kept a curve)."""
     runs = [r for r in records if isinstance(r.get("curve"), dict) and r["curve"].get("step")]
     if not runs:
@@ -33,7 +37,11 @@ def plot_loss_curves(exp, cfg: dict, records: list[dict], out: str) -> list[str]
     panels = order({tuple(r.get(k) for k in panel_keys) for r in runs})
     shown = panels[:MAX_PANELS]
     colours = order({r.get(colour_key) for r in runs}) if colour_key else [None]
-    fig, axes = plots.figure(len(shown))
+    ncols = min(COLUMNS, len(shown))
+    nrows = -(-len(shown) // ncols)
+    fig, axes = plots.figure(ncols, nrows=nrows)
+    for ax in axes[len(shown):]:
+        fig.delaxes(ax)
     for ax, panel in zip(axes, shown):
         at = [r for r in runs if tuple(r.get(k) for k in panel_keys) == panel]
         for i, value in enumerate(colours):
@@ -54,7 +62,8 @@ def plot_loss_curves(exp, cfg: dict, records: list[dict], out: str) -> list[str]
         ax.set_yscale("log")
         ax.set_xlabel("step + 1")
         ax.set_ylabel("training loss")
-        ax.set_title(", ".join(_label(k, v) for k, v in zip(panel_keys, panel)) or "every run")
+        ax.set_title(textwrap.fill(", ".join(_label(k, v) for k, v in zip(panel_keys, panel)), TITLE_CHARS)
+                     or "every run")
         legend(ax, fontsize="x-small")
     if len(panels) > len(shown):
         fig.suptitle(f"the first {len(shown)} of {len(panels)} panels", fontsize="small")

@@ -31,8 +31,14 @@ class Adaptive(Experiment):
         # 0.20–0.26) and 3 of 5 did not converge within 100,000 steps (seeds 60–64).
         # 2026-12-05: seeds 70–74, new for the rerun under the revised rules (a direction claim fails only on
         # evidence against it, a value claim carries its standard error); earlier seeds are named above.
+        # 2026-12-06: seeds 300–304, new for the rerun under next19's training procedure (the core judges a
+        # full-batch run's monotone loss at every step, was every 20; records keep loss curves).
+        # Seeds 310–314 (next20): next19's per-step rule ended a run at any rise of its loss, which halved runs
+        # on the single-step blips of a ReLU net's activation pattern (5·10⁻⁷ of the loss) into the step cap; a rise
+        # now counts above 10⁻³ of the least loss so far, and SGD's rise above θ₀ is read at the 20-step records only
+        # (the loss curve's early records had made it stricter); seeds 300–30x discarded after four experiments.
         "standard": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depths=[2],
-                         widths=[2000, 4000], optimizers=["gd", "adagrad", "adam"], seeds=[70, 71, 72, 73, 74],
+                         widths=[2000, 4000], optimizers=["gd", "adagrad", "adam"], seeds=[310, 311, 312, 313, 314],
                          sigma=4.0, tol=1e-5, max_steps=100000),
         # 001 App. D: the mean over 10 independently initialized nets.
         "paper": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depths=[2, 3],

@@ -80,8 +80,14 @@ class AdaptiveClosedForm(Experiment):
         # control inside it; now evidence against "differs"), its paper cell calling 000 Sect. 4 empirical (it is
         # derived from Thm 3 and Example 1; 000 Fig. 3 and 001 Fig. 10 are the empirical anchors), and the extra
         # check's paper cell still saying "where D_t concentrates".
+        # 2026-12-06: seeds 300–307, new for the rerun under next19's training procedure (the core judges a
+        # full-batch run's monotone loss at every step, was every 20; records keep loss curves).
+        # Seeds 310–317 (next20): next19's per-step rule ended a run at any rise of its loss, which halved runs
+        # on the single-step blips of a ReLU net's activation pattern (5·10⁻⁷ of the loss) into the step cap; a rise
+        # now counts above 10⁻³ of the least loss so far, and SGD's rise above θ₀ is read at the 20-step records only
+        # (the loss curve's early records had made it stricter); seeds 300–30x discarded after four experiments.
         "standard": dict(data="sphere:16", n_train=20, n_test=100, data_seed=0, depth=2,
-                         widths=[2000, 4000, 8000, 16000], seeds=list(range(230, 238)), sigma=1.0, tol=1e-5,
+                         widths=[2000, 4000, 8000, 16000], seeds=list(range(310, 318)), sigma=1.0, tol=1e-5,
                          max_steps=3000),
         "paper": dict(data="sphere:16", n_train=20, n_test=100, data_seed=0, depth=2,
                       widths=[500, 1000, 2000, 4000, 8000, 16000], seeds=list(range(10)), sigma=1.0, tol=1e-5,

@@ -44,8 +44,14 @@ class Bump(Initialization):
         # figure) after a review of 210–217.
         # Seeds 230–237: new with initialization's next18 rows (a slope off 2L on nets that are not lazy is
         # premise not met; the f_int premise read on Lemma 1's distance over the small-σ runs made).
+        # Seeds 300–307 (next19): initialization's next19 rules (the slope judged only on lazy nets, the f_int
+        # premise against f_lin trained the run's own steps) and next19's training procedure.
+        # Seeds 310–317 (next20): next19's per-step rule ended a run at any rise of its loss, which halved runs
+        # on the single-step blips of a ReLU net's activation pattern (5·10⁻⁷ of the loss) into the step cap; a rise
+        # now counts above 10⁻³ of the least loss so far, and SGD's rise above θ₀ is read at the 20-step records only
+        # (the loss curve's early records had made it stricter); seeds 300–30x discarded after four experiments.
         "standard": dict(data="bump", n_train=10, n_test=300, data_seed=0, depths=[2], widths=[10000],
-                         sigmas=[0.5, 1.0, 2.0, 4.0, 8.0], seeds=list(range(230, 238)), bias="zero", tol=1e-5,
+                         sigmas=[0.5, 1.0, 2.0, 4.0, 8.0], seeds=list(range(310, 318)), bias="zero", tol=1e-5,
                          max_steps=50000),
         "paper": dict(data="bump", n_train=10, n_test=300, data_seed=0, depths=[2], widths=[10000],
                       sigmas=[0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0], seeds=list(range(10)), bias="zero",

@@ -30,8 +30,14 @@ class Linearization(Experiment):
         # widths. Widths from 1000: at m = 500 GD's nets were not lazy (adaptive, seeds 60–64). Seeds
         # 150–154 and m = 8000 added: a review of seeds 70–74 found the slope resting on three widths
         # (local slopes −0.67 and −0.39) and the row's wording claiming m^(−1/2) where it judges "at least".
+        # 2026-12-06: seeds 300–304, new for the rerun under next19's training procedure (the core judges a
+        # full-batch run's monotone loss at every step, was every 20; records keep loss curves).
+        # Seeds 310–314 (next20): next19's per-step rule ended a run at any rise of its loss, which halved runs
+        # on the single-step blips of a ReLU net's activation pattern (5·10⁻⁷ of the loss) into the step cap; a rise
+        # now counts above 10⁻³ of the least loss so far, and SGD's rise above θ₀ is read at the 20-step records only
+        # (the loss curve's early records had made it stricter); seeds 300–30x discarded after four experiments.
         "standard": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depths=[2],
-                         widths=[1000, 2000, 4000, 8000], seeds=[150, 151, 152, 153, 154], sigma=4.0, tol=1e-5,
+                         widths=[1000, 2000, 4000, 8000], seeds=[310, 311, 312, 313, 314], sigma=4.0, tol=1e-5,
                          max_steps=100000),
         "paper": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depths=[2, 3],
                       widths=[500, 1000, 2000, 4000, 8000], seeds=list(range(10)), sigma=1.0, tol=1e-5,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import numpy as np
 
@@ -36,8 +37,14 @@ class Overparameterization(Experiment):
         # training sets nested, one test set for every size).
         # 2026-12-05: seeds 70–74, new for the rerun under the revised rules (a direction claim fails only on
         # evidence against it, a value claim carries its standard error); earlier seeds are named above.
+        # 2026-12-06: seeds 300–304, new for the rerun under next19's training procedure (the core judges a
+        # full-batch run's monotone loss at every step, was every 20; records keep loss curves).
+        # Seeds 310–314 (next20): next19's per-step rule ended a run at any rise of its loss, which halved runs
+        # on the single-step blips of a ReLU net's activation pattern (5·10⁻⁷ of the loss) into the step cap; a rise
+        # now counts above 10⁻³ of the least loss so far, and SGD's rise above θ₀ is read at the 20-step records only
+        # (the loss curve's early records had made it stricter); seeds 300–30x discarded after four experiments.
         "standard": dict(data="mnist", n_sizes=[10, 25, 100], n_test=100, data_seed=0, depth=2, width=2000,
-                         optimizers=["gd", "sgd", "adagrad"], sigmas=[4.0], seeds=[150, 151, 152, 153, 154],
+                         optimizers=["gd", "sgd", "adagrad"], sigmas=[4.0], seeds=[310, 311, 312, 313, 314],
                          batch_ratio=0.2, tol=1e-5, max_steps=60000),
         "paper": dict(data="mnist", n_sizes=[10, 20, 50, 100, 200], n_test=100, data_seed=0, depth=2,
                       width=4000, optimizers=["gd", "sgd", "adagrad"], sigmas=[0.5, 1.0, 4.0], seeds=[0, 1, 2],
@@ -85,6 +92,7 @@ class Overparameterization(Experiment):
 
     def summary(self, cfg, records):
         lines = ["- Means over the usable runs (converged, not degenerate), as in the table."]
+        made = records
         records = usable(records, cfg["tol"])[0]
         for s in cfg["sigmas"]:
             for opt in cfg["optimizers"]:
@@ -93,6 +101,15 @@ class Overparameterization(Experiment):
                 if len(ks) > 1:
                     lines.append(f"- σ = {s}, {opt}: test loss {g[ks[0]][0]:.3g} at N = {ks[0][0]} → "
                                  f"{g[ks[-1]][0]:.3g} at N = {ks[-1][0]}.")
+                for n in sorted(cfg["n_sizes"]):
+                    at = [r for r in made if r["sigma"] == s and r["optimizer"] == opt and r["n_train"] == n]
+                    left = [r for r in at if r not in records]
+                    if left:
+                        halved = sum(r.get("retries", 0) > 0 for r in left)
+                        lines.append(f"- σ = {s}, {opt}, N = {n}: {len(left)} of {len(at)} runs not usable "
+                                     f"({excluded(usable(left, cfg['tol'])[1])[len('; excluded: '):]}; statuses "
+                                     + ", ".join(f"{k} {v}" for k, v in sorted(Counter(r['status'] for r in left).items()))
+                                     + f"; {halved} of them after halving the rate).")
         lines.append(f"- GD/SGD runs: {lazy_note([r for r in records if r['optimizer'] in ('gd', 'sgd')])}.")
         lines.append("- Expected (Fig. 1): test error falls with N for every method; larger σ and adaptive "
                      "methods sit above GD at small σ.")
