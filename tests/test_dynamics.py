@@ -262,6 +262,31 @@ def test_monotone_stops_where_the_full_loss_rises_above_its_least():
         fastntk.train(net, theta, X, Y, monotone=-1.0, max_steps=1)
 
 
+def test_max_climb_is_the_largest_rise_above_the_least_so_far():
+    """TrainResult.max_climb = max_t L_t / min_{s<t} L_s − 1 over the steps where the full loss
+    is known — every step at full batch (0 for a decaying run), measured whether or not the
+    monotone rule stops the run; with mini-batches over the full-loss steps only."""
+    net = fastntk.MLP.uniform(4, 20, 2)
+    X, Y, _ = data()
+    theta = net.init(0)
+    edge = fastntk.default_lr(net, theta, X)
+    for model in ("network", "linearized"):
+        for factor, delta in ((0.5, None), (1.2, None), (1.2, 0.05)):
+            r = fastntk.train(net, theta, X, Y, model=model, lr=factor * edge, max_steps=300, tol=1e-300,
+                              record_every=1, monotone=delta)
+            loss = r.history["train_loss"]
+            want = max(0.0, float((loss[1:] / np.minimum.accumulate(loss)[:-1] - 1).max()))
+            assert r.max_climb == pytest.approx(want, rel=1e-12, abs=0), (model, factor, delta)
+            assert (r.max_climb == 0) == (factor < 1)
+    # records at the epoch starts: the history holds exactly the steps where the full loss was known
+    epoch = X.shape[0] // 2
+    sgd = fastntk.train(net, theta, X, Y, optimizer="sgd", batch_size=2, lr=1.2 * edge, max_steps=75 * epoch,
+                        tol=1e-300, record_every=epoch)
+    loss = sgd.history["train_loss"]
+    assert sgd.max_climb == pytest.approx(max(0.0, float((loss[1:] / np.minimum.accumulate(loss)[:-1] - 1).max())),
+                                          rel=1e-12)
+
+
 def test_record_D_and_effective_lr():
     net = fastntk.MLP.uniform(4, 10, 2)
     X, Y, _ = data()

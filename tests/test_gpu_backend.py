@@ -326,6 +326,7 @@ def test_stacked_runs_stop_on_their_own(be):
     for got, cfg in zip(outs, cfgs):
         ref = _core_train(nets[0], thetas[0], X, Y, None, cfg)
         assert (got["status"], got["steps"]) == (ref["status"], ref["steps"])
+        assert got["max_climb"] == pytest.approx(ref["max_climb"], rel=1e-9)
     assert [o["status"] for o in outs] == ["max_steps", "not monotone"]
 
 

@@ -92,6 +92,7 @@ py::dict to_dict(const TrainResult<T>& r, i64 n_test, i64 outputs, i64 P) {
   d["steps"] = r.steps;
   d["status"] = to_string(r.status);
   d["path"] = to_string(r.path);
+  d["max_climb"] = r.max_climb;
   const auto& h = r.history;
   const py::ssize_t k = py::ssize_t(h.step.size());
   py::dict hist;
@@ -239,6 +240,10 @@ void register_dynamics(py::module_& m) {
       .def("steps", [](const StepController& c, i64 r) {
         require(r >= 0 && r < c.runs(), "r: expected a run number 0 … runs − 1");
         return c.steps(r);
+      })
+      .def("max_climb", [](const StepController& c, i64 r) {
+        require(r >= 0 && r < c.runs(), "r: expected a run number 0 … runs − 1");
+        return c.max_climb(r);
       })
       .def_property_readonly("step", &StepController::step)
       .def_property_readonly("last_loss", &StepController::last_loss);

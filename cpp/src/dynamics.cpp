@@ -714,6 +714,7 @@ TrainResult<T> train(const Spec& spec, const T* theta0, const T* x, const T* y, 
   }
   res.status = control.status(0);
   res.steps = control.steps(0);
+  res.max_climb = control.max_climb(0);
   if (progress) progress(res.steps, h.train_loss.back());
   res.theta = runner->theta();
   return res;

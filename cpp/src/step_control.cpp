@@ -57,7 +57,7 @@ StepController::StepController(i64 runs, i64 n, i64 batch_size, bool shuffle, st
                             batch_size, shuffle, seed),
       status_(runs, Status::Running), steps_(runs, 0), records_(runs, 0),
       bound_(runs, std::numeric_limits<double>::infinity()),
-      least_(runs, std::numeric_limits<double>::infinity()), last_loss_(std::numeric_limits<double>::quiet_NaN()) {
+      least_(runs, std::numeric_limits<double>::infinity()), climb_(runs, 0.0), last_loss_(std::numeric_limits<double>::quiet_NaN()) {
   if (runs < 1) throw std::invalid_argument("runs: expected an integer >= 1");
   // The settings come checked from fastntk.TrainConfig; this guards the modulo only.
   if (rule.record_every < 1) throw std::invalid_argument("record_every: expected an integer >= 1");
@@ -101,6 +101,8 @@ void StepController::judge(const double* losses, bool known) {
       if (!std::isfinite(loss) || loss > bound_[r]) s = Status::Diverged;
       else if (rule_.rise_tol >= 0 && loss > (1 + rule_.rise_tol) * least_[r]) s = Status::NotMonotone;
       else if (loss < rule_.tol) s = Status::Converged;
+      if (std::isfinite(loss) && least_[r] > 0 && std::isfinite(least_[r]))
+        climb_[r] = std::max(climb_[r], loss / least_[r] - 1);
       least_[r] = std::min(least_[r], loss);
     }
     if (s == Status::Running && t_ == rule_.max_steps) s = Status::MaxSteps;

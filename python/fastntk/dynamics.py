@@ -43,6 +43,10 @@ class TrainResult:
     lr : the learning rate used; path : the space the run was iterated in ("direct" or
         "row-space" for the network, "function", "matrix-free" or "materialized" for
         the linearization); config : the run's :class:`~fastntk.TrainConfig`.
+    max_climb : the largest relative climb of the full training loss above its least so
+        far, max_t L_t / min_{s<t} L_s − 1, over the steps where it was known (every step at
+        full batch): 0 for a loss that never rose — how far from monotone the run was,
+        measured whether or not ``monotone`` stopped it.
     """
     params: list
     theta: np.ndarray
@@ -52,6 +56,7 @@ class TrainResult:
     lr: float
     path: str
     config: TrainConfig
+    max_climb: float = 0.0
 
 
 class TrainingInterrupted(KeyboardInterrupt):
@@ -188,7 +193,8 @@ class _Progress:
 def _result(net, out, cfg) -> TrainResult:
     theta = out["theta"]
     return TrainResult(params=net.unflatten(theta), theta=theta, steps=int(out["steps"]), status=out["status"],
-                       history=dict(out["history"]), lr=cfg.lr, path=out["path"], config=cfg)
+                       history=dict(out["history"]), lr=cfg.lr, path=out["path"], config=cfg,
+                       max_climb=float(out["max_climb"]))
 
 
 @on_device

@@ -94,6 +94,7 @@ struct TrainResult {
   i64 steps = 0;
   Status status = Status::MaxSteps;
   Path path = Path::Auto;  // the path used
+  double max_climb = 0;    // StepController::max_climb
   History<T> history;
 };
 

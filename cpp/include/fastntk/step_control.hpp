@@ -86,6 +86,9 @@ class StepController {
   bool any_active() const;
   Status status(i64 r) const { return status_[r]; }
   i64 steps(i64 r) const { return steps_[r]; }  // the step at which run r stopped
+  // The largest relative climb of run r's known full loss above its least so far, max_t L_t/min_{s<t} L_s − 1
+  // (0 for a loss that never rose): how far from monotone the run was, whatever rise_tol says.
+  double max_climb(i64 r) const { return climb_[r]; }
   i64 step() const { return t_; }
   i64 runs() const { return i64(status_.size()); }
   // The least full training loss of the running runs last known (for progress).
@@ -109,7 +112,8 @@ class StepController {
   std::vector<i64> steps_;
   std::vector<char> records_;
   std::vector<double> bound_;
-  std::vector<double> least_;  // each run's least full loss known so far (rise_tol)
+  std::vector<double> least_;  // each run's least full loss known so far (rise_tol, max_climb)
+  std::vector<double> climb_;
   double last_loss_;
   Clock::duration progress_gap_;
   Clock::time_point next_progress_;

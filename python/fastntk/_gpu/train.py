@@ -432,5 +432,5 @@ def train(be, lays, thetas, X, Y, Xt, cfgs, *, progress=None) -> list[dict]:
         if cfg.record_D and steps[r]:
             history["D"] = xp.stack([d[r] for d in diags[:steps[r]]])
         results.append(dict(status=control.status(r), steps=steps[r], theta=runner.final_theta(r), history=history,
-                            path=path, signal_error=signal_error))
+                            path=path, max_climb=control.max_climb(r), signal_error=signal_error))
     return results
