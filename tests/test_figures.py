@@ -95,3 +95,27 @@ def test_loss_curves_drawn_from_made_records(tmp_path):
         assert not ba.overlaps(bb), (a, b)
     assert _curves.plot_loss_curves(exp, cfg, [{k: v for k, v in r.items() if k != "curve"} for r in records],
                                     str(tmp_path)) == []
+
+
+def test_loss_curves_drawn_per_round_of_a_path(tmp_path):
+    """sigma-selection keeps a curve per round of its σ path: one panel per starting σ, a colour
+    per round's σ, the round that did not converge counted apart."""
+    exp = REGISTRY["sigma-selection"]
+    cfg = dict(exp.presets["quick"], sigma_starts=[8.0, 16.0], seeds=[0, 1])
+    steps = [0, 1, 2, 5, 10, 100]
+    records = []
+    for job in exp.jobs(cfg):
+        path = [dict(sigma=job["sigma_start"] / 2 ** i, status="converged" if i < 2 else "max_steps",
+                     curve=dict(step=steps, train_loss=[(1 + i) / (1 + t) for t in steps])) for i in range(3)]
+        records.append(dict(job, status="converged", path=path))
+    figures = []
+    import unittest.mock as mock
+    with mock.patch.object(_curves, "save_figure", lambda fig, out, stem: figures.append(fig) or []), plots.style():
+        _curves.plot_loss_curves(exp, cfg, records, str(tmp_path))
+    (fig,) = figures
+    assert [ax.get_title() for ax in fig.axes] == ["sigma_start = 8", "sigma_start = 16"]
+    labels = fig.axes[1].get_legend_handles_labels()[1]
+    assert "round σ = 16 (2 runs)" in labels and "round σ = 4: not converged (2)" in labels, labels
+    assert _curves.plot_loss_curves(exp, cfg, [dict(r, path=[{k: v for k, v in p.items() if k != "curve"}
+                                                            for p in r["path"]]) for r in records],
+                                    str(tmp_path)) == []

@@ -21,16 +21,40 @@ def _label(key, value) -> str:
     return f"{key} = {value:g}" if isinstance(value, float) else f"{key} = {value}"
 
 
+ROUND = "round σ"  # the colour key of the curves kept per round of a record's path (sigma-selection)
+
+
+def _has_curve(r) -> bool:
+    return isinstance(r, dict) and isinstance(r.get("curve"), dict) and bool(r["curve"].get("step"))
+
+
+def _runs(records: list[dict]) -> list[dict]:
+    """The records that kept a curve, and one run per round of a record's ``path`` that kept
+    one (the job's settings, the round's σ under ROUND, its status and curve)."""
+    out = []
+    for r in records:
+        if _has_curve(r):
+            out.append(r)
+        path = r.get("path")
+        for p in path if isinstance(path, list) else []:
+            if _has_curve(p):
+                out.append({**{k: v for k, v in r.items() if k not in ("curve", "path", "status")},
+                            ROUND: p.get("sigma"), "status": p.get("status"), "curve": p["curve"]})
+    return out
+
+
 def plot_loss_curves(exp, cfg: dict, records: list[dict], out: str) -> list[str]:
     """loss_curves.{png,svg,pdf}: each run's training loss against its step (step + 1 on
     the log axis, so that θ₀ is drawn), coloured by the last of ``exp.jobs(cfg)``'s settings
     that varies over the runs (the seed aside), one panel per value of the others (four to a row); the
-    preset's tolerance dotted. Returns the paths written ([] where no record kept a curve)."""
-    runs = [r for r in records if isinstance(r.get("curve"), dict) and r["curve"].get("step")]
+    preset's tolerance dotted. A record whose ``path`` holds rounds that kept their curves
+    (sigma-selection) draws one curve per round, coloured by the round's σ. Returns the paths
+    written ([] where no record kept a curve)."""
+    runs = _runs(records)
     if not runs:
         return []
     from .. import plots
-    keys = [k for k in exp.jobs(cfg)[0] if k != "seed"]
+    keys = [k for k in exp.jobs(cfg)[0] if k != "seed"] + ([ROUND] if any(ROUND in r for r in runs) else [])
     varying = [k for k in keys if len({repr(r.get(k)) for r in runs}) > 1]
     colour_key, panel_keys = (varying[-1], varying[:-1]) if varying else (None, [])
     order = lambda values: sorted(values, key=lambda v: (str(type(v)), v))  # noqa: E731
