@@ -137,7 +137,8 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--quick", action="store_true")
     p.add_argument("--dtype", default="float32", choices=["float32", "float64"])
-    p.add_argument("--mnist", metavar="DIR", help="an MNIST folder for the long run (e.g. ../shared/data/mnist-subset)")
+    p.add_argument("--mnist", metavar="DIR", help="a folder of the four MNIST IDX files for the long run "
+                                                  "(e.g. ~/.cache/fastntk/mnist after `fastntk data fetch mnist`)")
     p.add_argument("--steps", type=int, default=60000)
     p.add_argument("--width", type=int, default=2000)
     args = p.parse_args()

@@ -1,6 +1,6 @@
 """fastntk.infinite against neural-tangents itself (stax kernels, the GD-MSE ensemble at
-t = ∞ and the GP posterior), where neural-tangents is installed (the peerbench venv:
-../shared/peerbench/setup.sh, then `pip install --no-deps .` into it). Skipped elsewhere."""
+t = ∞ and the GP posterior), where neural-tangents is installed (`pip install ".[nt]"`).
+Skipped elsewhere."""
 import numpy as np
 import pytest
 from conftest import TOL, rho_one

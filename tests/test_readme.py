@@ -26,3 +26,17 @@ def test_readme_examples_run(tmp_path, monkeypatch):
         exec(compile(block, str(README), "exec"), namespace)
     if skipped:
         pytest.skip(f"README blocks needing {skipped} not run: not installed")
+
+
+def test_readme_cites_every_paper_as_the_claims_registry_does():
+    """The README's "How to cite" names each paper's authors and title as fastntk.claims.PAPERS
+    (the one place the references are written) does."""
+    from fastntk.claims import PAPERS
+    text = README.read_text()
+    cite = text[text.index("## How to cite"):]
+    for key, ref in PAPERS.items():
+        authors, rest = ref.split(". ", 1)
+        title = rest.split("?")[0].split(". ")[0]
+        assert title in " ".join(cite.split()), (key, title)
+        if not authors.startswith("Anonymous"):
+            assert authors in " ".join(cite.split()), (key, authors)

@@ -129,15 +129,20 @@ class Stochastic(Experiment):
             for j, opt in enumerate(cfg["optimizers"]):
                 ax = axes[2 * i + j]
                 for sh in cfg["shuffles"]:
-                    rs = [r for r in records if r["model"] == model and r["optimizer"] == opt
-                          and (r["shuffle"] == sh or r["ratio"] == 1.0) and r["status"] == "converged"]
+                    made = [r for r in records if r["model"] == model and r["optimizer"] == opt
+                            and (r["shuffle"] == sh or r["ratio"] == 1.0)]
+                    rs = [r for r in made if r["status"] == "converged"]
                     ratios = sorted({r["ratio"] for r in rs})
                     if not ratios:
                         continue
                     mean = [np.mean([r["test_loss"] for r in rs if r["ratio"] == q]) for q in ratios]
                     std = [np.std([r["test_loss"] for r in rs if r["ratio"] == q]) for q in ratios]
-                    plots.errorbar(ax, ratios, mean, std, "shuffled" if sh else "fixed order",
-                                   plots.COLORS.get(opt), ls="--" if sh else "-")
+                    n = [sum(r["ratio"] == q for r in rs) for q in ratios]
+                    left = len(made) - len(rs)
+                    label = (f"{'shuffled' if sh else 'fixed order'} (mean ± s.d. over "
+                             f"{min(n) if min(n) == max(n) else f'{min(n)}–{max(n)}'} runs"
+                             + (f"; {left} not converged, left out" if left else "") + ")")
+                    plots.errorbar(ax, ratios, mean, std, label, plots.COLORS.get(opt), ls="--" if sh else "-")
                 ax.set_title(f"{'GD/SGD' if opt == 'sgd' else opt}, {model}")
                 ax.set_xlabel("mini-batch split ratio (1.0 = full batch)")
                 ax.set_ylabel("test loss (converged runs)")
