@@ -175,7 +175,8 @@ def test_changed_settings_are_refused(tmp_path):
 def test_cli_run_list_report(tmp_path, capsys):
     out = str(tmp_path / "cli")
     assert cli.main(["list"]) == 0
-    assert "initialization" in capsys.readouterr().out
+    listed = capsys.readouterr().out
+    assert "initialization" in listed and "000 = Nonnenmacher, Reeb, Steinwart" in listed  # the papers' key
     args = ["run", "initialization", "--out", out, "--no-progress", "--depths", "2", "--widths", "20",
             "--sigmas", "1,4", "--seeds", "0", "--n-train", "10", "--n-test", "10", "--max-steps", "200"]
     assert cli.main(args) == 0

@@ -173,8 +173,11 @@ def _main(argv=None) -> int:
 
     args = top.parse_args(argv)
     if args.command == "list":
+        from .claims import SHORT
         for name, exp in REGISTRY.items():
             print(f"{name:22s} {exp.title}  [{exp.paper}]")
+        # The papers' keys, as the tables use them (full references: `fastntk claims`, the README).
+        print("\npapers: " + "; ".join(f"{key} = {ref}" for key, ref in SHORT.items()))
         return 0
     if args.command == "config":
         from . import show_config
