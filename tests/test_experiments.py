@@ -872,3 +872,21 @@ def test_stochastic_fig10_observation_and_mechanism_rows():
     assert seen.verdict == "reproduced" and how.verdict == "reproduced", how
     seen, how = rows([made(j, 0.005, off_linear=True) for j in exp.jobs(cfg)])
     assert how.verdict == "not reproduced", how
+
+
+def test_run_help_knobs_have_meaning_and_every_preset(capsys):
+    """Issue #31: every preset key has a meaning in KNOBS, and `fastntk run NAME --help` shows it
+    with the key's value in every preset."""
+    from fastntk.experiments._base import KNOBS
+    for name, exp in REGISTRY.items():
+        for preset, cfg in exp.presets.items():
+            missing = sorted(set(cfg) - set(KNOBS))
+            assert not missing, f"{name} {preset}: preset keys without a KNOBS entry: {missing}"
+    assert all(text and not text.endswith(".") and "\n" not in text for text in KNOBS.values())
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["run", "bump", "--help"])
+    assert stop.value.code == 0
+    out = " ".join(capsys.readouterr().out.split())  # argparse wraps the help lines
+    assert KNOBS["bias"] in out
+    assert "quick: zero; standard: zero; paper: zero" in out
+    assert "standard:" in out and "paper: 0.25, 0.5, 1, 2, 4, 8, …" in out  # --sigmas, cut after 6 items

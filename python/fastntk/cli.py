@@ -28,8 +28,26 @@ def _parse_value(text: str, like):
     return text
 
 
+# A list knob's help shows at most this many of a preset's values, then "…".
+HELP_ITEMS = 6
+
+
+def _knob_value(value) -> str:
+    """A preset's value as its help shows it: lists comma-separated without brackets, cut
+    to the first HELP_ITEMS items."""
+    if isinstance(value, list):
+        head = ", ".join(_knob_value(v) for v in value[:HELP_ITEMS])
+        return head + (", …" if len(value) > HELP_ITEMS else "")
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
 def _experiment_flags(parser, name):
     from .experiments import REGISTRY
+    from .experiments._base import KNOBS
     exp = REGISTRY[name]
     keys = {}
     for preset in exp.presets.values():
@@ -37,8 +55,9 @@ def _experiment_flags(parser, name):
     for key, like in sorted(keys.items()):
         flag = "--" + key.replace("_", "-")
         kind = "comma-separated list" if isinstance(like, list) else type(like).__name__
+        values = "; ".join(f"{preset}: {_knob_value(cfg[key])}" for preset, cfg in exp.presets.items() if key in cfg)
         parser.add_argument(flag, dest=f"set_{key}", metavar="V", default=None,
-                            help=f"{kind} (quick preset: {exp.presets.get('quick', {}).get(key)})")
+                            help=f"{KNOBS[key]} ({kind}; {values})")
     return keys
 
 
