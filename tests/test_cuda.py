@@ -241,6 +241,39 @@ def test_gpu_learning_rates_closed_form_and_grouping(cp):
     assert_close(gpu[1].history["D"], cpu[1].history["D"], np.float64, scale=1e3 * np.abs(cpu[1].history["D"]).max())
 
 
+@pytest.mark.parametrize("optimizer", ["gd", "sgd", "adam"])
+@pytest.mark.parametrize("model", ["network", "linearized"])
+def test_gpu_k_output_training_and_closed_form_match_cpu(cp, optimizer, model):
+    """A network of k = 3 outputs through the public API with device arrays: train (squared
+    loss, (N, k) targets), default_lr, find_lr and gd_closed_form equal the CPU's; the
+    cross-entropy is refused by name (it trains on the CPU)."""
+    import fastntk
+    from conftest import TOL, assert_close, make_data
+    net = fastntk.MLP.uniform(4, 32, 2, outputs=3)
+    X, y, Xt = make_data(12, 4, 2, 5)
+    Y = np.stack([y, 1 - y, 0.5 * y], axis=1)
+    theta = net.flatten(net.init(0))
+    g = [cp.asarray(a) for a in (theta, X, Y, Xt)]
+    kw = dict(model=model, optimizer=optimizer, max_steps=30, tol=1e-300, record_every=10,
+              batch_size=4 if optimizer == "sgd" else None, shuffle=True)
+    cpu = fastntk.train(net, theta, X, Y, X_test=Xt, **kw)
+    gpu = fastntk.train(net, g[0], g[1], g[2], X_test=g[3], **kw)
+    assert isinstance(gpu.theta, cp.ndarray) and (gpu.status, gpu.steps, gpu.path) == (cpu.status, cpu.steps, cpu.path)
+    assert gpu.history["test_pred"].shape == cpu.history["test_pred"].shape == (4, 5, 3)
+    assert_close(cp.asnumpy(gpu.theta), cpu.theta, np.float64, scale=1e3)
+    assert_close(cp.asnumpy(gpu.history["test_pred"]), cpu.history["test_pred"], np.float64, scale=1e3)
+    assert fastntk.default_lr(net, g[0], g[1]) == pytest.approx(fastntk.default_lr(net, theta, X), rel=TOL["routes"])
+    if optimizer == "adam":
+        assert fastntk.find_lr(net, g[0], g[1], g[2], optimizer="adam") == pytest.approx(
+            fastntk.find_lr(net, theta, X, Y, optimizer="adam"), rel=TOL["lr"])
+    closed = fastntk.gd_closed_form(net, g[0], g[1], g[2], g[3], [0, 5, np.inf])
+    assert isinstance(closed, cp.ndarray) and closed.shape == (3, 5, 3)
+    assert_close(closed, fastntk.gd_closed_form(net, theta, X, Y, Xt, [0, 5, np.inf]), np.float64)
+    with pytest.raises(ValueError, match="'cross_entropy' trains on the CPU"):
+        fastntk.train(net, g[0], g[1], cp.asarray(np.eye(3)[np.arange(12) % 3]), loss="cross_entropy", lr=0.1,
+                      max_steps=3)
+
+
 def test_fake_cupy_refuses_host_arrays_like_cupy():
     """The host stand-in is only useful if it rejects what CuPy rejects."""
     import fake_cupy

@@ -101,9 +101,8 @@ def test_k_output_kernels_match_cpu(be, case, tile, seed):
         blocks = flat.reshape(X.shape[0], k, X2.shape[0], k).transpose(0, 2, 1, 3)
         assert_close(blocks if axes == () else blocks.trace(axis1=2, axis2=3) / k, Kd, net.dtype,
                      scale=1 + np.abs(Kd).max())
-    with pytest.raises(ValueError, match=r"net: the GPU backend trains \(and predicts in closed form\) networks of one "
-                                         "output; this one has"):
-        g.problem(net, gtheta, gX, _on(be, np.zeros((X.shape[0], k), net.dtype)), None)
+    with pytest.raises(ValueError, match=r"Y: expected shape"):
+        g.problem(net, gtheta, gX, _on(be, np.zeros(X.shape[0], net.dtype)), None)  # k outputs need (N, k) targets
 
 
 @given(problems(), st.integers(0, 100), st.floats(0.5, 2.0))
@@ -241,6 +240,53 @@ def test_training_loop_matches_core(be, optimizer, model, dtype, bias, depth, sh
             assert_close(h["D"], hr["D"], dtype, scale=scale * (1 + np.abs(hr["D"]).max()))
 
 
+@given(st.sampled_from(["gd", "sgd", "momentum", "adagrad", "rmsprop", "adam"]),
+       st.sampled_from(["network", "linearized"]), st.sampled_from([np.float32, np.float64]),
+       st.sampled_from(["zero", "none"]), st.integers(1, 3), st.sampled_from([2, 3]),
+       st.sampled_from(["squared", "logistic"]), st.integers(0, 100))
+def test_k_output_training_matches_core(be, optimizer, model, dtype, bias, depth, k, loss, seed):
+    """A network of k outputs trains on the device as in the core — the network on its
+    direct and row-space paths, the linearization on the function-space (block kernel),
+    matrix-free and materialized ones — with the element-wise losses; every output's
+    term summed and divided by N."""
+    from conftest import make_data
+    for d in (4, 12):  # N = 9 against d = 12: the row-space path for gd, sgd and momentum
+        net = fastntk.MLP.uniform(d, 6, depth, outputs=k, bias=bias, dtype=dtype, sigma=1.2)
+        X, y, Xt = make_data(9, d, seed, 4)
+        Y = np.stack([y * (a + 1) / k for a in range(k)], axis=1)
+        if loss == "logistic":
+            Y = (Y > np.median(Y, axis=0)).astype(dtype)
+        X, Y, Xt = X.astype(dtype), Y.astype(dtype), Xt.astype(dtype)
+        theta = net.flatten(net.init(seed))
+        lr = {"adagrad": 0.05, "rmsprop": 0.01, "adam": 0.01}.get(optimizer, 0.2)
+        bs = 4 if optimizer in ("sgd", "momentum") else None
+        paths = ["auto"] if model == "network" else (
+            ["function", "matrix-free", "materialized"] if optimizer in ("gd", "sgd", "momentum")
+            else ["matrix-free", "materialized"])
+        for path in paths:
+            cfg = _cfg(net, X, model=model, optimizer=optimizer, lr=lr, batch_size=bs, shuffle=True, seed=seed,
+                       max_steps=9, record_every=3, tol=1e-300, path=path, loss=loss)
+            ref = _core_train(net, theta, X, Y, Xt, cfg)
+            got = _gpu_train(be, [net], [theta], X, Y, Xt, [cfg])[0]
+            assert (got["status"], got["steps"], got["path"]) == (ref["status"], ref["steps"], ref["path"])
+            h, hr = got["history"], ref["history"]
+            np.testing.assert_array_equal(h["step"], hr["step"])
+            assert host(h["test_pred"]).shape == hr["test_pred"].shape == (len(hr["step"]), Xt.shape[0], k)
+            scale = 1.0 if optimizer not in ("adagrad", "rmsprop", "adam") else 1e3 if dtype == np.float32 else 1e2
+            for key in ("train_loss", "param_distance", "max_unit_movement", "test_pred"):
+                assert_close(host(h[key]), hr[key], dtype, scale=scale * (1 + np.abs(hr[key]).max()))
+            assert_close(host(got["theta"]), ref["theta"], dtype, scale=scale * (1 + np.abs(ref["theta"]).max()))
+
+
+def test_k_output_cross_entropy_is_refused_on_the_device(be):
+    net = fastntk.MLP([4, 6, 3])
+    X = np.random.default_rng(0).standard_normal((5, 4))
+    cfg = _cfg(net, X, loss="cross_entropy", lr=0.1, max_steps=3)
+    with pytest.raises(ValueError, match="loss: the GPU backend trains the element-wise losses"):
+        GpuBackend(be).train_many([net], [_on(be, net.flatten(net.init(0)))], [cfg],
+                                  Problem(*_on(be, net.flatten(net.init(0)), X, np.eye(3)[[0, 1, 2, 0, 1]], None)), None)
+
+
 def test_training_loop_stops_like_core(be):
     from conftest import make_data
     net = fastntk.MLP.uniform(4, 20, 2)
@@ -269,20 +315,24 @@ def test_training_loop_stops_like_core(be):
 
 @given(st.sampled_from(["gd", "sgd", "momentum", "adagrad", "rmsprop", "adam"]),
        st.sampled_from(["network", "materialized", "matrix-free"]), st.sampled_from([np.float32, np.float64]),
-       st.sampled_from(["zero", "normal", "none"]), st.integers(1, 3), st.booleans(), st.integers(0, 100))
-def test_stacked_ensemble_matches_core_run_by_run(be, optimizer, model, dtype, bias, depth, shuffle, seed):
+       st.sampled_from(["zero", "normal", "none"]), st.integers(1, 3), st.booleans(), st.integers(0, 100),
+       st.sampled_from([1, 2]))
+def test_stacked_ensemble_matches_core_run_by_run(be, optimizer, model, dtype, bias, depth, shuffle, seed, k):
     """Runs stacked on the device (σ, θ₀ and lr differing) = each run alone in the core,
-    networks and linearizations on both stacked paths (the core on its own path)."""
+    networks and linearizations on both stacked paths (the core on its own path), of one
+    output or of k."""
     path = "auto" if model == "network" else model
     model = "network" if model == "network" else "linearized"
     from conftest import make_data
     X, Y, Xt = make_data(9, 4, seed, 4)
+    if k > 1:
+        Y = np.stack([Y, 0.5 - Y], axis=1)
     X, Y, Xt = X.astype(dtype), Y.astype(dtype), Xt.astype(dtype)
     base = {"adagrad": 0.05, "rmsprop": 0.01, "adam": 0.01}.get(optimizer, 0.3)
     bs = 4 if optimizer in ("sgd", "momentum") else None
     nets, thetas, cfgs = [], [], []
     for i, sigma in enumerate([0.8, 1.0, 1.3]):
-        net = fastntk.MLP.uniform(4, 6, depth, bias=bias, dtype=dtype, sigma=sigma)
+        net = fastntk.MLP.uniform(4, 6, depth, outputs=k, bias=bias, dtype=dtype, sigma=sigma)
         theta = net.flatten(net.init(seed + i))
         cfg = _cfg(net, X, model=model, optimizer=optimizer, lr=base * (1 + 0.2 * i), batch_size=bs,
                    shuffle=shuffle, seed=seed, max_steps=12, record_every=4, tol=1e-300, path=path,

@@ -131,12 +131,8 @@ class GpuBackend:
 
     @on_device
     def problem(self, net, params, X, Y, X_test) -> Problem:
-        if net.outputs > 1:  # the one place the GPU backend's training capabilities are decided
-            raise ValueError(f"net: the GPU backend trains (and predicts in closed form) networks of one output; "
-                             f"this one has {net.outputs} — use the CPU (NumPy arrays) for that, or the GPU for its "
-                             "kernels (ntk, jacobian, jvp, vjp, adaptive_ntk)")
         X = self._matrix(net, X, "X")
-        Y = require_device_vector(self.xp, Y, "Y", net.dtype, X.shape[0])
+        Y = require_device_outputs(self.xp, Y, "Y", net.dtype, X.shape[0], net.outputs)
         Xt = None if X_test is None else self._matrix(net, X_test, "X_test")
         return Problem(self.flatten(net, params), X, Y, Xt)
 
@@ -150,6 +146,9 @@ class GpuBackend:
         (one loop, batched products, one host read per step); the others run alone."""
         if any(c.train_layers is not None for c in configs):
             raise ValueError("train_layers: the GPU backend trains every layer; train a subset on the CPU")
+        if any(c.loss == "cross_entropy" for c in configs):  # the softmax couples a sample's k outputs
+            raise ValueError("loss: the GPU backend trains the element-wise losses ('squared', 'logistic'); "
+                             "'cross_entropy' trains on the CPU (NumPy arrays)")
         groups: dict = {}
         for i, (net, cfg) in enumerate(zip(nets, configs)):
             groups.setdefault(gtrain.group_key(net, cfg, problem.X.shape[0]), []).append(i)

@@ -167,10 +167,17 @@ class Stack:
         return out
 
     def vjp_features(self, feat: Features, r):
-        """φᵀr of every run (R, P) from its features: c_l (Δ^l ⊙ r)ᵀA_{l−1} per layer."""
+        """φᵀr of every run (R, P) from its features: c_l (Δ^l ⊙ r)ᵀA_{l−1} per layer — for k
+        outputs (r (R, n, k)) with Σ_a r_a Δ^l_a in place of Δ^l ⊙ r (Δ^L = I_k: r itself)."""
+        k, n = self.outputs, feat.n
         g = self.xp.empty((self.R, self.lay.P), self.lay.dtype)
         for l in range(1, self.lay.L + 1):
-            cur = feat.deltas[l - 1] * r[:, :, None]
+            if k == 1:
+                cur = feat.deltas[l - 1] * r[:, :, None]
+            elif l == self.lay.L:
+                cur = self.xp.ascontiguousarray(r)
+            else:
+                cur = (feat.deltas[l - 1].reshape(self.R, n, k, -1) * r[:, :, :, None]).sum(axis=2)
             self._scaled_product(self.Wrows(g, l), cur, feat.acts[l - 1], self.c[l], self.lays[0].c[l])
             self._bias_grad(g, l, cur)
         return g

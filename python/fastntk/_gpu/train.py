@@ -16,7 +16,10 @@ A runner per path holds the iterate of all R runs:
   _RowSpace      the network with W¹(t) = W¹(0) + C(t)X (gd, sgd, momentum; N < d)
   _ParameterSpace the linearization, δ = θ − θ₀ (R, P), φ₀δ and φ₀ᵀr from the θ₀
                  features (matrix-free) or from φ₀ itself (materialized)
-  _FunctionSpace the linearization with D = 1, θ − θ₀ = φ₀ᵀc, c (R, N)
+  _FunctionSpace the linearization with D = 1, θ − θ₀ = φ₀ᵀc, c (R, N) — (R, N·k) with
+                 the block kernel for k outputs
+A network of k outputs trains on the element-wise losses with outputs and residuals
+(R, n, k), each output's term summed and divided by n, as the core does.
 """
 from __future__ import annotations
 
@@ -115,9 +118,10 @@ class Losses:
         self.sum = be.xp.zeros(R, np.float64)
 
     def __call__(self, f, y, r=None, count=1, read=True) -> np.ndarray:
-        """The R losses on the host (the step's one read); read=False: r only, NaN losses."""
+        """The R losses on the host (the step's one read); read=False: r only, NaN losses.
+        k outputs: f and r (R, n, k), y (n, k), each output's term summed, divided by n."""
         self.sum.fill(0)
-        self.k.residual_loss(self.kind, f, y, count, r, self.sum)
+        self.k.residual_loss(self.kind, f, y.reshape(-1), count, r, self.sum)
         if not read:
             return np.full(self.sum.size, math.nan)
         return to_host(self.sum) / y.shape[0]
@@ -246,12 +250,19 @@ class _ParameterSpace:
         self.theta0 = xp.stack(thetas)
         self.fx = st.features(self.theta0, X)
         self.phi = None
-        if materialized:
+        if materialized:  # (R, N, k, P): φ₀'s rows i·k + a (one output: (R, N, P))
+            k, n = st.outputs, X.shape[0]
             self.phi = xp.stack([nw.jacobian(be, st.lays[r], self.fx.run(r)) for r in range(st.R)])
+            if k > 1:
+                self.phi = self.phi.reshape(st.R, n, k, -1)
         self.test = None if Xt is None else st.features(self.theta0, Xt)
         self.delta = xp.zeros_like(self.theta0)
 
     def _phi_v(self, phi):
+        """φδ of every run: (R, n), or (R, n, k) from φ's (R, n, k, P) rows."""
+        if phi.ndim == 4:
+            R, n, k, P = phi.shape
+            return self.xp.matmul(phi.reshape(R, n * k, P), self.delta[:, :, None]).reshape(R, n, k)
         return self.xp.matmul(phi, self.delta[:, :, None])[:, :, 0]
 
     def outputs(self, rows):
@@ -272,7 +283,10 @@ class _ParameterSpace:
 
     def update(self, res, rows, active, diag):
         if self.phi is not None:
-            g = self.xp.matmul(self.batch_phi.transpose(0, 2, 1), res[:, :, None])[:, :, 0]
+            phi = self.batch_phi
+            if phi.ndim == 4:  # k outputs: the (n·k) rows against the flattened residuals
+                phi, res = phi.reshape(phi.shape[0], -1, phi.shape[3]), res.reshape(res.shape[0], -1)
+            g = self.xp.matmul(phi.transpose(0, 2, 1), res[:, :, None])[:, :, 0]
         else:
             g = self.st.vjp_features(self.batch, res)
         self.opt.step(self.delta, g, active, diag)
@@ -296,59 +310,87 @@ class _FunctionSpace:
     def __init__(self, be, st, thetas, X, Xt, opt):
         xp = self.xp = be.xp
         self.st, self.opt, self.X = st, opt, X
+        self.k, self.n = st.outputs, X.shape[0]
         self.theta0 = xp.stack(thetas)
         self.fx = st.features(self.theta0, X)
-        self.K = xp.stack([nw.gram(be, st.lays[r], self.fx.run(r)) for r in range(st.R)])
-        self.u = self.fx.f.copy()
+        self.K = xp.stack([self._block(be, st.lays[r], self.fx.run(r)) for r in range(st.R)])
+        self.u = self.fx.f.reshape(st.R, -1).copy()  # f(X) of every run, flat: (R, N·k), entry i·k + a
         self.coef = xp.zeros_like(self.u)
         self.Kt = self.f0t = None
         if Xt is not None:
             ft = st.features(self.theta0, Xt)
-            self.Kt = xp.stack([nw.gram(be, st.lays[r], ft.run(r), self.fx.run(r)) for r in range(st.R)])
+            self.Kt = xp.stack([self._block(be, st.lays[r], ft.run(r), self.fx.run(r)) for r in range(st.R)])
             self.f0t = ft.f
         self.sparse = opt.name in ("gd", "sgd")  # a step moves the batch's coefficients only
         self.xxt = xp.matmul(X, X.T)
 
+    def _block(self, be, lay, fa, fb=None):
+        """K (N1, N2) — for k outputs the block kernel (N1·k, N2·k), row i·k + a, the matrix
+        GD iterates with (as the core's function-space path)."""
+        if self.k == 1:
+            return nw.gram(be, lay, fa, fb)
+        K = nw.gram(be, lay, fa, fb, full=True)
+        n1, n2 = K.shape[:2]
+        return self.xp.ascontiguousarray(K.transpose(0, 2, 1, 3)).reshape(n1 * self.k, n2 * self.k)
+
+    def _shaped(self, flat):
+        """(R, N·k) → the outputs' shape, (R, N) or (R, N, k)."""
+        return flat if self.k == 1 else flat.reshape(flat.shape[0], -1, self.k)
+
+    def _columns(self, rows):
+        """The flat entries of the batch rows: rows·k + a."""
+        if self.k == 1:
+            return rows
+        return (rows[:, None] * self.k + self.xp.arange(self.k)[None, :]).reshape(-1)
+
     def outputs(self, rows):
-        return self.u if rows is None else self.u[:, rows]
+        u = self._shaped(self.u)
+        return u if rows is None else u[:, rows]
 
     def full_outputs(self):
-        return self.u
+        return self._shaped(self.u)
 
     def update(self, res, rows, active, diag):
         xp = self.xp
+        res = res.reshape(res.shape[0], -1)
+        cols = None if rows is None else self._columns(rows)
         if rows is None:
             g = res
         else:
             g = xp.zeros_like(self.coef)
-            g[:, rows] = res
+            g[:, cols] = res
         before = self.coef.copy()
         self.opt.step(self.coef, g, active, diag)
         change = self.coef - before
         if self.sparse and rows is not None:
-            self.u += xp.matmul(self.K[:, :, rows], change[:, rows, None])[:, :, 0]
+            self.u += xp.matmul(self.K[:, :, cols], change[:, cols, None])[:, :, 0]
         else:
             self.u += xp.matmul(self.K, change[:, :, None])[:, :, 0]
 
     def test_outputs(self):
-        return self.f0t + self.xp.matmul(self.Kt, self.coef[:, :, None])[:, :, 0]
+        return self.f0t + self._shaped(self.xp.matmul(self.Kt, self.coef[:, :, None])[:, :, 0])
 
     def movement(self):
         xp = self.xp
-        c, e = self.coef.astype(np.float64), (self.u - self.fx.f).astype(np.float64)
-        # ‖δW¹_r‖² = a_rᵀ(XXᵀ)a_r with a_r = c₁ c ⊙ Δ¹_{:,r}, as in the core.
-        a = self.fx.deltas[0] * (self.st.c[1][:, None] * self.coef)[:, :, None]
+        c, e = self.coef.astype(np.float64), (self.u - self.fx.f.reshape(self.st.R, -1)).astype(np.float64)
+        # ‖δW¹_r‖² = a_rᵀ(XXᵀ)a_r with a_r = c₁ Σ_a c_a ⊙ Δ¹_{a,:,r}, as in the core.
+        coef = self._shaped(self.coef)
+        if self.k == 1:
+            a = self.fx.deltas[0] * coef[:, :, None]
+        else:
+            a = (self.fx.deltas[0].reshape(self.st.R, self.n, self.k, -1) * coef[:, :, :, None]).sum(axis=2)
+        a *= self.st.c[1][:, None, None]
         unit = (a * xp.matmul(self.xxt, a)).sum(axis=1)
         return to_host(xp.maximum((c * e).sum(axis=1), 0)), to_host(xp.maximum(unit.max(axis=1), 0))
 
     def final_theta(self, r):
-        return self.theta0[r] + self.st.vjp(self.theta0, self.fx, self.coef)[r]
+        return self.theta0[r] + self.st.vjp(self.theta0, self.fx, self._shaped(self.coef))[r]
 
 
 def _runner(be, st, thetas, X, Xt, cfg, lrs, path):
     if path == "row-space":
         return _RowSpace(be, st, thetas, X, Xt, cfg, lrs)
-    opt = DeviceOptimizer(be, cfg, lrs, X.shape[0] if path == "function" else st.lay.P, st.lay.dtype)
+    opt = DeviceOptimizer(be, cfg, lrs, X.shape[0] * st.outputs if path == "function" else st.lay.P, st.lay.dtype)
     if path == "direct":
         return _Direct(be, st, thetas, X, Xt, opt)
     if path == "function":
