@@ -40,3 +40,20 @@ def test_readme_cites_every_paper_as_the_claims_registry_does():
         assert title in " ".join(cite.split()), (key, title)
         if not authors.startswith("Anonymous"):
             assert authors in " ".join(cite.split()), (key, authors)
+
+
+def test_readme_set_up_commands_are_what_ci_and_the_main_job_run():
+    """The README's two commands: the test command is the one `.ci/run` runs on a clean
+    checkout, and the main job names an experiment and an extra that exist."""
+    tomllib = pytest.importorskip("tomllib", reason="Python < 3.11: no tomllib to read pyproject.toml")
+    from fastntk.experiments import REGISTRY
+    text = README.read_text()
+    block = re.search(r"```bash\n(.*?)```", text, re.S).group(1)
+    install_run, tests = [line for line in block.splitlines() if line and not line.startswith("#")]
+    assert tests.endswith('pip install ".[test]" && python -m pytest'), tests
+    ci = (README.parent / ".ci" / "run").read_text()
+    assert re.search(r'pip install --quiet "\.\[test\]"', ci) and ci.rstrip().endswith("python -m pytest")
+    extra, name = re.search(r'pip install "\.\[(\w+)\]" && fastntk run ([\w-]+)', install_run).groups()
+    with open(README.parent / "pyproject.toml", "rb") as f:
+        assert extra in tomllib.load(f)["project"]["optional-dependencies"]
+    assert name in REGISTRY
