@@ -115,6 +115,8 @@ def test_kernel_regression_survives_every_worker_killed_once(client, repeat):
 
 
 GRAM_CHILD = ("import sys, time\n"
+              "import dask\n"
+              "dask.config.set(scheduler='synchronous')\n"  # one tile at a time: the sleeps add up on any host
               "from fastntk.distributed import store\n"
               "real = store._store_tile\n"
               "store._store_tile = lambda *a: (time.sleep({delay}), real(*a))[1]\n"
@@ -131,9 +133,10 @@ def _gram_cmd(x, path, *extra, delay=0.01):
 def test_gram_command_sigkilled_at_random_instants_resumes_to_the_same_store(tmp_path):
     """Each attempt is SIGKILLed after a random delay — while the store is being created,
     mid-tile, between a tile and its flag — and the next attempt resumes; the store in the
-    end equals fastntk.ntk. The 120 tiles sleep 40 ms each, 4.8 s in all, longer than the
-    latest kill (2.5 s), so at least the first attempt is killed on any machine (at 10 ms a
-    fast machine finished the whole Gram before the first kill)."""
+    end equals fastntk.ntk. The 120 tiles run one at a time (Dask's synchronous scheduler)
+    and sleep 40 ms each, 4.8 s in all, longer than the latest kill (2.5 s), so at least the
+    first attempt is killed on any machine (at 10 ms a fast machine finished the whole Gram
+    before the first kill; with threads the sleeps overlap on a many-core host)."""
     X = unit_rows(150, 6, 7).astype(np.float32)
     np.save(tmp_path / "x.npy", X)
     path = tmp_path / "k.zarr"

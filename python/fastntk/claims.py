@@ -205,8 +205,9 @@ CLAIMS: tuple[Entry, ...] = (
           _S000_THM.replace("standard normal θ₀", "standard normal θ₀ with normal biases"),
           reason=_YET + "every initialization run has zero biases, and the statement's scope is unsettled: with "
           "normal biases (b ~ N(0, 1) scaled by σ, Eq. (1)) the initialization term of an L = 2 net on MNIST still "
-          "grows like σ² from σ = 4 to 16 (θ₀ only, m = 2000, seeds 900–901: RMS 0.17, 0.69, 2.7), so an O(σ) upper "
-          "bound can hold only for σ ≤ 1, which Thm 2 does not say; a row needs that reading fixed first"
+          "grows like σ² from σ = 4 to 16 (a one-off look at θ₀ alone, no committed run: m = 2000, seeds 900–901, RMS "
+          "0.17, 0.69, 2.7), so an upper bound O(σ) with a σ-free constant can hold only for σ ≤ 1, which Thm 2 "
+          "does not say; a row needs that reading fixed first"
           + _ISSUE, qualifier="normal biases"),
     Entry("000", "Thm 2",
           "With zero biases the features scale as φ_σ = σᴸφ₁, so f_int does not depend on σ and the initialization "

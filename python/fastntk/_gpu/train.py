@@ -303,7 +303,8 @@ class _ParameterSpace:
 
 
 class _FunctionSpace:
-    """The linearizations with D = 1: θ − θ₀ = φ₀ᵀc, f_t(X) = f₀(X) + Kc with c (R, N).
+    """The linearizations with D = 1: θ − θ₀ = φ₀ᵀc, f_t(X) = f₀(X) + Kc with c (R, N) — (R, N·k)
+    and K the block kernel for k outputs.
     The optimizer (gd, sgd, momentum) runs on c with the residual as its gradient;
     u = f(X) follows the change of c, over the batch's columns of K when only those moved."""
 
@@ -345,7 +346,7 @@ class _FunctionSpace:
 
     def outputs(self, rows):
         u = self._shaped(self.u)
-        return u if rows is None else u[:, rows]
+        return u if rows is None else self.xp.ascontiguousarray(u[:, rows])  # the loss kernel reads it flat
 
     def full_outputs(self):
         return self._shaped(self.u)

@@ -32,7 +32,7 @@ def _runs(records: list[dict]) -> list[dict]:
     """The records that kept a curve, and one run per round of a record's ``path`` that kept
     one (the job's settings, the round's σ under ROUND, its status and curve)."""
     out = []
-    for r in records:
+    for r in (r for r in records if isinstance(r, dict)):
         if _has_curve(r):
             out.append(r)
         path = r.get("path")
