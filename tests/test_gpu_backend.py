@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from conftest import assert_close, cupy_with_gpu
 from gpu_emulation import host_backend
-from hypothesis import assume, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from strategies import problems
 
@@ -205,6 +205,8 @@ def _gpu_train(be, nets, thetas, X, Y, Xt, cfgs, progress=None):
        st.sampled_from(["network", "linearized"]), st.sampled_from([np.float32, np.float64]),
        st.sampled_from(["zero", "normal", "none"]), st.integers(1, 3), st.booleans(), st.integers(0, 100),
        st.sampled_from([1, 2, 3]), st.sampled_from(["squared", "logistic"]), st.sampled_from([4, 12]))
+@example("sgd", "linearized", np.float64, "zero", 2, True, 0, 2, "squared", 12)  # mini-batches on the block kernel
+@example("momentum", "network", np.float32, "none", 3, False, 1, 3, "squared", 12)  # row space, k outputs, batches
 def test_training_loop_matches_core(be, optimizer, model, dtype, bias, depth, shuffle, seed, k, loss, d):
     """The GPU training loop (run on the host) and the core's: same batches, records,
     stopping step and final parameters, on every path — the network directly and in the row
