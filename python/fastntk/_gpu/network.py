@@ -205,17 +205,19 @@ def _flat(feat: Features, k: int) -> Features:
     return Features(repeated(feat, k).acts, None, [d.reshape(n * k, -1) for d in feat.deltas])
 
 
-def gram(be, lay, fa: Features, fb: Features | None = None, tile: int = 2048, full: bool = False):
+def gram(be, lay, fa: Features, fb: Features | None = None, tile: int = 2048, full: bool = False,
+         rows: bool = False):
     """K(Xa, Xb) by the structured formula (docs/design.md §2) in tiles of at most tile × tile:
     the last layer's c_L²A Aᵀ + β_L² straight into K, then per hidden layer the two tile
     products and the Hadamard-accumulate kernel. Symmetric: lower tiles, then mirrored.
     k outputs: traced (the mean over the outputs, (na, nb)) with each hidden layer's
     Δ Δ′ᵀ summed over the outputs in one product of the (n, k·m_l) backward vectors;
     ``full``, the (na, nb, k, k) block from the (n·k)-row layout, where Δ^L = I_k makes the
-    output layer one more Hadamard term."""
+    output layer one more Hadamard term — with ``rows``, that layout itself, (na·k, nb·k),
+    row i·k + a (the matrix GD iterates with)."""
     outputs = lay.widths[-1]
     if outputs > 1 and full:
-        return _gram_full(be, lay, fa, fb, tile, outputs)
+        return _gram_full(be, lay, fa, fb, tile, outputs, rows)
     xp, k = be.xp, be.kernels(lay.dtype)
     symmetric = fb is None
     fb = fa if symmetric else fb
@@ -245,7 +247,7 @@ def gram(be, lay, fa: Features, fb: Features | None = None, tile: int = 2048, fu
     return K
 
 
-def _gram_full(be, lay, fa: Features, fb: Features | None, tile: int, k: int):
+def _gram_full(be, lay, fa: Features, fb: Features | None, tile: int, k: int, rows: bool = False):
     """The (na, nb, k, k) block of a k-output network: the Gram of the (n·k)-row layout,
     Σ_l (Δ^l Δ′^lᵀ) ⊙ (c_l² A_{l−1} A′_{l−1}ᵀ + β_l²) over every layer, reshaped."""
     xp, kern = be.xp, be.kernels(lay.dtype)
@@ -271,7 +273,7 @@ def _gram_full(be, lay, fa: Features, fb: Features | None, tile: int, k: int):
                 kern.gram_accumulate(kt, gd, ga, lay.beta[l] ** 2 if lay.has_bias else 0.0, False)
             if symmetric and j0 < i0:
                 K[j0:j0 + tj, i0:i0 + ti] = kt.T
-    return xp.ascontiguousarray(K.reshape(na // k, k, nb // k, k).transpose(0, 2, 1, 3))
+    return K if rows else xp.ascontiguousarray(K.reshape(na // k, k, nb // k, k).transpose(0, 2, 1, 3))
 
 
 def jacobian(be, lay, feat: Features):

@@ -328,11 +328,7 @@ class _FunctionSpace:
     def _block(self, be, lay, fa, fb=None):
         """K (N1, N2) — for k outputs the block kernel (N1·k, N2·k), row i·k + a, the matrix
         GD iterates with (as the core's function-space path)."""
-        if self.k == 1:
-            return nw.gram(be, lay, fa, fb)
-        K = nw.gram(be, lay, fa, fb, full=True)
-        n1, n2 = K.shape[:2]
-        return self.xp.ascontiguousarray(K.transpose(0, 2, 1, 3)).reshape(n1 * self.k, n2 * self.k)
+        return nw.gram(be, lay, fa, fb, full=self.k > 1, rows=True)
 
     def _shaped(self, flat):
         """(R, N·k) → the outputs' shape, (R, N) or (R, N, k)."""
