@@ -36,6 +36,7 @@ KNOBS: dict[str, str] = {
     "depth_width": "the width m of the depth sweep (004 Fig. 8)",
     "depths": "the depths L swept (L = 2: one hidden layer; initialization, bump: paired with widths)",
     "dims": "the input dimensions d compared (d < N under-, d > N over-parameterized)",
+    "epochs": "the epochs a converged trained-stage run trains on to before its end figures (003 Sect. 8)",
     "fixed_depth": "the depth L of the width sweep",
     "fixed_width": "the width m of the depth sweep",
     "hidden_layers": "the numbers of hidden layers of the depth sweep (004 Fig. 8)",

@@ -7,14 +7,23 @@ Learning rates (000 App. D, and what the theorems assume):
   at its least over the batches the run takes (the first ``SGD_EPOCHS`` epochs of its
   schedule), and never above GD's η.
 - AdaGrad, RMSprop, Adam: the largest η on a halving grid for which the training loss
-  decays monotonically (find_lr over the first 50 steps as the first guess).
-For every full-batch optimizer the loss must decay monotonically over the *whole* run,
-judged at every step by the core's stop rule (``TrainConfig.monotone``): where it climbs
-more than ``MONOTONE_TOL`` above its least so far — GD at 1.9N/λ_max(K₀) oscillates once
-the kernel grows along the run — the run is redone at half the rate (at most ``RETRIES``
-times) and the record says so. The tolerance lets through the single-step blips of a ReLU
-net whose activation pattern changes (a replay found one of 5·10⁻⁷ of the loss in 18,090
-steps at ηλ_max/N = 0.59, where a strict rule had halved the run four times).
+  decays monotonically (find_lr over the first 50 steps as the first guess, then the
+  whole run, below).
+GD trains at its rate for the whole run, as the papers do (001 App. D, 002 App. E: "the
+theoretical value" 1.9/λ_max): its loss is not required to fall monotonically, and the run
+is redone at half the rate (at most ``RETRIES`` times) only where it diverges. GD at
+1.9N/λ_max(K₀) may oscillate once the kernel grows along the run; next20 redid such runs at
+half the rate, which a replay of late-linearization found deciding its rows (every run
+halved, the θ_T distance of a narrow net 0.115 at η/2 against 0.022 at the paper's η). The
+record keeps the run's largest climb above its least loss so far (``max_climb``, the core's
+statistic) so that a row whose theorem needs "η small enough" can read it as a premise.
+The adaptive methods' rate is the papers' own rule, "the largest value for the learning
+rate that still guarantees a monotonous decay of the training loss" (001 App. D): their
+loss is judged at every step by the core's stop rule (``TrainConfig.monotone``) and the run
+redone at half the rate where it climbs more than ``MONOTONE_TOL`` above its least so far.
+The tolerance lets through the single-step blips of a ReLU net whose activation pattern
+changes (a replay found one of 5·10⁻⁷ of the loss in 18,090 steps at ηλ_max/N = 0.59,
+where a strict rule had halved the run four times).
 Mini-batch SGD's full training loss is not monotone even when SGD converges (003
 Thm 3.1: it descends linearly to a neighbourhood whose size the gradient confusion
 sets; each step descends on its own batch only), so an SGD run is redone at half the
@@ -76,13 +85,17 @@ def loss_curve(res) -> dict:
 def fit(net, theta, X, Y, *, optimizer="gd", lr=None, tol, max_steps, X_test=None, callback=None,
         record_every=20, batch_size=None, shuffle=False, seed=0, model="network", **hyper):
     """Train to ``tol`` under the rules above; returns (TrainResult, info) with info =
-    dict(lr_first, lr, retries, oscillated, curve). Ctrl-C raises Interrupted."""
+    dict(lr_first, lr, retries, oscillated, max_climb, steps_tried, curve): ``oscillated``
+    where the run was redone, its last try failed or its loss climbed more than MONOTONE_TOL
+    above its least so far, ``max_climb`` the last try's largest
+    relative climb above its least loss so far, ``steps_tried`` the steps of every try
+    together. Ctrl-C raises Interrupted."""
     kw = dict(X_test=X_test, tol=tol, max_steps=max_steps, record_every=record_every,
               records_per_decade=CURVE_PER_DECADE, model=model, callback=callback, **hyper)
     minibatch = batch_size is not None and batch_size < X.shape[0]
     if minibatch:
         kw.update(batch_size=batch_size, shuffle=shuffle, seed=seed)
-    else:
+    elif optimizer in ADAPTIVE:
         kw.update(monotone=MONOTONE_TOL)
     if lr is None:
         if optimizer in ADAPTIVE:
@@ -91,17 +104,30 @@ def fit(net, theta, X, Y, *, optimizer="gd", lr=None, tol, max_steps, X_test=Non
             lr = sgd_lr(net, theta, X, batch_size, shuffle=shuffle, seed=seed, max_steps=max_steps)
         else:
             lr = default_lr(net, theta, X)
-    first, retries = lr, 0
+    first, retries, tried = lr, 0, 0
     while True:
         res = train(net, theta, X, Y, optimizer=optimizer, lr=lr, **kw)
         if res.status == "interrupted":
             raise Interrupted()
+        tried += res.steps
         ok = res.status not in ("diverged", "not monotone") and (not minibatch or decays_from_start(res, record_every))
         if ok or retries == RETRIES:
-            return res, dict(lr_first=first, lr=lr, retries=retries, oscillated=retries > 0 or not ok,
-                             curve=loss_curve(res))
+            return res, dict(lr_first=first, lr=lr, retries=retries,
+                             oscillated=retries > 0 or not ok or res.max_climb > MONOTONE_TOL,
+                             max_climb=float(res.max_climb), steps_tried=tried, curve=loss_curve(res))
         lr /= 2
         retries += 1
+
+
+def climb_note(runs) -> str:
+    """How many of ``runs`` (records with ``max_climb``) saw their loss climb more than
+    MONOTONE_TOL above its least so far, and by how much at most: '' where none recorded it."""
+    climbs = [r["max_climb"] for r in runs if isinstance(r.get("max_climb"), (int, float))]
+    if not climbs:
+        return ""
+    up = [c for c in climbs if c > MONOTONE_TOL]
+    return (f"its loss climbed more than {MONOTONE_TOL:g} above its least so far in {len(up)} of {len(climbs)} runs"
+            + (f" (by up to {max(up):.3g}× that least)" if up else ""))
 
 
 def laziness(net, theta0, params_T, X, pred_test, lin_test) -> dict:

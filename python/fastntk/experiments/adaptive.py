@@ -9,8 +9,7 @@ from .. import plots, theory
 from ..model import MLP
 from ._base import Experiment, group, half_mse, log_axes, plot_grouped, save_figure
 from ._training import fit, laziness
-from ._verdict import (INCONCLUSIVE, MIN_PAIRS, MIN_RUNS, SAME_MINIMIZER, Claim, direction, excluded, lazy_note,
-                       lazy_premise,
+from ._verdict import (INCONCLUSIVE, MIN_PAIRS, SAME_MINIMIZER, Claim, direction, excluded, lazy_note, lazy_premise,
                        pairs, per_seed, same_band, spread, too_few, usable)
 
 
@@ -37,8 +36,13 @@ class Adaptive(Experiment):
         # on the single-step blips of a ReLU net's activation pattern (5·10⁻⁷ of the loss) into the step cap; a rise
         # now counts above 10⁻³ of the least loss so far, and SGD's rise above θ₀ is read at the 20-step records only
         # (the loss curve's early records had made it stricter); seeds 300–30x discarded after four experiments.
+        # Seeds 320–324 (next21): GD trains at the papers' rate throughout (001 App. D), redone at half the rate only
+        # where it diverges (next20 halved it wherever its loss rose above 10⁻³ of its least, which a review of late-
+        # linearization found deciding rows); the adaptive methods keep the monotone rule, the papers' own; every
+        # record keeps max_climb and steps_tried; the worse rows' noise floor is the spread of the paired differences
+        # (a review of 310–314 found GD's across-seed spread, ~4× larger, turning 4 of 5 into not reproduced).
         "standard": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depths=[2],
-                         widths=[2000, 4000], optimizers=["gd", "adagrad", "adam"], seeds=[310, 311, 312, 313, 314],
+                         widths=[2000, 4000], optimizers=["gd", "adagrad", "adam"], seeds=[320, 321, 322, 323, 324],
                          sigma=4.0, tol=1e-5, max_steps=100000),
         # 001 App. D: the mean over 10 independently initialized nets.
         "paper": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depths=[2, 3],
@@ -93,7 +97,7 @@ class Adaptive(Experiment):
                  "- Learning rates: " + ", ".join(
                      f"{o} η median {np.median([r['lr'] for r in records if r['optimizer'] == o]):.3g} "
                      f"({sum(r.get('retries', 0) > 0 for r in records if r['optimizer'] == o)} runs redone at a "
-                     "smaller η after the loss stopped decaying)" for o in cfg["optimizers"]
+                     "smaller η after the loss stopped decaying (adaptive) or diverged (GD))" for o in cfg["optimizers"]
                      if any(r["optimizer"] == o for r in records)) + "."]
         lines += [f"- Runs that reached training loss < {cfg['tol']}: " + ", ".join(
             f"{o} {sum(r['status'] == 'converged' for r in records if r['optimizer'] == o)}/"
@@ -128,12 +132,6 @@ class Adaptive(Experiment):
         for L in sorted({r["depth"] for r in records}):
             at = [r for r in records if r["depth"] == L]
             gd = [r for r in at if r["optimizer"] == "gd"]
-            gd_ok = usable(gd, tol)[0]
-            # GD's seed spread per width, where a width has MIN_RUNS usable runs to measure it
-            # (a spread of two runs is no estimate); NaN when none has.
-            spreads = [spread(v) for v in ([r["test_loss"] for r in gd_ok if r["width"] == m] for m in cfg["widths"])
-                       if len(v) >= MIN_RUNS]
-            floor = float(np.median(spreads)) if spreads else math.nan
             band = same_band(tol)
             for opt in [o for o in cfg["optimizers"] if o != "gd"]:
                 a = [r for r in at if r["optimizer"] == opt]
@@ -142,12 +140,16 @@ class Adaptive(Experiment):
                 why = usable(a + gd, tol)[1]
                 diffs = per_seed({(x["seed"], x["width"]): x["test_loss"] - y["test_loss"] for x, y in ps})
                 ratio = np.median([x["test_loss"] / y["test_loss"] for x, y in ps]) if ps else math.nan
+                # The noise floor of a paired comparison: the spread of the paired differences
+                # themselves (GD's spread across seeds, the floor before, also holds the θ₀ variation
+                # the pairing removes: about 4× the paired spread on seeds 310–314).
+                floor = spread(diffs)
                 out.append(Claim(
-                    f"L = {L}: {opt} generalizes worse than GD at equal training loss",
+                    f"L = {L}: {opt} generalizes worse than GD at equal training loss (σ = {cfg['sigma']:g})",
                     "000 Fig. 3 (a significant gap between GD and the adaptive methods)",
                     f"{opt}'s test loss above GD's in {sum(d > 0 for d in diffs)} of {len(diffs)} seeds (median over "
-                    f"the widths each seed has a usable pair at, {sorted({x['width'] for x, _ in ps})}; {len(ps)} usable pairs, median ratio {ratio:.2f}; GD's "
-                    f"seed spread {floor:.3g}{excluded(why)})",
+                    f"the widths each seed has a usable pair at, {sorted({x['width'] for x, _ in ps})}; {len(ps)} usable pairs, median ratio {ratio:.2f}; "
+                    f"spread of the paired differences {floor:.3g}{excluded(why)})",
                     direction(diffs, made, "seeds", floor)))
                 # Thm 3 is about the linear models: the linearization trained by the adaptive
                 # method against GD's minimizer (its closed form), beyond the band within which two

@@ -56,9 +56,15 @@ class Stochastic(Experiment):
         # on the single-step blips of a ReLU net's activation pattern (5·10⁻⁷ of the loss) into the step cap; a rise
         # now counts above 10⁻³ of the least loss so far, and SGD's rise above θ₀ is read at the 20-step records only
         # (the loss curve's early records had made it stricter); seeds 300–30x discarded after four experiments.
+        # Seeds 320–324 (next21): GD trains at the papers' rate throughout (001 App. D), redone at half the rate only
+        # where it diverges (next20 halved it wherever its loss rose above 10⁻³ of its least, which a review of late-
+        # linearization found deciding rows); the adaptive methods keep the monotone rule, the papers' own; every
+        # record keeps max_climb and steps_tried; the mechanism row's premise is Thm 7's regime, the nets lazy (a
+        # review of 310–314 found the distance premise either implying the claim or failing on the regime), read
+        # on the judged full-batch GD and AdaGrad nets each.
         "standard": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depth=2, widths=[2000],
                          ratios=[0.1, 0.2, 0.5, 1.0], optimizers=["sgd", "adagrad"], shuffles=[False, True],
-                         models=["network", "linearized"], seeds=[310, 311, 312, 313, 314], sigma=4.0, tol=1e-5,
+                         models=["network", "linearized"], seeds=[320, 321, 322, 323, 324], sigma=4.0, tol=1e-5,
                          lin_tol=1e-9, max_steps=100000),
         "paper": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depth=2, widths=[1000, 4000],
                       ratios=[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0], optimizers=["sgd", "adagrad"],
@@ -312,9 +318,12 @@ class Stochastic(Experiment):
         carried to the nets by Thm 7 of App. G, Lemma 1's extension to adaptive training):
         AdaGrad's net differs from GD's as their linear models do — per θ₀ the
         departure e = RMS((f_A − f_GD) − (l_A − l_GD)) at most half the predicted difference
-        p = RMS(l_A − l_GD), judged as the sign of p/2 − e over the seeds. Its premise, per pair
-        (every θ₀, not a median over seeds): the farther net's distance from its own
-        linearization below p, so that the nets can resolve the predicted difference at all."""
+        p = RMS(l_A − l_GD), judged as the sign of p/2 − e over the seeds. Its premise is Thm 7's
+        regime, the judged nets lazy (``lazy_premise`` on GD's full-batch nets and on AdaGrad's,
+        each). A premise on the two nets' distances from their linearizations
+        (next15–next20: the farther below p) was dropped: a review of seeds 310–314 found that any
+        such bound either implies the claim (the distances bound e) or lets the regime's failure
+        read *not reproduced*, so it could not judge the mechanism fairly."""
         tol = cfg["tol"]
         band = same_band(tol)
         setting = f"σ = {cfg['sigma']:g}, m = {', '.join(str(w) for w in cfg['widths'])}"
@@ -359,25 +368,21 @@ class Stochastic(Experiment):
             f"{sum(x > 0 for x in sep)} of {len(sep)} seeds (median separation {med(sep):.3g}, seed spread "
             f"{spread(sep):.3g}); not required, beside it: {lazy_text}",
             direction(sep, n_made, "seeds", spread(sep)))
-        fails = [k for k in both if not far[k] < pred[k]]
         if not both or len(both) < len(judged) or not all(math.isfinite(x) for k in both
-                                                           for x in (pred[k], err[k], far[k])):
-            premise = premise_not_met("the linear models' AdaGrad-vs-GD difference or the nets' distances from their "
-                                      "linearizations were not measured for every judged θ₀")
-        elif fails:
-            premise = premise_not_met(f"per pair the farther net's distance from its own linearization is not below "
-                                      f"the linear models' predicted difference in {len(fails)} of {len(both)} θ₀ "
-                                      f"(median {med(far[k] for k in both):.3g} against {med(pred[k] for k in both):.3g})")
+                                                           for x in (pred[k], err[k])):
+            premise = premise_not_met("the linear models' AdaGrad-vs-GD difference was not measured for every "
+                                      "judged θ₀")
         else:
-            premise = None
+            # The judged nets only, GD's and AdaGrad's full-batch runs each (pooled with the mini-batch
+            # runs, or with each other, the lazier would carry the rest).
+            premise = lazy_premise([gd[k] for k in both]) or lazy_premise([ada[k] for k in both])
         follow = [0.5 * pred[k] - err[k] for k in both]
         mechanism = Claim(
             f"AdaGrad's net differs from GD's as their linear models do: per θ₀ the nets' difference departs from the "
             f"linear models' by at most half of it ({setting})",
             "000 Sect. 4 (Thm 3, full-batch AdaGrad against GD, for the linear model; the nets follow it through "
             "Thm 7 of App. G, Lemma 1 for adaptive training), the mechanism behind "
-            "001 Fig. 10; premise per θ₀: the farther net's distance from its own linearization below the predicted "
-            "difference",
+            "001 Fig. 10; premise: the nets lazy (Thm 7's regime)",
             f"per θ₀ the departure RMS((f_A − f_GD) − (l_A − l_GD)) against the predicted RMS(l_A − l_GD): median "
             f"{med(err.values()):.3g} against {med(pred.values()):.3g} (ratio "
             f"{med(err[k] / pred[k] for k in both if pred[k] > 0):.2f}; within half in "
