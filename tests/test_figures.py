@@ -97,6 +97,50 @@ def test_loss_curves_drawn_from_made_records(tmp_path):
                                     str(tmp_path)) == []
 
 
+def test_loss_curves_of_fixed_step_runs_say_so(tmp_path):
+    """A preset without a tolerance (infinite-ensemble's members train a fixed number of steps)
+    labels its runs as having trained the preset's steps, not as unconverged, and draws no
+    tolerance line; the members' loss curves are drawn per activation."""
+    exp = REGISTRY["infinite-ensemble"]
+    cfg = dict(exp.presets["quick"], members=[0, 1, 2])
+    steps = [0, 1, 2, 5, 10, 100]
+    records = [dict(job, status="max_steps", curve=dict(step=steps, train_loss=[1.0 / (1 + t) for t in steps]))
+               for job in exp.jobs(cfg) if job["kind"] == "member"]
+    figures = []
+    import unittest.mock as mock
+    with mock.patch.object(_curves, "save_figure", lambda fig, out, stem: figures.append(fig) or []), plots.style():
+        _curves.plot_loss_curves(exp, cfg, records, str(tmp_path))
+    (fig,) = figures
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert labels == ["activation = erf: trained the preset's steps (3)",
+                      "activation = relu: trained the preset's steps (3)"], labels
+
+
+def test_loss_curves_draw_the_loss_above_a_positive_minimum(tmp_path):
+    """underparameterized's P < N runs stop within tol of their least-squares loss: their
+    panels draw the loss above that minimum (reaching the tolerance line), the P ≥ N panels
+    the loss as recorded."""
+    exp = REGISTRY["underparameterized"]
+    cfg = dict(exp.presets["quick"], optimizers=["gd", "adam"], sigmas=[1.0, 2.0])
+    steps = [0, 1, 10, 100]
+    records = []
+    for job in exp.jobs(cfg):
+        floor = 0.5 if job["regime"] == "under" else None
+        loss = [(floor or 0.0) + 1.0 / (1 + t) ** 3 for t in steps]
+        records.append(dict(job, status="converged", lstsq_loss=floor, curve=dict(step=steps, train_loss=loss)))
+    figures = []
+    import unittest.mock as mock
+    with mock.patch.object(_curves, "save_figure", lambda fig, out, stem: figures.append(fig) or []), plots.style():
+        _curves.plot_loss_curves(exp, cfg, records, str(tmp_path))
+    (fig,) = figures
+    by_title = {ax.get_title(): ax for ax in fig.axes}
+    under, over = by_title["regime = under, optimizer = gd"], by_title["regime = over, optimizer = gd"]
+    assert under.get_ylabel() == "training loss above its least attainable"
+    assert over.get_ylabel() == "training loss"
+    assert abs(under.lines[0].get_ydata()[-1] - 1.0 / 101 ** 3) < 1e-12
+    assert abs(over.lines[0].get_ydata()[-1] - 1.0 / 101 ** 3) < 1e-12
+
+
 def test_loss_curves_drawn_per_round_of_a_path(tmp_path):
     """sigma-selection keeps a curve per round of its σ path: one panel per starting σ, a colour
     per round's σ, the round that did not converge counted apart."""

@@ -137,6 +137,11 @@ class Experiment:
     def summary(self, cfg: dict, records: list[dict]) -> list[str]:
         raise NotImplementedError
 
+    def curve_floor(self, record: dict) -> float | None:
+        """The least training loss the record's run can reach where that is not 0 (drawn as the
+        loss above it in loss_curves), or None: the loss curves are drawn as recorded."""
+        return None
+
     def claims(self, cfg: dict, records: list[dict]) -> list:
         """The paper's claims this experiment tests, each with its verdict
         (_verdict.Claim), computed from all the preset's records."""
