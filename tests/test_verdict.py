@@ -154,7 +154,7 @@ def test_adaptive_claims_ignore_unconverged_runs():
 def _gap_records(rate, widths=(1000, 2000, 4000), seeds=range(5), noise=0.02, moved=()):
     rng = np.random.default_rng(0)
     return [dict(depth=2, width=m, seed=s, status="converged", steps=100, train_loss=5e-6,
-                 kernel_ratio=1.5 if m in moved else 1.01,
+                 kernel_ratio=1.5 if m in moved else 1.01, lin_distance=0.05,
                  gap_rms=0.1 * (m / 1000) ** rate * math.exp(noise * rng.standard_normal()))
             for m in widths for s in seeds]
 
