@@ -26,7 +26,7 @@ def test_sgd_keeps_its_rate_while_the_full_loss_fluctuates(problem):
     loss = np.asarray(res.history["train_loss"])
     assert np.any(np.diff(loss) > 0), "the run must exercise a rise between records"
     assert res.status == "converged" and info["retries"] == 0 and info["lr"] == info["lr_first"]
-    assert info["oscillated"] == (info["max_climb"] > MONOTONE_TOL)  # a climb is recorded, not redone
+    assert info["max_climb"] > 0  # the climb between records is recorded, and the run was not redone
     assert decays_from_start(res, 500)
 
 
