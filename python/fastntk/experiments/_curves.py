@@ -47,9 +47,9 @@ def plot_loss_curves(exp, cfg: dict, records: list[dict], out: str) -> list[str]
     """loss_curves.{png,svg,pdf}: each run's training loss against its step (step + 1 on
     the log axis, so that θ₀ is drawn), coloured by the last of ``exp.jobs(cfg)``'s settings
     that varies over the runs (the seed aside), one panel per value of the others (four to a row); the
-    preset's tolerance dotted; where the experiment's ``curve_floor`` names a run's least attainable
-    loss (underparameterized's least-squares loss), the loss above it. A record whose ``path`` holds rounds that kept their curves
-    (sigma-selection) draws one curve per round, coloured by the round's σ. Returns the paths
+    preset's tolerance dotted; where the experiment's ``curve_floor`` names a run's least
+    attainable loss (underparameterized's least-squares loss), the loss above it. A record whose
+    ``path`` holds rounds that kept their curves (sigma-selection) draws one curve per round, coloured by the round's σ. Returns the paths
     written ([] where no record kept a curve)."""
     runs = _runs(records)
     if not runs:
@@ -75,7 +75,8 @@ def plot_loss_curves(exp, cfg: dict, records: list[dict], out: str) -> list[str]
     tiny = float(tol) * 1e-3 if has_tol and tol > 0 else 1e-300
     for ax, panel in zip(axes, shown):
         at = [r for r in runs if tuple(r.get(k) for k in panel_keys) == panel]
-        lifted = {(exp.curve_floor(r) or 0.0) > 0 for r in at}
+        floors = [exp.curve_floor(r) or 0.0 for r in at]
+        floor_of = {id(r): f for r, f in zip(at, floors)}
         for i, value in enumerate(colours):
             colour = plots.viridis(i / max(1, len(colours) - 1) * 0.9)
             group = [r for r in at if colour_key is None or r.get(colour_key) == value]
@@ -85,7 +86,7 @@ def plot_loss_curves(exp, cfg: dict, records: list[dict], out: str) -> list[str]
             for runs_of, ls, label in ((done, "-", f"{name} ({len(done)} runs)"),
                                        (other, "--", f"{name}: {unfinished} ({len(other)})")):
                 for j, r in enumerate(runs_of):
-                    floor = exp.curve_floor(r) or 0.0
+                    floor = floor_of[id(r)]
                     # the loss above a positive minimum, kept on the log axis where it reaches the minimum
                     loss = [max(v - floor, tiny) if floor > 0 else v for v in r["curve"]["train_loss"]]
                     ax.plot([t + 1 for t in r["curve"]["step"]], loss, color=colour, lw=0.8,
@@ -95,9 +96,8 @@ def plot_loss_curves(exp, cfg: dict, records: list[dict], out: str) -> list[str]
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("step + 1")
-        ax.set_ylabel({frozenset({True}): "training loss above its least attainable",
-                       frozenset({True, False}): "training loss (above its least attainable where > 0)"}
-                      .get(frozenset(lifted), "training loss"))
+        ax.set_ylabel("training loss" if not any(floors) else "training loss above its least attainable"
+                      if all(floors) else "training loss (above its least attainable where > 0)")
         ax.set_title(textwrap.fill(", ".join(_label(k, v) for k, v in zip(panel_keys, panel)), TITLE_CHARS)
                      or "every run")
         legend(ax, fontsize="x-small")
