@@ -544,10 +544,10 @@ def test_sigma_selection_rules_on_made_records():
     cfg = experiments.resolve_config("sigma-selection", "standard")
     tol, cap = cfg["tol"], cfg["max_steps"]
 
-    def rnd(sigma, val, ratio=1.02, status="converged"):
+    def rnd(sigma, val, ratio=1.02, status="converged", climb=0.0):
         return dict(sigma=sigma, val_loss=val, train_loss=tol / 2 if status == "converged" else 5 * tol,
                     steps=1000 if status == "converged" else cap, status=status, lr=0.1, lr_first=0.1, retries=0,
-                    kernel_ratio=ratio)
+                    kernel_ratio=ratio, max_climb=climb)
 
     def made(a0, seed, chosen_loss, ratio=1.02, back=False):
         path = [rnd(a0, 0.01, ratio)] + ([rnd(a0 / 2, 0.011)] if back else [rnd(a0 / 2, 0.005), rnd(a0 / 4, 0.006)])
@@ -576,6 +576,115 @@ def test_sigma_selection_rules_on_made_records():
     assert "not recorded" in rows(old + big)[std].verdict
     extra = r["σ-selection from σ′ = 16"]
     assert extra.verdict == "reproduced" and f"in 5 of 5 the choice was made by the {cap}-step cap" in extra.measured
+    assert "(Sect. 3's \"impractically slow\", max_climb 0–0)" in extra.measured, extra
+    # next22: the σ′ round oscillating at the papers' rate (its kernel held at the edge, 2/1.9) is no lazy start
+    osc = [dict(x, path=[dict(x["path"][0], max_climb=1.5, kernel_ratio=1.053)] + x["path"][1:])
+           for x in [made(a0, s, 0.005) for s in seeds]]
+    row = rows(osc + big)[std]
+    assert row.verdict.startswith(f"inconclusive: premise not met (the σ′ = {a0:.3g} round's loss oscillated "
+                                  "(max_climb 1.5–1.5 > 0.001) in 5 of 5 seeds"), row
+    assert "σ′ rounds: max_climb above 0.001 in 5 of 5 (1.5–1.5)" in row.measured, row
+    # next22: a choice made by a smaller σ's round capped while oscillating is not Sect. 3's slowness: not judged
+    osc_cap = [dict(x, path=x["path"][:-1] + [dict(x["path"][-1], max_climb=0.4)]) for x in big]
+    extra = rows([made(a0, s, 0.005) for s in seeds] + osc_cap)["σ-selection from σ′ = 16"]
+    assert extra.verdict.startswith("inconclusive: premise not met (in 5 of 5 usable seeds the choice was made by a "
+                                    f"round that stopped at the {cap}-step cap while its loss oscillated"), extra
+    assert "while its loss oscillated (max_climb 0.4–0.4 > 0.001: the rate at the stability edge" in extra.measured
+    assert "not judged: 0 whose σ′ round oscillated, 5 whose choice the cap made on a round that oscillated" \
+        in extra.measured and extra.measured.startswith("no seed judged"), extra
+    # one such seed of five: the others cannot decide a sign test alone either (needs 5), premise not met
+    one = rows([made(a0, s, 0.005) for s in seeds] + osc_cap[:1] + big[1:])["σ-selection from σ′ = 16"]
+    assert one.verdict.startswith("inconclusive: premise not met (in 1 of 5 usable seeds"), one
+    # next22: row 1 with no seed to judge says so (was "(0 over 0 seeds) in 0 of 0 seeds")
+    none = [dict(x, status="not converged", test_loss_chosen=float("nan"), test_loss_start=float("nan"))
+            for x in [made(a0, s, 0.005) for s in seeds]]
+    row = rows(none + big)[std]
+    assert row.measured.startswith("no seed judged") and "0 of 0" not in row.measured, row
+
+
+# late-linearization: a run whose rate after T is stable (next22's premise): GD at 1.5 of the stability edge's
+# 2 at θ_T, no climb after T in any continuation
+STABLE_AFTER_T = dict(lr=0.1, half_lr=0.05, lam_T=30.0, edge_T=1.5, gd_climb_T=0.0, half_max_climb=0.0,
+                      ada_max_climb=0.0)
+
+
+def test_late_linearization_after_T_needs_a_stable_rate_and_a_resolvable_prediction():
+    """next22: the continued-from-θ_T row is decided only by runs whose rate after T is stable
+    (GD's η·λ_max(K_T)/N < 2 and no continuation's loss climbing more than 10⁻³ after T) and whose
+    linear models predict a gap beyond the band; where fewer than the minimum remain it is premise
+    not met, with the counts. With them it can read reproduced and not reproduced."""
+    name = "late-linearization"
+    cfg = experiments.resolve_config(name, "standard")
+    exp = REGISTRY[name]
+    tol, band = cfg["tol"], same_band(cfg["tol"])
+
+    def made(job, ada_gd, **kw):
+        r = dict(job, status="converged", steps=1000, train_loss=0.9 * tol, T=[0, 10, 50],
+                 distance=[0.6, 0.3, 0.01 + 0.0001 * job["seed"]], loss_T=[0.2, 0.02, 2e-3],
+                 ada_status="converged", ada_steps=500, ada_train_loss=0.9 * tol, ada_gd=ada_gd,
+                 half_status="converged", half_steps=500, half_train_loss=0.9 * tol, half_gd=1e-5,
+                 ada_predicted=4 * band, ada_lin_rms=0.2 * band, gd_lin_rms=0.2 * band, **STABLE_AFTER_T)
+        r.update(kw)
+        return r
+
+    def row(recs, m=20):
+        return [c for c in exp.claims(cfg, recs) if "continued from θ_T" in c.claim and f"m = {m}:" in c.claim][0]
+
+    jobs = exp.jobs(cfg)
+    assert row([made(j, 3 * band) for j in jobs]).verdict == "reproduced"
+    assert row([made(j, 0.5 * band) for j in jobs]).verdict == "not reproduced"
+    # at the stability edge after T (the review of 320–327: 1.99–2.05), AdaGrad beyond the band: outside the regime
+    edge = row([made(j, 3 * band, edge_T=2.02) for j in jobs])
+    assert edge.verdict.startswith("inconclusive: premise not met (a stable rate after T and a predicted gap beyond "
+                                   "the band 0.01 in 0 of 8 runs"), edge
+    assert "GD's η·λ_max(K_T)/N ≥ 2 in 8" in edge.verdict and "GD's η·λ_max(K_T)/N 2.02–2.02" in edge.measured
+    # below 2 but the loss climbs again after T in 5 of 8: 3 runs left, fewer than half of the 8
+    seeds = cfg["seeds"]
+    climbing = row([made(j, 3 * band, edge_T=1.99, gd_climb_T=0.5 if j["seed"] in seeds[:5] else 0.0)
+                    for j in jobs])
+    assert climbing.verdict.startswith("inconclusive: premise not met"), climbing
+    assert "GD's loss climbed after T in 5" in climbing.verdict
+    # the control or AdaGrad climbing after T counts too
+    ctl = row([made(j, 3 * band, half_max_climb=0.01 if j["seed"] in seeds[:5] else 0.0) for j in jobs])
+    assert ctl.verdict.startswith("inconclusive: premise not met") and "GD at η/2 climbed in 5" in ctl.verdict, ctl
+    # a run whose linear models predict a gap inside the band cannot decide the row
+    inside = row([made(j, 3 * band, ada_predicted=0.8 * band if j["seed"] in seeds[:5] else 4 * band)
+                  for j in jobs])
+    assert inside.verdict.startswith("inconclusive: premise not met") and "predicted gap beyond the band in 3" in inside.verdict
+    # a few runs out, enough left: decided on the rest (AdaGrad inside the band in the excluded runs only)
+    few = row([made(j, 0.5 * band if j["seed"] in seeds[:2] else 3 * band,
+                    edge_T=2.05 if j["seed"] in seeds[:2] else 1.5) for j in jobs])
+    assert few.verdict == "reproduced" and "runs that can decide" in few.measured and ": 6 of 8" in few.measured, few
+    # records from before next22 (no λ_max(K_T) or climbs after T) cannot show the regime
+    old = [{k: v for k, v in made(j, 3 * band).items() if k not in ("edge_T", "gd_climb_T")} for j in jobs]
+    assert row(old).verdict.startswith("inconclusive: whether the rate after T is stable"), row(old)
+
+
+def test_linearization_fit_takes_only_nets_that_follow_their_linearization():
+    """next22: linearization's slope is fitted on the nets within LAZY of Eq. (4) (Lemma 1's regime),
+    the ones left out counted by width in the row; where fewer than 3 widths keep 3 such nets the row
+    is premise not met. Narrow nets far from Eq. (4) whose kernel barely moved made a flat decay look
+    steep (was reproduced on them)."""
+    name = "linearization"
+    cfg = experiments.resolve_config(name, "standard")
+    exp = REGISTRY[name]
+    gap = {1000: 1.0, 2000: 0.1, 4000: 0.09, 8000: 0.08}   # far at m = 1000, then a decay of about m^(−0.16)
+
+    def made(job, far_widths=(1000,), steep=False):
+        g = 0.1 * (job["width"] / 2000) ** -0.6 if steep else gap[job["width"]]
+        g *= 1 + 0.01 * (job["seed"] % 5)
+        return dict(job, status="converged", steps=1000, lr=0.1, train_loss=0.5 * cfg["tol"], kernel_ratio=1.02,
+                    gap_rms=g, gap_sup=3 * g, lin_distance=0.14 if job["width"] in far_widths else 0.05)
+
+    row = lambda recs: exp.claims(cfg, recs)[0]  # noqa: E731
+    flat = row([made(j) for j in exp.jobs(cfg)])
+    assert flat.verdict == "not reproduced", flat
+    assert flat.measured.startswith("5 of 20 usable nets left out of the fit, farther than 0.1 from Eq. (4) "
+                                    "(relative distance on the test set; m = 1000: 5 (0.14–0.14))"), flat
+    steep = row([made(j, far_widths=(), steep=True) for j in exp.jobs(cfg)])
+    assert steep.verdict == "reproduced" and steep.measured.startswith("every usable net within 0.1"), steep
+    two = row([made(j, far_widths=(1000, 2000), steep=True) for j in exp.jobs(cfg)])
+    assert two.verdict.startswith("inconclusive: premise not met (the nets follow their linearization"), two
 
 
 def test_late_linearization_yardstick_premise_is_checked_first():
@@ -591,11 +700,11 @@ def test_late_linearization_yardstick_premise_is_checked_first():
     inside = 0.6 * same_band(tol)  # AdaGrad's distance from the GD net, inside the same-minimizer band
 
     def made(job, far, dist_T):
-        return dict(job, status="converged", steps=1000, lr=0.1, train_loss=0.9 * tol, T=[0, 10, 50],
+        return dict(job, status="converged", steps=1000, train_loss=0.9 * tol, T=[0, 10, 50],
                     distance=[0.6, 0.3, dist_T], loss_T=[0.2, 0.02, 2e-3],
                     ada_status="converged", ada_steps=500, ada_train_loss=0.9 * tol, ada_gd=inside,
                     half_status="converged", half_steps=500, half_train_loss=0.9 * tol, half_gd=1e-5,
-                    ada_predicted=0.04, ada_lin_rms=far, gd_lin_rms=0.01)
+                    ada_predicted=0.04, ada_lin_rms=far, gd_lin_rms=0.01, **STABLE_AFTER_T)
 
     jitter = {s: 0.004 * i for i, s in enumerate(cfg["seeds"])}
     # the previous row straddles LAZY (median ≈ 0.09, its error reaching past 0.1)
@@ -653,7 +762,7 @@ def test_late_linearization_T_is_read_from_the_loss_curve(tmp_path):
     # premise not met there, with the yardstick premise met (was "premise not shown")
     met = [dict(r, ada_status="converged", ada_steps=500, ada_train_loss=0.5 * cfg["tol"], ada_gd=0.02,
                 half_status="converged", half_steps=500, half_train_loss=0.5 * cfg["tol"], half_gd=1e-5,
-                ada_predicted=0.05, ada_lin_rms=0.01, gd_lin_rms=0.01) for r in far]
+                ada_predicted=0.05, ada_lin_rms=0.01, gd_lin_rms=0.01, **STABLE_AFTER_T) for r in far]
     row = [c for c in REGISTRY[name].claims(cfg, met) if "continued from θ_T" in c.claim][0]
     assert row.verdict.startswith("inconclusive: premise not met (the nets do not follow their linearization at θ_T: "
                                   "median relative distance from Eq. (4) at θ_T 0.3 above 0.1"), row

@@ -23,16 +23,27 @@ import numpy as np
 
 from .. import plots, theory
 from ..dynamics import find_lr, train
+from ..kernels import ntk
 from ..model import MLP
 from ._base import Experiment, falling_trend, half_mse, legend, save_figure, trend_direction
-from ._training import fit
-from ._verdict import (INCONCLUSIVE, LAZY, NOT_REPRODUCED, REPRODUCED, Claim, exclusion, excluded, median_error,
-                       per_seed, premise_not_met, same_band, too_few, usable, within)
+from ._training import MONOTONE_TOL, fit
+from ._verdict import (INCONCLUSIVE, LAZY, MIN_RUNS, NOT_REPRODUCED, REPRODUCED, Claim, exclusion, excluded,
+                       median_error, per_seed, premise_not_met, same_band, too_few, usable, within)
 
 
 def _at(k: float) -> str:
     """Where T is: "at θ₀", or the first step with the training loss at most 10⁻ᵏ of θ₀'s."""
     return "at θ₀" if k == 0 else f"at loss ≤ 10^-{k:g} × θ₀'s"
+
+
+def _climb(loss) -> float:
+    """The largest relative climb of a loss curve above its least so far, max_t L_t/min_{s<t} L_s − 1
+    (the core's max_climb), 0 for a curve that never rose or has fewer than two points."""
+    loss = np.asarray(loss, np.float64)
+    if loss.size < 2:
+        return 0.0
+    rise = loss[1:] / np.minimum.accumulate(loss)[:-1] - 1.0
+    return float(max(0.0, np.nanmax(rise)))
 
 
 def _rms(v) -> float:
@@ -98,8 +109,14 @@ class LateLinearization(Experiment):
         # where it diverges (next20 halved it wherever its loss rose above 10⁻³ of its least, which a review of late-
         # linearization found deciding rows); the adaptive methods keep the monotone rule, the papers' own; every
         # record keeps max_climb and steps_tried.
+        # Seeds 330–337 (next22): a review of 320–327 found GD after T at η·λ_max(K_T)/N = 1.99–2.05 (the stability
+        # edge), its loss climbing again after T in 7 of 16 — outside Sect. 6's "‖θ_t − θ_T‖ small" and Lemma 1's
+        # small step — and the linear models' predicted gap inside the band in the runs that decided m = 20. The
+        # continued-from-θ_T row now takes only runs with a stable rate after T (η·λ_max(K_T)/N < 2, no climb
+        # above 10⁻³ after T; λ_max(K_T), GD's climb after T and the continuations' climbs recorded) and a predicted
+        # gap beyond the band; the rate stays the run's own (Sect. 6 follows the same trajectory).
         "standard": dict(data="sphere:16", n_train=20, n_test=100, data_seed=0, depth=2, widths=[20, 80],
-                         seeds=list(range(320, 328)), sigma=1.0, tol=1e-6, max_steps=100000, decades=[1, 2]),
+                         seeds=list(range(330, 338)), sigma=1.0, tol=1e-6, max_steps=100000, decades=[1, 2]),
         "paper": dict(data="sphere:16", n_train=20, n_test=100, data_seed=0, depth=2, widths=[20, 80],
                       seeds=list(range(10)), sigma=1.0, tol=1e-5, max_steps=300000, decades=[0.5, 1, 1.5, 2]),
     }
@@ -133,6 +150,12 @@ class LateLinearization(Experiment):
             out["T"].append(T)
             out["loss_T"].append(half_mse(net.apply(theta_T, ds.X), ds.Y))
             out["distance"].append(float(np.linalg.norm(pred - lin) / max(np.linalg.norm(lin), 1e-300)))
+        # Whether the rate after T is stable (the premise of Sect. 6's "‖θ_t − θ_T‖ small" and of Lemma 1's small
+        # step at θ_T): λ_max(K_T) at the last θ_T, η·λ_max(K_T)/N of the GD run there (its own rate: Sect. 6
+        # follows the same trajectory θ_t past T), and the GD run's largest climb after T, from its own curve.
+        lam_T = float(np.linalg.eigvalsh(ntk(net, theta_T, ds.X).astype(np.float64))[-1])
+        at_T = int(np.searchsorted(np.asarray(curve["step"]), out["T"][-1]))
+        out.update(lam_T=lam_T, edge_T=float(info["lr"]) * lam_T / ds.X.shape[0], gd_climb_T=_climb(loss[at_T:]))
         # Thms 3–4 at θ_T: from the last θ_T the run continues by AdaGrad (App. D's rate) and,
         # as the control, by GD at half its rate; the GD run itself is the plain continuation
         # (GD at one rate passes through its own θ_T).
@@ -146,6 +169,7 @@ class LateLinearization(Experiment):
             cpred = np.asarray(cont.history["test_pred"][-1], np.float64)
             out[f"{name}_status"], out[f"{name}_steps"] = cont.status, cont.steps
             out[f"{name}_lr"], out[f"{name}_retries"] = cinfo["lr"], cinfo["retries"]
+            out[f"{name}_max_climb"] = cinfo["max_climb"]
             out[f"{name}_train_loss"] = float(cont.history["train_loss"][-1])
             out[f"{name}_gd"] = _rms(cpred - pred)
             if name == "ada":
@@ -274,21 +298,50 @@ class LateLinearization(Experiment):
         return exclusion({"status": r.get(f"{name}_status"), "train_loss": r.get(f"{name}_train_loss", math.nan),
                           "steps": r.get(f"{name}_steps", 0)}, tol) is None
 
+    @staticmethod
+    def _unstable(r) -> str | None:
+        """Why run ``r``'s rate after T is not a stable step (Sect. 6's premise that θ_t stays near θ_T
+        after T, and Lemma 1's small step at θ_T), or None: GD past T (its own rate, the same trajectory)
+        and the control at η/2 need η·λ_max(K_T)/N < 2 (inside the linear model's stability limit at θ_T),
+        and every continuation's loss must not climb more than MONOTONE_TOL above its least after T (the
+        package's reading of a stable step)."""
+        keys = ("edge_T", "gd_climb_T", "lr", "half_lr", "half_max_climb", "ada_max_climb")
+        if not all(isinstance(r.get(k), (int, float)) and math.isfinite(r[k]) for k in keys):
+            return "not recorded"
+        if not r["edge_T"] < 2:
+            return "GD's η·λ_max(K_T)/N ≥ 2"
+        if r["gd_climb_T"] > MONOTONE_TOL:
+            return "GD's loss climbed after T"
+        if not r["edge_T"] * r["half_lr"] / r["lr"] < 2:
+            return "GD at η/2: η·λ_max(K_T)/N ≥ 2"
+        if r["half_max_climb"] > MONOTONE_TOL:
+            return "GD at η/2 climbed"
+        if r["ada_max_climb"] > MONOTONE_TOL:
+            return "AdaGrad climbed"
+        return None
+
     def _after_T_claim(self, cfg, rs, ok, m, late, at_T, dist_T):
         """Thms 3–4 at θ_T (000 Sect. 6): continued from one θ_T, AdaGrad and GD reach
         different minimizers, under the package's rules for this claim at θ₀ (adaptive's):
         different = the AdaGrad continuation's RMS distance from the GD net beyond the
         same-minimizer band 10·√tol (the one yardstick for every same/different claim), the
         band tested by a positive control (GD at η/2 from the same θ_T, one minimizer, inside
-        it). Premises: the nets follow their linearization at θ_T (``at_T``, the closeness the
-        previous row judges, and ``dist_T`` its median; where it straddles its threshold, not
-        shown), and per run the farther net's
-        distance from its own linear model at θ_T (Eq. (7) with the continuation's D_t for
-        AdaGrad, Eq. (4) for GD) is below the difference those linear models predict (median
-        over the runs), so that the nets can resolve the predicted effect. The second premise is
-        checked first: it is measured on the row's own runs, and where it fails it fails outright
-        (premise not met), whatever the previous row's verdict; a premise-not-met verdict says
-        which way the data lean."""
+        it). GD after T is the run itself at its own rate: Sect. 6 linearizes the same trajectory
+        at a later T and sets no new rate (001 App. D's rate is the only GD rate the papers give).
+        Premises, in this order:
+        (1) per run (next22), the regime: a stable rate after T (:meth:`_unstable`: η·λ_max(K_T)/N < 2
+        for GD and the control, no continuation's loss climbing more than MONOTONE_TOL after T), and
+        the linear models at θ_T predicting a gap beyond the band (a run whose prediction lies inside
+        it cannot decide the row); only the runs meeting both decide the row, and where they are
+        fewer than the package's minimum (``too_few``) the row is premise not met, with the counts;
+        (2) over the deciding runs, the farther net's distance from its own linear model at θ_T
+        (Eq. (7) with the continuation's D_t for AdaGrad, Eq. (4) for GD) below the difference those
+        linear models predict (medians), so that the nets can resolve the predicted effect: measured
+        on the row's own runs, and where it fails it fails outright (premise not met), whatever the
+        closeness at θ_T reads;
+        (3) the nets follow their linearization at θ_T (``at_T``, the closeness the previous row
+        judges, and ``dist_T`` its median; where it straddles its threshold, not shown).
+        A premise-not-met verdict says which way the data lean."""
         tol, band = cfg["tol"], same_band(cfg["tol"])
         both = [r for r in ok if self._continued(r, "ada", tol) and self._continued(r, "half", tol)]
         ada = [r["ada_gd"] for r in both]
@@ -296,8 +349,27 @@ class LateLinearization(Experiment):
         vh = float(np.median([r["half_gd"] for r in both])) if both else math.nan
         keys = ("ada_predicted", "ada_lin_rms", "gd_lin_rms")
         full = [r for r in both if all(math.isfinite(r.get(k, math.nan)) for k in keys)]
+        # (1) the regime, per run: a stable rate after T, then a predicted gap beyond the band.
+        unstable = Counter(why for why in map(self._unstable, full) if why)
+        stable = [r for r in full if self._unstable(r) is None]
+        decide = [r for r in stable if r["ada_predicted"] > band]
+        edges = [r["edge_T"] for r in full if isinstance(r.get("edge_T"), (int, float))]
+        climbs = [r["gd_climb_T"] for r in full if isinstance(r.get("gd_climb_T"), (int, float))]
+        regime = (f"runs that can decide (a stable rate after T and the linear models' predicted gap beyond the band): "
+                  f"{len(decide)} of {len(rs)}; a stable rate after T in {len(stable)} of {len(full)}"
+                  + (" (" + ", ".join(f"{k} in {n}" for k, n in sorted(unstable.items())) + ")" if unstable else "")
+                  + (f", GD's η·λ_max(K_T)/N {min(edges):.3g}–{max(edges):.3g}" if edges else "")
+                  + (f", its loss climbing more than {MONOTONE_TOL:g} after T in {sum(c > MONOTONE_TOL for c in climbs)} "
+                     f"of {len(climbs)} (up to {max(climbs):.3g}×)" if climbs else "")
+                  + f"; of those the predicted gap beyond the band in {len(decide)} of {len(stable)}")
+        if decide:
+            regime += (f"; over them AdaGrad {float(np.median([r['ada_gd'] for r in decide])):.3g}, GD at η/2 "
+                       f"{float(np.median([r['half_gd'] for r in decide])):.3g} (medians)")
         vp = float(np.median([r["ada_predicted"] for r in full])) if full else math.nan
         far = float(np.median([max(r["ada_lin_rms"], r["gd_lin_rms"]) for r in full])) if full else math.nan
+        # The yardstick premise (2) over the deciding runs.
+        vp_d = float(np.median([r["ada_predicted"] for r in decide])) if decide else math.nan
+        far_d = float(np.median([max(r["ada_lin_rms"], r["gd_lin_rms"]) for r in decide])) if decide else math.nan
         share = [r["ada_gd"] / r["ada_predicted"] for r in full if r["ada_predicted"] > 0]
         beyond = sum(a > band for a in ada)
         # What a premise-not-met verdict leaves unjudged, both ways: AdaGrad's count beyond the band beside the
@@ -320,12 +392,23 @@ class LateLinearization(Experiment):
                        + f"; the cap is {cfg['max_steps']} steps)")
         elif len(full) < len(ok):
             verdict = f"{INCONCLUSIVE}: the linear models' prediction at θ_T is not recorded for every run"
-        elif not far < vp:
+        elif unstable.get("not recorded"):
+            verdict = (f"{INCONCLUSIVE}: whether the rate after T is stable (λ_max(K_T), the continuations' climbs) is "
+                       f"not recorded for {unstable['not recorded']} of {len(full)} runs")
+        elif too_few(len(decide), len(rs)):
+            verdict = premise_not_met(
+                f"a stable rate after T and a predicted gap beyond the band {band:.3g} in {len(decide)} of {len(rs)} "
+                f"runs, needs ≥ {MIN_RUNS} and ≥ half: a stable rate after T (η·λ_max(K_T)/N < 2, no climb above "
+                f"{MONOTONE_TOL:g} after T) in {len(stable)} of {len(full)}"
+                + (" (" + ", ".join(f"{k} in {n}" for k, n in sorted(unstable.items())) + ")" if unstable else "")
+                + f", of those the predicted gap beyond the band in {len(decide)}" + lean)
+        elif not far_d < vp_d:
             # Checked before the closeness at θ_T: this premise is measured on the row's own runs
             # and, where it fails, fails outright whatever the closeness reads.
-            verdict = premise_not_met(f"per run the farther net's distance from its linear model at θ_T (median {far:.3g}) "
-                                      f"is not below the difference the linear models predict ({vp:.3g}), so the nets' "
-                                      f"distance cannot show the predicted size" + lean)
+            verdict = premise_not_met(f"per run the farther net's distance from its linear model at θ_T (median "
+                                      f"{far_d:.3g} over the {len(decide)} runs that can decide) is not below the "
+                                      f"difference the linear models predict ({vp_d:.3g}), so the nets' distance "
+                                      f"cannot show the predicted size" + lean)
         elif at_T == NOT_REPRODUCED:
             verdict = premise_not_met(f"the nets do not follow their linearization at θ_T: median relative distance "
                                       f"from Eq. (4) at θ_T {dist_T:.3g} above {LAZY}" + lean)
@@ -334,20 +417,22 @@ class LateLinearization(Experiment):
                        f"relative distance from Eq. (4) at θ_T {dist_T:.3g}, "
                        f"\"{at_T.split(': ', 1)[-1]}\" against {LAZY})")
         else:
-            verdict = too_few(len(both), len(rs))
-            if verdict is None:
-                verdict = (f"{INCONCLUSIVE}: the control (GD at η/2 from θ_T, {vh:.3g}) lies outside the band {band:.3g}, "
-                           "so the band cannot tell one minimizer from two" if not vh <= band
-                           else REPRODUCED if va > band else NOT_REPRODUCED)
+            # Judged on the runs that can decide it.
+            da = float(np.median([r["ada_gd"] for r in decide]))
+            dh = float(np.median([r["half_gd"] for r in decide]))
+            verdict = (f"{INCONCLUSIVE}: the control (GD at η/2 from θ_T, {dh:.3g}) lies outside the band {band:.3g}, "
+                       "so the band cannot tell one minimizer from two" if not dh <= band
+                       else REPRODUCED if da > band else NOT_REPRODUCED)
         return Claim(
             f"m = {m}: continued from θ_T (T {_at(late)}), AdaGrad and GD still reach different minimizers",
-            f"000 Sect. 6 (Thms 3–4 at θ_T: adaptive and plain updates after T differ; different beyond the "
+            f"000 Sect. 6 (Thms 3–4 at θ_T: adaptive and plain updates after T differ, with θ_t near θ_T after T and "
+            f"Lemma 1's small step: η·λ_max(K_T)/N < 2, no climb above {MONOTONE_TOL:g}; different beyond the "
             f"same-minimizer band 10·√tol = {band:.3g} RMS, GD at η/2 from θ_T inside it)",
             f"median RMS distance of the test predictions from the GD net's: AdaGrad from θ_T {va:.3g} (beyond the band "
             f"in {beyond} of {len(ada)} runs), GD at η/2 from θ_T {vh:.3g}; the linear models at θ_T "
-            f"predict {vp:.3g} (Eq. (7) with the run's D_t against Eq. (4)), the nets reach "
-            f"{float(np.median(share)) if share else math.nan:.2f} of it (median; "
+            f"predict {vp:.3g} (Eq. (7) with the run's D_t against Eq. (4)), "
+            f"the nets reach {float(np.median(share)) if share else math.nan:.2f} of it (median; "
             f"{min(share) if share else math.nan:.2f}–{max(share) if share else math.nan:.2f}); per run the farther "
             f"net's distance from its linear model median {far:.3g} ({len(both)} of {len(rs)} runs with both "
-            "continuations usable)",
+            f"continuations usable); {regime}",
             verdict)
