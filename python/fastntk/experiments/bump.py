@@ -60,6 +60,8 @@ class Bump(Initialization):
         # regime (median max_climb ≤ 10⁻³ and ‖f_NN − f_lin,t‖/‖f_lin,t‖ ≤ 0.1 over the judged runs), the loss
         # ratio f_NN / f_lin,t reported only (a review of 320–327 found it 2.83 on these converged, lazy nets);
         # the λ_max ratio reported over the runs that did not oscillate, η·λ_max(K_T)/N over those that did.
+        # Pre-run review of next22 (before any run on 330–337): initialization's f_int premise now needs
+        # max_climb ≤ 10⁻³ in every judged run, not the median; bump inherits it.
         "standard": dict(data="bump", n_train=10, n_test=300, data_seed=0, depths=[2], widths=[10000],
                          sigmas=[0.5, 1.0, 2.0, 4.0, 8.0], seeds=list(range(330, 338)), bias="zero", tol=1e-5,
                          max_steps=50000),

@@ -13,7 +13,10 @@ kernel is held at the stability edge, λ_max(K_T)/λ_max(K₀) ≈ 2/1.9, so the
 alone cannot see it grow), and over those rounds median |λ_max(K_T)/λ_max(K₀) − 1| ≤
 KERNEL_MOVE. A seed whose algorithm stopped because a smaller σ's round hit the step cap
 while its loss oscillated (max_climb > MONOTONE_TOL), with a validation loss that would
-have been chosen, is not judged: Sect. 3's step (d) stops where "training becomes
+have been chosen, is not judged in the σ′ ≃ O(1) row and is judged, named, in the large-σ′ row
+(that cap held back only a LOWER validation loss, so the algorithm stopped at a larger σ than
+it would have chosen: that can favour "does not make the test loss worse" but can only work
+against "lowers the test loss"): Sect. 3's step (d) stops where "training becomes
 impractically slow", which Sect. 3 puts down to vanishing gradients at small σ; a round
 oscillating at the stability edge is outside the small-step regime the algorithm rests on,
 and its cap says nothing about σ, so that seed's choice is the training procedure's, not
@@ -160,8 +163,10 @@ class SigmaSelection(Experiment):
                      "smaller σ (the row's claim); from a large σ′ it lowers it (the extra check). Both need a lazy start "
                      f"(per seed a σ′ round with max_climb ≤ {MONOTONE_TOL:g}, a stable step, and over those median "
                      f"|λ_max(K_T)/λ_max(K₀) − 1| ≤ {KERNEL_MOVE}): Thm 2's decomposition is a kernel-regime result. A "
-                     "seed whose choice a round capped while oscillating made is not judged: that cap is the rate at the "
-                     "stability edge, not Sect. 3's \"impractically slow\" (vanishing gradients at small σ).")
+                     "seed whose choice a round capped while oscillating made is not judged in the σ′ ≃ O(1) row (that "
+                     "cap is the rate at the stability edge, not Sect. 3's \"impractically slow\", and stopping nearer "
+                     "σ′ can favour \"not worse\"); the large-σ′ row judges it and names it (the cap held back only a "
+                     "lower validation loss, so it can only work against \"lowers\").")
         lines.append(f"- Deviations from 000 App. D: {cfg['n_val']} validation and {cfg['n_test']} test points (the "
                      f"subset has 100 test images), width {cfg['width']}, {len(cfg['seeds'])} seeds, "
                      f"{cfg['max_steps']} steps a round, σ shrunk ×{cfg['shrink']}.")
@@ -181,9 +186,19 @@ class SigmaSelection(Experiment):
             # slowness): named, not judged.
             shaky = [r for r in ok if not self._stable(r["path"][0])]
             osc = [r for r in ok if self._oscillating_cap(r, cfg) and r not in shaky]
-            pool = [r for r in ok if r not in shaky and r not in osc]
-            outside = (f"; not judged: {len(shaky)} whose σ′ round oscillated, {len(osc)} whose choice the cap made "
-                       f"on a round that oscillated ({len(pool)} of {len(ok)} left)" if shaky or osc else "")
+            # Per row (pre-run review of next22): the oscillating cap held back only a round with a LOWER validation
+            # loss, so the algorithm stopped at a larger σ than it would have chosen. For "does not make the test loss
+            # worse" (σ′ ≃ O(1)) stopping nearer σ′ can favour the claim (the held-back, smaller σ could test worse),
+            # so those seeds stay out; for "lowers the test loss" (large σ′) it can only work against the claim, so
+            # they are judged there and named.
+            held = osc if standard else []
+            pool = [r for r in ok if r not in shaky and r not in held]
+            outside = (f"; not judged: {len(shaky)} whose σ′ round oscillated, {len(held)} whose choice the cap made "
+                       f"on a round that oscillated ({len(pool)} of {len(ok)} left)" if shaky or held else "")
+            if osc and not standard:
+                outside += (f"; judged though the choice was made by a round capped while oscillating: {len(osc)} of "
+                            f"{len(ok)} (that cap held back only a lower validation loss, a smaller σ the algorithm "
+                            "would have gone on to, so it can only work against this row's claim)")
             premise = self._lazy_start(rs, a0) or (
                 premise_not_met(f"{len(capped)} of {len(ok)} usable seeds stopped at the {cfg['max_rounds']}-round "
                                 "cap, not by the algorithm's rule") if capped else None)
@@ -199,29 +214,40 @@ class SigmaSelection(Experiment):
                             f"{', '.join(map(str, kept))})" if kept else
                             "none returned σ′ itself" if pool else "no seed's start and chosen runs both converged"
                             if not ok else "no seed left to judge")
+                none = self._none_judged(ok, shaky, held, len(kept))
                 measured = (f"not above the start's by more than the seed spread ({floor:.3g} over {len(ok)} seeds) in "
                             f"{sum(v > 0 for v in d)} of {len(d)} seeds whose start and chosen runs converged and whose "
-                            f"chosen σ < σ′" if d else "no seed judged (none whose start and chosen runs converged "
-                            "with a chosen σ < σ′)")
+                            f"chosen σ < σ′" if d else none)
                 out.append(Claim(f"σ-selection from σ′ = {a0:.3g} does not make the test loss worse (fastntk's reading "
                                  "of Sect. 3's \"as much as possible\")",
                                  "000 Sect. 3 (mitigate the initialization's influence \"as much as possible\"; step (c) "
                                  "finishes when a smaller σ does not help; from a standard σ′ ≃ O(1))",
                                  f"{measured}; {returned}{outside} (chosen σ: {chosen or 'n/a'}; {stops}); {start}",
-                                 premise or self._outside(osc, ok, len(judged), cfg) or direction(d, len(cfg["seeds"]),
-                                                                                                  "seeds")))
+                                 premise or self._outside(held, ok, len(judged), cfg)
+                                 or direction(d, len(cfg["seeds"]), "seeds")))
             else:
                 d = [r["test_loss_start"] - r["test_loss_chosen"] for r in pool]
                 out.append(Claim(f"σ-selection from σ′ = {a0:.3g} (an extra check, not a claim of the paper: 000 "
                                  "starts at σ′ ≃ O(1)) lowers the test loss",
                                  "000 Sect. 3 (the algorithm Thm 2 motivates)",
                                  (f"lower after selection in {sum(v > 0 for v in d)} of {len(d)} seeds whose start and "
-                                  "chosen runs converged" if d else "no seed judged (none whose start and chosen runs "
-                                  "converged)") + f"{outside} (chosen σ: {chosen or 'n/a'}; {stops}; seed spread at "
+                                  "chosen runs converged" if d else self._none_judged(ok, shaky, held))
+                                 + f"{outside} (chosen σ: {chosen or 'n/a'}; {stops}; seed spread at "
                                  f"σ′ {floor:.3g} over {len(ok)} seeds); {start}",
-                                 premise or self._outside(osc, ok, len(d), cfg)
-                                 or direction(d, len(cfg["seeds"]), "seeds", floor)))
+                                 premise or direction(d, len(cfg["seeds"]), "seeds", floor)))
         return out
+
+    @staticmethod
+    def _none_judged(ok, shaky, held, returned=0) -> str:
+        """Why a row judged no seed, with the counts: none whose start and chosen runs both converged,
+        or every such seed left out (σ′ round oscillated, choice made by an oscillating cap where the
+        row leaves those out, or σ′ itself returned)."""
+        if not ok:
+            return "no seed judged (none whose start and chosen runs both converged)"
+        why = [f"{n} {what}" for n, what in ((len(shaky), "whose σ′ round oscillated"),
+                                             (len(held), "whose choice the cap made on a round that oscillated"),
+                                             (returned, "that returned σ′ itself")) if n]
+        return f"no seed judged ({len(ok)} whose start and chosen runs converged, all left out: {', '.join(why)})"
 
     @staticmethod
     def _stable(p) -> bool:
