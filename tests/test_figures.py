@@ -97,6 +97,25 @@ def test_loss_curves_drawn_from_made_records(tmp_path):
                                     str(tmp_path)) == []
 
 
+def test_loss_curves_of_fixed_step_runs_say_so(tmp_path):
+    """A preset without a tolerance (infinite-ensemble's members train a fixed number of steps)
+    labels its runs as having trained the preset's steps, not as unconverged, and draws no
+    tolerance line; the members' loss curves are drawn per activation."""
+    exp = REGISTRY["infinite-ensemble"]
+    cfg = dict(exp.presets["quick"], members=[0, 1, 2])
+    steps = [0, 1, 2, 5, 10, 100]
+    records = [dict(job, status="max_steps", curve=dict(step=steps, train_loss=[1.0 / (1 + t) for t in steps]))
+               for job in exp.jobs(cfg) if job["kind"] == "member"]
+    figures = []
+    import unittest.mock as mock
+    with mock.patch.object(_curves, "save_figure", lambda fig, out, stem: figures.append(fig) or []), plots.style():
+        _curves.plot_loss_curves(exp, cfg, records, str(tmp_path))
+    (fig,) = figures
+    labels = fig.axes[0].get_legend_handles_labels()[1]
+    assert labels == ["activation = erf: trained the preset's steps (3)",
+                      "activation = relu: trained the preset's steps (3)"], labels
+
+
 def test_loss_curves_drawn_per_round_of_a_path(tmp_path):
     """sigma-selection keeps a curve per round of its σ path: one panel per starting σ, a colour
     per round's σ, the round that did not converge counted apart."""

@@ -66,6 +66,11 @@ def plot_loss_curves(exp, cfg: dict, records: list[dict], out: str) -> list[str]
     fig, axes = plots.figure(ncols, nrows=nrows)
     for ax in axes[len(shown):]:
         fig.delaxes(ax)
+    # A preset without a tolerance trains every run a fixed number of steps (infinite-ensemble's
+    # equal-time members): none "converges", and stopping at the step count is the protocol.
+    tol = cfg.get("tol")
+    has_tol = isinstance(tol, (int, float)) and not isinstance(tol, bool)
+    unfinished = "not converged" if has_tol else "trained the preset's steps"
     for ax, panel in zip(axes, shown):
         at = [r for r in runs if tuple(r.get(k) for k in panel_keys) == panel]
         for i, value in enumerate(colours):
@@ -75,12 +80,11 @@ def plot_loss_curves(exp, cfg: dict, records: list[dict], out: str) -> list[str]
             done = [r for r in group if r.get("status") == "converged"]
             other = [r for r in group if r.get("status") != "converged"]
             for runs_of, ls, label in ((done, "-", f"{name} ({len(done)} runs)"),
-                                       (other, "--", f"{name}: not converged ({len(other)})")):
+                                       (other, "--", f"{name}: {unfinished} ({len(other)})")):
                 for j, r in enumerate(runs_of):
                     ax.plot([t + 1 for t in r["curve"]["step"]], r["curve"]["train_loss"], color=colour, lw=0.8,
                             ls=ls, alpha=0.8, label=label if j == 0 else None)
-        tol = cfg.get("tol")
-        if isinstance(tol, (int, float)) and not isinstance(tol, bool):
+        if has_tol:
             ax.axhline(tol, color="0.5", ls=":", lw=0.8, label="tolerance")
         ax.set_xscale("log")
         ax.set_yscale("log")

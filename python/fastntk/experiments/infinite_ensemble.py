@@ -54,6 +54,7 @@ from .. import infinite, plots
 from ..datasets import Dataset
 from ..model import MLP
 from ._base import Experiment, save_figure
+from ._training import CURVE_PER_DECADE, loss_curve
 from ..dynamics import train
 from ..kernels import ntk
 from ._verdict import ALPHA, INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Claim, premise_not_met, too_few
@@ -264,6 +265,8 @@ class InfiniteEnsemble(Experiment):
         "quick": dict(n_train=5, n_test=50, noise=0.1, data_seed=1, depth=3, width=256, sigma=1.5, sigma_b=0.05,
                       activations=["erf", "relu"], bias="normal", members=list(range(20)), steps=2000,
                       lr_share=0.5),
+        # Members 600–699: new for the rerun that keeps each member's loss curve (issue 31; the steps
+        # and the verdict rules are unchanged).
         # Members 500–599: new after a review of 400–499 found the value's edge rule counting the
         # null band's sampling noise twice and the jackknife error inflated; bootstrap errors now.
         # Members 400–499 (the cookbook's 100; were 50): new after a review of 350–399 found the
@@ -280,7 +283,7 @@ class InfiniteEnsemble(Experiment):
         # the degenerate-draw rule (2026-12-04 used members 100–149, draw 0, noise 0.5; the
         # quick preset's draw 1 was looked at while the rule was written).
         "standard": dict(n_train=5, n_test=50, noise=0.1, data_seed=3, depth=3, width=512, sigma=1.5, sigma_b=0.05,
-                         activations=["erf", "relu"], bias="normal", members=list(range(500, 600)), steps=10000,
+                         activations=["erf", "relu"], bias="normal", members=list(range(600, 700)), steps=10000,
                          lr_share=0.5),
         "paper": dict(n_train=5, n_test=50, noise=1.0, data_seed=0, depth=3, width=512, sigma=1.5, sigma_b=0.05,
                       activations=["erf", "relu"], bias="normal", members=list(range(100)), steps=10000,
@@ -342,9 +345,10 @@ class InfiniteEnsemble(Experiment):
                                      - infinite.kernels(net, ds.X, get="ntk").ntk, 2))
         res = ctx.check(train(net, theta, ds.X, ds.Y, X_test=ds.X_test, lr=lr,
                               max_steps=cfg["steps"], tol=1e-300, record_every=cfg["steps"],
-                              callback=ctx.callback))
+                              records_per_decade=CURVE_PER_DECADE, callback=ctx.callback))
         return dict(status=res.status, steps=res.steps, lr=lr, train_loss=float(res.history["train_loss"][-1]),
-                    pred=[float(v) for v in res.history["test_pred"][-1]], ntk_fluctuation=fluct)
+                    pred=[float(v) for v in res.history["test_pred"][-1]], ntk_fluctuation=fluct,
+                    curve=loss_curve(res))
 
     @staticmethod
     def _members(records, act):

@@ -6,10 +6,23 @@ once when a smaller σ does not help (step (c)); fastntk reads this as "from σ�
 does not make the test loss worse", judged on the seeds where it chose a smaller σ (a
 seed that returns σ′ cannot be worse). The same from a large σ′ = 16, where Thm 2's init
 term dominates, is an extra check that it lowers it. Both rest on Thm 2's decomposition,
-a kernel-regime result: their premise is a lazy start. Every round trains under the GD
-rules of every other GD run here (``_training.fit``: the papers' rate, halved only where
-the run diverges), and records its starting and final rate, its largest climb, its loss
-curve and λ_max(K_T)/λ_max(K₀)."""
+a kernel-regime result: their premise is a lazy start, read per seed on the σ′ round: its
+loss did not climb more than MONOTONE_TOL above its least (a stable step, Lemma 1's small
+η; the records hold no function distance, and at the papers' rate an oscillating round's
+kernel is held at the stability edge, λ_max(K_T)/λ_max(K₀) ≈ 2/1.9, so the kernel ratio
+alone cannot see it grow), and over those rounds median |λ_max(K_T)/λ_max(K₀) − 1| ≤
+KERNEL_MOVE. A seed whose algorithm stopped because a smaller σ's round hit the step cap
+while its loss oscillated (max_climb > MONOTONE_TOL), with a validation loss that would
+have been chosen, is not judged in the σ′ ≃ O(1) row and is judged, named, in the large-σ′ row
+(that cap held back only a LOWER validation loss, so the algorithm stopped at a larger σ than
+it would have chosen: that can favour "does not make the test loss worse" but can only work
+against "lowers the test loss"): Sect. 3's step (d) stops where "training becomes
+impractically slow", which Sect. 3 puts down to vanishing gradients at small σ; a round
+oscillating at the stability edge is outside the small-step regime the algorithm rests on,
+and its cap says nothing about σ, so that seed's choice is the training procedure's, not
+the algorithm's. Every round trains under the GD rules of every other GD run here
+(``_training.fit``: the papers' rate, halved only where the run diverges), and records its
+starting and final rate, its largest climb, its loss curve and λ_max(K_T)/λ_max(K₀)."""
 from __future__ import annotations
 
 import math
@@ -21,8 +34,8 @@ from ..kernels import ntk
 from ..model import MLP
 from ._base import Experiment, Interrupted, half_mse, save_figure
 from ._rate import KERNEL_MOVE
-from ._training import fit
-from ._verdict import Claim, direction, premise_not_met, spread
+from ._training import MONOTONE_TOL, fit
+from ._verdict import MIN_PAIRS, MIN_RUNS, Claim, direction, premise_not_met, spread, too_few
 
 
 SQRT2 = 1.4142135623730951   # He et al.'s scale: 000's "standard scaling σ′ ≃ O(1)"
@@ -57,9 +70,14 @@ class SigmaSelection(Experiment):
         # where it diverges (next20 halved it wherever its loss rose above 10⁻³ of its least, which a review of late-
         # linearization found deciding rows); the adaptive methods keep the monotone rule, the papers' own; every
         # record keeps max_climb and steps_tried.
+        # Seeds 330–334 (next22): a review of 320–324 found the lazy-start premise passing at the papers' rate only
+        # because an oscillating round's kernel is held at the stability edge (ratio 1.053 = 2/1.9), σ′ = 16's choice
+        # made in 5 of 5 by σ = 2 rounds capped while oscillating (called Sect. 3's slowness), max_climb in neither
+        # rows nor summary, and row 1 reading "(0 over 0 seeds) in 0 of 0 seeds"; the premise now needs the σ′
+        # round's max_climb ≤ 10⁻³, such a seed's choice is not judged, and the rows report the rounds' max_climb.
         "standard": dict(data="mnist", n_train=100, n_val=50, n_test=50, data_seed=0, depth=2, width=2000,
                          sigma_starts=[SQRT2, 16.0], shrink=0.5, margin=0.01, max_rounds=6,
-                         seeds=[320, 321, 322, 323, 324], tol=1e-5, max_steps=60000),
+                         seeds=[330, 331, 332, 333, 334], tol=1e-5, max_steps=60000),
         "paper": dict(data="mnist", n_train=100, n_val=100, n_test=100, data_seed=0, depth=2, width=4000,
                       sigma_starts=[SQRT2, 16.0], shrink=0.7, margin=0.01, max_rounds=12, seeds=list(range(5)),
                       tol=1e-5, max_steps=200000),
@@ -131,7 +149,7 @@ class SigmaSelection(Experiment):
             ok = [r for r in rs if r.get("status") == "converged"]
             if not ok:
                 lines.append(f"- σ′ = {a0:.3g}: no seed whose start and chosen runs both converged ({len(rs)} made): "
-                             f"nothing to compare; {self._start_note(rs, cfg)}.")
+                             f"nothing to compare; {self._start_note(rs, cfg)}; {self._climb_note(rs)}.")
                 continue
             a = np.mean([r["test_loss_start"] for r in ok])
             b = np.mean([r["test_loss_chosen"] for r in ok])
@@ -139,11 +157,16 @@ class SigmaSelection(Experiment):
             lines.append(f"- Starting at σ′ = {a0:.3g} ({len(ok)} of {len(rs)} seeds usable, "
                          f"{sum(r['sigma'] < a0 for r in ok)} of them chose a smaller σ): mean test loss "
                          f"**{a:.4g}**; after the σ-selection algorithm (chosen σ: {sig}): **{b:.4g}**; "
-                         f"{self._start_note(rs, cfg)}.")
+                         f"{self._start_note(rs, cfg)}; {self._climb_note(rs)}{self._cap_note(ok, cfg)}.")
         lines.append("- Sect. 3: the algorithm mitigates the initialization's harm \"as much as possible\" — fastntk reads "
                      "this as: from σ′ ≃ O(1) it does not make the test loss worse, judged on the seeds where it chose a "
                      "smaller σ (the row's claim); from a large σ′ it lowers it (the extra check). Both need a lazy start "
-                     f"(median |λ_max(K_T)/λ_max(K₀) − 1| ≤ {KERNEL_MOVE}): Thm 2's decomposition is a kernel-regime result.")
+                     f"(per seed a σ′ round with max_climb ≤ {MONOTONE_TOL:g}, a stable step, and over those median "
+                     f"|λ_max(K_T)/λ_max(K₀) − 1| ≤ {KERNEL_MOVE}): Thm 2's decomposition is a kernel-regime result. A "
+                     "seed whose choice a round capped while oscillating made is not judged in the σ′ ≃ O(1) row (that "
+                     "cap is the rate at the stability edge, not Sect. 3's \"impractically slow\", and stopping nearer "
+                     "σ′ can favour \"not worse\"); the large-σ′ row judges it and names it (the cap held back only a "
+                     "lower validation loss, so it can only work against \"lowers\").")
         lines.append(f"- Deviations from 000 App. D: {cfg['n_val']} validation and {cfg['n_test']} test points (the "
                      f"subset has 100 test images), width {cfg['width']}, {len(cfg['seeds'])} seeds, "
                      f"{cfg['max_steps']} steps a round, σ shrunk ×{cfg['shrink']}.")
@@ -158,54 +181,145 @@ class SigmaSelection(Experiment):
             floor = spread([r["test_loss_start"] for r in ok])
             standard = a0 <= STANDARD_MAX
             capped = [r for r in ok if not self._stopped_by_rule(r["path"], cfg["margin"])]
+            # Per seed, outside the algorithm's regime (next22): a σ′ round that oscillated (no lazy start to
+            # speak of), or a choice made by a smaller σ's round capped while oscillating (not Sect. 3's
+            # slowness): named, not judged.
+            shaky = [r for r in ok if not self._stable(r["path"][0])]
+            osc = [r for r in ok if self._oscillating_cap(r, cfg) and r not in shaky]
+            # Per row (pre-run review of next22): the oscillating cap held back only a round with a LOWER validation
+            # loss, so the algorithm stopped at a larger σ than it would have chosen. For "does not make the test loss
+            # worse" (σ′ ≃ O(1)) stopping nearer σ′ can favour the claim (the held-back, smaller σ could test worse),
+            # so those seeds stay out; for "lowers the test loss" (large σ′) it can only work against the claim, so
+            # they are judged there and named.
+            held = osc if standard else []
+            pool = [r for r in ok if r not in shaky and r not in held]
+            outside = (f"; not judged: {len(shaky)} whose σ′ round oscillated, {len(held)} whose choice the cap made "
+                       f"on a round that oscillated ({len(pool)} of {len(ok)} left)" if shaky or held else "")
+            if osc and not standard:
+                outside += (f"; judged though the choice was made by a round capped while oscillating: {len(osc)} of "
+                            f"{len(ok)} (that cap held back only a lower validation loss, a smaller σ the algorithm "
+                            "would have gone on to, so it can only work against this row's claim)")
             premise = self._lazy_start(rs, a0) or (
                 premise_not_met(f"{len(capped)} of {len(ok)} usable seeds stopped at the {cfg['max_rounds']}-round "
                                 "cap, not by the algorithm's rule") if capped else None)
             stops = self._stops(ok, cfg) + self._cap_note(ok, cfg)
-            start = self._start_note(rs, cfg)
+            start = self._start_note(rs, cfg) + "; " + self._climb_note(rs)
             if standard:
                 # Not worse: per seed, the start's test loss plus the seed spread above the chosen one's. A seed
                 # that returns σ′ is the start itself and cannot be worse: it is named, not judged.
-                judged = [r for r in ok if r["sigma"] < a0]
-                kept = [r["seed"] for r in ok if not r["sigma"] < a0]
+                judged = [r for r in pool if r["sigma"] < a0]
+                kept = [r["seed"] for r in pool if not r["sigma"] < a0]
                 d = [r["test_loss_start"] + floor - r["test_loss_chosen"] for r in judged]
                 returned = (f"{len(kept)} returned σ′ itself, not judged (seed{'s' if len(kept) > 1 else ''} "
                             f"{', '.join(map(str, kept))})" if kept else
-                            "none returned σ′ itself" if ok else "no seed's start and chosen runs both converged")
+                            "none returned σ′ itself" if pool else "no seed's start and chosen runs both converged"
+                            if not ok else "no seed left to judge")
+                none = self._none_judged(ok, shaky, held, len(kept))
+                measured = (f"not above the start's by more than the seed spread ({floor:.3g} over {len(ok)} seeds) in "
+                            f"{sum(v > 0 for v in d)} of {len(d)} seeds whose start and chosen runs converged and whose "
+                            f"chosen σ < σ′" if d else none)
                 out.append(Claim(f"σ-selection from σ′ = {a0:.3g} does not make the test loss worse (fastntk's reading "
                                  "of Sect. 3's \"as much as possible\")",
                                  "000 Sect. 3 (mitigate the initialization's influence \"as much as possible\"; step (c) "
                                  "finishes when a smaller σ does not help; from a standard σ′ ≃ O(1))",
-                                 f"not above the start's by more than the seed spread ({floor:.3g} over {len(ok)} seeds) in "
-                                 f"{sum(v > 0 for v in d)} of {len(d)} seeds whose start and chosen runs converged and "
-                                 f"whose chosen σ < σ′; {returned} (chosen σ: {chosen or 'n/a'}; {stops}); {start}",
-                                 premise or direction(d, len(cfg["seeds"]), "seeds")))
+                                 f"{measured}; {returned}{outside} (chosen σ: {chosen or 'n/a'}; {stops}); {start}",
+                                 premise or self._outside(held, ok, len(judged), cfg)
+                                 or direction(d, len(cfg["seeds"]), "seeds")))
             else:
-                d = [r["test_loss_start"] - r["test_loss_chosen"] for r in ok]
+                d = [r["test_loss_start"] - r["test_loss_chosen"] for r in pool]
                 out.append(Claim(f"σ-selection from σ′ = {a0:.3g} (an extra check, not a claim of the paper: 000 "
                                  "starts at σ′ ≃ O(1)) lowers the test loss",
                                  "000 Sect. 3 (the algorithm Thm 2 motivates)",
-                                 f"lower after selection in {sum(v > 0 for v in d)} of {len(d)} seeds whose start and "
-                                 f"chosen runs converged (chosen σ: {chosen or 'n/a'}; {stops}; seed spread at σ′ "
-                                 f"{floor:.3g} over {len(ok)} seeds); {start}",
+                                 (f"lower after selection in {sum(v > 0 for v in d)} of {len(d)} seeds whose start and "
+                                  "chosen runs converged" if d else self._none_judged(ok, shaky, held))
+                                 + f"{outside} (chosen σ: {chosen or 'n/a'}; {stops}; seed spread at "
+                                 f"σ′ {floor:.3g} over {len(ok)} seeds); {start}",
                                  premise or direction(d, len(cfg["seeds"]), "seeds", floor)))
         return out
 
     @staticmethod
+    def _none_judged(ok, shaky, held, returned=0) -> str:
+        """Why a row judged no seed, with the counts: none whose start and chosen runs both converged,
+        or every such seed left out (σ′ round oscillated, choice made by an oscillating cap where the
+        row leaves those out, or σ′ itself returned)."""
+        if not ok:
+            return "no seed judged (none whose start and chosen runs both converged)"
+        why = [f"{n} {what}" for n, what in ((len(shaky), "whose σ′ round oscillated"),
+                                             (len(held), "whose choice the cap made on a round that oscillated"),
+                                             (returned, "that returned σ′ itself")) if n]
+        return f"no seed judged ({len(ok)} whose start and chosen runs converged, all left out: {', '.join(why)})"
+
+    @staticmethod
+    def _stable(p) -> bool:
+        """Whether a round's loss never climbed more than MONOTONE_TOL above its least so far (a
+        stable step; False where max_climb is not recorded)."""
+        c = p.get("max_climb")
+        return isinstance(c, (int, float)) and c <= MONOTONE_TOL
+
+    @staticmethod
+    def _outside(osc, ok, n_judged, cfg) -> str | None:
+        """Premise not met where the seeds whose choice a round capped while oscillating made (not
+        judged) leave fewer than a sign test needs, or None."""
+        if not osc or not too_few(n_judged, len(cfg["seeds"]), "seeds", MIN_PAIRS):
+            return None
+        c = [r["path"][-1]["max_climb"] for r in osc]
+        return premise_not_met(
+            f"in {len(osc)} of {len(ok)} usable seeds the choice was made by a round that stopped at the "
+            f"{cfg['max_steps']}-step cap while its loss oscillated (max_climb {min(c):.3g}–{max(c):.3g} > "
+            f"{MONOTONE_TOL:g}) at the papers' rate: outside Lemma 1's small step, not Sect. 3's \"impractically "
+            f"slow\" (vanishing gradients at small σ), so the choice is not the algorithm's; {n_judged} seeds left to "
+            f"judge, needs ≥ {MIN_PAIRS} and ≥ half")
+
+    @staticmethod
     def _lazy_start(runs, a0) -> str | None:
         """The premise of both rows: the σ′ rounds trained in the kernel regime, where Thm 2's
-        decomposition (the algorithm's motivation) holds — the package's reading of "the kernel
-        stayed put" (``_rate.KERNEL_MOVE``) — or the premise-not-met verdict naming the value."""
-        v = [abs(r["path"][0]["kernel_ratio"] - 1.0) for r in runs
-             if math.isfinite(r["path"][0].get("kernel_ratio", math.nan))]
-        if not v:
-            return premise_not_met(f"laziness of the σ′ = {a0:.3g} start not recorded: no λ_max(K_T)/λ_max(K₀) in these "
-                                   "records")
-        med = float(np.median(v))
+        decomposition (the algorithm's motivation) holds, or the premise-not-met verdict naming the
+        value. Per seed the σ′ round must be a stable step (max_climb ≤ MONOTONE_TOL: at the papers'
+        rate an oscillating round's kernel is held at the stability edge, so its kernel ratio cannot
+        show growth; the records hold no function distance), on at least MIN_RUNS and half of the
+        seeds; over those the package's reading of "the kernel stayed put" (``_rate.KERNEL_MOVE``)."""
+        firsts = [r["path"][0] for r in runs]
+        if not all(math.isfinite(p.get("kernel_ratio", math.nan)) and isinstance(p.get("max_climb"), (int, float))
+                   for p in firsts) or not firsts:
+            return premise_not_met(f"laziness of the σ′ = {a0:.3g} start not recorded: no λ_max(K_T)/λ_max(K₀) or "
+                                   "max_climb in these records")
+        stable = [p for p in firsts if p["max_climb"] <= MONOTONE_TOL]
+        if too_few(len(stable), len(firsts), "seeds"):
+            c = [p["max_climb"] for p in firsts if p["max_climb"] > MONOTONE_TOL]
+            k = [p["kernel_ratio"] for p in firsts if p["max_climb"] > MONOTONE_TOL]
+            return premise_not_met(f"the σ′ = {a0:.3g} round's loss oscillated (max_climb {min(c):.3g}–{max(c):.3g} > "
+                                   f"{MONOTONE_TOL:g}) in {len(c)} of {len(firsts)} seeds: a step outside Lemma 1's "
+                                   f"small η, whose kernel is held at the stability edge (λ_max(K_T)/λ_max(K₀) "
+                                   f"{min(k):.3g}–{max(k):.3g}), so no lazy start is shown; {len(stable)} of {len(firsts)} stable, needs "
+                                   f"≥ {MIN_RUNS} and ≥ half")
+        med = float(np.median([abs(p["kernel_ratio"] - 1.0) for p in stable]))
         if med > KERNEL_MOVE:
             return premise_not_met(f"the σ′ = {a0:.3g} start is not lazy: median |λ_max(K_T)/λ_max(K₀) − 1| "
-                                   f"{med:.3g} > {KERNEL_MOVE} over {len(v)} seeds")
+                                   f"{med:.3g} > {KERNEL_MOVE} over {len(stable)} seeds")
         return None
+
+    @staticmethod
+    def _climb_note(runs) -> str:
+        """The rounds' largest climbs above their least loss (max_climb): of the σ′ rounds and of all."""
+        def part(ps, what):
+            c = [p["max_climb"] for p in ps if isinstance(p.get("max_climb"), (int, float))]
+            if not c:
+                return f"{what}: max_climb not recorded"
+            up = [x for x in c if x > MONOTONE_TOL]
+            return (f"{what}: max_climb above {MONOTONE_TOL:g} in {len(up)} of {len(c)}"
+                    + (f" ({min(up):.3g}–{max(up):.3g})" if up else ""))
+        return (part([r["path"][0] for r in runs], "σ′ rounds") + "; "
+                + part([p for r in runs for p in r["path"]], "all rounds"))
+
+    @staticmethod
+    def _oscillating_cap(r, cfg) -> bool:
+        """Whether the seed's choice was made by a round capped while oscillating: its last round
+        stopped at the step cap with max_climb above MONOTONE_TOL and a validation loss that would
+        have been chosen (below the best converged one's by the margin)."""
+        last, done = r["path"][-1], [p for p in r["path"][:-1] if p["status"] == "converged"]
+        return (last["status"] == "max_steps" and bool(done) and isinstance(last.get("max_climb"), (int, float))
+                and last["max_climb"] > MONOTONE_TOL
+                and last["val_loss"] < min(p["val_loss"] for p in done) * (1 - cfg["margin"]))
 
     @staticmethod
     def _start_note(runs, cfg) -> str:
@@ -233,7 +347,9 @@ class SigmaSelection(Experiment):
     def _cap_note(runs, cfg) -> str:
         """The seeds whose choice the step cap made: the last round stopped at ``max_steps``
         with a validation loss below the chosen σ's by the margin — had it converged, the
-        algorithm would have chosen it and gone on."""
+        algorithm would have chosen it and gone on. A round that stopped there while its loss
+        oscillated (max_climb > MONOTONE_TOL) is named as such: that is the rate at the stability
+        edge, not Sect. 3's "impractically slow" (vanishing gradients at small σ)."""
         hit = []
         for r in runs:
             last, done = r["path"][-1], [p for p in r["path"][:-1] if p["status"] == "converged"]
@@ -243,13 +359,23 @@ class SigmaSelection(Experiment):
                     hit.append((last, last["val_loss"] / best))
         if not hit:
             return ""
-        sig = ", ".join(sorted({f"{p['sigma']:.3g}" for p, _ in hit}, key=float))
-        tl = [p["train_loss"] for p, _ in hit]
-        q = [x for _, x in hit]
-        return (f"; in {len(hit)} of {len(runs)} the choice was made by the {cfg['max_steps']}-step cap (Sect. 3's "
-                f"\"impractically slow\"), not by the validation loss: the σ = {sig} round stopped at the cap at training "
-                f"loss {min(tl):.2g}–{max(tl):.2g} ({min(tl) / cfg['tol']:.3g}–{max(tl) / cfg['tol']:.3g}× the "
-                f"tolerance) with validation loss {min(q):.2g}–{max(q):.2g}× the chosen σ's")
+        out = f"; in {len(hit)} of {len(runs)} the choice was made by the {cfg['max_steps']}-step cap, not by the validation loss"
+        for osc in (False, True):
+            part = [(p, x) for p, x in hit if (isinstance(p.get("max_climb"), (int, float))
+                                               and p["max_climb"] > MONOTONE_TOL) == osc]
+            if not part:
+                continue
+            sig = ", ".join(sorted({f"{p['sigma']:.3g}" for p, _ in part}, key=float))
+            tl = [p["train_loss"] for p, _ in part]
+            q = [x for _, x in part]
+            c = [p["max_climb"] for p, _ in part if isinstance(p.get("max_climb"), (int, float))]
+            how = (f"while its loss oscillated (max_climb {min(c):.3g}–{max(c):.3g} > {MONOTONE_TOL:g}: the rate at "
+                   "the stability edge, not Sect. 3's \"impractically slow\", so not judged)" if osc else
+                   "(Sect. 3's \"impractically slow\"" + (f", max_climb {min(c):.3g}–{max(c):.3g})" if c else ")"))
+            out += (f"; in {len(part)} the σ = {sig} round stopped at the cap {how} at training loss "
+                    f"{min(tl):.2g}–{max(tl):.2g} ({min(tl) / cfg['tol']:.3g}–{max(tl) / cfg['tol']:.3g}× the tolerance) "
+                    f"with validation loss {min(q):.2g}–{max(q):.2g}× the chosen σ's")
+        return out
 
     @staticmethod
     def _stops(runs, cfg) -> str:
@@ -257,9 +383,11 @@ class SigmaSelection(Experiment):
         did not converge within the step cap (Sect. 3's "impractically slow")."""
         if not runs:
             return "no usable seed to say why its algorithm stopped"
-        slow = sum(r["path"][-1]["status"] != "converged" for r in runs)
-        return (f"of the {len(runs)} usable seeds stopped by no improvement in {len(runs) - slow}, by a round not "
-                f"converging within {cfg['max_steps']} steps in {slow}")
+        slow = [r["path"][-1] for r in runs if r["path"][-1]["status"] != "converged"]
+        osc = sum(isinstance(p.get("max_climb"), (int, float)) and p["max_climb"] > MONOTONE_TOL for p in slow)
+        return (f"of the {len(runs)} usable seeds stopped by no improvement in {len(runs) - len(slow)}, by a round not "
+                f"converging within {cfg['max_steps']} steps in {len(slow)}"
+                + (f" ({osc} of them oscillating, max_climb > {MONOTONE_TOL:g})" if slow else ""))
 
     @staticmethod
     def _stopped_by_rule(path, margin) -> bool:

@@ -25,6 +25,7 @@ from ..dynamics import default_lr, find_lr, train
 from ..kernels import jacobian
 from ..model import MLP
 from ._base import Experiment, half_mse, save_figure
+from ._training import CURVE_PER_DECADE, loss_curve
 from ._verdict import INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Claim, approx, premise_not_met, same_band, too_few
 
 
@@ -48,11 +49,13 @@ class Underparameterized(Experiment):
         # seed 70 and data draw 1: new for the rerun on sphere data with the premise recorded
         # (the 2026-12-04 run used digits, seed 10; under_max_steps: GD's linear model with
         # P < N converges like (1 − 1/κ²)ᵗ, κ ≈ 300 here, so 10⁶ of its cheap steps).
+        # seed 330: new for the rerun that keeps each run's loss curve (issue 31; the steps and the
+        # verdict rules are unchanged).
         # seed 170 and 2·10⁷ steps for the P < N runs, which now stop at the least-squares loss: a review of
         # seed 150 found GD stopped by the 10⁶-step cap (φ(X)'s condition number 816 at that θ₀, against 98 at
         # seed 110) and the P ≥ N rows blocked by the P < N row's count, which is no premise of theirs.
         "standard": dict(data="sphere:64", n_train=300, n_test=60, data_seed=1, depth=2, under_width=3,
-                         over_width=1000, optimizers=["gd", "adagrad", "adam"], sigmas=[0.25, 1.0, 4.0], seed=170,
+                         over_width=1000, optimizers=["gd", "adagrad", "adam"], sigmas=[0.25, 1.0, 4.0], seed=330,
                          max_steps=100000, under_max_steps=20000000, tol=1e-12),
         "paper": dict(data="sphere:64", n_train=300, n_test=60, data_seed=0, depth=2, under_width=3,
                       over_width=1000, optimizers=["gd", "adagrad", "adam"], sigmas=[0.25, 1.0, 4.0], seed=0,
@@ -91,11 +94,11 @@ class Underparameterized(Experiment):
         elif job["regime"] == "control":
             lr = 0.5 * default_lr(net, theta, ds.X)
         res = ctx.check(train(net, theta, ds.X, ds.Y, model="linearized", optimizer=job["optimizer"], lr=lr,
-                              X_test=ds.X_test, tol=tol, max_steps=steps,
-                              record_every=steps, callback=ctx.callback))
+                              X_test=ds.X_test, tol=tol, max_steps=steps, record_every=steps,
+                              records_per_decade=CURVE_PER_DECADE, callback=ctx.callback))
         out.update(P=net.num_params, N=int(ds.X.shape[0]), status=res.status, steps=res.steps, lr=float(res.lr),
                    train_loss=float(res.history["train_loss"][-1]),
-                   test_pred=np.asarray(res.history["test_pred"][-1], float))
+                   test_pred=np.asarray(res.history["test_pred"][-1], float), curve=loss_curve(res))
         return out
 
     def _spread(self, records, regime):
