@@ -207,9 +207,9 @@ class GradientConfusion(Experiment):
             for i, x in enumerate(xs):
                 h = np.mean([r["batch_hist"] for r in rs if r[sweep] == x], axis=0)
                 axes[col].plot(centers, h, color=plots.viridis(i / max(1, len(xs) - 1)), label=f"{sweep} {x}")
-            axes[col].set_xlabel("mini-batch gradient cosine (at the training tolerance)")
+            axes[col].set_xlabel("mini-batch gradient cosine")
             axes[col].set_ylabel("density")
-            axes[col].set_title(f"{cfg['theory_data'] if data == 'theory' else cfg['data']}")
+            axes[col].set_title(f"{cfg['theory_data'] if data == 'theory' else cfg['data']}, at the tolerance")
             legend(axes[col], fontsize=6)
         return paths + save_figure(fig, out, "gradient_confusion_density")
 
