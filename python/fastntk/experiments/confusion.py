@@ -2,8 +2,8 @@
 training — the minimum pairwise cosine of per-sample gradients at θ₀ (Thm 4.1), of
 mini-batch gradients after training (Figs. 2b/3b; measured where each run first reaches the
 training tolerance, one loss for every width and depth), and the density of mini-batch gradient
-cosines (Figs. 2c/3c; judged after training on its spread about the mean, at θ₀ on its RMS about
-0), on data as 003's theorem assumes (the unit sphere,
+cosines (Figs. 2c/3c; judged after training on the RMS about 0 of the cosines of the mini-batch
+gradients centred by the full-batch gradient, at θ₀ on the raw cosines' RMS about 0), on data as 003's theorem assumes (the unit sphere,
 centred targets) and on the main dataset (labels centred to ±1)."""
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from ._verdict import (INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Claim, excluded
                        usable)
 
 BINS = np.linspace(-1, 1, 41)
+NUM_BATCHES = 64  # mini-batches sampled per measurement (theory.gradient_confusion's num_batches)
 CONT_SEED = 100_000  # the continuation's shuffle seed offset, outside every preset's seeds
 
 
@@ -85,6 +86,9 @@ class GradientConfusion(Experiment):
         # now measured where each run first reaches the tolerance (one training loss), the density rows judge the
         # spread about the mean (the RMS about 0 and the 200-epoch figures beside), the continuation's loss curve is
         # kept, and the speed rows count every attempt's steps (MNIST depth's verdict rested on the last attempt's).
+        # Pre-run review of next22-c (before any run on 330–337): the spread about the mean is squeezed by a rising
+        # mean (cosines ≤ 1; r(spread, mean) −0.53/−0.61 on 310–317's records at the tolerance), so the trained
+        # density rows judge the RMS about 0 of the cosines of the centred mini-batch gradients g_B − ∇F instead.
         "standard": dict(data="mnist", theory_data="sphere:100", n_train=100, n_test=10, data_seed=0,
                          widths=[50, 200, 800, 3200], fixed_depth=4, depths=[2, 4, 8, 12], fixed_width=400,
                          stages=["init", "trained"], seeds=list(range(330, 338)), kappa=0.5, loss="squared",
@@ -157,7 +161,7 @@ class GradientConfusion(Experiment):
     def _measure(cfg, job, net, params, ds, Y) -> dict:
         """The gradient-confusion figures at ``params``."""
         gc = theory.gradient_confusion(net, params, ds.X, Y, loss=cfg["loss"], batch_size=cfg["batch_size"],
-                                       num_batches=64, seed=job["seed"])
+                                       num_batches=NUM_BATCHES, seed=job["seed"])
         batch = gc.offdiagonal_cosines(batches=True)
         hist, _ = np.histogram(batch, bins=BINS, density=True)
         n = gc.inner.shape[0]
@@ -166,10 +170,11 @@ class GradientConfusion(Experiment):
         scale = dict(grad_norm=float(np.mean(np.sqrt(np.maximum(np.diag(gc.inner), 0.0)))),
                      batch_grad_norm=float(np.mean(np.sqrt(np.maximum(np.diag(gc.batch_inner), 0.0)))),
                      full_grad_norm=float(np.sqrt(max(float(np.sum(gc.inner)), 0.0)) / n))
-        return dict(**scale, min_cosine=gc.min_cosine, min_inner=gc.min_inner, mean_cosine=gc.mean_cosine,
-                    # How sharply the density concentrates (003 Figs. 2c/3c): the spread about its mean,
-                    # the trained rows' statistic (next22), and the RMS about 0 (= √(spread² + mean²),
-                    # the init rows'), which a mean away from 0 carries.
+        return dict(**scale, **centred_cosines(gc, n, cfg["batch_size"], job["seed"]),
+                    min_cosine=gc.min_cosine, min_inner=gc.min_inner, mean_cosine=gc.mean_cosine,
+                    # How sharply the density concentrates (003 Figs. 2c/3c): the spread about its mean
+                    # (next22's first rule, now beside) and the RMS about 0 (= √(spread² + mean²), the init
+                    # rows'), which a mean away from 0 carries; the trained rows judge batch_c_rms0 above.
                     batch_min_cosine=gc.batch_min_cosine, batch_spread=float(np.std(batch)),
                     batch_rms0=float(np.sqrt(np.mean(batch ** 2))), batch_mean=float(np.mean(batch)),
                     # The density's negative side only, the confusion of Def. 2.1 (⟨g_B, g_B′⟩ ≥ −η): agreeing
@@ -190,7 +195,8 @@ class GradientConfusion(Experiment):
                     continue
                 ax.plot(xs, [np.mean([r["min_cosine"] for r in rs if r[sweep] == x]) for x in xs], marker="o",
                         ms=3, ls=ls, color="C3", label=f"min cosine ({stage})")
-                # The judged concentration around 0.
+                # The raw cosines' RMS about 0 (the init density rows' statistic; the trained rows judge the
+                # centred cosines', batch_c_rms0).
                 ax.plot(xs, [np.mean([r["batch_rms0"] for r in rs if r[sweep] == x]) for x in xs],
                         marker="s", ms=3, ls=ls, color="C0", label=f"RMS of batch cosines about 0 ({stage})")
             ax.set_xscale("log" if sweep == "width" else "linear")
@@ -250,6 +256,7 @@ class GradientConfusion(Experiment):
                     neg = _means({(r["seed"], r[sweep]): r.get("batch_neg_rms", math.nan) for r in rs}, xs)
                     mean = [np.mean([r["batch_mean"] for r in rs if r[sweep] == x]) for x in xs]
                     spread_ = _means({(r["seed"], r[sweep]): r.get("batch_spread", math.nan) for r in rs}, xs)
+                    centred = _means({(r["seed"], r[sweep]): r.get("batch_c_rms0", math.nan) for r in rs}, xs)
                     norm_key = "grad_norm" if stage == "init" else "batch_grad_norm"
                     norm = _means({(r["seed"], r[sweep]): r.get(norm_key, math.nan) for r in rs}, xs)
                     n_off = sum(r["status"] != "converged" for r in rs) if stage == "trained" else 0
@@ -260,7 +267,8 @@ class GradientConfusion(Experiment):
                                  "(RMS of min(cos, 0)) " + _chain(neg, ".3f") + ", their RMS about 0 "
                                  + " → ".join(f"{v:.3f}" for v in rms0) + ", their mean "
                                  + " → ".join(f"{v:.3f}" for v in mean) + ", their spread about the mean "
-                                 + _chain(spread_, ".3f") + f"; mean {what} gradient norm "
+                                 + _chain(spread_, ".3f") + "; the centred mini-batch gradients' (g_B − ∇F) "
+                                 "cosines' RMS about 0 " + _chain(centred, ".3f") + f"; mean {what} gradient norm "
                                  + _chain(norm) + ".")
         trained = [r for r in records if r["stage"] == "trained"]
         if trained:
@@ -304,13 +312,20 @@ class GradientConfusion(Experiment):
         :func:`equal_loss_premise`), and the 200-epoch figures, with the trend they show, are
         reported beside, not judged. A run whose mini-batch gradients all still agree is
         counted (excluding it would filter on the value judged). 003's density claim
-        ("concentrates less sharply around 0" with depth, "concentrate around 0" with width) is
-        read as how sharply the density peaks: its spread about its mean, which the trained
-        density rows judge (next22; next21 judged the RMS about 0, √(spread² + mean²), which the
-        mean cosine carried — it tracks (‖∇F‖/‖g_B‖)², how far a run's batches still share one
-        descent direction, not how the samples decouple — while the spread did not fall); the
-        RMS about 0, the negative side (Def. 2.1's confusion) and the mean are beside it, not
-        judged. The init density rows (extra checks) keep the RMS about 0. Each row is a trend
+        ("concentrates less sharply around 0" with depth, "concentrate around 0 with growing
+        width, indicating that SGD decouples across the training samples") is stated at its end
+        of training, after 200 epochs at a decayed rate, where ∇F ≈ 0; at the tolerance, where
+        the rows measure, the mini-batch gradients still share ∇F's direction (‖∇F‖/‖g_B‖
+        0.41–0.84 on 310–317's records). fastntk's reading of the decoupling there: the
+        mini-batch gradients centred by the full-batch gradient, g_B − ∇F (SGD's noise about its
+        expected step), and the RMS about 0 of their pairwise cosines (:func:`centred_cosines`),
+        which the trained density rows judge (pre-run review of next22-c). next21 judged the raw
+        cosines' RMS about 0, √(spread² + mean²), which the mean cosine carried (it tracks
+        (‖∇F‖/‖g_B‖)²); next22's first rule judged their spread about the mean, but cosines are
+        bounded by 1, so a rising mean squeezes the spread (r(spread, mean) −0.53/−0.61 on
+        310–317's records at the tolerance). The raw cosines' RMS about 0, spread, negative side
+        (Def. 2.1's confusion) and mean are beside it, not judged. The init density rows (extra
+        checks) keep the raw cosines' RMS about 0. Each row is a trend
         over the whole sweep: per
         seed the rank correlation of the quantity with the width or depth (a seed counts when
         it has a usable run at every point; one whose values all tie counts as no trend), its
@@ -345,11 +360,14 @@ class GradientConfusion(Experiment):
                     if sweep == "depth":
                         where += (f"; here depths {cfg['depths']} at width {cfg['fixed_width']}, where 003's Fig. 2 "
                                   "has narrow CNNs (width factor 2) at depths 16–40")
-                    # The density: its spread about the mean after training (how sharply it peaks), the
-                    # RMS about 0 at θ₀ (the init rows' extra checks, unchanged).
-                    dens = "batch_spread" if stage == "trained" else "batch_rms0"
-                    dens_text = ("the spread (standard deviation) of the cosines about their mean, how sharply the "
-                                 "density peaks" if stage == "trained" else
+                    # The density after training: the RMS about 0 of the centred mini-batch gradients' cosines,
+                    # cos(g_B − ∇F, g_B′ − ∇F) (pre-run review of next22-c: cosines are bounded by 1, so the raw
+                    # cosines' spread about their mean shrinks as their mean rises — r(spread, mean) −0.53/−0.61 on
+                    # 310–317's records — and at the tolerance the batches still share ∇F's direction); the RMS
+                    # about 0 of the raw cosines at θ₀ (the init rows' extra checks, unchanged).
+                    dens = "batch_c_rms0" if stage == "trained" else "batch_rms0"
+                    dens_text = ("the RMS about 0 of the cosines of the centred mini-batch gradients g_B − ∇F, "
+                                 "SGD's noise about its expected step" if stage == "trained" else
                                  "the RMS of the cosines about 0, the density's concentration around 0")
                     for k, claim, s in ((key, f"{text} (min pairwise cosine of {grads} "
                                               f"{'rises' if sign > 0 else 'falls'}){extra}", sign),
@@ -368,15 +386,24 @@ class GradientConfusion(Experiment):
                                              "the end of training)")
                             where_k = (f"003 {fig}" + (" (kernel density of the cosines at the end of training there; "
                                                        "here at θ₀)" if stage == "init"
-                                                       else " (kernel density of the cosines at the end of training; "
-                                                       f"here {near}, runs {AGREE_WHY})")
+                                                       else f" and Sect. 8 (kernel density of the cosines at the end of "
+                                                       "training, after 200 epochs at a decayed rate, where ∇F ≈ 0: "
+                                                       "\"SGD decouples across the training samples\"; here measured "
+                                                       "at the training tolerance (equal loss), not at 003's end, "
+                                                       "and there the mini-batch gradients "
+                                                       "still share ∇F's direction; fastntk's reading of the "
+                                                       "decoupling at a point where ∇F ≠ 0: the mini-batch gradients "
+                                                       "centred by the full-batch ∇F, their cosines' RMS about 0; the "
+                                                       f"raw cosines' mean, spread and RMS beside; {near}, runs "
+                                                       f"{AGREE_WHY})")
                                        + (f"; here depths {cfg['depths']} at width {cfg['fixed_width']}"
                                           if sweep == "depth" else ""))
                         else:
                             where_k = where
                         redo = _redo_text(ok, sweep, xs, "; redone at a halved η: ") if stage == "trained" else ""
                         label = {"batch_rms0": "RMS of the cosines about 0",
-                                 "batch_spread": "spread of the cosines about their mean"}.get(k, "min cosine")
+                                 "batch_c_rms0": "RMS about 0 of the centred cosines cos(g_B − ∇F, g_B′ − ∇F)"
+                                 }.get(k, "min cosine")
                         measured = (f"{label} " + _chain(_means(values, xs), ".3f") + f" over {sweep} {xs}; the "
                                     f"claimed trend in {sum(x > 0 for x in d)} of {len(d)} seeds usable at every "
                                     f"{sweep}, none in {sum(x == 0 for x in d)}, the opposite in "
@@ -395,17 +422,23 @@ class GradientConfusion(Experiment):
                             norms, _, _, _ = self._sweep(cfg, records, data, sweep, stage, "batch_grad_norm")
                             measured += f"; mean mini-batch gradient norm {_chain(_means(norms, xs))}"
                         else:
-                            # Beside it, not judged: the RMS about 0 (the trained rows' statistic of next21), the
-                            # negative side (the confusion of Def. 2.1, the rule of seeds 200–207) and the mean
-                            # cosine, which away from a minimizer moves the RMS about 0.
-                            rms0, _, _, _ = self._sweep(cfg, records, data, sweep, stage, "batch_rms0")
-                            negs, _, _, _ = self._sweep(cfg, records, data, sweep, stage, "batch_neg_rms")
-                            mean, _, _, _ = self._sweep(cfg, records, data, sweep, stage, "batch_mean")
-                            measured += ("; beside it, not judged: "
-                                         + (f"the RMS about 0 {_chain(_means(rms0, xs), '.3f')}, "
+                            # Beside it, not judged: the raw cosines' RMS about 0 (next21's statistic), their spread
+                            # about the mean (next22's first rule), the negative side (the confusion of Def. 2.1, the
+                            # rule of seeds 200–207) and the mean cosine, which away from a minimizer moves the RMS
+                            # about 0; after training the centred cosines' mean (≈ 0 by construction) too.
+                            beside = {f: self._sweep(cfg, records, data, sweep, stage, f)[0]
+                                      for f in ("batch_rms0", "batch_spread", "batch_neg_rms", "batch_mean",
+                                                "batch_c_mean")}
+                            raw = "the raw cosines': " if k == "batch_c_rms0" else ""
+                            measured += ("; beside it, not judged: " + raw
+                                         + (f"RMS about 0 {_chain(_means(beside['batch_rms0'], xs), '.3f')}, spread "
+                                            f"about their mean {_chain(_means(beside['batch_spread'], xs), '.3f')}, "
                                             if k != "batch_rms0" else "")
-                                         + f"the negative side (RMS of min(cos, 0)) {_chain(_means(negs, xs), '.3f')}, "
-                                         f"mean cosine {_chain(_means(mean, xs), '.3f')}")
+                                         + "negative side (RMS of min(cos, 0)) "
+                                         f"{_chain(_means(beside['batch_neg_rms'], xs), '.3f')}, mean cosine "
+                                         f"{_chain(_means(beside['batch_mean'], xs), '.3f')}"
+                                         + (f"; the centred cosines' mean {_chain(_means(beside['batch_c_mean'], xs), '.3f')}"
+                                            if k == "batch_c_rms0" else ""))
                         if stage == "trained":
                             # The premise on the row's usable runs, read whether or not they recorded the value.
                             _, _, _, runs = self._sweep(cfg, records, data, sweep, stage, "batch_grad_norm")
@@ -435,7 +468,9 @@ class GradientConfusion(Experiment):
         if key != "batch_min_cosine":
             rms0, _, _, _ = self._sweep(cfg, records, data, sweep, "trained", "end_batch_rms0")
             mean, _, _, _ = self._sweep(cfg, records, data, sweep, "trained", "end_batch_mean")
-            extra = f", RMS about 0 {_chain(_means(rms0, xs), '.3f')}, mean {_chain(_means(mean, xs), '.3f')}"
+            spr, _, _, _ = self._sweep(cfg, records, data, sweep, "trained", "end_batch_spread")
+            extra = (f", the raw cosines' RMS about 0 {_chain(_means(rms0, xs), '.3f')}, spread about their mean "
+                     f"{_chain(_means(spr, xs), '.3f')}, mean {_chain(_means(mean, xs), '.3f')}")
         return (f"; after {cfg['epochs']} epochs (003's end of training; unequal losses, not judged): "
                 f"{_chain(_means(end, xs), '.3f')}{extra}, the claimed trend in {sum(x > 0 for x in d)} of {len(d)} "
                 f"seeds, the opposite in {sum(x < 0 for x in d)}, at median training loss {_chain(loss, '.2g')}")
@@ -538,6 +573,47 @@ def at_minimizer(r: dict) -> bool:
     return not r.get("batch_min_cosine", math.nan) > 0
 
 
+def batch_members(n: int, b: int, num_batches: int, seed: int) -> np.ndarray:
+    """The (num_batches × n) averaging matrix M of the mini-batches theory.gradient_confusion
+    samples (M[k, i] = 1/b for i in batch k), drawn as it draws them (seeded, each batch
+    without replacement, independently of the others), so that g_B = Σ_i M[B, i]·∇ℓ_i."""
+    rng = np.random.default_rng(seed)
+    M = np.zeros((num_batches, n))
+    for k in range(num_batches):
+        M[k, rng.choice(n, size=b, replace=False)] = 1.0 / b
+    return M
+
+
+def centred_cosines(gc, n: int, b: int, seed: int) -> dict:
+    """The cosines of the centred mini-batch gradients, cos(g_B − ∇F, g_B′ − ∇F), over the pairs
+    of sampled batches: ``batch_c_rms0`` their RMS about 0 (the trained density rows' statistic,
+    pre-run review of next22-c), ``batch_c_mean`` their mean (beside it). Centred by the
+    full-batch gradient ∇F = (1/N)Σ_i ∇ℓ_i, not by the sample mean of the batches: the 64
+    batches are drawn independently and overlap (they do not partition the data), so their mean
+    is only an estimate of ∇F = E[g_B], and centring by it would pull the centred cosines toward
+    −1/63; with ∇F the centred g_B − ∇F are SGD's noise about its expected step. From the
+    per-sample Gram P = (⟨∇ℓ_i, ∇ℓ_j⟩) only: with M the batches' averaging matrix and
+    M_c = M − 1·1ᵀ/N, the centred Gram is M_c P M_cᵀ. The batches are redrawn as theory draws
+    them and checked against its Gram of the raw batch gradients (M P Mᵀ). A centred gradient
+    below 10⁻⁸ of its raw one (a batch that is the whole training set) gives no cosine; NaN
+    where no pair has one."""
+    P = np.asarray(gc.inner, np.float64)
+    M = batch_members(n, b, NUM_BATCHES, seed)
+    raw = np.asarray(gc.batch_inner, np.float64)
+    if raw.shape != (NUM_BATCHES, NUM_BATCHES) or not np.allclose(M @ P @ M.T, raw, rtol=1e-6,
+                                                                   atol=1e-9 * float(np.max(np.abs(raw)))):
+        raise RuntimeError("gradient-confusion: the redrawn mini-batches do not reproduce theory's batch Gram")
+    Mc = M - 1.0 / n
+    C = Mc @ P @ Mc.T
+    norm = np.sqrt(np.maximum(np.diag(C), 0.0))
+    ok = norm > 1e-8 * np.sqrt(np.maximum(np.diag(raw), 0.0))
+    pair = np.outer(ok, ok) & ~np.eye(len(ok), dtype=bool)
+    if not pair.any():
+        return dict(batch_c_rms0=math.nan, batch_c_mean=math.nan)
+    cos = np.clip(C[pair] / np.outer(norm, norm)[pair], -1.0, 1.0)
+    return dict(batch_c_rms0=float(np.sqrt(np.mean(cos ** 2))), batch_c_mean=float(np.mean(cos)))
+
+
 def trends(values, seeds, xs) -> list[float]:
     """:func:`falling_trend`, except that a seed whose values all tie gives 0 (no trend,
     counted as not showing a claimed one) instead of being dropped."""
@@ -583,6 +659,9 @@ def grad_ratio(r: dict) -> float:
     return r.get("full_grad_norm", math.nan) / r.get("batch_grad_norm", math.nan)
 
 
+# A guard against old records only (pre-run review of next22-c): from next22 on, every run that
+# reached its tolerance is measured there, and a run that did not is not usable, so no new run can
+# fail this premise; next21's records (measured after 200 epochs) do.
 def equal_loss_premise(runs, sweep, xs) -> tuple[str | None, str]:
     """(the premise-not-met verdict or None, the measured text): the trained rows compare the
     widths or depths at one training loss, so every usable run must have been measured where
