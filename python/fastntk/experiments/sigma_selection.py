@@ -35,7 +35,7 @@ from ..model import MLP
 from ._base import Experiment, Interrupted, half_mse, save_figure
 from ._rate import KERNEL_MOVE
 from ._training import MONOTONE_TOL, fit
-from ._verdict import MIN_PAIRS, MIN_RUNS, Claim, direction, premise_not_met, spread, too_few
+from ._verdict import MIN_PAIRS, MIN_RUNS, REPRODUCED, Claim, direction, premise_not_met, spread, too_few
 
 
 SQRT2 = 1.4142135623730951   # He et al.'s scale: 000's "standard scaling σ′ ≃ O(1)"
@@ -70,6 +70,9 @@ class SigmaSelection(Experiment):
         # where it diverges (next20 halved it wherever its loss rose above 10⁻³ of its least, which a review of late-
         # linearization found deciding rows); the adaptive methods keep the monotone rule, the papers' own; every
         # record keeps max_climb and steps_tried.
+        # Seeds 335–339 (next22): a second pre-run review found the σ′ = 16 row able to read not reproduced on
+        # seeds whose choice an oscillating cap made; the run on 330–334 had started under that rule (two records,
+        # not looked at; kept outside the repository) and was stopped, so fresh seeds for the fixed rule.
         # Seeds 330–334 (next22): a review of 320–324 found the lazy-start premise passing at the papers' rate only
         # because an oscillating round's kernel is held at the stability edge (ratio 1.053 = 2/1.9), σ′ = 16's choice
         # made in 5 of 5 by σ = 2 rounds capped while oscillating (called Sect. 3's slowness), max_climb in neither
@@ -77,7 +80,7 @@ class SigmaSelection(Experiment):
         # round's max_climb ≤ 10⁻³, such a seed's choice is not judged, and the rows report the rounds' max_climb.
         "standard": dict(data="mnist", n_train=100, n_val=50, n_test=50, data_seed=0, depth=2, width=2000,
                          sigma_starts=[SQRT2, 16.0], shrink=0.5, margin=0.01, max_rounds=6,
-                         seeds=[330, 331, 332, 333, 334], tol=1e-5, max_steps=60000),
+                         seeds=[335, 336, 337, 338, 339], tol=1e-5, max_steps=60000),
         "paper": dict(data="mnist", n_train=100, n_val=100, n_test=100, data_seed=0, depth=2, width=4000,
                       sigma_starts=[SQRT2, 16.0], shrink=0.7, margin=0.01, max_rounds=12, seeds=list(range(5)),
                       tol=1e-5, max_steps=200000),
@@ -189,16 +192,18 @@ class SigmaSelection(Experiment):
             # Per row (pre-run review of next22): the oscillating cap held back only a round with a LOWER validation
             # loss, so the algorithm stopped at a larger σ than it would have chosen. For "does not make the test loss
             # worse" (σ′ ≃ O(1)) stopping nearer σ′ can favour the claim (the held-back, smaller σ could test worse),
-            # so those seeds stay out; for "lowers the test loss" (large σ′) it can only work against the claim, so
-            # they are judged there and named.
+            # so those seeds stay out. For "lowers the test loss" (large σ′) it is expected to work against the claim,
+            # so those seeds may carry a reproduced verdict; any other verdict is judged again without them (a
+            # failure there could be the cap's, whose choice is the training procedure's, not the algorithm's).
             held = osc if standard else []
             pool = [r for r in ok if r not in shaky and r not in held]
             outside = (f"; not judged: {len(shaky)} whose σ′ round oscillated, {len(held)} whose choice the cap made "
                        f"on a round that oscillated ({len(pool)} of {len(ok)} left)" if shaky or held else "")
             if osc and not standard:
                 outside += (f"; judged though the choice was made by a round capped while oscillating: {len(osc)} of "
-                            f"{len(ok)} (that cap held back only a lower validation loss, a smaller σ the algorithm "
-                            "would have gone on to, so it can only work against this row's claim)")
+                            f"{len(ok)} (that cap held back a lower validation loss, a smaller σ the algorithm would "
+                            "have gone on to, so it is expected to work against this row's claim; they may carry a "
+                            "reproduced verdict, any other is judged again without them)")
             premise = self._lazy_start(rs, a0) or (
                 premise_not_met(f"{len(capped)} of {len(ok)} usable seeds stopped at the {cfg['max_rounds']}-round "
                                 "cap, not by the algorithm's rule") if capped else None)
@@ -227,14 +232,23 @@ class SigmaSelection(Experiment):
                                  or direction(d, len(cfg["seeds"]), "seeds")))
             else:
                 d = [r["test_loss_start"] - r["test_loss_chosen"] for r in pool]
+                verdict = premise or direction(d, len(cfg["seeds"]), "seeds", floor)
+                again = ""
+                if not premise and osc and verdict != REPRODUCED:
+                    rest = [r for r in pool if r not in osc]
+                    d_rest = [r["test_loss_start"] - r["test_loss_chosen"] for r in rest]
+                    again = (f"; with them {verdict.split(':')[0]}, so judged again without them: lower in "
+                             f"{sum(v > 0 for v in d_rest)} of {len(d_rest)}")
+                    verdict = (self._outside(osc, ok, len(d_rest), cfg)
+                               or direction(d_rest, len(cfg["seeds"]), "seeds", floor))
                 out.append(Claim(f"σ-selection from σ′ = {a0:.3g} (an extra check, not a claim of the paper: 000 "
                                  "starts at σ′ ≃ O(1)) lowers the test loss",
                                  "000 Sect. 3 (the algorithm Thm 2 motivates)",
                                  (f"lower after selection in {sum(v > 0 for v in d)} of {len(d)} seeds whose start and "
                                   "chosen runs converged" if d else self._none_judged(ok, shaky, held))
-                                 + f"{outside} (chosen σ: {chosen or 'n/a'}; {stops}; seed spread at "
+                                 + f"{outside}{again} (chosen σ: {chosen or 'n/a'}; {stops}; seed spread at "
                                  f"σ′ {floor:.3g} over {len(ok)} seeds); {start}",
-                                 premise or direction(d, len(cfg["seeds"]), "seeds", floor)))
+                                 verdict))
         return out
 
     @staticmethod
@@ -370,7 +384,7 @@ class SigmaSelection(Experiment):
             q = [x for _, x in part]
             c = [p["max_climb"] for p, _ in part if isinstance(p.get("max_climb"), (int, float))]
             how = (f"while its loss oscillated (max_climb {min(c):.3g}–{max(c):.3g} > {MONOTONE_TOL:g}: the rate at "
-                   "the stability edge, not Sect. 3's \"impractically slow\", so not judged)" if osc else
+                   "the stability edge, not Sect. 3's \"impractically slow\")" if osc else
                    "(Sect. 3's \"impractically slow\"" + (f", max_climb {min(c):.3g}–{max(c):.3g})" if c else ")"))
             out += (f"; in {len(part)} the σ = {sig} round stopped at the cap {how} at training loss "
                     f"{min(tl):.2g}–{max(tl):.2g} ({min(tl) / cfg['tol']:.3g}–{max(tl) / cfg['tol']:.3g}× the tolerance) "
