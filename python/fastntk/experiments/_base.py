@@ -76,6 +76,7 @@ KNOBS: dict[str, str] = {
     "theory_data": "the dataset of the theory rows (003's unit-sphere setting), e.g. sphere:100",
     "tol": "the training loss a run trains to (underparameterized, P < N: its excess over least squares)",
     "tol_share": "the training tolerance as a share of the null loss ½·mean(y²)",
+    "trend_widths": "widths m at which only the full-batch runs are made, for a width trend (stochastic)",
     "under_max_steps": "the step cap of the under-parameterized (P < N) runs",
     "under_width": "the width m of the under-parameterized (P < N) net",
     "width": "the hidden-layer width m",
