@@ -274,6 +274,7 @@ class GradientConfusion(Experiment):
         if trained:
             conv = sum(r["status"] == "converged" for r in trained)
             away = sum(not at_minimizer(r) for r in trained)
+            away_end = sum(r.get("end_batch_min_cosine", math.nan) > 0 for r in trained)
             # How far the batches still share a direction where measured (reported, not judged: see
             # equal_loss_premise).
             ratio = [q for q in map(grad_ratio, trained) if math.isfinite(q)]
@@ -288,9 +289,9 @@ class GradientConfusion(Experiment):
                          + ("; the others are measured where they stopped" if conv < len(trained) else "")
                          + (f"; training loss after the continuation {min(ends):.2g}–{max(ends):.2g}" if ends else "")
                          + (f"; {lost} diverged on the way to the end (not used)" if lost else "")
-                         + (f"; {away} end with every sampled mini-batch gradient cosine positive (not at a "
-                            "minimizer, where they average to ∇F = 0; counted in the trained rows)" if away
-                            else "") + near + ".")
+                         + (f"; every sampled mini-batch gradient cosine positive (not at a minimizer, where they "
+                            f"average to ∇F = 0) in {away} at the tolerance (counted in the trained rows) and {away_end} "
+                            "after the continuation" if away or away_end else "") + near + ".")
         lines.append("- With the squared loss a per-sample gradient is r_i φ(x_i), so cos_ij = ±K_ij/√(K_ii K_jj): "
                      "the per-sample cosines are the normalized NTK with the residuals' signs.")
         return lines
