@@ -132,10 +132,11 @@ def produced(name):
 def templates(name):
     """The claim cells the source of experiment ``name``'s claims() can write: one list per
     Claim(...) or rate_claim(...) call (whose first argument is the claim cell) of literal
-    text and None (a value filled in when it runs)."""
-    module = inspect.getmodule(type(REGISTRY[name]).claims)
+    text and None (a value filled in when it runs), in the modules of every class whose claims()
+    it reaches (bump's claims() rewrites initialization's rows)."""
+    modules = {inspect.getmodule(k) for k in type(REGISTRY[name]).__mro__ if "claims" in vars(k)}
     out = []
-    for node in ast.walk(ast.parse(inspect.getsource(module))):
+    for node in (n for module in modules for n in ast.walk(ast.parse(inspect.getsource(module)))):
         if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("Claim", "rate_claim")):
             continue
         arg = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "claim"), None)
