@@ -755,6 +755,21 @@ STABLE_AFTER_T = dict(lr=0.1, half_lr=0.05, quarter_lr=0.025, lam_T=30.0, edge_T
                       ada_max_climb=0.0, quarter_status="converged", quarter_steps=900, quarter_train_loss=5e-9)
 
 
+def late_linearization_record(job, ada_gd, tol, **kw):
+    """A late-linearization record made to order: converged at tol, stable after T, AdaGrad
+    ada_gd from GD at η/2, the linear models' predicted gap 1.55× the band with each net 0.5×
+    the band from its own — so AdaGrad's distance can be as low as 0.55× the band (the
+    triangle inequality's least) and the rows can read each verdict; kw overrides."""
+    band = same_band(tol)
+    r = dict(job, status="converged", steps=1000, train_loss=0.9 * tol, T=[0, 10, 50],
+             distance=[0.6, 0.3, 0.01 + 0.0001 * job["seed"]], loss_T=[0.2, 0.02, 2e-3],
+             ada_status="converged", ada_steps=500, ada_train_loss=0.9 * tol, ada_half=ada_gd,
+             half_status="converged", half_steps=500, half_train_loss=0.9 * tol, quarter_half=1e-5,
+             ada_predicted=1.55 * band, ada_lin_rms=0.5 * band, half_lin_rms=0.5 * band, **STABLE_AFTER_T)
+    r.update(kw)
+    return r
+
+
 def test_late_linearization_after_T_needs_a_stable_rate_and_a_resolvable_prediction():
     """next22: the continued-from-θ_T row is decided only by runs whose rate after T is stable
     (GD's η·λ_max(K_T)/N < 2 and no continuation's loss climbing more than 10⁻³ after T) and whose
@@ -766,13 +781,7 @@ def test_late_linearization_after_T_needs_a_stable_rate_and_a_resolvable_predict
     tol, band = cfg["tol"], same_band(cfg["tol"])
 
     def made(job, ada_gd, **kw):
-        r = dict(job, status="converged", steps=1000, train_loss=0.9 * tol, T=[0, 10, 50],
-                 distance=[0.6, 0.3, 0.01 + 0.0001 * job["seed"]], loss_T=[0.2, 0.02, 2e-3],
-                 ada_status="converged", ada_steps=500, ada_train_loss=0.9 * tol, ada_half=ada_gd,
-                 half_status="converged", half_steps=500, half_train_loss=0.9 * tol, quarter_half=1e-5,
-                 ada_predicted=1.55 * band, ada_lin_rms=0.5 * band, half_lin_rms=0.5 * band, **STABLE_AFTER_T)
-        r.update(kw)
-        return r
+        return late_linearization_record(job, ada_gd, tol, **kw)
 
     def row(recs, m=20):
         return [c for c in exp.claims(cfg, recs) if "continued from θ_T" in c.claim and f"m = {m}:" in c.claim][0]
@@ -945,14 +954,7 @@ def test_late_linearization_after_T_reads_the_band_with_its_error_and_a_resolvin
     tol, band = cfg["tol"], same_band(cfg["tol"])
 
     def made(job, ada_gd, **kw):
-        r = dict(job, status="converged", steps=1000, train_loss=0.9 * tol, T=[0, 10, 50],
-                 distance=[0.6, 0.3, 0.01 + 0.0001 * job["seed"]], loss_T=[0.2, 0.02, 2e-3],
-                 ada_status="converged", ada_steps=500, ada_train_loss=0.9 * tol, ada_half=ada_gd,
-                 half_status="converged", half_steps=500, half_train_loss=0.9 * tol, quarter_half=1e-5,
-                 ada_predicted=1.55 * band, ada_lin_rms=0.5 * band, half_lin_rms=0.5 * band,
-                 half_gd=0.002 + 0.001 * (job["seed"] % 8), **STABLE_AFTER_T)
-        r.update(kw)
-        return r
+        return late_linearization_record(job, ada_gd, tol, half_gd=0.002 + 0.001 * (job["seed"] % 8), **kw)
 
     def row(recs, m=80):
         return [c for c in exp.claims(cfg, recs) if "continued from θ_T" in c.claim and f"m = {m}:" in c.claim][0]
