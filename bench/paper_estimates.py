@@ -7,42 +7,57 @@ size for SGD) and P = d·m + (L − 2)·m² + m. A run's work is Σ steps·n·P.
 experiment's standard run gives its rate (work per second of its recorded wall time
 under --jobs 2); the paper preset's work over that rate is its estimate. A paper run
 takes the step count of the standard run with the same setting (the mean over seeds of
-`steps_tried`, else `steps`), or the paper's step cap where the setting has no standard
-counterpart, where the standard run stopped at its cap, or where the paper trains to a
-tighter tolerance; fixed-step experiments take the paper's step count. A floor beside
-it takes, for a setting with no counterpart, the standard setting sharing most of its
-values. Everything else a job does (kernels, evaluation, start-up) is assumed to scale
-with the same work.
+a record's `steps_total`, else `steps_tried`, else `steps`, plus any `*_steps` fields of
+the record, such as a second stage's; for sigma-selection the sum over its σ path), or
+the paper's step cap where the setting has no standard counterpart, where the standard
+run stopped at its cap, or where the paper trains to a tighter tolerance; fixed-step
+experiments take the paper's step count. A setting has no standard counterpart when no
+standard job has its keys, or when the two presets differ in any scalar config value
+other than seeds, tolerances, step caps and output keys (σ, a fixed width, n_train,
+…): then every job of the experiment takes the cap. A floor beside it takes the steps
+of the standard setting with the same keys, else of those sharing most of its values.
+Everything else a job does (kernels, evaluation, start-up) is assumed to scale with the
+same work.
 
-    python bench/paper_estimates.py [--results docs/results] [--cpu-gflops 97]
+    python bench/paper_estimates.py [--results docs/results] [--cpu-gflops 48.5]
         [--gpu-tflops 30] [--gpu-step-us 50]
 """
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import os
 import re
 import sys
 
+from fastntk import datasets
+
 REPLICATE = ("seed", "member")  # keys that only repeat a setting
 TOL_KEYS = ("tol", "tol_share", "lin_tol")
+# config keys whose differing between the presets leaves a job's standard counterpart valid
+SAME_SETTING_KEYS = frozenset(("seed", "data_seed") + TOL_KEYS
+                              + ("max_steps", "under_max_steps", "max_rounds", "steps")
+                              + ("preset", "experiment", "record_every", "threads", "jobs", "out"))
+# fastntk.datasets.load_mnist_arrays requires every MNIST / Fashion-MNIST image to be 28 × 28
+MNIST_IMAGE = (28, 28)
 
 
-def input_dim(spec: str | None) -> int:
-    if not spec:
-        return 1
-    name, _, arg = spec.partition(":")
-    if name in ("mnist", "fashion"):
-        return 784
-    if name == "digits":
-        return 64
-    if name == "bump":
-        return 2
-    if name in ("sphere", "gaussian"):
-        return int(arg) if arg else (100 if name == "sphere" else 1000)
-    return 1
+@functools.lru_cache(maxsize=None)
+def input_dim(spec: str) -> int:
+    """The input dimension of a data spec, from fastntk.datasets (two points loaded;
+    MNIST and Fashion-MNIST from the cache when it holds them, else their declared
+    image shape). ValueError naming the dataset for one fastntk.datasets does not know."""
+    name = spec.partition(":")[0]
+    try:
+        return datasets.load(spec, 1, 1).d
+    except datasets.DataSpecError as e:
+        raise ValueError(f"input_dim: unknown dataset {name!r} ({e})") from None
+    except datasets.DatasetError:
+        if name in datasets.CACHED:  # not fetched here
+            return math.prod(MNIST_IMAGE)
+        raise
 
 
 def params(d: int, m: int, L: int) -> int:
@@ -58,7 +73,11 @@ def shape(name: str, cfg: dict, job: dict) -> tuple[int, int]:
     data = cfg.get("data")
     if job.get("data") == "theory":
         data = cfg.get("theory_data")
-    d = input_dim(data)
+    if data is None and name == "infinite-ensemble":  # its own 1-D sine data
+        from fastntk.experiments.infinite_ensemble import sine_data
+        d = sine_data(1, 1, 0.0, 0).d
+    else:
+        d = input_dim(data)
     if "hidden" in job:
         L = job["hidden"] + 1
     else:
@@ -86,8 +105,8 @@ def cap(cfg: dict, job: dict) -> int:
     if job.get("stage") == "init":
         return 0
     c = cfg.get("under_max_steps") if job.get("regime") == "under" else cfg.get("max_steps", 1)
-    if job.get("stage") == "trained":  # 003: trains on to `epochs` epochs after the tolerance
-        c += cfg["epochs"] * math.ceil(cfg["n_train"] / cfg["batch_size"])
+    if job.get("stage") == "trained":  # 003: to the tolerance or `epochs` epochs, whichever is longer
+        c = max(c, cfg["epochs"] * math.ceil(cfg["n_train"] / cfg["batch_size"]))
     if "max_rounds" in cfg:
         c *= cfg["max_rounds"]
     return c
@@ -110,12 +129,29 @@ def setting(job: dict) -> tuple:
     return tuple(sorted((k, json.dumps(v)) for k, v in job.items() if k not in REPLICATE))
 
 
-def std_cap(cfg: dict, job: dict) -> int:
-    return cap(cfg, job)
+def config_mismatch(scfg: dict, pcfg: dict) -> list[str]:
+    """The scalar config values, other than seeds, tolerances, step caps and output keys,
+    in which the paper preset differs from the standard one, as "key a → b"."""
+    out = []
+    for k in sorted(set(scfg) | set(pcfg)):
+        a, b = scfg.get(k), pcfg.get(k)
+        if k in SAME_SETTING_KEYS or isinstance(a, (list, tuple, dict)) or isinstance(b, (list, tuple, dict)):
+            continue
+        if a != b:
+            out.append(f"{k} {a:g} → {b:g}" if isinstance(a, float) and isinstance(b, float) else f"{k} {a} → {b}")
+    return out
 
 
-def paper_steps(name, pcfg, scfg, job, by_setting):
-    """(steps, floor steps, source) of one paper job."""
+def is_capped(name: str, rec: dict, steps: float, std_cap: int) -> bool:
+    """Whether a standard record stopped at a step cap (sigma-selection: any round of its path)."""
+    if name == "sigma-selection":
+        return any(r.get("status") == "max_steps" for r in rec.get("path", []))
+    return rec.get("status") not in (None, "converged", "done") and steps >= std_cap > 0
+
+
+def paper_steps(name, pcfg, scfg, job, by_setting, mismatch=False):
+    """(steps, floor steps, source) of one paper job; ``mismatch``: the presets differ in a
+    config value (config_mismatch), so no standard job is its counterpart."""
     if "steps" in pcfg or name == "kernel-convergence":
         s = 1 if name == "kernel-convergence" else pcfg["steps"]
         return s, s, "fixed"
@@ -123,27 +159,31 @@ def paper_steps(name, pcfg, scfg, job, by_setting):
     tighter = any(k in pcfg and k in scfg and pcfg[k] < scfg[k] for k in TOL_KEYS)
     key = setting(job)
     if key in by_setting:
-        runs = by_setting[key]
-        mean = sum(s for s, _ in runs) / len(runs)
-        if name == "sigma-selection":  # rounds to reach the same σ: ln 0.5 / ln 0.7 as many, capped
-            mean = min(mean * math.log(scfg["shrink"]) / math.log(pcfg["shrink"]), c)
-        capped = any(hit for _, hit in runs)
-        if tighter:
-            return c, min(mean, c), "cap (tighter tolerance)"
-        if capped and c > mean:
-            return c, min(mean, c), "cap (standard hit its cap)"
-        return min(mean, c), min(mean, c), "standard"
-    # no counterpart: the cap, floor from the standard setting(s) sharing most values
-    items = set(key)
-    best, near = -1, []
-    for k, runs in by_setting.items():
-        o = len(items & set(k))
-        if o > best:
-            best, near = o, list(runs)
-        elif o == best:
-            near += runs
-    floor = min(sum(s for s, _ in near) / len(near), c) if near else c
-    return c, floor, "cap (no standard counterpart)"
+        near = by_setting[key]
+    else:  # the standard setting(s) sharing most values
+        items = set(key)
+        best, near = -1, []
+        for k, runs in by_setting.items():
+            o = len(items & set(k))
+            if o > best:
+                best, near = o, list(runs)
+            elif o == best:
+                near += runs
+    if not near:
+        return c, c, "cap (no standard counterpart)"
+    mean = sum(s for s, _ in near) / len(near)
+    if name == "sigma-selection":  # rounds to reach the same σ: ln 0.5 / ln 0.7 as many
+        mean *= math.log(scfg["shrink"]) / math.log(pcfg["shrink"])
+    floor = min(mean, c)
+    if mismatch:
+        return c, floor, "cap (presets' configs differ)"
+    if key not in by_setting:
+        return c, floor, "cap (no standard counterpart)"
+    if tighter:
+        return c, floor, "cap (tighter tolerance)"
+    if any(hit for _, hit in near) and c > mean:
+        return c, floor, "cap (standard hit its cap)"
+    return floor, floor, "standard"
 
 
 def wall_time(folder: str, cfg: dict) -> tuple[float | None, str]:
@@ -176,12 +216,13 @@ def estimate(name: str, exp, pcfg: dict, scfg: dict, records: list[dict], wall: 
         s = record_steps(name, r, scfg)
         n, P = shape(name, scfg, job)
         work_std += s * n * P
-        hit = r.get("status") not in (None, "converged", "done") and s >= std_cap(scfg, job) > 0
+        hit = is_capped(name, r, s, cap(scfg, job))
         by_setting.setdefault(setting(job), []).append((s, hit))
     jobs = exp.jobs(pcfg)
+    mismatch = config_mismatch(scfg, pcfg)
     work, floor, steps_total, sources, dominant = 0.0, 0.0, 0.0, {}, {}
     for job in jobs:
-        s, f, src = paper_steps(name, pcfg, scfg, job, by_setting)
+        s, f, src = paper_steps(name, pcfg, scfg, job, by_setting, bool(mismatch))
         n, P = shape(name, pcfg, job)
         work += s * n * P
         floor += f * n * P
@@ -194,7 +235,7 @@ def estimate(name: str, exp, pcfg: dict, scfg: dict, records: list[dict], wall: 
     top = max(dominant, key=dominant.get) if dominant else ""
     return dict(jobs=len(jobs), work=work, floor_work=floor, steps=steps_total, rate=rate,
                 seconds=work / rate if rate else None, floor_seconds=floor / rate if rate else None,
-                sources=sources, dominant=top, dominant_share=dominant.get(top, 0.0) / work if work else 0.0)
+                sources=sources, mismatch=mismatch, dominant=top, dominant_share=dominant.get(top, 0.0) / work if work else 0.0)
 
 
 def hms(s: float | None) -> str:
@@ -248,11 +289,17 @@ def table(rs: list[dict], cpu_gflops: float, gpu_tflops: float, gpu_step_us: flo
     lines += ["", "What each estimate assumes (step counts per paper run; the standard run's CPU):", ""]
     for r in rs:
         src = "; ".join(f"{n} runs: {k}" for k, n in r["sources"].items())
-        lines.append(f"- **{r['name']}**: {src}; {r['steps']:.3g} steps in all; standard run on "
+        differ = ""
+        if r["mismatch"]:
+            differ = (f"the presets differ in {', '.join(r['mismatch'])}, so no standard run is a counterpart"
+                      + (" (steps fixed regardless)" if "fixed" in r["sources"] else "") + "; ")
+        lines.append(f"- **{r['name']}**: {differ}{src}; {r['steps']:.3g} steps in all; standard run on "
                      f"{', '.join(r['cpus'])}.")
-    lines += ["", f"GPU column: the CPU estimate's work at {gpu_tflops:g} TFLOP/s sustained (an H100's FP32 "
-              f"peak is 67 TFLOP/s SXM, 51 PCIe) against this machine's {cpu_gflops:g} GFLOP/s SGEMM on 2 cores "
-              f"(bench/README.md), plus {gpu_step_us:g} µs per step for the 12–19 device calls a small net's "
+    lines += ["", f"GPU column, in float64 as the experiments train (MLP's default dtype): the CPU estimate's "
+              f"work at {gpu_tflops:g} TFLOP/s sustained (an H100's FP64 Tensor Core peak is 67 TFLOP/s SXM, "
+              f"51 PCIe) against {cpu_gflops:g} GFLOP/s DGEMM on this machine's 2 cores — an assumption, not "
+              "measured: half its measured 97 GFLOP/s SGEMM (bench/README.md), as AVX-512 FMA holds half as "
+              f"many float64 lanes — plus {gpu_step_us:g} µs per step for the 12–19 device calls a small net's "
               "step makes (bench/README.md, counted, not timed), runs one after another. **fastntk's GPU "
               "backend has never run on a GPU**: these figures are arithmetic, not measurements."]
     return "\n".join(lines)
@@ -262,7 +309,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     here = os.path.dirname(os.path.abspath(__file__))
     ap.add_argument("--results", default=os.path.join(here, "..", "docs", "results"))
-    ap.add_argument("--cpu-gflops", type=float, default=97.0)
+    ap.add_argument("--cpu-gflops", type=float, default=48.5)
     ap.add_argument("--gpu-tflops", type=float, default=30.0)
     ap.add_argument("--gpu-step-us", type=float, default=50.0)
     a = ap.parse_args(argv)
