@@ -1,5 +1,6 @@
-"""The committed results stand: every docs/results/NAME verdict table is recomputed from
-its records and config alone and equals its summary.md; it was judged under the claim
+"""The committed results stand: every docs/results/NAME (standard preset) and
+docs/results-paper/NAME (paper preset) verdict table is recomputed from its records and
+config alone and equals its summary.md; it was judged under the claim
 rules in the code now and produced by its preset as the code has it now (so a rule or a
 setting cannot change without the results being redone); and the check fails on a
 tampered record, a changed rule and a changed preset."""
@@ -15,9 +16,22 @@ pytest.importorskip("matplotlib")
 from fastntk import claims, cli, experiments  # noqa: E402
 from fastntk.experiments import _training, _verdict, initialization  # noqa: E402
 
-ROOT = os.path.join(os.path.dirname(__file__), "..", "docs", "results")
-COMMITTED = sorted(d for d in os.listdir(ROOT) if os.path.isfile(os.path.join(ROOT, d, "config.json"))) \
-    if os.path.isdir(ROOT) else []
+DOCS = os.path.join(os.path.dirname(__file__), "..", "docs")
+ROOT = os.path.join(DOCS, "results")
+PAPER_ROOT = os.path.join(DOCS, "results-paper")
+
+
+def _committed(root):
+    return sorted(d for d in os.listdir(root) if os.path.isfile(os.path.join(root, d, "config.json"))) \
+        if os.path.isdir(root) else []
+
+
+COMMITTED = _committed(ROOT)
+PAPER = _committed(PAPER_ROOT)
+# every committed folder, standard and paper runs alike: (path, its preset)
+FOLDERS = [(os.path.join(ROOT, n), "standard") for n in COMMITTED] + \
+    [(os.path.join(PAPER_ROOT, n), "paper") for n in PAPER]
+FOLDER_IDS = [os.path.relpath(f, DOCS) for f, _ in FOLDERS]
 # A machine's folder in a record of results: results name their data, never where it lay.
 MACHINE_PATH = re.compile(r"(?<![\w.~-])/(?:home|root|work|tmp|Users|mnt|opt|data|scratch)/")
 
@@ -33,24 +47,25 @@ def test_results_exist():
 
 def test_new_results_record_their_training_procedure():
     unrecorded = set()
-    for name in COMMITTED:
-        with open(os.path.join(ROOT, name, "config.json"), encoding="utf-8") as f:
+    for out, _ in FOLDERS:
+        with open(os.path.join(out, "config.json"), encoding="utf-8") as f:
             if "procedure" not in json.load(f):
-                unrecorded.add(name)
+                unrecorded.add(os.path.basename(out))
     assert unrecorded <= BEFORE_PROCEDURE
 
 
-@pytest.mark.parametrize("name", COMMITTED)
-def test_committed_verdicts_stand(name):
-    out = os.path.join(ROOT, name)
+@pytest.mark.parametrize("out, preset", FOLDERS, ids=FOLDER_IDS)
+def test_committed_verdicts_stand(out, preset):
     assert experiments.check(out, preset=True) == []
 
 
-@pytest.mark.parametrize("name", COMMITTED)
-def test_committed_results_record_their_provenance_and_no_paths(name):
-    out = os.path.join(ROOT, name)
+@pytest.mark.parametrize("out, preset", FOLDERS, ids=FOLDER_IDS)
+def test_committed_results_record_their_provenance_and_no_paths(out, preset):
+    name = os.path.relpath(out, DOCS)
     with open(os.path.join(out, "config.json"), encoding="utf-8") as f:
         cfg = json.load(f)
+    # each folder holds its own preset's runs: a paper run under docs/results would be read as a standard one
+    assert cfg["preset"] == preset
     sessions = cfg["provenance"]["sessions"]
     assert sessions and all(s.get("commit") and s.get("numpy") and s.get("cpu") and s.get("start") for s in sessions)
     # a session killed before it finished (the machine's session ended) records no wall time;
@@ -186,3 +201,18 @@ def test_readme_table_is_generated_from_the_committed_results():
     with open(os.path.join(root, "README.md"), encoding="utf-8") as f:
         readme = f.read()
     assert readme.split("<!-- summary -->\n", 1)[1].split("<!-- /summary -->", 1)[0].strip().splitlines() == short
+
+
+def test_paper_presets_doc_lists_the_committed_paper_runs():
+    """docs/paper-presets.md's table of committed paper runs is `fastntk report --table
+    docs/results-paper/*` (links relative to docs/), verbatim."""
+    with open(os.path.join(DOCS, "paper-presets.md"), encoding="utf-8") as f:
+        text = f.read()
+    block = text.split("<!-- paper-verdicts -->\n", 1)[1].split("<!-- /paper-verdicts -->", 1)[0].strip().splitlines()
+    here = os.getcwd()
+    try:
+        os.chdir(os.path.join(DOCS, ".."))
+        want = experiments.verdict_table([os.path.join("docs", "results-paper", d) for d in PAPER], "results-paper")
+    finally:
+        os.chdir(here)
+    assert PAPER and block == want
