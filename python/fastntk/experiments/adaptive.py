@@ -137,7 +137,7 @@ class Adaptive(Experiment):
                 follow = self._follows(cfg, ok, L, opt)
                 if follow:
                     lines.append(f"- L = {L}: {opt}'s nets' RMS distance from GD's nets against the distance their "
-                                 "linearizations trained the same way predict (000 Thm 3 through Thm 1; reported, not "
+                                 "linearizations trained the same way predict (000 Thm 3 through Thm 7; reported, not "
                                  "judged — the network rows cannot decide where the nets' own departure from their "
                                  f"linearizations is as large as the prediction): {follow}.")
         return lines
@@ -247,15 +247,27 @@ class Adaptive(Experiment):
                                     theory.minimizer_distance(y["test_pred"], y["lin_pred"]))
                                 for x, y in ps])) if ps else math.nan
         blind = None
-        if not yard < predicted:
-            # Why it cannot decide (next23-b): Thm 1's remainder, the nets' own departure from their
-            # linearizations, is here as large as the whole difference Thm 3 predicts, so even nets that
-            # followed Thm 3 exactly could not show a distance beyond it; 000 gives no finer yardstick.
+        if not math.isfinite(predicted):
+            # No pair of trained linearizations reached tol at this width: there is no prediction to hold the
+            # yardstick against (pre-run review of next23-b: the row read "(nan×)" and a reason it had not measured).
+            blind = (f"{INCONCLUSIVE}: no linearization pair converged at this width ({opt}'s and GD's trained "
+                     "linearizations both to tol), so there is no predicted difference to hold the yardstick against")
+        elif not yard < predicted:
+            # Why it cannot decide (next23-b): the nets' own departures from their linearizations — Lemma 1's
+            # O(1/√m) remainder for GD's net, Thm 7's (000 App. G, Lemma 1's extension to adaptive training) for the
+            # adaptive method's — are here as large as the whole difference Thm 3 predicts, so even nets that
+            # followed Thm 3 exactly could not show a distance beyond them; 000 gives no finer yardstick. The
+            # ratio is printed only for a positive prediction (pre-run review: a prediction of 0 raised
+            # ZeroDivisionError).
+            why = (f" ({yard / predicted:.2f}×), so the comparison cannot tell: at this σ and width the nets' own "
+                   f"departures from their linearizations (GD's Lemma 1 remainder, {opt}'s Thm 7 remainder, 000 "
+                   "App. G) are as large as the effect Thm 3 predicts, and a pair of nets following Thm 3 exactly "
+                   "would read the same" if predicted > 0 else
+                   ", so the comparison cannot tell: the trained linear models predict no difference (0 RMS) for "
+                   "the nets to show")
             blind = (f"{INCONCLUSIVE}: the yardstick (the farther net's distance from its own linearization, "
                      f"median {yard:.3g} RMS) is not below the linear models' predicted difference "
-                     f"{predicted:.3g} ({yard / predicted:.2f}×), so the comparison cannot tell: at this σ and width "
-                     "the nets' own departure from their linearizations (Thm 1's remainder) is as large as the "
-                     "effect Thm 3 predicts, and a pair of nets following Thm 3 exactly would read the same")
+                     f"{predicted:.3g}" + why)
         return Claim(
             f"L = {L}, m = {width}: the net trained by {opt} converges to a different minimizer than GD's",
             "000 Thm 3 / Fig. 3 (networks, through Thm 1; judged per width)",

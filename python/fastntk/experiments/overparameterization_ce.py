@@ -173,7 +173,9 @@ class OverparameterizationCE(Overparameterization):
                 f"direction, by an exact one-sided signed-rank test over θ₀ at p ≤ {ALPHA:g} — at 5 seeds all 5 "
                 "differences positive, p = 1/32; 000 gives no size for the gap)",
                 f"{opt} above GD in {sum(v > 0 for v in d)} of {len(d)} (σ, seed) units (median over N of "
-                f"{len(common)} usable pairs; the median is the difference at {decided} units; exact one-sided "
+                f"{len(common)} usable pairs; the median is the difference at {decided} units"
+                + (f" (each size tied at a unit's median counted, so the counts may sum past {units})" if decide else "")
+                + "; exact one-sided "
                 f"signed-rank p {p_claim:.3g}, the opposite {p_opp:.3g}; "
                 f"beside it, not judged: median difference {float(np.median(d)) if d else math.nan:.3g}, spread of "
                 f"the paired differences {spread(d):.3g}; median difference by N: {per_n or '—'}; trained to loss < "
