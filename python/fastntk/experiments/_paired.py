@@ -41,7 +41,7 @@ def signed_rank(diffs) -> tuple[float, float]:
             sum(c for w, c in counts.items() if w <= w_obs) / total)
 
 
-def paired_direction(diffs, n_made: int, what: str = "seeds") -> str:
+def paired_direction(diffs, n_made: int, what: str = "seeds", tie_note: str | None = None) -> str:
     """Verdict on "diff > 0" from one paired difference per θ₀ by an exact one-sided test at
     ALPHA (:func:`signed_rank`; at n = 5 it is the sign test's: only 5 of 5 positive reach p =
     1/32): *reproduced* when the claimed sign is significant, *not reproduced* when the
@@ -51,15 +51,17 @@ def paired_direction(diffs, n_made: int, what: str = "seeds") -> str:
     gap, so no equivalence margin exists against which an absent gap could be shown: only the
     opposite sign contradicts the paper's reading. (next21's rule added a floor drawn from the
     same paired differences, whose "below the spread" branch read *not reproduced* in about
-    25 % of null samples at n = 5.)"""
+    25 % of null samples at n = 5.) ``tie_note``: what a tie is where the differences are
+    themselves medians (overparameterization-ce's median over N: next23-b), instead of "the
+    metric cannot resolve the effect"."""
     diffs = [d for d in diffs if math.isfinite(d)]
     reason = too_few(len(diffs), n_made, what, MIN_PAIRS)
     if reason:
         return reason
     ties = sum(d == 0 for d in diffs)
     if ties >= 0.5 * len(diffs):
-        return (f"{INCONCLUSIVE}: no difference in {ties} of {len(diffs)} {what} (the metric cannot resolve "
-                "the effect)")
+        return (f"{INCONCLUSIVE}: no difference in {ties} of {len(diffs)} {what} ("
+                + (tie_note or "the metric cannot resolve the effect") + ")")
     p_claim, p_opp = signed_rank(diffs)
     if p_claim <= ALPHA:
         return REPRODUCED
