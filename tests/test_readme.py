@@ -58,3 +58,20 @@ def test_readme_set_up_commands_are_what_ci_and_the_main_job_run():
     with open(README.parent / "pyproject.toml", "rb") as f:
         assert extra in tomllib.load(f)["project"]["optional-dependencies"]
     assert name in REGISTRY
+
+
+def test_project_urls_are_real_or_their_absence_is_said():
+    """No invented URLs: pyproject.toml's [project.urls] exists only with URLs the README names;
+    while there is none, pyproject.toml and the README say that fastntk has no public
+    repository or homepage yet."""
+    import tomllib
+    root = README.parent
+    with open(root / "pyproject.toml", "rb") as f:
+        urls = tomllib.load(f)["project"].get("urls")
+    text = " ".join(README.read_text().split())
+    if urls:
+        for name, url in urls.items():
+            assert url.startswith("https://") and url in text, (name, url)
+    else:
+        assert "no public repository" in (root / "pyproject.toml").read_text()
+        assert "no public repository" in text[text.index("## How to cite"):]
