@@ -75,3 +75,25 @@ def test_project_urls_are_real_or_their_absence_is_said():
     else:
         assert "no public repository" in (root / "pyproject.toml").read_text()
         assert "no public repository" in text[text.index("## How to cite"):]
+
+
+def test_citation_cff_credits_each_paper_as_the_claims_registry_does():
+    """CITATION.cff's references have the titles and the authors fastntk.claims.PAPERS gives (an
+    anonymous submission is credited to "Anonymous authors" in both, and in the README)."""
+    yaml = pytest.importorskip("yaml")
+    from fastntk.claims import PAPERS
+    cff = yaml.safe_load((README.parent / "CITATION.cff").read_text())
+    cite = " ".join(README.read_text().split())
+    cite = cite[cite.index("## How to cite"):]
+    for key, ref in PAPERS.items():
+        authors, rest = re.match(r"(.+?[a-z])\. (.+)", ref).groups()
+        title = rest.split("?")[0].split(". ")[0]
+        found = [r for r in cff["references"] if r["title"].rstrip("?") == title]
+        assert found, (key, title)
+        for r in found:
+            names = [a.get("name") or f"{a['given-names']} {a['family-names']}" for a in r["authors"]]
+            if authors.startswith("Anonymous"):
+                assert names == [authors], (key, names)
+                assert f"{authors}. {title}" in cite, key
+            else:
+                assert all(n.split()[-1] in authors for n in names), (key, names)
