@@ -97,3 +97,31 @@ def test_citation_cff_credits_each_paper_as_the_claims_registry_does():
                 assert f"{authors}. {title}" in cite, key
             else:
                 assert all(n.split()[-1] in authors for n in names), (key, names)
+
+
+ROOT = README.parent
+READS = re.compile(r"""(?:environ(?:\.get|\.setdefault)?\s*[\(\[]\s*|getenv\s*\(\s*|\benv\s*=\s*)["'](FASTNTK_\w+)["']""")
+
+
+def _variables_read(paths):
+    return {name for path in paths for name in READS.findall(path.read_text(encoding="utf-8", errors="replace"))}
+
+
+def test_readme_documents_every_environment_variable_the_package_reads():
+    """Every FASTNTK_* variable that the package (python/, cpp/, cuda/) or its build
+    (pyproject.toml) reads is a row of the README's table, and every row is read somewhere."""
+    files = [p for d in ("python", "cpp", "cuda") for p in (ROOT / d).rglob("*")
+             if p.suffix in (".py", ".cpp", ".hpp", ".h", ".cu")] + [ROOT / "pyproject.toml"]
+    read = _variables_read(files)
+    assert {"FASTNTK_DEBUG", "FASTNTK_BLAS", "FASTNTK_DATA", "FASTNTK_SHARED_DIR"} <= read, read
+    text = README.read_text()
+    table = text[text.index("## Environment variables"):]
+    table = table[:table.index("\n## ")]
+    rows = set(re.findall(r"^\| `(FASTNTK_\w+)` \|", table, re.M))
+    assert rows == read, (sorted(read - rows), sorted(rows - read))
+
+
+def test_contributing_documents_every_environment_variable_the_tests_read():
+    read = _variables_read((ROOT / "tests").glob("*.py"))
+    contributing = (ROOT / "CONTRIBUTING.md").read_text()
+    assert read and not [v for v in read if f"`{v}" not in contributing], read
