@@ -125,3 +125,20 @@ def test_contributing_documents_every_environment_variable_the_tests_read():
     read = _variables_read((ROOT / "tests").glob("*.py"))
     contributing = (ROOT / "CONTRIBUTING.md").read_text()
     assert read and not [v for v in read if f"`{v}" not in contributing], read
+
+
+def test_design_document_the_docstrings_cite_is_installed_with_the_package():
+    """Docstrings cite "docs/design.md §N": CMakeLists.txt installs it as fastntk/docs/design.md
+    (the same path relative to the package), every section cited exists, and in an installed
+    (not editable) package the file is there."""
+    import fastntk
+    cmake = (ROOT / "CMakeLists.txt").read_text()
+    assert re.search(r"^\s*install\(FILES docs/design\.md DESTINATION fastntk/docs\)", cmake, re.M)
+    design = (ROOT / "docs" / "design.md").read_text()
+    sections = set(re.findall(r"^## (\d+)\.", design, re.M))
+    cited = {s for p in (ROOT / "python" / "fastntk").rglob("*.py")
+             for s in re.findall(r"docs/design\.md §(\d+)", p.read_text(encoding="utf-8"))}
+    assert cited and cited <= sections, sorted(cited - sections)
+    package = pathlib.Path(fastntk.__file__).parent
+    if package != ROOT / "python" / "fastntk":
+        assert (package / "docs" / "design.md").is_file()
