@@ -142,3 +142,16 @@ def test_design_document_the_docstrings_cite_is_installed_with_the_package():
     package = pathlib.Path(fastntk.__file__).parent
     if package != ROOT / "python" / "fastntk":
         assert (package / "docs" / "design.md").is_file()
+
+
+def test_readme_is_in_a_users_order():
+    """After the set-up commands comes a Python quick start (the first Python block, which the
+    examples test runs first), then the command line, then what the experiments show."""
+    text = README.read_text()
+    order = ["## Set up and run\n", "## Python quick start\n", "## Command line\n", "## What the experiments show\n",
+             "## Limitations\n", "## Coming from neural-tangents\n", "## How to cite\n"]
+    at = [text.index(h) for h in order]
+    assert at == sorted(at), order
+    quick = text[at[1]:at[2]]
+    assert "```python" not in text[:at[1]] and quick.count("```python") == 1
+    assert re.findall(r"^## ", text[at[0] + 1:at[1]], re.M) == []
