@@ -231,11 +231,30 @@ def test_cli_help_and_the_registry_load_no_plotting_or_progress_library():
     assert stdout.strip() == "[]"
 
 
+def _subcommands(parser, path=()):
+    """Every subcommand path of an argparse parser, the top level (()) first, with its parser."""
+    import argparse
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _subcommands(sub, path + (name,))
+
+
 def test_cli_help_and_version_exit_0(capsys):
-    """`--help` at every level exits 0 and `--version` names the version (git's and pip's
-    conventions); `run` without a name is a usage error that still names the experiments."""
+    """`--help` at every level exits 0 (every subcommand of the parser, walked, and `run NAME`)
+    and `--version` names the version (git's and pip's conventions); `run` without a name is a
+    usage error that still names the experiments."""
     import fastntk
-    for args in (["--help"], ["run", "--help"], ["run", "-h"], ["run", "initialization", "--help"], ["--version"]):
+    levels = [list(path) for path, _ in _subcommands(cli._parser())]
+    assert ["data", "fetch"] in levels and ["gram"] in levels and ["run"] in levels, levels
+    for args in ([*level, "--help"] for level in levels):
+        try:
+            code = cli.main(args)
+        except SystemExit as e:
+            code = e.code
+        assert code == 0, args
+    for args in (["run", "-h"], ["run", "initialization", "--help"], ["--version"]):
         try:
             code = cli.main(args)
         except SystemExit as e:
@@ -244,6 +263,23 @@ def test_cli_help_and_version_exit_0(capsys):
     out = capsys.readouterr().out
     assert fastntk.__version__ in out and "initialization" in out and "standard" in out
     assert cli.main(["run"]) == 2
+
+
+def test_cli_every_option_states_its_default():
+    """Every option of every subcommand, and of `run NAME` for every experiment, says in its
+    help what it is when not given ("default …", "none" included)."""
+    import argparse
+    from fastntk.experiments import REGISTRY
+    parsers = [(" ".join(path), p) for path, p in _subcommands(cli._parser())]
+    parsers += [(f"run {name}", cli._run_parser(name)[0]) for name in REGISTRY]
+    missing = []
+    for where, parser in parsers:
+        for action in parser._actions:
+            if not action.option_strings or isinstance(action, (argparse._HelpAction, argparse._VersionAction)):
+                continue
+            if "default" not in (action.help or ""):
+                missing.append(f"{where} {action.option_strings[-1]}")
+    assert not missing, missing
 
 
 def test_cli_out_is_a_file(tmp_path, capsys):

@@ -1,6 +1,8 @@
 """fastntk: exact, fast NTK Gram matrices, Jacobians and training dynamics of ReLU MLPs.
 
-The public API is re-exported here; implementations live in the submodules.
+The public API is re-exported here; implementations live in the submodules. The
+docstrings cite the design document by section ("docs/design.md §2"): it is installed with
+the package, ``docs/design.md`` beside this file, as it is in the source distribution.
 """
 from ._blas import SlowBLASWarning, blas_diagnosis, blas_info, set_num_threads, show_config
 from ._validate import InsufficientMemoryError

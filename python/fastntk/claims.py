@@ -43,7 +43,8 @@ PAPERS = {
     "001": "Manuel Nonnenmacher, David Reeb, Ingo Steinwart. Which Minimizer Does My Neural Network Converge To? "
            "arXiv:2011.02408, 2020 — with the supplementary material (Appendices A–G).",
     "002": "Anonymous authors. Wide Neural Networks are Interpolating Kernel Methods: Impact of Initialization on "
-           "Generalization. Paper under double-blind review (an earlier version of the work of 000/001).",
+           "Generalization. Paper under double-blind review, no venue or year stated: the anonymous submission of "
+           "an earlier version of Manuel Nonnenmacher, David Reeb and Ingo Steinwart's work (000/001).",
     "003": "Karthik A. Sankararaman, Soham De, Zheng Xu, W. Ronny Huang, Tom Goldstein. The Impact of Neural Network "
            "Overparameterization on Gradient Confusion and Stochastic Gradient Descent. International Conference "
            "on Machine Learning (ICML), 2020; arXiv:1904.06963.",

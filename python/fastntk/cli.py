@@ -57,7 +57,7 @@ def _experiment_flags(parser, name):
         kind = "comma-separated list" if isinstance(like, list) else type(like).__name__
         values = "; ".join(f"{preset}: {_knob_value(cfg[key])}" for preset, cfg in exp.presets.items() if key in cfg)
         parser.add_argument(flag, dest=f"set_{key}", metavar="V", default=None,
-                            help=f"{KNOBS[key]} ({kind}; {values})")
+                            help=f"{KNOBS[key]} ({kind}; default the preset's: {values})")
     return keys
 
 
@@ -105,37 +105,7 @@ def _main(argv=None) -> int:
     from .datasets import DatasetError
     from ._validate import UsageError
 
-    from . import __version__
-    top = argparse.ArgumentParser(prog="fastntk", description="Reproduce the papers' experiments.")
-    top.add_argument("--version", action="version", version=f"fastntk {__version__}")
-    sub = top.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="show the experiments")
-    sub.add_parser("config", help="show the BLAS, threads and OpenMP in use")
-    rep = sub.add_parser("report", help="redraw plots and summary.md from a run directory")
-    rep.add_argument("dir", nargs="+", help="one or more run directories")
-    rep.add_argument("--check", action="store_true",
-                     help="recompute each verdict table from records.jsonl and config.json alone and compare it "
-                          "with summary.md (and the registered claim rules with the code's); exit 1 naming the "
-                          "rows that differ; writes nothing")
-    rep.add_argument("--html", metavar="FILE",
-                     help="write one self-contained HTML page of all DIRs (verdict tables and figures, read from "
-                          "each summary.md and its PNGs) to FILE; redraws nothing")
-    rep.add_argument("--table", action="store_true",
-                     help="print one Markdown table of the verdicts of all DIRs, with their counts (docs/results.md's); "
-                          "writes nothing")
-    data = sub.add_parser("data", help="download the papers' datasets into the cache")
-    data_sub = data.add_subparsers(dest="data_command", required=True)
-    fetchp = data_sub.add_parser("fetch", help="fetch MNIST or Fashion-MNIST (the four standard files, "
-                                 "SHA-256 checked) for --data mnist / --data fashion")
-    fetchp.add_argument("name", choices=["mnist", "fashion"], help="the dataset, by the name --data takes")
-    fetchp.add_argument("--dir", default=None, help="cache folder (default $FASTNTK_DATA, else ~/.cache/fastntk)")
-    fetchp.add_argument("--mirror", default=None, help="a base URL holding the files under their standard names")
-    runp = sub.add_parser("run", help="run (or resume) an experiment", add_help=False)
-    runp.add_argument("name", nargs="?")
-    _gram_parser(sub)
-    claims = sub.add_parser("claims", help="every claim of the five papers, how fastntk judges it, its latest verdict")
-    claims.add_argument("--format", choices=["markdown", "json"], default="markdown", help="default markdown")
-    claims.add_argument("--results", default=None, help="the committed results folder (default docs/results)")
+    top = _parser()
 
     # `run --help` (no name yet) names the experiments; `run NAME --help` lists that one's knobs, so
     # the name is parsed first.
@@ -152,16 +122,7 @@ def _main(argv=None) -> int:
         if name not in REGISTRY:
             print(f"fastntk: unknown experiment {name!r}; `fastntk list` shows {sorted(REGISTRY)}", file=sys.stderr)
             return USAGE
-        p = argparse.ArgumentParser(prog=f"fastntk run {name}", description=REGISTRY[name].title)
-        p.add_argument("--preset", default="quick",
-                       help="quick (default, minutes on 2 cores), standard (the committed results' settings) or paper")
-        p.add_argument("--out", default=None, help="output directory (default runs/NAME-PRESET)")
-        p.add_argument("--threads", type=int, default=None,
-                       help="BLAS and OpenMP threads (default: what the BLAS and OpenMP choose)")
-        p.add_argument("--no-progress", action="store_true", help="no progress bar (default: shown)")
-        p.add_argument("--jobs", type=int, default=1,
-                       help="training runs at once, in worker processes of one thread each (default 1)")
-        keys = _experiment_flags(p, name)
+        p, keys = _run_parser(name)
         args = p.parse_args(argv[2:])
         try:
             overrides = {}
@@ -249,18 +210,73 @@ def _main(argv=None) -> int:
     return USAGE
 
 
+def _parser() -> argparse.ArgumentParser:
+    """The command line's parser, every subcommand but `run NAME`'s options (:func:`_run_parser`)."""
+    from . import __version__
+    top = argparse.ArgumentParser(prog="fastntk", description="Reproduce the papers' experiments.")
+    top.add_argument("--version", action="version", version=f"fastntk {__version__}")
+    sub = top.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="show the experiments")
+    sub.add_parser("config", help="show the BLAS, threads and OpenMP in use")
+    rep = sub.add_parser("report", help="redraw plots and summary.md from a run directory")
+    rep.add_argument("dir", nargs="+", help="one or more run directories")
+    rep.add_argument("--check", action="store_true",
+                     help="recompute each verdict table from records.jsonl and config.json alone and compare it "
+                          "with summary.md (and the registered claim rules with the code's); exit 1 naming the "
+                          "rows that differ; writes nothing (default: off, redraw instead)")
+    rep.add_argument("--html", metavar="FILE",
+                     help="write one self-contained HTML page of all DIRs (verdict tables and figures, read from "
+                          "each summary.md and its PNGs) to FILE; redraws nothing (default: none, no page)")
+    rep.add_argument("--table", action="store_true",
+                     help="print one Markdown table of the verdicts of all DIRs, with their counts (docs/results.md's); "
+                          "writes nothing (default: off)")
+    data = sub.add_parser("data", help="download the papers' datasets into the cache")
+    data_sub = data.add_subparsers(dest="data_command", required=True)
+    fetchp = data_sub.add_parser("fetch", help="fetch MNIST or Fashion-MNIST (the four standard files, "
+                                 "SHA-256 checked) for --data mnist / --data fashion")
+    fetchp.add_argument("name", choices=["mnist", "fashion"], help="the dataset, by the name --data takes")
+    fetchp.add_argument("--dir", default=None, help="cache folder (default $FASTNTK_DATA, else ~/.cache/fastntk)")
+    fetchp.add_argument("--mirror", default=None,
+                        help="a base URL holding the files under their standard names (default: none, the "
+                             "datasets' public mirrors)")
+    runp = sub.add_parser("run", help="run (or resume) an experiment; `fastntk run NAME --help` lists its options",
+                          add_help=False)
+    runp.add_argument("name", nargs="?", help="the experiment (`fastntk list`)")
+    _gram_parser(sub)
+    claims = sub.add_parser("claims", help="every claim of the five papers, how fastntk judges it, its latest verdict")
+    claims.add_argument("--format", choices=["markdown", "json"], default="markdown",
+                        help="markdown (default) or json")
+    claims.add_argument("--results", default=None, help="the committed results folder (default docs/results)")
+    return top
+
+
+def _run_parser(name):
+    """`fastntk run NAME`'s parser and its experiment's knobs ({key: a preset's value})."""
+    from .experiments import REGISTRY
+    p = argparse.ArgumentParser(prog=f"fastntk run {name}", description=REGISTRY[name].title)
+    p.add_argument("--preset", default="quick",
+                   help="quick (default, minutes on 2 cores), standard (the committed results' settings) or paper")
+    p.add_argument("--out", default=None, help="output directory (default runs/NAME-PRESET)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="BLAS and OpenMP threads (default: what the BLAS and OpenMP choose)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (default: shown)")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="training runs at once, in worker processes of one thread each (default 1)")
+    return p, _experiment_flags(p, name)
+
+
 def _gram_parser(sub):
     g = sub.add_parser("gram", help="compute an NTK Gram into a zarr store, tile by tile on Dask (resumable)",
                        description="K(X, X) (or K(X, X2)) of an MLP into a zarr store, out of core; run the same "
                                    "command again after an interruption to finish it. Needs fastntk[distributed].")
     g.add_argument("input", help="X: a .npy file or a zarr array (N, d)")
     g.add_argument("store", help="the zarr store to write (a directory)")
-    g.add_argument("--x2", default=None, help="X2 (.npy or zarr) for the cross-Gram K(X, X2)")
+    g.add_argument("--x2", default=None, help="X2 (.npy or zarr) for the cross-Gram K(X, X2) (default: none, K(X, X))")
     g.add_argument("--width", type=int, default=1024, help="hidden width m (default 1024)")
     g.add_argument("--depth", type=int, default=3, help="layers L (default 3)")
     g.add_argument("--outputs", type=int, default=1, help="outputs k (default 1; the Gram is their mean, neural-tangents' trace)")
     g.add_argument("--kernel", default="empirical", choices=["empirical", "ntk", "nngp"],
-                   help="the empirical NTK of θ (default), or the infinite-width NTK or NNGP (float64; θ unused)")
+                   help="empirical (default): the empirical NTK of θ; ntk or nngp: the infinite-width kernels (float64; θ unused)")
     from .model import ACTIVATIONS, BIAS_MODES, PARAMETRIZATIONS
     g.add_argument("--sigma", type=float, default=1.0, help="σ, the weights' scale (default 1)")
     g.add_argument("--parametrization", default="ntk", choices=PARAMETRIZATIONS, help="default ntk")
@@ -268,14 +284,14 @@ def _gram_parser(sub):
     g.add_argument("--activation", default="relu", choices=ACTIVATIONS, help="default relu")
     g.add_argument("--dtype", default="float32", choices=["float32", "float64"], help="default float32")
     g.add_argument("--seed", type=int, default=0, help="θ = MLP.init(seed) (default 0)")
-    g.add_argument("--params", default=None, help="θ from a .npy file (P,) instead of --seed")
+    g.add_argument("--params", default=None, help="θ from a .npy file (P,) instead of --seed (default: none, --seed)")
     g.add_argument("--chunks", type=int, default=4096, help="rows per tile (default 4096)")
     g.add_argument("--workers", type=int, default=0,
                    help="worker processes of a local dask.distributed cluster, one thread each "
                         "(default 0: Dask's threads in this process)")
-    g.add_argument("--scheduler", default=None, help="address of a running dask.distributed scheduler")
-    g.add_argument("--overwrite", action="store_true", help="replace a store that holds another Gram")
-    g.add_argument("--no-progress", action="store_true", help="no progress bar")
+    g.add_argument("--scheduler", default=None, help="address of a running dask.distributed scheduler (default: none)")
+    g.add_argument("--overwrite", action="store_true", help="replace a store that holds another Gram (default: off, refuse it)")
+    g.add_argument("--no-progress", action="store_true", help="no progress bar (default: shown)")
 
 
 def _gram(args) -> int:
