@@ -1374,9 +1374,10 @@ def test_bump_slope_premise_reads_each_sigma_in_the_window_with_its_error():
     assert "σ ∈ [2.0, 4.0, 8.0]" in slope.measured and "σ = 8: 0.01 ± 0 (lazy; 8 of 8)" in slope.measured, slope
     slope, lazy = rows([0.12, 0.13, 0.14, 0.15, 0.15, 0.16, 0.17, 0.2])
     assert slope.verdict == ("inconclusive: premise not met (not lazy: median ‖f_NN − f_lin‖/‖f_lin‖ at σ = 8: 0.15 ± "
-                             "0.011, above 0.1 by more than its standard error; it would need m ≈ 22500, an "
-                             "extrapolation from the median 0.15 at m = 10000 by the kernel's O(1/√m) move (000 Thm 1, "
-                             "Lemma 1): m·(median/0.1)², not a run) (the window's nets; their slope 3.99 is on 2L)"), slope
+                             "0.011, above 0.1 by more than its standard error; the median would reach 0.1 at m ≈ 22500, "
+                             "an extrapolation from the largest such median 0.15 at m = 10000 by an O(1/√m) distance "
+                             "(Lemma 1's bound): m·(median/0.1)², not a run) (the window's nets; their slope 3.99 is on "
+                             "2L)"), slope
     # the pooled reading, labelled as not this row's premise (pre-run review of next23: it read "lazy:")
     assert "pooled over the window, not judged here: median ‖f_NN − f_lin‖/‖f_lin‖ on the test set 0.0" in slope.measured
     assert "; lazy: median" not in slope.measured and "; not lazy: median" not in slope.measured, slope
@@ -1406,8 +1407,8 @@ def test_initialization_slope_premise_per_sigma_names_the_width_it_needs():
            for r in lazy]
     row = slope_of(far)
     assert row.verdict.startswith("inconclusive: premise not met (not lazy: median ‖f_NN − f_lin‖/‖f_lin‖ at σ = 16: "
-                                  "0.15 ± 0.0089, above 0.1 by more than its standard error; it would need m ≈ 9000, "
-                                  "an extrapolation from the median 0.15 at m = 4000"), row
+                                  "0.15 ± 0.0089, above 0.1 by more than its standard error; the median would reach 0.1 "
+                                  "at m ≈ 9000, an extrapolation from the largest such median 0.15 at m = 4000"), row
     assert "σ = 16: 0.15 ± 0.0089 (not lazy; 5 of 5)" in row.measured, row
     assert "pooled over the window, not judged here: median" in row.measured, row
     straddle = [dict(r, lin_distance=[0.07, 0.09, 0.1, 0.11, 0.13][r["seed"] - 380]) if r["sigma"] == 16.0 else r

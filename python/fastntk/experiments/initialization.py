@@ -103,7 +103,7 @@ class Initialization(Experiment):
         # leaves out a seed whose run stopped at the cap while its loss oscillated (a pre-run review: slow by
         # oscillation, not by vanishing gradients).
         # Seeds 330–334 (next22): after the reviews of 320–324 and bump's 320–327, the f_int premise is Lemma 1's
-        # regime, η small enough read as median max_climb ≤ 10⁻³ with ‖f_NN − f_lin,t‖/‖f_lin,t‖ ≤ 0.1, over the
+        # regime, η small enough read as max_climb ≤ 10⁻³ per run with ‖f_NN − f_lin,t‖/‖f_lin,t‖ ≤ 0.1, over the
         # judged runs (every small-σ run made where too few are usable), the loss ratio f_NN / f_lin,t reported
         # only (it fired on converged, lazy nets); the kernel's λ_max ratio reported over the runs that did not
         # oscillate, η·λ_max(K_T)/N over those that did (they end at the stability edge 2); the slowness row
@@ -278,8 +278,9 @@ class Initialization(Experiment):
             "laziness row that fails reads premise not met below the paper's width ("
             + ", ".join(f"L = {L}: m = {m} here, {self.paper_widths[L]} in {self.figure}"
                         for L, m in zip(cfg.get("depths", []), cfg.get("widths", [])) if L in self.paper_widths)
-            + ") and not reproduced at or above it, so the same failure reads differently; other data and N give "
-            "another f_int and initialization term (J), so the slope window, which σ converge within the cap, and the "
+            + ") and not reproduced at or above it, so the same failure reads differently; where the data or N differ, "
+            "f_int and the initialization term (J) differ too, so the slope window, which σ converge within the cap, "
+            "and the "
             f"σ comparison (which needs ≥ {MIN_PAIRS} seeds usable at both σ"
             + (f": e.g. L = 3's, where σ = {max(cfg['sigmas']):g} runs may not converge" if 3 in cfg.get("depths", [])
                else "") + ") can read otherwise."]
@@ -315,7 +316,7 @@ class Initialization(Experiment):
             # slope reported); the reviews of next18's runs found a gate that let only a pass count.
             judged = verdict or within(slope, 2 * L, SLOPE_TOL, len(in_w), len(made_w), err=slope_err)
             premise, per_sigma = self._window_lazy(in_w, made_w, window, m)
-            if not judged.startswith(f"{INCONCLUSIVE}: only") and premise:
+            if verdict is None and not judged.startswith(f"{INCONCLUSIVE}: only") and premise:
                 side = "on" if judged == REPRODUCED else "off" if judged == NOT_REPRODUCED else "undecided against"
                 judged = premise + f" (the window's nets; their slope {slope:.2f} is {side} 2L)"
             out.append(Claim(
@@ -382,8 +383,9 @@ class Initialization(Experiment):
         through its nets' linearization (Lemma 1), so every σ the slope is fitted over must be lazy —
         per σ the median over θ₀ of ‖f_NN − f_lin‖/‖f_lin‖ on the test set against LAZY with its
         standard error (``within``, as the laziness row reads it). A σ above LAZY by more than its
-        error: premise not met, naming the width Lemma 1's O(1/√m) move of the kernel (000 Thm 1)
-        extrapolates to, m·(median/LAZY)² for the least lazy such σ (issue 25: a row whose premise
+        error: premise not met, naming the width at which an O(1/√m) distance (Lemma 1's bound on
+        |f_NN − f_lin|) would bring the median to LAZY, m·(median/LAZY)², the largest median among
+        the σ not lazy (issue 25: a row whose premise
         the preset's width misses names the width it would need); a σ whose error straddles LAZY or
         with too few usable runs: inconclusive, premise undecided; every σ within LAZY by more than
         its error: None (the slope is judged). Returns (that verdict or None, the per-σ texts). A
@@ -402,15 +404,15 @@ class Initialization(Experiment):
                 out_.append(f"σ = {sg:g}: {med:.3g} ± {e:.2g}")
                 worst = max(worst, med)
             elif v != REPRODUCED:
-                open_.append(f"σ = {sg:g}: " + (f"only {len(dist)} of {len(made)} seeds usable" if few
-                                                else f"{med:.3g} ± {e:.2g} straddles {LAZY}"))
+                open_.append(f"σ = {sg:g}: " + (f"the distance measured on only {len(dist)} of {len(made)} seeds"
+                                                if few else f"{med:.3g} ± {e:.2g} straddles {LAZY}"))
             per.append(f"σ = {sg:g}: {med:.3g} ± {e:.2g} ({state}; {len(dist)} of {len(made)})")
         if out_:
             return premise_not_met(
                 f"not lazy: median ‖f_NN − f_lin‖/‖f_lin‖ at {', '.join(out_)}, above {LAZY} by more than its "
-                f"standard error; it would need m ≈ {Initialization._m_needed(worst, m)}, an extrapolation from "
-                f"the median {worst:.3g} at m = {m} by the kernel's O(1/√m) move (000 Thm 1, Lemma 1): "
-                f"m·(median/{LAZY})², not a run"), per
+                f"standard error; the median would reach {LAZY} at m ≈ {Initialization._m_needed(worst, m)}, an "
+                f"extrapolation from the largest such median {worst:.3g} at m = {m} by an O(1/√m) distance (Lemma "
+                f"1's bound): m·(median/{LAZY})², not a run"), per
         if open_:
             return (f"{INCONCLUSIVE}: premise undecided (median ‖f_NN − f_lin‖/‖f_lin‖ against {LAZY} at "
                     f"{'; '.join(open_)})"), per
@@ -418,8 +420,8 @@ class Initialization(Experiment):
 
     @staticmethod
     def _m_needed(med: float, m: int) -> int:
-        """The width at which Lemma 1's O(1/√m) move (000 Thm 1) would bring a median distance
-        ``med`` measured at width m to LAZY: m·(med/LAZY)², rounded up to a hundred."""
+        """The width at which an O(1/√m) distance (Lemma 1's bound on |f_NN − f_lin|) would bring a
+        median distance ``med`` measured at width m to LAZY: m·(med/LAZY)², rounded up to a hundred."""
         return int(math.ceil(m * (med / LAZY) ** 2 / 100.0)) * 100
 
     @staticmethod
