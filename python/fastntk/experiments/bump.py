@@ -1,15 +1,9 @@
-"""002: the 2-D Gaussian bump exp(−‖x‖²), N = 10 training points, σ sweep."""
+"""002: the 2-D Gaussian bump exp(−‖x‖²), N = 10 training points, σ sweep. Its claims are
+initialization's rows (``Initialization.claims``, inherited), judged by the same rules: no row
+is restated or rewritten here."""
 from __future__ import annotations
 
-import math
-import re
-from dataclasses import replace
-
-import numpy as np
-
-from ._verdict import (INCONCLUSIVE, LAZY, NOT_REPRODUCED, REPRODUCED, jackknife_error, median_error, per_seed,
-                       premise_not_met, too_few, usable, within)
-from .initialization import MIN_SIGMAS, SLOPE_TOL, Initialization
+from .initialization import Initialization
 
 
 class Bump(Initialization):
@@ -73,8 +67,11 @@ class Bump(Initialization):
         # Seeds 350–357 (next23): a review of 330–337 found the slope row's laziness premise pooled over the window
         # (median 0.075) passing while σ = 8's own median was 0.104 ± 0.023; it is now read per σ in the window,
         # each median with its standard error (bump's own rule; initialization's is unchanged).
+        # Seeds 380–387 (next24): the per-σ premise moved into initialization's slope row (one place; bump's
+        # restatement and its lookup of that row by claim text removed: bump's claims are initialization's), naming
+        # the width it would need; initialization's other next24 rules (floors, f_int premise note), which bump inherits.
         "standard": dict(data="bump", n_train=10, n_test=300, data_seed=0, depths=[2], widths=[10000],
-                         sigmas=[0.5, 1.0, 2.0, 4.0, 8.0], seeds=list(range(350, 358)), bias="zero", tol=1e-5,
+                         sigmas=[0.5, 1.0, 2.0, 4.0, 8.0], seeds=list(range(380, 388)), bias="zero", tol=1e-5,
                          max_steps=50000),
         "paper": dict(data="bump", n_train=10, n_test=300, data_seed=0, depths=[2], widths=[10000],
                       sigmas=[0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0], seeds=list(range(10)), bias="zero",
@@ -85,72 +82,3 @@ class Bump(Initialization):
         return super().summary(cfg, records) + [
             "- Inputs: 002's bump draws x uniformly from [−1, 1]²; fastntk scales them by 1/√2 into the unit ball "
             "(the theorems' x ∈ B₁ᵈ(0)), which 002 does not do; the target is exp(−‖x‖²) of the unscaled x."]
-
-
-    def claims(self, cfg, records):
-        """initialization's rows, with the σ^(2L) slope row's laziness premise read per σ in the
-        window (next23; initialization reads it pooled over the window). Thm 4 bounds the test
-        loss of each σ's nets through their linearization (Lemma 1), so every σ the slope is
-        fitted over must be lazy: per σ the median over θ₀ of ‖f_NN − f_lin‖/‖f_lin‖ on the test
-        set against LAZY with its standard error (``within``, as the laziness row reads it) — a σ
-        above LAZY by more than its error: premise not met, on or off 2L as before; a σ whose
-        error straddles LAZY (or with too few usable runs to tell): inconclusive, premise
-        undecided; every σ within LAZY by more than its error: the slope judged. A review of
-        seeds 330–337 found the pooled median 0.075 passing while σ = 8's was 0.104 ± 0.023 and
-        4 window runs tested below Thm 4's lower bound."""
-        # Initialization.claims named, not super(): the rules fingerprint follows named functions.
-        out = Initialization.claims(self, cfg, records)
-        for L in sorted({r["depth"] for r in records}):
-            head = f"L = {L}: at large σ the trained net's test loss grows like σ^(2L)"
-            i = next((k for k, c in enumerate(out) if c.claim == head), None)
-            if i is not None:
-                out[i] = self._slope_lazy_per_sigma(cfg, [r for r in records if r["depth"] == L], L, out[i])
-        return out
-
-    def _slope_lazy_per_sigma(self, cfg, rs, L, row):
-        """The slope row with its laziness premise read per σ in the window (see :meth:`claims`)."""
-        ok = usable(rs, cfg["tol"])[0]
-        window, _, slope = self._window(ok)
-        in_w = [r for r in ok if r["sigma"] in window]
-        made_w = [r for r in rs if window and r["sigma"] >= window[0]]
-        groups = sorted({r["seed"] for r in in_w})
-        err = jackknife_error(lambda keep: self._slope([r for r in in_w if r["seed"] in keep], window), groups)
-        if len(window) < MIN_SIGMAS:
-            return row   # no slope to judge: initialization's verdict (the window too short) stands
-        judged = within(slope, 2 * L, SLOPE_TOL, len(in_w), len(made_w), err=err)
-        if judged.startswith(f"{INCONCLUSIVE}: only"):
-            return row   # too few runs: no premise read, as in initialization
-        per, out_, open_ = [], [], []
-        for sg in window:
-            at, made = [r for r in in_w if r["sigma"] == sg], [r for r in made_w if r["sigma"] == sg]
-            dist = per_seed({(r["seed"],): r.get("lin_distance", math.nan) for r in at})
-            med = float(np.median(dist)) if dist else math.nan
-            e = median_error(dist)
-            v = too_few(len(dist), len(made), "seeds") or within(med, 0.0, LAZY, len(dist), len(made), "seeds", err=e)
-            state = "lazy" if v == REPRODUCED else "not lazy" if v == NOT_REPRODUCED else "undecided"
-            if v == NOT_REPRODUCED:
-                out_.append(f"σ = {sg:g}: {med:.3g} ± {e:.2g}")
-            elif v != REPRODUCED:
-                open_.append(f"σ = {sg:g}: " + (f"only {len(dist)} of {len(made)} seeds usable" if too_few(
-                    len(dist), len(made)) else f"{med:.3g} ± {e:.2g} straddles {LAZY}"))
-            per.append(f"σ = {sg:g}: {med:.3g} ± {e:.2g} ({state}; {len(dist)} of {len(made)})")
-        side = "on" if judged == REPRODUCED else "off" if judged == NOT_REPRODUCED else "undecided against"
-        tail = f" (the window's nets; their slope {slope:.2f} is {side} 2L)"
-        if out_:
-            verdict = premise_not_met(f"not lazy: median ‖f_NN − f_lin‖/‖f_lin‖ at {', '.join(out_)}, above {LAZY} "
-                                      "by more than its standard error") + tail
-        elif open_:
-            verdict = (f"{INCONCLUSIVE}: premise undecided (median ‖f_NN − f_lin‖/‖f_lin‖ against {LAZY} at "
-                       f"{'; '.join(open_)}){tail}")
-        else:
-            verdict = judged
-        return replace(
-            row, paper=row.paper + f"; fastntk: each σ in the window lazy, its median ‖f_NN − f_lin‖/‖f_lin‖ ≤ {LAZY} "
-                                   "by more than its standard error, premise undecided where it straddles",
-            # initialization's pooled laziness note would read as this row's premise (the pre-run review of next23)
-            measured=re.sub(r"; (not )?lazy: median ‖f_NN − f_lin‖/‖f_lin‖ on the test set",
-                            "; pooled over the window, not judged here: median ‖f_NN − f_lin‖/‖f_lin‖ on the test set",
-                            row.measured)
-                     + "; per σ in the window, median ‖f_NN − f_lin‖/‖f_lin‖ on the test set (± standard "
-                                    "error, usable of made): " + "; ".join(per),
-            verdict=verdict)

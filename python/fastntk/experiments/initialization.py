@@ -12,7 +12,7 @@ from ..model import MLP
 from ._base import Experiment, group, half_mse, legend, log_axes, loglog_slope, plot_grouped, save_figure
 from ._training import CURVE_POINTS, MONOTONE_TOL, climb_note, fit, laziness
 from ._verdict import (INCONCLUSIVE, LAZY, MIN_PAIRS, NOT_REPRODUCED, REPRODUCED, Claim, direction, excluded,
-                       exclusion, jackknife_error, lazy_median, lazy_note, lazy_premise, median_error, per_seed,
+                       exclusion, jackknife_error, lazy_median, lazy_note, median_error, per_seed,
                        premise_not_met, spread, too_few, usable, within)
 
 SLOPE_TOL = 0.75  # |measured slope − 2L| that still counts as σ^{2L}
@@ -24,6 +24,8 @@ INT_FACTOR = 2.0  # f_NN ≈ f_int on the papers' log-scale figures: test losses
 # Thm 2's lower bound RMSE(f_NN) ≥ RMS(init term) − RMSE(f_int) puts the test loss at least INT_FACTOR× f_int's
 # where the initialization term exceeds (1 + √INT_FACTOR)·RMSE(f_int): the f_int row's control needs that.
 CONTROL_INIT = 1.0 + math.sqrt(INT_FACTOR)
+STABLE_EDGE = 2.0  # GD's stability edge η·λ_max(K)/N (the loss's Gauss–Newton Hessian is K/N): a run whose loss
+                   # oscillates ends there; printed with the digits that show its side (next22 printed 2.0035 as "2")
 
 
 def _shown(value: float, edge: float) -> str:
@@ -101,7 +103,7 @@ class Initialization(Experiment):
         # leaves out a seed whose run stopped at the cap while its loss oscillated (a pre-run review: slow by
         # oscillation, not by vanishing gradients).
         # Seeds 330–334 (next22): after the reviews of 320–324 and bump's 320–327, the f_int premise is Lemma 1's
-        # regime, η small enough read as median max_climb ≤ 10⁻³ with ‖f_NN − f_lin,t‖/‖f_lin,t‖ ≤ 0.1, over the
+        # regime, η small enough read as max_climb ≤ 10⁻³ per run with ‖f_NN − f_lin,t‖/‖f_lin,t‖ ≤ 0.1, over the
         # judged runs (every small-σ run made where too few are usable), the loss ratio f_NN / f_lin,t reported
         # only (it fired on converged, lazy nets); the kernel's λ_max ratio reported over the runs that did not
         # oscillate, η·λ_max(K_T)/N over those that did (they end at the stability edge 2); the slowness row
@@ -112,8 +114,11 @@ class Initialization(Experiment):
         # judged run, not the median (which let half oscillate); the slowness row reads each curve only up to its
         # first recorded climb above 10⁻³ (an oscillating σ = 0.5 run reached its own minimum only at the cap, timing
         # the oscillation, and the first-reach bracket needs a falling curve); "median nan" no longer printed.
+        # Seeds 380–384 (next24): the review of 330–334 and the audit of issue 25: the slope rows' laziness premise
+        # read per σ in the window (was pooled) and naming the width it would need; the slowness row's floor (the
+        # seeds' spread); the f_int rows state the judged runs' premise; the stability edge printed to its side.
         "standard": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depths=[2, 3],
-                         widths=[4000, 500], sigmas=[0.5, 1.0, 2.0, 4.0, 8.0, 16.0], seeds=[330, 331, 332, 333, 334],
+                         widths=[4000, 500], sigmas=[0.5, 1.0, 2.0, 4.0, 8.0, 16.0], seeds=[380, 381, 382, 383, 384],
                          bias="zero", tol=1e-5, max_steps=20000),
         "paper": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depths=[2, 3],
                       widths=[4000, 2000], sigmas=[0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0],
@@ -249,7 +254,36 @@ class Initialization(Experiment):
                 lines.append(f"- L = {L} (all runs): λ₀ = λ_min(Θ(X, X)) of the infinite-width NTK from {min(lam):.3g} "
                              f"to {max(lam):.3g}; λ₀ > 0, the prerequisite of Thms 1–3, "
                              f"{'holds' if min(lam) > 0 else 'fails'}.")
-        return lines
+        return lines + self._quick_note(cfg)
+
+    _DATA = {"digits": "the bundled 8×8 digits 0 vs 1 (d = 64, UCI via scikit-learn)",
+             "mnist": "MNIST 0 vs 1 (d = 784)", "bump": "002's 2-D Gaussian bump"}
+
+    def _quick_note(self, cfg):
+        """Where the preset is quick: how and why it differs from the standard run (the audit of
+        issue 25 found the quick summary silent on why its verdicts differ)."""
+        std = self.presets.get("standard")
+        if cfg.get("preset") != "quick" or not std:
+            return []
+        keys = [("data", "data"), ("n_train", "N (training points)"), ("n_test", "test points"),
+                ("widths", "widths by depth " + str(cfg.get("depths"))), ("max_steps", "step cap")]
+        diff = [f"{what} {self._DATA.get(cfg[k], cfg[k]) if k == 'data' else cfg[k]} (standard: "
+                f"{self._DATA.get(std[k], std[k]) if k == 'data' else std[k]})"
+                for k, what in keys if k in cfg and k in std and cfg[k] != std[k]]
+        return [
+            "- This is the quick preset, a smoke run on 2 cores, not the standard run: " + ("; ".join(diff) or "—")
+            + f"; {len(cfg['seeds'])} seeds {cfg['seeds']} (standard: {std['seeds']}). Its verdicts can differ from "
+            "the standard run's for those reasons, not by chance alone: narrower nets move their kernel more (Lemma "
+            "1's O(1/√m)), so the slope rows' laziness premise can fail where the standard run's nets meet it; a "
+            "laziness row that fails reads premise not met below the paper's width ("
+            + ", ".join(f"L = {L}: m = {m} here, {self.paper_widths[L]} in {self.figure}"
+                        for L, m in zip(cfg.get("depths", []), cfg.get("widths", [])) if L in self.paper_widths)
+            + ") and not reproduced at or above it, so the same failure reads differently; where the data or N differ, "
+            "f_int and the initialization term (J) differ too, so the slope window, which σ converge within the cap, "
+            "and the "
+            f"σ comparison (which needs ≥ {MIN_PAIRS} seeds usable at both σ"
+            + (f": e.g. L = 3's, where σ = {max(cfg['sigmas']):g} runs may not converge" if 3 in cfg.get("depths", [])
+               else "") + ") can read otherwise."]
 
     @staticmethod
     def _below_bound(runs, L):
@@ -281,17 +315,22 @@ class Initialization(Experiment):
             # the slope is outside the theorem's regime whichever way it falls (premise not met, the
             # slope reported); the reviews of next18's runs found a gate that let only a pass count.
             judged = verdict or within(slope, 2 * L, SLOPE_TOL, len(in_w), len(made_w), err=slope_err)
-            if not judged.startswith(f"{INCONCLUSIVE}: only") and lazy_premise(in_w):
+            premise, per_sigma = self._window_lazy(in_w, made_w, window, m)
+            if verdict is None and not judged.startswith(f"{INCONCLUSIVE}: only") and premise:
                 side = "on" if judged == REPRODUCED else "off" if judged == NOT_REPRODUCED else "undecided against"
-                judged = lazy_premise(in_w) + f" (the window's nets; their slope {slope:.2f} is {side} 2L)"
+                judged = premise + f" (the window's nets; their slope {slope:.2f} is {side} 2L)"
             out.append(Claim(
                 f"L = {L}: at large σ the trained net's test loss grows like σ^(2L)",
                 f"{self.figure} / {self.bound_ref}: log-log slope 2L = {2 * L} (± {SLOPE_TOL}) for the figure's lazy "
-                f"nets; on nets that are not lazy premise not met, on or off 2L",
+                f"nets; on nets that are not lazy premise not met, on or off 2L; fastntk: each σ in the window lazy, "
+                f"its median ‖f_NN − f_lin‖/‖f_lin‖ ≤ {LAZY} by more than its standard error, premise undecided where "
+                f"it straddles",
                 f"slope {slope:.2f} ± {slope_err:.2f} (jackknife over θ₀) of the test loss's excess over f_int's, "
                 f"σ ∈ {window or '—'} (m = {m}; "
                 f"{len(in_w)} of {len(made_w)} runs usable{excluded(usable(made_w, cfg['tol'])[1])}; "
-                f"{len(below)} below their {self.bound_ref} lower bound; {lazy_note(in_w)})",
+                f"{len(below)} below their {self.bound_ref} lower bound; pooled over the window, not judged here: "
+                f"{lazy_note(in_w).split(': ', 1)[-1]}); per σ in the window, median ‖f_NN − f_lin‖/‖f_lin‖ on the "
+                f"test set (± standard error, usable of made): " + ("; ".join(per_sigma) or "—"),
                 judged))
             # Small σ is better: the largest σ against the smallest σ at which at least MIN_PAIRS
             # seeds are usable at both (chosen by convergence, never by test loss). Where no σ has
@@ -338,6 +377,54 @@ class Initialization(Experiment):
         return out
 
     @staticmethod
+    def _window_lazy(in_w, made_w, window, m):
+        """The σ^(2L) slope row's premise, read per σ in the window (next24; bump read it so since
+        next23, initialization pooled the window): Thm 2 (002 Thm 4) bounds each σ's test loss
+        through its nets' linearization (Lemma 1), so every σ the slope is fitted over must be lazy —
+        per σ the median over θ₀ of ‖f_NN − f_lin‖/‖f_lin‖ on the test set against LAZY with its
+        standard error (``within``, as the laziness row reads it). A σ above LAZY by more than its
+        error: premise not met, naming the width at which an O(1/√m) distance (Lemma 1's bound on
+        |f_NN − f_lin|) would bring the median to LAZY, m·(median/LAZY)², the largest median among
+        the σ not lazy (issue 25: a row whose premise
+        the preset's width misses names the width it would need); a σ whose error straddles LAZY or
+        with too few usable runs: inconclusive, premise undecided; every σ within LAZY by more than
+        its error: None (the slope is judged). Returns (that verdict or None, the per-σ texts). A
+        review of bump's 330–337 found the pooled median 0.075 passing while σ = 8's was
+        0.104 ± 0.023."""
+        per, out_, open_, worst = [], [], [], 0.0
+        for sg in window:
+            at, made = [r for r in in_w if r["sigma"] == sg], [r for r in made_w if r["sigma"] == sg]
+            dist = per_seed({(r["seed"],): r.get("lin_distance", math.nan) for r in at})
+            med = float(np.median(dist)) if dist else math.nan
+            e = median_error(dist)
+            few = too_few(len(dist), len(made), "seeds")
+            v = few or within(med, 0.0, LAZY, len(dist), len(made), "seeds", err=e)
+            state = "lazy" if v == REPRODUCED else "not lazy" if v == NOT_REPRODUCED else "undecided"
+            if v == NOT_REPRODUCED:
+                out_.append(f"σ = {sg:g}: {med:.3g} ± {e:.2g}")
+                worst = max(worst, med)
+            elif v != REPRODUCED:
+                open_.append(f"σ = {sg:g}: " + (f"the distance measured on only {len(dist)} of {len(made)} seeds"
+                                                if few else f"{med:.3g} ± {e:.2g} straddles {LAZY}"))
+            per.append(f"σ = {sg:g}: {med:.3g} ± {e:.2g} ({state}; {len(dist)} of {len(made)})")
+        if out_:
+            return premise_not_met(
+                f"not lazy: median ‖f_NN − f_lin‖/‖f_lin‖ at {', '.join(out_)}, above {LAZY} by more than its "
+                f"standard error; the median would reach {LAZY} at m ≈ {Initialization._m_needed(worst, m)}, an "
+                f"extrapolation from the largest such median {worst:.3g} at m = {m} by an O(1/√m) distance (Lemma "
+                f"1's bound): m·(median/{LAZY})², not a run"), per
+        if open_:
+            return (f"{INCONCLUSIVE}: premise undecided (median ‖f_NN − f_lin‖/‖f_lin‖ against {LAZY} at "
+                    f"{'; '.join(open_)})"), per
+        return None, per
+
+    @staticmethod
+    def _m_needed(med: float, m: int) -> int:
+        """The width at which an O(1/√m) distance (Lemma 1's bound on |f_NN − f_lin|) would bring a
+        median distance ``med`` measured at width m to LAZY: m·(med/LAZY)², rounded up to a hundred."""
+        return int(math.ceil(m * (med / LAZY) ** 2 / 100.0)) * 100
+
+    @staticmethod
     def _small_init(r) -> bool:
         """The run's σ is "small": Thm 2's initialization term (its RMS on the test points at
         the run's σ) is at most SMALL_INIT of RMSE(f_int), so its bounds put the test loss
@@ -357,7 +444,8 @@ class Initialization(Experiment):
         trained nets whose test loss it compares, and Lemma 1 is the route for those nets. Where
         too few of them are usable the row cannot judge, and the premise is taken over every
         small-σ run made to say why: outside Lemma 1's regime (premise not met) or inside it and
-        short of steps (too few runs, naming those stopped at the cap). The training loss f_NN /
+        short of steps (too few runs, naming those stopped at the cap); beside that verdict, the
+        premise read over the usable small-σ runs alone (next24). The training loss f_NN /
         f_lin,t is reported beside it, not judged (next21 judged it ≤ INT_FACTOR; a review found it
         2.83 on converged, lazy bump nets and 4·10³–10⁶ on converged, lazy initialization nets).
         The band counts only when it can fail: the control, the smallest σ whose every usable
@@ -411,6 +499,13 @@ class Initialization(Experiment):
         elif verdict == REPRODUCED and not ctl - ctl_err > band:
             verdict = (f"{INCONCLUSIVE}: the control (σ = {top:g}: {ctl:.3g} ± {ctl_err:.2g}) lies within its "
                        f"standard error of the band's edge {band:g}")
+        if few and small:
+            # Where the premise is read over every small-σ run made, the usable runs the row would judge may meet it
+            # while capped runs fail it: said beside the verdict (a review of next22's 330–334 found the 5 judged
+            # σ = 2 runs inside Lemma 1's regime under a premise-not-met verdict that did not say so).
+            own_failed, own = self._lemma1_premise(small)
+            verdict += (f"; the {len(small)} usable small-σ runs alone (too few to judge): "
+                        f"{'outside' if own_failed else 'inside'} {self.lazy_ref}'s regime ({own})")
         return Claim(
             f"L = {L}: at small σ the trained net is close to the kernel interpolator f_int (m = {m})",
             f"{self.figure} (f_NN ≈ f_int at small σ, on a log scale; fastntk: test losses within a factor "
@@ -472,7 +567,7 @@ class Initialization(Experiment):
         """The kernel's movement where it can be read from λ_max: median |λ_max(K_T)/λ_max(K₀) − 1| over
         the runs whose loss never climbed more than MONOTONE_TOL, and the median η·λ_max(K_T)/N of
         the others (= STABLE_FRACTION·λ_max(K_T)/λ_max(K₀)·η/η₀, η₀ = 1.9N/λ_max(K₀) the rate
-        first tried): an oscillating run ends at GD's stability edge η·λ_max(K_T)/N ≈ 2, so its
+        first tried): an oscillating run ends at GD's stability edge η·λ_max(K_T)/N ≈ STABLE_EDGE, so its
         λ_max ratio reads 2/1.9 ≈ 1.05 whatever the kernel did (a review of next21's runs)."""
         ok = lambda r: math.isfinite(r.get("kernel_ratio", math.nan))  # noqa: E731
         calm = [abs(r["kernel_ratio"] - 1) for r in runs if ok(r) and r.get("max_climb", math.inf) <= MONOTONE_TOL]
@@ -484,10 +579,14 @@ class Initialization(Experiment):
                  f"none whose loss never climbed more than {MONOTONE_TOL:g} above its least")
         if not wild:
             return first + "; none oscillated"
+        # With the digits that show which side of the edge each value lies (next22 printed 2.0011–2.0065 as "2").
+        side = lambda v: _shown(v, STABLE_EDGE)  # noqa: E731
         return (first + f"; the {len(wild)} others oscillated and end at η·λ_max(K_T)/N "
-                + (f"median {float(np.median(edge)):.3g}" if edge else "not recorded")
-                + " (GD's stability edge is 2, where the λ_max ratio reads the step, not the kernel: left out of the "
-                "median)")
+                + (f"median {side(float(np.median(edge)))} ({side(min(edge))} … {side(max(edge))}; above the edge "
+                   f"{STABLE_EDGE:g} in {sum(v > STABLE_EDGE for v in edge)} of {len(edge)}, below it in "
+                   f"{sum(v < STABLE_EDGE for v in edge)})" if edge else "not recorded")
+                + f" (GD's stability edge is {STABLE_EDGE:g}, where the λ_max ratio reads the step, not the kernel: "
+                "left out of the median)")
 
     @staticmethod
     def _cross_distance(at, cfg):
@@ -621,11 +720,12 @@ class Initialization(Experiment):
         when one run's earliest possible time η·(step before) is at least the other's latest
         η·step, and as a tie (0) otherwise; the log ratio is that of η·max(step, 1). A sign test
         over the seeds (:func:`direction`) decides; half or more ties is inconclusive (the
-        curves' spacing cannot resolve the effect). A seed is left out where either run is
+        curves' spacing cannot resolve the effect), and the median must exceed the seed-to-seed
+        spread of the log ratios (next24: the audit of issue 25 found no floor). A seed is left out where either run is
         missing, diverged, degenerate or has no finite curve from θ₀."""
         lo, ref = min(cfg["sigmas"]), self.SLOW_REF_SIGMA
         by = {(r["seed"], r["sigma"]): r for r in rs}
-        d, step_ratios, levels, gaps, at_tol, left, cut = [], [], [], [], 0, {}, [0, 0]
+        d, raw, step_ratios, levels, gaps, at_tol, left, cut = [], [], [], [], [], 0, {}, [0, 0]
         for s in cfg["seeds"]:
             ra, rb = by.get((s, lo)), by.get((s, ref))
             ca, cb = self._curve(ra), self._curve(rb)
@@ -650,10 +750,15 @@ class Initialization(Experiment):
             (a_first, a_last, a_steps), (b_first, b_last, b_steps) = span
             ordered = a_first >= b_last or a_last <= b_first
             d.append(math.log(a_last / b_last) if ordered else 0.0)
+            raw.append(math.log(a_last / b_last))
             step_ratios.append(a_steps / b_steps)
         capped = [r for r in rs if r["sigma"] == lo and r["status"] == "max_steps"]
         wobbly = sum(r.get("max_climb", 0.0) > MONOTONE_TOL for r in capped)
         ties = sum(x == 0.0 for x in d)
+        # The effect must exceed the seed-to-seed spread of the compared quantity (issue 25; the audit of
+        # issue 25 found this call without a floor): the spread of the per-seed log time ratios as measured,
+        # ties included at their measured value (a tie is the curves' resolution, not the seeds' noise).
+        floor = spread(raw)
         return Claim(
             f"L = {L}: too small a σ trains slowly (a longer training time η·t to a training loss both runs reach at "
             f"σ = {lo} than at σ = {ref:g}; m = {m})",
@@ -665,7 +770,8 @@ class Initialization(Experiment):
             f"up to its first recorded climb of more than {MONOTONE_TOL:g} above its least so far — cut there at "
             f"σ = {lo} in {cut[0]}, at σ = {ref:g} in {cut[1]} — the least training loss both runs reach: per seed "
             f"{min(levels) if levels else math.nan:.3g} … {max(levels) if levels else math.nan:.3g}, at or below the "
-            f"tolerance {cfg['tol']:g} in {at_tol}); median log ratio {float(np.median(d)) if d else math.nan:.3g}; "
+            f"tolerance {cfg['tol']:g} in {at_tol}); median log ratio {float(np.median(d)) if d else math.nan:.3g}, "
+            f"seed spread of the log ratios {floor:.3g} (the floor the median must exceed); "
             f"the curves keep ≤ {CURVE_POINTS} records log-spaced, so a first reach is known to "
             f"{100 * max(gaps) if gaps else 0.0:.3g} % of its step at most (an order within that is a tie); "
             f"{len(capped)} run(s) at σ = {lo} stopped at the cap of {cfg['max_steps']} steps ({wobbly} of them "
@@ -673,7 +779,7 @@ class Initialization(Experiment):
             f"η = 1.9N/λ_max(K₀)) the σ = {lo} run took {min(step_ratios) if step_ratios else math.nan:.3g} … "
             f"{max(step_ratios) if step_ratios else math.nan:.3g}× the steps"
             + ("; seeds left out: " + ", ".join(f"{n} ({why})" for why, n in sorted(left.items())) if left else ""),
-            direction(d, len(cfg["seeds"]), "seeds"))
+            direction(d, len(cfg["seeds"]), "seeds", floor))
 
     @staticmethod
     def _calm(steps, loss):
@@ -691,5 +797,5 @@ class Initialization(Experiment):
         meds = [x for x in meds if math.isfinite(x)]
         if not meds or max(meds) <= LAZY:
             return ""
-        need = int(math.ceil(m * (max(meds) / LAZY) ** 2 / 100.0)) * 100
+        need = Initialization._m_needed(max(meds), m)
         return f"; an O(1/√m) rate puts the distance's median ≤ {LAZY} at every σ from m ≈ {need}"
