@@ -191,6 +191,24 @@ def test_gpu_bad_input(cp):
                       lr=0.01, max_steps=1, path="materialized")
 
 
+def test_gpu_training_refuses_cpu_only_settings_by_name(cp):
+    """train_layers and the cross_entropy loss train on the CPU only: the public calls
+    with device arrays raise the GPU backend's error, naming the setting and what it takes."""
+    import fastntk
+    net = fastntk.MLP.uniform(4, 6, 2, outputs=3)
+    X = np.random.default_rng(0).standard_normal((5, 4))
+    theta, Xg, Yg = cp.asarray(net.flatten(net.init(0))), cp.asarray(X), cp.asarray(np.eye(3)[[0, 1, 2, 0, 1]])
+    with pytest.raises(ValueError, match=r"^train_layers: expected None on the GPU, which trains every layer"):
+        fastntk.train(net, theta, Xg, Yg, train_layers=[2], lr=0.1, max_steps=2)
+    with pytest.raises(ValueError, match=r"^train_layers: expected None on the GPU"):
+        fastntk.train_many([dict(net=net, params=theta, train_layers=[1], lr=0.1, max_steps=2)], Xg, Yg)
+    with pytest.raises(ValueError, match=r"^train_layers: expected None on the GPU"):
+        fastntk.find_lr(net, theta, Xg, Yg, optimizer="gd", train_layers=[1])
+    with pytest.raises(ValueError, match=r"^loss: the GPU backend trains the element-wise losses \(expected one of "
+                                         r"'squared', 'logistic', got 'cross_entropy'\)"):
+        fastntk.train(net, theta, Xg, Yg, loss="cross_entropy", lr=0.1, max_steps=2)
+
+
 def test_gpu_train_many_matches_cpu(cp):
     import fastntk
     from conftest import assert_close, make_data

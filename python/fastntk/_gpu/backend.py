@@ -23,6 +23,22 @@ from .runtime import cuda_device, device_memory
 
 class GpuBackend:
     name = "gpu"
+    # What the GPU loop trains, decided here and only here (check_trainable reads these):
+    # the element-wise losses (cross_entropy's softmax couples a sample's k outputs), every layer.
+    losses = ("squared", "logistic")
+    trains_layer_subsets = False
+
+    @classmethod
+    def check_trainable(cls, config) -> None:
+        """Raise ValueError, naming the setting and what the GPU takes, for a training
+        config the GPU loop does not run (those train on the CPU, with NumPy arrays)."""
+        if config.train_layers is not None and not cls.trains_layer_subsets:
+            raise ValueError(f"train_layers: expected None on the GPU, which trains every layer (got "
+                             f"{list(config.train_layers)}); train a subset of layers on the CPU (NumPy arrays)")
+        if config.loss not in cls.losses:
+            raise ValueError(f"loss: the GPU backend trains the element-wise losses (expected one of "
+                             f"{', '.join(map(repr, cls.losses))}, got {config.loss!r}); {config.loss!r} trains on "
+                             "the CPU (NumPy arrays)")
 
     def __init__(self, device):
         self.device = device
@@ -144,11 +160,8 @@ class GpuBackend:
     def train_many(self, nets, thetas, configs, problem, progress):
         """Runs that differ only in σ, θ₀ and lr are stacked and trained as one batch
         (one loop, batched products, one host read per step); the others run alone."""
-        if any(c.train_layers is not None for c in configs):
-            raise ValueError("train_layers: the GPU backend trains every layer; train a subset on the CPU")
-        if any(c.loss == "cross_entropy" for c in configs):  # the softmax couples a sample's k outputs
-            raise ValueError("loss: the GPU backend trains the element-wise losses ('squared', 'logistic'); "
-                             "'cross_entropy' trains on the CPU (NumPy arrays)")
+        for cfg in configs:
+            self.check_trainable(cfg)
         groups: dict = {}
         for i, (net, cfg) in enumerate(zip(nets, configs)):
             groups.setdefault(gtrain.group_key(net, cfg, problem.X.shape[0]), []).append(i)
