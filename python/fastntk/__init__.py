@@ -11,7 +11,7 @@ from .dynamics import TrainingInterrupted, TrainResult, batch_schedule, default_
 from .kernels import adaptive_ntk, jacobian, jacobian_chunks, jvp, ntk, vjp
 from .model import MLP, Layout
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = [
     "MLP",
