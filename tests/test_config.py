@@ -238,6 +238,55 @@ def test_imports_form_no_circle():
             visit(n, [n])
 
 
+def _design_layers():
+    """docs/design.md §4's drawing of the package, top to bottom: [(names on the line, line)],
+    and its list of deliberate lazy upward imports as module pairs."""
+    import pathlib
+    import re
+    text = (pathlib.Path(__file__).parents[1] / "docs" / "design.md").read_text(encoding="utf-8")
+    section = text[text.index("## 4. The architecture"):text.index("## 5.")]
+    block = section[section.index("The package, top to bottom"):].split("\n\n", 2)
+    drawing, rest = block[1], block[2]
+    layers = []
+    for line in drawing.splitlines():
+        m = re.match(r"    (\S.*?)(?:\s{2,}|$)", line)
+        if m:
+            layers.append([n.strip() for n in m.group(1).split(",")])
+
+    def module(path):
+        parts = path.strip("/").removesuffix(".py").split("/")
+        return ".".join(["fastntk"] + [p for p in parts if p != "__init__"])
+
+    lazy = {(module(a), module(b)) for a, b in re.findall(r"^- `([^`]+)` → `([^`]+)`", rest, re.M)}
+    return layers, lazy, module
+
+
+def test_design_draws_the_true_import_layers():
+    """docs/design.md §4 places every module of the package once, and each layer imports
+    (eagerly or lazily) only what is below it, but for the lazy upward imports it lists —
+    the same list as LAZY_UP."""
+    layers, lazy, module = _design_layers()
+    assert lazy == set(LAZY_UP), f"design.md lists {sorted(lazy)}, LAZY_UP {sorted(LAZY_UP)}"
+    graph = import_graph()
+    packages = {module(n) for line in layers for n in line if n.endswith("/")}
+
+    def room(m):
+        return next((p for p in packages if m.startswith(p + ".")), m)
+
+    level = {}
+    for i, line in enumerate(layers):
+        for n in line:
+            assert module(n) not in level, f"design.md places {n} twice"
+            level[module(n)] = i
+    unplaced = sorted({room(m) for m in graph} - set(level))
+    assert not unplaced, f"design.md §4 does not place {unplaced}"
+    assert not set(level) - {room(m) for m in graph}, f"design.md places modules that do not exist: " \
+        f"{sorted(set(level) - {room(m) for m in graph})}"
+    upward = sorted(f"{a} → {b}" for a, deps in graph.items() for b in deps
+                    if room(a) != room(b) and (a, b) not in LAZY_UP and level[room(b)] <= level[room(a)])
+    assert not upward, "imports not below their importer in design.md §4: " + ", ".join(upward)
+
+
 def test_a_missing_optional_library_names_its_extra():
     """`import fastntk` needs NumPy, threadpoolctl and the core alone; a feature whose
     library is missing says which extra installs it."""
