@@ -150,6 +150,36 @@ def test_mixed_array_kinds_are_refused_by_the_dispatch():
         backend_for(params=fake, X=np.ones(2))
 
 
+def test_unflatten_on_the_host_converts_and_names_theta():
+    """The CPU side of MLP.unflatten's backend call: any real θ of P values is converted
+    (views into the converted θ), a wrong size is named."""
+    from fastntk._dispatch import backend_for
+    net = fastntk.MLP([3, 4, 2], bias="normal")
+    theta = net.flatten(net.init(0))
+    views = net.unflatten(theta)
+    assert all(v.base is theta for v in views)
+    for v, w in zip(net.unflatten(theta.astype(np.float32).tolist()), views):
+        np.testing.assert_allclose(v, w, rtol=1e-7)
+    with pytest.raises(ValueError, match=r"theta: expected shape \(26,\), got \(25,\)"):
+        net.unflatten(theta[:-1])
+    params = net.init(0)
+    assert backend_for(params=params).host(params) is params
+
+
+def test_public_functions_do_not_branch_on_placement():
+    """Where arrays live is decided behind the backend boundary (_dispatch, _arrays, the
+    backends): no public module tests an array's placement itself."""
+    import pathlib
+    import re
+    root = pathlib.Path(fastntk.__file__).parent
+    inside = {"_dispatch.py", "_arrays.py", "_validate.py", "_cpu.py", "_protocol.py"}
+    found = [f"{p.relative_to(root)}:{i}" for p in root.rglob("*.py")
+             if p.name not in inside and p.parent.name not in ("_gpu", "experiments")
+             for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+             if re.search(r"\b(is_device_array|placement)\(", line)]
+    assert not found, found
+
+
 # Deliberate imports up the layers, each inside a function that runs when a call needs it
 # (the CLI's and the experiments' own code is above everything they import), with its reason.
 LAZY_UP: dict[tuple[str, str], str] = {

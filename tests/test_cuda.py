@@ -209,6 +209,34 @@ def test_gpu_training_refuses_cpu_only_settings_by_name(cp):
         fastntk.train(net, theta, Xg, Yg, loss="cross_entropy", lr=0.1, max_steps=2)
 
 
+def test_unflatten_and_to_torch_ask_the_backend_where_theta_lives(cp):
+    """MLP.unflatten and to_torch do not test where θ lives: the backend gives θ (views of a
+    CuPy θ stay on the device, checked like every device argument) and brings θ or a list
+    [W1, b1, …] to the host for PyTorch."""
+    import fastntk
+    from fastntk._dispatch import backend_for
+    net = fastntk.MLP([3, 4, 2], bias="normal")
+    theta = net.flatten(net.init(0))
+    g = cp.asarray(theta)
+    for v, w in zip(net.unflatten(g), net.unflatten(theta)):
+        assert type(v) is type(g)
+        np.testing.assert_array_equal(cp.asnumpy(v), w)
+    with pytest.raises(TypeError, match="theta: expected dtype float64"):
+        net.unflatten(g.astype(cp.float32))
+    with pytest.raises(ValueError, match=r"theta: expected shape \(26,\), got \(25,\)"):
+        net.unflatten(g[:-1])
+    glist = [cp.asarray(p) for p in net.init(0)]
+    for params in (g, glist):
+        host = backend_for(params=params).host(params)
+        np.testing.assert_array_equal(net.flatten(host), theta)
+    torch = pytest.importorskip("torch")
+    X = np.random.default_rng(0).standard_normal((5, 3))
+    for params in (g, glist):
+        module = fastntk.to_torch(net, params)
+        np.testing.assert_allclose(module(torch.from_numpy(X)).detach().numpy()[:, 0], net.apply(theta, X),
+                                   rtol=1e-12, atol=1e-12)
+
+
 def test_gpu_train_many_matches_cpu(cp):
     import fastntk
     from conftest import assert_close, make_data

@@ -286,8 +286,7 @@ class MLP:
 
     def unflatten(self, theta) -> list[np.ndarray]:
         """[W1, b1, …] as views into θ (P,) (a CuPy θ gives CuPy views)."""
-        if not _dispatch.is_device_array(theta):
-            theta = to_host_vector(theta, "theta", self.dtype, self.num_params, finite=False)
+        theta = _dispatch.backend_for(theta=theta).vector(self, theta, "theta", finite=False)
         lay = self._layout
         out = []
         for l in range(1, self.depth + 1):

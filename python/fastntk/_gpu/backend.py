@@ -18,7 +18,7 @@ from . import network as nw
 from . import train as gtrain
 from .._footprint import training_bytes
 from .._arrays import on_device
-from .runtime import cuda_device, device_memory
+from .runtime import cuda_device, device_memory, to_host
 
 
 class GpuBackend:
@@ -49,6 +49,12 @@ class GpuBackend:
 
     def matrix(self, net, X, name):
         return self._matrix(net, X, name)
+
+    def vector(self, net, theta, name, *, finite=True):
+        return require_device_vector(self.xp, theta, name, net.dtype, net.num_params, finite)
+
+    def host(self, a):
+        return [to_host(p) for p in a] if isinstance(a, (list, tuple)) else to_host(a)
 
     def flatten(self, net, params):
         """θ on the device from a flat θ or a list [W1, b1, …] of device arrays."""
