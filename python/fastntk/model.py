@@ -305,3 +305,9 @@ class MLP:
         return (f"MLP(widths={list(self.widths)}, sigma={self.sigma}, parametrization="
                 f"'{self.parametrization}', bias='{self.bias}', activation='{self.activation}', "
                 f"dtype=np.{np.dtype(self.dtype).name}{sigma_b})")
+
+
+def _net(net) -> MLP:
+    if not isinstance(net, MLP):
+        raise TypeError(f"net: expected a fastntk.MLP, got {type(net).__name__}")
+    return net
