@@ -150,37 +150,104 @@ def test_mixed_array_kinds_are_refused_by_the_dispatch():
         backend_for(params=fake, X=np.ones(2))
 
 
-# Deliberate imports up the layers, each inside a function that runs when a call needs it
-# (the CLI's and the experiments' own code is above everything they import).
-LAZY_UP: set[tuple[str, str]] = set()
+def test_unflatten_on_the_host_converts_and_names_theta():
+    """The CPU side of MLP.unflatten's backend call: any real θ of P values is converted
+    (views into the converted θ), a wrong size is named."""
+    from fastntk._dispatch import backend_for
+    net = fastntk.MLP([3, 4, 2], bias="normal")
+    theta = net.flatten(net.init(0))
+    views = net.unflatten(theta)
+    assert all(v.base is theta for v in views)
+    for v, w in zip(net.unflatten(theta.astype(np.float32).tolist()), views):
+        np.testing.assert_allclose(v, w, rtol=1e-7)
+    with pytest.raises(ValueError, match=r"theta: expected shape \(26,\), got \(25,\)"):
+        net.unflatten(theta[:-1])
+    params = net.init(0)
+    assert backend_for(params=params).host(params) is params
 
 
-def test_imports_form_no_circle():
-    """The package's imports, the lazy ones inside functions included, form no circle once
-    the deliberate upward ones (LAZY_UP, each listed) are set aside: every layer imports
-    downward (docs/design.md §4)."""
-    import ast
+def test_public_functions_do_not_branch_on_placement():
+    """Where arrays live is decided behind the backend boundary (_dispatch, _arrays, the
+    backends): no public module tests an array's placement itself."""
     import pathlib
+    import re
+    root = pathlib.Path(fastntk.__file__).parent
+    inside = {"_dispatch.py", "_arrays.py", "_validate.py", "_cpu.py", "_protocol.py"}
+    found = [f"{p.relative_to(root)}:{i}" for p in root.rglob("*.py")
+             if p.name not in inside and p.parent.name not in ("_gpu", "experiments")
+             for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+             if re.search(r"\b(is_device_array|placement)\(", line)]
+    assert not found, found
 
+
+# Deliberate imports up the layers, each inside a function that runs when a call needs it
+# (the CLI's and the experiments' own code is above everything they import), with its reason.
+LAZY_UP: dict[tuple[str, str], str] = {
+    ("fastntk.experiments._runner", "fastntk.experiments"):
+        "the runner looks experiments up in the package's REGISTRY, which imports every experiment; "
+        "the experiments package is fingerprinted code, so the circle stays lazy and listed",
+}
+
+
+def imports_of(source: str, name: str, is_package: bool, names: set, compiled: frozenset = frozenset()) -> set:
+    """The fastntk modules (among ``names``) that module ``name`` imports, the lazy imports
+    inside functions included. ``from X import a`` is an import of the submodule X.a when
+    there is one (``compiled``: the compiled ones, not in the graph), else of X itself — a
+    name defined in X's ``__init__`` (``from . import __version__``) is an import of the package."""
+    import ast
+    package = name if is_package else name.rpartition(".")[0]
+    deps = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                target = f"{base}.{node.module}" if node.module else base
+            elif node.module and (node.module == "fastntk" or node.module.startswith("fastntk.")):
+                target = node.module
+            else:
+                continue
+            for alias in node.names:
+                sub = f"{target}.{alias.name}"
+                deps.add(sub if sub in names or sub in compiled else target)
+        elif isinstance(node, ast.Import):
+            deps.update(a.name for a in node.names if a.name == "fastntk" or a.name.startswith("fastntk."))
+    return {d for d in deps if d in names and d != name}
+
+
+def import_graph() -> dict[str, set]:
+    """{module: the fastntk modules it imports}, for every module of the package."""
+    import pathlib
     root = pathlib.Path(fastntk.__file__).parent
     mods = {p: ".".join(("fastntk",) + p.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
             for p in root.rglob("*.py")}
     names = set(mods.values())
-    graph = {}
-    for path, name in mods.items():
-        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-        deps = set()
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.level:
-                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
-                target = f"{base}.{node.module}" if node.module else base
-                for alias in node.names:
-                    sub = f"{target}.{alias.name}"
-                    # `from . import x` names a submodule (a compiled one is not in the graph)
-                    deps.add(sub if sub in names or not node.module else target)
-            elif isinstance(node, ast.Import):
-                deps.update(a.name for a in node.names if a.name.startswith("fastntk"))
-        graph[name] = {d for d in deps if d in names and d != name and name != "fastntk"}
+    compiled = frozenset(".".join(("fastntk",) + p.relative_to(root).with_suffix("").parts)
+                         for p in root.rglob("*.pyi"))  # _core: its stub stands for the extension
+    return {name: imports_of(path.read_text(encoding="utf-8"), name, path.name == "__init__.py", names, compiled)
+            for path, name in mods.items()}
+
+
+def test_the_import_parser_sees_names_from_a_package_init():
+    """``from . import name`` where the name lives in the package's __init__ is an import
+    of the package (the lazy circles _blas → fastntk and _runner → experiments hid there)."""
+    names = {"fastntk", "fastntk._blas", "fastntk.predict", "fastntk.experiments", "fastntk.experiments._runner",
+             "fastntk.experiments._base"}
+    assert imports_of("def f():\n    from . import __version__\n", "fastntk._blas", False, names) == {"fastntk"}
+    assert imports_of("def f():\n    from . import REGISTRY\n", "fastntk.experiments._runner", False,
+                      names) == {"fastntk.experiments"}
+    assert imports_of("from . import _base, REGISTRY\nfrom .. import predict, set_num_threads\n",
+                      "fastntk.experiments._runner", False, names) == {
+        "fastntk.experiments._base", "fastntk.experiments", "fastntk.predict", "fastntk"}
+    assert imports_of("from . import _core, predict\nimport fastntk.experiments\nfrom fastntk import _blas\n",
+                      "fastntk", True, names, frozenset({"fastntk._core"})) == {
+        "fastntk.predict", "fastntk.experiments", "fastntk._blas"}
+
+
+def test_imports_form_no_circle():
+    """The package's imports, the lazy ones inside functions and the root package's
+    included, form no circle once the deliberate upward ones (LAZY_UP, each listed with
+    its reason) are set aside: every layer imports downward (docs/design.md §4)."""
+    graph = import_graph()
     for a, b in LAZY_UP:
         assert b in graph.get(a, ()), f"LAZY_UP lists {a} → {b}, which no longer imports it"
         graph[a].discard(b)
@@ -199,6 +266,55 @@ def test_imports_form_no_circle():
     for n in sorted(graph):
         if n not in state:
             visit(n, [n])
+
+
+def _design_layers():
+    """docs/design.md §4's drawing of the package, top to bottom: [(names on the line, line)],
+    and its list of deliberate lazy upward imports as module pairs."""
+    import pathlib
+    import re
+    text = (pathlib.Path(__file__).parents[1] / "docs" / "design.md").read_text(encoding="utf-8")
+    section = text[text.index("## 4. The architecture"):text.index("## 5.")]
+    block = section[section.index("The package, top to bottom"):].split("\n\n", 2)
+    drawing, rest = block[1], block[2]
+    layers = []
+    for line in drawing.splitlines():
+        m = re.match(r"    (\S.*?)(?:\s{2,}|$)", line)
+        if m:
+            layers.append([n.strip() for n in m.group(1).split(",")])
+
+    def module(path):
+        parts = path.strip("/").removesuffix(".py").split("/")
+        return ".".join(["fastntk"] + [p for p in parts if p != "__init__"])
+
+    lazy = {(module(a), module(b)) for a, b in re.findall(r"^- `([^`]+)` → `([^`]+)`", rest, re.M)}
+    return layers, lazy, module
+
+
+def test_design_draws_the_true_import_layers():
+    """docs/design.md §4 places every module of the package once, and each layer imports
+    (eagerly or lazily) only what is below it, but for the lazy upward imports it lists —
+    the same list as LAZY_UP."""
+    layers, lazy, module = _design_layers()
+    assert lazy == set(LAZY_UP), f"design.md lists {sorted(lazy)}, LAZY_UP {sorted(LAZY_UP)}"
+    graph = import_graph()
+    packages = {module(n) for line in layers for n in line if n.endswith("/")}
+
+    def room(m):
+        return next((p for p in packages if m.startswith(p + ".")), m)
+
+    level = {}
+    for i, line in enumerate(layers):
+        for n in line:
+            assert module(n) not in level, f"design.md places {n} twice"
+            level[module(n)] = i
+    unplaced = sorted({room(m) for m in graph} - set(level))
+    assert not unplaced, f"design.md §4 does not place {unplaced}"
+    assert not set(level) - {room(m) for m in graph}, f"design.md places modules that do not exist: " \
+        f"{sorted(set(level) - {room(m) for m in graph})}"
+    upward = sorted(f"{a} → {b}" for a, deps in graph.items() for b in deps
+                    if room(a) != room(b) and (a, b) not in LAZY_UP and level[room(b)] <= level[room(a)])
+    assert not upward, "imports not below their importer in design.md §4: " + ", ".join(upward)
 
 
 def test_a_missing_optional_library_names_its_extra():

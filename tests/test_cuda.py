@@ -191,6 +191,52 @@ def test_gpu_bad_input(cp):
                       lr=0.01, max_steps=1, path="materialized")
 
 
+def test_gpu_training_refuses_cpu_only_settings_by_name(cp):
+    """train_layers and the cross_entropy loss train on the CPU only: the public calls
+    with device arrays raise the GPU backend's error, naming the setting and what it takes."""
+    import fastntk
+    net = fastntk.MLP.uniform(4, 6, 2, outputs=3)
+    X = np.random.default_rng(0).standard_normal((5, 4))
+    theta, Xg, Yg = cp.asarray(net.flatten(net.init(0))), cp.asarray(X), cp.asarray(np.eye(3)[[0, 1, 2, 0, 1]])
+    with pytest.raises(ValueError, match=r"^train_layers: expected None on the GPU, which trains every layer"):
+        fastntk.train(net, theta, Xg, Yg, train_layers=[2], lr=0.1, max_steps=2)
+    with pytest.raises(ValueError, match=r"^train_layers: expected None on the GPU"):
+        fastntk.train_many([dict(net=net, params=theta, train_layers=[1], lr=0.1, max_steps=2)], Xg, Yg)
+    with pytest.raises(ValueError, match=r"^train_layers: expected None on the GPU"):
+        fastntk.find_lr(net, theta, Xg, Yg, optimizer="gd", train_layers=[1])
+    with pytest.raises(ValueError, match=r"^loss: the GPU backend trains the element-wise losses \(expected one of "
+                                         r"'squared', 'logistic', got 'cross_entropy'\)"):
+        fastntk.train(net, theta, Xg, Yg, loss="cross_entropy", lr=0.1, max_steps=2)
+
+
+def test_unflatten_and_to_torch_ask_the_backend_where_theta_lives(cp):
+    """MLP.unflatten and to_torch do not test where θ lives: the backend gives θ (views of a
+    CuPy θ stay on the device, checked like every device argument) and brings θ or a list
+    [W1, b1, …] to the host for PyTorch."""
+    import fastntk
+    from fastntk._dispatch import backend_for
+    net = fastntk.MLP([3, 4, 2], bias="normal")
+    theta = net.flatten(net.init(0))
+    g = cp.asarray(theta)
+    for v, w in zip(net.unflatten(g), net.unflatten(theta)):
+        assert type(v) is type(g)
+        np.testing.assert_array_equal(cp.asnumpy(v), w)
+    with pytest.raises(TypeError, match="theta: expected dtype float64"):
+        net.unflatten(g.astype(cp.float32))
+    with pytest.raises(ValueError, match=r"theta: expected shape \(26,\), got \(25,\)"):
+        net.unflatten(g[:-1])
+    glist = [cp.asarray(p) for p in net.init(0)]
+    for params in (g, glist):
+        host = backend_for(params=params).host(params)
+        np.testing.assert_array_equal(net.flatten(host), theta)
+    torch = pytest.importorskip("torch")
+    X = np.random.default_rng(0).standard_normal((5, 3))
+    for params in (g, glist):
+        module = fastntk.to_torch(net, params)
+        np.testing.assert_allclose(module(torch.from_numpy(X)).detach().numpy()[:, 0], net.apply(theta, X),
+                                   rtol=1e-12, atol=1e-12)
+
+
 def test_gpu_train_many_matches_cpu(cp):
     import fastntk
     from conftest import assert_close, make_data

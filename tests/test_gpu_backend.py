@@ -257,6 +257,34 @@ def test_k_output_cross_entropy_is_refused_on_the_device(be):
                                   Problem(*_on(be, net.flatten(net.init(0)), X, np.eye(3)[[0, 1, 2, 0, 1]], None)), None)
 
 
+def test_layer_subsets_are_refused_on_the_device_by_name(be):
+    """train_layers is CPU-only: the GPU backend's error names the argument, says what it
+    expects (None: every layer) and what was given, and where a subset trains."""
+    net = fastntk.MLP.uniform(4, 6, 2)
+    X = np.random.default_rng(0).standard_normal((5, 4))
+    theta = net.flatten(net.init(0))
+    cfg = _cfg(net, X, train_layers=[1], lr=0.1, max_steps=3)
+    problem = Problem(*_on(be, theta, X, X[:, 0], None))
+    with pytest.raises(ValueError, match=r"^train_layers: expected None on the GPU, which trains every layer "
+                                         r"\(got \[1\]\); train a subset of layers on the CPU"):
+        GpuBackend(be).train_many([net], [problem.theta], [cfg], problem, None)
+    with pytest.raises(ValueError, match=r"^train_layers: expected None"):
+        GpuBackend(be).train(net, problem, cfg, None)
+
+
+def test_gpu_capabilities_are_decided_in_one_place():
+    """GpuBackend.check_trainable alone decides what the GPU loop trains, and every
+    refusal names the setting, the expected values and the given one."""
+    net = fastntk.MLP([4, 6, 3])
+    X = np.ones((5, 4))
+    GpuBackend.check_trainable(_cfg(net, X, loss="logistic", lr=0.1))
+    GpuBackend.check_trainable(_cfg(net, X, lr=0.1))
+    with pytest.raises(ValueError, match=r"^loss: .*expected one of 'squared', 'logistic', got 'cross_entropy'"):
+        GpuBackend.check_trainable(_cfg(net, X, loss="cross_entropy", lr=0.1))
+    with pytest.raises(ValueError, match=r"^train_layers: expected None on the GPU.*got \[1, 2\]"):
+        GpuBackend.check_trainable(_cfg(net, X, train_layers=[2, 1], lr=0.1))
+
+
 def test_training_loop_stops_like_core(be):
     from conftest import make_data
     net = fastntk.MLP.uniform(4, 20, 2)

@@ -149,3 +149,22 @@ def test_gp_inference_is_the_posterior():
 def test_bad_input_names_the_argument(call, match):
     with pytest.raises((TypeError, ValueError), match=match):
         call()
+
+
+def test_gd_closed_form_lives_beside_the_other_closed_forms():
+    """gd_closed_form is fastntk.predict's (fastntk.gd_closed_form and the old
+    fastntk.dynamics.gd_closed_form are the same function), and its default rate is
+    fastntk.default_lr's, read from the closed form's own eigendecomposition."""
+    import fastntk.dynamics
+    assert fastntk.gd_closed_form is predict.gd_closed_form is fastntk.dynamics.gd_closed_form
+    assert predict.gd_closed_form.__module__ == "fastntk.predict"
+    net = fastntk.MLP.uniform(4, 32, 2, outputs=2, bias="normal")
+    X, Y, Xt = make_data(7, 4, 2, 3)
+    Y = np.stack([Y, -0.5 * Y], axis=1)
+    theta = net.init(0)
+    steps = [0, 3, 40, np.inf]
+    got = fastntk.gd_closed_form(net, theta, X, Y, Xt, steps)
+    want = fastntk.gd_closed_form(net, theta, X, Y, Xt, steps, lr=fastntk.default_lr(net, theta, X))
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match="lr: expected"):
+        fastntk.gd_closed_form(net, theta, X, Y, Xt, steps, lr=-1.0)

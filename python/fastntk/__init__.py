@@ -7,11 +7,12 @@ the package, ``docs/design.md`` beside this file, as it is in the source distrib
 from ._blas import SlowBLASWarning, blas_diagnosis, blas_info, set_num_threads, show_config
 from ._validate import InsufficientMemoryError
 from .config import TrainConfig
-from .dynamics import TrainingInterrupted, TrainResult, batch_schedule, default_lr, find_lr, gd_closed_form, train, train_many
+from .dynamics import TrainingInterrupted, TrainResult, batch_schedule, default_lr, find_lr, train, train_many
 from .kernels import adaptive_ntk, jacobian, jacobian_chunks, jvp, ntk, vjp
 from .model import MLP, Layout
+from .predict import gd_closed_form
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = [
     "MLP",

@@ -135,7 +135,7 @@ def show_config(file=None) -> None:
 
     import numpy as np
 
-    from . import __version__
+    from ._version import __version__
 
     def version(dist):
         try:

@@ -39,6 +39,12 @@ class CpuBackend:
     def matrix(self, net, X, name):
         return to_host_matrix(X, name, net.dtype, net.input_dim)
 
+    def vector(self, net, theta, name, *, finite=True):
+        return to_host_vector(theta, name, net.dtype, net.num_params, finite=finite)
+
+    def host(self, a):
+        return a  # host arrays already (converted, where needed, by whoever reads them)
+
     def _inputs(self, net, params, X, name="X", *, layers=False):
         # Neither θ nor X is scanned for NaN/Inf here: the core's forward pass finds them
         # (see _kernel), which at small N saves passes over P parameters per call. With

@@ -212,7 +212,7 @@ def _main(argv=None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     """The command line's parser, every subcommand but `run NAME`'s options (:func:`_run_parser`)."""
-    from . import __version__
+    from ._version import __version__
     top = argparse.ArgumentParser(prog="fastntk", description="Reproduce the papers' experiments.")
     top.add_argument("--version", action="version", version=f"fastntk {__version__}")
     sub = top.add_subparsers(dest="command", required=True)

@@ -5,7 +5,10 @@ softmax cross-entropy), update θ_{t+1} = θ_t − η D_t g_t with g_t the gradi
 batch B_t; optimizers follow PyTorch's documented update rules.
 A whole run is one call into a backend: no Python work per step on the CPU.
 The settings of a run are a frozen :class:`~fastntk.TrainConfig`; a learning rate
-left open is chosen here (:func:`default_lr`, :func:`find_lr`) before it is made.
+left open is chosen here (:func:`default_lr`, :func:`find_lr`) before it is made. GD's
+closed form, :func:`~fastntk.predict.gd_closed_form`, lives beside
+the other closed-form predictors in :mod:`fastntk.predict` (``fastntk.dynamics.gd_closed_form``
+is the same function).
 """
 from __future__ import annotations
 
@@ -18,13 +21,13 @@ import numpy as np
 from . import _core
 from ._arrays import to_host
 from ._dispatch import backend_for, on_device
-from ._interrupt import interruptible, lapack_is_long
 from ._optional import require
-from .linalg import gd_factor, gd_rate
 from ._validate import boolean, callback_or_none, check_fits, integer, nbytes, positive, positive_int
 from .config import ADAPTIVE, HYPER, TrainConfig, make_config
-from .kernels import ntk
-from .model import MLP
+from .model import MLP, _net
+from ._interrupt import interruptible, lapack_is_long
+from .linalg import gd_rate
+from .predict import _block_rows, gd_closed_form  # noqa: F401 (gd_closed_form re-exported: fastntk.dynamics' name)
 
 
 @dataclass
@@ -78,22 +81,6 @@ def _reraise_signal(outs, results):
     if isinstance(error, KeyboardInterrupt):
         raise TrainingInterrupted(results[0] if len(results) == 1 else None, results)
     raise error
-
-
-def _net(net) -> MLP:
-    if not isinstance(net, MLP):
-        raise TypeError(f"net: expected a fastntk.MLP, got {type(net).__name__}")
-    return net
-
-
-def _block_rows(net, params, X1, X2=None):
-    """The NTK as the matrix GD iterates with: (N1·k) × (N2·k), row i·k + a for output a of
-    sample i (for one output, the (N1, N2) kernel itself)."""
-    if net.outputs == 1:
-        return ntk(net, params, X1, X2)
-    K = ntk(net, params, X1, X2, trace_axes=())
-    n1, n2, k, _ = K.shape
-    return K.transpose(0, 2, 1, 3).reshape(n1 * k, n2 * k)
 
 
 def _targets(net, Y, loss):
@@ -311,61 +298,6 @@ def train_many(runs: Sequence[dict], X, Y, *, X_test=None, progress: bool = Fals
     results = [_result(n, o, c) for n, o, c in zip(nets, outs, cfgs)]
     _reraise_signal(outs, results)
     return results
-
-
-@on_device
-def gd_closed_form(net: MLP, params, X, Y, X_test, steps, lr: float | None = None) -> np.ndarray:
-    """Test predictions of full-batch GD on the linearized model after t steps, for
-    each t in ``steps`` (np.inf for the limit), shape (len(steps), N_test) — (len(steps),
-    N_test, k) for k outputs, with K the (N·k × N·k) block kernel in what follows.
-
-    With K = QΛQᵀ and u_t − Y = (1 − ηK/N)ᵗ(u₀ − Y):
-        f_t(X_T) = f₀(X_T) + K(X_T, X) Q diag((1 − (1 − ηλ/N)ᵗ)/λ) Qᵀ (Y − f₀(X)),
-    evaluated stably as −expm1(t·log1p(−ηλ/N))/λ (→ ηt/N as λ → 0) where ηλ/N < 1,
-    and as a power of the negative factor where 1 ≤ ηλ/N (whole t); the limit t = ∞
-    is f₀ + K(X_T, X)K⁻¹(Y − f₀(X)) (Nonnenmacher et al., Thm 1, linearized model).
-    """
-    net = _net(net)
-    if X_test is None:
-        raise ValueError("X_test: required")
-    be = backend_for(params=params, X=X, Y=Y, X_test=X_test)
-    theta, X, Y, Xt = be.problem(net, params, X, Y, X_test)
-    try:
-        steps = np.atleast_1d(np.asarray(steps, dtype=np.float64))
-    except (TypeError, ValueError):
-        raise TypeError(f"steps: expected step counts (numbers, np.inf allowed), got {steps!r}") from None
-    if steps.ndim != 1 or steps.size == 0:
-        raise ValueError(f"steps: expected a non-empty 1-D list of step counts, got shape {steps.shape}")
-    if np.any(steps < 0) or np.any(np.isnan(steps)):
-        raise ValueError("steps: expected non-negative step counts (np.inf allowed)")
-    N = X.shape[0]
-    # The kernels where the data is; the eigendecomposition and the per-step formula
-    # (N × N) on the host, the result back in the inputs' array kind.
-    K = to_host(_block_rows(net, theta, X)).astype(np.float64)
-    Kt = to_host(_block_rows(net, theta, Xt, X)).astype(np.float64)
-    lr = default_lr(net, theta, X) if lr is None else positive(lr, "lr")
-    # LAPACK does not look at signals: on a worker thread when long.
-    lam, Q = interruptible(lambda: np.linalg.eigh(K)) if lapack_is_long(N) else np.linalg.eigh(K)
-    a = lr * lam / N
-    if np.any(a >= 2) and np.any(np.isinf(steps)):
-        raise ValueError(f"lr: {lr} exceeds the stability limit 2N/λ_max = {2 * N / lam[-1]:.4g}; GD diverges")
-    if lam[0] <= 0 and np.any(np.isinf(steps)):
-        raise ValueError(f"X: the NTK Gram matrix is singular (λ_min = {lam[0]:.3e}); the t = ∞ limit "
-                         "does not exist (duplicate inputs?)")
-    r0 = Q.T @ (to_host(Y).astype(np.float64) - to_host(net.apply(theta, X)).astype(np.float64)).reshape(-1)
-    f0t = to_host(net.apply(theta, Xt)).astype(np.float64).reshape(-1)
-    out = np.empty((len(steps), f0t.size))
-    # Where ηλ/N ≥ 1 the factor 1 − ηλ/N is negative (GD oscillates in that direction,
-    # converging while ηλ/N < 2): there (1 − ηλ/N)ᵗ is a power of a negative number,
-    # defined for whole t only.
-    oscillating = a >= 1
-    finite = steps[np.isfinite(steps)]
-    if oscillating.any() and np.any(finite != np.round(finite)):
-        raise ValueError(f"steps: expected whole step counts when η·λ_max/N = {a.max():.3g} ≥ 1 "
-                         "(the factor 1 − ηλ/N is negative)")
-    for i, t in enumerate(steps):
-        out[i] = f0t + Kt @ (Q @ (gd_factor(lam, t, lr, N) * r0))
-    return be.xp.asarray(net.output_array(out.reshape(len(steps), Xt.shape[0], net.outputs)).astype(net.dtype))
 
 
 # The run's settings find_lr probes with, beside the optimizer's hyper-parameters.

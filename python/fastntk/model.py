@@ -286,8 +286,7 @@ class MLP:
 
     def unflatten(self, theta) -> list[np.ndarray]:
         """[W1, b1, …] as views into θ (P,) (a CuPy θ gives CuPy views)."""
-        if not _dispatch.is_device_array(theta):
-            theta = to_host_vector(theta, "theta", self.dtype, self.num_params, finite=False)
+        theta = _dispatch.backend_for(theta=theta).vector(self, theta, "theta", finite=False)
         lay = self._layout
         out = []
         for l in range(1, self.depth + 1):
@@ -306,3 +305,9 @@ class MLP:
         return (f"MLP(widths={list(self.widths)}, sigma={self.sigma}, parametrization="
                 f"'{self.parametrization}', bias='{self.bias}', activation='{self.activation}', "
                 f"dtype=np.{np.dtype(self.dtype).name}{sigma_b})")
+
+
+def _net(net) -> MLP:
+    if not isinstance(net, MLP):
+        raise TypeError(f"net: expected a fastntk.MLP, got {type(net).__name__}")
+    return net

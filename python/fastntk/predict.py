@@ -15,6 +15,11 @@ targets (N,) or (N, k); a kernel of shape (N1, N2, k, k) is the full block of k 
 (trace_axes=()). Kernels are NumPy arrays (CuPy ones are brought to the host); results are
 float64 NumPy arrays. ``diag_reg`` adds diag_reg·mean(diag Θ)·I (or diag_reg·I with
 ``diag_reg_absolute_scale``).
+
+From a network rather than its kernels: :func:`gd_closed_form`, discrete full-batch GD of
+the linearized network in closed form (fastntk's loss (1/2N)‖f − Y‖², step counts, arrays
+of the inputs' kind, CuPy ones on their GPU); ``fastntk.gd_closed_form`` and
+``fastntk.dynamics.gd_closed_form`` are this function.
 """
 from __future__ import annotations
 
@@ -22,8 +27,13 @@ from collections import namedtuple
 
 import numpy as np
 
+from ._arrays import to_host
+from ._dispatch import backend_for, on_device
+from ._interrupt import interruptible, lapack_is_long
 from ._validate import boolean, positive
-from .linalg import KernelSolver, flow_factor
+from .kernels import ntk
+from .linalg import KernelSolver, flow_factor, gd_factor, gd_rate
+from .model import MLP, _net
 
 Gaussian = namedtuple("Gaussian", ["mean", "covariance"])
 """A predictive distribution: mean, and covariance over the test points (neural-tangents' name)."""
@@ -194,3 +204,75 @@ def gp_inference(k_train_train, y_train, diag_reg: float = 0.0, diag_reg_absolut
         return Gaussian(mean, 0.5 * (cov + cov.T))
 
     return predict_fn
+
+
+# From a network: discrete GD of its linearization in closed form.
+def _block_rows(net, params, X1, X2=None):
+    """The NTK as the matrix GD iterates with: (N1·k) × (N2·k), row i·k + a for output a of
+    sample i (for one output, the (N1, N2) kernel itself)."""
+    if net.outputs == 1:
+        return ntk(net, params, X1, X2)
+    K = ntk(net, params, X1, X2, trace_axes=())
+    n1, n2, k, _ = K.shape
+    return K.transpose(0, 2, 1, 3).reshape(n1 * k, n2 * k)
+
+
+@on_device
+def gd_closed_form(net: MLP, params, X, Y, X_test, steps, lr: float | None = None) -> np.ndarray:
+    """Test predictions of full-batch GD on the linearized model after t steps, for
+    each t in ``steps`` (np.inf for the limit), shape (len(steps), N_test) — (len(steps),
+    N_test, k) for k outputs, with K the (N·k × N·k) block kernel in what follows.
+
+    With K = QΛQᵀ and u_t − Y = (1 − ηK/N)ᵗ(u₀ − Y):
+        f_t(X_T) = f₀(X_T) + K(X_T, X) Q diag((1 − (1 − ηλ/N)ᵗ)/λ) Qᵀ (Y − f₀(X)),
+    evaluated stably as −expm1(t·log1p(−ηλ/N))/λ (→ ηt/N as λ → 0) where ηλ/N < 1,
+    and as a power of the negative factor where 1 ≤ ηλ/N (whole t); the limit t = ∞
+    is f₀ + K(X_T, X)K⁻¹(Y − f₀(X)) (Nonnenmacher et al., Thm 1, linearized model).
+    ``lr`` defaults to :func:`fastntk.default_lr`'s η = 1.9·N/λ_max(K), read from the same
+    eigendecomposition.
+    """
+    net = _net(net)
+    if X_test is None:
+        raise ValueError("X_test: required")
+    be = backend_for(params=params, X=X, Y=Y, X_test=X_test)
+    theta, X, Y, Xt = be.problem(net, params, X, Y, X_test)
+    try:
+        steps = np.atleast_1d(np.asarray(steps, dtype=np.float64))
+    except (TypeError, ValueError):
+        raise TypeError(f"steps: expected step counts (numbers, np.inf allowed), got {steps!r}") from None
+    if steps.ndim != 1 or steps.size == 0:
+        raise ValueError(f"steps: expected a non-empty 1-D list of step counts, got shape {steps.shape}")
+    if np.any(steps < 0) or np.any(np.isnan(steps)):
+        raise ValueError("steps: expected non-negative step counts (np.inf allowed)")
+    N = X.shape[0]
+    # The kernels where the data is; the eigendecomposition and the per-step formula
+    # (N × N) on the host, the result back in the inputs' array kind.
+    K = to_host(_block_rows(net, theta, X)).astype(np.float64)
+    Kt = to_host(_block_rows(net, theta, Xt, X)).astype(np.float64)
+    lr = None if lr is None else positive(lr, "lr")
+    # LAPACK does not look at signals: on a worker thread when long.
+    lam, Q = interruptible(lambda: np.linalg.eigh(K)) if lapack_is_long(N) else np.linalg.eigh(K)
+    if lr is None:  # fastntk.default_lr's rate, from this eigendecomposition of the same K
+        if not lam[-1] > 0:
+            raise ValueError("X: the NTK Gram matrix has no positive eigenvalue; cannot pick a learning rate")
+        lr = gd_rate(N, float(lam[-1]))
+    a = lr * lam / N
+    if np.any(a >= 2) and np.any(np.isinf(steps)):
+        raise ValueError(f"lr: {lr} exceeds the stability limit 2N/λ_max = {2 * N / lam[-1]:.4g}; GD diverges")
+    if lam[0] <= 0 and np.any(np.isinf(steps)):
+        raise ValueError(f"X: the NTK Gram matrix is singular (λ_min = {lam[0]:.3e}); the t = ∞ limit "
+                         "does not exist (duplicate inputs?)")
+    r0 = Q.T @ (to_host(Y).astype(np.float64) - to_host(net.apply(theta, X)).astype(np.float64)).reshape(-1)
+    f0t = to_host(net.apply(theta, Xt)).astype(np.float64).reshape(-1)
+    out = np.empty((len(steps), f0t.size))
+    # Where ηλ/N ≥ 1 the factor 1 − ηλ/N is negative (GD oscillates in that direction,
+    # converging while ηλ/N < 2): there (1 − ηλ/N)ᵗ is a power of a negative number,
+    # defined for whole t only.
+    oscillating = a >= 1
+    finite = steps[np.isfinite(steps)]
+    if oscillating.any() and np.any(finite != np.round(finite)):
+        raise ValueError(f"steps: expected whole step counts when η·λ_max/N = {a.max():.3g} ≥ 1 "
+                         "(the factor 1 − ηλ/N is negative)")
+    for i, t in enumerate(steps):
+        out[i] = f0t + Kt @ (Q @ (gd_factor(lam, t, lr, N) * r0))
+    return be.xp.asarray(net.output_array(out.reshape(len(steps), Xt.shape[0], net.outputs)).astype(net.dtype))

@@ -24,7 +24,7 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised only without torch
     raise ImportError("fastntk.from_torch/to_torch need PyTorch (pip install torch)") from exc
 
-from ._arrays import is_device_array, to_host
+from ._dispatch import backend_for
 from ._validate import choice, positive
 from .model import MLP
 
@@ -240,7 +240,7 @@ def to_torch(net: MLP, params, *, device=None) -> "nn.Sequential":
     """
     if not isinstance(net, MLP):
         raise TypeError(f"net: expected a fastntk.MLP, got {type(net).__name__}")
-    Ws = net.unflatten(net.flatten(to_host(params) if is_device_array(params) else params))
+    Ws = net.unflatten(net.flatten(backend_for(params=params).host(params)))
     tdtype = torch.float32 if net.dtype == np.float32 else torch.float64
     act = _TORCH_ACTIVATION[net.activation]
     layers = []

@@ -18,11 +18,27 @@ from . import network as nw
 from . import train as gtrain
 from .._footprint import training_bytes
 from .._arrays import on_device
-from .runtime import cuda_device, device_memory
+from .runtime import cuda_device, device_memory, to_host
 
 
 class GpuBackend:
     name = "gpu"
+    # What the GPU loop trains, decided here and only here (check_trainable reads these):
+    # the element-wise losses (cross_entropy's softmax couples a sample's k outputs), every layer.
+    losses = ("squared", "logistic")
+    trains_layer_subsets = False
+
+    @classmethod
+    def check_trainable(cls, config) -> None:
+        """Raise ValueError, naming the setting and what the GPU takes, for a training
+        config the GPU loop does not run (those train on the CPU, with NumPy arrays)."""
+        if config.train_layers is not None and not cls.trains_layer_subsets:
+            raise ValueError(f"train_layers: expected None on the GPU, which trains every layer (got "
+                             f"{list(config.train_layers)}); train a subset of layers on the CPU (NumPy arrays)")
+        if config.loss not in cls.losses:
+            raise ValueError(f"loss: the GPU backend trains the element-wise losses (expected one of "
+                             f"{', '.join(map(repr, cls.losses))}, got {config.loss!r}); {config.loss!r} trains on "
+                             "the CPU (NumPy arrays)")
 
     def __init__(self, device):
         self.device = device
@@ -33,6 +49,12 @@ class GpuBackend:
 
     def matrix(self, net, X, name):
         return self._matrix(net, X, name)
+
+    def vector(self, net, theta, name, *, finite=True):
+        return require_device_vector(self.xp, theta, name, net.dtype, net.num_params, finite)
+
+    def host(self, a):
+        return [to_host(p) for p in a] if isinstance(a, (list, tuple)) else to_host(a)
 
     def flatten(self, net, params):
         """θ on the device from a flat θ or a list [W1, b1, …] of device arrays."""
@@ -144,11 +166,8 @@ class GpuBackend:
     def train_many(self, nets, thetas, configs, problem, progress):
         """Runs that differ only in σ, θ₀ and lr are stacked and trained as one batch
         (one loop, batched products, one host read per step); the others run alone."""
-        if any(c.train_layers is not None for c in configs):
-            raise ValueError("train_layers: the GPU backend trains every layer; train a subset on the CPU")
-        if any(c.loss == "cross_entropy" for c in configs):  # the softmax couples a sample's k outputs
-            raise ValueError("loss: the GPU backend trains the element-wise losses ('squared', 'logistic'); "
-                             "'cross_entropy' trains on the CPU (NumPy arrays)")
+        for cfg in configs:
+            self.check_trainable(cfg)
         groups: dict = {}
         for i, (net, cfg) in enumerate(zip(nets, configs)):
             groups.setdefault(gtrain.group_key(net, cfg, problem.X.shape[0]), []).append(i)

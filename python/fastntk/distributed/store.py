@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import __version__
+from .._version import __version__
 from .._validate import boolean, choice, positive_int
 from ..model import MLP
 from .tiles import (KERNELS, _active_client, _dask, _rows, _zarr, feature_bytes, kernel_steps, open_rows, theta_node,
