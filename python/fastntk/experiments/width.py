@@ -8,9 +8,9 @@ fan_out))): 004 leaves the initialization unstated and used "basic TensorFlow fu
 whose Dense layers draw so, and its Sect. 2.2 mechanism (the gradients shrink with the
 width) holds under it. Under it a's scale falls like 1/√m, so GD's kernel does not grow
 with m and 004 Fig. 1's GD speed-up cannot appear at any number of steps (the GD speed
-row says so). AdaGrad's accumulator starts at ADAGRAD_ACCUMULATOR (0: PyTorch's, fastntk's
-default), not at TensorFlow's 0.1; the rows that read AdaGrad's runs are inconclusive unless
-the runs record 0.1."""
+row says so). AdaGrad's accumulator starts at TensorFlow's 0.1 (ADAGRAD_ACCUMULATOR; fastntk's
+default, PyTorch's, is 0), 004's framework's; the rows that read AdaGrad's runs are
+inconclusive unless the runs record 0.1."""
 from __future__ import annotations
 
 import math
@@ -31,10 +31,10 @@ LOSS_SCALE = math.sqrt(2.0)
 STABLE = 2.0   # GD is stable at θ₀ when η·λ_max of the loss's Gauss–Newton Hessian is below this
 REACH = 1e-3   # "converged" for the speed comparison: the loss at REACH× its initial value
 # AdaGrad's initial accumulator: TensorFlow's Adagrad (tf.keras and tf.compat.v1 alike) starts it at 0.1,
-# which caps the rate at √10× the base; these runs start it at 0 (PyTorch's, fastntk's default), so their
-# rates (and everything AdaGrad's runs measure) are not 004's framework's — see _adagrad_gate.
+# which caps the rate at √10× the base; 004 used "basic TensorFlow functions", so its runs start there
+# (fastntk's default, PyTorch's, is 0: a run at another value is not 004's optimizer — see _adagrad_gate).
 TF_ACCUMULATOR = 0.1
-ADAGRAD_ACCUMULATOR = 0.0
+ADAGRAD_ACCUMULATOR = TF_ACCUMULATOR
 OUTPUT_SMALL = 0.5  # "output close to zero at initialization" (004 Sect. 3.1, 3.3): RMS f(θ₀) ≤ this × RMS y
 # 004 leaves the initialization unstated and says it used "basic TensorFlow functions", whose
 # Dense layers draw Glorot-uniform weights: U(±√(6/(fan_in + fan_out))). "normal" is Du et al.'s
@@ -285,9 +285,9 @@ class Width(Experiment):
                      f"{cfg['steps']} full-batch steps, x ~ U(−1, 1)^d unscaled; here n = {cfg['n_train']} points in d = "
                      f"{cfg['data'].partition(':')[2]} (004: 1000 in d = 1000) and {init_note(cfg['init'])}. Runs are compared at equal steps, as 004 "
                      "compares them; a run whose loss is not finite is left out. AdaGrad's accumulator starts at "
-                     f"{ADAGRAD_ACCUMULATOR:g} (PyTorch's; TensorFlow's is {TF_ACCUMULATOR:g}, which caps the rate at "
-                     "√10× base), so the rows that read AdaGrad's runs are inconclusive; RMSprop's average of squared "
-                     "gradients starts at 0 (Eq. (8) as written, tf.keras' default).")
+                     f"{ADAGRAD_ACCUMULATOR:g} (TensorFlow's, 004's framework, which caps the rate at √10× base; "
+                     "PyTorch's and fastntk's default is 0); RMSprop's average of squared gradients starts at 0 "
+                     "(Eq. (8) as written, tf.keras' default).")
         if cfg["init"] == "glorot":
             lines.append("- Under Glorot-uniform weights the output weights' scale falls like 1/√m (their std is "
                          "√(2/(m + 1))), which brings back the 1/√m that 004's footnote 1 drops: GD's kernel, and its "
