@@ -785,6 +785,12 @@ def test_sigma_selection_rules_on_made_records():
             for x in [made(a0, s, 0.005) for s in seeds]]
     row = rows(none + big)[std]
     assert row.measured.startswith("no seed judged") and "0 of 0" not in row.measured, row
+    # next24: said once (the review of 345–349: "no seed … converged" twice)
+    assert row.measured.count("both converged") == 1, row
+    # next24 (the audit of issue 25): the row says why its sign test takes no further floor
+    assert cfg["seeds"] == [380, 381, 382, 383, 384]
+    assert ("the sign test takes no further floor: the seed spread is already each difference's margin"
+            in rows([made(a0, s, 0.005) for s in seeds] + big)[std].measured)
 
 
 # late-linearization: a run whose rate after T is stable (next22's premise, on the GD continuations at η/2 and
