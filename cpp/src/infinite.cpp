@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "fastntk/blas.hpp"
@@ -25,13 +26,21 @@ struct Layers {
 };
 
 Layers layers_of(const Spec& s) {
-  if (s.activation == Activation::Tanh)
-    throw std::invalid_argument(
-        "activation: the infinite-width kernels have a closed form for 'relu', 'erf' and 'identity', not 'tanh'");
   Layers c;
+  c.relu = c.erf = false;
+  // Every activation named, none falling through to the identity's recursion.
+  switch (s.activation) {
+    case Activation::ReLU: c.relu = true; break;
+    case Activation::Erf: c.erf = true; break;
+    case Activation::Identity: break;
+    case Activation::Tanh:
+      throw std::invalid_argument(
+          "activation: the infinite-width kernels have a closed form for 'relu', 'erf' and 'identity', not 'tanh'");
+    default:
+      throw std::invalid_argument("activation: unknown activation kind " +
+                                  std::to_string(static_cast<int>(s.activation)));
+  }
   c.L = s.depth();
-  c.relu = s.activation == Activation::ReLU;
-  c.erf = s.activation == Activation::Erf;
   c.standard = s.parametrization == Parametrization::Standard;
   c.w2 = s.sigma * s.sigma;
   // β_l bˡ ~ N(0, σ_b²) in both parametrizations: b ~ N(0, 1) times β_l = σ_b, or

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 #include <type_traits>
 
 #include "fastntk/elementwise.hpp"
@@ -13,8 +15,12 @@ using blas::Op;
 
 namespace {
 
+// The enum's values are elementwise.hpp's kinds (model.hpp); a value outside them cannot come from
+// parse_activation, so one here is a caller's cast, refused rather than run as some other activation.
 int activation_kind(Activation act) {
-  return act == Activation::ReLU ? 0 : act == Activation::Tanh ? 2 : act == Activation::Erf ? 3 : 1;
+  const int kind = static_cast<int>(act);
+  if (kind < 0 || kind > 3) throw std::invalid_argument("activation: unknown activation kind " + std::to_string(kind));
+  return kind;
 }
 
 template <class T>
@@ -42,7 +48,7 @@ decltype(auto) with_kind(int kind, F&& f) {
     case 0: return f(std::integral_constant<int, 0>{});
     case 2: return f(std::integral_constant<int, 2>{});
     case 3: return f(std::integral_constant<int, 3>{});
-    default: return f(std::integral_constant<int, 1>{});
+    default: return f(std::integral_constant<int, 1>{});  // 1, activation_kind's only other value
   }
 }
 
