@@ -198,6 +198,10 @@ def test_readme_table_is_generated_from_the_committed_results():
     finally:
         os.chdir(here)
     assert block == want
+    # issue 31: the rows cite papers by key ("000 Fig. 2"); the table names each cited key's paper once
+    import re
+    cited = {k for row in want if row.startswith("|") for k in re.findall(r"(?<![\w.])(00\d)(?![\w.])", row)}
+    assert cited and all(f"- {k}: {claims.PAPERS[k]}" in want for k in cited), cited
     with open(os.path.join(root, "README.md"), encoding="utf-8") as f:
         readme = f.read()
     assert readme.split("<!-- summary -->\n", 1)[1].split("<!-- /summary -->", 1)[0].strip().splitlines() == short
