@@ -155,3 +155,14 @@ def test_readme_is_in_a_users_order():
     quick = text[at[1]:at[2]]
     assert "```python" not in text[:at[1]] and quick.count("```python") == 1
     assert re.findall(r"^## ", text[at[0] + 1:at[1]], re.M) == []
+    # issue 31: the opening is two sentences and one figure, a committed one
+    figure = re.findall(r"!\[[^]]*\]\(([^)]+)\)", text[:at[0]])
+    assert len(figure) == 1 and (README.parent / figure[0]).is_file(), figure
+
+
+def test_readme_names_the_paper_presets_that_have_run():
+    """The limitations name every committed paper-preset run (docs/results-paper/), no more."""
+    text = README.read_text()
+    bullet = text.split("paper` presets have run (", 1)[1].split(":", 1)[0]
+    ran = sorted(d.name for d in (README.parent / "docs" / "results-paper").iterdir() if d.is_dir())
+    assert sorted(x.strip() for x in bullet.split(",")) == ran, bullet
