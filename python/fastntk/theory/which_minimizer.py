@@ -12,6 +12,7 @@ from typing import Callable
 import numpy as np
 
 from .._validate import _real, integer, positive, positive_int, real, to_host_matrix, to_host_vector
+from ..config import TrainConfig
 from ..dynamics import train
 from ..kernels import adaptive_ntk, jvp, ntk, vjp
 from ..linalg import KernelSolver
@@ -114,7 +115,7 @@ class SigmaSelection:
 
 def select_sigma(net: MLP, params, X, Y, X_val, Y_val, *, sigma_start: float = 1.0,
                  shrink: float = 0.7, margin: float = 0.01, max_rounds: int = 12,
-                 max_steps: int = 100_000, model: str = "network", trainer: Callable | None = None,
+                 max_steps: int | None = None, model: str = "network", trainer: Callable | None = None,
                  **train_kwargs) -> SigmaSelection:
     """Sect. 3's algorithm: train at σ′ = sigma_start, then with the same θ₀ at
     successively smaller σ (×shrink) while the validation loss (1/2N_V)‖f − Y_V‖²
@@ -134,6 +135,8 @@ def select_sigma(net: MLP, params, X, Y, X_val, Y_val, *, sigma_start: float = 1
     margin = real(margin, "margin", 0.0, 1.0, high_open=True)
     theta, X, Xv = _setup(net, params, X, X_val, test_name="X_val", required=True)
     Yv = _labels(Y_val, Xv.shape[0], "Y_val")
+    # None: TrainConfig's default, the one owner of training defaults (a trainer gets the number)
+    max_steps = TrainConfig.max_steps if max_steps is None else positive_int(max_steps, "max_steps")
     sigma, best, path = positive(sigma_start, "sigma_start"), None, []
     for _ in range(positive_int(max_rounds, "max_rounds")):
         n = net.replace(sigma=sigma)
@@ -258,7 +261,7 @@ def sgd_vs_gd(net: MLP, params, X, Y, X_test, *, optimizer: str = "sgd",
 
 def linearization_gap(widths, X, Y, X_test, *, depth: int = 2, sigma: float = 1.0, seeds=(0,),
                       bias: str = "zero", dtype=np.float64, tol: float = 1e-6,
-                      max_steps: int = 100_000) -> dict:
+                      max_steps: int | None = None) -> dict:
     """sup over test points of |f_NN − f_lin,∞| after GD training, for each width m
     (averaged over ``seeds``), and the fitted slope of log(gap) against log(m)
     (theory: −1/2)."""
@@ -280,7 +283,8 @@ def linearization_gap(widths, X, Y, X_test, *, depth: int = 2, sigma: float = 1.
         net = MLP.uniform(X.shape[1], m, depth, sigma=sigma, bias=bias, dtype=dtype)
         for seed in seeds:
             theta = net.init(seed)
-            res = train(net, theta, X, Y, X_test=X_test, tol=tol, max_steps=max_steps)
+            res = train(net, theta, X, Y, X_test=X_test, tol=tol,
+                        **({} if max_steps is None else dict(max_steps=max_steps)))
             lin = decompose(net, theta, X, Y, X_test).f_lin
             gaps[i] += float(np.max(np.abs(res.history["test_pred"][-1] - lin))) / len(seeds)
     slope = float(np.polyfit(np.log(widths), np.log(gaps), 1)[0]) if len(widths) > 1 else float("nan")
