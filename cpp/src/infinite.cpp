@@ -36,10 +36,10 @@ Layers layers_of(const Spec& s) {
     case Activation::Tanh:
       throw std::invalid_argument(
           "activation: the infinite-width kernels have a closed form for 'relu', 'erf' and 'identity', not 'tanh'");
-    default:
-      throw std::invalid_argument("activation: unknown activation kind " +
-                                  std::to_string(static_cast<int>(s.activation)));
   }
+  if (!c.relu && !c.erf && s.activation != Activation::Identity)  // a value outside the enum (-Wswitch names new ones)
+    throw std::invalid_argument("activation: unknown activation kind " +
+                                std::to_string(static_cast<int>(s.activation)));
   c.L = s.depth();
   c.standard = s.parametrization == Parametrization::Standard;
   c.w2 = s.sigma * s.sigma;
