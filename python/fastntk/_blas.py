@@ -47,10 +47,10 @@ class SlowBLASWarning(RuntimeWarning):
     """NumPy's BLAS runs kernels older than this CPU supports (see :func:`blas_diagnosis`)."""
 
 
-# OpenBLAS's kernel families by the widest vector instructions they use.
-_KERNEL_LEVEL = {"skylakex": 3, "cooperlake": 3, "sapphirerapids": 3,
-                 "haswell": 2, "zen": 2, "excavator": 2,
-                 "sandybridge": 1, "bulldozer": 1, "piledriver": 1, "steamroller": 1}
+# OpenBLAS's CPU architectures (its "coretypes") by the widest vector instructions their code uses.
+_ARCH_LEVEL = {"skylakex": 3, "cooperlake": 3, "sapphirerapids": 3,
+               "haswell": 2, "zen": 2, "excavator": 2,
+               "sandybridge": 1, "bulldozer": 1, "piledriver": 1, "steamroller": 1}
 _LEVEL_NAME = {3: ("AVX-512", "SkylakeX"), 2: ("AVX2", "Haswell"), 1: ("AVX", "Sandybridge")}
 
 
@@ -89,7 +89,7 @@ def blas_diagnosis(architecture=None, flags=None, environ=None) -> str | None:
     if not flags:
         return None
     environ = os.environ if environ is None else environ
-    have = _KERNEL_LEVEL.get(str(architecture).lower(), 0)
+    have = _ARCH_LEVEL.get(str(architecture).lower(), 0)
     can = _cpu_level(flags)
     if have >= can:
         return None

@@ -14,7 +14,7 @@ Progress = Optional[Callable[[int, float], object]]
 has_openmp: bool
 
 class NonFiniteError(ValueError):
-    """A kernel's forward pass met a NaN/Inf pre-activation or output."""
+    """A core call's forward pass met a NaN/Inf pre-activation or output."""
 
 class Spec:
     """The core's description of an MLP (made by fastntk._cpu from an MLP)."""

@@ -47,14 +47,14 @@ class CpuBackend:
 
     def _inputs(self, net, params, X, name="X", *, layers=False):
         # Neither θ nor X is scanned for NaN/Inf here: the core's forward pass finds them
-        # (see _kernel), which at small N saves passes over P parameters per call. With
+        # (see _core_call), which at small N saves passes over P parameters per call. With
         # ``layers`` the core reads a list of per-layer arrays in place (forward, Jacobian, NTK,
         # features); the other calls take one flat θ.
         theta = net.params_in_place(params) if layers else net.flatten(params, check_finite=False)
         return theta, to_host_matrix(X, name, net.dtype, net.input_dim, finite=False)
 
     @staticmethod
-    def _kernel(fn, theta, flops=0.0, **inputs):
+    def _core_call(fn, theta, flops=0.0, **inputs):
         """fn(theta) in the core — on a worker thread when it is long (``flops``), so that
         Ctrl-C stops it within a second; a non-finite forward pass is named: NaN or Inf
         in θ or in an input (checked in that order), or else an overflow."""
@@ -82,7 +82,7 @@ class CpuBackend:
     def apply(self, net, params, X):
         theta, X = self._inputs(net, params, X, layers=True)
         self._activations_fit(net, X.shape[0], 1, f"forward pass of {X.shape[0]} rows")
-        return net.output_array(self._kernel(lambda th: _core.forward(self.spec(net), th, X), theta,
+        return net.output_array(self._core_call(lambda th: _core.forward(self.spec(net), th, X), theta,
                                              2.0 * X.shape[0] * net.num_params, X=X))
 
     def ntk(self, net, params, X1, X2, *, tile, full=False):
@@ -97,7 +97,7 @@ class CpuBackend:
         out = n1 * n2 * (k * k if full else 1)
         check_fits(item * (out + 2 * (n1 + n2) * (k * hidden + net.input_dim) + (1 + k * k) * t1 * t2),
                    f"ntk of shape ({n1}, {n2}{f', {k}, {k}' if full else ''})")
-        return self._kernel(lambda th: _core.ntk(self.spec(net), th, X1, X2, tile, full), theta,
+        return self._core_call(lambda th: _core.ntk(self.spec(net), th, X1, X2, tile, full), theta,
                             2.0 * k * ((n1 + n2) * net.num_params + n1 * n2 * hidden * (k if full else 1)),
                             X1=X1, X2=X2)
 
@@ -107,7 +107,7 @@ class CpuBackend:
         :meth:`ntk_from_features`: blocks that meet in many tiles pass once. ``name``
         names X in errors."""
         theta, X = self._inputs(net, params, X, name, layers=True)
-        return self._kernel(lambda th: _core.features(self.spec(net), th, X), theta, 0.0, **{name: X})
+        return self._core_call(lambda th: _core.features(self.spec(net), th, X), theta, 0.0, **{name: X})
 
     def ntk_from_features(self, net, a, b=None, *, tile=2048):
         """K between two blocks of :meth:`features` (b None: the symmetric Gram of a)."""
@@ -118,21 +118,21 @@ class CpuBackend:
         n, k = X.shape[0], net.outputs
         check_fits(np.dtype(net.dtype).itemsize * n * k * net.num_params,
                    f"jacobian of shape ({n}, {f'{k}, ' if k > 1 else ''}{net.num_params})")
-        J = self._kernel(lambda th: _core.jacobian(self.spec(net), th, X), theta, 4.0 * n * k * net.num_params, X=X)
+        J = self._core_call(lambda th: _core.jacobian(self.spec(net), th, X), theta, 4.0 * n * k * net.num_params, X=X)
         return J if k == 1 else J.reshape(n, k, net.num_params)
 
     def jvp(self, net, params, X, v):
         theta, X = self._inputs(net, params, X)
         v = to_host_vector(v, "v", net.dtype, net.num_params)
         self._activations_fit(net, X.shape[0], 3, f"jvp of {X.shape[0]} rows")
-        return net.output_array(self._kernel(lambda th: _core.jvp(self.spec(net), th, X, v), theta,
+        return net.output_array(self._core_call(lambda th: _core.jvp(self.spec(net), th, X, v), theta,
                                              4.0 * X.shape[0] * net.num_params, X=X))
 
     def vjp(self, net, params, X, r):
         theta, X = self._inputs(net, params, X)
         r = to_host_outputs(r, "r", net.dtype, X.shape[0], net.outputs)
         self._activations_fit(net, X.shape[0], 2, f"vjp of {X.shape[0]} rows")
-        return self._kernel(lambda th: _core.vjp(self.spec(net), th, X, r), theta, 4.0 * X.shape[0] * net.num_params,
+        return self._core_call(lambda th: _core.vjp(self.spec(net), th, X, r), theta, 4.0 * X.shape[0] * net.num_params,
                             X=X)
 
     def adaptive_ntk(self, net, params, X1, X2, *, d, max_bytes):
@@ -143,7 +143,7 @@ class CpuBackend:
         item = np.dtype(net.dtype).itemsize
         chunks = min(int(max_bytes), item * k * (n1 + n2) * net.num_params)
         check_fits(item * (n1 * n2 * k * k) + chunks, f"adaptive_ntk of shape ({n1 * k}, {n2 * k})")
-        return self._kernel(lambda th: _core.adaptive_ntk(self.spec(net), th, X1, X2, d, int(max_bytes)),
+        return self._core_call(lambda th: _core.adaptive_ntk(self.spec(net), th, X1, X2, d, int(max_bytes)),
                             theta, 2.0 * k * (n1 + n2) * net.num_params * (1 + k * min(n1, n2)),
                             X1=X1, X2=X2)
 
