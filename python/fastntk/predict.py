@@ -42,9 +42,7 @@ Gaussian = namedtuple("Gaussian", ["mean", "covariance"])
 def _host(a, name: str) -> np.ndarray:
     if a is None:
         raise TypeError(f"{name}: expected an array, got None")
-    if hasattr(a, "get") and type(a).__module__.split(".")[0] == "cupy":
-        a = a.get()
-    raw = np.asarray(a) if not isinstance(a, (str, bytes)) else None
+    raw = to_host(a) if not isinstance(a, (str, bytes)) else None
     if raw is None or raw.dtype.kind not in "iuf":
         raise TypeError(f"{name}: expected a real number or array, got {type(a).__name__}"
                         + (f" of dtype {raw.dtype}" if raw is not None else ""))
