@@ -1370,7 +1370,7 @@ def test_bump_f_int_premise_is_lemma_1s_regime():
     name = "bump"
     cfg = experiments.resolve_config(name, "standard")
     exp = REGISTRY[name]
-    assert cfg["seeds"] == list(range(380, 388))
+    assert cfg["seeds"] == list(range(390, 398))
     f_int_of = lambda recs: {c.claim.split(" (")[0]: c for c in exp.claims(cfg, recs)}[  # noqa: E731
         "L = 2: at small σ the trained net is close to the kernel interpolator f_int"]
     recs = [dict(r, lin_T_train_loss=r["train_loss"] / 3) for r in _made_initialization(cfg)]
@@ -1378,7 +1378,7 @@ def test_bump_f_int_premise_is_lemma_1s_regime():
     # σ = 1's runs and one σ = 0.5 run capped (too few usable): every small-σ net, converged or capped, lazy at a
     # stable step and 3× f_lin,t's training loss, is inside Lemma 1's regime (next21: premise not met)
     few = [dict(r, status="max_steps", train_loss=1e-3, lin_T_train_loss=1e-3 / 3)
-           if r["sigma"] == 1.0 or (r["sigma"] == 0.5 and r["seed"] == 380) else r for r in recs]
+           if r["sigma"] == 1.0 or (r["sigma"] == 0.5 and r["seed"] == 390) else r for r in recs]
     assert f_int_of(few).verdict.startswith("inconclusive: only 7 of 16 runs usable"), f_int_of(few)
     assert "inside Lemma 1's regime over the 16 small-σ runs made" in f_int_of(few).verdict, f_int_of(few)
     shaky = [dict(r, max_climb=0.04) if r["sigma"] <= 1.0 else r for r in recs]
@@ -1396,11 +1396,11 @@ def test_bump_slope_premise_reads_each_sigma_in_the_window_with_its_error():
     name = "bump"
     cfg = experiments.resolve_config(name, "standard")
     exp = REGISTRY[name]
-    assert cfg["seeds"] == list(range(380, 388))
+    assert cfg["seeds"] == list(range(390, 398))
 
     def rows(at_8, power=2):
         made = _made_initialization(cfg, scale=0.2 if power == 2 else 0.5, power=power)
-        made = [dict(r, lin_distance=at_8[r["seed"] - 380]) if r["sigma"] == 8.0 else r for r in made]
+        made = [dict(r, lin_distance=at_8[r["seed"] - 390]) if r["sigma"] == 8.0 else r for r in made]
         out = {c.claim.split(" (")[0]: c for c in exp.claims(cfg, made)}
         return (out["L = 2: at large σ the trained net's test loss grows like σ^(2L)"],
                 out["L = 2: the nets trained to equal loss are close to their linearizations"])
@@ -1410,16 +1410,16 @@ def test_bump_slope_premise_reads_each_sigma_in_the_window_with_its_error():
     assert "σ ∈ [2.0, 4.0, 8.0]" in slope.measured and "σ = 8: 0.01 ± 0 (lazy; 8 of 8)" in slope.measured, slope
     slope, lazy = rows([0.12, 0.13, 0.14, 0.15, 0.15, 0.16, 0.17, 0.2])
     assert slope.verdict == ("inconclusive: premise not met (not lazy: median ‖f_NN − f_lin‖/‖f_lin‖ at σ = 8: 0.15 ± "
-                             "0.011, above 0.1 by more than its standard error; the median would reach 0.1 at m ≈ 22500, "
-                             "an extrapolation from the largest such median 0.15 at m = 10000 by an O(1/√m) distance "
-                             "(Lemma 1's bound): m·(median/0.1)², not a run) (the window's nets; their slope 3.99 is on "
-                             "2L)"), slope
+                             "0.011, above 0.1 by more than its standard error; the median would reach 0.1 by more than its "
+                             "error at m ≈ 26000, an extrapolation from the largest such median + error 0.161 at m = 10000 "
+                             "by an O(1/√m) distance (Lemma 1's bound): m·((median + error)/0.1)², not a run) (the "
+                             "window's nets; their slope 4.00 is on 2L)"), slope
     # the pooled reading, labelled as not this row's premise (pre-run review of next23: it read "lazy:")
     assert "pooled over the window, not judged here: median ‖f_NN − f_lin‖/‖f_lin‖ on the test set 0.0" in slope.measured
     assert "; lazy: median" not in slope.measured and "; not lazy: median" not in slope.measured, slope
     slope, lazy = rows([0.06, 0.08, 0.095, 0.10, 0.105, 0.11, 0.12, 0.14])
     assert slope.verdict == ("inconclusive: premise undecided (median ‖f_NN − f_lin‖/‖f_lin‖ against 0.1 at σ = 8: "
-                             "0.103 ± 0.011 straddles 0.1) (the window's nets; their slope 3.99 is on 2L)"), slope
+                             "0.103 ± 0.011 straddles 0.1) (the window's nets; their slope 4.00 is on 2L)"), slope
     assert lazy.verdict.startswith("inconclusive: σ = 8: 0.103 ± 0.011 (standard error) straddles"), lazy
     # every σ lazy and the slope off 2L (the test loss growing like σ²): judged, not reproduced
     slope, _ = rows([0.01] * 8, power=1)
@@ -1433,21 +1433,22 @@ def test_initialization_slope_premise_per_sigma_names_the_width_it_needs():
     claim text); where a σ is not lazy the row names the width Lemma 1's O(1/√m) extrapolates to."""
     name = "initialization"
     cfg = {**experiments.resolve_config(name, "standard"), "depths": [2], "widths": [4000]}
-    assert cfg["seeds"] == [380, 381, 382, 383, 384]
+    assert cfg["seeds"] == [390, 391, 392, 393, 394]
     exp = REGISTRY[name]
     slope_of = lambda recs: {c.claim.split(" (")[0]: c for c in exp.claims(cfg, recs)}[  # noqa: E731
         "L = 2: at large σ the trained net's test loss grows like σ^(2L)"]
     lazy = _made_initialization(cfg)
     assert slope_of(lazy).verdict == "reproduced", slope_of(lazy)
-    far = [dict(r, lin_distance=[0.13, 0.14, 0.15, 0.16, 0.17][r["seed"] - 380]) if r["sigma"] == 16.0 else r
+    far = [dict(r, lin_distance=[0.13, 0.14, 0.15, 0.16, 0.17][r["seed"] - 390]) if r["sigma"] == 16.0 else r
            for r in lazy]
     row = slope_of(far)
     assert row.verdict.startswith("inconclusive: premise not met (not lazy: median ‖f_NN − f_lin‖/‖f_lin‖ at σ = 16: "
                                   "0.15 ± 0.0089, above 0.1 by more than its standard error; the median would reach 0.1 "
-                                  "at m ≈ 9000, an extrapolation from the largest such median 0.15 at m = 4000"), row
+                                  "by more than its error at m ≈ 10100, an extrapolation from the largest such median + "
+                                  "error 0.159 at m = 4000"), row
     assert "σ = 16: 0.15 ± 0.0089 (not lazy; 5 of 5)" in row.measured, row
     assert "pooled over the window, not judged here: median" in row.measured, row
-    straddle = [dict(r, lin_distance=[0.07, 0.09, 0.1, 0.11, 0.13][r["seed"] - 380]) if r["sigma"] == 16.0 else r
+    straddle = [dict(r, lin_distance=[0.07, 0.09, 0.1, 0.11, 0.13][r["seed"] - 390]) if r["sigma"] == 16.0 else r
                 for r in lazy]
     assert slope_of(straddle).verdict.startswith("inconclusive: premise undecided (median ‖f_NN − f_lin‖/‖f_lin‖ "
                                                  "against 0.1 at σ = 16: 0.1 ± 0.013 straddles 0.1)"), slope_of(straddle)
@@ -1489,15 +1490,18 @@ def test_initialization_f_int_states_the_judged_runs_premise_and_the_edge_side()
         "L = 2: at small σ the trained net is close to the kernel interpolator f_int"]
     behind = [r for r in _made_initialization(cfg, capped_small=True, capped_from_lin_t=0.2) if r["sigma"] != 1.0]
     calm = {r["seed"]: r for r in _made_initialization(cfg) if r["sigma"] == 0.5}
-    two = [calm[r["seed"]] if r["sigma"] == 0.5 and r["seed"] in (380, 381) else r for r in behind]
+    two = [calm[r["seed"]] if r["sigma"] == 0.5 and r["seed"] in (390, 391) else r for r in behind]
     row = f_int_of(two)
     assert row.verdict.startswith("inconclusive: premise not met (outside Lemma 1's regime over the 5 small-σ runs "
                                   "made (2 usable: too few to judge): the nets leave their linearization"), row
     assert row.verdict.endswith("; the 2 usable small-σ runs alone (too few to judge): inside Lemma 1's regime "
                                 "(max_climb above 0.001 in 0 of 2 runs (needs none; median 0.00), median "
-                                "‖f_NN − f_lin,t‖/‖f_lin,t‖ 0.0214 (≤ 0.1) (f_lin trained the run's own steps at its "
+                                "‖f_NN − f_lin,t‖/‖f_lin,t‖ 0.0211 (≤ 0.1) (f_lin trained the run's own steps at its "
                                 "η, training and test inputs); beside it, not judged, median training loss "
                                 "f_NN / f_lin,t 1)"), row
+    # next25: the distance's failure names the width an O(1/√m) extrapolation needs (0.2 at m = 4000 → 16000)
+    assert ("median ‖f_NN − f_lin,t‖/‖f_lin,t‖ 0.200 > 0.1 (an O(1/√m) distance would bring it to 0.1 at m ≈ 16000, "
+            "an extrapolation from m = 4000 by Lemma 1's bound, not a run)") in row.verdict, row
     # η·λ_max(K_T)/N = 1.9 × 2.0042/1.9: 3 significant digits would print "2"
     edge = [r for r in _made_initialization(cfg, capped_small=True, moved=2.0042 / 1.9, capped_climb=4.0)
             if r["sigma"] != 1.0]
@@ -1534,7 +1538,7 @@ def test_stochastic_fig10_observation_and_mechanism_rows():
     import numpy as _np
     name = "stochastic"
     cfg = experiments.resolve_config(name, "standard")
-    assert cfg["trend_widths"] == [4000, 8000, 16000] and cfg["seeds"] == [360, 361, 362, 363, 364]
+    assert cfg["trend_widths"] == [4000, 8000, 16000] and cfg["seeds"] == [390, 391, 392, 393, 394]
     exp = REGISTRY[name]
     rng = _np.random.default_rng(0)
     b = rng.standard_normal(30)
@@ -1574,6 +1578,22 @@ def test_stochastic_fig10_observation_and_mechanism_rows():
     assert seen.verdict == "reproduced" and "(σ = 4, m = 2000)" in seen.claim, seen
     assert how.verdict.startswith("inconclusive: premise not met (the judged nets lazy at 0 of 3 widths"), how
     assert "m = 4000, 8000, 16000, full batch, AdaGrad at one η per θ₀" in how.claim, how.claim
+    # next25 (the audit of issue 25): the network rows' premise — each pair's farther net closer to its
+    # linearization than the linear model's batch-size effect — names, where it fails, the width an O(1/√m)
+    # distance would need, from the widest swept width: m·(distance/effect)²
+    from fastntk.experiments._rate import needed_width
+    far = [dict(r, lin_rms=0.6) if r["model"] == "network" else r for r in (made(j, 0.05, -0.5) for j in jobs)]
+    verdict, _ = exp._regime(exp._swept(cfg, far), cfg["tol"])
+    eff = float(verdict.split("the batch-size effect the linear model predicts, ")[1].split(";")[0])
+    assert verdict.startswith("inconclusive: premise not met (per pair the farther net's distance"), verdict
+    assert (f"an O(1/√m) distance would bring the farther nets' median 0.6 at m = 2000 to it at m ≈ "
+            f"{needed_width(0.6, eff, 2000)}, an extrapolation by Thm 1's rate, not a run)") in verdict, verdict
+    assert abs(needed_width(0.6, eff, 2000) - 2000 * (0.6 / eff) ** 2) <= 100
+    rows_ = {c.claim.split(" (")[0]: c for c in exp.claims(cfg, far)}
+    for claim in ("SGD-trained nets have basically the test loss of GD-trained ones, for batch sizes 0.1, 0.2, 0.5·N, "
+                  "with or without shuffling", "network: with AdaGrad the test loss depends on the batch size, more "
+                  "than with SGD"):
+        assert rows_[claim].verdict == verdict, rows_[claim]
     assert "judged nets' median ‖f_NN − f_lin‖/‖f_lin‖ GD 0.3" in how.measured, how
     assert "(log-log slope of its mean ≤ -0.5 + 0.2, jackknifed over θ₀)" in how.paper, how.paper
     # Pre-run review of next23-b: e's own slope, as an O(1/√m) rate (000 Thm 3 at a fixed η, Eq. (7)'s remainder
@@ -1586,7 +1606,7 @@ def test_stochastic_fig10_observation_and_mechanism_rows():
         "over the 5 θ₀ with one AdaGrad η" in how.measured, how.measured
     assert "e/p's slope 0.10 ± 0.00; p's own slope -0.60 ± 0.00, p falls as m grows at the fixed η, beyond its " \
         "error" in how.measured, how.measured
-    assert "AdaGrad η per θ₀ (net and linear model, every trend width with a usable quadruple): 360: 0.1; 361: " \
+    assert "AdaGrad η per θ₀ (net and linear model, every trend width with a usable quadruple): 390: 0.1; 391: " \
         "0.1" in how.measured, how.measured
     assert "signed-rank" not in how.measured + how.paper, how
     # e flat while p rises: e/p falls like m^−½ (8423c12: reproduced), e is not O(1/√m) — not reproduced.
@@ -1607,12 +1627,12 @@ def test_stochastic_fig10_observation_and_mechanism_rows():
                                   "runs at m = [8000]); a rate needs 3)"), how.verdict
     # One η per θ₀ (Thm 3 / Thm 7 hold η fixed as m grows): a seed whose AdaGrad run at one width was halved leaves
     # the trend, named with its η per width; 4 of 5 seeds still judge.
-    halved = [dict(r, lr=0.05) if r["seed"] == 360 and r["width"] == 16000 and r["optimizer"] == "adagrad" else r
+    halved = [dict(r, lr=0.05) if r["seed"] == 390 and r["width"] == 16000 and r["optimizer"] == "adagrad" else r
               for r in recs]
     _, how = rows(halved)
     assert how.verdict == "reproduced" and "over the 4 θ₀ with one AdaGrad η" in how.measured, how
-    assert "seeds left out, AdaGrad's η not one across the widths: [360]" in how.measured, how.measured
-    assert "360: 0.05/0.1; 361: 0.1" in how.measured, how.measured
+    assert "seeds left out, AdaGrad's η not one across the widths: [390]" in how.measured, how.measured
+    assert "390: 0.05/0.1; 391: 0.1" in how.measured, how.measured
     # The other rows read the swept width only: the trend widths' full-batch runs do not enter them.
     swept = [r for r in recs if r["width"] in cfg["widths"]]
     full = {c.claim: c for c in exp.claims(cfg, recs)}
