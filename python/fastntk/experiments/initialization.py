@@ -121,7 +121,9 @@ class Initialization(Experiment):
         # Seeds 390–394 (next25): the review of 380–384 found the needed width extrapolated from the median alone (a
         # width at which the premise, median ≤ 0.1 by more than its standard error, would still straddle; now median +
         # error) and the f_int rows' "the nets leave their linearization" naming no width (now named, from the same
-        # O(1/√m) extrapolation, _rate.needed_width, which stochastic's premise shares).
+        # O(1/√m) extrapolation, _rate.needed_width, which stochastic's premise shares). Pre-run review of next25 (before
+        # any run on 390–394): a σ that straddles 0.1 feeds the width too, and premise-undecided rows name it; the text
+        # says the extrapolation assumes the distance falls like Lemma 1's bound.
         "standard": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depths=[2, 3],
                          widths=[4000, 500], sigmas=[0.5, 1.0, 2.0, 4.0, 8.0, 16.0], seeds=[390, 391, 392, 393, 394],
                          bias="zero", tol=1e-5, max_steps=20000),
@@ -390,8 +392,9 @@ class Initialization(Experiment):
         standard error (``within``, as the laziness row reads it). A σ above LAZY by more than its
         error: premise not met, naming the width at which an O(1/√m) distance (Lemma 1's bound on
         |f_NN − f_lin|) would bring the median to LAZY by more than its error,
-        m·((median + error)/LAZY)², the largest among the σ not lazy (next25: next24 extrapolated
-        the median alone, a width at which the premise would still straddle; issue 25: a row whose premise
+        m·((median + error)/LAZY)², the largest among the σ not shown lazy, those that straddle
+        included (next25: next24 extrapolated the median alone, a width at which the premise
+        would still straddle, from the σ not lazy only; issue 25: a row whose premise
         the preset's width misses names the width it would need); a σ whose error straddles LAZY or
         with too few usable runs: inconclusive, premise undecided; every σ within LAZY by more than
         its error: None (the slope is judged). Returns (that verdict or None, the per-σ texts). A
@@ -406,9 +409,11 @@ class Initialization(Experiment):
             few = too_few(len(dist), len(made), "seeds")
             v = few or within(med, 0.0, LAZY, len(dist), len(made), "seeds", err=e)
             state = "lazy" if v == REPRODUCED else "not lazy" if v == NOT_REPRODUCED else "undecided"
+            if v != REPRODUCED and math.isfinite(med):
+                # a σ that straddles LAZY needs the width too (the pre-run review of next25)
+                worst = max(worst, med + (e if math.isfinite(e) else 0.0))
             if v == NOT_REPRODUCED:
                 out_.append(f"σ = {sg:g}: {med:.3g} ± {e:.2g}")
-                worst = max(worst, med + (e if math.isfinite(e) else 0.0))
             elif v != REPRODUCED:
                 open_.append(f"σ = {sg:g}: " + (f"the distance measured on only {len(dist)} of {len(made)} seeds"
                                                 if few else f"{med:.3g} ± {e:.2g} straddles {LAZY}"))
@@ -416,12 +421,16 @@ class Initialization(Experiment):
         if out_:
             return premise_not_met(
                 f"not lazy: median ‖f_NN − f_lin‖/‖f_lin‖ at {', '.join(out_)}, above {LAZY} by more than its "
-                f"standard error; the median would reach {LAZY} by more than its error at m ≈ "
-                f"{needed_width(worst, LAZY, m)}, an extrapolation from the largest such median + error {worst:.3g} at "
-                f"m = {m} by an O(1/√m) distance (Lemma 1's bound): m·((median + error)/{LAZY})², not a run"), per
+                f"standard error; the median + error would fall to {LAZY} at every σ in the window from m ≈ "
+                f"{needed_width(worst, LAZY, m)}, if the distance falls like Lemma 1's O(1/√m) bound, from the largest "
+                f"median + error of a σ not shown lazy, {worst:.3g} at m = {m}: m·((median + error)/{LAZY})², an "
+                f"extrapolation, not a run"), per
         if open_:
+            need = (f"; the median + error would fall to {LAZY} at every σ in the window from m ≈ "
+                    f"{needed_width(worst, LAZY, m)}, if the distance falls like Lemma 1's O(1/√m) bound (an "
+                    f"extrapolation, not a run)" if worst > LAZY else "")
             return (f"{INCONCLUSIVE}: premise undecided (median ‖f_NN − f_lin‖/‖f_lin‖ against {LAZY} at "
-                    f"{'; '.join(open_)})"), per
+                    f"{'; '.join(open_)}{need})"), per
         return None, per
 
 
@@ -559,8 +568,8 @@ class Initialization(Experiment):
             failed.append("‖f_NN − f_lin,t‖ not recorded")
         elif dist > LAZY:
             failed.append(f"the nets leave their linearization: median ‖f_NN − f_lin,t‖/‖f_lin,t‖ {_shown(dist, LAZY)} "
-                          f"> {LAZY} (an O(1/√m) distance would bring it to {LAZY} at m ≈ {needed_width(dist, LAZY, m)}, "
-                          f"an extrapolation from m = {m} by Lemma 1's bound, not a run)")
+                          f"> {LAZY} (falling like Lemma 1's O(1/√m) bound it would reach {LAZY} at m ≈ "
+                          f"{needed_width(dist, LAZY, m)}, an extrapolation from m = {m}, not a run)")
         text = (f"max_climb above {MONOTONE_TOL:g} in {up} of {n_climb} runs (needs none; median "
                 f"{_shown(climb, MONOTONE_TOL)}), median ‖f_NN − f_lin,t‖/‖f_lin,t‖ {_shown(dist, LAZY)} "
                 f"({'>' if dist > LAZY else '≤'} {LAZY}) (f_lin trained the run's own steps at its η, training and test "
@@ -808,5 +817,5 @@ class Initialization(Experiment):
                 worst.append(float(np.median(d)) + (e if math.isfinite(e) else 0.0))
         if not worst or max(worst) <= LAZY:
             return ""
-        return (f"; an O(1/√m) rate puts the distance's median + error ≤ {LAZY} at every σ from m ≈ "
-                f"{needed_width(max(worst), LAZY, m)} (an extrapolation, not a run)")
+        return (f"; falling like Lemma 1's O(1/√m) bound, the distance's median + error would be ≤ {LAZY} at every σ "
+                f"from m ≈ {needed_width(max(worst), LAZY, m)} (an extrapolation, not a run)")
