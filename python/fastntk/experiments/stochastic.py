@@ -14,7 +14,7 @@ from ..model import MLP
 from ._base import Experiment, half_mse, legend, save_figure
 from ._rate import MIN_WIDTHS, RATE, RATE_TOL, mean_slope, needed_width
 from ._training import fit, laziness
-from ._verdict import (SAME_MINIMIZER, Claim, approx, converged,
+from ._verdict import (INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, SAME_MINIMIZER, Claim, approx, converged,
                        direction, excluded, jackknife_error, lazy_median, lazy_note, lazy_premise, per_seed,
                        premise_not_met, same_band, spread, too_few, usable, within)
 
@@ -103,9 +103,14 @@ class Stochastic(Experiment):
         # now names the width an O(1/√m) distance would need (_rate.needed_width, initialization's extrapolation).
         # Pre-run review of next25 (before any run on 390–394): the width holds the effect at its widest-width value,
         # which the row now says, with why the effect may fall with m (the linear models' p does across the trend).
+        # Seeds 395–399 (next25-b): the run on 390–394 was stopped after 62 of 185 records (none read) to fold in the
+        # known fault the review of 360–364 left for this rerun: the mechanism row judged e's rate, which is mostly GD's
+        # net's departure (Lemma 1) and cannot catch a failure of Thm 7; it now judges both nets' own remainders as
+        # O(1/√m) rates (the AdaGrad nets' from their linear models, Thm 7; GD's, Lemma 1), e's slope and the e/p
+        # level beside (written knowing that on 360–364 they read −0.70 ± 0.02 and −0.67 ± 0.03). 390–394 discarded.
         "standard": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depth=2, widths=[2000],
                          ratios=[0.1, 0.2, 0.5, 1.0], optimizers=["sgd", "adagrad"], shuffles=[False, True],
-                         models=["network", "linearized"], seeds=[390, 391, 392, 393, 394], sigma=4.0, tol=1e-5,
+                         models=["network", "linearized"], seeds=[395, 396, 397, 398, 399], sigma=4.0, tol=1e-5,
                          lin_tol=1e-9, max_steps=100000, trend_widths=[4000, 8000, 16000]),
         # Paper: trend_widths 4000, 8000, 16000 (pre-run review of next23-b: with [4000] alone its mechanism row could
         # only read premise not met); its swept m = 4000's full-batch AdaGrad trains at the trend's one η
@@ -512,6 +517,7 @@ class Stochastic(Experiment):
         err = {k: _rms(gap(ada[k], gd[k]["test_pred"]) - gap(lada[k], l_gd[k])) for k in both}
         ratio = {k: err[k] / pred[k] for k in both if pred[k] > 0 and err[k] > 0 and math.isfinite(err[k] / pred[k])}
         own = {k: ada[k]["lin_rms"] for k in both if math.isfinite(ada[k].get("lin_rms", math.nan))}
+        own_gd = {k: gd[k]["lin_rms"] for k in both if math.isfinite(gd[k].get("lin_rms", math.nan))}
         cells, lazy_at, failed, empty = [], [], [], []
         for w in widths:
             at = [k for k in both if k[0] == w]
@@ -547,7 +553,11 @@ class Stochastic(Experiment):
             return slope(values, seeds), jackknife_error(lambda keep: slope(values, keep), seeds)
 
         (b_e, e_e), (b_r, e_r), (b_p, e_p) = fit(err), fit(ratio), fit(pred)
-        b_own = slope(own, seeds)
+        (b_a, e_a), (b_g, e_g) = fit(own), fit(own_gd)
+        # The level the claim's limit needs, said (not judged: 000 gives no width for it): e/p's median per width
+        # against ½ (the review of 360–364: e ≤ p/2 in 1 of 15 (θ₀, width)).
+        half = [w for w in lazy_at if [ratio[(w, s)] for s in seeds if (w, s) in ratio]
+                and float(np.median([ratio[(w, s)] for s in seeds if (w, s) in ratio])) > 0.5]
         # p's own trend at the fixed η, said in words (the review: p falls with m too; 000 Thm 3 gives Eq. (7) at a
         # fixed η for m ≥ C and says nothing of p across m).
         p_trend = ("could not be measured" if not (math.isfinite(b_p) and math.isfinite(e_p)) else
@@ -561,12 +571,15 @@ class Stochastic(Experiment):
         measured = ("per θ₀ and width e = RMS((f_A − l_A) − (f_GD − l_GD)), the AdaGrad and GD nets' departures from "
                     "their linear models (Eq. (7)'s remainder), and the predicted p = RMS(l_A − l_GD), l_GD GD's "
                     "closed-form limit: " + "; ".join(cells)
-                    + f"; judged: the log-log slope of the mean e over the lazy widths {lazy_at}: {b_e:.2f} ± "
-                    f"{e_e:.2f} (jackknife over the {len(seeds)} θ₀ with one AdaGrad η and a usable quadruple at "
-                    f"each); beside it, not judged: e/p's slope {b_r:.2f} ± {e_r:.2f}; p's own slope {b_p:.2f} ± "
-                    f"{e_p:.2f}, p {p_trend}; the AdaGrad nets' own distance from their linearizations (Thm 7's "
-                    f"remainder alone) slope {b_own:.2f}; AdaGrad η per θ₀ (net and linear model, every trend width "
-                    f"with a usable quadruple): {eta_text}"
+                    + f"; judged, over the lazy widths {lazy_at} (log-log slopes of the means, jackknife over the "
+                    f"{len(seeds)} θ₀ with one AdaGrad η and a usable quadruple at each): the AdaGrad nets' RMS "
+                    f"distance from their linear models (Thm 7's remainder) {b_a:.2f} ± {e_a:.2f}; the GD nets' from "
+                    f"theirs (Lemma 1's) {b_g:.2f} ± {e_g:.2f}; beside them, not judged: e's slope {b_e:.2f} ± "
+                    f"{e_e:.2f} (e is at most their sum); e/p's slope {b_r:.2f} ± {e_r:.2f}, its median above ½ at "
+                    f"{len(half)} of {len(lazy_at)} lazy widths (where above, the nets' difference is not yet the "
+                    f"linear models': the limit is not reached at these widths); p's own slope {b_p:.2f} ± {e_p:.2f}, "
+                    f"p {p_trend}; AdaGrad η per θ₀ (net and linear model, every trend width with a usable "
+                    f"quadruple): {eta_text}"
                     + (f"; seeds left out, AdaGrad's η not one across the widths: {mixed}" if mixed else ""))
         if "linearized" not in cfg["models"]:
             verdict = premise_not_met("the linear models' AdaGrad-vs-GD difference was not measured")
@@ -576,18 +589,30 @@ class Stochastic(Experiment):
                                                               f"no usable runs at m = {empty}" if empty else "") if t)
                                       + f"); a rate needs {MIN_WIDTHS}")
         else:
-            verdict = within(max(b_e, RATE) if math.isfinite(b_e) else b_e, RATE, RATE_TOL, len(seeds),
-                             len(cfg["seeds"]), "seeds", err=e_e)
+            # Both remainders judged (the review of 360–364: e is mostly GD's departure, so e's rate alone could
+            # not catch a failure of Thm 7): reproduced where both are O(1/√m), not reproduced where either is
+            # shown not to be, else inconclusive, naming the rate that decides.
+            rates = {"the AdaGrad nets' (Thm 7)": (b_a, e_a), "the GD nets' (Lemma 1)": (b_g, e_g)}
+            reads = {name: within(max(b, RATE) if math.isfinite(b) else b, RATE, RATE_TOL, len(seeds),
+                                  len(cfg["seeds"]), "seeds", err=e) for name, (b, e) in rates.items()}
+            off = [n for n, v in reads.items() if v == NOT_REPRODUCED]
+            open_ = [f"{n}: {v}" for n, v in reads.items() if v not in (REPRODUCED, NOT_REPRODUCED)]
+            verdict = (REPRODUCED if not off and not open_ else
+                       f"{NOT_REPRODUCED} ({' and '.join(off)} distance{'s' if len(off) > 1 else ''} from their "
+                       f"linear models fall{'' if len(off) > 1 else 's'} slower than m^({RATE} + {RATE_TOL}) beyond "
+                       f"{'their errors' if len(off) > 1 else 'its error'})" if off else
+                       f"{INCONCLUSIVE}: " + "; ".join(open_))
         return Claim(
-            f"AdaGrad's net differs from GD's as their linear models do, in the infinite-width limit: the nets' "
-            f"difference departs from the linear models' by O(1/√m) (σ = {cfg['sigma']:g}, m = "
+            f"AdaGrad's net differs from GD's as their linear models do, in the infinite-width limit: each net "
+            f"departs from its own linear model by O(1/√m) (σ = {cfg['sigma']:g}, m = "
             f"{', '.join(str(w) for w in widths)}, full batch, AdaGrad at one η per θ₀)",
             "000 Sect. 4 (Thm 3, full-batch AdaGrad against GD at a fixed η for m ≥ C, Eq. (7) with an O(1/√m) "
             "remainder; the nets follow their linear models through Thm 7 of App. G, Lemma 1 for adaptive training), "
-            "the mechanism behind 001 Fig. 10; fastntk's reading: e, the nets' departure from the linear models' "
-            f"difference, decays at least about as fast as m^(−1/2) (log-log slope of its mean ≤ {RATE} + {RATE_TOL}, "
-            f"jackknifed over θ₀); premise: the judged nets lazy (Thm 7's regime) at each of ≥ {MIN_WIDTHS} widths "
-            "fitted",
+            "the mechanism behind 001 Fig. 10; fastntk's reading: the AdaGrad nets' distance from their linear "
+            "models (Thm 7) and the GD nets' from theirs (Lemma 1) each decay at least about as fast as m^(−1/2) "
+            f"(log-log slope of the mean ≤ {RATE} + {RATE_TOL} by more than its jackknife error over θ₀); then e, "
+            "the nets' difference's departure from the linear models', does; premise: the judged nets lazy (Thm 7's "
+            f"regime) at each of ≥ {MIN_WIDTHS} widths fitted",
             measured + (f"; widths left out, not lazy: {failed}" if failed and len(lazy_at) >= MIN_WIDTHS else "")
             + (f"; widths left out, no usable runs: {empty}" if empty and len(lazy_at) >= MIN_WIDTHS else ""),
             verdict)
