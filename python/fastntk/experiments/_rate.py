@@ -24,6 +24,15 @@ def mean_slope(runs, widths, key) -> float:
     return loglog_slope(ws, [g[(m,)][0] for m in ws]) if len(ws) > 1 else math.nan
 
 
+def needed_width(distance: float, target: float, m: int) -> int:
+    """The width at which a distance of the net from its linearization, ``distance`` measured at
+    width m, would fall to ``target`` if it shrinks like O(1/√m) (000 Thm 1 / Lemma 1's bound on
+    |f_NN − f_lin|): m·(distance/target)², rounded up to a hundred. An extrapolation, not a run:
+    the rows that quote it say so (issue 25: a row whose premise the preset's width misses names
+    the width it would need)."""
+    return int(math.ceil(m * (distance / target) ** 2 / 100.0)) * 100
+
+
 def _kernel_moved(runs) -> float:
     v = [abs(r["kernel_ratio"] - 1.0) for r in runs if math.isfinite(r.get("kernel_ratio", math.nan))]
     return float(np.median(v)) if v else math.nan

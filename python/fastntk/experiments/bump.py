@@ -70,8 +70,10 @@ class Bump(Initialization):
         # Seeds 380–387 (next24): the per-σ premise moved into initialization's slope row (one place; bump's
         # restatement and its lookup of that row by claim text removed: bump's claims are initialization's), naming
         # the width it would need; initialization's other next24 rules (floors, f_int premise note), which bump inherits.
+        # Seeds 390–397 (next25): initialization's next25 rules, which bump inherits (the needed width from the median
+        # + its standard error; the f_int premise names the width where the nets leave their linearization).
         "standard": dict(data="bump", n_train=10, n_test=300, data_seed=0, depths=[2], widths=[10000],
-                         sigmas=[0.5, 1.0, 2.0, 4.0, 8.0], seeds=list(range(380, 388)), bias="zero", tol=1e-5,
+                         sigmas=[0.5, 1.0, 2.0, 4.0, 8.0], seeds=list(range(390, 398)), bias="zero", tol=1e-5,
                          max_steps=50000),
         "paper": dict(data="bump", n_train=10, n_test=300, data_seed=0, depths=[2], widths=[10000],
                       sigmas=[0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0], seeds=list(range(10)), bias="zero",

@@ -10,6 +10,7 @@ from ..dynamics import gd_closed_form
 from ..linalg import STABLE_FRACTION
 from ..model import MLP
 from ._base import Experiment, group, half_mse, legend, log_axes, loglog_slope, plot_grouped, save_figure
+from ._rate import needed_width
 from ._training import CURVE_POINTS, MONOTONE_TOL, climb_note, fit, laziness
 from ._verdict import (INCONCLUSIVE, LAZY, MIN_PAIRS, NOT_REPRODUCED, REPRODUCED, Claim, direction, excluded,
                        exclusion, jackknife_error, lazy_median, lazy_note, median_error, per_seed,
@@ -117,8 +118,14 @@ class Initialization(Experiment):
         # Seeds 380–384 (next24): the review of 330–334 and the audit of issue 25: the slope rows' laziness premise
         # read per σ in the window (was pooled) and naming the width it would need; the slowness row's floor (the
         # seeds' spread); the f_int rows state the judged runs' premise; the stability edge printed to its side.
+        # Seeds 390–394 (next25): the review of 380–384 found the needed width extrapolated from the median alone (a
+        # width at which the premise, median ≤ 0.1 by more than its standard error, would still straddle; now median +
+        # error) and the f_int rows' "the nets leave their linearization" naming no width (now named, from the same
+        # O(1/√m) extrapolation, _rate.needed_width, which stochastic's premise shares). Pre-run review of next25 (before
+        # any run on 390–394): a σ that straddles 0.1 feeds the width too, and premise-undecided rows name it; the text
+        # says the extrapolation assumes the distance falls like Lemma 1's bound.
         "standard": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depths=[2, 3],
-                         widths=[4000, 500], sigmas=[0.5, 1.0, 2.0, 4.0, 8.0, 16.0], seeds=[380, 381, 382, 383, 384],
+                         widths=[4000, 500], sigmas=[0.5, 1.0, 2.0, 4.0, 8.0, 16.0], seeds=[390, 391, 392, 393, 394],
                          bias="zero", tol=1e-5, max_steps=20000),
         "paper": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depths=[2, 3],
                       widths=[4000, 2000], sigmas=[0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0],
@@ -384,8 +391,10 @@ class Initialization(Experiment):
         per σ the median over θ₀ of ‖f_NN − f_lin‖/‖f_lin‖ on the test set against LAZY with its
         standard error (``within``, as the laziness row reads it). A σ above LAZY by more than its
         error: premise not met, naming the width at which an O(1/√m) distance (Lemma 1's bound on
-        |f_NN − f_lin|) would bring the median to LAZY, m·(median/LAZY)², the largest median among
-        the σ not lazy (issue 25: a row whose premise
+        |f_NN − f_lin|) would bring the median to LAZY by more than its error,
+        m·((median + error)/LAZY)², the largest among the σ not shown lazy, those that straddle
+        included (next25: next24 extrapolated the median alone, a width at which the premise
+        would still straddle, from the σ not lazy only; issue 25: a row whose premise
         the preset's width misses names the width it would need); a σ whose error straddles LAZY or
         with too few usable runs: inconclusive, premise undecided; every σ within LAZY by more than
         its error: None (the slope is judged). Returns (that verdict or None, the per-σ texts). A
@@ -400,9 +409,11 @@ class Initialization(Experiment):
             few = too_few(len(dist), len(made), "seeds")
             v = few or within(med, 0.0, LAZY, len(dist), len(made), "seeds", err=e)
             state = "lazy" if v == REPRODUCED else "not lazy" if v == NOT_REPRODUCED else "undecided"
+            if v != REPRODUCED and math.isfinite(med):
+                # a σ that straddles LAZY needs the width too (the pre-run review of next25)
+                worst = max(worst, med + (e if math.isfinite(e) else 0.0))
             if v == NOT_REPRODUCED:
                 out_.append(f"σ = {sg:g}: {med:.3g} ± {e:.2g}")
-                worst = max(worst, med)
             elif v != REPRODUCED:
                 open_.append(f"σ = {sg:g}: " + (f"the distance measured on only {len(dist)} of {len(made)} seeds"
                                                 if few else f"{med:.3g} ± {e:.2g} straddles {LAZY}"))
@@ -410,19 +421,18 @@ class Initialization(Experiment):
         if out_:
             return premise_not_met(
                 f"not lazy: median ‖f_NN − f_lin‖/‖f_lin‖ at {', '.join(out_)}, above {LAZY} by more than its "
-                f"standard error; the median would reach {LAZY} at m ≈ {Initialization._m_needed(worst, m)}, an "
-                f"extrapolation from the largest such median {worst:.3g} at m = {m} by an O(1/√m) distance (Lemma "
-                f"1's bound): m·(median/{LAZY})², not a run"), per
+                f"standard error; the median + error would fall to {LAZY} at every σ in the window from m ≈ "
+                f"{needed_width(worst, LAZY, m)}, if the distance falls like Lemma 1's O(1/√m) bound, from the largest "
+                f"median + error of a σ not shown lazy, {worst:.3g} at m = {m}: m·((median + error)/{LAZY})², an "
+                f"extrapolation, not a run"), per
         if open_:
+            need = (f"; the median + error would fall to {LAZY} at every σ in the window from m ≈ "
+                    f"{needed_width(worst, LAZY, m)}, if the distance falls like Lemma 1's O(1/√m) bound (an "
+                    f"extrapolation, not a run)" if worst > LAZY else "")
             return (f"{INCONCLUSIVE}: premise undecided (median ‖f_NN − f_lin‖/‖f_lin‖ against {LAZY} at "
-                    f"{'; '.join(open_)})"), per
+                    f"{'; '.join(open_)}{need})"), per
         return None, per
 
-    @staticmethod
-    def _m_needed(med: float, m: int) -> int:
-        """The width at which an O(1/√m) distance (Lemma 1's bound on |f_NN − f_lin|) would bring a
-        median distance ``med`` measured at width m to LAZY: m·(med/LAZY)², rounded up to a hundred."""
-        return int(math.ceil(m * (med / LAZY) ** 2 / 100.0)) * 100
 
     @staticmethod
     def _small_init(r) -> bool:
@@ -481,7 +491,7 @@ class Initialization(Experiment):
         over = made_small if few else small
         which = (f"the {len(over)} small-σ runs made ({len(small)} usable: too few to judge)" if few
                  else f"the {len(over)} usable small-σ runs the row judges")
-        failed, follow = self._lemma1_premise(over)
+        failed, follow = self._lemma1_premise(over, m)
         capped = [r for r in made_small if r["status"] == "max_steps"]
         cap_text = (f"{len(capped)} of the {len(made_small)} small-σ runs made stopped at the cap of {cfg['max_steps']} "
                     f"steps, up to {max(r['train_loss'] for r in capped) / cfg['tol']:.3g}× the tolerance" if capped else "")
@@ -503,7 +513,7 @@ class Initialization(Experiment):
             # Where the premise is read over every small-σ run made, the usable runs the row would judge may meet it
             # while capped runs fail it: said beside the verdict (a review of next22's 330–334 found the 5 judged
             # σ = 2 runs inside Lemma 1's regime under a premise-not-met verdict that did not say so).
-            own_failed, own = self._lemma1_premise(small)
+            own_failed, own = self._lemma1_premise(small, m)
             verdict += (f"; the {len(small)} usable small-σ runs alone (too few to judge): "
                         f"{'outside' if own_failed else 'inside'} {self.lazy_ref}'s regime ({own})")
         return Claim(
@@ -528,7 +538,7 @@ class Initialization(Experiment):
             verdict)
 
     @staticmethod
-    def _lemma1_premise(runs):
+    def _lemma1_premise(runs, m):
         """Lemma 1's regime over ``runs``: (the failing parts, or '' where it holds; the text).
         η small enough is read as the registered reading of a stable step, max_climb (the loss's
         largest climb above its least so far) ≤ MONOTONE_TOL in EVERY run (pre-run review of next22:
@@ -536,7 +546,10 @@ class Initialization(Experiment):
         net trained with a small enough step, so every judged net must have had one); the
         nets follow their linearization where the median ‖f_NN − f_lin,t‖/‖f_lin,t‖ (f_lin
         trained the run's own steps at its η, training and test inputs) is ≤ LAZY. Not recorded
-        counts as not met. The training loss f_NN / f_lin,t is reported, not judged."""
+        counts as not met. The training loss f_NN / f_lin,t is reported, not judged. Where the nets
+        leave their linearization, the width at which an O(1/√m) distance would bring the median to
+        LAZY (``needed_width``, an extrapolation from width m; next25, issue 25: a row whose premise
+        the preset's width misses names the width it would need); the climbs are not extrapolated."""
         def median_of(values):
             v = [x for x in values if isinstance(x, (int, float)) and math.isfinite(x)]
             return (float(np.median(v)) if v else math.nan), len(v)
@@ -555,7 +568,8 @@ class Initialization(Experiment):
             failed.append("‖f_NN − f_lin,t‖ not recorded")
         elif dist > LAZY:
             failed.append(f"the nets leave their linearization: median ‖f_NN − f_lin,t‖/‖f_lin,t‖ {_shown(dist, LAZY)} "
-                          f"> {LAZY}")
+                          f"> {LAZY} (falling like Lemma 1's O(1/√m) bound it would reach {LAZY} at m ≈ "
+                          f"{needed_width(dist, LAZY, m)}, an extrapolation from m = {m}, not a run)")
         text = (f"max_climb above {MONOTONE_TOL:g} in {up} of {n_climb} runs (needs none; median "
                 f"{_shown(climb, MONOTONE_TOL)}), median ‖f_NN − f_lin,t‖/‖f_lin,t‖ {_shown(dist, LAZY)} "
                 f"({'>' if dist > LAZY else '≤'} {LAZY}) (f_lin trained the run's own steps at its η, training and test "
@@ -792,10 +806,16 @@ class Initialization(Experiment):
     @staticmethod
     def _width_needed(runs, m):
         """Where some σ's runs are not lazy in Lemma 1's function distance: the width Thm 1's
-        O(1/√m) says would make the least lazy σ so (its median, not a pooled one)."""
-        meds = [lazy_median([r for r in runs if r["sigma"] == sg]) for sg in sorted({r["sigma"] for r in runs})]
-        meds = [x for x in meds if math.isfinite(x)]
-        if not meds or max(meds) <= LAZY:
+        O(1/√m) says would make the least lazy σ so (its median, not a pooled one) by more than its
+        standard error, as the laziness row reads it (next25: next24 extrapolated the median alone)."""
+        worst = []
+        for sg in sorted({r["sigma"] for r in runs}):
+            d = per_seed({(r["seed"],): r["lin_distance"] for r in runs
+                          if r["sigma"] == sg and math.isfinite(r.get("lin_distance", math.nan))})
+            if d:
+                e = median_error(d)
+                worst.append(float(np.median(d)) + (e if math.isfinite(e) else 0.0))
+        if not worst or max(worst) <= LAZY:
             return ""
-        need = Initialization._m_needed(max(meds), m)
-        return f"; an O(1/√m) rate puts the distance's median ≤ {LAZY} at every σ from m ≈ {need}"
+        return (f"; falling like Lemma 1's O(1/√m) bound, the distance's median + error would be ≤ {LAZY} at every σ "
+                f"from m ≈ {needed_width(max(worst), LAZY, m)} (an extrapolation, not a run)")
