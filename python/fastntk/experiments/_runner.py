@@ -7,7 +7,6 @@ import re
 import sys
 import time
 
-from ..claims import PAPERS
 from ._base import Context, ExperimentError, Interrupted, Records, SettingsError, atomic_write, job_key
 from ._provenance import procedure_fingerprint, rules_fingerprint, session
 from ._verdict import table
@@ -464,7 +463,9 @@ def verdict_table(folders, link_base: str | None = None) -> list[str]:
     order = ["reproduced", "not reproduced", "inconclusive", "inconclusive: premise not met",
              "extra checks, not claims of the papers"]
     tally = ", ".join(f"{counts[k]} {k}" for k in order + sorted(set(counts) - set(order)) if counts.get(k))
-    # The rows cite the papers by key ("000 Fig. 2"); the table says once which paper each key is.
+    # The rows cite the papers by key ("000 Fig. 2"); the table says once which paper each key is
+    # (the registry loads here, where a table is drawn, not when the experiments are imported).
+    from ..claims import PAPERS
     keys = sorted({k for row in rows for k in re.findall(r"(?<![\w.])(00\d)(?![\w.])", row) if k in PAPERS})
     legend = (["", "The papers, by the keys the rows cite:", ""] + [f"- {k}: {PAPERS[k]}" for k in keys]
               if keys else [])

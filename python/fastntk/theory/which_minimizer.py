@@ -278,13 +278,13 @@ def linearization_gap(widths, X, Y, X_test, *, depth: int = 2, sigma: float = 1.
     if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__") or not list(seeds):
         raise TypeError(f"seeds: expected a non-empty sequence of seeds, got {seeds!r}")
     seeds = [integer(s, "seeds", 0, 2**64 - 1) for s in seeds]
+    max_steps = TrainConfig.max_steps if max_steps is None else max_steps  # None: TrainConfig's default
     gaps = np.zeros(len(widths))
     for i, m in enumerate(widths):
         net = MLP.uniform(X.shape[1], m, depth, sigma=sigma, bias=bias, dtype=dtype)
         for seed in seeds:
             theta = net.init(seed)
-            res = train(net, theta, X, Y, X_test=X_test, tol=tol,
-                        **({} if max_steps is None else dict(max_steps=max_steps)))
+            res = train(net, theta, X, Y, X_test=X_test, tol=tol, max_steps=max_steps)
             lin = decompose(net, theta, X, Y, X_test).f_lin
             gaps[i] += float(np.max(np.abs(res.history["test_pred"][-1] - lin))) / len(seeds)
     slope = float(np.polyfit(np.log(widths), np.log(gaps), 1)[0]) if len(widths) > 1 else float("nan")
