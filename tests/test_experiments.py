@@ -1732,6 +1732,17 @@ def test_adaptive_next22_exact_paired_test_and_network_rows_per_width():
     assert worse([0.01, 0.01, -0.01, -0.01, -0.01]).startswith("inconclusive: the claimed sign in 2 of 5")
     assert worse([-0.01, -0.02, -0.03, -0.01, -0.02]) == "not reproduced"
     assert worse([0.001, 0.5, 0.002, 0.3, 0.0005]) == "reproduced"
+    # next26-a (the review of 370–374): the per-seed median over the widths is their mean, so the measured cell
+    # reports each width's own count and exact p beside the judged test.
+    split = {(s, w): (0.02 if w == 2000 else -0.001 * (i % 2 * 2 - 1)) for i, s in enumerate(seeds)
+             for w in (2000, 4000)}
+    recs = [dict(j, status="converged", steps=1000, train_loss=1e-6, lr=0.1, retries=0,
+                 test_loss=0.1 + (0 if j["optimizer"] == "gd" else split[(j["seed"], j["width"])]),
+                 test_pred=[0.0] * 4, lin_pred=[0.0] * 4, lin_distance=0.0, kernel_ratio=1.0) for j in exp.jobs(cfg)]
+    row = {c.claim.split(" (")[0]: c for c in exp.claims(cfg, recs)}[
+        "L = 2: adagrad generalizes worse than GD at equal training loss"]
+    assert row.verdict == "reproduced" and "per width, above GD's in m = 2000: 5 of 5, p 0.0312; m = 4000: 3 of 5, " \
+        "p 0.5; median paired" in row.measured, row
     rng = _np.random.default_rng(1)
     base = rng.standard_normal(8)
     lin_gap = {s: 0.05 * rng.standard_normal(8) for s in seeds}
@@ -1779,8 +1790,13 @@ def test_adaptive_network_rows_say_why_they_cannot_decide_and_the_summary_report
     rows = {c.claim.split(" (")[0]: c for c in exp.claims(cfg, recs)}
     v = rows["L = 2, m = 2000: the net trained by adagrad converges to a different minimizer than GD's"].verdict
     assert v.startswith("inconclusive: the yardstick") and "×), so the comparison cannot tell: at this σ and width " \
-        "the nets' own departures from their linearizations (GD's Lemma 1 remainder, adagrad's Thm 7 remainder, 000 " \
-        "App. G) are as large as the effect Thm 3 predicts" in v, v
+        "a net's own departure from its linearization (GD's Lemma 1 remainder, adagrad's Thm 7 remainder, 000 App. " \
+        "G; GD's net the farther in 4 of 5 pairs; each net's own distance from its linearization, median: GD 0.142, " \
+        "adagrad 0.136) is as large as the effect Thm 3 predicts, and a pair of nets lying exactly the predicted " \
+        "distance apart would read the same" in v, v
+    # next26-a (the review of 370–374): the measured cell counts the nets beyond LAZY beside the medians.
+    m = rows["L = 2, m = 2000: the net trained by adagrad converges to a different minimizer than GD's"].measured
+    assert "GD lazy: median" in m and ", 0 of 5 nets above 0.1; adagrad" in m, m
     # Pre-run review of next23-b: a prediction of 0 raised ZeroDivisionError; with no converged linearization
     # pair the row printed "(nan×)" and a reason it had not measured.
     same = [dict(r, lin_trained_pred=list(base)) for r in recs]
@@ -1796,6 +1812,7 @@ def test_adaptive_network_rows_say_why_they_cannot_decide_and_the_summary_report
     lines = [line for line in exp.summary(cfg, recs) if "linearizations trained the same way predict" in line]
     assert len(lines) == 2 and "reported, not judged" in lines[0], lines
     assert "m = 2000: nets " in lines[0] and "m = 4000: nets " in lines[0] and "(per θ₀ ratio median" in lines[0]
+    assert "below the prediction in " in lines[0] and " of 5 θ₀), yardstick" in lines[0], lines[0]
 
 
 def test_adaptive_next26a_pairs_depths_and_widths_and_names_the_lazy_width():
