@@ -18,7 +18,7 @@ def read(path):
 
 TINY = {
     "initialization": dict(depths=[2], widths=[20], sigmas=[1.0, 4.0], seeds=[0], n_train=10, n_test=10, max_steps=300),
-    "adaptive": dict(widths=[20, 40], optimizers=["gd", "adam"], seeds=[0], n_train=10, n_test=10, max_steps=200),
+    "adaptive": dict(depths=[2, 2, 3], widths=[20, 40, 20], optimizers=["gd", "adam"], seeds=[0], n_train=10, n_test=10, max_steps=200),
     # trend_widths: the standard preset's [4000, 8000, 16000] would train m = 16000 nets in the toy test (> 300 s).
     "stochastic": dict(widths=[20], ratios=[0.5, 1.0], optimizers=["sgd", "adagrad"], n_train=10, n_test=10,
                        max_steps=200, trend_widths=[40]),
@@ -1683,6 +1683,7 @@ def test_adaptive_worse_row_reads_the_paired_floor():
     import numpy as _np
     name = "adaptive"
     cfg = {**experiments.resolve_config(name, "standard"), "depths": [2], "widths": [2000]}
+    assert REGISTRY[name].widths_at(cfg, 2) == [2000] and REGISTRY[name].widths_at(cfg, 3) == []
     exp = REGISTRY[name]
     rng = _np.random.default_rng(0)
     base = {s: 0.05 * (1 + 4 * rng.random()) for s in cfg["seeds"]}  # GD's test loss varies 5× over θ₀
@@ -1714,7 +1715,7 @@ def test_adaptive_next22_exact_paired_test_and_network_rows_per_width():
     from fastntk.experiments.adaptive import signed_rank
     assert signed_rank([1, 2, 3, 4, 5]) == (1 / 32, 1.0) and signed_rank([-1, -2, -3, -4, -5])[1] == 1 / 32
     name = "adaptive"
-    cfg = {**experiments.resolve_config(name, "standard"), "depths": [2]}
+    cfg = {**experiments.resolve_config(name, "standard"), "depths": [2, 2], "widths": [2000, 4000]}
     exp = REGISTRY[name]
     seeds = cfg["seeds"]
 
@@ -1731,6 +1732,17 @@ def test_adaptive_next22_exact_paired_test_and_network_rows_per_width():
     assert worse([0.01, 0.01, -0.01, -0.01, -0.01]).startswith("inconclusive: the claimed sign in 2 of 5")
     assert worse([-0.01, -0.02, -0.03, -0.01, -0.02]) == "not reproduced"
     assert worse([0.001, 0.5, 0.002, 0.3, 0.0005]) == "reproduced"
+    # next26-a (the review of 370–374): the per-seed median over the widths is their mean, so the measured cell
+    # reports each width's own count and exact p beside the judged test.
+    split = {(s, w): (0.02 if w == 2000 else -0.001 * (i % 2 * 2 - 1)) for i, s in enumerate(seeds)
+             for w in (2000, 4000)}
+    recs = [dict(j, status="converged", steps=1000, train_loss=1e-6, lr=0.1, retries=0,
+                 test_loss=0.1 + (0 if j["optimizer"] == "gd" else split[(j["seed"], j["width"])]),
+                 test_pred=[0.0] * 4, lin_pred=[0.0] * 4, lin_distance=0.0, kernel_ratio=1.0) for j in exp.jobs(cfg)]
+    row = {c.claim.split(" (")[0]: c for c in exp.claims(cfg, recs)}[
+        "L = 2: adagrad generalizes worse than GD at equal training loss"]
+    assert row.verdict == "reproduced" and "per width, above GD's in m = 2000: 5 of 5, p 0.0312; m = 4000: 3 of 5, " \
+        "p 0.5; GD lazy: median" in row.measured, row
     rng = _np.random.default_rng(1)
     base = rng.standard_normal(8)
     lin_gap = {s: 0.05 * rng.standard_normal(8) for s in seeds}
@@ -1759,8 +1771,8 @@ def test_adaptive_network_rows_say_why_they_cannot_decide_and_the_summary_report
     summary reports, not judged, the nets' distance against the linear prediction per width."""
     import numpy as _np
     name = "adaptive"
-    cfg = {**experiments.resolve_config(name, "standard"), "depths": [2]}
-    assert cfg["seeds"] == [370, 371, 372, 373, 374]
+    cfg = {**experiments.resolve_config(name, "standard"), "depths": [2, 2], "widths": [2000, 4000]}
+    assert cfg["seeds"] == [410, 411, 412, 413, 414]
     exp = REGISTRY[name]
     rng = _np.random.default_rng(2)
     base = rng.standard_normal(8)
@@ -1778,8 +1790,13 @@ def test_adaptive_network_rows_say_why_they_cannot_decide_and_the_summary_report
     rows = {c.claim.split(" (")[0]: c for c in exp.claims(cfg, recs)}
     v = rows["L = 2, m = 2000: the net trained by adagrad converges to a different minimizer than GD's"].verdict
     assert v.startswith("inconclusive: the yardstick") and "×), so the comparison cannot tell: at this σ and width " \
-        "the nets' own departures from their linearizations (GD's Lemma 1 remainder, adagrad's Thm 7 remainder, 000 " \
-        "App. G) are as large as the effect Thm 3 predicts" in v, v
+        "a net's own departure from its linearization (GD's Lemma 1 remainder, adagrad's Thm 7 remainder, 000 App. " \
+        "G; GD's net the farther in 4 of 5 pairs; each net's own distance from its linearization, median: GD 0.142, " \
+        "adagrad 0.136) is as large as the effect Thm 3 predicts, and a pair of nets lying exactly the predicted " \
+        "distance apart would read the same" in v, v
+    # next26-a (the review of 370–374): the measured cell counts the nets beyond LAZY beside the medians.
+    m = rows["L = 2, m = 2000: the net trained by adagrad converges to a different minimizer than GD's"].measured
+    assert "GD lazy: median" in m and ", 0 of 5 nets above 0.1; adagrad" in m, m
     # Pre-run review of next23-b: a prediction of 0 raised ZeroDivisionError; with no converged linearization
     # pair the row printed "(nan×)" and a reason it had not measured.
     same = [dict(r, lin_trained_pred=list(base)) for r in recs]
@@ -1795,6 +1812,84 @@ def test_adaptive_network_rows_say_why_they_cannot_decide_and_the_summary_report
     lines = [line for line in exp.summary(cfg, recs) if "linearizations trained the same way predict" in line]
     assert len(lines) == 2 and "reported, not judged" in lines[0], lines
     assert "m = 2000: nets " in lines[0] and "m = 4000: nets " in lines[0] and "(per θ₀ ratio median" in lines[0]
+    assert "below the prediction in " in lines[0] and " of 5 θ₀), yardstick" in lines[0], lines[0]
+
+
+def test_adaptive_next26a_pairs_depths_and_widths_and_names_the_lazy_width():
+    """adaptive (next26-a, issue 26): 000 Fig. 3's right panel, L = 3, beside L = 2 — depths and
+    widths paired, so each depth has its own widths and its own rows (worse, linear model, one
+    network row per width of that depth); a network row whose nets are not lazy names the width at
+    which the less lazy method's median distance would reach 0.1 under O(1/√m) (issue 25), an
+    extrapolation, said so."""
+    import numpy as _np
+    name = "adaptive"
+    exp = REGISTRY[name]
+    cfg = experiments.resolve_config(name, "standard")
+    assert list(zip(cfg["depths"], cfg["widths"])) == [(2, 2000), (2, 4000), (3, 500), (3, 1000)]
+    assert cfg["seeds"] == [410, 411, 412, 413, 414]
+    assert exp.widths_at(cfg, 3) == [500, 1000] and len(exp.jobs(cfg)) == 4 * 3 * 5
+    with pytest.raises(experiments.ExperimentError, match="paired"):
+        experiments.resolve_config(name, "standard", dict(widths=[2000, 4000]))
+    paper = experiments.resolve_config(name, "paper")
+    assert {(L, m) for L, m in zip(paper["depths"], paper["widths"])} == {
+        (L, m) for L in (2, 3) for m in (250, 500, 1000, 2000, 4000)}
+    rng = _np.random.default_rng(3)
+    base = rng.standard_normal(8)
+    lin_gap = {s: 0.05 * rng.standard_normal(8) for s in cfg["seeds"]}
+
+    def made(job):
+        s, L = job["seed"], job["depth"]
+        lin = base + (lin_gap[s] if job["optimizer"] != "gd" else 0)
+        net = lin + 0.001 * _np.sin(_np.arange(8) + s + len(job["optimizer"]))
+        far = 0.28 if (L == 3 and job["optimizer"] == "gd") else 0.05  # GD's L = 3 nets not lazy
+        return dict(job, status="converged", steps=1000, train_loss=1e-6, lr=0.1, retries=0,
+                    test_loss=0.1 + (0.01 if job["optimizer"] != "gd" else 0), test_pred=list(net),
+                    lin_pred=list(lin), lin_trained_pred=list(lin), gd_closed_pred=list(base),
+                    lin_status="converged", lin_train_loss=1e-7, lin_distance=far, kernel_ratio=1.0)
+
+    recs = [made(j) for j in exp.jobs(cfg)]
+    rows = {c.claim.split(" (")[0]: c for c in exp.claims(cfg, recs)}
+    nets = sorted(k for k in rows if "the net trained by" in k)
+    assert nets == sorted(f"L = {L}, m = {m}: the net trained by {o} converges to a different minimizer than "
+                          "GD's" for L, m in [(2, 2000), (2, 4000), (3, 500), (3, 1000)] for o in ("adagrad", "adam"))
+    assert rows["L = 3: adagrad generalizes worse than GD at equal training loss"].verdict == "reproduced"
+    assert rows["L = 3: the linearization trained by adam converges to a different minimizer than GD's"].verdict \
+        == "reproduced"
+    assert rows["L = 2, m = 4000: the net trained by adagrad converges to a different minimizer than GD's"].verdict \
+        == "reproduced"
+    v = rows["L = 3, m = 500: the net trained by adagrad converges to a different minimizer than GD's"].verdict
+    assert v == ("inconclusive: premise not met (not lazy: median ‖f_NN − f_lin‖/‖f_lin‖ 0.28 > 0.1; GD's median "
+                 "0.28 would fall to 0.1 at m ≈ 4000 if it falls like Lemma 1's O(1/√m) bound: m·(median/0.1)² from "
+                 "m = 500, an extrapolation, not a run)"), v
+    v = rows["L = 3, m = 1000: the net trained by adam converges to a different minimizer than GD's"].verdict
+    assert "m ≈ 7900" in v and v.endswith("an extrapolation, not a run)"), v
+    w = rows["L = 3: adagrad generalizes worse than GD at equal training loss"].measured
+    assert "GD not lazy: median ‖f_NN − f_lin‖/‖f_lin‖ on the test set 0.280" in w and "adagrad lazy: median" in w, w
+    lines = exp.summary(cfg, recs)
+    for start in ("- L = 3, gd: not lazy", "- L = 2, adam: lazy", "- L = 2, learning rates: gd η median 0.1",
+                  "- L = 3, runs that reached training loss < 1e-05: gd 10/10, adagrad 10/10, adam 10/10",
+                  "- L = 3, median ‖f_NN − f_lin‖/‖f_lin‖ by width (reported, not judged): gd m = 500: 0.28, "
+                  "m = 1000: 0.28; adagrad m = 500: 0.05"):
+        assert any(line.startswith(start) for line in lines), (start, lines)
+    # The adaptive method the farther one: named, with Thm 7; a method whose laziness is not measured is not
+    # extrapolated from (pre-run review: max() over a nan median picked by argument order).
+    adam_far = [dict(r, lin_distance=0.35) if r["depth"] == 3 and r["optimizer"] == "adam" else r for r in recs]
+    v = {c.claim.split(" (")[0]: c for c in exp.claims(cfg, adam_far)}[
+        "L = 3, m = 500: the net trained by adam converges to a different minimizer than GD's"].verdict
+    assert "; adam's median 0.35 would fall to 0.1 at m ≈ 6200 if it falls like Thm 7's (000 App. G) O(1/√m)" in v, v
+    unmeasured = [dict(r, lin_distance=_np.nan) if r["depth"] == 3 and r["optimizer"] == "adam" else r for r in recs]
+    v = {c.claim.split(" (")[0]: c for c in exp.claims(cfg, unmeasured)}[
+        "L = 3, m = 500: the net trained by adam converges to a different minimizer than GD's"].verdict
+    assert "GD's median 0.28 would fall to 0.1 at m ≈ 4000" in v and "adam's median" not in v, v
+    # Opposite signs at the two depths stay apart: L = 2 reproduced, L = 3 not reproduced.
+    flip = [dict(r, test_loss=0.1 + (0 if r["optimizer"] == "gd" else (0.01 if r["depth"] == 2 else -0.01)))
+            for r in recs]
+    rows = {c.claim.split(" (")[0]: c for c in exp.claims(cfg, flip)}
+    assert rows["L = 2: adam generalizes worse than GD at equal training loss"].verdict == "reproduced"
+    assert rows["L = 3: adam generalizes worse than GD at equal training loss"].verdict == "not reproduced"
+    lines = [line for line in exp.summary(cfg, flip) if "test loss above GD's at" in line]
+    assert any(line.startswith("- L = 2: adam test loss above GD's at 2 of 2 widths") for line in lines), lines
+    assert any(line.startswith("- L = 3: adam test loss above GD's at 0 of 2 widths") for line in lines), lines
 
 
 def test_overparameterization_ce_worse_rows_take_the_exact_paired_test():
