@@ -42,6 +42,8 @@ TINY = {
                                  max_steps=300),
     "late-linearization": dict(n_train=10, n_test=10, widths=[20], seeds=[0, 1], max_steps=300),
     "sigma-by-size": dict(n_sizes=[5, 10], width=20, sigmas=[1.0, 2.0], seeds=[0, 1], n_test=10, max_steps=200),
+    "normal-biases": dict(depths=[2, 3], widths=[16, 8], sigmas=[0.5, 1.0, 2.0, 4.0], seeds=[0, 1, 2], n_train=8,
+                          n_test=10),
     "generalization-bounds": dict(n_train=10, n_test=10, sigmas=[4.0], widths=[20, 40], seeds=[0, 1], max_steps=300),
 }
 
@@ -1795,6 +1797,62 @@ def test_adaptive_network_rows_say_why_they_cannot_decide_and_the_summary_report
     lines = [line for line in exp.summary(cfg, recs) if "linearizations trained the same way predict" in line]
     assert len(lines) == 2 and "reported, not judged" in lines[0], lines
     assert "m = 2000: nets " in lines[0] and "m = 4000: nets " in lines[0] and "(per θ₀ ratio median" in lines[0]
+
+
+def test_normal_biases_rows_judge_the_exponent_with_the_zero_bias_control():
+    """normal-biases (next26-b, issue 26: 000 Thm 2's normal-bias sentence): per depth, the
+    initialization term's log-log slope over σ ≥ 1 judged against "at most like σ" and "at least
+    like σ", over σ ≤ 1 against "shrinks at least like σ", each ± 0.25 with its jackknife error;
+    the zero-bias control (σᴸ) must read reproduced, else the rows are inconclusive; a θ₀ without
+    a value at every σ of a range, or an ill-conditioned kernel, does not enter."""
+    import numpy as _np
+    name = "normal-biases"
+    exp = REGISTRY[name]
+    cfg = experiments.resolve_config(name, "standard")
+    assert list(zip(cfg["depths"], cfg["widths"])) == [(2, 4000), (3, 2000)] and cfg["seeds"] == [420, 421, 422, 423, 424]
+    assert len(exp.jobs(cfg)) == 2 * 2 * 8 * 5
+    rng = _np.random.default_rng(4)
+
+    def made(power):
+        out = []
+        for j in exp.jobs(cfg):
+            p = power(j)
+            out.append(dict(j, status="converged", train_loss=0.0, cond=1e6, f0_rms=1.0, test_loss_lin=0.1,
+                            test_loss_int=0.01, rmse_excess=0.1,
+                            init_rms=0.1 * j["sigma"] ** p * (1 + 0.01 * rng.standard_normal())))
+        return out
+
+    def rows(recs):
+        return {c.claim.split(" (")[0]: c for c in exp.claims(cfg, recs)}
+
+    # The paper's reading holds: normal biases ∝ σ, zero biases ∝ σᴸ.
+    r = rows(made(lambda j: 1.0 if j["bias"] == "normal" else j["depth"]))
+    for L, m in ((2, 4000), (3, 2000)):
+        assert r[f"L = {L}, m = {m}, zero biases: the initialization term scales as σᴸ"].verdict == "reproduced"
+        for what in ("grows at most like σ at σ ≥ 1", "grows at least like σ at σ ≥ 1", "shrinks at least like σ at σ ≤ 1"):
+            assert r[f"L = {L}, m = {m}, normal biases: the initialization term {what}"].verdict == "reproduced", what
+    # What the toy check saw: normal biases ∝ σᴸ too — the upper bound fails, the lower one holds.
+    r = rows(made(lambda j: j["depth"]))
+    c = r["L = 2, m = 4000, normal biases: the initialization term grows at most like σ at σ ≥ 1"]
+    assert c.verdict == "not reproduced" and "over σ ∈ [1.0, 2.0, 4.0, 8.0, 16.0]: 2.00" in c.measured, c
+    assert "read as a log-log slope ≤ 1.25" in c.paper
+    assert r["L = 3, m = 2000, normal biases: the initialization term grows at least like σ at σ ≥ 1"].verdict \
+        == "reproduced"
+    # Straddling the edge: inconclusive, with the slope and its error.
+    r = rows(made(lambda j: 1.25 if j["bias"] == "normal" else j["depth"]))
+    v = r["L = 2, m = 4000, normal biases: the initialization term grows at most like σ at σ ≥ 1"].verdict
+    assert v.startswith("inconclusive: 1.25 ± ") and "straddles the edge 1.25" in v, v
+    # A broken control (zero biases off σᴸ) makes every normal-bias row of its depth inconclusive.
+    r = rows(made(lambda j: 1.0 if j["bias"] == "normal" or j["depth"] == 3 else 1.0))
+    v = r["L = 2, m = 4000, normal biases: the initialization term grows at least like σ at σ ≥ 1"].verdict
+    assert v.startswith("inconclusive: the zero-bias control reads 'not reproduced'"), v
+    # An ill-conditioned kernel leaves its θ₀ out of the range; too few θ₀ left: inconclusive.
+    recs = made(lambda j: 1.0 if j["bias"] == "normal" else j["depth"])
+    bad = [dict(x, cond=1e13) if x["bias"] == "normal" and x["sigma"] == 16.0 and x["seed"] != 420 else x for x in recs]
+    v = rows(bad)["L = 2, m = 4000, normal biases: the initialization term grows at most like σ at σ ≥ 1"].verdict
+    assert v.startswith("inconclusive: only 1 of 5 θ₀ usable"), v
+    assert rows(bad)["L = 2, m = 4000, normal biases: the initialization term shrinks at least like σ at σ ≤ 1"] \
+        .verdict == "reproduced"
 
 
 def test_overparameterization_ce_worse_rows_take_the_exact_paired_test():
