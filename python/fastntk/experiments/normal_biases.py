@@ -1,16 +1,18 @@
 """000 Thm 2 with standard-normal biases: how the initialization term of Eq. (4) scales with σ.
 
-With zero biases the features scale as φ_σ = σᴸφ₁, so f_int does not depend on σ and the
-initialization term f₀(x) − K(x, X)K⁻¹f₀(X) scales exactly as σᴸ (000 Sect. 3; an identity,
-tests/test_theory.py). 000 Thm 2 adds: "With standard normally initialized biases, the same
-bounds hold with both σᴸ replaced by σ", and says the behaviour "is more complex" there (001
-App. F.2, whose formulas the extracted text lost). Both bounds reach σ only through the
-initialization term: the GD limit of the linearized net is f_lin = f_int + init term (Thm 1,
-Eq. (4), which holds with biases too), so RMSE(f_lin) and RMSE(f_int) differ by at most the
-init term's RMS (the triangle inequality), and the trained net is within O(1/√m) of f_lin
-(Thm 1; judged by the linearization experiment). This experiment computes that term on the
-papers' MNIST setting from θ₀ alone — kernels and solves, no training — at the σ of 000 Fig. 2,
-with normal biases and, as the control, with zero biases.
+Without bias parameters the features scale as φ_σ = σᴸφ₁, so f_int does not depend on σ and
+the initialization term f₀(x) − K(x, X)K⁻¹f₀(X) scales exactly as σᴸ (000 Sect. 3; an identity,
+tests/test_theory.py; with trainable zero biases only nearly, their features scaling as
+σ^(L−l+1)). 000 Thm 2 adds: "With standard normally initialized biases, the same bounds hold
+with both σᴸ replaced by σ", and says the behaviour "is more complex" there (001 App. F.2, whose
+formulas the extracted text lost). The GD limit of the linearized net is f_lin = f_int + init
+term (Thm 1, Eq. (4), which holds with biases too), and the trained net is within O(1/√m) of it
+(Thm 1; judged by the linearization experiment, not here). This experiment computes both on the
+papers' MNIST setting from θ₀ alone — kernels and solves, no training — at the σ of 000 Fig. 2:
+the upper bound is judged on its own quantity, the excess √L_T(f_lin) − √L_T(f_int), which the
+init term only bounds from above (the triangle inequality); the lower bound and the small-σ side
+on the init term, which suffices for them. The bias-free net (exactly σᴸ) is the control, and
+zero biases are reported beside.
 """
 from __future__ import annotations
 
@@ -19,12 +21,15 @@ import math
 import numpy as np
 
 from .. import plots, theory
+from ..linalg import SingularKernelError
 from ..model import MLP
 from ._base import Experiment, group, half_mse, log_axes, loglog_slope, plot_grouped, save_figure
 from ._verdict import (INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Claim, jackknife_error, too_few, within)
 
-SLOPE_TOL = 0.25   # a log-log slope within this of the claimed exponent counts as that power of σ
-COND_MAX = 1e12    # a kernel whose condition number exceeds this is solved with < 4 reliable digits in float64
+SLOPE_TOL = 0.25     # a log-log slope within this of the claimed exponent counts as that power of σ
+CONTROL_TOL = 0.01   # the bias-free control is an identity (exactly σᴸ): its slope must sit this close to L
+EXCESS_SIGMAS = (4.0, 8.0, 16.0)  # where the upper bound's excess is judged: 000 Fig. 2's growth window, where
+                                  # it is positive (at σ ≤ 1 f_lin can test better than f_int)
 
 
 def _rms(v) -> float:
@@ -57,19 +62,25 @@ class NormalBiases(Experiment):
     paired = ("depths", "widths")  # jobs zip them: L = depths[i] at width widths[i]
     presets = {
         "quick": dict(data="digits", n_train=50, n_test=100, data_seed=0, depths=[2, 3], widths=[256, 128],
-                      sigmas=[0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0], biases=["normal", "zero"],
+                      sigmas=[0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0], biases=["normal", "none", "zero"],
                       seeds=[0, 1, 2]),
-        # Seeds 420–424 (next26-b, issue 26: 000 Thm 2's normal-bias variant was judged nowhere): 000 Fig. 2's
+        # Seeds 430–434 (next26-b's pre-run review, before any run: the upper-bound row judged the init term, which only
+        # bounds the excess √L_T(f_lin) − √L_T(f_int) from above — now the excess itself over σ ∈ {4, 8, 16}; the
+        # control was trainable zero biases, only nearly σᴸ — now no biases, exactly σᴸ, zero biases reported; a
+        # kernel the solver refuses is recorded, not a crash). The reviewer computed, before this commit, the kernels'
+        # condition numbers at σ = 1/8 on seeds 420–424 (L = 3, normal: 1.1–2.0e10) and the slopes on seeds
+        # 7001–7003 at these widths (init term 2.00 at L = 2, 3.05 at L = 3 with normal biases; the excess about 2.5
+        # and 3.2), hence new seeds. Before that (seeds 420–424, next26-b as first committed): 000 Fig. 2's
         # setting (MNIST 0 vs 1, N = 100, 100 test points; L = 2 at m = 4000, L = 3 at m = 2000; σ 1/8 … 16), in
         # float64 (at small σ the kernel with biases is nearly rank one: K ≈ σ²(11ᵀ + O(σ²))). Registered knowing a
         # one-off look at θ₀ (session 21: L = 2, m = 2000, normal biases, σ = 4, 8, 16, RMS 0.17, 0.69, 2.7) and a
         # toy check and the quick preset on digits this session, before this commit (d = 4, m = 512, 3 draws; digits,
         # m = 256 and 128, seeds 0–2: slopes 2.00 at L = 2 in both bias modes, 2.5–3.5 at L = 3).
         "standard": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depths=[2, 3], widths=[4000, 2000],
-                         sigmas=[0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0], biases=["normal", "zero"],
-                         seeds=[420, 421, 422, 423, 424]),
+                         sigmas=[0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0],
+                         biases=["normal", "none", "zero"], seeds=[430, 431, 432, 433, 434]),
         "paper": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depths=[2, 3], widths=[4000, 2000],
-                      sigmas=[0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0], biases=["normal", "zero"],
+                      sigmas=[0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0], biases=["normal", "none", "zero"],
                       seeds=list(range(10))),
     }
 
@@ -83,7 +94,11 @@ class NormalBiases(Experiment):
         net = MLP.uniform(ds.d, job["width"], job["depth"], sigma=job["sigma"], bias=job["bias"],
                           dtype=np.float64)
         theta = net.init(job["seed"])  # θ₀ ~ N(0, 1) whatever σ: the same draw at every σ of a seed
-        dec = theory.decompose(net, theta, X, ds.Y, Xt)
+        try:
+            dec = theory.decompose(net, theta, X, ds.Y, Xt)
+        except SingularKernelError as e:  # the solver's own limit (condition number > 1e12): left out, said why
+            return dict(status="degenerate", train_loss=0.0, cond=math.inf, init_rms=math.nan,
+                        rmse_excess=math.nan, refused=str(e).split(";")[0])
         return dict(status="converged", train_loss=0.0, cond=float(dec.cond), init_rms=_rms(dec.init_term),
                     f0_rms=_rms(dec.f0), test_loss_lin=half_mse(dec.f_lin, ds.Y_test),
                     test_loss_int=half_mse(dec.f_int, ds.Y_test),
@@ -92,7 +107,7 @@ class NormalBiases(Experiment):
 
     @staticmethod
     def _usable(records):
-        return [r for r in records if math.isfinite(r.get("init_rms", math.nan)) and r.get("cond", math.inf) <= COND_MAX]
+        return [r for r in records if math.isfinite(r.get("init_rms", math.nan))]
 
     @staticmethod
     def _slope(runs, sigmas, key="init_rms"):
@@ -100,14 +115,16 @@ class NormalBiases(Experiment):
         ss = [s for s in sigmas if (s,) in g]
         return loglog_slope(ss, [g[(s,)][0] for s in ss]) if len(ss) > 1 else math.nan
 
-    def _fit(self, records, L, bias, sigmas):
-        """The log-log slope of the mean init term over ``sigmas``, its jackknife error over θ₀,
-        and the θ₀ with a usable value at every σ of the range (only those enter)."""
-        at = [r for r in self._usable(records) if r["depth"] == L and r["bias"] == bias and r["sigma"] in sigmas]
-        seeds = sorted(s for s in {r["seed"] for r in at} if sum(r["seed"] == s for r in at) == len(sigmas))
+    def _fit(self, records, L, bias, sigmas, key="init_rms"):
+        """The log-log slope of the mean ``key`` over ``sigmas``, its jackknife error over θ₀,
+        and the θ₀ with a usable, positive value at every σ of the range (only those enter)."""
+        at = [r for r in self._usable(records) if r["depth"] == L and r["bias"] == bias and r["sigma"] in sigmas
+              and math.isfinite(r.get(key, math.nan)) and r[key] > 0]
+        seeds = sorted(s for s in {r["seed"] for r in at}
+                       if sorted(r["sigma"] for r in at if r["seed"] == s) == sorted(sigmas))
         runs = [r for r in at if r["seed"] in seeds]
-        slope = self._slope(runs, sigmas)
-        err = jackknife_error(lambda keep: self._slope([r for r in runs if r["seed"] in keep], sigmas), seeds)
+        slope = self._slope(runs, sigmas, key)
+        err = jackknife_error(lambda keep: self._slope([r for r in runs if r["seed"] in keep], sigmas, key), seeds)
         return slope, err, seeds
 
     def plot(self, cfg, records, out):
@@ -118,7 +135,8 @@ class NormalBiases(Experiment):
                 plot_grouped(ax, [r for r in records if r["depth"] == L and r["bias"] == b], "sigma", "init_rms",
                              f"{b} biases", f"C{i}", trained=False)
             s = np.array(sorted(cfg["sigmas"]), float)
-            top = [r["init_rms"] for r in self._usable(records) if r["depth"] == L and r["sigma"] == s[-1]]
+            top = [r["init_rms"] for r in self._usable(records)
+                   if r["depth"] == L and r["sigma"] == s[-1] and r["bias"] == cfg["biases"][0]]
             anchor = float(np.mean(top)) if top else 1.0  # the guides meet the data at the largest σ
             ax.plot(s, anchor * s / s[-1], "k:", label="∝ σ")
             ax.plot(s, anchor * (s / s[-1]) ** L, "k--", label=f"∝ σ^{L}")
@@ -127,9 +145,11 @@ class NormalBiases(Experiment):
 
     def summary(self, cfg, records):
         ok = self._usable(records)
-        lines = [f"- Kernels solved: {len(ok)} of {len(records)} (condition number ≤ {COND_MAX:g}); largest "
-                 f"condition number {max((r['cond'] for r in records), default=math.nan):.3g}. No network is trained: "
-                 "every number is a closed form from θ₀ (Thm 1, Eq. (4))."]
+        solved = [r["cond"] for r in ok]
+        lines = [f"- Kernels solved: {len(ok)} of {len(records)} (the solver refuses a condition number above 1e12); "
+                 f"largest condition number solved {max(solved, default=math.nan):.3g}. No network is trained: every "
+                 "number is a closed form from θ₀ (Thm 1, Eq. (4)); the trained nets' distance from f_lin, O(1/√m) "
+                 "with a constant that may grow with σ, is not measured here."]
         for L, m in zip(cfg["depths"], cfg["widths"]):
             for b in cfg["biases"]:
                 at = [r for r in ok if r["depth"] == L and r["bias"] == b]
@@ -149,40 +169,59 @@ class NormalBiases(Experiment):
     def claims(self, cfg, records):
         out = []
         made = len(cfg["seeds"])
+        every = sorted(cfg["sigmas"])
         large = sorted(s for s in cfg["sigmas"] if s >= 1.0)
         small = sorted(s for s in cfg["sigmas"] if s <= 1.0)
+        window = sorted(s for s in cfg["sigmas"] if s in EXCESS_SIGMAS)
         for L, m in zip(cfg["depths"], cfg["widths"]):
-            z_slope, z_err, z_seeds = self._fit(records, L, "zero", sorted(cfg["sigmas"]))
-            control = within(z_slope, float(L), SLOPE_TOL, len(z_seeds), made, "θ₀", err=z_err) \
-                if "zero" in cfg["biases"] else None
-            if control is not None:
+            control = None
+            if "none" in cfg["biases"]:
+                c_slope, c_err, c_seeds = self._fit(records, L, "none", every)
+                control = within(c_slope, float(L), CONTROL_TOL, len(c_seeds), made, "θ₀", err=c_err)
                 out.append(Claim(
-                    f"L = {L}, m = {m}, zero biases: the initialization term scales as σᴸ (the control; an identity, "
-                    "an extra check, not a claim)",
-                    f"000 Sect. 3 (φ_σ = σᴸφ₁; the exponent {L} ± {SLOPE_TOL})",
-                    f"log-log slope of the mean init-term RMS over σ ∈ {sorted(cfg['sigmas'])}: {z_slope:.3f} ± "
-                    f"{z_err:.2g} (jackknife over {len(z_seeds)} θ₀)", control))
-            blind = None
-            if control is not None and control != REPRODUCED:
-                blind = (f"{INCONCLUSIVE}: the zero-bias control reads {control!r}, so the measurement of an exponent "
-                         "cannot be trusted")
+                    f"L = {L}, m = {m}, no biases: the initialization term scales as σᴸ (the control; an identity, an "
+                    "extra check, not a claim)",
+                    f"000 Sect. 3 (φ_σ = σᴸφ₁ without bias parameters; the exponent {L} ± {CONTROL_TOL})",
+                    f"log-log slope of the mean init-term RMS over σ ∈ {every}: {c_slope:.4f} ± {c_err:.2g} "
+                    f"(jackknife over {len(c_seeds)} θ₀)", control))
             if "normal" not in cfg["biases"]:
                 continue
-            for rng, what, limit, above, paper in (
-                    (large, "grows at most like σ at σ ≥ 1", 1.0, False,
-                     "the upper bound √L_T(f_NN) ≤ √L_T(f_int) + O(σ + 1/√m) with a σ-free constant: the init term's "
-                     "exponent at most 1"),
-                    (large, "grows at least like σ at σ ≥ 1", 1.0, True,
-                     "the lower bound's mark ∼σ on the test error: the init term's exponent at least 1"),
-                    (small, "shrinks at least like σ at σ ≤ 1", 1.0, True,
-                     "the upper bound's O(σ) as σ → 0: the init term's exponent at least 1")):
+            blind = None
+            if control is None:
+                blind = f"{INCONCLUSIVE}: no bias-free control was run, so the measurement of an exponent is unchecked"
+            elif control != REPRODUCED:
+                blind = (f"{INCONCLUSIVE}: the bias-free control reads {control!r}, so the measurement of an exponent "
+                         "cannot be trusted")
+
+            def beside(rng, key="init_rms"):
+                zero = self._fit(records, L, "zero", rng, key)[0] if "zero" in cfg["biases"] else math.nan
+                return f"; beside it, zero biases over the same σ: {zero:.3f}" if math.isfinite(zero) else ""
+            slope, err, seeds = self._fit(records, L, "normal", window, key="rmse_excess")
+            init_slope = self._fit(records, L, "normal", window)[0]
+            out.append(Claim(
+                f"L = {L}, m = {m}, normal biases: the excess test RMSE of f_lin over f_int grows at most like σ at "
+                f"σ ≥ {min(EXCESS_SIGMAS):g} (Thm 2's upper bound with σᴸ replaced by σ)",
+                f"000 Thm 2 (√L_T(f_NN) ≤ √L_T(f_int) + O(σ + 1/√m), read literally: a σ-free constant, over all σ; "
+                f"a log-log slope ≤ {1 + SLOPE_TOL:g} of the excess √L_T(f_lin) − √L_T(f_int), f_lin the GD limit of "
+                "Eq. (4), over 000 Fig. 2's growth window, where the excess is positive; the proof's formulas are lost "
+                "in 001's text and may bound only σ ≤ 1)",
+                f"log-log slope of the mean excess over σ ∈ {window}: {slope:.3f} ± {err:.2g} (jackknife over "
+                f"{len(seeds)} θ₀ with a positive excess at every σ); the init term's over the same σ {init_slope:.3f}"
+                f"{beside(window, 'rmse_excess')}",
+                blind or _bound(slope, err, 1.0, False, len(seeds), made)))
+            for rng, what, paper in (
+                    (large, "grows at least like σ at σ ≥ 1",
+                     "the lower bound √L_T(f_NN) ≥ σJ − √L_T(f_int) − O(1/√m): the init term's exponent at least 1, "
+                     "which suffices (the triangle inequality); over σ ∈ [1, 16] an exponent L ≥ 1 passes it, so the "
+                     "row is weak"),
+                    (small, "shrinks at least like σ at σ ≤ 1",
+                     "the upper bound's O(σ) as σ → 0: the init term's exponent at least 1, which suffices (the "
+                     "triangle inequality); an exponent L > 1 passes it, the bound then loose")):
                 slope, err, seeds = self._fit(records, L, "normal", rng)
-                edge = limit - SLOPE_TOL if above else limit + SLOPE_TOL
                 out.append(Claim(
                     f"L = {L}, m = {m}, normal biases: the initialization term {what} (Thm 2 with σᴸ replaced by σ)",
-                    f"000 Thm 2 ({paper}, read as a log-log slope {'≥' if above else '≤'} {edge:g}; both bounds reach "
-                    "σ only through Eq. (4)'s init term, the trained net within O(1/√m) of f_lin by Thm 1)",
+                    f"000 Thm 2 ({paper}; read as a log-log slope ≥ {1 - SLOPE_TOL:g})",
                     f"log-log slope of the mean init-term RMS over σ ∈ {rng}: {slope:.3f} ± {err:.2g} (jackknife over "
-                    f"{len(seeds)} θ₀); zero biases over every σ: {z_slope:.3f}",
-                    blind or _bound(slope, err, limit, above, len(seeds), made)))
+                    f"{len(seeds)} θ₀){beside(rng)}",
+                    blind or _bound(slope, err, 1.0, True, len(seeds), made)))
         return out
