@@ -1811,7 +1811,7 @@ def test_normal_biases_rows_judge_the_exponent_with_the_bias_free_control():
     name = "normal-biases"
     exp = REGISTRY[name]
     cfg = experiments.resolve_config(name, "standard")
-    assert list(zip(cfg["depths"], cfg["widths"])) == [(2, 4000), (3, 2000)] and cfg["seeds"] == [440, 441, 442, 443, 444]
+    assert list(zip(cfg["depths"], cfg["widths"])) == [(2, 4000), (3, 2000)] and cfg["seeds"] == [450, 451, 452, 453, 454]
     assert cfg["biases"] == ["normal", "none", "zero"] and len(exp.jobs(cfg)) == 2 * 3 * 8 * 5
     rng = _np.random.default_rng(4)
 
@@ -1842,21 +1842,35 @@ def test_normal_biases_rows_judge_the_exponent_with_the_bias_free_control():
     # What the toy check saw: normal biases ∝ σᴸ, the envelope positive — the upper bound fails, the others pass.
     r = rows(made(lambda j: j["depth"]))
     assert r[up].verdict == "not reproduced" and "over σ ∈ [1.0, 2.0, 4.0, 8.0, 16.0]: 2.00" in r[up].measured, r[up]
-    assert "lower envelope at σ = 16: least " in r[up].measured and "e's own slope over σ ∈ [4.0, 8.0, 16.0]" \
-        in r[up].measured and "; beside it, zero biases over the same σ: " in r[up].measured, r[up]
-    assert "read literally: a σ-free constant, over all σ" in r[up].paper and "≤ 1.25 suffices" in r[up].paper
+    assert "at σ = 16 the lower envelope is 0.9" in r[up].measured and "e(16)/16 ≥ " in r[up].measured \
+        and "e's own slope over [4.0, 8.0, 16.0]" in r[up].measured \
+        and "; beside it, zero biases over the same σ: " in r[up].measured, r[up]
+    assert "read literally: a σ-free constant, over all σ" in r[up].paper and "top three σ suffices" in r[up].paper
+    assert "e/σ rising over the range is measured; that it grows without bound is inferred" in r[up].paper
     assert r[low].verdict == "reproduced" and "so the row is weak" in r[low].paper
     # The excess's own slope is beside, not judged: inflated by the crossover, it cannot fail an init term ∝ σ.
     r = rows(made(lambda j: control(j) or 1.0, lambda j: control(j) or 2.5))
-    assert r[up].verdict == "reproduced" and "e's own slope over σ ∈ [4.0, 8.0, 16.0] 2.5" in r[up].measured, r[up]
+    assert r[up].verdict == "reproduced" and "e's own slope over [4.0, 8.0, 16.0] 2.5" in r[up].measured, r[up]
     # An init term above the bound's exponent whose lower envelope is not positive refutes nothing.
-    r = rows(made(lambda j: control(j) or 2.0, scale=1e-4))
+    r = rows(made(lambda j: control(j) or 2.0, scale=1e-3))
     v = r[up].verdict
     assert v.startswith("inconclusive: the init term's exponent exceeds the bound's, but the excess's lower envelope "
-                        "RMS(init) − 2·RMSE(f_int) at σ = 16 is not positive for every θ₀"), v
+                        "RMS(init) − 2·RMSE(f_int) at σ = 16 is below 0.5 of the init term for some θ₀"), v
+    # An init term whose envelope holds most of it at σ = 16 and whose slope exceeds the edge, but whose e(16)/16
+    # stays below e(1)'s ceiling (a large value at σ = 1, ∝ σ³ from σ = 2: slope 1.34, ratio 0.80), refutes nothing.
+    flat = [dict(x, init_rms=(40.0 if x["sigma"] == 1 else (x["sigma"] / 2) ** 3))
+            if x["bias"] == "normal" else x for x in made(lambda j: control(j) or 2.0)]
+    v = rows(flat)[up].verdict
+    assert v.startswith("inconclusive: the init term's exponent exceeds the bound's, but e(σ)/σ does not rise from "
+                        "σ = 1 to 16 for every θ₀"), v
+    # A single slope over σ ≥ 1 can pass a late rise: the top three σ must pass too.
+    late = [dict(x, init_rms=(30.0 if x["sigma"] == 16 else x["sigma"] * (1 + 1e-3 * (x["seed"] % 3))))
+            if x["bias"] == "normal" else x for x in made(lambda j: control(j) or 1.0)]
+    v = rows(late)[up].verdict  # ∝ σ to σ = 8, then 30 at σ = 16: slope 1.18 over σ ≥ 1, 1.45 over the top three
+    assert v.startswith("inconclusive: the slope over σ ∈ [4.0, 8.0, 16.0], 1.45"), v
     # A θ₀ missing one σ of the range does not enter; too few left: inconclusive.
     recs = [x for x in made(lambda j: control(j) or 1.0)
-            if not (x["bias"] == "normal" and x["sigma"] == 4.0 and x["seed"] != 440)]
+            if not (x["bias"] == "normal" and x["sigma"] == 4.0 and x["seed"] != 450)]
     assert rows(recs)[up].verdict.startswith("inconclusive: only 1 of 5 θ₀ usable"), rows(recs)[up]
     assert rows(recs)[small].verdict == "reproduced"
     # Straddling the edge: inconclusive, with the slope and its error.

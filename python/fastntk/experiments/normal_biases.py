@@ -25,11 +25,12 @@ import numpy as np
 from .. import plots, theory
 from ..linalg import SingularKernelError
 from ..model import MLP
-from ._base import Experiment, group, half_mse, log_axes, loglog_slope, plot_grouped, save_figure
+from ._base import Experiment, group, half_mse, log_axes, loglog_slope, save_figure
 from ._verdict import (INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, Claim, jackknife_error, too_few, within)
 
 SLOPE_TOL = 0.25     # a log-log slope within this of the claimed exponent counts as that power of σ
 CONTROL_TOL = 0.01   # the bias-free control is an identity (exactly σᴸ): its slope must sit this close to L
+ENVELOPE_SHARE = 0.5  # the upper bound is refuted only where the excess is at least this share of the init term
 
 
 _MODE = {"normal": "normal biases", "zero": "zero biases", "none": "no biases"}
@@ -61,7 +62,7 @@ def _bound(slope: float, err: float, limit: float, above: bool, n_used: int, n_m
         return REPRODUCED
     if outside and envelope is not None:
         # An upper bound on the excess is refuted by the init term's exponent only where the excess's lower
-        # envelope, RMS(init) − 2·RMSE(f_int), is positive: then the excess grows with the init term.
+        # envelope, RMS(init) − 2·RMSE(f_int), holds most of the init term and e/σ rises over the range.
         return f"{INCONCLUSIVE}: the init term's exponent exceeds the bound's, but {envelope}"
     if outside:
         return NOT_REPRODUCED
@@ -77,6 +78,12 @@ class NormalBiases(Experiment):
         "quick": dict(data="digits", n_train=50, n_test=100, data_seed=0, depths=[2, 3], widths=[256, 128],
                       sigmas=[0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0], biases=["normal", "none", "zero"],
                       seeds=[0, 1, 2]),
+        # Seeds 450–454 (next26-b3, after the review of the run on 440–444, which found the upper-bound row's text
+        # claiming what it did not measure — "e grows like the init term and e/σ is unbounded" from an envelope
+        # positive at one σ — and its pass side blind to a curve flat up to σ = 8 and steep after: the row now refutes
+        # only where, for every θ₀, the envelope at σ = 16 is at least half the init term and e(16)/16 exceeds e(1)'s
+        # ceiling RMS(init)(1), says that e/σ rising is measured and its growth without bound inferred, and passes
+        # only where the top three σ's slope is below the edge too. The verdicts of 440–444 were known: as 430–434's.)
         # Seeds 440–444 (next26-b2, after the review of the run on 430–434, which found the upper-bound row's rule
         # unsound: the log-log slope of the excess over σ ∈ {4, 8, 16} is inflated by the crossover from the excess
         # far below f_int's error to the excess near the init term — on the bias-free net, whose excess is at most an
@@ -98,7 +105,7 @@ class NormalBiases(Experiment):
         # m = 256 and 128, seeds 0–2: slopes 2.00 at L = 2 in both bias modes, 2.5–3.5 at L = 3).
         "standard": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depths=[2, 3], widths=[4000, 2000],
                          sigmas=[0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0],
-                         biases=["normal", "none", "zero"], seeds=[440, 441, 442, 443, 444]),
+                         biases=["normal", "none", "zero"], seeds=[450, 451, 452, 453, 454]),
         "paper": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depths=[2, 3], widths=[4000, 2000],
                       sigmas=[0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0], biases=["normal", "none", "zero"],
                       seeds=list(range(10))),
@@ -153,12 +160,15 @@ class NormalBiases(Experiment):
         s = np.array(sorted(cfg["sigmas"]), float)
         for col, L in enumerate(depths):
             for row, (key, what) in enumerate((("init_rms", "RMS of the init term (test set)"),
-                                               ("rmse_excess", "RMSE(f_lin) − RMSE(f_int), where > 0"))):
+                                               ("rmse_excess", "RMSE(f_lin) − RMSE(f_int), mean where > 0"))):
                 ax = axes[row * len(depths) + col]
                 for i, b in enumerate(cfg["biases"]):
-                    runs = [r for r in self._usable(records) if r["depth"] == L and r["bias"] == b
-                            and math.isfinite(r.get(key, math.nan)) and r[key] > 0]
-                    plot_grouped(ax, runs, "sigma", key, _MODE[b], f"C{i}", trained=False)
+                    # the mean over every usable θ₀ (a mean over the positive ones only would overstate e where it
+                    # changes sign), drawn where it is positive: a log axis
+                    g = group([r for r in self._usable(records) if r["depth"] == L and r["bias"] == b], ["sigma"], key)
+                    xs = [x for x in s if (x,) in g and g[(x,)][0] > 0]
+                    plots.errorbar(ax, xs, [g[(x,)][0] for x in xs], [g[(x,)][1] for x in xs],
+                                   f"{_MODE[b]} (mean ± s.d. over θ₀)", f"C{i}")
                 top = [r[key] for r in self._usable(records) if r["depth"] == L and r["sigma"] == s[-1]
                        and r["bias"] == "normal" and r.get(key, 0) > 0]
                 anchor = float(np.mean(top)) if top else 1.0  # the guides meet normal biases at the largest σ
@@ -228,28 +238,43 @@ class NormalBiases(Experiment):
                 return f"; beside it, zero biases over the same σ: {zero:.3f}" if math.isfinite(zero) else ""
             slope, err, seeds = self._fit(records, L, "normal", large)
             excess_slope = self._fit(records, L, "normal", large[-3:], key="rmse_excess")[0]
-            top = [r for r in self._usable(records) if r["depth"] == L and r["bias"] == "normal"
-                   and r["sigma"] == large[-1] and r["seed"] in seeds]
-            low = [r["init_rms"] - 2 * _rmse(r["test_loss_int"]) for r in top]
+            top_slope, top_err, _ = self._fit(records, L, "normal", large[-3:])
+            at = {(r["seed"], r["sigma"]): r for r in self._usable(records) if r["depth"] == L
+                  and r["bias"] == "normal" and r["seed"] in seeds}
+            hi, lo = large[-1], large[0]
+            low = [at[(k, hi)]["init_rms"] - 2 * _rmse(at[(k, hi)]["test_loss_int"]) for k in seeds if (k, hi) in at]
+            share = [x / at[(k, hi)]["init_rms"] for x, k in zip(low, seeds)]
+            # e(σ_max)/σ_max at least (its lower envelope), against e(σ_min)/σ_min at most (RMS(init) there).
+            rise = [(x / hi) / (at[(k, lo)]["init_rms"] / lo) for x, k in zip(low, seeds) if (k, lo) in at]
             envelope = None
-            if not (low and len(low) == len(seeds) and min(low) > 0):
-                envelope = (f"the excess's lower envelope RMS(init) − 2·RMSE(f_int) at σ = {large[-1]:g} is not "
-                            f"positive for every θ₀ (least {min(low, default=math.nan):.3g}), so the excess need not "
-                            "grow with it")
+            if not (share and len(share) == len(seeds) and min(share) >= ENVELOPE_SHARE):
+                envelope = (f"the excess's lower envelope RMS(init) − 2·RMSE(f_int) at σ = {hi:g} is below "
+                            f"{ENVELOPE_SHARE:g} of the init term for some θ₀ (least {min(share, default=math.nan):.3g}), "
+                            "so the excess need not follow it")
+            elif not (len(rise) == len(seeds) and min(rise) > 1):
+                envelope = (f"e(σ)/σ does not rise from σ = {lo:g} to {hi:g} for every θ₀ (least ratio "
+                            f"{min(rise, default=math.nan):.3g})")
+            verdict = blind or _bound(slope, err, 1.0, False, len(seeds), made, envelope)
+            if verdict == REPRODUCED and _bound(top_slope, top_err, 1.0, False, len(seeds), made) != REPRODUCED:
+                verdict = (f"{INCONCLUSIVE}: the slope over σ ∈ {large[-3:]}, {top_slope:.3g} ± {top_err:.2g}, is not "
+                           f"below {1 + SLOPE_TOL:g}, so one slope over the range could hide a late rise")
             out.append(Claim(
                 f"L = {L}, m = {m}, normal biases: the excess test RMSE of f_lin over f_int grows at most like σ at "
                 "σ ≥ 1 (Thm 2's upper bound with σᴸ replaced by σ)",
                 "000 Thm 2 (√L_T(f_NN) ≤ √L_T(f_int) + O(σ + 1/√m), read literally: a σ-free constant, over all σ — "
                 "the sentence may mean a weakening only where σ ≤ 1, which the σ ≤ 1 row judges; the excess e = "
-                "RMSE(f_lin) − RMSE(f_int) lies between RMS(init) − 2·RMSE(f_int) and RMS(init), so: the init term's "
-                f"log-log slope ≤ {1 + SLOPE_TOL:g} suffices; above it, with the lower envelope positive at the "
-                "largest σ for every θ₀, e grows like the init term and e/σ is unbounded)",
-                f"log-log slope of the mean init-term RMS over σ ∈ {large}: {slope:.3f} ± {err:.2g} (jackknife over "
-                f"{len(seeds)} θ₀); lower envelope at σ = {large[-1]:g}: least {min(low, default=math.nan):.3g}, "
-                f"mean {np.mean(low) if low else math.nan:.3g} over {len(low)} θ₀; beside it, not judged: e's own "
-                f"slope over σ ∈ {large[-3:]} {excess_slope:.3f} (inflated by the crossover from e ≪ RMSE(f_int) to "
-                f"e ≈ RMS(init)){beside(large)}",
-                blind or _bound(slope, err, 1.0, False, len(seeds), made, envelope)))
+                "RMSE(f_lin) − RMSE(f_int) lies between RMS(init) − 2·RMSE(f_int) and RMS(init), so the init term's "
+                f"log-log slope ≤ {1 + SLOPE_TOL:g} over σ ≥ 1 and over the top three σ suffices; above it the bound "
+                f"is refuted where, for every θ₀, the lower envelope at the largest σ is at least {ENVELOPE_SHARE:g} "
+                "of the init term and e(σ_max)/σ_max exceeds e(1)'s ceiling RMS(init)(1): e/σ rising over the range is "
+                "measured; that it grows without bound is inferred from the exponent, not measured)",
+                f"log-log slope of the mean init-term RMS over σ ∈ {large}: {slope:.3f} ± {err:.2g}, over "
+                f"{large[-3:]}: {top_slope:.3f} ± {top_err:.2g} (jackknife over {len(seeds)} θ₀); at σ = {hi:g} the "
+                f"lower envelope is {min(share, default=math.nan):.3g}–{max(share, default=math.nan):.3g} of the init "
+                f"term; e({hi:g})/{hi:g} ≥ {min(rise, default=math.nan):.3g}× e({lo:g})'s ceiling (least over θ₀); not "
+                f"judged: e's own slope over {large[-3:]} {excess_slope:.3f} (inflated by the crossover from e ≪ "
+                f"RMSE(f_int) to e ≈ RMS(init)){beside(large)}",
+                verdict))
             for rng, what, paper in (
                     (large, "grows at least like σ at σ ≥ 1",
                      "the lower bound √L_T(f_NN) ≥ σJ − √L_T(f_int) − O(1/√m): the init term's exponent at least 1, "
