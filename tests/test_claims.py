@@ -236,8 +236,9 @@ def test_verdicts_come_from_the_summaries(results):
     assert got["000 Fig. 4 left"]["verdict"] is None
     assert got["000 Thm 1 Eq. (4) decomposition"]["verdict"] == "identity, tested"
     assert got["000 Thm 4(a)"]["verdict"] == "identity, tested"
-    bias = got["000 Thm 2 normal biases"]
-    assert bias["verdict"] is None and bias["reason"].startswith("not covered yet")
+    ridge = got["001 App. A ridge"]
+    assert ridge["verdict"] is None and ridge["reason"].startswith("not covered yet")
+    assert got["000 Thm 2 normal biases"]["verdict"] is None and got["000 Thm 2 normal biases"]["reason"] is None
 
 
 def test_no_results_no_row_verdicts(tmp_path):

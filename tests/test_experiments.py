@@ -42,6 +42,8 @@ TINY = {
                                  max_steps=300),
     "late-linearization": dict(n_train=10, n_test=10, widths=[20], seeds=[0, 1], max_steps=300),
     "sigma-by-size": dict(n_sizes=[5, 10], width=20, sigmas=[1.0, 2.0], seeds=[0, 1], n_test=10, max_steps=200),
+    "normal-biases": dict(depths=[2, 3], widths=[16, 8], sigmas=[0.5, 1.0, 2.0, 4.0], seeds=[0, 1, 2], n_train=8,
+                          n_test=10),
     "generalization-bounds": dict(n_train=10, n_test=10, sigmas=[4.0], widths=[20, 40], seeds=[0, 1], max_steps=300),
 }
 
@@ -1890,6 +1892,102 @@ def test_adaptive_next26a_pairs_depths_and_widths_and_names_the_lazy_width():
     lines = [line for line in exp.summary(cfg, flip) if "test loss above GD's at" in line]
     assert any(line.startswith("- L = 2: adam test loss above GD's at 2 of 2 widths") for line in lines), lines
     assert any(line.startswith("- L = 3: adam test loss above GD's at 0 of 2 widths") for line in lines), lines
+
+
+def test_normal_biases_rows_judge_the_exponent_with_the_bias_free_control():
+    """normal-biases (next26-b2, issue 26: 000 Thm 2's normal-bias sentence): per depth, the
+    initialization term's log-log slope over σ ≥ 1 judged against the upper bound (≤ 1.25: the
+    excess lies under the init term) and refuted only where the excess's lower envelope
+    RMS(init) − 2·RMSE(f_int) is positive at the largest σ for every θ₀; the lower bound over σ ≥ 1
+    and the small-σ side (≥ 0.75); each with its jackknife error; the bias-free control (exactly σᴸ,
+    ± 0.01) must read reproduced, else the rows are inconclusive; a θ₀ without a usable value at
+    every σ of a range does not enter; a refused kernel is a degenerate record, not a crash."""
+    import numpy as _np
+    name = "normal-biases"
+    exp = REGISTRY[name]
+    cfg = experiments.resolve_config(name, "standard")
+    assert list(zip(cfg["depths"], cfg["widths"])) == [(2, 4000), (3, 2000)] and cfg["seeds"] == [450, 451, 452, 453, 454]
+    assert cfg["biases"] == ["normal", "none", "zero"] and len(exp.jobs(cfg)) == 2 * 3 * 8 * 5
+    rng = _np.random.default_rng(4)
+
+    def made(power, excess_power=None, scale=0.1):
+        out = []
+        for j in exp.jobs(cfg):
+            p = power(j)
+            q = p if excess_power is None else excess_power(j)
+            out.append(dict(j, status="converged", train_loss=0.0, cond=1e6, f0_rms=1.0, test_loss_lin=0.1,
+                            test_loss_int=0.01, rmse_excess=0.05 * j["sigma"] ** q * (1 + 1e-4 * rng.standard_normal()),
+                            init_rms=scale * j["sigma"] ** p * (1 + 1e-4 * rng.standard_normal()), input_scale=0.035))
+        return out
+
+    def control(j):
+        return j["depth"] if j["bias"] == "none" else None
+
+    def rows(recs, c=cfg):
+        return {x.claim.split(" (")[0]: x for x in exp.claims(c, recs)}
+
+    up = "L = 2, m = 4000, normal biases: the excess test RMSE of f_lin over f_int grows at most like σ at σ ≥ 1"
+    low = "L = 3, m = 2000, normal biases: the initialization term grows at least like σ at σ ≥ 1"
+    small = "L = 2, m = 4000, normal biases: the initialization term shrinks at least like σ at σ ≤ 1"
+    # The paper's reading holds: normal biases ∝ σ, the control ∝ σᴸ exactly.
+    r = rows(made(lambda j: control(j) or 1.0))
+    for L, m in ((2, 4000), (3, 2000)):
+        assert r[f"L = {L}, m = {m}, no biases: the initialization term scales as σᴸ"].verdict == "reproduced"
+    assert all(r[k].verdict == "reproduced" for k in (up, low, small)), r
+    # What the toy check saw: normal biases ∝ σᴸ, the envelope positive — the upper bound fails, the others pass.
+    r = rows(made(lambda j: j["depth"]))
+    assert r[up].verdict == "not reproduced" and "over σ ∈ [1.0, 2.0, 4.0, 8.0, 16.0]: 2.00" in r[up].measured, r[up]
+    assert "at σ = 16 the lower envelope is 0.9" in r[up].measured and "e(16)/16 ≥ " in r[up].measured \
+        and "e's own slope over [4.0, 8.0, 16.0]" in r[up].measured \
+        and "; beside it, zero biases over the same σ: " in r[up].measured, r[up]
+    assert "read literally: a σ-free constant, over all σ" in r[up].paper and "top three σ suffices" in r[up].paper
+    assert "e/σ rising over the range is measured; that it grows without bound is inferred" in r[up].paper
+    assert r[low].verdict == "reproduced" and "so the row is weak" in r[low].paper
+    # The excess's own slope is beside, not judged: inflated by the crossover, it cannot fail an init term ∝ σ.
+    r = rows(made(lambda j: control(j) or 1.0, lambda j: control(j) or 2.5))
+    assert r[up].verdict == "reproduced" and "e's own slope over [4.0, 8.0, 16.0] 2.5" in r[up].measured, r[up]
+    # An init term above the bound's exponent whose lower envelope is not positive refutes nothing.
+    r = rows(made(lambda j: control(j) or 2.0, scale=1e-3))
+    v = r[up].verdict
+    assert v.startswith("inconclusive: the init term's exponent exceeds the bound's, but the excess's lower envelope "
+                        "RMS(init) − 2·RMSE(f_int) at σ = 16 is below 0.5 of the init term for some θ₀"), v
+    # An init term whose envelope holds most of it at σ = 16 and whose slope exceeds the edge, but whose e(16)/16
+    # stays below e(1)'s ceiling (a large value at σ = 1, ∝ σ³ from σ = 2: slope 1.34, ratio 0.80), refutes nothing.
+    flat = [dict(x, init_rms=(40.0 if x["sigma"] == 1 else (x["sigma"] / 2) ** 3))
+            if x["bias"] == "normal" else x for x in made(lambda j: control(j) or 2.0)]
+    v = rows(flat)[up].verdict
+    assert v.startswith("inconclusive: the init term's exponent exceeds the bound's, but e(σ)/σ does not rise from "
+                        "σ = 1 to 16 for every θ₀"), v
+    # A single slope over σ ≥ 1 can pass a late rise: the top three σ must pass too.
+    late = [dict(x, init_rms=(30.0 if x["sigma"] == 16 else x["sigma"] * (1 + 1e-3 * (x["seed"] % 3))))
+            if x["bias"] == "normal" else x for x in made(lambda j: control(j) or 1.0)]
+    v = rows(late)[up].verdict  # ∝ σ to σ = 8, then 30 at σ = 16: slope 1.18 over σ ≥ 1, 1.45 over the top three
+    assert v.startswith("inconclusive: the slope over σ ∈ [4.0, 8.0, 16.0], 1.45"), v
+    # A θ₀ missing one σ of the range does not enter; too few left: inconclusive.
+    recs = [x for x in made(lambda j: control(j) or 1.0)
+            if not (x["bias"] == "normal" and x["sigma"] == 4.0 and x["seed"] != 450)]
+    assert rows(recs)[up].verdict.startswith("inconclusive: only 1 of 5 θ₀ usable"), rows(recs)[up]
+    assert rows(recs)[small].verdict == "reproduced"
+    # Straddling the edge: inconclusive, with the slope and its error.
+    v = rows(made(lambda j: control(j) or 1.25 + 0.1 * (j["seed"] % 2 * 2 - 1)))[up].verdict
+    assert v.startswith("inconclusive: 1.2") and "straddles the edge 1.25" in v, v
+    # A control off σᴸ (here ∝ σ) makes every normal-bias row of its depth inconclusive; no control run, too.
+    r = rows(made(lambda j: 1.0))
+    assert r["L = 2, m = 4000, no biases: the initialization term scales as σᴸ"].verdict == "not reproduced"
+    assert r[small].verdict.startswith("inconclusive: the bias-free control reads 'not reproduced'"), r[small]
+    nocontrol = {**cfg, "biases": ["normal", "zero"]}
+    v = rows([x for x in made(lambda j: 1.0) if x["bias"] != "none"], nocontrol)[small].verdict
+    assert v.startswith("inconclusive: no bias-free control was run"), v
+    lines = exp.summary(cfg, made(lambda j: j["depth"]))
+    assert any(line.startswith("- L = 2, m = 4000, no biases (means over θ₀): σ = 0.125: RMS(init) ") for line in lines)
+    assert any("W¹x/√d has standard deviation ‖x‖/√d, mean 0.035" in line for line in lines), lines
+    # A refused kernel (duplicate inputs) is a record, degenerate and said why, not a crash.
+    import types
+    ctx = types.SimpleNamespace(dataset=lambda: types.SimpleNamespace(
+        d=2, X=_np.array([[1.0, 0.0], [1.0, 0.0]]), X_test=_np.array([[0.0, 1.0]]), Y=_np.array([1.0, 1.0]),
+        Y_test=_np.array([0.0])))
+    rec = exp.run_job({}, dict(depth=2, width=8, bias="none", sigma=1.0, seed=0), ctx)
+    assert rec["status"] == "degenerate" and _np.isnan(rec["init_rms"]) and "singular" in rec["refused"], rec
 
 
 def test_overparameterization_ce_worse_rows_take_the_exact_paired_test():

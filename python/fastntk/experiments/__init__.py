@@ -13,6 +13,7 @@ from .kernel_convergence import KernelConvergence
 from .late_linearization import LateLinearization
 from .linear_regression import LinearRegression
 from .linearization import Linearization
+from .normal_biases import NormalBiases
 from .overparameterization import Overparameterization
 from .overparameterization_ce import OverparameterizationCE
 from .sigma_by_size import SigmaBySize
@@ -25,7 +26,7 @@ REGISTRY: dict[str, Experiment] = {e.name: e for e in [
     Initialization(), Adaptive(), Stochastic(), Overparameterization(), SigmaSelection(), Bump(),
     GradientConfusion(), Width(), Underparameterized(), KernelConvergence(), InfiniteEnsemble(),
     OverparameterizationCE(), Linearization(), LinearRegression(), AdaptiveClosedForm(),
-    LateLinearization(), Bounds(), SigmaBySize()]}
+    LateLinearization(), Bounds(), SigmaBySize(), NormalBiases()]}
 
 __all__ = ["REGISTRY", "run", "report", "check", "load", "verdict_table", "resolve_config", "Experiment",
            "ExperimentError"]

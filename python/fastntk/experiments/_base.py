@@ -29,12 +29,13 @@ KNOBS: dict[str, str] = {
     "batch_ratio": "the SGD runs' mini-batch size as a share of N",
     "batch_size": "the mini-batch size of SGD training and of the mini-batch gradients compared",
     "bias": "the biases: zero (trainable, initialized at 0), normal (drawn with scale σ_b) or none",
+    "biases": "the bias modes compared (zero, normal or none; normal-biases: normal against the zero-bias control)",
     "data": "the dataset: digits, mnist[:PATH], fashion[:PATH], bump, sphere:d or gaussian:d",
     "data_seed": "the seed of the dataset's draw (which training and test points)",
     "decades": "the T's linearized at: where the training loss first falls to 10⁻ᵏ of θ₀'s, per k",
     "depth": "the depth L, the number of layers (L = 2: one hidden layer)",
     "depth_width": "the width m of the depth sweep (004 Fig. 8)",
-    "depths": "the depths L swept (L = 2: one hidden layer; initialization, bump, adaptive: paired with widths)",
+    "depths": "the depths L swept (L = 2: one hidden layer; initialization, bump, adaptive, normal-biases: paired with widths)",
     "dims": "the input dimensions d compared (d < N under-, d > N over-parameterized)",
     "epochs": "the epochs a converged trained-stage run trains on to before its end figures (003 Sect. 8)",
     "fixed_depth": "the depth L of the width sweep",
@@ -80,7 +81,7 @@ KNOBS: dict[str, str] = {
     "under_max_steps": "the step cap of the under-parameterized (P < N) runs",
     "under_width": "the width m of the under-parameterized (P < N) net",
     "width": "the hidden-layer width m",
-    "widths": "the hidden-layer widths m swept (initialization, bump, adaptive: paired with depths)",
+    "widths": "the hidden-layer widths m swept (initialization, bump, adaptive, normal-biases: paired with depths)",
 }
 
 
