@@ -87,8 +87,8 @@ def shape(name: str, cfg: dict, job: dict) -> tuple[int, int]:
     else:
         m = job.get("width", cfg.get("width", cfg.get("fixed_width", 1)))
     n = N
-    if name == "kernel-convergence":
-        n = N * N  # one empirical NTK Gram: N² rows of Jacobian products
+    if name in CLOSED_FORM:
+        n = N * N  # an empirical NTK Gram: N² rows of Jacobian products
     elif "ratio" in job:
         n = max(1, round(job["ratio"] * N))
     elif job.get("optimizer") == "sgd":
@@ -96,6 +96,10 @@ def shape(name: str, cfg: dict, job: dict) -> tuple[int, int]:
     elif job.get("stage") == "trained":
         n = cfg["batch_size"]
     return n, params(d, m, L)
+
+
+# Experiments that train nothing (kernels and closed forms from θ₀): one unit of work per job.
+CLOSED_FORM = ("kernel-convergence", "normal-biases")
 
 
 def cap(cfg: dict, job: dict) -> int:
@@ -118,7 +122,7 @@ def record_steps(name: str, rec: dict, cfg: dict) -> float:
         return float(cfg["steps"])
     if name == "sigma-selection":
         return float(sum(r.get("steps", 0) for r in rec.get("path", [])))
-    if name == "kernel-convergence":
+    if name in CLOSED_FORM:
         return 1.0
     s = rec.get("steps_total") or rec.get("steps_tried") or rec.get("steps") or 0
     s += sum(v for k, v in rec.items() if k.endswith("_steps") and isinstance(v, (int, float)))
@@ -152,8 +156,8 @@ def is_capped(name: str, rec: dict, steps: float, std_cap: int) -> bool:
 def paper_steps(name, pcfg, scfg, job, by_setting, mismatch=False):
     """(steps, floor steps, source) of one paper job; ``mismatch``: the presets differ in a
     config value (config_mismatch), so no standard job is its counterpart."""
-    if "steps" in pcfg or name == "kernel-convergence":
-        s = 1 if name == "kernel-convergence" else pcfg["steps"]
+    if "steps" in pcfg or name in CLOSED_FORM:
+        s = 1 if name in CLOSED_FORM else pcfg["steps"]
         return s, s, "fixed"
     c = cap(pcfg, job)
     tighter = any(k in pcfg and k in scfg and pcfg[k] < scfg[k] for k in TOL_KEYS)

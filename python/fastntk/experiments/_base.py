@@ -35,7 +35,8 @@ KNOBS: dict[str, str] = {
     "decades": "the T's linearized at: where the training loss first falls to 10⁻ᵏ of θ₀'s, per k",
     "depth": "the depth L, the number of layers (L = 2: one hidden layer)",
     "depth_width": "the width m of the depth sweep (004 Fig. 8)",
-    "depths": "the depths L swept (L = 2: one hidden layer; initialization, bump, adaptive, normal-biases: paired with widths)",
+    "depths": "the depths L swept (L = 2: one hidden layer), paired with widths in initialization, bump, adaptive and "
+              "normal-biases",
     "dims": "the input dimensions d compared (d < N under-, d > N over-parameterized)",
     "epochs": "the epochs a converged trained-stage run trains on to before its end figures (003 Sect. 8)",
     "fixed_depth": "the depth L of the width sweep",
@@ -81,7 +82,7 @@ KNOBS: dict[str, str] = {
     "under_max_steps": "the step cap of the under-parameterized (P < N) runs",
     "under_width": "the width m of the under-parameterized (P < N) net",
     "width": "the hidden-layer width m",
-    "widths": "the hidden-layer widths m swept (initialization, bump, adaptive, normal-biases: paired with depths)",
+    "widths": "the hidden-layer widths m swept, paired with depths in initialization, bump, adaptive and normal-biases",
 }
 
 

@@ -12,9 +12,10 @@ of it (Thm 1; judged by the linearization experiment, not here). This experiment
 on the papers' MNIST setting from θ₀ alone — kernels and solves, no training — at the σ of 000
 Fig. 2. By the triangle inequality the excess e = RMSE(f_lin) − RMSE(f_int) lies between
 RMS(init) − 2·RMSE(f_int) and RMS(init), so the init term's exponent decides every row: below
-the bound's exponent it suffices; above it, with the lower envelope positive, the excess must
-grow like the init term. The bias-free net (exactly σᴸ) is the control; zero biases are
-reported beside.
+the bound's exponent it suffices; above it, the upper bound is refuted where the envelope holds
+most of the init term at the largest σ and e/σ rises from σ = 1 to it (measured at those two σ;
+that it grows without bound is inferred). The bias-free net (exactly σᴸ) is the control; zero
+biases are reported beside.
 """
 from __future__ import annotations
 
