@@ -1890,8 +1890,16 @@ def test_adaptive_next26a_pairs_depths_and_widths_and_names_the_lazy_width():
     assert rows["L = 2: adam generalizes worse than GD at equal training loss"].verdict == "reproduced"
     assert rows["L = 3: adam generalizes worse than GD at equal training loss"].verdict == "not reproduced"
     lines = [line for line in exp.summary(cfg, flip) if "test loss above GD's at" in line]
-    assert any(line.startswith("- L = 2: adam test loss above GD's at 2 of 2 widths") for line in lines), lines
-    assert any(line.startswith("- L = 3: adam test loss above GD's at 0 of 2 widths") for line in lines), lines
+    assert any(line.startswith("- L = 2: adam's median test loss above GD's at 2 of 2 widths") for line in lines), lines
+    assert any(line.startswith("- L = 3: adam's median test loss above GD's at 0 of 2 widths") for line in lines), lines
+    # The review of 410–414: a linearization redone at another η than its net's is named in the summary.
+    redone = [dict(r, lin_lr=0.05) if (r["seed"], r["width"], r["optimizer"]) == (411, 500, "adagrad")
+              else dict(r, lin_lr=r["lr"]) for r in recs]
+    lines = exp.summary(cfg, redone)
+    assert any("linearizations trained at another η than their net's: adagrad m = 500 seed 411 (η 0.05 against 0.1)"
+               in line and line.startswith("- L = 3, learning rates") for line in lines), lines
+    assert any("linearizations trained at another η than their net's: none" in line
+               and line.startswith("- L = 2, learning rates") for line in lines), lines
 
 
 def test_normal_biases_rows_judge_the_exponent_with_the_bias_free_control():
