@@ -302,11 +302,14 @@ def train_many(runs: Sequence[dict], X, Y, *, X_test=None, progress: bool = Fals
 
 # The run's settings find_lr probes with, beside the optimizer's hyper-parameters.
 _PROBED = ("train_layers", "path", "batch_size", "shuffle", "seed")
+# find_lr's grid and probe, once: its signature and train's choice of η (no lr given) read them.
+FIND_LR_STEPS, FIND_LR_MAX, FIND_LR_FACTOR, FIND_LR_MIN = 50, 10.0, 2.0, 1e-8
 
 
 @on_device
 def find_lr(net: MLP, params, X, Y, *, optimizer: str, model: str = "network", loss: str = "squared",
-            steps: int = 50, lr_max: float = 10.0, factor: float = 2.0, lr_min: float = 1e-8, **hyper) -> float:
+            steps: int = FIND_LR_STEPS, lr_max: float = FIND_LR_MAX, factor: float = FIND_LR_FACTOR,
+            lr_min: float = FIND_LR_MIN, **hyper) -> float:
     """The largest η on the grid lr_max·factorᵏ (k ∈ ℤ) for which the training loss
     decreases monotonically over the first ``steps`` steps (the rule of Nonnenmacher et
     al., App. D, for adaptive optimizers; full batch unless ``batch_size`` is given). The
@@ -330,7 +333,8 @@ def find_lr(net: MLP, params, X, Y, *, optimizer: str, model: str = "network", l
 _FIND_LR_EXTEND = 40  # factor⁴⁰ above lr_max (2⁴⁰ ≈ 10¹²): beyond it the loss has no stability edge
 
 
-def _find_lr(be, net, problem, cfg, *, steps=50, lr_max=10.0, factor=2.0, lr_min=1e-8) -> float:
+def _find_lr(be, net, problem, cfg, *, steps=FIND_LR_STEPS, lr_max=FIND_LR_MAX, factor=FIND_LR_FACTOR,
+             lr_min=FIND_LR_MIN) -> float:
     """find_lr's search with the run's own ``cfg`` — model, optimizer, loss, hyper-parameters,
     trained layers, path and batches — probing ``steps`` steps of it per rate."""
     lr = positive(lr_max, "lr_max")
