@@ -164,6 +164,10 @@ def test_check_fails_when_a_preset_changes_after_the_runs(tmp_path, monkeypatch)
     problems = experiments.check(out, preset=True)
     assert problems == ["setting max_steps: the runs used 100, the quick preset is now 200 — a preset changed "
                         "after the runs; rerun with new seeds"]
+    # the command line's `report --check --preset` reads the same, and without --preset the settings are not compared
+    from fastntk import cli
+    assert cli.main(["report", out, "--check"]) == 0
+    assert cli.main(["report", out, "--check", "--preset"]) == 1
 
 
 def test_a_run_started_under_other_rules_is_not_resumed(tiny_run, tmp_path, monkeypatch):

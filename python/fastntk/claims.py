@@ -403,7 +403,11 @@ CLAIMS: tuple[Entry, ...] = (
           "For less underparameterized models a ridge term λ‖θ‖² makes the inverse exist; the minimizer is still "
           "independent of θ₀.",
           _S001_A.replace("(φ(X)ᵀφ(X) invertible)", "plus λ‖θ‖²"),
-          reason=_YET + "no row or test trains the ridge-regularized model" + _ISSUE, qualifier="ridge"),
+          reason=_YET + "no row or test trains the ridge-regularized model, and the sentence's formula is lost in the "
+          "text fastntk works from: for the linear model φ(x)θ the ridge minimizer (φᵀφ + λI)⁻¹φᵀY is free of θ₀ "
+          "by construction, while for the linearized net f₀ + φ(θ − θ₀) of App. A's other sentences (f₀ = φθ₀/L for "
+          "a bias-free ReLU net) either penalty, λ‖θ‖² or λ‖θ − θ₀‖², leaves a θ₀ term of order λ, so the reading "
+          "decides the verdict" + _ISSUE, qualifier="ridge"),
     Entry("001", "Lemma 2",
           "The minimum-2-norm weights interpolating the data with features φ are φ(X)ᵀ(φ(X)φ(X)ᵀ)⁻¹Y.",
           "a linear model φ(x)θ expressive enough to interpolate non-degenerate data",

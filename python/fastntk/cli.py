@@ -186,7 +186,7 @@ def _main(argv=None) -> int:
                 if not args.check:
                     print(report(folder))
                     continue
-                problems = check(folder)
+                problems = check(folder, preset=args.preset)
                 failed = failed or bool(problems)
                 print(f"{folder}: " + ("the verdict table stands" if not problems else
                                        f"{len(problems)} problem(s)\n  " + "\n  ".join(problems)))
@@ -229,6 +229,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="recompute each verdict table from records.jsonl and config.json alone and compare it "
                           "with summary.md (and the registered claim rules with the code's); exit 1 naming the "
                           "rows that differ; writes nothing (default: off, redraw instead)")
+    rep.add_argument("--preset", action="store_true",
+                     help="with --check, also require each run's settings to be its named preset's in the code now, "
+                          "no option overridden (what committed results must be; CI checks docs/results/* so) "
+                          "(default: off, settings not compared)")
     rep.add_argument("--html", metavar="FILE",
                      help="write one self-contained HTML page of all DIRs (verdict tables and figures, read from "
                           "each summary.md and its PNGs) to FILE; redraws nothing (default: none, no page)")
