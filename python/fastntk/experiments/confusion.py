@@ -196,8 +196,10 @@ class GradientConfusion(Experiment):
                 xs = sorted({r[sweep] for r in rs})
                 if not xs:
                     continue
-                ax.plot(xs, [np.mean([r["min_cosine"] for r in rs if r[sweep] == x]) for x in xs], marker="o",
-                        ms=3, ls=ls, color="C3", label=f"min cosine ({stage})")
+                # The judged statistic: per-sample gradients at θ₀, mini-batch gradients after training.
+                key = "min_cosine" if stage == "init" else "batch_min_cosine"
+                ax.plot(xs, [np.mean([r[key] for r in rs if r[sweep] == x]) for x in xs], marker="o",
+                        ms=3, ls=ls, color="C3", label=f"min cosine ({'per-sample' if stage == 'init' else 'mini-batch'}, {stage})")
                 # The density rows' statistic, the centred cosines' RMS about 0, and the raw cosines' beside it.
                 # Records older than the field have only the raw one.
                 if all("batch_c_rms0" in r for r in rs):
