@@ -172,6 +172,15 @@ class NormalBiases(Experiment):
                     xs = [x for x in s if (x,) in g and g[(x,)][0] > 0]
                     plots.errorbar(ax, xs, [g[(x,)][0] for x in xs], [g[(x,)][1] for x in xs],
                                    f"{_MODE[b]} (mean ± s.d. over θ₀)", f"C{i}")
+                if key == "rmse_excess" and "normal" in cfg["biases"]:
+                    # e's lower envelope for normal biases, RMS(init) − 2·RMSE(f_int), the refute side's reading (mean
+                    # over θ₀, drawn where positive); e lies between it and RMS(init) (the review of 470–474).
+                    nb = [r for r in self._usable(records) if r["depth"] == L and r["bias"] == "normal"]
+                    env = {x: float(np.mean([r["init_rms"] - 2 * _rmse(r["test_loss_int"]) for r in nb
+                                             if r["sigma"] == x])) for x in s if any(r["sigma"] == x for r in nb)}
+                    xs = [x for x in s if env.get(x, 0.0) > 0]
+                    ax.plot(xs, [env[x] for x in xs], color="0.5", lw=1, ls="-.",
+                            label="normal biases: RMS(init) − 2·RMSE(f_int), e's lower envelope")
                 # The guides start from normal biases' init term at σ = 1, the ceiling of e there (the review of
                 # 450–454: anchored at the largest σ, every point lay under ∝ σ and read as if e ≤ Cσ held).
                 one = [r["init_rms"] for r in self._usable(records) if r["depth"] == L and r["sigma"] == 1.0
@@ -180,7 +189,7 @@ class NormalBiases(Experiment):
                 ax.plot(s, anchor * s, "k:", label="∝ σ from RMS(init) at σ = 1")
                 ax.plot(s, anchor * s ** L, "k--", label=f"∝ σ^{L} from the same")
                 log_axes(ax, "σ", what, f"L = {L}", xbase=2)
-                ax.legend(fontsize=7, loc="upper left")
+                ax.legend(fontsize=6 if row else 7, loc="lower right" if row else "upper left")
         return save_figure(fig, out, "normal_biases")
 
     def summary(self, cfg, records):
