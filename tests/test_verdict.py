@@ -64,6 +64,19 @@ def test_direction_verdicts_fail_both_ways():
     assert v.direction([math.nan, 1, 2, 3, 4], 5).startswith("inconclusive")
 
 
+def test_trend_direction_counts_no_trend_seeds_against_either_sign():
+    """A seed whose rank correlation is exactly 0 shows neither sign: six claimed and two flat
+    of eight is not significant (p = 0.145), nor six opposite and two flat (next27: the
+    opposite side had dropped them and read 6 of 6, p = 1/64); without flat seeds the verdict
+    is direction()'s."""
+    from fastntk.experiments._base import trend_direction
+    assert trend_direction([0.5] * 6 + [0.0] * 2, 8).startswith("inconclusive: the claimed trend in 6 of 8")
+    assert trend_direction([-0.5] * 6 + [0.0] * 2, 8).startswith("inconclusive: the opposite trend in 6 of 8 seeds, "
+                                                                  "none in 2 (p = 0.145")
+    assert trend_direction([-0.5] * 8, 8) == v.NOT_REPRODUCED and trend_direction([0.5] * 8, 8) == v.REPRODUCED
+    assert trend_direction([-0.5] * 7 + [0.0], 8) == v.NOT_REPRODUCED  # 7 of 8: p = 9/256
+
+
 def test_direction_reads_an_absent_effect_only_against_its_floor():
     # No tendency, and every difference below the noise the claim states: no effect the runs can show.
     assert v.direction([0.1, -0.1, 0.2, -0.2, -0.05], 5, floor=1.0) == v.NOT_REPRODUCED

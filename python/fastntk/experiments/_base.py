@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import datasets
 from .._validate import UsageError
-from ._verdict import ALPHA, INCONCLUSIVE, REPRODUCED, direction
+from ._verdict import ALPHA, INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, direction
 
 # What each preset key (an experiment's knob, `fastntk run NAME --KEY`) means: the one place.
 KNOBS: dict[str, str] = {
@@ -189,18 +189,22 @@ def falling_trend(values, seeds, xs) -> list[float]:
 def trend_direction(trends, n_made: int, what: str = "seeds") -> str:
     """:func:`_verdict.direction` for per-seed rank trends (from :func:`falling_trend`, the
     claimed sign made positive): a seed whose rank correlation is exactly 0 shows no trend,
-    an observation against the claim, not a tie the metric cannot resolve. So a
-    *reproduced* needs the claimed sign significant among all seeds, the no-trend ones
-    counted as not showing it (they are not counted as showing the opposite sign)."""
+    an observation against either sign, not a tie the metric cannot resolve. So a *reproduced*
+    needs the claimed sign significant among all seeds and a *not reproduced* the opposite
+    sign, the no-trend seeds counted as showing neither (next27: a review of
+    gradient-confusion's 330–337 found the opposite side dropping them, 6 of 6 where counted
+    it is 6 of 8, p = 0.145)."""
     verdict = direction(trends, n_made, what)
     flat = sum(t == 0 for t in trends)
-    if not flat or verdict != REPRODUCED:
+    if not flat or verdict not in (REPRODUCED, NOT_REPRODUCED):
         return verdict
-    n, pos = len(trends), sum(t > 0 for t in trends)
-    p = sum(math.comb(n, j) for j in range(pos, n + 1)) / 2.0**n
+    n = len(trends)
+    shown = sum(t > 0 for t in trends) if verdict == REPRODUCED else sum(t < 0 for t in trends)
+    p = sum(math.comb(n, j) for j in range(shown, n + 1)) / 2.0**n
     if p <= ALPHA:
-        return REPRODUCED
-    return (f"{INCONCLUSIVE}: the claimed trend in {pos} of {n} {what}, none in {flat} (p = {p:.3g} with those "
+        return verdict
+    side = "claimed" if verdict == REPRODUCED else "opposite"
+    return (f"{INCONCLUSIVE}: the {side} trend in {shown} of {n} {what}, none in {flat} (p = {p:.3g} with those "
             "counted as not showing it)")
 
 

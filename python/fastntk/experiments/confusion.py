@@ -89,9 +89,12 @@ class GradientConfusion(Experiment):
         # Pre-run review of next22-c (before any run on 330–337): the spread about the mean is squeezed by a rising
         # mean (cosines ≤ 1; r(spread, mean) −0.53/−0.61 on 310–317's records at the tolerance), so the trained
         # density rows judge the RMS about 0 of the cosines of the centred mini-batch gradients g_B − ∇F instead.
+        # Seeds 480–487 (next27): the review of 330–337 — the init density checks judged on the centred cosines as
+        # the trained rows are (on the raw ones 2 of the 4 read the opposite direction), and the speed rows naming a
+        # run whose halved-away attempt ran the cap (two read as "0 runs at the cap").
         "standard": dict(data="mnist", theory_data="sphere:100", n_train=100, n_test=10, data_seed=0,
                          widths=[50, 200, 800, 3200], fixed_depth=4, depths=[2, 4, 8, 12], fixed_width=400,
-                         stages=["init", "trained"], seeds=list(range(330, 338)), kappa=0.5, loss="squared",
+                         stages=["init", "trained"], seeds=list(range(480, 488)), kappa=0.5, loss="squared",
                          batch_size=10, tol_share=2e-3, max_steps=20000, epochs=200),
         "paper": dict(data="mnist", theory_data="sphere:100", n_train=300, n_test=10, data_seed=0,
                       widths=[50, 100, 200, 500, 1000, 2000, 4000], fixed_depth=5, depths=[2, 3, 5, 8, 12, 16],
@@ -193,12 +196,17 @@ class GradientConfusion(Experiment):
                 xs = sorted({r[sweep] for r in rs})
                 if not xs:
                     continue
-                ax.plot(xs, [np.mean([r["min_cosine"] for r in rs if r[sweep] == x]) for x in xs], marker="o",
-                        ms=3, ls=ls, color="C3", label=f"min cosine ({stage})")
-                # The raw cosines' RMS about 0 (the init density rows' statistic; the trained rows judge the
-                # centred cosines', batch_c_rms0).
+                # The judged statistic: per-sample gradients at θ₀, mini-batch gradients after training.
+                key = "min_cosine" if stage == "init" else "batch_min_cosine"
+                ax.plot(xs, [np.mean([r[key] for r in rs if r[sweep] == x]) for x in xs], marker="o",
+                        ms=3, ls=ls, color="C3", label=f"min cosine ({'per-sample' if stage == 'init' else 'mini-batch'}, {stage})")
+                # The density rows' statistic, the centred cosines' RMS about 0, and the raw cosines' beside it.
+                # Records older than the field have only the raw one.
+                if all("batch_c_rms0" in r for r in rs):
+                    ax.plot(xs, [np.mean([r["batch_c_rms0"] for r in rs if r[sweep] == x]) for x in xs],
+                            marker="s", ms=3, ls=ls, color="C0", label=f"RMS of centred batch cosines about 0 ({stage})")
                 ax.plot(xs, [np.mean([r["batch_rms0"] for r in rs if r[sweep] == x]) for x in xs],
-                        marker="s", ms=3, ls=ls, color="C0", label=f"RMS of batch cosines about 0 ({stage})")
+                        marker=".", ms=3, ls=ls, lw=0.7, color="C7", label=f"raw batch cosines, RMS about 0 ({stage})")
             ax.set_xscale("log" if sweep == "width" else "linear")
             ax.set_xlabel(sweep)
             ax.set_title(f"{cfg['theory_data'] if data == 'theory' else cfg['data']}")
@@ -213,7 +221,7 @@ class GradientConfusion(Experiment):
             for i, x in enumerate(xs):
                 h = np.mean([r["batch_hist"] for r in rs if r[sweep] == x], axis=0)
                 axes[col].plot(centers, h, color=plots.viridis(i / max(1, len(xs) - 1)), label=f"{sweep} {x}")
-            axes[col].set_xlabel("mini-batch gradient cosine")
+            axes[col].set_xlabel("mini-batch gradient cosine (raw, not centred)")
             axes[col].set_ylabel("density")
             axes[col].set_title(f"{cfg['theory_data'] if data == 'theory' else cfg['data']}, at the tolerance")
             legend(axes[col], fontsize=6)
@@ -365,11 +373,12 @@ class GradientConfusion(Experiment):
                     # cos(g_B − ∇F, g_B′ − ∇F) (pre-run review of next22-c: cosines are bounded by 1, so the raw
                     # cosines' spread about their mean shrinks as their mean rises — r(spread, mean) −0.53/−0.61 on
                     # 310–317's records — and at the tolerance the batches still share ∇F's direction); the RMS
-                    # about 0 of the raw cosines at θ₀ (the init rows' extra checks, unchanged).
-                    dens = "batch_c_rms0" if stage == "trained" else "batch_rms0"
+                    # at θ₀ as after training.
+                    # At θ₀ too (next27, the review of 330–337: on the raw cosines, which the mean cosine carries,
+                    # 2 of the 4 init checks read the opposite direction to the centred ones).
+                    dens = "batch_c_rms0"
                     dens_text = ("the RMS about 0 of the cosines of the centred mini-batch gradients g_B − ∇F, "
-                                 "SGD's noise about its expected step" if stage == "trained" else
-                                 "the RMS of the cosines about 0, the density's concentration around 0")
+                                 "SGD's noise about its expected step")
                     for k, claim, s in ((key, f"{text} (min pairwise cosine of {grads} "
                                               f"{'rises' if sign > 0 else 'falls'}){extra}", sign),
                                         (dens, f"mini-batch gradient cosines concentrate "
@@ -386,7 +395,9 @@ class GradientConfusion(Experiment):
                                 row_extra = (" (an extra check, not a claim of the paper: 003 states the density at "
                                              "the end of training)")
                             where_k = (f"003 {fig}" + (" (kernel density of the cosines at the end of training there; "
-                                                       "here at θ₀)" if stage == "init"
+                                                       "here at θ₀, on the centred mini-batch gradients g_B − ∇F as "
+                                                       "after training; the raw cosines' RMS about 0 beside)"
+                                                       if stage == "init"
                                                        else f" and Sect. 8 (kernel density of the cosines at the end of "
                                                        "training, after 200 epochs at a decayed rate, where ∇F ≈ 0: "
                                                        "\"SGD decouples across the training samples\"; here measured "
@@ -523,6 +534,10 @@ class GradientConfusion(Experiment):
                     counts[how] = (values, why, capped, d, verdict, size, means)
                 values, why, capped, d, verdict, size, means = counts["steps_tried"]
                 last = counts["steps"]
+                # A run that converged after a halving whose earlier attempt ran the whole cap (next27, the review of
+                # 330–337: two such runs read as "0 runs at the cap"); steps_tried counts that attempt.
+                ran_cap = [r for r in rs if r.get("status") == "converged"
+                           and r.get("steps_tried", r["steps"]) - r["steps"] >= cfg["max_steps"]]
                 kind = lambda v: v.split(":")[0]  # noqa: E731
                 if kind(verdict) != kind(last[4]):
                     verdict = (f"{INCONCLUSIVE}: the verdict rests on how the halved attempts are counted (every "
@@ -536,7 +551,11 @@ class GradientConfusion(Experiment):
                     + (f"; depths {cfg['depths']} at width {cfg['fixed_width']}, where 003's Fig. 2 has narrow CNNs at "
                        "depths 16–40" if sweep == "depth" else "") + ")",
                     "median steps over every attempt (the halved rates' attempts too) " + _chain(means, ".0f")
-                    + f" over {sweep} {xs} ({capped} runs at the cap of {cfg['max_steps']}, counted there); the "
+                    + f" over {sweep} {xs} ({capped} runs at the cap of {cfg['max_steps']}, counted there"
+                    + (f"; {len(ran_cap)} more converged after an attempt that ran the cap and was halved away ("
+                       + ", ".join(f"{sweep} {r[sweep]}, seed {r['seed']}: {r['steps_tried']} steps in all"
+                                   for r in ran_cap) + "), counted over every attempt" if ran_cap else "")
+                    + "); the "
                     f"claimed trend in {sum(x > 0 for x in d)} of {len(d)} seeds, none in {sum(x == 0 for x in d)}, "
                     f"the opposite in {sum(x < 0 for x in d)}{size}; beside it, the last attempt's steps alone "
                     + _chain(last[6], ".0f") + f": the claimed trend in {sum(x > 0 for x in last[3])} of "

@@ -124,8 +124,12 @@ class Initialization(Experiment):
         # O(1/√m) extrapolation, _rate.needed_width, which stochastic's premise shares). Pre-run review of next25 (before
         # any run on 390–394): a σ that straddles 0.1 feeds the width too, and premise-undecided rows name it; the text
         # says the extrapolation assumes the distance falls like Lemma 1's bound.
+        # Seeds 460–464 (next27): the review of 390–394 — the laziness row's needed width per σ, naming the σ with
+        # too few usable runs to say (was one width for "every σ" that left σ ≤ 1 out unsaid), a σ with too few
+        # usable runs feeding no maximum (L = 3 σ = 2 on 2 runs had), the slope row counting each σ's nets above
+        # 0.1, and the f_int premise saying its climbs are not extrapolated.
         "standard": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depths=[2, 3],
-                         widths=[4000, 500], sigmas=[0.5, 1.0, 2.0, 4.0, 8.0, 16.0], seeds=[390, 391, 392, 393, 394],
+                         widths=[4000, 500], sigmas=[0.5, 1.0, 2.0, 4.0, 8.0, 16.0], seeds=[460, 461, 462, 463, 464],
                          bias="zero", tol=1e-5, max_steps=20000),
         "paper": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depths=[2, 3],
                       widths=[4000, 2000], sigmas=[0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0],
@@ -400,39 +404,49 @@ class Initialization(Experiment):
         its error: None (the slope is judged). Returns (that verdict or None, the per-σ texts). A
         review of bump's 330–337 found the pooled median 0.075 passing while σ = 8's was
         0.104 ± 0.023."""
-        per, out_, open_, worst = [], [], [], 0.0
+        per, out_, open_, worst, left = [], [], [], 0.0, []
         for sg in window:
-            at, made = [r for r in in_w if r["sigma"] == sg], [r for r in made_w if r["sigma"] == sg]
-            dist = per_seed({(r["seed"],): r.get("lin_distance", math.nan) for r in at})
-            med = float(np.median(dist)) if dist else math.nan
-            e = median_error(dist)
-            few = too_few(len(dist), len(made), "seeds")
-            v = few or within(med, 0.0, LAZY, len(dist), len(made), "seeds", err=e)
+            dist, n_made, med, e, few = Initialization._sigma_distance(in_w, made_w, sg)
+            if few:
+                left.append(f"{sg:g}")
+            v = few or within(med, 0.0, LAZY, len(dist), n_made, "seeds", err=e)
             state = "lazy" if v == REPRODUCED else "not lazy" if v == NOT_REPRODUCED else "undecided"
-            if v != REPRODUCED and math.isfinite(med):
-                # a σ that straddles LAZY needs the width too (the pre-run review of next25)
+            if v != REPRODUCED and not few and math.isfinite(med):
+                # a σ that straddles LAZY needs the width too (the pre-run review of next25); a σ with too few
+                # usable runs names none and feeds no maximum (next27: the review of 390–394)
                 worst = max(worst, med + (e if math.isfinite(e) else 0.0))
             if v == NOT_REPRODUCED:
                 out_.append(f"σ = {sg:g}: {med:.3g} ± {e:.2g}")
             elif v != REPRODUCED:
-                open_.append(f"σ = {sg:g}: " + (f"the distance measured on only {len(dist)} of {len(made)} seeds"
+                open_.append(f"σ = {sg:g}: " + (f"the distance measured on only {len(dist)} of {n_made} seeds"
                                                 if few else f"{med:.3g} ± {e:.2g} straddles {LAZY}"))
-            per.append(f"σ = {sg:g}: {med:.3g} ± {e:.2g} ({state}; {len(dist)} of {len(made)})")
+            per.append(f"σ = {sg:g}: {med:.3g} ± {e:.2g} ({state}; {len(dist)} of {n_made}, above {LAZY} in "
+                       f"{sum(d > LAZY for d in dist)})")
+        every = f"every σ in the window{' but σ = ' + ', '.join(left) + ' (too few usable runs)' if left else ''}"
         if out_:
             return premise_not_met(
                 f"not lazy: median ‖f_NN − f_lin‖/‖f_lin‖ at {', '.join(out_)}, above {LAZY} by more than its "
-                f"standard error; the median + error would fall to {LAZY} at every σ in the window from m ≈ "
+                f"standard error; the median + error would fall to {LAZY} at {every} from m ≈ "
                 f"{needed_width(worst, LAZY, m)}, if the distance falls like Lemma 1's O(1/√m) bound, from the largest "
                 f"median + error of a σ not shown lazy, {worst:.3g} at m = {m}: m·((median + error)/{LAZY})², an "
                 f"extrapolation, not a run"), per
         if open_:
-            need = (f"; the median + error would fall to {LAZY} at every σ in the window from m ≈ "
+            need = (f"; the median + error would fall to {LAZY} at {every} from m ≈ "
                     f"{needed_width(worst, LAZY, m)}, if the distance falls like Lemma 1's O(1/√m) bound (an "
                     f"extrapolation, not a run)" if worst > LAZY else "")
             return (f"{INCONCLUSIVE}: premise undecided (median ‖f_NN − f_lin‖/‖f_lin‖ against {LAZY} at "
                     f"{'; '.join(open_)}{need})"), per
         return None, per
 
+    @staticmethod
+    def _sigma_distance(usable_runs, made, sg):
+        """One σ's laziness as the slope and laziness rows read it: the per-θ₀ distances
+        ‖f_NN − f_lin‖/‖f_lin‖ on the test set of its usable runs, the runs made, their median
+        and its standard error, and the too-few verdict (None where enough are usable)."""
+        dist = per_seed({(r["seed"],): r.get("lin_distance", math.nan) for r in usable_runs if r["sigma"] == sg})
+        n_made = sum(r["sigma"] == sg for r in made)
+        med = float(np.median(dist)) if dist else math.nan
+        return dist, n_made, med, median_error(dist), too_few(len(dist), n_made, "seeds")
 
     @staticmethod
     def _small_init(r) -> bool:
@@ -569,7 +583,9 @@ class Initialization(Experiment):
         elif dist > LAZY:
             failed.append(f"the nets leave their linearization: median ‖f_NN − f_lin,t‖/‖f_lin,t‖ {_shown(dist, LAZY)} "
                           f"> {LAZY} (falling like Lemma 1's O(1/√m) bound it would reach {LAZY} at m ≈ "
-                          f"{needed_width(dist, LAZY, m)}, an extrapolation from m = {m}, not a run)")
+                          f"{needed_width(dist, LAZY, m)}, an extrapolation from m = {m}, not a run"
+                          + ("; the climbs above are not extrapolated: that width need not bring them under "
+                             f"{MONOTONE_TOL:g}" if up else "") + ")")
         text = (f"max_climb above {MONOTONE_TOL:g} in {up} of {n_climb} runs (needs none; median "
                 f"{_shown(climb, MONOTONE_TOL)}), median ‖f_NN − f_lin,t‖/‖f_lin,t‖ {_shown(dist, LAZY)} "
                 f"({'>' if dist > LAZY else '≤'} {LAZY}) (f_lin trained the run's own steps at its η, training and test "
@@ -643,15 +659,14 @@ class Initialization(Experiment):
         another θ₀'s f_lin at every large σ (the initialization term sets the test loss's size)."""
         per, verdicts, untold, over = [], {}, [], 0
         for sg in sorted(cfg["sigmas"]):
-            at, made = [r for r in ok if r["sigma"] == sg], [r for r in rs if r["sigma"] == sg]
-            dist = per_seed({(r["seed"],): r.get("lin_distance", math.nan) for r in at})
+            at = [r for r in ok if r["sigma"] == sg]
+            dist, n_made, med, err, _ = self._sigma_distance(ok, rs, sg)
             over += sum(d > LAZY for d in dist)
             gap = per_seed({(r["seed"],): abs(math.log2(r["test_loss_nn"] / r["test_loss_lin"])) for r in at})
             signed = per_seed({(r["seed"],): math.log2(r["test_loss_nn"] / r["test_loss_lin"]) for r in at})
             cross = self._cross_distance(at, cfg)
             ctl = float(np.median(cross)) if cross else math.nan
-            med, err = (float(np.median(dist)), median_error(dist)) if dist else (math.nan, math.nan)
-            verdicts[sg] = within(med, 0.0, LAZY, len(dist), len(made), "seeds", err=err)
+            verdicts[sg] = within(med, 0.0, LAZY, len(dist), n_made, "seeds", err=err)
             if verdicts[sg] == REPRODUCED and not math.isfinite(ctl):
                 verdicts[sg] = f"{INCONCLUSIVE}: the control (another θ₀'s linearization) not recorded"
             elif verdicts[sg] == REPRODUCED and not ctl > LAZY:
@@ -661,8 +676,8 @@ class Initialization(Experiment):
             per.append(f"σ = {sg:g}: {med:.3g} ± {err:.2g}, control {ctl:.3g}, each net nearest its own f_lin in "
                        f"{near} of {n_pred}, above {LAZY} in {sum(d > LAZY for d in dist)}; test-loss ratio ∣log₂∣ "
                        f"{float(np.median(gap)):.2f} (the net testing better in {sum(x < 0 for x in signed)} of "
-                       f"{len(signed)}) ({len(dist)} of {len(made)})" if dist
-                       else f"σ = {sg:g}: — (0 of {len(made)})")
+                       f"{len(signed)}) ({len(dist)} of {n_made})" if dist
+                       else f"σ = {sg:g}: — (0 of {n_made})")
         failed = [sg for sg, v in verdicts.items() if v == NOT_REPRODUCED]
         open_ = [sg for sg, v in verdicts.items() if v != REPRODUCED and v != NOT_REPRODUCED]
         if failed:
@@ -691,7 +706,7 @@ class Initialization(Experiment):
             "‖f_NN − f_lin(next θ₀)‖/‖f_lin(next θ₀)‖, and beside it, not judged, of ∣log₂(test loss f_NN / f_lin)∣ "
             "(usable of made): " + "; ".join(per)
             + f"; {over} of {sum(len([r for r in ok if r['sigma'] == x]) for x in cfg['sigmas'])} usable runs above "
-            f"{LAZY}" + untold_note + excluded(usable(rs, cfg["tol"])[1]) + self._width_needed(ok, m),
+            f"{LAZY}" + untold_note + excluded(usable(rs, cfg["tol"])[1]) + self._width_needed(ok, rs, m),
             verdict)
 
     @staticmethod
@@ -804,18 +819,21 @@ class Initialization(Experiment):
         return steps[:end], loss[:end]
 
     @staticmethod
-    def _width_needed(runs, m):
-        """Where some σ's runs are not lazy in Lemma 1's function distance: the width Thm 1's
-        O(1/√m) says would make the least lazy σ so (its median, not a pooled one) by more than its
-        standard error, as the laziness row reads it (next25: next24 extrapolated the median alone)."""
-        worst = []
-        for sg in sorted({r["sigma"] for r in runs}):
-            d = per_seed({(r["seed"],): r["lin_distance"] for r in runs
-                          if r["sigma"] == sg and math.isfinite(r.get("lin_distance", math.nan))})
-            if d:
-                e = median_error(d)
-                worst.append(float(np.median(d)) + (e if math.isfinite(e) else 0.0))
-        if not worst or max(worst) <= LAZY:
+    def _width_needed(runs, made, m):
+        """Where some σ's runs are not lazy in Lemma 1's function distance: per such σ the width
+        Thm 1's O(1/√m) says would make it so (its median + standard error at LAZY, as the laziness
+        row reads it; next25: next24 extrapolated the median alone), and the σ with too few usable
+        runs to say, named and left out (next27, the review of 390–394: "every σ" had left out
+        σ ≤ 1 unsaid, and a σ with 2 usable runs had set the maximum)."""
+        need, left = [], []
+        for sg in sorted({r["sigma"] for r in made}):
+            dist, n_made, med, e, few = Initialization._sigma_distance(runs, made, sg)
+            if few:
+                left.append(f"σ = {sg:g} ({len(dist)} of {n_made} usable)")
+            elif med + (e if math.isfinite(e) else 0.0) > LAZY:
+                need.append(f"σ = {sg:g} from m ≈ {needed_width(med + (e if math.isfinite(e) else 0.0), LAZY, m)}")
+        if not need:
             return ""
-        return (f"; falling like Lemma 1's O(1/√m) bound, the distance's median + error would be ≤ {LAZY} at every σ "
-                f"from m ≈ {needed_width(max(worst), LAZY, m)} (an extrapolation, not a run)")
+        return (f"; falling like Lemma 1's O(1/√m) bound, the distance's median + error would be ≤ {LAZY} at "
+                + ", ".join(need) + " (an extrapolation, not a run)"
+                + (f"; too few usable runs to say at {', '.join(left)}" if left else ""))

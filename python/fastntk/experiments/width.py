@@ -116,8 +116,9 @@ class Width(Experiment):
         # 004's TensorFlow default keeps it O(1).
         # Seeds 380–387 (were 150–157): new for next24's rules (the GD speed row's premise, seed-spread floors on
         # every direction, the AdaGrad rows gated on TensorFlow's accumulator, Fig. 5's absolute loss, Fig. 8's α premise).
+        # Seeds 480–487 (next27): trend_direction counting a no-trend seed against either sign, not only the claimed one (next27, the review of gradient-confusion's 330–337); nothing of width's own changed.
         "standard": dict(data="gaussian:200", n_train=200, n_test=100, data_seed=0, init="glorot",
-                         widths=[10, 100, 1000, 10000], optimizers=["gd", "adagrad", "rmsprop"], seeds=list(range(380, 388)), steps=2000, record_every=20,
+                         widths=[10, 100, 1000, 10000], optimizers=["gd", "adagrad", "rmsprop"], seeds=list(range(480, 488)), steps=2000, record_every=20,
                          base_lr=5e-4, rmsprop_gamma=0.9, scale_width=100, init_scales=[0.25, 1.0, 4.0],
                          alphas=[1.0, 10.0], alpha_widths=[10, 30, 100, 300], depth_width=10, hidden_layers=[1, 5]),
         "paper": dict(data="gaussian:1000", n_train=1000, n_test=100, data_seed=0, init="glorot",
