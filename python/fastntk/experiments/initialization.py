@@ -426,7 +426,7 @@ class Initialization(Experiment):
             if v != REPRODUCED and not few and math.isfinite(med):
                 # a σ that straddles LAZY needs the width too (the pre-run review of next25); a σ with too few
                 # usable runs names none and feeds no maximum (next27: the review of 390–394)
-                worst = max(worst, med + (e if math.isfinite(e) else 0.0))
+                worst = max(worst, Initialization._upper(med, e))
             if v == NOT_REPRODUCED:
                 out_.append(f"σ = {sg:g}: {med:.3g} ± {e:.2g}")
             elif v != REPRODUCED:
@@ -461,6 +461,12 @@ class Initialization(Experiment):
         n_made = sum(r["sigma"] == sg for r in made)
         med = float(np.median(dist)) if dist else math.nan
         return dist, n_made, med, median_error(dist), too_few(len(dist), n_made, "seeds")
+
+    @staticmethod
+    def _upper(med: float, err: float) -> float:
+        """A σ's median distance + its standard error (the median alone where the error is not
+        finite): what the premise needs at LAZY, so what a needed width is extrapolated from."""
+        return med + (err if math.isfinite(err) else 0.0)
 
     @staticmethod
     def _small_init(r) -> bool:
@@ -625,8 +631,8 @@ class Initialization(Experiment):
             dist, n_made, med, e, few = Initialization._sigma_distance(runs, made, sg, "lin_T_distance")
             if few:
                 left.append(f"σ = {sg:g} ({len(dist)} of {n_made})")
-            elif med + e > LAZY:
-                widths.append(needed_width(med + e, LAZY, m))
+            elif Initialization._upper(med, e) > LAZY:
+                widths.append(needed_width(Initialization._upper(med, e), LAZY, m))
                 per.append(f"σ = {sg:g}: {med:.3g} ± {e:.2g} at m ≈ {widths[-1]}")
             else:
                 per.append(f"σ = {sg:g}: {med:.3g} ± {e:.2g} (≤ {LAZY} at m = {m})")
@@ -880,8 +886,8 @@ class Initialization(Experiment):
             dist, n_made, med, e, few = Initialization._sigma_distance(runs, made, sg)
             if few:
                 left.append(f"σ = {sg:g} ({len(dist)} of {n_made} usable)")
-            elif med + (e if math.isfinite(e) else 0.0) > LAZY:
-                need.append(f"σ = {sg:g} from m ≈ {needed_width(med + (e if math.isfinite(e) else 0.0), LAZY, m)}")
+            elif Initialization._upper(med, e) > LAZY:
+                need.append(f"σ = {sg:g} from m ≈ {needed_width(Initialization._upper(med, e), LAZY, m)}")
         return ((f"; falling like Lemma 1's O(1/√m) bound, the distance's median + error would be ≤ {LAZY} at "
                  + ", ".join(need) + " (an extrapolation, not a run)" if need else "")
                 + (f"; too few usable runs to say at {', '.join(left)}" if left else ""))
