@@ -131,10 +131,13 @@ class LateLinearization(Experiment):
         # from θ_T is not usable is left out and counted by its own reason (one degenerate η/2 continuation made
         # the paper preset's row inconclusive, naming the cap it had not hit); the continued row names the runs
         # that climb back after T, as the θ_T row counts them.
+        # Seeds 510–517, paper preset 40–49 (next28-c): Eqs. (4) and (7) at θ_T with the pseudo-inverse (the run on 500–507
+        # stopped at a singular K at θ_T after 7 of 16 runs, unread; 30–39 had finished), K's condition number
+        # at the last θ_T recorded (cond_T).
         "standard": dict(data="sphere:16", n_train=20, n_test=100, data_seed=0, depth=2, widths=[20, 80],
-                         seeds=list(range(500, 508)), sigma=1.0, tol=1e-8, max_steps=100000, decades=[1, 2]),
+                         seeds=list(range(510, 518)), sigma=1.0, tol=1e-8, max_steps=100000, decades=[1, 2]),
         "paper": dict(data="sphere:16", n_train=20, n_test=100, data_seed=0, depth=2, widths=[20, 80],
-                      seeds=list(range(30, 40)), sigma=1.0, tol=1e-5, max_steps=300000, decades=[0.5, 1, 1.5, 2]),
+                      seeds=list(range(40, 50)), sigma=1.0, tol=1e-5, max_steps=300000, decades=[0.5, 1, 1.5, 2]),
     }
 
     def jobs(self, cfg):
@@ -162,7 +165,10 @@ class LateLinearization(Experiment):
             if T > 0:
                 theta_T = ctx.check(train(net, theta, ds.X, ds.Y, optimizer="gd", lr=info["lr"], tol=1e-300,
                                           max_steps=T, record_every=T, callback=ctx.callback)).params
-            lin = np.asarray(theory.decompose(net, theta_T, ds.X, ds.Y, ds.X_test).f_lin, np.float64)
+            # The pseudo-inverse: where K at θ_T is singular (a narrow net's ReLUs switched off together; seed
+            # 500–507's run stopped on one, next28-c) Eq. (4) with K⁺ is still what GD on the linearized model
+            # converges to, the minimum-norm correction; where K is regular it is K⁻¹.
+            lin = np.asarray(theory.decompose(net, theta_T, ds.X, ds.Y, ds.X_test, pinv=True).f_lin, np.float64)
             out["T"].append(T)
             out["loss_T"].append(half_mse(net.apply(theta_T, ds.X), ds.Y))
             out["distance"].append(float(np.linalg.norm(pred - lin) / max(np.linalg.norm(lin), 1e-300)))
@@ -171,7 +177,8 @@ class LateLinearization(Experiment):
         # follows the same trajectory θ_t past T), and the GD run's largest climb after T — the core's max_climb
         # (the one reading of a climb) of the same GD replayed from θ_T to the run's end (reported, not compared;
         # next22 restated it in Python over the curve, where a NaN read as no climb).
-        lam_T = float(np.linalg.eigvalsh(ntk(net, theta_T, ds.X).astype(np.float64))[-1])
+        eig_T = np.linalg.eigvalsh(ntk(net, theta_T, ds.X).astype(np.float64))
+        lam_T = float(eig_T[-1])
         rest = max(res.steps - out["T"][-1], 1)
         after = ctx.check(train(net, theta_T, ds.X, ds.Y, optimizer="gd", lr=info["lr"], tol=1e-300, max_steps=rest,
                                 record_every=1, callback=ctx.callback))
@@ -181,7 +188,7 @@ class LateLinearization(Experiment):
         path = np.asarray(after.history["train_loss"], np.float64)
         rise = float(np.max(path)) / out["loss_T"][-1] if np.all(np.isfinite(path)) else math.inf
         out.update(lam_T=lam_T, edge_T=float(info["lr"]) * lam_T / ds.X.shape[0], gd_climb_T=float(after.max_climb),
-                   rise_T=rise)
+                   rise_T=rise, cond_T=float(lam_T / eig_T[0]) if eig_T[0] > 0 else math.inf)
         # Thms 3–4 at θ_T: from the last θ_T the run continues by AdaGrad (App. D's rate), by GD at
         # η/2 (the GD continuation the row compares with: GD's limit on the linear model at θ_T does
         # not depend on its rate, and η/2 puts η·λ_max(K_T)/N near 1, inside Lemma 1's small step,
@@ -208,7 +215,8 @@ class LateLinearization(Experiment):
             if name == "ada":
                 out["ada_half"] = _rms(cpred - preds["half"])       # AdaGrad against the GD continuation
                 eq7 = np.asarray(theory.adaptive_closed_form(net, theta_T, ds.X, ds.Y, ds.X_test,
-                                                             np.asarray(cont.history["D"], np.float64), cont.lr),
+                                                             np.asarray(cont.history["D"], np.float64), cont.lr,
+                                                             pinv=True),
                                  np.float64)
                 out["ada_predicted"] = _rms(eq7 - lin)
                 # How far each net lies from its own linear model at θ_T (absolute RMS on the test set).
