@@ -134,10 +134,13 @@ class LateLinearization(Experiment):
         # Seeds 510–517, paper preset 40–49 (next28-c): Eqs. (4) and (7) at θ_T with the pseudo-inverse (the run on 500–507
         # stopped at a singular K at θ_T after 7 of 16 runs, unread; 30–39 had finished), K's condition number
         # at the last θ_T recorded (cond_T).
+        # Seeds 520–527, paper preset 50–59 (next28-d, the review of 510–517 and 40–49): the continued row's medians
+        # say they are over the deciding runs (they followed the climbed-back clause, and read as its runs), and the
+        # runs left out for an unusable continuation are named.
         "standard": dict(data="sphere:16", n_train=20, n_test=100, data_seed=0, depth=2, widths=[20, 80],
-                         seeds=list(range(510, 518)), sigma=1.0, tol=1e-8, max_steps=100000, decades=[1, 2]),
+                         seeds=list(range(520, 528)), sigma=1.0, tol=1e-8, max_steps=100000, decades=[1, 2]),
         "paper": dict(data="sphere:16", n_train=20, n_test=100, data_seed=0, depth=2, widths=[20, 80],
-                      seeds=list(range(40, 50)), sigma=1.0, tol=1e-5, max_steps=300000, decades=[0.5, 1, 1.5, 2]),
+                      seeds=list(range(50, 60)), sigma=1.0, tol=1e-5, max_steps=300000, decades=[0.5, 1, 1.5, 2]),
     }
 
     def jobs(self, cfg):
@@ -465,14 +468,17 @@ class LateLinearization(Experiment):
         own_climb = [r["gd_climb_T"] for r in full if isinstance(r.get("gd_climb_T"), (int, float))]
         half_gd = [r["half_gd"] for r in full if isinstance(r.get("half_gd"), (int, float))]
         margin = "the predicted gap less the farther net's distance from its linear model beyond the band"
-        # A run whose continuation is not usable (not converged, or degenerate: a loss at T already within a step of
-        # the tolerance) is left out, counted by reason, as every unusable run is (next28-b: the paper preset's row
-        # read inconclusive on one such run, naming the cap when that continuation had converged in 1 step).
+        # A run whose continuation is not usable (not converged, or degenerate: converged within FIRST_STEPS steps —
+        # GD at η/2 does so where the residual at T lies along K_T's top eigendirection, left there by the run's own η
+        # oscillating at the stability edge, which one step at η·λ_max(K_T)/N ≈ 1 removes) is left out, counted by
+        # reason and named, as every unusable run is (next28-b: the paper preset's row read inconclusive on one such
+        # run, naming the cap when that continuation had converged in 1 step; next28-d: the seeds named).
         label = {"ada": "AdaGrad", "half": "GD at η/2", "quarter": "GD at η/4"}
         lost = Counter(f"{label[name]} {self._lost(r, name, tol)}" for r in ok for name in conts
                        if not self._continued(r, name, tol))
-        left = (f"; {len(ok) - len(both)} of {len(ok)} usable runs left out, a continuation from θ_T not usable ("
-                + ", ".join(f"{n} {k}" for k, n in sorted(lost.items())) + ")" if lost else "")
+        out_seeds = sorted(r["seed"] for r in ok if r not in both)
+        left = (f"; {len(ok) - len(both)} of {len(ok)} usable runs left out (seeds {out_seeds}), a continuation from θ_T "
+                "not usable (" + ", ".join(f"{n} {k}" for k, n in sorted(lost.items())) + ")" if lost else "")
         # The run's own climb back after T, which the θ_T row reports, named here too (next28-b: the review of
         # 490–497 found a run the θ_T row calls outside Sect. 6's θ_t near θ_T deciding this row unsaid). Not a
         # premise of this row: its continuations from θ_T are judged on their own rates' stability.
@@ -490,10 +496,12 @@ class LateLinearization(Experiment):
                   + (f", its loss climbing more than {MONOTONE_TOL:g} after T in "
                      f"{sum(c > MONOTONE_TOL for c in own_climb)} of {len(own_climb)}" if own and own_climb else "")
                   + (", not compared)" if own else "")
-                  + f"; of those {margin} in {len(decide)} of {len(stable)}" + climbed)
+                  + f"; of those {margin} in {len(decide)} of {len(stable)}")
         if decide:
-            regime += (f"; over them AdaGrad {float(np.median([r['ada_half'] for r in decide])):.3g}, GD at η/4 "
-                       f"{float(np.median([r['quarter_half'] for r in decide])):.3g} (medians)")
+            # Before the climbed-back clause, which names other runs (next28-d: "over them" read as those).
+            regime += (f"; over the deciding runs AdaGrad {float(np.median([r['ada_half'] for r in decide])):.3g}, GD at "
+                       f"η/4 {float(np.median([r['quarter_half'] for r in decide])):.3g} (medians)")
+        regime += climbed
         if half_gd:
             regime += (f"; GD at η/2 from θ_T ends {float(np.median(half_gd)):.3g} ({min(half_gd):.3g}–"
                        f"{max(half_gd):.3g}) RMS from the run's own net (GD at the papers' η throughout; reported, not "
