@@ -2036,7 +2036,7 @@ def test_normal_biases_rows_judge_the_exponent_with_the_bias_free_control():
     name = "normal-biases"
     exp = REGISTRY[name]
     cfg = experiments.resolve_config(name, "standard")
-    assert list(zip(cfg["depths"], cfg["widths"])) == [(2, 4000), (3, 2000)] and cfg["seeds"] == [470, 471, 472, 473, 474]
+    assert list(zip(cfg["depths"], cfg["widths"])) == [(2, 4000), (3, 2000)] and cfg["seeds"] == [490, 491, 492, 493, 494]
     assert cfg["biases"] == ["normal", "none", "zero"] and len(exp.jobs(cfg)) == 2 * 3 * 8 * 5
     rng = _np.random.default_rng(4)
 
