@@ -8,7 +8,9 @@ passed beside them), writable outputs, launch shapes within CUDA's limits.
 
 The tests thus run the GPU code paths — tiling, layer loops, the training loop,
 the argument checks, the kernels' indexing — without a GPU. NumPy twins of the
-kernels (HostKernels) state what each kernel computes; a test compares the two.
+kernels (HostKernels) state what each kernel computes through fastntk.reference,
+where the activations, losses and optimizer rules are written once; a test
+compares the two.
 """
 import ctypes
 import functools
@@ -21,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fastntk import reference
+from fastntk import _core, reference
 
 from fastntk._gpu.runtime import CudaKernels, Device, cuda_include_dir, cuda_source_dir
 
@@ -259,28 +261,31 @@ class KernelsOnHost(CudaKernels):
         return self.module.get_function(f"fastntk_{name}_{self._suffix}")
 
 
-def _act(kind, h):
-    if kind == 3:
-        return reference.erf(h).astype(h.dtype)
-    return np.maximum(h, 0) if kind == 0 else np.tanh(h) if kind == 2 else h
-
-
-def _act_grad(kind, a, m):
-    if kind == 3:
-        h = reference.erfinv(a)
-        return (m * (2 / np.sqrt(np.pi)) * np.exp(-h * h)).astype(m.dtype)
-    return np.where(a > 0, m, 0) if kind == 0 else m * (1 - a * a) if kind == 2 else m
+_NAME = {kind: name for name, kind in _core.ACTIVATION_KIND.items()}   # the core's numbering, as the kernels'
+# The activation's input from its output, to state a derivative taken from the output by fastntk.reference's
+# rule at the input (ReLU's and the identity's at the output itself: the same sign).
+_INPUT = {"relu": lambda a: a, "identity": lambda a: a, "tanh": np.arctanh, "erf": reference.erfinv}
 
 
 class HostKernels:
+    """What each kernel computes, stated through fastntk.reference (activations, losses and
+    optimizer rules there, once) on NumPy arrays, in float64 and stored in the kernel's dtype."""
+
     def __init__(self, dtype):
         self.T = np.dtype(dtype).type
 
+    def _act(self, kind, h):
+        return reference._act(_NAME[kind], np.asarray(h, np.float64)).astype(self.T)
+
+    def _act_grad(self, kind, a, m):
+        name, a = _NAME[kind], np.asarray(a, np.float64)
+        return (m * reference._dact(name, _INPUT[name](a))).astype(self.T)
+
     def bias_activation(self, h, b, beta, kind):
-        h[...] = _act(kind, h + (self.T(beta) * b if b is not None else 0))
+        h[...] = self._act(kind, h + (self.T(beta) * b if b is not None else 0))
 
     def activation_grad(self, kind, a, m):
-        m[...] = _act_grad(kind, a, m)
+        m[...] = self._act_grad(kind, a, m)
 
     def gram_accumulate(self, k, gd, ga, beta2, lower_only):
         upd = k + gd * (ga + self.T(beta2))
@@ -299,67 +304,57 @@ class HostKernels:
         z = scale[:, None, None] * h
         if b is not None:
             z = z + (beta[:, None] * b)[:, None, :]
-        h[...] = _act(kind, z)
+        h[...] = self._act(kind, z)
 
     def stacked_activation_grad(self, kind, a, m, scale):
-        m[...] = _act_grad(kind, a, scale.reshape((-1,) + (1,) * (m.ndim - 1)) * m)
+        m[...] = self._act_grad(kind, a, scale.reshape((-1,) + (1,) * (m.ndim - 1)) * m)
 
     def stacked_scale_copy(self, dst, src, scale):
         dst[...] = scale[:, None] * src.reshape(dst.shape)
 
     def residual_loss(self, kind, f, y, count, r, sq):
-        n = y.shape[0]
-        f2 = f.reshape(-1, n)
-        if kind == 0:
-            if r is not None:
-                r.reshape(-1, n)[...] = (f2 - y) / self.T(count)
-            d = f2.astype(np.float64) - y.astype(np.float64)
-            sq += (0.5 * d * d).sum(axis=1)
-            return
-        sign = np.where(y > 0, 1, -1).astype(f.dtype)
-        m = sign * f2
+        """Per run (a row of f): the residual ∂ℓ/∂f / count into r and the summed loss added to sq."""
+        name, y = _core.LOSSES[kind], np.asarray(y, np.float64)
+        f2 = np.asarray(f, np.float64).reshape(-1, y.shape[0])
         if r is not None:
-            e = np.exp(-np.abs(m))
-            r.reshape(-1, n)[...] = -sign * np.where(m > 0, e / (1 + e), 1 / (1 + e)) / self.T(count)
-        m = m.astype(np.float64)
-        sq += (np.maximum(-m, 0) + np.log1p(np.exp(-np.abs(m)))).sum(axis=1)
+            r.reshape(f2.shape)[...] = reference.loss_grad(name, f2, y) / count
+        sq += [reference.loss_value(name, row, y) * y.shape[0] for row in f2]
 
-    # Stacked rows: θ, g, state (R, n); lr (R,); rows: the rows updated.
-    def _lr(self, lr, lr_scale, rows):
-        return (lr[rows] * self.T(lr_scale))[:, None]
+    def _step(self, name, theta, g, lr, lr_scale, rows, state, t, diag=None, toward=None, **hyper):
+        """Rows ``rows`` of the stacked θ (R, n) take one step of reference.optimizer_step, each at its
+        own rate lr[row]·lr_scale, from and back into the stacked ``state`` ({the reference's name:
+        (R, n)}); ``diag`` gets the step's preconditioner, read off the reference's own step as
+        (θ − θ′)/(lr·``toward``), ``toward`` the state the step moves along (g where None)."""
+        for i in np.asarray(rows):
+            st = {k: np.array(v[i], np.float64) for k, v in state.items()}
+            old, rate = np.array(theta[i], np.float64), float(lr[i]) * float(lr_scale)   # a copy: θ is written below
+            new = reference.optimizer_step(name, st, old, np.asarray(g[i], np.float64), rate, t, hyper)
+            theta[i] = new.astype(self.T)
+            for k, v in state.items():
+                v[i] = st[k].astype(self.T)
+            if diag is not None:
+                diag[i] = ((old - new) / (rate * (st[toward] if toward else np.asarray(g[i], np.float64)))).astype(self.T)
 
     def sgd(self, theta, g, lr, lr_scale, rows):
-        theta[rows] -= self._lr(lr, lr_scale, rows) * g[rows]
+        self._step("sgd", theta, g, lr, lr_scale, rows, {}, 1)
 
     def momentum(self, theta, b, g, lr, lr_scale, mu, damp, first, nesterov, rows):
-        T, g = self.T, g[rows]
-        b[rows] = g if first else T(mu) * b[rows] + T(damp) * g
-        theta[rows] -= self._lr(lr, lr_scale, rows) * (g + T(mu) * b[rows] if nesterov else b[rows])
+        # The kernel takes PyTorch's (1 − dampening) as its factor on g.
+        self._step("momentum", theta, g, lr, lr_scale, rows, {"b": b}, 1 if first else 2, momentum=mu,
+                   dampening=1 - damp, nesterov=nesterov)
 
     def adagrad(self, theta, s, g, lr, lr_scale, eps, diag, rows):
-        T, g = self.T, g[rows]
-        s[rows] += g * g
-        d = T(1) / (np.sqrt(s[rows]) + T(eps))
-        theta[rows] -= self._lr(lr, lr_scale, rows) * d * g
-        if diag is not None:
-            diag[rows] = d
+        self._step("adagrad", theta, g, lr, lr_scale, rows, {"s": s}, 1, diag, eps=eps)
 
     def rmsprop(self, theta, v, g, lr, lr_scale, alpha, eps, diag, rows):
-        T, g = self.T, g[rows]
-        v[rows] = T(alpha) * v[rows] + (T(1) - T(alpha)) * g * g
-        d = T(1) / (np.sqrt(v[rows]) + T(eps))
-        theta[rows] -= self._lr(lr, lr_scale, rows) * d * g
-        if diag is not None:
-            diag[rows] = d
+        self._step("rmsprop", theta, g, lr, lr_scale, rows, {"v": v}, 1, diag, alpha=alpha, eps=eps)
 
     def adam(self, theta, m, v, g, lr, lr_scale, b1, b2, bc1, sqrt_bc2, eps, diag, rows):
-        T, g = self.T, g[rows]
-        m[rows] = T(b1) * m[rows] + (T(1) - T(b1)) * g
-        v[rows] = T(b2) * v[rows] + (T(1) - T(b2)) * g * g
-        d = T(1) / (T(bc1) * (np.sqrt(v[rows]) / T(sqrt_bc2) + T(eps)))
-        theta[rows] -= self._lr(lr, lr_scale, rows) * d * m[rows]
-        if diag is not None:
-            diag[rows] = d
+        # The kernel takes the bias corrections of step t; the reference takes t.
+        t = round(np.log1p(-bc1) / np.log(b1))
+        assert np.isclose(bc1, 1 - b1 ** t) and np.isclose(sqrt_bc2, np.sqrt(1 - b2 ** t)), (bc1, sqrt_bc2)
+        self._step("adam", theta, g, lr, lr_scale, rows, {"m": m, "v": v}, t, diag, toward="m", betas=(b1, b2),
+                   eps=eps)
 
 
 def _gemm(ta, tb, a, b, out, alpha, beta):

@@ -435,8 +435,10 @@ def _every_launch(k, dtype, rng, xp=np):
     k.adagrad(th[3], st[2], g, lr, 0.5, 1e-10, None, rows)
     k.adagrad(th[3], st[3], g, lr, 0.5, 1e-10, state["d"][0], rows)
     k.rmsprop(th[4], st[4], g, lr, 1.0, 0.99, 1e-8, state["d"][1], rows)
-    k.adam(th[5], st[5], st[6], g, lr, 1.0, 0.9, 0.999, 0.1, 0.05, 1e-8, state["d"][2], rows)
-    k.adam(th[6], st[7], st[8], g, lr, 1.0, 0.9, 0.999, 0.1, 0.05, 1e-8, None, rows)
+    # Adam at step 3: its bias corrections 1 − β₁³ and √(1 − β₂³).
+    bc1, sqrt_bc2 = 1 - 0.9**3, (1 - 0.999**3) ** 0.5
+    k.adam(th[5], st[5], st[6], g, lr, 1.0, 0.9, 0.999, bc1, sqrt_bc2, 1e-8, state["d"][2], rows)
+    k.adam(th[6], st[7], st[8], g, lr, 1.0, 0.9, 0.999, bc1, sqrt_bc2, 1e-8, None, rows)
     return state
 
 

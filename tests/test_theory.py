@@ -97,6 +97,9 @@ def test_thm3_closed_form_equals_iterated_dynamics(optimizer, hyper):
     closed = theory.adaptive_closed_form(net, theta, X, Y, Xt, r.history["D"], lr)
     it = r.history["test_pred"][-1]
     assert np.linalg.norm(closed - it) <= TOL["solve"] * np.linalg.norm(it)
+    # the pseudo-inverse (for a singular K_D) is the inverse where K_D is regular
+    pinv = theory.adaptive_closed_form(net, theta, X, Y, Xt, r.history["D"], lr, pinv=True)
+    assert np.linalg.norm(pinv - it) <= TOL["solve"] * np.linalg.norm(it)
 
 
 def test_example1_constant_direction_adagrad():

@@ -74,8 +74,10 @@ class Bump(Initialization):
         # + its standard error; the f_int premise names the width where the nets leave their linearization).
         # Seeds 460–467 (next27): initialization's next27 rules, which bump inherits (the review of 390–397: the slope
         # row now counts each σ's nets above 0.1; the laziness row's widths per σ).
+        # Seeds 490–497 (next28): initialization's next28 rules, which bump inherits (the f_int width per σ, the
+        # laziness row's count over the judged σ).
         "standard": dict(data="bump", n_train=10, n_test=300, data_seed=0, depths=[2], widths=[10000],
-                         sigmas=[0.5, 1.0, 2.0, 4.0, 8.0], seeds=list(range(460, 468)), bias="zero", tol=1e-5,
+                         sigmas=[0.5, 1.0, 2.0, 4.0, 8.0], seeds=list(range(490, 498)), bias="zero", tol=1e-5,
                          max_steps=50000),
         "paper": dict(data="bump", n_train=10, n_test=300, data_seed=0, depths=[2], widths=[10000],
                       sigmas=[0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0], seeds=list(range(10)), bias="zero",

@@ -39,6 +39,15 @@ def _shown(value: float, edge: float) -> str:
     return text
 
 
+def _with_error(value: str, err: float, n: int, what: str = "seed") -> str:
+    """``value ± err``, or where the error is not finite (fewer than two ``what``s, which have
+    none) the value alone, saying how many there are: the committed run's f_int row at L = 3
+    printed "0.70 ± nan"."""
+    if math.isfinite(err):
+        return f"{value} ± {err:.2g}"
+    return f"{value} ({n} {what}{'' if n == 1 else 's'}, so no standard error)"
+
+
 class Initialization(Experiment):
     name = "initialization"
     paired = ("depths", "widths")  # jobs zip them: L = depths[i] at width widths[i]
@@ -128,8 +137,11 @@ class Initialization(Experiment):
         # too few usable runs to say (was one width for "every σ" that left σ ≤ 1 out unsaid), a σ with too few
         # usable runs feeding no maximum (L = 3 σ = 2 on 2 runs had), the slope row counting each σ's nets above
         # 0.1, and the f_int premise saying its climbs are not extrapolated.
+        # Seeds 490–494 (next28): the review of 460–464 — the f_int rows' width per small σ from its median +
+        # error (was a median pooled over σ, no error), a value on one run printed without "± nan", the laziness
+        # row counting only the judged σ's runs above 0.1, the too-few clause kept when no σ needs a width.
         "standard": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depths=[2, 3],
-                         widths=[4000, 500], sigmas=[0.5, 1.0, 2.0, 4.0, 8.0, 16.0], seeds=[460, 461, 462, 463, 464],
+                         widths=[4000, 500], sigmas=[0.5, 1.0, 2.0, 4.0, 8.0, 16.0], seeds=[490, 491, 492, 493, 494],
                          bias="zero", tol=1e-5, max_steps=20000),
         "paper": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depths=[2, 3],
                       widths=[4000, 2000], sigmas=[0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0],
@@ -414,7 +426,7 @@ class Initialization(Experiment):
             if v != REPRODUCED and not few and math.isfinite(med):
                 # a σ that straddles LAZY needs the width too (the pre-run review of next25); a σ with too few
                 # usable runs names none and feeds no maximum (next27: the review of 390–394)
-                worst = max(worst, med + (e if math.isfinite(e) else 0.0))
+                worst = max(worst, Initialization._upper(med, e))
             if v == NOT_REPRODUCED:
                 out_.append(f"σ = {sg:g}: {med:.3g} ± {e:.2g}")
             elif v != REPRODUCED:
@@ -439,14 +451,22 @@ class Initialization(Experiment):
         return None, per
 
     @staticmethod
-    def _sigma_distance(usable_runs, made, sg):
+    def _sigma_distance(usable_runs, made, sg, key="lin_distance"):
         """One σ's laziness as the slope and laziness rows read it: the per-θ₀ distances
         ‖f_NN − f_lin‖/‖f_lin‖ on the test set of its usable runs, the runs made, their median
-        and its standard error, and the too-few verdict (None where enough are usable)."""
-        dist = per_seed({(r["seed"],): r.get("lin_distance", math.nan) for r in usable_runs if r["sigma"] == sg})
+        and its standard error, and the too-few verdict (None where enough are usable). ``key``
+        names the distance: f_lin's t → ∞ limit, or "lin_T_distance", f_lin trained the run's own
+        steps (the f_int rows' premise)."""
+        dist = per_seed({(r["seed"],): r.get(key, math.nan) for r in usable_runs if r["sigma"] == sg})
         n_made = sum(r["sigma"] == sg for r in made)
         med = float(np.median(dist)) if dist else math.nan
         return dist, n_made, med, median_error(dist), too_few(len(dist), n_made, "seeds")
+
+    @staticmethod
+    def _upper(med: float, err: float) -> float:
+        """A σ's median distance + its standard error (the median alone where the error is not
+        finite): what the premise needs at LAZY, so what a needed width is extrapolated from."""
+        return med + (err if math.isfinite(err) else 0.0)
 
     @staticmethod
     def _small_init(r) -> bool:
@@ -499,13 +519,14 @@ class Initialization(Experiment):
         counts = ", ".join(f"σ = {x:g}: {sum(r['sigma'] == x for r in small)} of {sum(r['sigma'] == x for r in rs)}"
                            for x in sorted({r["sigma"] for r in made_small}))
         band = math.log2(INT_FACTOR)
-        verdict = within(med, 0.0, band, len(small), len(made_small), err=median_error(gap))
+        gap_err = median_error(gap)
+        verdict = within(med, 0.0, band, len(small), len(made_small), err=gap_err)
         few = too_few(len(small), len(made_small))
         # The premise over the judged runs, or over every small-σ run made where too few are usable.
         over = made_small if few else small
         which = (f"the {len(over)} small-σ runs made ({len(small)} usable: too few to judge)" if few
                  else f"the {len(over)} usable small-σ runs the row judges")
-        failed, follow = self._lemma1_premise(over, m)
+        failed, follow = self._lemma1_premise(over, made_small, m)
         capped = [r for r in made_small if r["status"] == "max_steps"]
         cap_text = (f"{len(capped)} of the {len(made_small)} small-σ runs made stopped at the cap of {cfg['max_steps']} "
                     f"steps, up to {max(r['train_loss'] for r in capped) / cfg['tol']:.3g}× the tolerance" if capped else "")
@@ -527,7 +548,7 @@ class Initialization(Experiment):
             # Where the premise is read over every small-σ run made, the usable runs the row would judge may meet it
             # while capped runs fail it: said beside the verdict (a review of next22's 330–334 found the 5 judged
             # σ = 2 runs inside Lemma 1's regime under a premise-not-met verdict that did not say so).
-            own_failed, own = self._lemma1_premise(small, m)
+            own_failed, own = self._lemma1_premise(small, made_small, m)
             verdict += (f"; the {len(small)} usable small-σ runs alone (too few to judge): "
                         f"{'outside' if own_failed else 'inside'} {self.lazy_ref}'s regime ({own})")
         return Claim(
@@ -536,13 +557,18 @@ class Initialization(Experiment):
             f"{INT_FACTOR:g} where {self.bound_ref}'s initialization term is ≤ {SMALL_INIT}·RMSE(f_int); premise "
             f"{self.lazy_ref}'s regime: η small enough, read as max_climb ≤ {MONOTONE_TOL:g} in every run, and median "
             f"‖f_NN − f_lin,t‖/‖f_lin,t‖ ≤ {LAZY})",
-            f"median over θ₀ of ∣log₂(test loss f_NN / f_int)∣ {med:.2f} ± {median_error(gap):.2f} (standard "
-            f"error; {len(gap)} seeds; signed median {float(np.median(signed)) if signed else math.nan:.2f}, below 0 "
+            "median over θ₀ of ∣log₂(test loss f_NN / f_int)∣ "
+            # One seed has no standard error: its value alone, saying so (the committed run printed "0.70 ± nan").
+            + (f"{med:.2f} ± {gap_err:.2f} (standard error; {len(gap)} seeds" if math.isfinite(gap_err) else
+               f"{med:.2f} ({len(gap)} seed{'' if len(gap) == 1 else 's'} over {len(small)} "
+               f"run{'' if len(small) == 1 else 's'}, so no standard error")
+            + f"; signed median {float(np.median(signed)) if signed else math.nan:.2f}, below 0 "
             f"where the net tests better) over {len(small)} of {len(made_small)} runs whose initialization term is "
             f"≤ {SMALL_INIT}·RMSE(f_int) (usable and small-σ runs of all runs at each σ: {counts or '—'}; a run not converged within "
             f"the cap of {cfg['max_steps']} steps is not usable); control at the smallest σ whose every run has an "
             f"initialization term above {CONTROL_INIT:.3g}·RMSE(f_int) ({self.bound_ref}'s bound then puts its test loss above "
-            f"{INT_FACTOR:g}× f_int's), σ = {top:g}: {ctl:.3g} ± {ctl_err:.2g}; premise over {which} (the judged "
+            f"{INT_FACTOR:g}× f_int's), σ = {top:g}: {_with_error(f'{ctl:.3g}', ctl_err, len(control))}; premise "
+            f"over {which} (the judged "
             f"runs where enough are usable, as the claim is about them; else every small-σ run made, to say why the "
             f"row cannot judge): {follow}; small-σ runs made: {self._kernel_moved(made_small)}, median "
             f"‖f_NN − f_lin‖/‖f_lin‖ {lazy_median(made_small):.3g} (f_lin's t → ∞ limit, test set); median "
@@ -552,8 +578,9 @@ class Initialization(Experiment):
             verdict)
 
     @staticmethod
-    def _lemma1_premise(runs, m):
-        """Lemma 1's regime over ``runs``: (the failing parts, or '' where it holds; the text).
+    def _lemma1_premise(runs, made, m):
+        """Lemma 1's regime over ``runs`` (of the small-σ runs ``made``): (the failing parts, or ''
+        where it holds; the text).
         η small enough is read as the registered reading of a stable step, max_climb (the loss's
         largest climb above its least so far) ≤ MONOTONE_TOL in EVERY run (pre-run review of next22:
         next22 as registered took the median, which let up to half oscillate; Lemma 1 is about each
@@ -561,9 +588,9 @@ class Initialization(Experiment):
         nets follow their linearization where the median ‖f_NN − f_lin,t‖/‖f_lin,t‖ (f_lin
         trained the run's own steps at its η, training and test inputs) is ≤ LAZY. Not recorded
         counts as not met. The training loss f_NN / f_lin,t is reported, not judged. Where the nets
-        leave their linearization, the width at which an O(1/√m) distance would bring the median to
-        LAZY (``needed_width``, an extrapolation from width m; next25, issue 25: a row whose premise
-        the preset's width misses names the width it would need); the climbs are not extrapolated."""
+        leave their linearization, the width at which an O(1/√m) distance would bring them to LAZY
+        (:meth:`_premise_width`, per σ; next25, issue 25: a row whose premise the preset's width
+        misses names the width it would need); the climbs are not extrapolated."""
         def median_of(values):
             v = [x for x in values if isinstance(x, (int, float)) and math.isfinite(x)]
             return (float(np.median(v)) if v else math.nan), len(v)
@@ -582,8 +609,7 @@ class Initialization(Experiment):
             failed.append("‖f_NN − f_lin,t‖ not recorded")
         elif dist > LAZY:
             failed.append(f"the nets leave their linearization: median ‖f_NN − f_lin,t‖/‖f_lin,t‖ {_shown(dist, LAZY)} "
-                          f"> {LAZY} (falling like Lemma 1's O(1/√m) bound it would reach {LAZY} at m ≈ "
-                          f"{needed_width(dist, LAZY, m)}, an extrapolation from m = {m}, not a run"
+                          f"> {LAZY} ({Initialization._premise_width(runs, made, m)}"
                           + ("; the climbs above are not extrapolated: that width need not bring them under "
                              f"{MONOTONE_TOL:g}" if up else "") + ")")
         text = (f"max_climb above {MONOTONE_TOL:g} in {up} of {n_climb} runs (needs none; median "
@@ -591,6 +617,31 @@ class Initialization(Experiment):
                 f"({'>' if dist > LAZY else '≤'} {LAZY}) (f_lin trained the run's own steps at its η, training and test "
                 f"inputs); beside it, not judged, median training loss f_NN / f_lin,t {ratio:.3g}")
         return "; ".join(failed), text
+
+    @staticmethod
+    def _premise_width(runs, made, m):
+        """The width at which the nets of ``runs`` would reach their linearization, per σ as
+        :meth:`_width_needed` reads the laziness row (a review of the committed run: the median
+        pooled over σ ∈ {0.5, 1, 2}, without its error, hid σ = 0.5's larger distance): for each σ
+        with enough of ``runs`` (``too_few`` of the small-σ runs ``made`` there) the median + its
+        standard error of ‖f_NN − f_lin,t‖/‖f_lin,t‖ extrapolated to LAZY (``needed_width``, from
+        width m), the row's width the largest; a σ with too few is named and feeds no maximum."""
+        per, left, widths = [], [], []
+        for sg in sorted({r["sigma"] for r in made}):
+            dist, n_made, med, e, few = Initialization._sigma_distance(runs, made, sg, "lin_T_distance")
+            if few:
+                left.append(f"σ = {sg:g} ({len(dist)} of {n_made})")
+            elif Initialization._upper(med, e) > LAZY:
+                widths.append(needed_width(Initialization._upper(med, e), LAZY, m))
+                per.append(f"σ = {sg:g}: {med:.3g} ± {e:.2g} at m ≈ {widths[-1]}")
+            else:
+                per.append(f"σ = {sg:g}: {med:.3g} ± {e:.2g} (≤ {LAZY} at m = {m})")
+        text = (f"falling like Lemma 1's O(1/√m) bound, each σ's median + standard error would reach {LAZY} by "
+                f"m ≈ {max(widths)} (an extrapolation from m = {m}, not a run), the largest of {', '.join(per)}"
+                if widths else
+                f"no σ with enough runs to extrapolate from has its median + standard error above {LAZY}"
+                + (f" ({', '.join(per)})" if per else ""))
+        return text + (f"; too few runs to extrapolate at {', '.join(left)}" if left else "")
 
     @staticmethod
     def _kernel_moved(runs):
@@ -657,11 +708,14 @@ class Initialization(Experiment):
         otherwise. The figure's reading, the test losses of f_NN and f_lin within a factor
         INT_FACTOR, is reported beside it, not judged: a review found it passed by a net against
         another θ₀'s f_lin at every large σ (the initialization term sets the test loss's size)."""
-        per, verdicts, untold, over = [], {}, [], 0
+        # Runs above LAZY, and usable, at the σ with enough usable runs to judge and at those with too few, apart:
+        # the committed run's "17 of 17 usable runs above 0.1" counted σ = 2's 2 of 5, which the row does not judge.
+        per, verdicts, untold, over = [], {}, [], {False: [0, 0], True: [0, 0]}
         for sg in sorted(cfg["sigmas"]):
             at = [r for r in ok if r["sigma"] == sg]
-            dist, n_made, med, err, _ = self._sigma_distance(ok, rs, sg)
-            over += sum(d > LAZY for d in dist)
+            dist, n_made, med, err, few = self._sigma_distance(ok, rs, sg)
+            over[bool(few)][0] += sum(d > LAZY for d in dist)
+            over[bool(few)][1] += len(dist)
             gap = per_seed({(r["seed"],): abs(math.log2(r["test_loss_nn"] / r["test_loss_lin"])) for r in at})
             signed = per_seed({(r["seed"],): math.log2(r["test_loss_nn"] / r["test_loss_lin"]) for r in at})
             cross = self._cross_distance(at, cfg)
@@ -705,8 +759,9 @@ class Initialization(Experiment):
             "per σ, median over θ₀ of ‖f_NN − f_lin‖/‖f_lin‖ on the test set (± standard error), of the control "
             "‖f_NN − f_lin(next θ₀)‖/‖f_lin(next θ₀)‖, and beside it, not judged, of ∣log₂(test loss f_NN / f_lin)∣ "
             "(usable of made): " + "; ".join(per)
-            + f"; {over} of {sum(len([r for r in ok if r['sigma'] == x]) for x in cfg['sigmas'])} usable runs above "
-            f"{LAZY}" + untold_note + excluded(usable(rs, cfg["tol"])[1]) + self._width_needed(ok, rs, m),
+            + f"; {over[False][0]} of {over[False][1]} usable runs above {LAZY} at the σ with enough usable runs to judge"
+            + (f" ({over[True][0]} of {over[True][1]} at those with too few, not judged)" if over[True][1] else "")
+            + untold_note + excluded(usable(rs, cfg["tol"])[1]) + self._width_needed(ok, rs, m),
             verdict)
 
     @staticmethod
@@ -824,16 +879,15 @@ class Initialization(Experiment):
         Thm 1's O(1/√m) says would make it so (its median + standard error at LAZY, as the laziness
         row reads it; next25: next24 extrapolated the median alone), and the σ with too few usable
         runs to say, named and left out (next27, the review of 390–394: "every σ" had left out
-        σ ≤ 1 unsaid, and a σ with 2 usable runs had set the maximum)."""
+        σ ≤ 1 unsaid, and a σ with 2 usable runs had set the maximum) whether or not some σ needs
+        a width (the committed run dropped them where none did)."""
         need, left = [], []
         for sg in sorted({r["sigma"] for r in made}):
             dist, n_made, med, e, few = Initialization._sigma_distance(runs, made, sg)
             if few:
                 left.append(f"σ = {sg:g} ({len(dist)} of {n_made} usable)")
-            elif med + (e if math.isfinite(e) else 0.0) > LAZY:
-                need.append(f"σ = {sg:g} from m ≈ {needed_width(med + (e if math.isfinite(e) else 0.0), LAZY, m)}")
-        if not need:
-            return ""
-        return (f"; falling like Lemma 1's O(1/√m) bound, the distance's median + error would be ≤ {LAZY} at "
-                + ", ".join(need) + " (an extrapolation, not a run)"
+            elif Initialization._upper(med, e) > LAZY:
+                need.append(f"σ = {sg:g} from m ≈ {needed_width(Initialization._upper(med, e), LAZY, m)}")
+        return ((f"; falling like Lemma 1's O(1/√m) bound, the distance's median + error would be ≤ {LAZY} at "
+                 + ", ".join(need) + " (an extrapolation, not a run)" if need else "")
                 + (f"; too few usable runs to say at {', '.join(left)}" if left else ""))

@@ -125,10 +125,22 @@ class LateLinearization(Experiment):
         # (a replay from θ_T), and GD at η/2's distance from the run's own net is reported.
         # Seeds 480–487 (next27): trend_direction counting a no-trend seed against either sign, not only the claimed one (next27, the review of gradient-confusion's 330–337); the paper cell says "the farther net's distance", as the rule reads since
         # e8884e9 (it said "both nets' distances"). Paper preset seeds 10–19 (0–9 ran under next23).
+        # Seeds 490–497, paper preset 20–29 (next28, the review of 480–487): the θ_T row reports the runs whose
+        # loss after T climbs back above the level the previous T was read at (recorded now: rise_T).
+        # Seeds 500–507, paper preset 30–39 (next28-b, the review of 490–497 and 20–29): a run whose continuation
+        # from θ_T is not usable is left out and counted by its own reason (one degenerate η/2 continuation made
+        # the paper preset's row inconclusive, naming the cap it had not hit); the continued row names the runs
+        # that climb back after T, as the θ_T row counts them.
+        # Seeds 510–517, paper preset 40–49 (next28-c): Eqs. (4) and (7) at θ_T with the pseudo-inverse (the run on 500–507
+        # stopped at a singular K at θ_T after 7 of 16 runs, unread; 30–39 had finished), K's condition number
+        # at the last θ_T recorded (cond_T).
+        # Seeds 520–527, paper preset 50–59 (next28-d, the review of 510–517 and 40–49): the continued row's medians
+        # say they are over the deciding runs (they followed the climbed-back clause, and read as its runs), and the
+        # runs left out for an unusable continuation are named.
         "standard": dict(data="sphere:16", n_train=20, n_test=100, data_seed=0, depth=2, widths=[20, 80],
-                         seeds=list(range(480, 488)), sigma=1.0, tol=1e-8, max_steps=100000, decades=[1, 2]),
+                         seeds=list(range(520, 528)), sigma=1.0, tol=1e-8, max_steps=100000, decades=[1, 2]),
         "paper": dict(data="sphere:16", n_train=20, n_test=100, data_seed=0, depth=2, widths=[20, 80],
-                      seeds=list(range(10, 20)), sigma=1.0, tol=1e-5, max_steps=300000, decades=[0.5, 1, 1.5, 2]),
+                      seeds=list(range(50, 60)), sigma=1.0, tol=1e-5, max_steps=300000, decades=[0.5, 1, 1.5, 2]),
     }
 
     def jobs(self, cfg):
@@ -156,7 +168,10 @@ class LateLinearization(Experiment):
             if T > 0:
                 theta_T = ctx.check(train(net, theta, ds.X, ds.Y, optimizer="gd", lr=info["lr"], tol=1e-300,
                                           max_steps=T, record_every=T, callback=ctx.callback)).params
-            lin = np.asarray(theory.decompose(net, theta_T, ds.X, ds.Y, ds.X_test).f_lin, np.float64)
+            # The pseudo-inverse: where K at θ_T is singular (a narrow net's ReLUs switched off together; seed
+            # 500–507's run stopped on one, next28-c) Eq. (4) with K⁺ is still what GD on the linearized model
+            # converges to, the minimum-norm correction; where K is regular it is K⁻¹.
+            lin = np.asarray(theory.decompose(net, theta_T, ds.X, ds.Y, ds.X_test, pinv=True).f_lin, np.float64)
             out["T"].append(T)
             out["loss_T"].append(half_mse(net.apply(theta_T, ds.X), ds.Y))
             out["distance"].append(float(np.linalg.norm(pred - lin) / max(np.linalg.norm(lin), 1e-300)))
@@ -165,11 +180,18 @@ class LateLinearization(Experiment):
         # follows the same trajectory θ_t past T), and the GD run's largest climb after T — the core's max_climb
         # (the one reading of a climb) of the same GD replayed from θ_T to the run's end (reported, not compared;
         # next22 restated it in Python over the curve, where a NaN read as no climb).
-        lam_T = float(np.linalg.eigvalsh(ntk(net, theta_T, ds.X).astype(np.float64))[-1])
+        eig_T = np.linalg.eigvalsh(ntk(net, theta_T, ds.X).astype(np.float64))
+        lam_T = float(eig_T[-1])
         rest = max(res.steps - out["T"][-1], 1)
         after = ctx.check(train(net, theta_T, ds.X, ds.Y, optimizer="gd", lr=info["lr"], tol=1e-300, max_steps=rest,
-                                record_every=rest, callback=ctx.callback))
-        out.update(lam_T=lam_T, edge_T=float(info["lr"]) * lam_T / ds.X.shape[0], gd_climb_T=float(after.max_climb))
+                                record_every=1, callback=ctx.callback))
+        # Whether θ_t stays in Sect. 6's regime after T: the largest training loss after T over the loss at T
+        # (next28: the θ_T row reports the runs that climb back to where the previous T was read; a non-finite loss
+        # is an unbounded rise).
+        path = np.asarray(after.history["train_loss"], np.float64)
+        rise = float(np.max(path)) / out["loss_T"][-1] if np.all(np.isfinite(path)) else math.inf
+        out.update(lam_T=lam_T, edge_T=float(info["lr"]) * lam_T / ds.X.shape[0], gd_climb_T=float(after.max_climb),
+                   rise_T=rise, cond_T=float(lam_T / eig_T[0]) if eig_T[0] > 0 else math.inf)
         # Thms 3–4 at θ_T: from the last θ_T the run continues by AdaGrad (App. D's rate), by GD at
         # η/2 (the GD continuation the row compares with: GD's limit on the linear model at θ_T does
         # not depend on its rate, and η/2 puts η·λ_max(K_T)/N near 1, inside Lemma 1's small step,
@@ -196,7 +218,8 @@ class LateLinearization(Experiment):
             if name == "ada":
                 out["ada_half"] = _rms(cpred - preds["half"])       # AdaGrad against the GD continuation
                 eq7 = np.asarray(theory.adaptive_closed_form(net, theta_T, ds.X, ds.Y, ds.X_test,
-                                                             np.asarray(cont.history["D"], np.float64), cont.lr),
+                                                             np.asarray(cont.history["D"], np.float64), cont.lr,
+                                                             pinv=True),
                                  np.float64)
                 out["ada_predicted"] = _rms(eq7 - lin)
                 # How far each net lies from its own linear model at θ_T (absolute RMS on the test set).
@@ -291,6 +314,7 @@ class LateLinearization(Experiment):
                 premise or trend_direction(trends, len(cfg["seeds"]))))
             dl = per_seed({(s,): at[(s, late)] for s in cfg["seeds"] if (s, late) in at})
             med = float(np.median(dl)) if dl else math.nan
+            back = self._climbed_back(ok, decades, late, at)
             loss_late, loss0 = self._loss_T(ok, len(decades) - 1), self._loss_T(ok, 0)
             loss_text = (f"training loss at θ_T median {loss_late:.3g} (at θ₀ {loss0:.3g}, tolerance {cfg['tol']:g})"
                          if math.isfinite(loss_late) else "training loss at θ_T not recorded")
@@ -309,17 +333,54 @@ class LateLinearization(Experiment):
                 f"000 Sect. 6 (Thm 1 with the features φ_T; some T exists; fastntk's threshold: median ≤ {LAZY}, as "
                 f"for θ₀; a distance above it at fastntk's T is inconclusive, never evidence against)",
                 f"median relative distance from Eq. (4) at θ_T {med:.3g} ± {median_error(dl):.2g} (standard error; "
-                f"{len(dl)} seeds), at θ₀ {med0:.3g}; {loss_text}",
+                f"{len(dl)} seeds), at θ₀ {med0:.3g}; {loss_text}{back}",
                 verdict))
-            out.append(self._after_T_claim(cfg, rs, ok, m, late, close, med))
+            out.append(self._after_T_claim(cfg, rs, ok, m, late, close, med, decades))
         return out
 
     @staticmethod
-    def _continued(r, name, tol):
-        """Whether the continuation ``name`` of run ``r`` from θ_T is usable (the rules of
-        every run: converged to the tolerance, not degenerate)."""
-        return exclusion({"status": r.get(f"{name}_status"), "train_loss": r.get(f"{name}_train_loss", math.nan),
-                          "steps": r.get(f"{name}_steps", 0)}, tol) is None
+    def _climbed_back(ok, decades, late, at) -> str:
+        """The runs whose GD loss after fastntk's T climbs back above the level at which the grid's
+        previous T was read (10^(k − k′)× the loss at T, k′ the previous point): 000 Sect. 6's T is
+        one after which θ_t stays near θ_T, so at this T such a run is outside the premise. Counted
+        and reported with their distance beside the others', not left out (next28: the review of
+        480–487 found the θ_T row silent on the climbs; the pre-run review found leaving them out
+        selects on the distance judged, in a row that reads only reproduced or inconclusive)."""
+        edge, rise, back = LateLinearization._back(ok, decades)
+        seen = [v for v in rise.values() if isinstance(v, (int, float)) and not math.isnan(v)]
+        if not seen:
+            return "; the loss after T not recorded"
+        rest = [at[(s, late)] for s, v in rise.items() if v <= edge and (s, late) in at]
+        far = [at[(s, late)] for s in back if (s, late) in at]
+        return (f"; after T the loss climbs back above {edge:.3g}× its value at T (where the previous T was read) in "
+                f"{len(back)} of {len(seen)} runs" + (f" (seeds {back}, distance at θ_T median {np.median(far):.3g}"
+                                                       f" against {np.median(rest) if rest else math.nan:.3g} for "
+                                                       "the others)" if back else "")
+                + f", largest rise {max(seen):.3g}× (beside, not judged: at this T those runs are outside Sect. 6's "
+                "θ_t near θ_T)")
+
+    @staticmethod
+    def _lost(r, name, tol) -> str | None:
+        """Why the continuation ``name`` of run ``r`` from θ_T is not usable (the rules of every
+        run: converged to the tolerance, not degenerate; its status beside "not converged"), or
+        None where it is."""
+        status = r.get(f"{name}_status", "not recorded")
+        why = exclusion({"status": status, "train_loss": r.get(f"{name}_train_loss", math.nan),
+                         "steps": r.get(f"{name}_steps", 0)}, tol)
+        return f"{why} ({status})" if why == "not converged" and status != "converged" else why
+
+    @classmethod
+    def _continued(cls, r, name, tol):
+        """Whether the continuation ``name`` of run ``r`` from θ_T is usable."""
+        return cls._lost(r, name, tol) is None
+
+    @staticmethod
+    def _back(ok, decades) -> tuple[float, dict, list]:
+        """(the edge 10^(k − k′), {seed: rise_T}, the seeds above it): the runs whose GD loss after
+        fastntk's T climbs back above the level at which the grid's previous T was read."""
+        edge = 10.0 ** (decades[-1] - decades[-2])
+        rise = {r["seed"]: r.get("rise_T", math.nan) for r in ok}
+        return edge, rise, sorted(s for s, v in rise.items() if v > edge)
 
     @staticmethod
     def _unstable(r) -> list[str]:
@@ -351,7 +412,7 @@ class LateLinearization(Experiment):
         170–177, withdrawn for that; the pre-run review of next23 found it registered again)."""
         return r["ada_predicted"] - max(r["ada_lin_rms"], r["half_lin_rms"])
 
-    def _after_T_claim(self, cfg, rs, ok, m, late, at_T, dist_T):
+    def _after_T_claim(self, cfg, rs, ok, m, late, at_T, dist_T, decades):
         """Thms 3–4 at θ_T (000 Sect. 6): continued from one θ_T, AdaGrad and GD reach
         different minimizers, under the package's rules for this claim at θ₀ (adaptive's):
         different = the AdaGrad continuation's RMS distance from the GD continuation beyond the
@@ -377,7 +438,9 @@ class LateLinearization(Experiment):
         the band is 10·√tol, so the standard preset trains to 10⁻⁸ (band 0.001) where 10⁻⁶'s
         0.01 was as large as the predicted gaps. This subsumes next22's median premise (the
         farther net's distance below the predicted gap). Only the
-        runs meeting both decide; where they are fewer than the package's minimum
+        runs meeting both decide (a run whose continuation is not usable, not converged or
+        degenerate, is left out and counted, as every unusable run; next28-b: it made the whole
+        row inconclusive); where they are fewer than the package's minimum
         (``too_few``) the row is premise not met, with the counts;
         (2) the nets follow their linearization at θ_T (``at_T``, the closeness the previous row
         judges, and ``dist_T`` its median; where it straddles its threshold, not shown).
@@ -405,8 +468,28 @@ class LateLinearization(Experiment):
         own_climb = [r["gd_climb_T"] for r in full if isinstance(r.get("gd_climb_T"), (int, float))]
         half_gd = [r["half_gd"] for r in full if isinstance(r.get("half_gd"), (int, float))]
         margin = "the predicted gap less the farther net's distance from its linear model beyond the band"
-        regime = (f"runs that can decide (a stable rate after T and {margin}): {len(decide)} of {len(rs)}; a stable "
-                  f"rate after T in {len(stable)} of {len(full)}" + reasons
+        # A run whose continuation is not usable (not converged, or degenerate: converged within FIRST_STEPS steps —
+        # GD at η/2 does so where the residual at T lies along K_T's top eigendirection, left there by the run's own η
+        # oscillating at the stability edge, which one step at η·λ_max(K_T)/N ≈ 1 removes) is left out, counted by
+        # reason and named, as every unusable run is (next28-b: the paper preset's row read inconclusive on one such
+        # run, naming the cap when that continuation had converged in 1 step; next28-d: the seeds named).
+        label = {"ada": "AdaGrad", "half": "GD at η/2", "quarter": "GD at η/4"}
+        lost = Counter(f"{label[name]} {self._lost(r, name, tol)}" for r in ok for name in conts
+                       if not self._continued(r, name, tol))
+        out_seeds = sorted(r["seed"] for r in ok if r not in both)
+        left = (f"; {len(ok) - len(both)} of {len(ok)} usable runs left out (seeds {out_seeds}), a continuation from θ_T "
+                "not usable (" + ", ".join(f"{n} {k}" for k, n in sorted(lost.items())) + ")" if lost else "")
+        # The run's own climb back after T, which the θ_T row reports, named here too (next28-b: the review of
+        # 490–497 found a run the θ_T row calls outside Sect. 6's θ_t near θ_T deciding this row unsaid). Not a
+        # premise of this row: its continuations from θ_T are judged on their own rates' stability.
+        edge, _, back = self._back(ok, decades)
+        back_decide = sorted(r["seed"] for r in decide if r["seed"] in back)
+        climbed = (f"; the run's own loss (the papers' η) climbs back above {edge:.3g}× its value at T in "
+                   f"{len(back)} of {len(ok)} runs (the θ_T row's count), {len(back_decide)} of them deciding"
+                   + (f" (seeds {back_decide}; their continuations at η/2 and η/4 are stable by the rule above)"
+                      if back_decide else ""))
+        regime = (f"runs that can decide (a stable rate after T and {margin}): {len(decide)} of {len(rs)}{left}; a "
+                  f"stable rate after T in {len(stable)} of {len(full)}" + reasons
                   + "".join(f", GD at {rate}: η·λ_max(K_T)/N {min(e):.3g}–{max(e):.3g}"
                             for rate, e in edges.items() if e)
                   + (f" (the run's own η: {min(own):.3g}–{max(own):.3g}" if own else "")
@@ -415,8 +498,10 @@ class LateLinearization(Experiment):
                   + (", not compared)" if own else "")
                   + f"; of those {margin} in {len(decide)} of {len(stable)}")
         if decide:
-            regime += (f"; over them AdaGrad {float(np.median([r['ada_half'] for r in decide])):.3g}, GD at η/4 "
-                       f"{float(np.median([r['quarter_half'] for r in decide])):.3g} (medians)")
+            # Before the climbed-back clause, which names other runs (next28-d: "over them" read as those).
+            regime += (f"; over the deciding runs AdaGrad {float(np.median([r['ada_half'] for r in decide])):.3g}, GD at "
+                       f"η/4 {float(np.median([r['quarter_half'] for r in decide])):.3g} (medians)")
+        regime += climbed
         if half_gd:
             regime += (f"; GD at η/2 from θ_T ends {float(np.median(half_gd)):.3g} ({min(half_gd):.3g}–"
                        f"{max(half_gd):.3g}) RMS from the run's own net (GD at the papers' η throughout; reported, not "
@@ -436,15 +521,7 @@ class LateLinearization(Experiment):
                 f"the control's distance" if ada and over_ctl else "")
         if not ok:
             verdict = too_few(0, len(rs))
-        elif len(both) < len(ok):
-            # Every usable run's two continuations are needed: the premise is read per run.
-            label = {"ada": "AdaGrad", "half": "GD at η/2", "quarter": "GD at η/4"}
-            lost = Counter(f"{label[name]} {r.get(f'{name}_status', 'not recorded')}" for r in ok for name in conts
-                           if not self._continued(r, name, tol))
-            verdict = (f"{INCONCLUSIVE}: the continuations from θ_T of {len(ok) - len(both)} of {len(ok)} usable runs "
-                       f"are not usable (" + ", ".join(f"{n} {k}" for k, n in sorted(lost.items()))
-                       + f"; the cap is {cfg['max_steps']} steps)")
-        elif len(full) < len(ok):
+        elif len(full) < len(both):
             verdict = f"{INCONCLUSIVE}: the linear models' prediction at θ_T is not recorded for every run"
         elif unstable.get("not recorded"):
             verdict = (f"{INCONCLUSIVE}: whether the rate after T is stable (η·λ_max(K_T)/N and the climbs of GD at η/2 "

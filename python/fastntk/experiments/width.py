@@ -117,8 +117,12 @@ class Width(Experiment):
         # Seeds 380–387 (were 150–157): new for next24's rules (the GD speed row's premise, seed-spread floors on
         # every direction, the AdaGrad rows gated on TensorFlow's accumulator, Fig. 5's absolute loss, Fig. 8's α premise).
         # Seeds 480–487 (next27): trend_direction counting a no-trend seed against either sign, not only the claimed one (next27, the review of gradient-confusion's 330–337); nothing of width's own changed.
+        # Seeds 490–497 (next28, the review of 480–487): the movement trends through trend_direction (a no-trend
+        # seed counts against either sign), AdaGrad against GD judged at each width (m = 10 and 100 were pooled),
+        # the loss rows' control on the loss relative to θ₀'s (the init-std and Fig. 8 α = 10 orders were set at
+        # θ₀), the init-std floors from both arms.
         "standard": dict(data="gaussian:200", n_train=200, n_test=100, data_seed=0, init="glorot",
-                         widths=[10, 100, 1000, 10000], optimizers=["gd", "adagrad", "rmsprop"], seeds=list(range(480, 488)), steps=2000, record_every=20,
+                         widths=[10, 100, 1000, 10000], optimizers=["gd", "adagrad", "rmsprop"], seeds=list(range(490, 498)), steps=2000, record_every=20,
                          base_lr=5e-4, rmsprop_gamma=0.9, scale_width=100, init_scales=[0.25, 1.0, 4.0],
                          alphas=[1.0, 10.0], alpha_widths=[10, 30, 100, 300], depth_width=10, hidden_layers=[1, 5]),
         "paper": dict(data="gaussian:1000", n_train=1000, n_test=100, data_seed=0, init="glorot",
@@ -379,14 +383,40 @@ class Width(Experiment):
         other keys, as the differences are)."""
         return max([spread(per_seed(a)) for a in arms] + [0.0])
 
+    @staticmethod
+    def _start_note(lower, other) -> str:
+        """Where a loss is compared after the same steps between settings whose losses at θ₀
+        differ (the init std, α, the depth), how much of the order θ₀ already sets: per seed (the
+        median over the other keys, as every paired row) the claimed order of the losses at θ₀,
+        and of each run's loss relative to its own at θ₀, log(final / initial). ``lower`` and
+        ``other``: {(seed, …): run} for the setting claimed to end lower and the other. Reported,
+        not judged: 004 states and plots the loss itself (next28: the review of 480–487 found the
+        init-std row's order set at θ₀, 1.15 against 6.96, the relative loss the other way in 8 of
+        8; the pre-run review found a gate on the relative loss stricter than 004's claim, and
+        one-sided)."""
+        def finite(r):
+            return all(math.isfinite(r.get(k, math.nan)) and r.get(k, 0) > 0 for k in ("final_loss", "train_loss_0"))
+        keys = [k for k in lower if k in other and finite(lower[k]) and finite(other[k])]
+        at0 = per_seed({k: math.log(other[k]["train_loss_0"] / lower[k]["train_loss_0"]) for k in keys})
+        rel = per_seed({k: math.log(other[k]["final_loss"] / other[k]["train_loss_0"])
+                        - math.log(lower[k]["final_loss"] / lower[k]["train_loss_0"]) for k in keys})
+        if not keys:
+            return ""
+        return (f"; beside it, not judged (004 compares the loss itself): at θ₀ the claimed order already in "
+                f"{sum(x > 0 for x in at0)} of {len(at0)} seeds (median log ratio {np.median(at0):.3g}), relative to "
+                f"each run's own loss at θ₀ in {sum(x > 0 for x in rel)} of {len(rel)} (median {np.median(rel):.3g})")
+
     def _trend_verdict(self, values, seeds, xs):
         """A falling trend of {(seed, x): value > 0} over xs: per seed the rank correlation, judged by
         the sign test (a rank correlation has no units a seed spread could be set against: that
         floor is exempt), and the trend's size, per seed log(value at xs[0] / at xs[-1]), whose
-        median must exceed the larger seed-to-seed spread of the log value at the two ends.
+        median must exceed the larger seed-to-seed spread of the log value at the two ends; a seed
+        whose rank correlation is 0 shows neither sign (:func:`trend_direction`).
         Returns (the per-seed −ρ, the verdict, a text on the size)."""
         d = self._trend(values, seeds, xs)
-        verdict = direction(d, len(seeds), "seeds")
+        # trend_direction, not direction: a seed with no rank trend counts against either sign (next28: width's
+        # movement trends still dropped such a seed as a tie, the one-sided reading next27 removed elsewhere).
+        verdict = trend_direction(d, len(seeds))
         if len(xs) < 2:
             return d, verdict, ""
         lo, hi = xs[0], xs[-1]
@@ -450,12 +480,15 @@ class Width(Experiment):
 
     def _adagrad_against_gd(self, cfg, records, stable, note, rates_premise):
         """004 Fig. 2: AdaGrad against GD at equal steps — slower for the narrow nets, faster
-        for the wide ones (per seed, the log ratio of the final losses, its median over the
-        group's widths; GD only where it is stable at θ₀; the wide nets' speed-up is 004's
-        effect of AdaGrad's growing rate, so it shares that row's premise; the floor the larger
-        seed spread of the two methods' per-seed log losses) — and AdaGrad's units moving less
-        the wider the net. Every row is inconclusive unless the AdaGrad runs are TensorFlow's
-        (_adagrad_gate)."""
+        for the wide ones — and AdaGrad's units moving less the wider the net. 004 names both
+        groups' widths ("number of neurons = 10, 100" and "= 1000, 10000", Sect. 2.2), so each
+        width is judged on its own (per seed the log ratio of the final losses; the floor the
+        larger seed spread of the two methods' log losses at that width; GD only where it is
+        stable at θ₀) and the group's verdict is :meth:`_every`'s: not reproduced if some width is
+        not (next28: the review of 480–487 found m = 10, above GD in 6 of 8, pooled by the
+        per-seed median with m = 100, above in 0 of 8). The wide nets' speed-up is 004's effect of
+        AdaGrad's growing rate, so it shares that row's premise. Every row is inconclusive unless
+        the AdaGrad runs are TensorFlow's (_adagrad_gate)."""
         seeds, widths = cfg["seeds"], sorted(cfg["widths"])
         ada = self._per_seed(records, "adagrad", "final_loss")
         gd = self._per_seed(records, "gd", "final_loss")
@@ -463,18 +496,23 @@ class Width(Experiment):
         for group, sign, text in (([m for m in widths if m < 1000], 1, "narrow nets converge more slowly than under GD"),
                                   ([m for m in widths if m >= 1000], -1, "wide nets converge faster than under GD")):
             judged = [m for m in group if m in stable]
-            pair = [(s, m) for s in seeds for m in judged if (s, m) in ada and (s, m) in gd]
-            d = per_seed({k: sign * math.log(ada[k] / gd[k]) for k in pair})
-            floor = self._floor({k: math.log(ada[k]) for k in pair}, {k: math.log(gd[k]) for k in pair})
+            each, parts = {}, []
+            for m in judged:
+                pair = [s for s in seeds if (s, m) in ada and (s, m) in gd]
+                d = [sign * math.log(ada[(s, m)] / gd[(s, m)]) for s in pair]
+                floor = self._floor({(s,): math.log(ada[(s, m)]) for s in pair}, {(s,): math.log(gd[(s, m)]) for s in pair})
+                each[m] = direction(d, len(seeds), "seeds", floor)
+                parts.append(f"m = {m}: {'above' if sign > 0 else 'below'} GD's in {sum(x > 0 for x in d)} of {len(d)} "
+                             f"seeds (median log ratio {sign * np.median(d) if d else math.nan:.3g}, seed spread "
+                             f"{floor:.3g}; {each[m]})")
             verdict = (gate if judged else premise_not_met(f"GD is stable at θ₀ at none of m = {group}{note}"))
             if sign < 0:
                 verdict = verdict or rates_premise
             out.append(Claim(
-                f"AdaGrad: {text} (m ∈ {judged or group}, final loss after {cfg['steps']} steps)",
-                "004 Sect. 2.2, Fig. 2 (left) against Fig. 1 (left)",
-                f"AdaGrad's final loss {'above' if sign > 0 else 'below'} GD's in {sum(x > 0 for x in d)} of {len(d)} "
-                f"seeds over m ∈ {judged} (median log ratio {sign * np.median(d) if d else math.nan:.3g}, seed spread "
-                f"{floor:.3g}){note}", verdict or direction(d, len(seeds), "seeds", floor)))
+                f"AdaGrad: {text} (at each m ∈ {judged or group}, final loss after {cfg['steps']} steps)",
+                "004 Sect. 2.2 (\"number of neurons = 10, 100\" and \"= 1000, 10000\"), Fig. 2 (left) against Fig. 1 (left)",
+                f"AdaGrad's final loss against GD's, each width judged on its own: {'; '.join(parts) or '—'}{note}",
+                verdict or self._every(each, "m")))
         mv = self._per_seed(records, "adagrad", "final_movement")
         d, trend, size = self._trend_verdict(mv, seeds, widths)
         out.append(Claim("AdaGrad: the hidden units move less from their initialization in wider networks",
@@ -636,26 +674,30 @@ class Width(Experiment):
         # lazy training. With a frozen and ReLU homogeneous, std σ is training at std 1 on targets y/σ,
         # so where the output is not close to zero at the smaller std the sweep only rescales the targets.
         small = self._outputs_small([r for r in scale if r["scale"] == lo_s], f"at std {lo_s}", cfg["init"])
+        # Beside the loss row (next28): how much of its order θ₀ sets (_start_note).
+        at_scale = {x: {(r["seed"],): r for r in scale if r["scale"] == x} for x in (lo_s, hi_s)}
         for v, text, sign in ((abs_loss, f"a smaller initialization std gives a lower loss after {cfg['steps']} steps "
                                f"(004's absolute loss, as Fig. 5 plots it; std {lo_s} against {hi_s}, m = "
                                f"{cfg['scale_width']})", 1),
                               (rel_mv, "a smaller initialization std moves the hidden units more, relative to their "
                                "initial norm", -1)):
             d = [sign * math.log(v[(s, hi_s)] / v[(s, lo_s)]) for s in seeds if (s, lo_s) in v and (s, hi_s) in v]
-            floor = spread([math.log(v[(s, lo_s)]) for s in seeds if (s, lo_s) in v])
+            # Both arms' seed spreads (next28: the std-0.25 arm's alone before), as every paired row.
+            floor = self._floor(*({(s,): math.log(v[(s, x)]) for s in seeds if (s, x) in v} for x in (lo_s, hi_s)))
+            start = self._start_note(at_scale[lo_s], at_scale[hi_s]) if v is abs_loss else ""
             out.append(Claim(text, "004 Sect. 3.3, Fig. 5 (GD here; 004 used SGD)",
                              f"in {sum(x > 0 for x in d)} of {len(d)} seeds (median log ratio "
-                             f"{np.median(d) if d else math.nan:.3g}, seed spread {floor:.3g})",
+                             f"{np.median(d) if d else math.nan:.3g}, seed spread {floor:.3g}){start}",
                              small or direction(d, len(seeds), "seeds", floor)))
         gap = {(r["seed"], r["scale"]): r["test_loss"] - r["final_loss"] for r in scale
                if math.isfinite(r.get("test_loss", math.nan)) and math.isfinite(r["final_loss"])}
         d = [gap[(s, hi_s)] - gap[(s, lo_s)] for s in seeds if (s, lo_s) in gap and (s, hi_s) in gap]
-        floor = spread([gap[(s, lo_s)] for s in seeds if (s, lo_s) in gap])
+        floor = self._floor(*({(s,): gap[(s, x)] for s in seeds if (s, x) in gap} for x in (lo_s, hi_s)))
         out.append(Claim(f"a larger initialization std widens the gap between test and training loss (std {hi_s} "
                          f"against {lo_s}, m = {cfg['scale_width']}, after {cfg['steps']} steps)",
                          "004 Sect. 3.3, Fig. 6 (GD here; 004 used SGD)",
                          f"wider in {sum(x > 0 for x in d)} of {len(d)} seeds (median widening "
-                         f"{np.median(d) if d else math.nan:.3g}, seed spread of the gap at std {lo_s} {floor:.3g}; "
+                         f"{np.median(d) if d else math.nan:.3g}, the larger seed spread of the gap at the two stds {floor:.3g}; "
                          f"{cfg['n_test']} test points)", small or direction(d, len(seeds), "seeds", floor)))
         if cfg.get("alphas"):
             out += self._alpha_claims(cfg, records)
@@ -673,7 +715,8 @@ class Width(Experiment):
         initialization (next24, a pre-run review): 004 states both "regardless of model scaling" and
         explains them by depth amplifying small parameter changes into large changes of the NTK, not
         by lazy training, so an output far from zero (α = 10 gives 10·f(θ₀)) is 004's own setting;
-        the median RMS f(θ₀)/RMS y per depth and α is reported."""
+        the median RMS f(θ₀)/RMS y per depth and α is reported, and beside the loss row at each α
+        how much of its order θ₀ sets (:meth:`_start_note`, next28)."""
         seeds, alphas = cfg["seeds"], sorted(cfg["alphas"])
         lo, hi = min(cfg["hidden_layers"]), max(cfg["hidden_layers"])
         rs = [r for r in records if r["sweep"] == "depth"]
@@ -693,8 +736,10 @@ class Width(Experiment):
                 d = [math.log(ok[(s, a, lo)][key] / ok[(s, a, hi)][key]) for s in both]
                 floor = self._floor(*({(s,): math.log(ok[(s, a, h)][key]) for s in both} for h in (lo, hi)))
                 each[a] = direction(d, len(seeds), "seeds", floor)
+                control = (self._start_note(*({(s,): ok[(s, a, h)] for s in both} for h in (hi, lo)))
+                           if key == "final_loss" else "")
                 parts.append(f"α = {a:g}: in {sum(x > 0 for x in d)} of {len(d)} stable seeds (median log({lo}-layer / "
-                             f"{hi}-layer) {np.median(d) if d else math.nan:.3g}, seed spread {floor:.3g}; RMS f(θ₀) / "
+                             f"{hi}-layer) {np.median(d) if d else math.nan:.3g}, seed spread {floor:.3g}{control}; RMS f(θ₀) / "
                              f"RMS y median {self._output_ratio(rs, alpha=a, hidden=lo):.3g} ({lo}-layer), "
                              f"{self._output_ratio(rs, alpha=a, hidden=hi):.3g} ({hi}-layer); {each[a]})")
             verdict = self._every(each, "α")
@@ -706,7 +751,8 @@ class Width(Experiment):
     def _alpha_claims(self, cfg, records):
         """004 Fig. 7 over the widths at which GD with both layers trained is stable at θ₀ (the
         median η·λ_max < 2 for every α): the hidden units move less the wider the net, at
-        every α; a larger α moves them less; a smaller α converges better (Eq. (13)'s loss)."""
+        every α; a larger α moves them less; a smaller α converges better (Eq. (13)'s loss; beside
+        it how much of its order θ₀ sets: :meth:`_start_note`, next28)."""
         seeds, widths, alphas = cfg["seeds"], sorted(cfg["alpha_widths"]), sorted(cfg["alphas"])
         rs = [r for r in records if r["sweep"] == "alpha"]
         eta = {}
@@ -720,6 +766,7 @@ class Width(Experiment):
               and math.isfinite(r.get("final_movement", math.nan)) and r["final_movement"] > 0]
         mv = {(r["seed"], r["alpha"], r["width"]): r["final_movement"] for r in ok}
         loss = {(r["seed"], r["alpha"], r["width"]): r["final_loss"] for r in ok}
+        runs = {(r["seed"], r["alpha"], r["width"]): r for r in ok}
         premise = premise_not_met(f"GD stable at θ₀ at only {len(stable)} widths{note}") if len(stable) < 3 else None
         # No premise on the output at initialization (next24, a pre-run review: at α = 10 the output is
         # 10·f(θ₀), so it could never pass and every row read premise not met): 004 Fig. 7 trains Eq. (12)
@@ -743,7 +790,9 @@ class Width(Experiment):
             d = per_seed({(s, m): math.log(values[(s, hi, m)] / values[(s, lo, m)]) * (-1 if values is mv else 1)
                           for s, m in pair})
             floor = self._floor(*({(s, m): math.log(values[(s, a, m)]) for s, m in pair} for a in (lo, hi)))
+            control = (self._start_note(*({(s, m): runs[(s, a, m)] for s, m in pair} for a in (lo, hi)))
+                       if values is loss else "")
             out.append(Claim(text, ref, f"in {sum(x > 0 for x in d)} of {len(d)} seeds (per seed the median log ratio "
                              f"over the stable m ∈ {stable}: {np.median(d) if d else math.nan:.3g}, seed spread "
-                             f"{floor:.3g}){note}{outs}", premise or direction(d, len(seeds), "seeds", floor)))
+                             f"{floor:.3g}){control}{note}{outs}", premise or direction(d, len(seeds), "seeds", floor)))
         return out

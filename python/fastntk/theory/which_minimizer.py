@@ -166,7 +166,7 @@ def _as_diagonals(D, P):
     return D
 
 
-def adaptive_closed_form(net: MLP, params, X, Y, X_test, D, lr: float) -> np.ndarray:
+def adaptive_closed_form(net: MLP, params, X, Y, X_test, D, lr: float, *, pinv: bool = False) -> np.ndarray:
     """Thm 3, Eq. (7): linearized full-batch adaptive training after t = len(D) steps,
 
         f_t(x) = f₀(x) + φ(x)A_t[1 − Π_{u<t}(1 − M_u)](Y − f₀(X)) + φ(x)B_t,
@@ -175,7 +175,9 @@ def adaptive_closed_form(net: MLP, params, X, Y, X_test, D, lr: float) -> np.nda
 
     with φ(x)A_v = K_{D_{v−1}}(x, X)K_{D_{v−1}}⁻¹. D is (t × P): the diagonals
     D_0 … D_{t−1} that ``train(..., record_D=True)`` records. Returns (N_T,). Costs t
-    adaptive kernels, so it is for checking the theory, not for long runs.
+    adaptive kernels, so it is for checking the theory, not for long runs. A singular K_{D_u}
+    raises SingularKernelError naming its condition number, unless ``pinv=True`` asks for the
+    pseudo-inverse (the minimum-norm A_t), as :func:`decompose`.
     """
     theta, X, Xt = _setup(net, params, X, X_test)
     if Xt is None:
@@ -194,7 +196,7 @@ def adaptive_closed_form(net: MLP, params, X, Y, X_test, D, lr: float) -> np.nda
         d = D[u].astype(net.dtype)
         Ku = adaptive_ntk(net, theta, X, d=d).astype(np.float64)
         Ktu = adaptive_ntk(net, theta, Xt, X, d=d).astype(np.float64)
-        G.append(KernelSolver(Ku).solve(Ktu.T).T)
+        G.append(KernelSolver(Ku, pinv=pinv).solve(Ktu.T).T)
         r = r - (lr / N) * (Ku @ r)
         S.append(r0 - r)
     if t == 0:
