@@ -119,8 +119,8 @@ class Width(Experiment):
         # Seeds 480–487 (next27): trend_direction counting a no-trend seed against either sign, not only the claimed one (next27, the review of gradient-confusion's 330–337); nothing of width's own changed.
         # Seeds 490–497 (next28, the review of 480–487): the movement trends through trend_direction (a no-trend
         # seed counts against either sign), AdaGrad against GD judged at each width (m = 10 and 100 were pooled),
-        # the loss rows' control on the loss relative to θ₀'s (the init-std and Fig. 8 α = 10 orders were set at
-        # θ₀), the init-std floors from both arms.
+        # beside each loss row how much of its order θ₀ sets (the init-std and Fig. 8 α = 10 orders were set at θ₀;
+        # reported, not judged), the init-std floors from both arms.
         "standard": dict(data="gaussian:200", n_train=200, n_test=100, data_seed=0, init="glorot",
                          widths=[10, 100, 1000, 10000], optimizers=["gd", "adagrad", "rmsprop"], seeds=list(range(490, 498)), steps=2000, record_every=20,
                          base_lr=5e-4, rmsprop_gamma=0.9, scale_width=100, init_scales=[0.25, 1.0, 4.0],
