@@ -93,20 +93,24 @@ def _slow_tiles():
 
 def test_gram_command_resumes_after_ctrl_c(tmp_path):
     """`fastntk gram` stopped by SIGINT keeps its finished tiles and the same command
-    finishes the Gram. Each tile is slowed by 20 ms in the child (a patched task), so that
-    the signal lands mid-run on any machine."""
+    finishes the Gram. Each tile is slowed by 0.1 s in the interrupted child (a patched task),
+    so that the signal lands mid-run on any machine (at 20 ms a CI run finished all 210 tiles,
+    3.6 s, before the poll, which reads the store while it is written, saw 3); the same command
+    then resumes without the patch."""
     X = unit_rows(200, 10, 2).astype(np.float32)
     np.save(tmp_path / "x.npy", X)
     path = tmp_path / "k.zarr"
     slow = ("import sys, time\n"
             "from fastntk.distributed import store\n"
             "real = store._store_tile\n"
-            "store._store_tile = lambda *a: (time.sleep(0.02), real(*a))[1]\n"
+            "store._store_tile = lambda *a: (time.sleep(0.1), real(*a))[1]\n"
             "from fastntk.cli import main\n"
             "sys.exit(main())\n")
-    cmd = [sys.executable, "-c", slow, "gram", str(tmp_path / "x.npy"), str(path), "--width", "64", "--depth", "3",
-           "--chunks", "10", "--no-progress"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    args = ["gram", str(tmp_path / "x.npy"), str(path), "--width", "64", "--depth", "3", "--chunks", "10",
+            "--no-progress"]
+    cmd = [sys.executable, "-c", "import sys\nfrom fastntk.cli import main\nsys.exit(main())\n"] + args
+    proc = subprocess.Popen([sys.executable, "-c", slow] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
     deadline = time.time() + 120
     while time.time() < deadline:
         try:
