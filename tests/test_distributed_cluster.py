@@ -93,17 +93,25 @@ def _slow_tiles():
 
 def test_gram_command_resumes_after_ctrl_c(tmp_path):
     """`fastntk gram` stopped by SIGINT keeps its finished tiles and the same command
-    finishes the Gram. Each tile is slowed by 0.1 s in the interrupted child (a patched task),
-    so that the signal lands mid-run on any machine (at 20 ms a CI run finished all 210 tiles,
-    3.6 s, before the poll, which reads the store while it is written, saw 3); the same command
-    then resumes without the patch."""
+    finishes the Gram. The interrupted child's tiles are slowed by 0.1 s each (a patched task)
+    and it marks a file once 3 are stored, so that the signal lands mid-run on any machine
+    (the parent no longer polls the store while it is written). The same command then resumes
+    without the patch."""
     X = unit_rows(200, 10, 2).astype(np.float32)
     np.save(tmp_path / "x.npy", X)
-    path = tmp_path / "k.zarr"
-    slow = ("import sys, time\n"
+    path, mark = tmp_path / "k.zarr", tmp_path / "three-stored"
+    # SIGINT's default handler restored in the child: started from a background job of a non-interactive shell
+    # (as a CI script may be) it would inherit SIGINT ignored, and Python installs no handler for an ignored signal.
+    slow = ("import itertools, pathlib, signal, sys, time\n"
+            "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
             "from fastntk.distributed import store\n"
-            "real = store._store_tile\n"
-            "store._store_tile = lambda *a: (time.sleep(0.1), real(*a))[1]\n"
+            "real, count = store._store_tile, itertools.count(1)\n"
+            "def slow(*a):\n"
+            "    time.sleep(0.1)\n"
+            "    out = real(*a)\n"
+            f"    if next(count) == 3: pathlib.Path({str(mark)!r}).touch()\n"
+            "    return out\n"
+            "store._store_tile = slow\n"
             "from fastntk.cli import main\n"
             "sys.exit(main())\n")
     args = ["gram", str(tmp_path / "x.npy"), str(path), "--width", "64", "--depth", "3", "--chunks", "10",
@@ -112,13 +120,9 @@ def test_gram_command_resumes_after_ctrl_c(tmp_path):
     proc = subprocess.Popen([sys.executable, "-c", slow] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            if distributed.tiles_done(path)[0] >= 3:
-                break
-        except Exception:  # noqa: BLE001 - not created yet
-            pass
+    while not mark.exists() and proc.poll() is None and time.time() < deadline:
         time.sleep(0.02)
+    assert mark.exists() and proc.poll() is None, "the child ended before 3 tiles were stored"
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, (out, err)
