@@ -102,6 +102,24 @@ def test_thm3_closed_form_equals_iterated_dynamics(optimizer, hyper):
     assert np.linalg.norm(pinv - it) <= TOL["solve"] * np.linalg.norm(it)
 
 
+@pytest.mark.parametrize("optimizer", ["adagrad", "rmsprop"])
+def test_thm3_closed_form_with_a_singular_kernel_equals_iterated_dynamics(optimizer):
+    """A training point repeated (same input, same label) makes every K_D singular: the default
+    refuses it, pinv=True gives what the linearized adaptive dynamics reach (late-linearization's
+    θ_T met such a K_D); a wrong pseudo-inverse path would leave the iterate."""
+    net = fastntk.MLP.uniform(4, 10, 2, bias="normal")
+    X, Y, Xt = data(n=6)
+    X, Y = np.concatenate([X, X[:1]]), np.concatenate([Y, Y[:1]])
+    theta, lr = net.init(4), 0.02
+    r = fastntk.train(net, theta, X, Y, model="linearized", optimizer=optimizer, lr=lr, max_steps=25,
+                      tol=1e-300, record_D=True, X_test=Xt, record_every=25)
+    with pytest.raises(fastntk.linalg.SingularKernelError):
+        theory.adaptive_closed_form(net, theta, X, Y, Xt, r.history["D"], lr)
+    closed = theory.adaptive_closed_form(net, theta, X, Y, Xt, r.history["D"], lr, pinv=True)
+    it = r.history["test_pred"][-1]
+    assert np.linalg.norm(closed - it) <= TOL["solve"] * np.linalg.norm(it)
+
+
 def test_example1_constant_direction_adagrad():
     """Example 1 (N = 1): AdaGrad's direction is constant, and it converges to the
     constant-D minimizer f₀ + K_D(x,X)K_D⁻¹(Y − f₀(X)), which differs from GD's."""
