@@ -299,6 +299,28 @@ def test_record_D_and_effective_lr():
     assert np.all(g.history["effective_lr"] == 0.1)
 
 
+def test_record_D_ends_keeps_the_first_and_last_update():
+    """record_D="ends": the rows record_D=True keeps first and last, and nothing between."""
+    net = fastntk.MLP.uniform(4, 10, 2)
+    X, Y, _ = data()
+    for optimizer in ("adagrad", "rmsprop", "adam", "gd"):
+        kw = dict(optimizer=optimizer, lr=0.01, tol=1e-300)
+        every = fastntk.train(net, net.init(0), X, Y, max_steps=7, record_D=True, **kw)
+        ends = fastntk.train(net, net.init(0), X, Y, max_steps=7, record_D="ends", **kw)
+        np.testing.assert_array_equal(ends.history["D"], every.history["D"][[0, -1]])
+        np.testing.assert_array_equal(ends.theta, every.theta)
+        one = fastntk.train(net, net.init(0), X, Y, max_steps=1, record_D="ends", **kw)
+        np.testing.assert_array_equal(one.history["D"], every.history["D"][:1])
+    assert "D" not in fastntk.train(net, net.init(0), X, Y, lr=0.01, max_steps=2).history
+    with pytest.raises(TypeError, match='record_D: expected True, False or "ends"'):
+        fastntk.train(net, net.init(0), X, Y, lr=0.01, record_D="last")
+    # find_lr takes the run's settings as train does; the probe records nothing
+    lr = fastntk.find_lr(net, net.init(0), X, Y, optimizer="adagrad")
+    assert fastntk.find_lr(net, net.init(0), X, Y, optimizer="adagrad", record_D="ends") == lr
+    with pytest.raises(TypeError, match="record_D"):
+        fastntk.find_lr(net, net.init(0), X, Y, optimizer="adagrad", record_D="last")
+
+
 def test_unit_movement_and_distance():
     net = fastntk.MLP.uniform(4, 16, 2, bias="normal")
     X, Y, _ = data()

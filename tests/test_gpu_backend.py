@@ -378,6 +378,16 @@ def test_stacked_runs_stop_on_their_own(be):
         assert (got["status"], got["steps"]) == (ref["status"], ref["steps"])
         assert got["max_climb"] == pytest.approx(ref["max_climb"], rel=1e-9)
     assert [o["status"] for o in outs] == ["max_steps", "not monotone"]
+    # record_D="ends" per stacked run: each run's own last update, though the runs stop apart
+    cfgs = [_cfg(n, X, optimizer="adagrad", lr=lr, tol=1e-2, max_steps=60, record_D="ends")
+            for n, lr in zip(nets, (0.05, 0.2, 0.1))]
+    outs = _gpu_train(be, nets, thetas, X, Y, None, cfgs)
+    assert len({o["steps"] for o in outs}) > 1
+    for net, theta, cfg, got in zip(nets, thetas, cfgs, outs):
+        ref = _core_train(net, theta, X, Y, None, cfg)
+        assert (got["status"], got["steps"]) == (ref["status"], ref["steps"])
+        assert got["history"]["D"].shape == ref["history"]["D"].shape == (2, net.num_params)
+        assert_close(got["history"]["D"], ref["history"]["D"], np.float64, scale=1e2 * np.abs(ref["history"]["D"]).max())
 
 
 def test_import_does_not_load_cupy():
@@ -519,3 +529,4 @@ def test_training_memory_estimate_counts_the_large_allocations():
     assert est("linearized", "adam", "materialized") >= n * lay.P * 4
     assert est("network", "adam", runs=5) == 5 * est("network", "adam")
     assert est("network", "gd", record_D=True, max_steps=99) - est("network", "gd") == 100 * lay.P * 4
+    assert est("network", "gd", record_D="ends", max_steps=99) - est("network", "gd") == 2 * lay.P * 4

@@ -708,9 +708,10 @@ TrainResult<T> train(const Spec& spec, const T* theta0, const T* x, const T* y, 
     if (control.records(0)) record(control.step(), loss);
     if (!control.active(0)) break;
     T* diag = nullptr;
-    if (cfg.record_D) {
-      h.diag.resize((control.step() + 1) * P);
-      diag = h.diag.data() + control.step() * P;
+    if (cfg.record_D != RecordD::None) {
+      const i64 row = cfg.record_D == RecordD::Every ? control.step() : std::min<i64>(control.step(), 1);
+      h.diag.resize((row + 1) * P);
+      diag = h.diag.data() + row * P;
     }
     runner->update(cfg.lr, diag);
     control.advance();

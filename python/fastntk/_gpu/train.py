@@ -448,11 +448,15 @@ def train(be, lays, thetas, X, Y, Xt, cfgs, *, progress=None) -> list[dict]:
             record(control.judge(loss, known), loss)
             if not control.any_active():
                 break
-            diag = None
+            diag, active = None, control.active()
             if cfg.record_D:
                 diag = xp.empty((R, st.lay.P), st.lay.dtype)
-                diags.append(diag)
-            runner.update(res, rows, control.active(), diag)
+                if cfg.record_D != "ends" or len(diags) < 2:
+                    diags.append(diag)
+            runner.update(res, rows, active, diag)
+            if diag is not None and len(diags) == 2 and diag is not diags[1]:
+                mask = xp.asarray(active)
+                diags[1][mask] = diag[mask]  # "ends": each run's last update so far
             control.advance()
             if progress is not None and control.progress_due() and not progress(control.step, control.last_loss):
                 interrupt()
