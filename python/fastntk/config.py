@@ -49,9 +49,11 @@ class TrainConfig:
         n > 0 also at log-spaced steps, the first of each 1/n decade (0, 1, 2, 3, 4, 6, …, 64,
         80, 100, 126, … for n = 10) — a loss curve over many decades of steps in few records;
         record_D : keep D_t (000 Eq. (6)'s adaptive matrices, as P diagonals): True, of
-        every update (updates × P); "ends", of the first and the last update only (2 × P,
-        1 × P after one update: AdaGrad's D_t falls monotonically per coordinate, so these
-        two give its drift sup_t ‖D_t − D_T‖ at the memory of two updates).
+        every update (updates × P); "ends", two rows (1 after one update): per coordinate
+        D_t at the first update a gradient above eps had reached it (D_t < 1/(2·eps); before,
+        D_t is eps's value 1/(√0 + eps), not the method's), and at the last update. AdaGrad's
+        D_t falls monotonically per coordinate, so the two bound its whole path at the memory
+        of two updates.
     path : the space a run is iterated in ("auto": the cheapest exact one; the network
         "direct" or "row-space", the linearization "function", "matrix-free" or
         "materialized"; docs/design.md §2).

@@ -60,8 +60,10 @@ Path choose_path(ModelKind model, Path requested, OptimizerKind optimizer, i64 n
 // statement of which path is exact for what, for fastntk.TrainConfig and the loop.
 void check_path(ModelKind model, Path path, OptimizerKind optimizer, bool all_layers);
 
-// Which D_t a run keeps: none, every update's (updates × P), or the first and the last
-// update's (2 × P: enough for AdaGrad's drift, whose D_t falls monotonically per coordinate).
+// Which D_t a run keeps: none, every update's (updates × P), or two rows (Ends): per
+// coordinate D_t at the first update that a gradient above eps had reached it (D_t < 1/(2·eps);
+// before, D_t is eps's value, 1/(√0 + eps), not the method's), and at the last update. For
+// AdaGrad, whose D_t falls monotonically per coordinate, the two bound its whole path.
 enum class RecordD { None, Every, Ends };
 
 // A run's settings, converted from fastntk.TrainConfig, which owns every default and
@@ -89,7 +91,7 @@ struct History {
   std::vector<i64> step;
   std::vector<double> train_loss, param_distance, max_unit_movement, effective_lr;
   std::vector<T> test_pred;  // records × N_test × k
-  std::vector<T> diag;       // updates × P (record_D Every), first and last update (Ends)
+  std::vector<T> diag;       // updates × P (record_D Every), 2 × P (Ends: first reached, last)
 };
 
 template <class T>

@@ -455,8 +455,13 @@ def train(be, lays, thetas, X, Y, Xt, cfgs, *, progress=None) -> list[dict]:
                     diags.append(diag)
             runner.update(res, rows, active, diag)
             if diag is not None and len(diags) == 2 and diag is not diags[1]:
+                # "ends": each run's last update so far, and, where row 0 still holds eps's value, this update's
+                # (the core's keep_first_reached: D_t from the first update a gradient above eps reached it)
                 mask = xp.asarray(active)
-                diags[1][mask] = diag[mask]  # "ends": each run's last update so far
+                diags[1][mask] = diag[mask]
+                first = diags[0]
+                stale = ~(first < 0.5 / cfg.eps) & mask[:, None]
+                first[stale] = diag[stale]
             control.advance()
             if progress is not None and control.progress_due() and not progress(control.step, control.last_loss):
                 interrupt()
