@@ -2,10 +2,13 @@
 
 000 Sect. 4 says D_t concentrates around D when ‖D_t − D‖_op / D_max ≤ Z/√m for every t,
 with D_max = sup_t ‖D_t‖_op. fastntk reads it on the diagonals a run records
-(``record_D``), with D = D_T, the last update's: the drift sup_t ‖D_t − D_T‖ / sup_t ‖D_t‖.
-Z is not given, so no bound follows from the formula; the premise counts as met where the
-drift is at most CONCENTRATED, the package's one "stayed put" number (the kernel regime's,
-``_rate.KERNEL_MOVE``), at every width judged.
+(``record_D``), with the D that fits best — per coordinate the middle of the range its D_t
+covers — as the drift sup_t ‖D_t − D‖ / sup_t ‖D_t‖ (a number in [0, ½]). Z is not given,
+so no bound follows from the formula at one width; the premise counts as met where the drift
+is at most CONCENTRATED, the package's one "stayed put" number (the kernel regime's,
+``_rate.KERNEL_MOVE``), at every width judged. The reading is literal: 000's Example 1, a D_t
+that changes by a scalar factor only (which leaves Eq. (7)'s A_t unchanged), does not meet it
+either, though 000 evaluates Thm 3 there.
 """
 from __future__ import annotations
 
@@ -17,64 +20,64 @@ from ._rate import KERNEL_MOVE
 from ._verdict import premise_not_met
 
 CONCENTRATED = KERNEL_MOVE
+UNRECORDED = premise_not_met("D_t's drift not recorded")
 
 
 def drift(D, eps: float) -> tuple[float, int]:
-    """(sup_t ‖D_t − D_T‖ / sup_t ‖D_t‖, coordinates left out) over the diagonals ``D``
-    (updates × P, float): every update's, or for AdaGrad the first and the last
-    (``record_D="ends"``) — AdaGrad's D_t = 1/(√(Σ_{u≤t} g_u²) + eps) falls monotonically in
-    each coordinate, so both suprema sit at the first update and the two rows give the same
-    value as the whole history.
+    """(sup_t ‖D_t − D‖ / sup_t ‖D_t‖ with D per coordinate the middle of its D_t's range,
+    coordinates left out) over the diagonals ``D`` (rows: every update's, or the two rows of
+    ``record_D="ends"``, which for AdaGrad — D_t falling monotonically per coordinate from the
+    first update a gradient above eps reached it — bound the whole path).
 
-    The coordinates the run never moved are left out and counted: those whose D_t stayed at
-    least 1/(2·eps) throughout (for AdaGrad, √(Σ_u g_u²) ≤ eps: no gradient above eps ever
-    reached them), where D_t is eps's value, not the method's (000's D_t is infinite there),
-    constant, and would set sup_t ‖D_t‖ alone — on MNIST every unit has weights on pixels that
-    are 0 in every image, and the drift would read about 10⁻⁴ whatever the other coordinates
-    do. A coordinate that starts there and later gets a gradient is kept: its D_t moves by
-    about its whole size, which the drift then says. NaN where no coordinate is left."""
+    Each coordinate is read over the updates where its D_t was below 1/(2·eps): a gradient
+    above eps had reached it. Before that D_t is eps's value, 1/(√0 + eps), not the method's
+    (000's D_t is infinite there), and would set sup_t ‖D_t‖ alone — on MNIST every unit has
+    weights on pixels that are 0 in every image, and a unit that starts firing on an image with
+    a rare pixel reaches new weights late. A coordinate never reached is left out and counted.
+    NaN from fewer than two updates or where no coordinate is left."""
     D = np.asarray(D, np.float64)
-    if D.ndim != 2 or not D.shape[0] or not D.shape[1]:
+    if D.ndim != 2 or D.shape[0] < 2 or not D.shape[1]:
         return math.nan, 0
-    kept = D.min(axis=0) < 0.5 / eps
+    reached = np.where(D < 0.5 / eps, D, np.nan)
+    kept = ~np.isnan(reached).all(axis=0)
     if not kept.any():
         return math.nan, int(D.shape[1])
-    d = D[:, kept]
-    return float(np.max(np.abs(d - d[-1])) / np.max(np.abs(d))), int((~kept).sum())
-
-
-def concentration_note(runs) -> str:
-    """Each width's median drift (``d_drift``) over ``runs``, and the coordinates left out."""
-    widths = sorted({r["width"] for r in runs if math.isfinite(r.get("d_drift", math.nan))})
-    if not widths:
-        return "D_t's drift not recorded"
-    left = [r.get("d_left_out", 0) for r in runs]
-    return ("D_t's drift sup_t ‖D_t − D_T‖ / sup_t ‖D_t‖, median per width: "
-            + ", ".join(f"m = {w}: {_median(runs, w):.3g} ({len(_drifts(runs, w))} runs)" for w in widths)
-            + f" (the coordinates no gradient above eps ever reached left out, D_t there eps's value: median "
-            f"{float(np.median(left)):.0f} per run)")
+    hi, lo = np.nanmax(reached[:, kept], axis=0), np.nanmin(reached[:, kept], axis=0)
+    return float(np.max(hi - lo) / 2 / np.max(hi)), int((~kept).sum())
 
 
 def _drifts(runs, width) -> list:
     return [r["d_drift"] for r in runs if r["width"] == width and math.isfinite(r.get("d_drift", math.nan))]
 
 
-def _median(runs, width) -> float:
-    d = _drifts(runs, width)
-    return float(np.median(d)) if d else math.nan
+def _median(values) -> float:
+    return float(np.median(values)) if values else math.nan
+
+
+def concentration_note(runs) -> str:
+    """Each width's median drift (``d_drift``) over ``runs``, and its coordinates left out."""
+    widths = sorted({r["width"] for r in runs if math.isfinite(r.get("d_drift", math.nan))})
+    if not widths:
+        return "D_t's drift not recorded"
+    return ("D_t's drift sup_t ‖D_t − D‖ / sup_t ‖D_t‖ (D per coordinate the middle of its range; each coordinate "
+            "from the first update a gradient above eps reached it), median per width: "
+            + ", ".join(f"m = {w}: {_median(_drifts(runs, w)):.3g} ({len(_drifts(runs, w))} runs; coordinates never "
+                        f"reached, left out: median "
+                        f"{_median([r.get('d_left_out', 0) for r in runs if r['width'] == w]):.0f})" for w in widths))
 
 
 def concentration_premise(runs) -> str | None:
     """None where D_t concentrated in ``runs`` at every width they span (the median drift at
-    most CONCENTRATED), else the premise-not-met verdict naming the widths where it did not."""
+    most CONCENTRATED); UNRECORDED where a width has no drift; else the premise-not-met
+    verdict naming the widths where it did not."""
     widths = sorted({r["width"] for r in runs})
-    meds = {w: _median(runs, w) for w in widths}
+    meds = {w: _median(_drifts(runs, w)) for w in widths}
     if not widths or any(not math.isfinite(v) for v in meds.values()):
-        return premise_not_met("D_t's drift not recorded")
+        return UNRECORDED
     off = {w: v for w, v in meds.items() if v > CONCENTRATED}
     if not off:
         return None
     return premise_not_met(
-        "D_t does not concentrate: median sup_t ‖D_t − D_T‖ / sup_t ‖D_t‖ "
+        "D_t does not concentrate: median drift sup_t ‖D_t − D‖ / sup_t ‖D_t‖ "
         + ", ".join(f"{v:.3g} at m = {w}" for w, v in off.items())
-        + f" > {CONCENTRATED} (fastntk's reading of 000 Thm 3's ‖D_t − D‖_op ≤ Z·D_max/√m)")
+        + f" > {CONCENTRATED}; fastntk's literal reading of 000 Thm 3's ‖D_t − D‖_op ≤ Z·D_max/√m, Z not given")
