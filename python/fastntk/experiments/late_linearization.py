@@ -16,6 +16,7 @@ T nears the end of training holds by construction, an extra check. The T's (deca
 training loss removed) and the 0.1 threshold are fastntk's choices."""
 from __future__ import annotations
 
+import inspect
 import math
 from collections import Counter
 
@@ -23,7 +24,8 @@ import numpy as np
 
 from .. import plots, theory
 from ..dynamics import find_lr, train
-from ..kernels import ntk
+from ..kernels import adaptive_ntk, ntk
+from ..linalg import KernelSolver
 from ..model import MLP
 from ._base import Experiment, falling_trend, half_mse, legend, save_figure, trend_direction
 from ._training import MONOTONE_TOL, fit
@@ -137,10 +139,16 @@ class LateLinearization(Experiment):
         # Seeds 520–527, paper preset 50–59 (next28-d, the review of 510–517 and 40–49): the continued row's medians
         # say they are over the deciding runs (they followed the climbed-back clause, and read as its runs), and the
         # runs left out for an unusable continuation are named.
+        # Seeds 550–557, paper preset 60–69 (next29-c, session 26, the known faults the review of 520–527 left): the
+        # standard preset reads T at 1.5 decades too (was 1 and 2), so its climb-back edge, the level the grid's
+        # previous T was read at, is half a decade as in the paper preset's grid (was a decade: seed 520 climbed
+        # 3.96× unflagged); the continued row says how far its deciding count lies above the premise's floor (m = 20
+        # decided on exactly the floor, unsaid) and the largest condition numbers of K at θ_T and of K_{D_t} in
+        # Eq. (7) (recorded now: cond_D).
         "standard": dict(data="sphere:16", n_train=20, n_test=100, data_seed=0, depth=2, widths=[20, 80],
-                         seeds=list(range(520, 528)), sigma=1.0, tol=1e-8, max_steps=100000, decades=[1, 2]),
+                         seeds=list(range(550, 558)), sigma=1.0, tol=1e-8, max_steps=100000, decades=[1, 1.5, 2]),
         "paper": dict(data="sphere:16", n_train=20, n_test=100, data_seed=0, depth=2, widths=[20, 80],
-                      seeds=list(range(50, 60)), sigma=1.0, tol=1e-5, max_steps=300000, decades=[0.5, 1, 1.5, 2]),
+                      seeds=list(range(60, 70)), sigma=1.0, tol=1e-5, max_steps=300000, decades=[0.5, 1, 1.5, 2]),
     }
 
     def jobs(self, cfg):
@@ -222,6 +230,10 @@ class LateLinearization(Experiment):
                                                              pinv=True),
                                  np.float64)
                 out["ada_predicted"] = _rms(eq7 - lin)
+                # Eq. (7)'s kernels K_{D_u} at θ_T: the largest condition number over the continuation's D_t (the
+                # pseudo-inverse acts only on a singular or near-singular one).
+                out["cond_D"] = max(KernelSolver(adaptive_ntk(net, theta_T, ds.X, d=d.astype(net.dtype)), pinv=True).cond
+                                    for d in np.asarray(cont.history["D"], np.float64))
                 # How far each net lies from its own linear model at θ_T (absolute RMS on the test set).
                 out["ada_lin_rms"], out["gd_lin_rms"] = _rms(cpred - eq7), _rms(pred - lin)
                 out["half_lin_rms"] = _rms(preds["half"] - lin)
@@ -488,7 +500,12 @@ class LateLinearization(Experiment):
                    f"{len(back)} of {len(ok)} runs (the θ_T row's count), {len(back_decide)} of them deciding"
                    + (f" (seeds {back_decide}; their continuations at η/2 and η/4 are stable by the rule above)"
                       if back_decide else ""))
-        regime = (f"runs that can decide (a stable rate after T and {margin}): {len(decide)} of {len(rs)}{left}; a "
+        # How far the deciding count lies above the floor the premise needs (too_few's), said (the review of 520–527:
+        # m = 20 decided on exactly the floor, unsaid).
+        floor = next(k for k in range(len(rs) + MIN_RUNS + 1) if not too_few(k, len(rs)))
+        slack = (f" (the premise needs {floor}: {len(decide) - floor} above it)" if len(decide) >= floor else
+                 f" (the premise needs {floor})")
+        regime = (f"runs that can decide (a stable rate after T and {margin}): {len(decide)} of {len(rs)}{slack}{left}; a "
                   f"stable rate after T in {len(stable)} of {len(full)}" + reasons
                   + "".join(f", GD at {rate}: η·λ_max(K_T)/N {min(e):.3g}–{max(e):.3g}"
                             for rate, e in edges.items() if e)
@@ -502,6 +519,12 @@ class LateLinearization(Experiment):
             regime += (f"; over the deciding runs AdaGrad {float(np.median([r['ada_half'] for r in decide])):.3g}, GD at "
                        f"η/4 {float(np.median([r['quarter_half'] for r in decide])):.3g} (medians)")
         regime += climbed
+        conds = [r["cond_T"] for r in full if isinstance(r.get("cond_T"), (int, float))]
+        conds_d = [r["cond_D"] for r in full if isinstance(r.get("cond_D"), (int, float))]
+        if conds or conds_d:
+            regime += (f"; condition numbers at θ_T, largest over the runs: K {max(conds, default=math.nan):.3g}, "
+                       f"Eq. (7)'s K_(D_t) {max(conds_d, default=math.nan):.3g} (the pseudo-inverse acts above "
+                       f"{inspect.signature(KernelSolver).parameters['max_cond'].default:.0e})")
         if half_gd:
             regime += (f"; GD at η/2 from θ_T ends {float(np.median(half_gd)):.3g} ({min(half_gd):.3g}–"
                        f"{max(half_gd):.3g}) RMS from the run's own net (GD at the papers' η throughout; reported, not "
