@@ -9,6 +9,14 @@ is at most CONCENTRATED, the package's one "stayed put" number (the kernel regim
 ``_rate.KERNEL_MOVE``), at every width judged. The reading is literal: 000's Example 1, a D_t
 that changes by a scalar factor only (which leaves Eq. (7)'s A_t unchanged), does not meet it
 either, though 000 evaluates Thm 3 there.
+
+For AdaGrad with PyTorch's zero initial accumulator the premise is not expected to hold at any
+width (ADAGRAD): D_t,i = 1/(√(Σ_{u≤t} g_{u,i}²) + eps) falls, from the first update that reaches
+coordinate i, by the ratio of its accumulated gradient to its first, which nothing ties to m,
+and the drift takes the largest such fall over P ∝ m coordinates (a pre-run review measured
+0.49999 of the ceiling ½ on two adaptive-closed-form runs at m = 200 and 800, and 0.478 over
+the 99th percentile of coordinates). The rows say so; the rule still reads it, as it would
+pass for a D_t that does concentrate (a large initial accumulator, in the tests).
 """
 from __future__ import annotations
 
@@ -21,6 +29,13 @@ from ._verdict import premise_not_met
 
 CONCENTRATED = KERNEL_MOVE
 UNRECORDED = premise_not_met("D_t's drift not recorded")
+NO_RUNS = premise_not_met("no judged AdaGrad net to read D_t's drift on")
+UNREAD = (UNRECORDED, NO_RUNS)   # the premise not read, as against read and failed
+ADAGRAD = ("for AdaGrad with PyTorch's zero initial accumulator not expected at any width: D_t,i = 1/(√(Σ_(u≤t) "
+           "g_(u,i)²) + eps) falls, from the first update that reaches coordinate i, by the ratio of its accumulated "
+           "gradient to its first, which nothing ties to m, and the drift takes the largest such fall over P ∝ m "
+           "coordinates (000 Sect. 4 calls concentration the simplest sufficient assumption, App. F.4 approximate "
+           "linearization enough)")
 
 
 def drift(D, eps: float) -> tuple[float, int]:
@@ -56,23 +71,26 @@ def _median(values) -> float:
 
 def concentration_note(runs) -> str:
     """Each width's median drift (``d_drift``) over ``runs``, and its coordinates left out."""
-    widths = sorted({r["width"] for r in runs if math.isfinite(r.get("d_drift", math.nan))})
+    read = [r for r in runs if math.isfinite(r.get("d_drift", math.nan))]
+    widths = sorted({r["width"] for r in read})
     if not widths:
-        return "D_t's drift not recorded"
-    return ("D_t's drift sup_t ‖D_t − D‖ / sup_t ‖D_t‖ (D per coordinate the middle of its range; each coordinate "
-            "from the first update a gradient above eps reached it), median per width: "
-            + ", ".join(f"m = {w}: {_median(_drifts(runs, w)):.3g} ({len(_drifts(runs, w))} runs; coordinates never "
+        return "D_t's drift not recorded" if runs else "no judged AdaGrad net to read D_t's drift on"
+    return ("D_t's drift sup_t ‖D_t − D‖ / sup_t ‖D_t‖ (D per coordinate the middle of its range, so at most ½; each "
+            "coordinate from the first update a gradient above eps reached it), median per width: "
+            + ", ".join(f"m = {w}: {_median(_drifts(read, w)):.3g} ({len(_drifts(read, w))} runs; coordinates never "
                         f"reached, left out: median "
-                        f"{_median([r.get('d_left_out', 0) for r in runs if r['width'] == w]):.0f})" for w in widths))
+                        f"{_median([r.get('d_left_out', 0) for r in read if r['width'] == w]):.0f})" for w in widths))
 
 
 def concentration_premise(runs) -> str | None:
     """None where D_t concentrated in ``runs`` at every width they span (the median drift at
-    most CONCENTRATED); UNRECORDED where a width has no drift; else the premise-not-met
-    verdict naming the widths where it did not."""
+    most CONCENTRATED); NO_RUNS for no runs, UNRECORDED where a width has no drift; else the
+    premise-not-met verdict naming the widths where it did not."""
     widths = sorted({r["width"] for r in runs})
+    if not widths:
+        return NO_RUNS
     meds = {w: _median(_drifts(runs, w)) for w in widths}
-    if not widths or any(not math.isfinite(v) for v in meds.values()):
+    if any(not math.isfinite(v) for v in meds.values()):
         return UNRECORDED
     off = {w: v for w, v in meds.items() if v > CONCENTRATED}
     if not off:

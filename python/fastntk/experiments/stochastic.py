@@ -12,7 +12,7 @@ from .. import plots, theory
 from ..dynamics import find_lr
 from ..model import MLP
 from ._base import Experiment, half_mse, legend, save_figure
-from ._concentration import CONCENTRATED, UNRECORDED, concentration_note, concentration_premise, drift
+from ._concentration import ADAGRAD, CONCENTRATED, UNREAD, concentration_note, concentration_premise, drift
 from ._rate import MIN_WIDTHS, RATE, RATE_TOL, mean_slope, needed_width
 from ._training import fit, laziness
 from ._verdict import (INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, SAME_MINIMIZER, Claim, approx, converged,
@@ -115,22 +115,24 @@ class Stochastic(Experiment):
         # with a value at every width.
         # 2026-12-06 (session 23): seeds 400–404, new: the run on 395–399 had reached the trend widths when session 22
         # ran out, and was discarded unread (none of its records judged), so the rules above run on seeds of their own.
-        # Seeds 540–544 (next29, session 26): the audit of issue 25 found the mechanism row reproduced with Thm 3's
+        # Seeds 560–564 (next29-d, session 26): the audit of issue 25 found the mechanism row reproduced with Thm 3's
         # own premise, D_t concentrating, unread (adaptive-closed-form reads it; there the drift was ≈ 1 at every
-        # width); the AdaGrad nets now keep two rows of D_t (record_D="ends": each coordinate's first update a gradient
-        # above eps reached it, and the last) and the row reads the premise through the same rule as adaptive-closed-
-        # form (_concentration): the drift against the best-fitting D, each coordinate from when a gradient reached
+        # width). The AdaGrad nets now keep two rows of D_t (record_D="ends": each coordinate's first update a
+        # gradient above eps reached it, and the last) and the row reads the premise through adaptive-closed-form's
+        # rule (_concentration): the drift against the best-fitting D, each coordinate from when a gradient reached
         # it, per fitted width; where it fails the row reads premise not met, or not reproduced where GD's Lemma 1
-        # rate fails (D_t does not enter it), and the rates move to an extra check. A first draft (seeds 530–534,
-        # stopped after a minute, unread: adaptive-closed-form's run under it finished and was not read) read D_T
-        # as the D and kept each coordinate from its first update; a pre-run review found the drift then set by
-        # eps's value 1/eps wherever a gradient reached a coordinate late, twice the best-D drift, a GD failure
-        # hidden behind the premise, and an extra row claimed where the drift was unrecorded. A quick-preset smoke
-        # run (digits, m = 500, seeds 0–4) had read the first draft's drift 1.0 in 25 of 25 nets, and 0.18–1.0
-        # leaving every coordinate not reached by the first update out; no row judges that setting.
+        # rate fails (D_t does not enter it), and the rates move to an extra check. Expected to fail here by
+        # construction (_concentration.ADAGRAD, said in the row). History, every run stopped unread: next29 (seeds
+        # 530–534) read D_T as the D and kept each coordinate from its first update; a pre-run review found the drift
+        # then set by eps's value wherever a gradient reached a coordinate late, twice the best-D drift, a GD failure
+        # hidden behind the premise, an extra row where the drift was unrecorded. next29-b (540–544) fixed those; a
+        # second review found the premise unreachable for AdaGrad here (0.49999 of the ceiling ½ on two cheap runs)
+        # without the rows saying so, "not recorded" said where no seed was judged, and the GPU loop skipping the
+        # first-reached rule at the second update. A quick-preset smoke run (digits, m = 500, seeds 0–4) had read the
+        # first draft's drift 1.0 in 25 of 25 nets; no row judges that setting.
         "standard": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depth=2, widths=[2000],
                          ratios=[0.1, 0.2, 0.5, 1.0], optimizers=["sgd", "adagrad"], shuffles=[False, True],
-                         models=["network", "linearized"], seeds=[540, 541, 542, 543, 544], sigma=4.0, tol=1e-5,
+                         models=["network", "linearized"], seeds=[560, 561, 562, 563, 564], sigma=4.0, tol=1e-5,
                          lin_tol=1e-9, max_steps=100000, trend_widths=[4000, 8000, 16000]),
         # Paper: trend_widths 4000, 8000, 16000 (pre-run review of next23-b: with [4000] alone its mechanism row could
         # only read premise not met); its swept m = 4000's full-batch AdaGrad trains at the trend's one η
@@ -662,7 +664,7 @@ class Stochastic(Experiment):
             # does not concentrate, the rates' verdict moves to the extra check below; an unrecorded drift has none.
             gd_off = "the GD nets' (Lemma 1)" in off
             if concentrated:
-                rate_verdict = verdict if concentrated != UNRECORDED else None
+                rate_verdict = verdict if concentrated not in UNREAD else None
                 verdict = (f"{NOT_REPRODUCED} (the GD nets' (Lemma 1) distance from their linear models falls slower "
                            f"than m^({RATE} + {RATE_TOL}) beyond its error; the AdaGrad side is not judged: "
                            f"{concentrated.removeprefix(INCONCLUSIVE + ': ')})" if gd_off else
@@ -681,7 +683,7 @@ class Stochastic(Experiment):
             f"regime) at each of ≥ {MIN_WIDTHS} widths fitted, e/p (e relative to p, the linear models' "
             "difference) not rising with m beyond its error, and Thm 3's own: the judged AdaGrad nets' D_t "
             f"concentrating (median drift sup_t ‖D_t − D‖ / sup_t ‖D_t‖ ≤ {CONCENTRATED} at each fitted width, D "
-            "the best fit; fastntk's literal reading, which 000's Example 1 does not meet either)",
+            f"the best fit; fastntk's literal reading, which 000's Example 1 does not meet either; {ADAGRAD})",
             measured + (f"; widths left out, not lazy: {failed}" if failed and len(lazy_at) >= MIN_WIDTHS else "")
             + (f"; widths left out, no usable runs: {empty}" if empty and len(lazy_at) >= MIN_WIDTHS else ""),
             verdict)
