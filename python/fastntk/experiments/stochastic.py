@@ -12,7 +12,7 @@ from .. import plots, theory
 from ..dynamics import find_lr
 from ..model import MLP
 from ._base import Experiment, half_mse, legend, save_figure
-from ._concentration import ADAGRAD, CONCENTRATED, UNREAD, concentration_note, concentration_premise, drift
+from ._concentration import ADAGRAD, concentration_note, drift
 from ._rate import MIN_WIDTHS, RATE, RATE_TOL, mean_slope, needed_width
 from ._training import fit, laziness
 from ._verdict import (INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, SAME_MINIMIZER, Claim, approx, converged,
@@ -115,24 +115,25 @@ class Stochastic(Experiment):
         # with a value at every width.
         # 2026-12-06 (session 23): seeds 400–404, new: the run on 395–399 had reached the trend widths when session 22
         # ran out, and was discarded unread (none of its records judged), so the rules above run on seeds of their own.
-        # Seeds 560–564 (next29-d, session 26): the audit of issue 25 found the mechanism row reproduced with Thm 3's
-        # own premise, D_t concentrating, unread (adaptive-closed-form reads it; there the drift was ≈ 1 at every
-        # width). The AdaGrad nets now keep two rows of D_t (record_D="ends": each coordinate's first update a
-        # gradient above eps reached it, and the last) and the row reads the premise through adaptive-closed-form's
-        # rule (_concentration): the drift against the best-fitting D, each coordinate from when a gradient reached
-        # it, per fitted width; where it fails the row reads premise not met, or not reproduced where GD's Lemma 1
-        # rate fails (D_t does not enter it), and the rates move to an extra check. Expected to fail here by
-        # construction (_concentration.ADAGRAD, said in the row). History, every run stopped unread: next29 (seeds
-        # 530–534) read D_T as the D and kept each coordinate from its first update; a pre-run review found the drift
-        # then set by eps's value wherever a gradient reached a coordinate late, twice the best-D drift, a GD failure
-        # hidden behind the premise, an extra row where the drift was unrecorded. next29-b (540–544) fixed those; a
-        # second review found the premise unreachable for AdaGrad here (0.49999 of the ceiling ½ on two cheap runs)
-        # without the rows saying so, "not recorded" said where no seed was judged, and the GPU loop skipping the
-        # first-reached rule at the second update. A quick-preset smoke run (digits, m = 500, seeds 0–4) had read the
-        # first draft's drift 1.0 in 25 of 25 nets; no row judges that setting.
+        # Seeds 580–584 (next29-f, session 26): the audit of issue 25 found the mechanism row reproduced with Thm 3's
+        # own premise, D_t concentrating, unread (adaptive-closed-form read it as a gate; there the drift was ≈ 1 at
+        # every width). The AdaGrad nets now keep two rows of D_t (record_D="ends": each coordinate's first update a
+        # gradient above eps reached it, and the last), and the row prints the drift against the best-fitting D per
+        # lazy width (_concentration), beside the verdict, with why it is not a premise: it cannot hold for 000's
+        # AdaGrad at any width, and 000 applies Thm 3 to AdaGrad where the linearization holds approximately (its
+        # App. F.4), which is the row's laziness premise. The drafts, each stopped unread after a pre-run review:
+        # next29 (seeds 530–534) gated on the drift with D = D_T and each coordinate from its first update (the
+        # review: the drift then set by eps's value where a gradient reached a coordinate late, twice the best-D
+        # drift, a GD failure hidden behind the premise, an extra row where the drift was unrecorded); next29-b
+        # (540–544) fixed those (the review: the premise unreachable by construction, ≈ 0.49999 of the ceiling ½ on
+        # two cheap runs, unsaid, and the GPU loop skipping the first-reached rule at the second update); next29-d
+        # (560–564) said so (the review: a gate that cannot pass settles the row before any run and moves the
+        # deciding rates to an uncounted extra row, though 000 itself applies Thm 3 to AdaGrad through App. F.4).
+        # A quick-preset smoke run (digits, m = 500, seeds 0–4) had read the first draft's drift 1.0 in 25 of 25 nets,
+        # and 0.18–1.0 leaving out every coordinate not reached by the first update; no row judges that setting.
         "standard": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depth=2, widths=[2000],
                          ratios=[0.1, 0.2, 0.5, 1.0], optimizers=["sgd", "adagrad"], shuffles=[False, True],
-                         models=["network", "linearized"], seeds=[560, 561, 562, 563, 564], sigma=4.0, tol=1e-5,
+                         models=["network", "linearized"], seeds=[580, 581, 582, 583, 584], sigma=4.0, tol=1e-5,
                          lin_tol=1e-9, max_steps=100000, trend_widths=[4000, 8000, 16000]),
         # Paper: trend_widths 4000, 8000, 16000 (pre-run review of next23-b: with [4000] alone its mechanism row could
         # only read premise not met); its swept m = 4000's full-batch AdaGrad trains at the trend's one η
@@ -506,7 +507,7 @@ class Stochastic(Experiment):
             f"{sum(x > 0 for x in sep)} of {len(sep)} seeds (median separation {med(sep):.3g}, seed spread "
             f"{spread(sep):.3g}); not required, beside it: {lazy_text}",
             direction(sep, n_made, "seeds", spread(sep)))
-        return [observed, *self._mechanism_claim(cfg, every)]
+        return [observed, self._mechanism_claim(cfg, every)]
 
     def _mechanism_claim(self, cfg, every):
         """The mechanism row (see :meth:`_deviation_claims`), over the trend widths (next23-b: those
@@ -529,10 +530,11 @@ class Stochastic(Experiment):
         falling at a fixed η is a finding: 000 says nothing of p across m), the AdaGrad nets'
         own distance from their linearizations, each seed's η. next23-b's pre-run review: the
         e/p trend at a fixed η reversed the confound (AdaGrad's step on f grows like η√m), and on
-        330–334 at an unchanged η e/p was flat while e and p each fell like m^(−½). Thm 3's own
-        premise, D_t concentrating, is read on the judged AdaGrad nets at each fitted width
-        (``_concentration``, adaptive-closed-form's rule; next29); where it fails the row reads
-        *inconclusive: premise not met* and its rates move to an extra check below it."""
+        330–334 at an unchanged η e/p was flat while e and p each fell like m^(−½). Thm 3's
+        concentration premise as worded is measured on the judged AdaGrad nets and printed beside
+        the verdict, not judged: it cannot hold for 000's AdaGrad at any width, and 000 applies
+        Thm 3 to AdaGrad where the linearization holds approximately (App. F.4), the row's
+        laziness premise (``_concentration``; next29-f, after three pre-run reviews)."""
         tol = cfg["tol"]
         widths = sorted(set(cfg.get("trend_widths", [])))
         gd, _ = self._by_ratio(every, "network", "sgd", tol)
@@ -625,11 +627,9 @@ class Stochastic(Experiment):
                     f"{p_trend}; AdaGrad η per θ₀ (net and linear model, every trend width with a usable "
                     f"quadruple): {eta_text}"
                     + (f"; seeds left out, AdaGrad's η not one across the widths: {mixed}" if mixed else ""))
-        # Thm 3's premise, D_t concentrating, read on the judged AdaGrad nets at the lazy widths (next29: the audit of
-        # issue 25 found the row reproduced with it unread).
+        # Thm 3's concentration premise, measured on the judged AdaGrad nets at the lazy widths and reported beside the
+        # verdict, not judged (next29-f: it cannot hold for 000's AdaGrad at any width; _concentration.ADAGRAD).
         judged_ada = [ada[(w, s)] for w in lazy_at for s in seeds if (w, s) in ada]
-        concentrated = concentration_premise(judged_ada)
-        rate_verdict = None
         if "linearized" not in cfg["models"]:
             verdict = premise_not_met("the linear models' AdaGrad-vs-GD difference was not measured")
         elif len(lazy_at) < MIN_WIDTHS:
@@ -659,18 +659,8 @@ class Stochastic(Experiment):
                        f"linear models fall{'' if len(off) > 1 else 's'} slower than m^({RATE} + {RATE_TOL}) beyond "
                        f"{'their errors' if len(off) > 1 else 'its error'})" if off else
                        f"{INCONCLUSIVE}: " + "; ".join(open_))
-            # Thm 3's premise gates the AdaGrad side only: Lemma 1's GD remainder does not depend on D_t, so a GD
-            # rate shown too slow stays the row's verdict (the pre-run review of next29). Where D_t was measured and
-            # does not concentrate, the rates' verdict moves to the extra check below; an unrecorded drift has none.
-            gd_off = "the GD nets' (Lemma 1)" in off
-            if concentrated:
-                rate_verdict = verdict if concentrated not in UNREAD else None
-                verdict = (f"{NOT_REPRODUCED} (the GD nets' (Lemma 1) distance from their linear models falls slower "
-                           f"than m^({RATE} + {RATE_TOL}) beyond its error; the AdaGrad side is not judged: "
-                           f"{concentrated.removeprefix(INCONCLUSIVE + ': ')})" if gd_off else
-                           concentrated + (f"; and e/p rises with m, slope {b_r:.2f} ± {e_r:.2f}" if rising else ""))
         measured += f"; {concentration_note(judged_ada)}"
-        row = Claim(
+        return Claim(
             f"AdaGrad's net differs from GD's as their linear models do, in the infinite-width limit: each net "
             f"departs from its own linear model by O(1/√m) (σ = {cfg['sigma']:g}, m = "
             f"{', '.join(str(w) for w in widths)}, full batch, AdaGrad at one η per θ₀)",
@@ -681,22 +671,7 @@ class Stochastic(Experiment):
             f"(log-log slope of the mean ≤ {RATE} + {RATE_TOL} by more than its jackknife error over θ₀); then e, "
             "the nets' difference's departure from the linear models', does; premise: the judged nets lazy (Thm 7's "
             f"regime) at each of ≥ {MIN_WIDTHS} widths fitted, e/p (e relative to p, the linear models' "
-            "difference) not rising with m beyond its error, and Thm 3's own: the judged AdaGrad nets' D_t "
-            f"concentrating (median drift sup_t ‖D_t − D‖ / sup_t ‖D_t‖ ≤ {CONCENTRATED} at each fitted width, D "
-            f"the best fit; fastntk's literal reading, which 000's Example 1 does not meet either; {ADAGRAD})",
+            f"difference) not rising with m beyond its error; {ADAGRAD}",
             measured + (f"; widths left out, not lazy: {failed}" if failed and len(lazy_at) >= MIN_WIDTHS else "")
             + (f"; widths left out, no usable runs: {empty}" if empty and len(lazy_at) >= MIN_WIDTHS else ""),
             verdict)
-        if rate_verdict is None:
-            return [row]
-        # Where D_t does not concentrate the rates are still informative: 000 Sect. 4 calls concentration the
-        # simplest sufficient assumption and applies Thm 3 to AdaGrad (App. F.4: the linearization holding
-        # approximately suffices) — adaptive-closed-form's extra check, read here on the mechanism's rates.
-        return [row, Claim(
-            "each of AdaGrad's and GD's nets departs from its own linear model by O(1/√m) although D_t does not "
-            f"concentrate (an extra check, not a claim of the paper: Thm 3 assumes concentration; σ = "
-            f"{cfg['sigma']:g}, m = {', '.join(str(w) for w in widths)}, full batch, AdaGrad at one η per θ₀)",
-            "000 Sect. 4 (Thm 3, whose premise, D_t concentrating, fails in these runs: the row above) and App. F.4 "
-            "(approximate linearization suffices); read as the row above reads its rates, with its other premises "
-            "(laziness, e/p not rising)",
-            row.measured, rate_verdict)]
