@@ -6,9 +6,10 @@ with D_max = sup_t ‖D_t‖_op. fastntk measures it on the diagonals a run reco
 (``record_D``), with the D that fits best — per coordinate the middle of the range its D_t
 covers — as the drift sup_t ‖D_t − D‖ / sup_t ‖D_t‖, a number in [0, ½].
 
-It is not a premise of the rows (next29-e): for AdaGrad as 000 defines it (line 120 of its
-text: D_t = diag(Σ_{u=0}^t g_u g_uᵀ)^(−1/2), no initial accumulator) it cannot hold at any width
-(ADAGRAD), and 000 applies Thm 3 to AdaGrad all the same — in Sect. 4, Example 1 (whose scalar
+It is not a premise of the rows (next29-f): the premise is asymptotic (Z fixed, m ≥ C: the drift
+must fall like 1/√m; at one width any drift meets it for some Z), and for AdaGrad as 000 defines
+it (line 120 of its text: D_t = diag(Σ_{u=0}^t g_u g_uᵀ)^(−1/2), no initial accumulator) nothing
+ties the drift to m (ADAGRAD); 000 applies Thm 3 to AdaGrad all the same — in Sect. 4, Example 1 (whose scalar
 D_t fails the literal reading too) and Fig. 3 — on the ground its line 120 gives: "in general we
 only need that the linearization during training holds approximately (App. F.4)". The rows'
 premise is that one, the nets in the kernel regime; the drift is printed beside them, so a
@@ -20,12 +21,15 @@ import math
 
 import numpy as np
 
-ADAGRAD = ("000 Thm 3's premise as worded, D_t concentrating (‖D_t − D‖_op ≤ Z·D_max/√m), cannot hold for AdaGrad "
-           "as 000 defines it (D_t = diag(Σ_(u≤t) g_u g_uᵀ)^(−1/2)): the drift is set by the coordinates with the "
-           "largest D_t, those whose first gradient was smallest, and their D_t falls by the ratio of their "
-           "accumulated gradient to their first, which nothing ties to m; 000 applies Thm 3 to AdaGrad where the "
-           "linearization holds approximately (its App. F.4), which is this row's premise, and the drift is reported "
-           "beside it, not judged")
+from ._rate import mean_slope
+
+ADAGRAD = ("000 Thm 3's premise as worded, D_t concentrating (‖D_t − D‖_op ≤ Z·D_max/√m for m ≥ C, Z fixed), "
+           "asks the drift to fall like 1/√m; for AdaGrad as 000 defines it (D_t = diag(Σ_(u≤t) g_u g_uᵀ)^(−1/2)) "
+           "nothing ties it to m: it is set by the coordinates with the largest D_t, those whose first gradient was "
+           "smallest, and their D_t falls by the ratio of their accumulated gradient to their first (about "
+           "½(1 − first/accumulated)); 000 applies Thm 3 to AdaGrad where the linearization holds approximately "
+           "(its App. F.4), which is this row's premise, and the drift and its slope over m are reported beside it, "
+           "not judged")
 
 
 def drift(D, eps: float) -> tuple[float, int]:
@@ -65,7 +69,11 @@ def concentration_note(runs) -> str:
     cells = [f"m = {w}: {_median([r['d_drift'] for r in rs]):.3g} ({len(rs)} runs; coordinates never reached, left "
              f"out: median {_median([r.get('d_left_out', 0) for r in rs]):.0f})" for w, rs in read.items() if rs]
     unread = [w for w, rs in read.items() if not rs]
+    have = [w for w, rs in read.items() if rs]
+    slope = mean_slope([r for rs in read.values() for r in rs], have, "d_drift") if len(have) > 1 else math.nan
     return ("D_t's drift sup_t ‖D_t − D‖ / sup_t ‖D_t‖ (D per coordinate the middle of its range, so at most ½; each "
             "coordinate from the first update a gradient above eps reached it; reported, not judged), median per "
             "width: " + (", ".join(cells) or "none recorded")
-            + (f"; not recorded at m = {unread}" if unread and cells else ""))
+            + (f"; not recorded at m = {unread}" if unread and cells else "")
+            + (f"; log-log slope of its mean over m {slope:.2f} (the premise asks about −½)" if math.isfinite(slope)
+               else ""))

@@ -115,25 +115,27 @@ class Stochastic(Experiment):
         # with a value at every width.
         # 2026-12-06 (session 23): seeds 400–404, new: the run on 395–399 had reached the trend widths when session 22
         # ran out, and was discarded unread (none of its records judged), so the rules above run on seeds of their own.
-        # Seeds 580–584 (next29-f, session 26): the audit of issue 25 found the mechanism row reproduced with Thm 3's
+        # Seeds 590–594 (next29-f, session 26): the audit of issue 25 found the mechanism row reproduced with Thm 3's
         # own premise, D_t concentrating, unread (adaptive-closed-form read it as a gate; there the drift was ≈ 1 at
         # every width). The AdaGrad nets now keep two rows of D_t (record_D="ends": each coordinate's first update a
         # gradient above eps reached it, and the last), and the row prints the drift against the best-fitting D per
-        # lazy width (_concentration), beside the verdict, with why it is not a premise: it cannot hold for 000's
-        # AdaGrad at any width, and 000 applies Thm 3 to AdaGrad where the linearization holds approximately (its
-        # App. F.4), which is the row's laziness premise. The drafts, each stopped unread after a pre-run review:
-        # next29 (seeds 530–534) gated on the drift with D = D_T and each coordinate from its first update (the
-        # review: the drift then set by eps's value where a gradient reached a coordinate late, twice the best-D
-        # drift, a GD failure hidden behind the premise, an extra row where the drift was unrecorded); next29-b
-        # (540–544) fixed those (the review: the premise unreachable by construction, ≈ 0.49999 of the ceiling ½ on
-        # two cheap runs, unsaid, and the GPU loop skipping the first-reached rule at the second update); next29-d
-        # (560–564) said so (the review: a gate that cannot pass settles the row before any run and moves the
-        # deciding rates to an uncounted extra row, though 000 itself applies Thm 3 to AdaGrad through App. F.4).
-        # A quick-preset smoke run (digits, m = 500, seeds 0–4) had read the first draft's drift 1.0 in 25 of 25 nets,
-        # and 0.18–1.0 leaving out every coordinate not reached by the first update; no row judges that setting.
+        # lazy width and its slope over m (_concentration), beside the verdict, with why it is not a premise: it
+        # asks the drift to fall like 1/√m, which nothing ties to m for 000's AdaGrad, and 000 applies Thm 3 to
+        # AdaGrad where the linearization holds approximately (its App. F.4), the row's laziness premise. The drafts,
+        # each stopped unread after a pre-run review: next29 (seeds 530–534) gated on the drift with D = D_T and each
+        # coordinate from its first update (the review: the drift then set by eps's value where a gradient reached a
+        # coordinate late, twice the best-D drift, a GD failure hidden behind the premise, an extra row where the
+        # drift was unrecorded); next29-b (540–544) fixed those (the review: the premise unreachable, ≈ 0.49999 of the
+        # ceiling ½ on two cheap runs, unsaid, and the GPU loop skipping the first-reached rule at the second update);
+        # next29-d (560–564) said so (the review: a gate that cannot pass settles the row before any run and moves the
+        # deciding rates to an uncounted extra row, though 000 applies Thm 3 to AdaGrad through App. F.4); next29-f as
+        # first registered (580–584; the review: "cannot hold at any width" misreads an asymptotic premise, said now
+        # as the drift not falling like 1/√m, with its slope printed). A quick-preset smoke run (digits, m = 500,
+        # seeds 0–4) had read the first draft's drift 1.0 in 25 of 25 nets, and 0.18–1.0 leaving out every
+        # coordinate not reached by the first update; no row judges that setting.
         "standard": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depth=2, widths=[2000],
                          ratios=[0.1, 0.2, 0.5, 1.0], optimizers=["sgd", "adagrad"], shuffles=[False, True],
-                         models=["network", "linearized"], seeds=[580, 581, 582, 583, 584], sigma=4.0, tol=1e-5,
+                         models=["network", "linearized"], seeds=[590, 591, 592, 593, 594], sigma=4.0, tol=1e-5,
                          lin_tol=1e-9, max_steps=100000, trend_widths=[4000, 8000, 16000]),
         # Paper: trend_widths 4000, 8000, 16000 (pre-run review of next23-b: with [4000] alone its mechanism row could
         # only read premise not met); its swept m = 4000's full-batch AdaGrad trains at the trend's one η
@@ -205,8 +207,9 @@ class Stochastic(Experiment):
         lr = None
         if full and opt == "adagrad" and self._in_trend(cfg, job["width"]):
             lr = self.trend_lr(cfg, ds, job["seed"])
-        # The AdaGrad nets keep D_t's first and last update: 000 Thm 3's premise, D_t concentrating, is read
-        # from them (_concentration; AdaGrad's D_t is monotone per coordinate, so the two give its drift).
+        # The AdaGrad nets keep two rows of D_t (record_D="ends"), from which the drift of 000 Thm 3's concentration
+        # premise is measured and reported beside the mechanism row (_concentration; AdaGrad's D_t falls monotonically
+        # per coordinate from the first update a gradient reaches it, so the two rows give its drift).
         ends = job["model"] == "network" and opt == "adagrad"
         res, info = fit(net, theta, ds.X, ds.Y, optimizer=opt, lr=lr, **kw, **(dict(record_D="ends") if ends else {}))
         pred = res.history["test_pred"][-1]
@@ -532,7 +535,7 @@ class Stochastic(Experiment):
         e/p trend at a fixed η reversed the confound (AdaGrad's step on f grows like η√m), and on
         330–334 at an unchanged η e/p was flat while e and p each fell like m^(−½). Thm 3's
         concentration premise as worded is measured on the judged AdaGrad nets and printed beside
-        the verdict, not judged: it cannot hold for 000's AdaGrad at any width, and 000 applies
+        the verdict, not judged: for 000's AdaGrad nothing ties its drift to m, and 000 applies
         Thm 3 to AdaGrad where the linearization holds approximately (App. F.4), the row's
         laziness premise (``_concentration``; next29-f, after three pre-run reviews)."""
         tol = cfg["tol"]
@@ -628,7 +631,7 @@ class Stochastic(Experiment):
                     f"quadruple): {eta_text}"
                     + (f"; seeds left out, AdaGrad's η not one across the widths: {mixed}" if mixed else ""))
         # Thm 3's concentration premise, measured on the judged AdaGrad nets at the lazy widths and reported beside the
-        # verdict, not judged (next29-f: it cannot hold for 000's AdaGrad at any width; _concentration.ADAGRAD).
+        # verdict, not judged (next29-f: for 000's AdaGrad nothing ties it to m; _concentration.ADAGRAD).
         judged_ada = [ada[(w, s)] for w in lazy_at for s in seeds if (w, s) in ada]
         if "linearized" not in cfg["models"]:
             verdict = premise_not_met("the linear models' AdaGrad-vs-GD difference was not measured")
