@@ -174,9 +174,9 @@ class AdaptiveClosedForm(Experiment):
                 + ", ".join(f"m = {k[0]}: {v[0]:.3g} / {g4[k][0]:.3g} / {mv[k][0]:.3g}, η {lr[k][0]:.3g}, drift "
                             f"{dr[k][0]:.3g} (n = {v[2]})" for k, v in sorted(g7.items())) + f"{excluded(why)}.",
                 "- Thm 3: the first is O(1/√m) (at every x and t; measured here at the last step, as an RMS over the "
-                "test points), where D_t concentrates, ‖D_t − D‖ ≤ Z·D_max/√m (000 Sect. 4), which 000's AdaGrad cannot "
-                "meet at any width (the first row says why); 000 applies Thm 3 to AdaGrad where the linearization holds "
-                "approximately (App. F.4), the kernel regime the rows read.",
+                "test points), where D_t concentrates, ‖D_t − D‖ ≤ Z·D_max/√m (000 Sect. 4): the drift falling like "
+                "1/√m, which nothing ties to m for 000's AdaGrad (the first row says why); 000 applies Thm 3 to AdaGrad "
+                "where the linearization holds approximately (App. F.4), the kernel regime the rows read.",
                 f"- Deviations from 000's experiments: Gaussian inputs on the sphere (d = {cfg['data'].partition(':')[2]}),"
                 f" N = {cfg['n_train']}, one hidden layer, σ = {cfg['sigma']}, zero biases; App. D's rate rule gives an "
                 "η that falls with the width."]
