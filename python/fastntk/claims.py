@@ -283,7 +283,7 @@ CLAIMS: tuple[Entry, ...] = (
     Entry("000", "Thm 4(b)",
           "With adaptive matrices that change during training, the mini-batch minimizer differs from the full-batch "
           "one by a path- and batch-size-dependent term.",
-          _S000_SGD,
+          _S000_SGD + _ADA_OUTSIDE,
           _rows("stochastic", "network: with AdaGrad the test loss depends on the batch size",
                 "linearized: with AdaGrad the test loss depends on the batch size")
           + _tests(_T_THEORY + "test_thm4_sgd_equals_gd_but_adagrad_differs")),
@@ -432,7 +432,7 @@ CLAIMS: tuple[Entry, ...] = (
     Entry("001", "Thm C.2",
           "Formal Thm 4(b): with changing adaptive matrices, the minimizer of adaptive mini-batch SGD differs from "
           "adaptive GD's by a path-dependent term in which the batches enter.",
-          _S000_SGD,
+          _S000_SGD + _ADA_OUTSIDE,
           _rows("stochastic", "linearized: with AdaGrad the test loss depends on the batch size")
           + _tests(_T_THEORY + "test_thm4_sgd_equals_gd_but_adagrad_differs")),
     *(Entry("001", "App. E",
@@ -445,7 +445,7 @@ CLAIMS: tuple[Entry, ...] = (
     Entry("001", "Fig. 10",
           "The outputs of nets trained by SGD, AdaGrad and Adam deviate from the GD-trained net's: SGD's little, the "
           "adaptive methods' more (Thms 3–4).",
-          _S000_MNIST + "; the deviation of each trained net's outputs from GD's on the test points",
+          _S000_MNIST + "; the deviation of each trained net's outputs from GD's on the test points" + _ADA_OUTSIDE,
           _rows("stochastic", "the nets' test outputs deviate from GD's: mini-batch SGD's little, full-batch AdaGrad's "
                 "more", "AdaGrad's net differs from GD's as their linear models do")),
     Entry("001", "Lemma 4",
