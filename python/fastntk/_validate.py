@@ -178,10 +178,10 @@ def positive(value, name: str, allow_zero: bool = False) -> float:
     return real(value, name, 0.0, low_open=not allow_zero)
 
 
-def boolean(value, name: str, expected: str = "True or False") -> bool:
+def boolean(value, name: str) -> bool:
     """True or False (NumPy's too); "no", 0 or None are refused, not read as truth values."""
     if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name}: expected {expected}, got {value!r} ({type(value).__name__})")
+        raise TypeError(f"{name}: expected True or False, got {value!r} ({type(value).__name__})")
     return bool(value)
 
 

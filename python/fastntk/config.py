@@ -115,7 +115,11 @@ class TrainConfig:
         put("record_every", integer(self.record_every, "record_every", 1))
         put("records_per_decade", integer(self.records_per_decade, "records_per_decade", 0))
         if self.record_D != "ends":
-            put("record_D", boolean(self.record_D, "record_D", "True, False or \"ends\""))
+            try:
+                put("record_D", boolean(self.record_D, "record_D"))
+            except TypeError:
+                raise TypeError(f'record_D: expected True, False or "ends", got {self.record_D!r} '
+                                f'({type(self.record_D).__name__})') from None
         put("divergence_factor", real(self.divergence_factor, "divergence_factor", 1.0))
         if self.monotone is not None:
             put("monotone", real(self.monotone, "monotone", 0.0))
