@@ -299,6 +299,42 @@ def test_record_D_and_effective_lr():
     assert np.all(g.history["effective_lr"] == 0.1)
 
 
+def _first_reached(D, eps):
+    """Per coordinate the first row of D below 1/(2·eps) (the last row where none is)."""
+    below = D < 0.5 / eps
+    at = np.where(below.any(axis=0), below.argmax(axis=0), D.shape[0] - 1)
+    return D[at, np.arange(D.shape[1])]
+
+
+def test_record_D_ends_keeps_the_first_reached_and_last_update():
+    """record_D="ends": per coordinate D_t at the first update a gradient above eps reached it,
+    and at the last; nothing between. A coordinate reached only later (an input that is 0 in the
+    first batch) keeps its D_t from then, not eps's value 1/eps."""
+    net = fastntk.MLP.uniform(4, 10, 2)
+    X, Y, _ = data()
+    for optimizer in ("adagrad", "rmsprop", "adam", "gd"):
+        kw = dict(optimizer=optimizer, lr=0.01, tol=1e-300)
+        every = fastntk.train(net, net.init(0), X, Y, max_steps=7, record_D=True, **kw)
+        ends = fastntk.train(net, net.init(0), X, Y, max_steps=7, record_D="ends", **kw)
+        np.testing.assert_array_equal(ends.history["D"], every.history["D"][[0, -1]])
+        np.testing.assert_array_equal(ends.theta, every.theta)
+        one = fastntk.train(net, net.init(0), X, Y, max_steps=1, record_D="ends", **kw)
+        np.testing.assert_array_equal(one.history["D"], every.history["D"][:1])
+    late = X.copy()
+    late[:4, 0] = 0.0  # the first batch (rows 0–3) sees input 0 as 0: its first-layer weights get no gradient
+    kw = dict(optimizer="adagrad", lr=0.01, tol=1e-300, batch_size=4, max_steps=9)
+    every = fastntk.train(net, net.init(0), late, Y, record_D=True, **kw)
+    ends = fastntk.train(net, net.init(0), late, Y, record_D="ends", **kw)
+    D, eps = every.history["D"], every.config.eps
+    reached_late = (D[0] >= 0.5 / eps) & (D[-1] < 0.5 / eps)
+    assert reached_late.sum() >= 5
+    np.testing.assert_array_equal(ends.history["D"], np.stack([_first_reached(D, eps), D[-1]]))
+    assert np.all(ends.history["D"][0, reached_late] < 0.5 / eps)
+    assert "D" not in fastntk.train(net, net.init(0), X, Y, lr=0.01, max_steps=2).history
+    with pytest.raises(TypeError, match='record_D: expected True, False or "ends"'):
+        fastntk.train(net, net.init(0), X, Y, lr=0.01, record_D="last")
+
+
 def test_unit_movement_and_distance():
     net = fastntk.MLP.uniform(4, 16, 2, bias="normal")
     X, Y, _ = data()

@@ -378,6 +378,26 @@ def test_stacked_runs_stop_on_their_own(be):
         assert (got["status"], got["steps"]) == (ref["status"], ref["steps"])
         assert got["max_climb"] == pytest.approx(ref["max_climb"], rel=1e-9)
     assert [o["status"] for o in outs] == ["max_steps", "not monotone"]
+    # record_D="ends" per stacked run: each run's own last update, though the runs stop apart, and each
+    # coordinate's first update a gradient above eps reached (input 0 is 0 in the first batch; the second batch
+    # reaches it, the update at step 1, which the GPU loop once skipped); 2 updates too
+    from conftest import make_data as _make
+    X, Y, _ = _make(12, 4, 0, 3)
+    X[:4, 0] = 0.0
+    for steps in (60, 2):
+        cfgs = [_cfg(n, X, optimizer="adagrad", lr=lr, tol=1e-2, max_steps=steps, record_D="ends", batch_size=4)
+                for n, lr in zip(nets, (0.05, 0.2, 0.1))]
+        outs = _gpu_train(be, nets, thetas, X, Y, None, cfgs)
+        for net, theta, cfg, got in zip(nets, thetas, cfgs, outs):
+            ref = _core_train(net, theta, X, Y, None, cfg)
+            assert (got["status"], got["steps"]) == (ref["status"], ref["steps"])
+            D, Dr = np.asarray(got["history"]["D"]), ref["history"]["D"]
+            assert D.shape == Dr.shape == (2, net.num_params)
+            # the first-layer weights on input 0 (every 4th entry of W¹, row-major), reached after the first batch
+            assert (Dr[0, :20 * 4:4] < 0.5 / cfg.eps).sum() >= 15, Dr[0, :20 * 4:4]
+            unreached = ~(Dr < 0.5 / cfg.eps)
+            np.testing.assert_array_equal(~(D < 0.5 / cfg.eps), unreached)
+            np.testing.assert_allclose(D[~unreached], Dr[~unreached], rtol=1e-9)
 
 
 def test_import_does_not_load_cupy():
@@ -519,3 +539,4 @@ def test_training_memory_estimate_counts_the_large_allocations():
     assert est("linearized", "adam", "materialized") >= n * lay.P * 4
     assert est("network", "adam", runs=5) == 5 * est("network", "adam")
     assert est("network", "gd", record_D=True, max_steps=99) - est("network", "gd") == 100 * lay.P * 4
+    assert est("network", "gd", record_D="ends", max_steps=99) - est("network", "gd") == 2 * lay.P * 4

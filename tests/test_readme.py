@@ -166,3 +166,20 @@ def test_readme_names_the_paper_presets_that_have_run():
     bullet = text.split("paper` presets have run (", 1)[1].split(":", 1)[0]
     ran = sorted(d.name for d in (README.parent / "docs" / "results-paper").iterdir() if d.is_dir())
     assert sorted(x.strip() for x in bullet.split(",")) == ran, bullet
+
+
+def test_readme_lists_a_change_after_seeing_results_for_every_withdrawal():
+    """Issue 25: every rule or setting changed after seeing results is listed in the README with its
+    reason. Each folder of docs/withdrawn/ holds runs replaced after they had been read; its name
+    ends in the date of the withdrawal (NAME-YYYY-MM-DD…), and that date must open the "when" cell of
+    a row of the README's table."""
+    text = README.read_text()
+    section = text[text.index("## Changed after seeing results"):]
+    section = section[:section.index("\n## ", 1)]
+    rows = [line.split("|")[1].strip() for line in section.splitlines() if line.startswith("| 20")]
+    assert rows and all(len(line.split("|")) >= 5 for line in section.splitlines() if line.startswith("| 20"))
+    dated = {re.match(r"\d{4}-\d{2}-\d{2}", r).group(0) for r in rows}
+    withdrawn = [p.name for p in (ROOT / "docs" / "withdrawn").iterdir() if p.is_dir()]
+    missing = sorted({d for name in withdrawn if (m := re.search(r"(\d{4}-\d{2}-\d{2})", name))
+                      for d in [m.group(1)] if d not in dated})
+    assert not missing, f"withdrawals without a row in the README's 'Changed after seeing results': {missing}"

@@ -55,7 +55,10 @@ TrainConfig config_from(py::handle c) {
   cfg.stop.max_steps = c.attr("max_steps").cast<i64>();
   cfg.stop.record_every = c.attr("record_every").cast<i64>();
   cfg.stop.records_per_decade = c.attr("records_per_decade").cast<i64>();
-  cfg.record_D = c.attr("record_D").cast<bool>();
+  py::object record_D = c.attr("record_D");  // False, True or "ends" (TrainConfig checked it)
+  cfg.record_D = py::isinstance<py::str>(record_D) ? RecordD::Ends
+                 : record_D.cast<bool>()           ? RecordD::Every
+                                                   : RecordD::None;
   cfg.stop.divergence_factor = c.attr("divergence_factor").cast<double>();
   py::object rise = c.attr("monotone");
   cfg.stop.rise_tol = rise.is_none() ? -1.0 : rise.cast<double>();

@@ -617,6 +617,15 @@ bool linear_in_gradients(OptimizerKind k) {
   return k == OptimizerKind::SGD || k == OptimizerKind::Momentum;
 }
 
+// record_D Ends: row 0 takes the update's D_t where it still holds eps's value, so that each
+// coordinate keeps its D_t from the first update a gradient above eps reached it (RecordD).
+template <class T>
+void keep_first_reached(T* first, const T* now, i64 P, double eps) {
+  const double unreached = 0.5 / eps;
+  for (i64 i = 0; i < P; ++i)
+    if (!(double(first[i]) < unreached)) first[i] = now[i];
+}
+
 }  // namespace
 
 // The network's path: the row space where it saves work. Per step the first layer
@@ -708,11 +717,13 @@ TrainResult<T> train(const Spec& spec, const T* theta0, const T* x, const T* y, 
     if (control.records(0)) record(control.step(), loss);
     if (!control.active(0)) break;
     T* diag = nullptr;
-    if (cfg.record_D) {
-      h.diag.resize((control.step() + 1) * P);
-      diag = h.diag.data() + control.step() * P;
+    if (cfg.record_D != RecordD::None) {
+      const i64 row = cfg.record_D == RecordD::Every ? control.step() : std::min<i64>(control.step(), 1);
+      h.diag.resize((row + 1) * P);
+      diag = h.diag.data() + row * P;
     }
     runner->update(cfg.lr, diag);
+    if (cfg.record_D == RecordD::Ends && control.step() > 0) keep_first_reached(h.diag.data(), diag, P, cfg.hyper.eps);
     control.advance();
     if (progress && control.progress_due() && !progress(control.step(), control.last_loss())) {
       control.interrupt();

@@ -36,5 +36,5 @@ def training_bytes(cfg, widths, P: int, itemsize: int, n: int, n_test: int, runs
         m1 = widths[1]
         count += (n + n_test) * (m1 + n) + n * m1 * (4 if cfg.optimizer == "momentum" else 3)
     if cfg.record_D:
-        count += (cfg.max_steps + 1) * P
+        count += (2 if cfg.record_D == "ends" else cfg.max_steps + 1) * P
     return runs * count * itemsize

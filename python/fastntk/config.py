@@ -48,7 +48,12 @@ class TrainConfig:
     record_every : record every so many steps (and the last); records_per_decade : with
         n > 0 also at log-spaced steps, the first of each 1/n decade (0, 1, 2, 3, 4, 6, …, 64,
         80, 100, 126, … for n = 10) — a loss curve over many decades of steps in few records;
-        record_D : keep D_t of every update (steps × P).
+        record_D : keep D_t (000 Eq. (6)'s adaptive matrices, as P diagonals): True, of
+        every update (updates × P); "ends", two rows (1 after one update): per coordinate
+        D_t at the first update a gradient above eps had reached it (D_t < 1/(2·eps); before,
+        D_t is eps's value 1/(√0 + eps), not the method's), and at the last update. AdaGrad's
+        D_t falls monotonically per coordinate, so the two bound its whole path at the memory
+        of two updates.
     path : the space a run is iterated in ("auto": the cheapest exact one; the network
         "direct" or "row-space", the linearization "function", "matrix-free" or
         "materialized"; docs/design.md §2).
@@ -76,7 +81,7 @@ class TrainConfig:
     max_steps: int = 100_000
     record_every: int = 100
     records_per_decade: int = 0
-    record_D: bool = False
+    record_D: bool | str = False
     path: str = "auto"
     divergence_factor: float = 1e8
     monotone: float | None = None
@@ -109,7 +114,12 @@ class TrainConfig:
         put("max_steps", integer(self.max_steps, "max_steps", 0, MAX_INDEX))
         put("record_every", integer(self.record_every, "record_every", 1))
         put("records_per_decade", integer(self.records_per_decade, "records_per_decade", 0))
-        put("record_D", boolean(self.record_D, "record_D"))
+        if self.record_D != "ends":
+            try:
+                put("record_D", boolean(self.record_D, "record_D"))
+            except TypeError:
+                raise TypeError(f'record_D: expected True, False or "ends", got {self.record_D!r} '
+                                f'({type(self.record_D).__name__})') from None
         put("divergence_factor", real(self.divergence_factor, "divergence_factor", 1.0))
         if self.monotone is not None:
             put("monotone", real(self.monotone, "monotone", 0.0))

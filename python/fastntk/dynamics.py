@@ -42,7 +42,9 @@ class TrainResult:
     history : dict of arrays over the recorded steps: step, train_loss,
         param_distance (‖θ_t − θ₀‖), max_unit_movement (max_r ‖W¹_r(t) − W¹_r(0)‖),
         effective_lr (mean of η·D_t), test_pred (records × N_test) when X_test
-        was given, and D (updates × P, D_t of every update) when record_D.
+        was given, and D when record_D (updates × P, D_t of every update; with
+        record_D="ends" 2 × P: per coordinate its D_t at the first update a gradient above
+        eps reached it, and at the last; see :class:`~fastntk.TrainConfig`).
     lr : the learning rate used; path : the space the run was iterated in ("direct" or
         "row-space" for the network, "function", "matrix-free" or "materialized" for
         the linearization); config : the run's :class:`~fastntk.TrainConfig`.

@@ -60,6 +60,12 @@ Path choose_path(ModelKind model, Path requested, OptimizerKind optimizer, i64 n
 // statement of which path is exact for what, for fastntk.TrainConfig and the loop.
 void check_path(ModelKind model, Path path, OptimizerKind optimizer, bool all_layers);
 
+// Which D_t a run keeps: none, every update's (updates × P), or two rows (Ends): per
+// coordinate D_t at the first update that a gradient above eps had reached it (D_t < 1/(2·eps);
+// before, D_t is eps's value, 1/(√0 + eps), not the method's), and at the last update. For
+// AdaGrad, whose D_t falls monotonically per coordinate, the two bound its whole path.
+enum class RecordD { None, Every, Ends };
+
 // A run's settings, converted from fastntk.TrainConfig, which owns every default and
 // check (the binding's config_from is the one conversion); the zeros here are no defaults.
 struct TrainConfig {
@@ -72,7 +78,7 @@ struct TrainConfig {
   bool shuffle = false;      // reshuffle the rows every epoch
   std::uint64_t seed = 0;    // of the shuffling
   StopRule stop;             // tolerance, step cap, record cadence, divergence bound, progress pacing
-  bool record_D = false;     // keep D_t of every step (steps × P)
+  RecordD record_D = RecordD::None;
   Path path = Path::Auto;
   // The layers l (1 … L) whose W^l and b^l are trained; empty: all. The others stay at
   // θ₀ (004 trains only the hidden layer); effective_lr is then the mean over the
@@ -85,7 +91,7 @@ struct History {
   std::vector<i64> step;
   std::vector<double> train_loss, param_distance, max_unit_movement, effective_lr;
   std::vector<T> test_pred;  // records × N_test × k
-  std::vector<T> diag;       // updates × P (record_D)
+  std::vector<T> diag;       // updates × P (record_D Every), 2 × P (Ends: first reached, last)
 };
 
 template <class T>

@@ -76,8 +76,10 @@ class Bump(Initialization):
         # row now counts each σ's nets above 0.1; the laziness row's widths per σ).
         # Seeds 490–497 (next28): initialization's next28 rules, which bump inherits (the f_int width per σ, the
         # laziness row's count over the judged σ).
+        # Seeds 600–607 (next29-g, session 26): initialization's next29-g rules, which bump inherits (the f_int rows'
+        # Lemma 1 premise per small σ with its error, the one-run and no-run texts).
         "standard": dict(data="bump", n_train=10, n_test=300, data_seed=0, depths=[2], widths=[10000],
-                         sigmas=[0.5, 1.0, 2.0, 4.0, 8.0], seeds=list(range(490, 498)), bias="zero", tol=1e-5,
+                         sigmas=[0.5, 1.0, 2.0, 4.0, 8.0], seeds=list(range(600, 608)), bias="zero", tol=1e-5,
                          max_steps=50000),
         "paper": dict(data="bump", n_train=10, n_test=300, data_seed=0, depths=[2], widths=[10000],
                       sigmas=[0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0], seeds=list(range(10)), bias="zero",
