@@ -409,7 +409,7 @@ def train(be, lays, thetas, X, Y, Xt, cfgs, *, progress=None) -> list[dict]:
     hist = [dict(step=[], train_loss=[], param_distance=[], max_unit_movement=[], effective_lr=[])
             for _ in range(R)]
     preds = [[] for _ in range(R)]
-    diags = []
+    diags, scratch = [], None
     losses = Losses(be, st.lay.dtype, R, cfg.loss)
 
     def record(runs, loss):
@@ -449,10 +449,14 @@ def train(be, lays, thetas, X, Y, Xt, cfgs, *, progress=None) -> list[dict]:
             if not control.any_active():
                 break
             diag, active = None, control.active()
-            if cfg.record_D:
+            if cfg.record_D and (cfg.record_D != "ends" or not diags):
                 diag = xp.empty((R, st.lay.P), st.lay.dtype)
-                if cfg.record_D != "ends" or not diags:
-                    diags.append(diag)
+                diags.append(diag)
+            elif cfg.record_D:
+                # "ends" after the first update: one scratch buffer for every later update, merged below
+                if scratch is None:
+                    scratch = xp.empty((R, st.lay.P), st.lay.dtype)
+                diag = scratch
             runner.update(res, rows, active, diag)
             if cfg.record_D == "ends" and diag is not diags[0]:
                 # "ends": each run's last update so far, and, where row 0 still holds eps's value, this update's
