@@ -162,6 +162,16 @@ __device__ void adam(T* theta, T* m, T* v, const T* g, const T* lr, T lr_scale, 
   }
 }
 
+// record_D "ends" for the rows listed: last ← now, and first keeps each coordinate's D_t from
+// the first update a gradient above eps reached it (elementwise::keep_first_reached).
+template <class T>
+__device__ void record_D_ends(T* first, T* last, const T* now, double eps, const i64* rows, i64 nrows, i64 n) {
+  FASTNTK_STACKED_LOOP {
+    last[s.i] = now[s.i];
+    elementwise::keep_first_reached(first[s.i], now[s.i], eps);
+  }
+}
+
 #undef FASTNTK_STACKED_LOOP
 
 }  // namespace fastntk::cuda
@@ -225,6 +235,10 @@ using fastntk::cuda::i64;
                                                T lr_scale, T b1, T b2, T bc1, T sqrt_bc2, T eps,       \
                                                T* diag, const i64* rows, i64 nrows, i64 n) {           \
     fastntk::cuda::adam(theta, m, v, g, lr, lr_scale, b1, b2, bc1, sqrt_bc2, eps, diag, rows, nrows, n); \
+  }                                                                                                    \
+  extern "C" __global__ void fastntk_record_D_ends_##S(T* first, T* last, const T* now, double eps,   \
+                                                        const i64* rows, i64 nrows, i64 n) {           \
+    fastntk::cuda::record_D_ends(first, last, now, eps, rows, nrows, n);                              \
   }
 
 FASTNTK_KERNELS(float, f32)

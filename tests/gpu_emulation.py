@@ -81,7 +81,8 @@ class HostKernel:
         argtypes = [ctypes.POINTER(ctypes.c_longlong)]
         for ptype, _ in params:
             argtypes.append(ctypes.c_void_p if ptype.endswith("*") else
-                            {"T": _CTYPE[scalar], "i64": ctypes.c_longlong, "int": ctypes.c_int}[ptype])
+                            {"T": _CTYPE[scalar], "i64": ctypes.c_longlong, "int": ctypes.c_int,
+                             "double": ctypes.c_double}[ptype])
         self._fn = ctypes.CFUNCTYPE(None, *argtypes)(address)
 
     def __call__(self, grid, block, args):
@@ -101,7 +102,7 @@ class HostKernel:
                     arrays.append((i, arg, not ptype.startswith("const")))
                 values.append(None)
                 continue
-            want = {"T": self._T, "i64": np.int64, "int": np.int32}[ptype]
+            want = {"T": self._T, "i64": np.int64, "int": np.int32, "double": np.float64}[ptype]
             if type(arg) is not want:
                 raise TypeError(f"{where}: expected {want.__name__}, got {type(arg).__name__}")
             values.append(arg.item())
@@ -355,6 +356,14 @@ class HostKernels:
         assert np.isclose(bc1, 1 - b1 ** t) and np.isclose(sqrt_bc2, np.sqrt(1 - b2 ** t)), (bc1, sqrt_bc2)
         self._step("adam", theta, g, lr, lr_scale, rows, {"m": m, "v": v}, t, diag, toward="m", betas=(b1, b2),
                    eps=eps)
+
+
+    def record_D_ends(self, first, last, now, eps, rows):
+        """record_D="ends" (TrainConfig): first keeps D_t from where a gradient above eps first reached
+        the coordinate (until then D_t = 1/eps), last takes the update's."""
+        for i in np.asarray(rows):
+            last[i] = now[i]
+            first[i] = np.where(np.asarray(first[i], np.float64) < 0.5 / eps, first[i], now[i])
 
 
 def _gemm(ta, tb, a, b, out, alpha, beta):

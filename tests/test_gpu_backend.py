@@ -459,6 +459,11 @@ def _every_launch(k, dtype, rng, xp=np):
     bc1, sqrt_bc2 = 1 - 0.9**3, (1 - 0.999**3) ** 0.5
     k.adam(th[5], st[5], st[6], g, lr, 1.0, 0.9, 0.999, bc1, sqrt_bc2, 1e-8, state["d"][2], rows)
     k.adam(th[6], st[7], st[8], g, lr, 1.0, 0.9, 0.999, bc1, sqrt_bc2, 1e-8, None, rows)
+    # record_D="ends" on rows 1, 3 and 4 of 5: a first row holding 1/eps in some entries (unreached) and
+    # D_t in the others, eps = 0.01 so that both sides of 1/(2·eps) = 50 occur.
+    first = xp.asarray(np.where(rng.random((5, 7)) < 0.5, 100.0, rng.uniform(0.1, 2, (5, 7))).astype(dtype))
+    state.update(first=first, last=rnd(5, 7))
+    k.record_D_ends(state["first"], state["last"], state["d"][1], 0.01, rows)
     return state
 
 

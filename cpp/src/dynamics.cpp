@@ -617,13 +617,10 @@ bool linear_in_gradients(OptimizerKind k) {
   return k == OptimizerKind::SGD || k == OptimizerKind::Momentum;
 }
 
-// record_D Ends: row 0 takes the update's D_t where it still holds eps's value, so that each
-// coordinate keeps its D_t from the first update a gradient above eps reached it (RecordD).
+// record_D Ends: row 0 takes this update's D_t where no gradient above eps has reached it yet.
 template <class T>
 void keep_first_reached(T* first, const T* now, i64 P, double eps) {
-  const double unreached = 0.5 / eps;
-  for (i64 i = 0; i < P; ++i)
-    if (!(double(first[i]) < unreached)) first[i] = now[i];
+  for (i64 i = 0; i < P; ++i) elementwise::keep_first_reached(first[i], now[i], eps);
 }
 
 }  // namespace

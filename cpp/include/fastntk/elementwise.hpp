@@ -204,6 +204,14 @@ FASTNTK_HD T adam_step(T& theta, T& m, T& v, T g, T lr, T b1, T b2, T bc1, T sqr
   return d;
 }
 
+// record_D "ends": the first row keeps each coordinate's D_t from the first update a gradient above
+// eps reached it. Until then an adaptive method's D_t is 1/(√0 + eps) = 1/eps, so an entry at or
+// above 1/(2·eps) is still unreached and takes this update's D_t (RecordD in dynamics.hpp).
+template <class T>
+FASTNTK_HD void keep_first_reached(T& first, T now, double eps) {
+  if (!(double(first) < 0.5 / eps)) first = now;
+}
+
 // SGD with momentum: b ← g (first step) or μb + (1 − dampening)g; θ ← θ − lr·(g + μb or b).
 template <class T>
 FASTNTK_HD void momentum_step(T& theta, T& b, T g, T lr, T mu, T damp, bool first, bool nesterov) {

@@ -191,6 +191,12 @@ class CudaKernels:
         self._fn("adam")(grid, (_THREADS,), (theta, m, v, g, lr, self._T(lr_scale), self._T(b1), self._T(b2),
                                              self._T(bc1), self._T(sqrt_bc2), self._T(eps), diag) + tail)
 
+    def record_D_ends(self, first, last, now, eps, rows):
+        """record_D="ends" after an update of the runs ``rows``: their rows of ``last`` (R, P)
+        take D_t of ``now``, and of ``first`` wherever no gradient above eps has reached yet."""
+        grid, tail = self._stacked(now, rows)
+        self._fn("record_D_ends")(grid, (_THREADS,), (first, last, now, np.float64(eps)) + tail)
+
 
 @functools.lru_cache(maxsize=None)
 def _module(source_dir: str, device: int):

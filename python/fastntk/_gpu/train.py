@@ -459,16 +459,10 @@ def train(be, lays, thetas, X, Y, Xt, cfgs, *, progress=None) -> list[dict]:
                 diag = scratch
             runner.update(res, rows, active, diag)
             if cfg.record_D == "ends" and diag is not diags[0]:
-                # "ends": each run's last update so far, and, where row 0 still holds eps's value, this update's
-                # (the core's keep_first_reached: D_t from the first update a gradient above eps reached it)
-                mask = xp.asarray(active)
                 if len(diags) == 1:
-                    diags.append(diag.copy())  # rows of runs already stopped are never read (their steps ≤ 1)
-                else:
-                    diags[1][mask] = diag[mask]
-                first = diags[0]
-                stale = ~(first < 0.5 / cfg.eps) & mask[:, None]
-                first[stale] = diag[stale]
+                    diags.append(xp.empty_like(diag))  # rows of runs already stopped are never read (steps ≤ 1)
+                rows_updated = xp.asarray(np.flatnonzero(active).astype(np.int64))
+                be.kernels(st.lay.dtype).record_D_ends(diags[0], diags[1], diag, cfg.eps, rows_updated)
             control.advance()
             if progress is not None and control.progress_due() and not progress(control.step, control.last_loss):
                 interrupt()
