@@ -1316,11 +1316,13 @@ def test_initialization_rules_on_made_records():
     exp = REGISTRY[name]
     rows = {c.claim.split(" (")[0]: c for c in exp.claims(cfg, _made_initialization(cfg))}
     lazy = rows["L = 2: the nets trained to equal loss are close to their linearizations"]
-    assert lazy.verdict == "reproduced", lazy
-    assert "not at σ ∈ [0.5, 1.0]" in lazy.measured and "not judged" in lazy.measured
+    # next30-b: judged on the test losses against their control; these made nets' θ₀ all test alike (the
+    # initialization term's RMS is the same for every θ₀), so the control lies inside the factor at every σ
+    assert lazy.verdict.startswith("inconclusive: another θ₀'s linearization tests within the factor 2 too at every "
+                                   "σ"), lazy
+    assert "not judged" in lazy.measured
     far = {c.claim.split(" (")[0]: c for c in exp.claims(cfg, _made_initialization(cfg, own=0.3))}
     far_lazy = far["L = 2: the nets trained to equal loss are close to their linearizations"]
-    assert far_lazy.verdict.startswith("not reproduced: at σ ∈ [0.5, 1.0, 2.0"), far_lazy
     assert "each net nearest its own f_lin in 5 of 5" in far_lazy.measured, far_lazy
     # next19: the σ-scaling row judges the slope on lazy nets only, whichever way it falls (next16 let a slope on 2L
     # count on nets that are not lazy; the reviews of next18's runs found that gate lopsided)
@@ -1469,7 +1471,7 @@ def test_bump_f_int_premise_is_lemma_1s_regime():
     name = "bump"
     cfg = experiments.resolve_config(name, "standard")
     exp = REGISTRY[name]
-    assert cfg["seeds"] == list(range(620, 628))
+    assert cfg["seeds"] == list(range(630, 638))
     f_int_of = lambda recs: {c.claim.split(" (")[0]: c for c in exp.claims(cfg, recs)}[  # noqa: E731
         "L = 2: at small σ the trained net is close to the kernel interpolator f_int"]
     recs = [dict(r, lin_T_train_loss=r["train_loss"] / 3) for r in _made_initialization(cfg)]
@@ -1495,7 +1497,7 @@ def test_bump_slope_premise_reads_each_sigma_in_the_window_with_its_error():
     name = "bump"
     cfg = experiments.resolve_config(name, "standard")
     exp = REGISTRY[name]
-    assert cfg["seeds"] == list(range(620, 628))
+    assert cfg["seeds"] == list(range(630, 638))
 
     def rows(at_8, power=2):
         made = _made_initialization(cfg, scale=0.2 if power == 2 else 0.5, power=power)
@@ -1525,7 +1527,8 @@ def test_bump_slope_premise_reads_each_sigma_in_the_window_with_its_error():
     # the laziness row names the same width from the same median + error
     assert lazy.measured.endswith("; falling like Lemma 1's O(1/√m) bound, the distance's median + error would be ≤ 0.1 "
                                   "at σ = 8 from m ≈ 12900 (an extrapolation, not a run)"), lazy.measured
-    assert lazy.verdict.startswith("inconclusive: σ = 8: 0.103 ± 0.011 (standard error) straddles"), lazy
+    # next30-b: the laziness row no longer judges the function distance (printed beside)
+    assert "‖f_NN − f_lin‖/‖f_lin‖ 0.103 ± 0.011" in lazy.measured, lazy
     # every σ lazy and the slope off 2L (the test loss growing like σ²): judged, not reproduced
     slope, _ = rows([0.01] * 8, power=1)
     assert slope.verdict == "not reproduced", slope
@@ -1538,7 +1541,7 @@ def test_initialization_slope_premise_per_sigma_names_the_width_it_needs():
     claim text); where a σ is not lazy the row names the width Lemma 1's O(1/√m) extrapolates to."""
     name = "initialization"
     cfg = {**experiments.resolve_config(name, "standard"), "depths": [2], "widths": [4000]}
-    assert cfg["seeds"] == [620, 621, 622, 623, 624]
+    assert cfg["seeds"] == [630, 631, 632, 633, 634]
     exp = REGISTRY[name]
     slope_of = lambda recs: {c.claim.split(" (")[0]: c for c in exp.claims(cfg, recs)}[  # noqa: E731
         "L = 2: at large σ the trained net's test loss grows like σ^(2L)"]
@@ -1605,25 +1608,41 @@ def test_initialization_slowness_needs_an_effect_above_the_seed_spread():
     assert slow_of(even).verdict == "reproduced", slow_of(even)
 
 
-def test_initialization_laziness_row_says_its_reading_and_the_figures_control():
-    """next30 (an audit of issue 25): the laziness row's 0.1 on Lemma 1's function distance is fastntk's
-    reading (000 Fig. 2 gives no number), said in its paper cell, and the figure's reading (test losses
-    alike) is printed with its control, each net's test loss against the next θ₀'s f_lin's, recomputed
-    here from the records."""
-    cfg = {**experiments.resolve_config("initialization", "standard"), "depths": [2], "widths": [4000]}
-    recs = _made_initialization(cfg)
-    row = {c.claim.split(" (")[0]: c for c in REGISTRY["initialization"].claims(cfg, recs)}[
-        "L = 2: the nets trained to equal loss are close to their linearizations"]
-    assert "000 Fig. 2 gives no number for \"close\", so 0.1 on Lemma 1's own quantity, the function distance it " \
-        "bounds, is fastntk's reading" in row.paper, row.paper
-    at = {r["seed"]: r for r in recs if r["sigma"] == 8.0 and r["depth"] == 2}
-    seeds = [s for s in cfg["seeds"] if s in at]
+def test_initialization_laziness_row_judges_the_figures_reading_against_its_control():
+    """next30-b (a pre-run review of next30, after an audit of issue 25): the laziness row judges the
+    figures' own reading, the test losses of f_NN and f_lin (002 Fig. 1: "Both curves are very close"),
+    per σ the median ∣log₂(test loss ratio)∣ within log₂ 2 with its error, deciding only where its
+    control — each net's test loss against the next θ₀'s f_lin's, recomputed here — lies outside it;
+    Lemma 1's function distance against 0.1 is printed beside (it judged the row, and read not
+    reproduced on a number neither paper gives)."""
     import math
     import statistics
-    want = statistics.median([abs(math.log2(at[s]["test_loss_nn"] / at[seeds[(i + 1) % len(seeds)]]["test_loss_lin"]))
-                      for i, s in enumerate(seeds)])
-    cell = row.measured.split("σ = 8: ", 1)[1].split("; σ = 16", 1)[0]
-    assert f"against the next θ₀'s f_lin {want:.2f})" in cell, cell
+    cfg = {**experiments.resolve_config("initialization", "standard"), "depths": [2], "widths": [4000]}
+    exp = REGISTRY["initialization"]
+    spread_out = {s: 3.0 ** k for k, s in enumerate(cfg["seeds"])}  # θ₀ testing a factor 3 apart
+
+    def row(ratio):
+        ratio = ratio if isinstance(ratio, dict) else dict.fromkeys(cfg["seeds"], ratio)
+        recs = [dict(r, test_loss_lin=r["test_loss_lin"] * spread_out[r["seed"]],
+                     test_loss_nn=r["test_loss_lin"] * spread_out[r["seed"]] * ratio[r["seed"]])
+                for r in _made_initialization(cfg)]
+        return recs, {c.claim.split(" (")[0]: c for c in exp.claims(cfg, recs)}[
+            "L = 2: the nets trained to equal loss are close to their linearizations"]
+
+    recs, close = row(1.1)
+    assert close.verdict == "reproduced", close
+    assert "the figures give none" in close.paper and "printed beside, not judged" in close.paper, close.paper
+    at = {r["seed"]: r for r in recs if r["sigma"] == 8.0}
+    seeds = list(cfg["seeds"])
+    ctl = statistics.median(abs(math.log2(at[s]["test_loss_nn"] / at[seeds[(i + 1) % len(seeds)]]["test_loss_lin"]))
+                            for i, s in enumerate(seeds))
+    assert f"σ = 8: 0.14 ± 0, control {ctl:.2f} (the net testing better in 0 of 5; beyond the factor in 0)" \
+        in close.measured, close.measured
+    _, apart = row(3.0)   # every net tests 3× its own f_lin: beyond the factor whatever the control
+    assert apart.verdict.startswith("not reproduced: beyond the factor 2 at σ ∈ [0.5, 1.0, 2.0, 4.0, 8.0, 16.0]"), apart
+    # a straddling σ leaves the row undecided
+    _, edge = row(dict(zip(cfg["seeds"], [1.6, 1.8, 2.0, 2.2, 2.4])))
+    assert edge.verdict.startswith("inconclusive: σ = 0.5: 1 ± 0.13 (standard error) straddles"), edge
 
 
 def test_initialization_f_int_states_the_judged_runs_premise_and_the_edge_side():
@@ -1632,7 +1651,8 @@ def test_initialization_f_int_states_the_judged_runs_premise_and_the_edge_side()
     review of 330–334: the 5 judged σ = 2 runs met it unsaid); oscillating runs' η·λ_max(K_T)/N is
     printed to the digits that show its side of the stability edge 2 (next22: "median 2")."""
     name = "initialization"
-    cfg = {**experiments.resolve_config(name, "standard"), "depths": [2], "widths": [4000]}
+    # the made records depend on the seeds: fixed here, not the preset's (they move with every rerun)
+    cfg = {**experiments.resolve_config(name, "standard"), "depths": [2], "widths": [4000], "seeds": [600, 601, 602, 603, 604]}
     cfg1 = {**cfg, "sigmas": [s for s in cfg["sigmas"] if s != 1.0]}
     exp = REGISTRY[name]
     f_int_of = lambda recs: {c.claim.split(" (")[0]: c for c in exp.claims(cfg1, recs)}[  # noqa: E731
@@ -1648,14 +1668,14 @@ def test_initialization_f_int_states_the_judged_runs_premise_and_the_edge_side()
     assert row.verdict.endswith("; the 2 usable small-σ runs alone (too few to judge): undecided on Lemma 1's regime "
                                 "(max_climb above 0.001 in 0 of 2 runs (needs none; median 0.00), median "
                                 "‖f_NN − f_lin,t‖/‖f_lin,t‖ per σ (± standard error) pooled over the σ, each too few "
-                                "alone (σ = 0.5 (2 of 2 recorded)): 0.0209 ± 0.00014 against 0.1 (f_lin trained the "
+                                "alone (σ = 0.5 (2 of 2 recorded)): 0.0214 ± 0.00053 against 0.1 (f_lin trained the "
                                 "run's own steps at its η, training and test inputs); beside it, not judged, median "
                                 "training loss f_NN / f_lin,t 1)"), row
     # next25: the distance's failure names the width an O(1/√m) extrapolation needs; next28: per small σ from its
     # median + standard error (0.2 ± 0.055 at m = 4000 → 26000), the largest the row's
     assert ("standard error at σ = 0.5: 0.200 ± 0.055 (falling like Lemma 1's O(1/√m) bound, each σ's median + "
-            "standard error would reach 0.1 by m ≈ 26100 (an extrapolation from m = 4000, not a run), the largest of "
-            "σ = 0.5: 0.2 ± 0.055 at m ≈ 26100)") in row.verdict, row
+            "standard error would reach 0.1 by m ≈ 26000 (an extrapolation from m = 4000, not a run), the largest of "
+            "σ = 0.5: 0.2 ± 0.055 at m ≈ 26000)") in row.verdict, row
     # η·λ_max(K_T)/N = 1.9 × 2.0042/1.9: 3 significant digits would print "2"
     edge = [r for r in _made_initialization(cfg, capped_small=True, moved=2.0042 / 1.9, capped_climb=4.0)
             if r["sigma"] != 1.0]

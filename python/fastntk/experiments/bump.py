@@ -79,9 +79,12 @@ class Bump(Initialization):
         # Seeds 600–607 (next29-g, session 26): initialization's next29-g rules, which bump inherits (the f_int rows'
         # Lemma 1 premise per small σ with its error, the one-run and no-run texts).
         # Seeds 620–627 (next30, session 27): initialization's next30 rules, which bump inherits (the laziness row's
-        # reading said and the figure's reading's control printed; the f_int premise per σ in the paper cell).
+        # reading said and the figure's reading's control printed; the f_int premise per σ in the paper cell); run
+        # unread and discarded when the pre-run review asked for next30-b.
+        # Seeds 630–637 (next30-b): initialization's next30-b rules, which bump inherits (the laziness row on the
+        # test losses against their control, 002 Fig. 1's own reading).
         "standard": dict(data="bump", n_train=10, n_test=300, data_seed=0, depths=[2], widths=[10000],
-                         sigmas=[0.5, 1.0, 2.0, 4.0, 8.0], seeds=list(range(620, 628)), bias="zero", tol=1e-5,
+                         sigmas=[0.5, 1.0, 2.0, 4.0, 8.0], seeds=list(range(630, 638)), bias="zero", tol=1e-5,
                          max_steps=50000),
         "paper": dict(data="bump", n_train=10, n_test=300, data_seed=0, depths=[2], widths=[10000],
                       sigmas=[0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0], seeds=list(range(10)), bias="zero",
