@@ -82,9 +82,11 @@ class Bump(Initialization):
         # reading said and the figure's reading's control printed; the f_int premise per σ in the paper cell); run
         # unread and discarded when the pre-run review asked for next30-b.
         # Seeds 630–637 (next30-b): initialization's next30-b rules, which bump inherits (the laziness row on the
-        # test losses against their control, 002 Fig. 1's own reading).
+        # test losses against their control, 002 Fig. 1's own reading); run stopped unread, discarded.
+        # Seeds 640–647 (next30-c): initialization's next30-c rules (the control outside the factor by more than its
+        # error, over every other θ₀).
         "standard": dict(data="bump", n_train=10, n_test=300, data_seed=0, depths=[2], widths=[10000],
-                         sigmas=[0.5, 1.0, 2.0, 4.0, 8.0], seeds=list(range(630, 638)), bias="zero", tol=1e-5,
+                         sigmas=[0.5, 1.0, 2.0, 4.0, 8.0], seeds=list(range(640, 648)), bias="zero", tol=1e-5,
                          max_steps=50000),
         "paper": dict(data="bump", n_train=10, n_test=300, data_seed=0, depths=[2], widths=[10000],
                       sigmas=[0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0], seeds=list(range(10)), bias="zero",
