@@ -1495,9 +1495,10 @@ def test_bump_slope_premise_reads_each_sigma_in_the_window_with_its_error():
     median 0.104 ± 0.023); here pooled 0.021 passes either way. The laziness row already reads each
     σ with its error (inconclusive where it straddles)."""
     name = "bump"
-    cfg = experiments.resolve_config(name, "standard")
+    assert experiments.resolve_config(name, "standard")["seeds"] == list(range(640, 648))
+    # the made records depend on the seeds: fixed here (the numbers below), not the preset's
+    cfg = {**experiments.resolve_config(name, "standard"), "seeds": list(range(600, 608))}
     exp = REGISTRY[name]
-    assert cfg["seeds"] == list(range(640, 648))
 
     def rows(at_8, power=2):
         made = _made_initialization(cfg, scale=0.2 if power == 2 else 0.5, power=power)
