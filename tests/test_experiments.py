@@ -1471,7 +1471,7 @@ def test_bump_f_int_premise_is_lemma_1s_regime():
     name = "bump"
     cfg = experiments.resolve_config(name, "standard")
     exp = REGISTRY[name]
-    assert cfg["seeds"] == list(range(640, 648))
+    assert cfg["seeds"] == list(range(650, 658))
     f_int_of = lambda recs: {c.claim.split(" (")[0]: c for c in exp.claims(cfg, recs)}[  # noqa: E731
         "L = 2: at small σ the trained net is close to the kernel interpolator f_int"]
     recs = [dict(r, lin_T_train_loss=r["train_loss"] / 3) for r in _made_initialization(cfg)]
@@ -1495,7 +1495,7 @@ def test_bump_slope_premise_reads_each_sigma_in_the_window_with_its_error():
     median 0.104 ± 0.023); here pooled 0.021 passes either way. The laziness row already reads each
     σ with its error (inconclusive where it straddles)."""
     name = "bump"
-    assert experiments.resolve_config(name, "standard")["seeds"] == list(range(640, 648))
+    assert experiments.resolve_config(name, "standard")["seeds"] == list(range(650, 658))
     # the made records depend on the seeds: fixed here (the numbers below), not the preset's
     cfg = {**experiments.resolve_config(name, "standard"), "seeds": list(range(600, 608))}
     exp = REGISTRY[name]
@@ -1542,7 +1542,7 @@ def test_initialization_slope_premise_per_sigma_names_the_width_it_needs():
     claim text); where a σ is not lazy the row names the width Lemma 1's O(1/√m) extrapolates to."""
     name = "initialization"
     cfg = {**experiments.resolve_config(name, "standard"), "depths": [2], "widths": [4000]}
-    assert cfg["seeds"] == [640, 641, 642, 643, 644]
+    assert cfg["seeds"] == [650, 651, 652, 653, 654]
     exp = REGISTRY[name]
     slope_of = lambda recs: {c.claim.split(" (")[0]: c for c in exp.claims(cfg, recs)}[  # noqa: E731
         "L = 2: at large σ the trained net's test loss grows like σ^(2L)"]
@@ -1634,20 +1634,20 @@ def test_initialization_laziness_row_judges_the_figures_reading_against_its_cont
     assert close.verdict == "reproduced", close
     assert "the figures give none" in close.paper and "printed beside, not judged" in close.paper, close.paper
     at = [r for r in recs if r["sigma"] == 8.0]
-    # next30-c: per net the median over every other θ₀'s f_lin, then the median over the nets
-    ctl = statistics.median(statistics.median(abs(math.log2(r["test_loss_nn"] / o["test_loss_lin"])) for o in at
-                                              if o is not r) for r in at)
+    # next30-d: the mean over every ordered pair of distinct θ₀, with its jackknife error over θ₀
+    ctl = statistics.mean(abs(math.log2(r["test_loss_nn"] / o["test_loss_lin"])) for r in at for o in at
+                          if o["seed"] != r["seed"])
     assert f"σ = 8: 0.14 ± 0, control {ctl:.2f} ± " in close.measured, close.measured
     assert "(the net testing better in 0 of 5; beyond the factor in 0)" in close.measured, close.measured
     # a control outside the factor by less than its error: that σ is not decided (next30-c, as the f_int row)
-    near = dict(zip(cfg["seeds"], [1.0, 2.2, 4.8, 1.0, 2.2]))  # control 1.13 ± 0.20
+    near = dict(zip(cfg["seeds"], [1.0, 2.2, 4.8, 1.0, 2.2]))  # control 1.16 ± 0.4
     recs_near = [dict(r, test_loss_lin=r["test_loss_lin"] * near[r["seed"]],
                       test_loss_nn=r["test_loss_lin"] * near[r["seed"]] * 1.1) for r in _made_initialization(cfg)]
     undecided = {c.claim.split(" (")[0]: c for c in exp.claims(cfg, recs_near)}[
         "L = 2: the nets trained to equal loss are close to their linearizations"]
     assert undecided.verdict.startswith("inconclusive: another θ₀'s linearization tests within the factor 2 too at "
                                         "every σ"), undecided
-    assert "σ = 16: 0.14 ± 0, control 1.13 ± 0.2 (" in undecided.measured, undecided.measured
+    assert "σ = 16: 0.14 ± 0, control 1.16 ± 0.4 (" in undecided.measured, undecided.measured
     _, apart = row(3.0)   # every net tests 3× its own f_lin: beyond the factor whatever the control
     assert apart.verdict.startswith("not reproduced: beyond the factor 2 at σ ∈ [0.5, 1.0, 2.0, 4.0, 8.0, 16.0]"), apart
     # a straddling σ leaves the row undecided
