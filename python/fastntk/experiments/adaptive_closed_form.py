@@ -194,14 +194,19 @@ class AdaptiveClosedForm(Experiment):
         return save_figure(fig, out, "adaptive_closed_form")
 
     def summary(self, cfg, records):
-        ok, why = usable(self._ada(records), cfg["tol"])
+        # The first row's runs: the seeds that kept one η at every width (the others named), usable.
+        fixed, split = self._one_eta(self._ada(records))
+        ok, why = usable(fixed, cfg["tol"])
         g7, g4 = group(ok, ["width"], "gap_eq7"), group(ok, ["width"], "gap_eq4")
-        mv, lr = group(ok, ["width"], "moved"), group(ok, ["width"], "lr")
+        mv = group(ok, ["width"], "moved")
         dr = group(ok, ["width"], "d_drift")
-        return ["- Means over the usable AdaGrad runs (converged, not degenerate).",
+        etas = ", ".join(f"{e:.3g}" for e in sorted({float(r["lr"]) for r in ok}))
+        left = (f" Left out, a seed at more than one η: {', '.join(str(s) for s in sorted(split))}." if split else "")
+        return ["- Means over the usable AdaGrad runs (converged, not degenerate) of the θ₀-seeds at one η across the "
+                f"widths, as the first row reads them (η ∈ {{{etas}}}, one per seed).{left}",
                 "- RMS distance of the AdaGrad net's test predictions from Eq. (7) / from Eq. (4) / its movement "
-                "from f₀, with the rate and D_t's drift sup_t ‖D_t − D‖ / sup_t ‖D_t‖ (D the best fit, so at most ½): "
-                + ", ".join(f"m = {k[0]}: {v[0]:.3g} / {g4[k][0]:.3g} / {mv[k][0]:.3g}, η {lr[k][0]:.3g}, drift "
+                "from f₀, with D_t's drift sup_t ‖D_t − D‖ / sup_t ‖D_t‖ (D the best fit, so at most ½): "
+                + ", ".join(f"m = {k[0]}: {v[0]:.3g} / {g4[k][0]:.3g} / {mv[k][0]:.3g}, drift "
                             f"{dr[k][0]:.3g} (n = {v[2]})" for k, v in sorted(g7.items())) + f"{excluded(why)}.",
                 "- Thm 3: the first is O(1/√m) (at every x and t; measured here at the last step, as an RMS over the "
                 "test points), where D_t concentrates, ‖D_t − D‖ ≤ Z·D_max/√m (000 Sect. 4): the drift falling like "
