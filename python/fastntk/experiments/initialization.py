@@ -302,7 +302,7 @@ class Initialization(Experiment):
             lines.append(f"- L = {L} (usable runs): median ‖f_NN − f_lin‖/‖f_lin‖ on the test set by σ: "
                          + ", ".join(f"{x:g}: {lazy_median([r for r in ok if r['sigma'] == x]):.3g}"
                                      for x in sorted({r['sigma'] for r in ok}))
-                         + f" (medians alone; the laziness row judges each against {LAZY} with its standard error).")
+                         + f" (medians alone; the laziness row prints them beside its test-loss reading, not judged against {LAZY}).")
             lam = [r["lambda0"] for r in rs if math.isfinite(r.get("lambda0", math.nan))]
             if lam:
                 lines.append(f"- L = {L} (all runs): λ₀ = λ_min(Θ(X, X)) of the infinite-width NTK from {min(lam):.3g} "
