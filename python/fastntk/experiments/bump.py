@@ -78,8 +78,17 @@ class Bump(Initialization):
         # laziness row's count over the judged σ).
         # Seeds 600–607 (next29-g, session 26): initialization's next29-g rules, which bump inherits (the f_int rows'
         # Lemma 1 premise per small σ with its error, the one-run and no-run texts).
+        # Seeds 620–627 (next30, session 27): initialization's next30 rules, which bump inherits (the laziness row's
+        # reading said and the figure's reading's control printed; the f_int premise per σ in the paper cell); run
+        # unread and discarded when the pre-run review asked for next30-b.
+        # Seeds 630–637 (next30-b): initialization's next30-b rules, which bump inherits (the laziness row on the
+        # test losses against their control, 002 Fig. 1's own reading); run stopped unread, discarded.
+        # Seeds 640–647 (next30-c): initialization's next30-c rules (the control outside the factor by more than its
+        # error, over every other θ₀); run stopped unread, discarded.
+        # Seeds 650–657 (next30-d): initialization's next30-d rules (the control the mean over every pair of θ₀, with its
+        # jackknife error).
         "standard": dict(data="bump", n_train=10, n_test=300, data_seed=0, depths=[2], widths=[10000],
-                         sigmas=[0.5, 1.0, 2.0, 4.0, 8.0], seeds=list(range(600, 608)), bias="zero", tol=1e-5,
+                         sigmas=[0.5, 1.0, 2.0, 4.0, 8.0], seeds=list(range(650, 658)), bias="zero", tol=1e-5,
                          max_steps=50000),
         "paper": dict(data="bump", n_train=10, n_test=300, data_seed=0, depths=[2], widths=[10000],
                       sigmas=[0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0], seeds=list(range(10)), bias="zero",
