@@ -44,6 +44,20 @@ def group_key(net, cfg, n):
     return arch, dataclasses.replace(cfg, lr=1.0), alone
 
 
+class _DeviceRows:
+    """The indices of the active runs (all R where ``active`` is None) as a device array,
+    uploaded only when that set changes (a run stops), not every step."""
+
+    def __init__(self, xp, R):
+        self.xp, self.R, self._key, self._rows = xp, R, None, None
+
+    def __call__(self, active):
+        key = tuple(range(self.R)) if active is None else tuple(np.flatnonzero(active).tolist())
+        if key != self._key:
+            self._rows, self._key = self.xp.asarray(np.asarray(key, np.int64)), key
+        return self._rows
+
+
 class DeviceOptimizer:
     """PyTorch's rules through the kernels of cuda/kernels.cu for R runs stacked as
     rows (θ and g of shape (R, P), run r's learning rate lrs[r]), one launch per step
@@ -61,13 +75,7 @@ class DeviceOptimizer:
         self.s2 = xp.zeros((R, P), dtype) if self.name == "adam" else None
         self.diag = xp.empty((R, P), dtype) if self.name in ADAPTIVE else None
         self.lr_scale = 1.0
-        self._rows = self._rows_of = None
-
-    def _active_rows(self, active):
-        key = tuple(range(self.lrs.size)) if active is None else tuple(np.flatnonzero(active).tolist())
-        if key != self._rows_of:  # uploaded only when a run stops
-            self._rows, self._rows_of = self.xp.asarray(np.asarray(key, np.int64)), key
-        return self._rows
+        self._active_rows = _DeviceRows(xp, R)
 
     def step(self, theta, g, active=None, diag=None):
         """One update of the rows in ``active`` (all by default); ``diag`` (R, P), when
@@ -409,7 +417,7 @@ def train(be, lays, thetas, X, Y, Xt, cfgs, *, progress=None) -> list[dict]:
     hist = [dict(step=[], train_loss=[], param_distance=[], max_unit_movement=[], effective_lr=[])
             for _ in range(R)]
     preds = [[] for _ in range(R)]
-    diags, scratch = [], None
+    diags, scratch, ends_rows = [], None, _DeviceRows(xp, R)
     losses = Losses(be, st.lay.dtype, R, cfg.loss)
 
     def record(runs, loss):
@@ -461,8 +469,7 @@ def train(be, lays, thetas, X, Y, Xt, cfgs, *, progress=None) -> list[dict]:
             if cfg.record_D == "ends" and diag is not diags[0]:
                 if len(diags) == 1:
                     diags.append(xp.empty_like(diag))  # rows of runs already stopped are never read (steps ≤ 1)
-                rows_updated = xp.asarray(np.flatnonzero(active).astype(np.int64))
-                be.kernels(st.lay.dtype).record_D_ends(diags[0], diags[1], diag, cfg.eps, rows_updated)
+                be.kernels(st.lay.dtype).record_D_ends(diags[0], diags[1], diag, cfg.eps, ends_rows(active))
             control.advance()
             if progress is not None and control.progress_due() and not progress(control.step, control.last_loss):
                 interrupt()
