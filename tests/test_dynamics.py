@@ -333,6 +333,11 @@ def test_record_D_ends_keeps_the_first_reached_and_last_update():
     assert "D" not in fastntk.train(net, net.init(0), X, Y, lr=0.01, max_steps=2).history
     with pytest.raises(TypeError, match='record_D: expected True, False or "ends"'):
         fastntk.train(net, net.init(0), X, Y, lr=0.01, record_D="last")
+    # find_lr takes the run's settings as train does; the probe records nothing
+    lr = fastntk.find_lr(net, net.init(0), X, Y, optimizer="adagrad")
+    assert fastntk.find_lr(net, net.init(0), X, Y, optimizer="adagrad", record_D="ends") == lr
+    with pytest.raises(TypeError, match="record_D"):
+        fastntk.find_lr(net, net.init(0), X, Y, optimizer="adagrad", record_D="last")
 
 
 def test_unit_movement_and_distance():

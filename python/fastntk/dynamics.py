@@ -304,6 +304,9 @@ def train_many(runs: Sequence[dict], X, Y, *, X_test=None, progress: bool = Fals
 
 # The run's settings find_lr probes with, beside the optimizer's hyper-parameters.
 _PROBED = ("train_layers", "path", "batch_size", "shuffle", "seed")
+# What a run keeps, which a probe keeps nothing of: checked and then unused (the probe sets it
+# off), so that one set of settings serves find_lr and train alike.
+_RECORDED = ("record_D",)
 # find_lr's grid and probe, once: its signature and train's choice of η (no lr given) read them.
 FIND_LR_STEPS, FIND_LR_MAX, FIND_LR_FACTOR, FIND_LR_MIN = 50, 10.0, 2.0, 1e-8
 
@@ -319,9 +322,9 @@ def find_lr(net: MLP, params, X, Y, *, optimizer: str, model: str = "network", l
     rate fails, so the answer always has a failing rate one grid step above it.
     ``hyper``: the optimizer's hyper-parameters (PyTorch's names) and the run's
     ``train_layers``, ``path``, ``batch_size``, ``shuffle``, ``seed``, as :func:`train`
-    takes them."""
+    takes them (``record_D`` too, unused: the probe records nothing)."""
     net = _net(net)
-    unknown = set(hyper) - set(HYPER) - set(_PROBED)
+    unknown = set(hyper) - set(HYPER) - set(_PROBED) - set(_RECORDED)
     if unknown:
         raise TypeError(f"unknown setting(s) {sorted(unknown)}; expected PyTorch's hyper-parameter names "
                         f"{list(HYPER)} or {list(_PROBED)}")

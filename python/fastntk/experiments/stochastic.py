@@ -12,6 +12,7 @@ from .. import plots, theory
 from ..dynamics import find_lr
 from ..model import MLP
 from ._base import Experiment, half_mse, legend, save_figure
+from ._concentration import ADAGRAD, concentration_note, drift
 from ._rate import MIN_WIDTHS, RATE, RATE_TOL, mean_slope, needed_width
 from ._training import fit, laziness
 from ._verdict import (INCONCLUSIVE, NOT_REPRODUCED, REPRODUCED, SAME_MINIMIZER, Claim, approx, converged,
@@ -114,9 +115,27 @@ class Stochastic(Experiment):
         # with a value at every width.
         # 2026-12-06 (session 23): seeds 400–404, new: the run on 395–399 had reached the trend widths when session 22
         # ran out, and was discarded unread (none of its records judged), so the rules above run on seeds of their own.
+        # Seeds 590–594 (next29-f, session 26): the audit of issue 25 found the mechanism row reproduced with Thm 3's
+        # own premise, D_t concentrating, unread (adaptive-closed-form read it as a gate; there the drift was ≈ 1 at
+        # every width). The AdaGrad nets now keep two rows of D_t (record_D="ends": each coordinate's first update a
+        # gradient above eps reached it, and the last), and the row prints the drift against the best-fitting D per
+        # lazy width and its slope over m (_concentration), beside the verdict, with why it is not a premise: it
+        # asks the drift to fall like 1/√m, which nothing ties to m for 000's AdaGrad, and 000 applies Thm 3 to
+        # AdaGrad where the linearization holds approximately (its App. F.4), the row's laziness premise. The drafts,
+        # each stopped unread after a pre-run review: next29 (seeds 530–534) gated on the drift with D = D_T and each
+        # coordinate from its first update (the review: the drift then set by eps's value where a gradient reached a
+        # coordinate late, twice the best-D drift, a GD failure hidden behind the premise, an extra row where the
+        # drift was unrecorded); next29-b (540–544) fixed those (the review: the premise unreachable, ≈ 0.49999 of the
+        # ceiling ½ on two cheap runs, unsaid, and the GPU loop skipping the first-reached rule at the second update);
+        # next29-d (560–564) said so (the review: a gate that cannot pass settles the row before any run and moves the
+        # deciding rates to an uncounted extra row, though 000 applies Thm 3 to AdaGrad through App. F.4); next29-f as
+        # first registered (580–584; the review: "cannot hold at any width" misreads an asymptotic premise, said now
+        # as the drift not falling like 1/√m, with its slope printed). A quick-preset smoke run (digits, m = 500,
+        # seeds 0–4) had read the first draft's drift 1.0 in 25 of 25 nets, and 0.18–1.0 leaving out every
+        # coordinate not reached by the first update; no row judges that setting.
         "standard": dict(data="mnist", n_train=100, n_test=100, data_seed=0, depth=2, widths=[2000],
                          ratios=[0.1, 0.2, 0.5, 1.0], optimizers=["sgd", "adagrad"], shuffles=[False, True],
-                         models=["network", "linearized"], seeds=[400, 401, 402, 403, 404], sigma=4.0, tol=1e-5,
+                         models=["network", "linearized"], seeds=[590, 591, 592, 593, 594], sigma=4.0, tol=1e-5,
                          lin_tol=1e-9, max_steps=100000, trend_widths=[4000, 8000, 16000]),
         # Paper: trend_widths 4000, 8000, 16000 (pre-run review of next23-b: with [4000] alone its mechanism row could
         # only read premise not met); its swept m = 4000's full-batch AdaGrad trains at the trend's one η
@@ -188,11 +207,18 @@ class Stochastic(Experiment):
         lr = None
         if full and opt == "adagrad" and self._in_trend(cfg, job["width"]):
             lr = self.trend_lr(cfg, ds, job["seed"])
-        res, info = fit(net, theta, ds.X, ds.Y, optimizer=opt, lr=lr, **kw)
+        # The AdaGrad nets keep two rows of D_t (record_D="ends"), from which the drift of 000 Thm 3's concentration
+        # premise is measured and reported beside the mechanism row (_concentration; AdaGrad's D_t falls monotonically
+        # per coordinate from the first update a gradient reaches it, so the two rows give its drift).
+        ends = job["model"] == "network" and opt == "adagrad"
+        res, info = fit(net, theta, ds.X, ds.Y, optimizer=opt, lr=lr, **kw, **(dict(record_D="ends") if ends else {}))
         pred = res.history["test_pred"][-1]
         out = dict(status=res.status, steps=res.steps, path=res.path, **info,
                    train_loss=float(res.history["train_loss"][-1]),
                    test_loss=half_mse(pred, ds.Y_test), test_pred=np.asarray(pred, float))
+        if ends and "D" in res.history:
+            d, left = drift(res.history["D"], res.config.eps)
+            out.update(d_drift=d, d_left_out=left)
         if job["model"] == "network" and job["optimizer"] == "sgd":
             # Thm 4a's minimizer of the linearization is GD's: the closed-form limit.
             lin = theory.decompose(net, theta, ds.X, ds.Y, ds.X_test).f_lin
@@ -507,7 +533,11 @@ class Stochastic(Experiment):
         falling at a fixed η is a finding: 000 says nothing of p across m), the AdaGrad nets'
         own distance from their linearizations, each seed's η. next23-b's pre-run review: the
         e/p trend at a fixed η reversed the confound (AdaGrad's step on f grows like η√m), and on
-        330–334 at an unchanged η e/p was flat while e and p each fell like m^(−½)."""
+        330–334 at an unchanged η e/p was flat while e and p each fell like m^(−½). Thm 3's
+        concentration premise as worded is measured on the judged AdaGrad nets and printed beside
+        the verdict, not judged: for 000's AdaGrad nothing ties its drift to m, and 000 applies
+        Thm 3 to AdaGrad where the linearization holds approximately (App. F.4), the row's
+        laziness premise (``_concentration``; next29-f, after three pre-run reviews)."""
         tol = cfg["tol"]
         widths = sorted(set(cfg.get("trend_widths", [])))
         gd, _ = self._by_ratio(every, "network", "sgd", tol)
@@ -600,6 +630,9 @@ class Stochastic(Experiment):
                     f"{p_trend}; AdaGrad η per θ₀ (net and linear model, every trend width with a usable "
                     f"quadruple): {eta_text}"
                     + (f"; seeds left out, AdaGrad's η not one across the widths: {mixed}" if mixed else ""))
+        # Thm 3's concentration premise, measured on the judged AdaGrad nets at the lazy widths and reported beside the
+        # verdict, not judged (next29-f: for 000's AdaGrad nothing ties it to m; _concentration.ADAGRAD).
+        judged_ada = [ada[(w, s)] for w in lazy_at for s in seeds if (w, s) in ada]
         if "linearized" not in cfg["models"]:
             verdict = premise_not_met("the linear models' AdaGrad-vs-GD difference was not measured")
         elif len(lazy_at) < MIN_WIDTHS:
@@ -629,6 +662,7 @@ class Stochastic(Experiment):
                        f"linear models fall{'' if len(off) > 1 else 's'} slower than m^({RATE} + {RATE_TOL}) beyond "
                        f"{'their errors' if len(off) > 1 else 'its error'})" if off else
                        f"{INCONCLUSIVE}: " + "; ".join(open_))
+        measured += f"; {concentration_note(judged_ada)}"
         return Claim(
             f"AdaGrad's net differs from GD's as their linear models do, in the infinite-width limit: each net "
             f"departs from its own linear model by O(1/√m) (σ = {cfg['sigma']:g}, m = "
@@ -639,8 +673,8 @@ class Stochastic(Experiment):
             "models (Thm 7) and the GD nets' from theirs (Lemma 1) each decay at least about as fast as m^(−1/2) "
             f"(log-log slope of the mean ≤ {RATE} + {RATE_TOL} by more than its jackknife error over θ₀); then e, "
             "the nets' difference's departure from the linear models', does; premise: the judged nets lazy (Thm 7's "
-            f"regime) at each of ≥ {MIN_WIDTHS} widths fitted, and e/p (e relative to p, the linear models' "
-            "difference) not rising with m beyond its error",
+            f"regime) at each of ≥ {MIN_WIDTHS} widths fitted, e/p (e relative to p, the linear models' "
+            f"difference) not rising with m beyond its error; {ADAGRAD}",
             measured + (f"; widths left out, not lazy: {failed}" if failed and len(lazy_at) >= MIN_WIDTHS else "")
             + (f"; widths left out, no usable runs: {empty}" if empty and len(lazy_at) >= MIN_WIDTHS else ""),
             verdict)
