@@ -2430,7 +2430,7 @@ _WZ = [-1.2, -0.8, -0.4, -0.1, 0.1, 0.4, 0.8, 1.2]  # per-seed log-noise pattern
 
 
 def width_record(cfg, job, eff=1.0, noise=0.05, acc=0.1, reach=True, alpha_out=0.3, depth_out=None,
-                 scale_loss=None, narrow_rate=1.0):
+                 scale_loss=None, narrow_rate=1.0, grad_sq=None):
     """A made record of width's job: every claimed effect of log size ``eff`` (the same in every
     seed), every arm's value varying from seed to seed by exp(noise·z); AdaGrad's runs record
     ``acc`` as their initial accumulator; GD reaches 10⁻³ of its start within the steps or not."""
@@ -2480,6 +2480,8 @@ def width_record(cfg, job, eff=1.0, noise=0.05, acc=0.1, reach=True, alpha_out=0
              relative_movement=mv, eta_lambda=1e-3, grad_rms=m ** -0.5, output_ratio=0.3, test_loss=curve[-1])
     if o == "adagrad":
         r["initial_accumulator"] = acc
+        # the squared gradients' sum per weight that gives this final rate, every weight alike
+        r["final_grad_sq"] = (base / rate[-1]) ** 2 - acc if grad_sq is None else grad_sq
     return r
 
 
@@ -2498,10 +2500,6 @@ class _Prefixed(dict):
         return hits[0]
 
 
-def test_width_next30_seeds():
-    assert experiments.resolve_config("width", "standard")["seeds"] == list(range(620, 628))
-
-
 def test_width_next30_narrow_row_needs_adagrads_rate_below_the_base_at_every_narrow_width():
     """next29-e read the narrow-slower row's premise at m = 10 only; next30 (an audit of issue 25: the row's
     *not reproduced* rested on m = 100, its rate at 2.74× base) at m = 100 too — 004 Sect. 2.2 gives G_t's
@@ -2513,20 +2511,84 @@ def test_width_next30_narrow_row_needs_adagrads_rate_below_the_base_at_every_nar
     assert row.verdict == "reproduced" and "AdaGrad's effective rate ends at 0.368× base, its time-average 0.368× " \
         "(medians)" in row.measured, row
     above = width_rows(acc=0.1, narrow_rate=2 * 2.718281828459045)[name]
+    below = ("(squared gradients summed to 0.15 per weight, below 0.9: the rate cannot fall below the base within "
+             "this run's 2000 steps)")
     assert above.verdict.startswith("inconclusive: premise not met (AdaGrad's effective rate ends at 2× the base at m = "
-                                    "10, 2× the base at m = 100 (medians), not below it, where 004 Sect. 2.2 has the "
+                                    f"10 {below}, 2× the base at m = 100 {below} (medians), not below it, where 004 Sect. 2.2 has the "
                                     "narrow nets' G_t grow so that it falls (\"greatly reduced from this base value\" at "
                                     "m = 10); TensorFlow's accumulator 0.1 starts it at √(1/0.1)× base, so below the base "
-                                    "needs the accumulator above 1, the squared gradients' sum above 0.9 per weight"), above
+                                    "needs the accumulator above 1, the squared gradients' sum above 0.9 per weight "
+                                    "(the rate a mean over W¹))"), above
     assert "m = 10: above GD's in 8 of 8 seeds" in above.measured and "(AdaGrad's effective rate ends at 2× the base at " \
-        "m = 100 (median), not below it))" in above.measured, above
+        f"m = 100 {below} (median), not below it))" in above.measured, above
+    # next31: a sum past 0.9 with the mean rate still above the base says so, not that the run was too short
+    past = width_rows(acc=0.1, narrow_rate=2 * 2.718281828459045, grad_sq=2.0)[name]
+    assert "2× the base at m = 10 (squared gradients summed to 2 per weight, past 0.9, yet the weights' sums are " \
+        "uneven enough that the mean rate stays above the base)" in past.verdict, past.verdict
+    assert "cannot fall below the base" not in past.verdict, past.verdict
     # AdaGrad faster at both narrow widths, its rate above the base there (2.72×): the premise fails at both
     against = width_rows(acc=0.1, eff=-1.0)[name]
     assert against.verdict.startswith("inconclusive: premise not met (AdaGrad's effective rate ends at 2.72× the base at "
-                                      "m = 10, 2.72× the base at m = 100"), against
+                                      "m = 10 (squared gradients summed to 0.0353 per weight, below 0.9"), against
     # faster with its rate below the base (0.544×): the claim shown false
     shown = width_rows(acc=0.1, eff=-1.0, narrow_rate=0.2)[name]
     assert shown.verdict == "not reproduced" and "ends at 0.544× base" in shown.measured, shown
+
+
+def test_width_next31_seeds():
+    assert experiments.resolve_config("width", "standard")["seeds"] == list(range(660, 668))
+
+
+def test_width_next31_rate_row_reads_its_narrow_half_only_where_the_squared_gradients_can_pass_the_accumulator():
+    """next31 (an audit of issue 25 and two pre-run reviews): the effective-rate row's m = 10 half can pass only
+    once AdaGrad's squared gradients have summed past 1 − 0.1 per weight of W¹ (short of it the mean rate stays
+    above the base by Jensen). The median seed short of it is premise not met, and the row reads not reproduced
+    then only if the wide half alone is shown false; past it every seed is judged, a short one counting against
+    the claim; no sum recorded is inconclusive, not measured. Each width prints the sum beside its rate."""
+    name = "AdaGrad: the hidden layer's effective rate ends above the base"
+    row = width_rows(acc=0.1)[name]   # every run's rate as its sum gives: m = 10 at 0.368× base (sum 7.29)
+    assert row.verdict == "reproduced", row
+    assert "m = 10: median 0.368× base (squared gradients' sum 7.29 per weight)" in row.measured, row.measured
+    assert "premise of the m = 10 half: the squared gradients summed to at least 0.9 per weight in the median seed" \
+        in row.paper, row.paper
+    # the m = 10 rate above the base, the median sum short of 0.9: premise not met
+    short = width_rows(acc=0.1, narrow_rate=2 * 2.718281828459045)[name]
+    assert short.verdict == ("inconclusive: premise not met (at m = 10 AdaGrad's squared gradients summed over the run "
+                             "reach 0.15 per weight of W¹ (median over seeds), short of the 0.9 that TensorFlow's "
+                             "accumulator 0.1 needs before the mean rate can fall below the base: within this run's 2000 "
+                             "steps that half cannot pass)"), short
+    # the sum past 0.9 and the rate still above the base (weights unlike): the claim shown false
+    past = width_rows(acc=0.1, narrow_rate=2 * 2.718281828459045, grad_sq=2.0)[name]
+    assert past.verdict == "not reproduced", past
+    # the wide nets' rates below the base: the wide half shown false decides the row whatever the m = 10 half
+    wide = width_rows(acc=0.1, eff=-1.0)[name]
+    assert wide.verdict == "not reproduced", wide
+    exp, cfg = REGISTRY["width"], experiments.resolve_config("width", "standard")
+
+    def rows(edit):
+        recs = [width_record(cfg, j, acc=0.1) for j in exp.jobs(cfg)]
+        for r in recs:
+            edit(r)
+        return _Prefixed((c.claim, c) for c in exp.claims(cfg, recs))[name]
+
+    def some_short(seeds):   # those seeds' m = 10 runs short of 0.9, their rate above the base as Jensen demands
+        return lambda r: r.update(final_grad_sq=0.5, final_effective_lr=2 * r["lr"]) if (
+            "final_grad_sq" in r and r["width"] == 10 and r["seed"] in seeds) else None
+    # three of eight seeds short, the median past 0.9: every seed judged, the short ones against the claim
+    three = rows(some_short(set(cfg["seeds"][:3])))
+    assert "the claimed ordering in 5 of 8 seeds" in three.measured and three.verdict != "reproduced", three
+    # five of eight short: the median seed is short, premise not met
+    five = rows(some_short(set(cfg["seeds"][:5])))
+    assert five.verdict.startswith("inconclusive: premise not met (at m = 10 AdaGrad's squared gradients summed over "
+                                   "the run reach 0.5 per weight"), five
+    # no sum recorded (records made before next31): not measured, not premise not met
+    none = rows(lambda r: r.pop("final_grad_sq", None))
+    assert none.verdict == ("inconclusive: the squared gradients' sum at m = 10 was not measured (no run recorded "
+                            "final_grad_sq)"), none
+    assert "m = 10: median 0.368× base (squared gradients' sum not measured)" in none.measured, none.measured
+    # a sum of exactly 0 (every unit dead) is a measured sum, not a missing one
+    dead = rows(lambda r: r.update(final_grad_sq=0.0) if "final_grad_sq" in r and r["width"] == 10 else None)
+    assert "reach 0 per weight" in dead.verdict, dead.verdict
 
 
 def test_width_next30_gd_speed_ranks_say_where_every_run_ties():
@@ -2652,3 +2714,19 @@ def test_initialization_next29_texts_and_the_per_sigma_f_int_premise():
     assert f_int.measured.startswith("median over θ₀ of ∣log₂(test loss f_NN / f_int)∣ — (no usable small-σ run; "), \
         f_int.measured
     assert "nan (0 seeds" not in f_int.measured
+
+
+def test_linear_regression_next31_speed_row_says_it_can_hardly_fail_here(tmp_path):
+    """next31 (an audit of issue 25): with y drawn independently of x only d = 80 keeps a least-squares
+    residual, so only it has SGD's noise floor and the "ends lower" row can hardly fail; its paper cell says so
+    and that this is consistent with 003 Sect. 3's account of the noise floor. Seeds 660–667, paper preset 3–5."""
+    assert experiments.resolve_config("linear-regression", "standard")["seeds"] == list(range(660, 668))
+    assert experiments.resolve_config("linear-regression", "paper")["seeds"] == [3, 4, 5]
+    out = str(tmp_path / "lr")
+    experiments.run("linear-regression", "quick", out, dict(seeds=[0, 1], steps=50, record_every=10), progress=False)
+    with open(os.path.join(out, "config.json")) as f:
+        cfg = json.load(f)
+    row = REGISTRY["linear-regression"].claims(cfg, experiments.load(out))[0]
+    assert row.claim.startswith("SGD (batch 1) ends lower for the over-parameterized model"), row.claim
+    assert "in this setting the row can hardly fail: d = 120 interpolates and d = 80 cannot" in row.paper, row.paper
+    assert "consistent with 003 Sect. 3's account" in row.paper, row.paper

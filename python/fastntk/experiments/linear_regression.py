@@ -1,9 +1,14 @@
 """003 Fig. 1: linear regression with N = 100 Gaussian samples, an over-parameterized
 model (d = 120) against an under-parameterized one (d = 80), trained by SGD with
-mini-batches of one sample at one constant rate. The over-parameterized model converges
-much faster — judged here by where the runs end, not by an early rate: after the same steps
-its excess training loss over its own least-squares minimum is smaller, the
-under-parameterized one stalling at SGD's noise floor — and has lower gradient confusion:
+mini-batches of one sample at one constant rate. 003 says the over-parameterized model has
+"much faster convergence rates"; fastntk judges where the runs end, not an early rate: after
+the same steps its excess training loss over its own least-squares minimum is smaller, the
+under-parameterized one stalling at SGD's noise floor. With y drawn independently of x that
+row can hardly fail (d = 120 interpolates, d = 80 keeps a residual and so a noise floor), and
+it says so, consistent with 003 Sect. 3's account (constant-rate SGD's floor is set by the
+gradients' variance at the minimizer, absent for a model that fits the data; 003 itself credits
+Fig. 1's speed to the lower gradient confusion). The over-parameterized model
+also has lower gradient confusion:
 Fig. 1 (right) shows the per-sample gradients' cosines "over all pairs", a distribution,
 judged by its spread (narrower about 0 at d = 120), its minimum reported beside."""
 from __future__ import annotations
@@ -52,9 +57,13 @@ class LinearRegression(Experiment):
         # Seeds 100–107 and 100,000 steps: new with the speed row read as steps to ε-accuracy (a
         # review of 90–97 found the row said "faster" of where SGD ends); read on 90–97, 3 of 8
         # d = 120 runs had not reached ε = 10⁻³ within 20,000 steps.
-        "standard": dict(n_train=100, dims=[80, 120], seeds=list(range(170, 178)), lr=0.5, steps=100000,
+        # Seeds 660–667 (paper preset 3–5; next31, session 28, an audit of issue 25): the speed row's paper cell
+        # says it can hardly fail in this setting (d = 120 interpolates, d = 80 cannot, so only d = 80 has SGD's
+        # noise floor, consistent with 003 Sect. 3's account); the verdict's rule is unchanged, and the new seeds are the
+        # project's rule for any change to a row's rules. Written knowing 170–177's records.
+        "standard": dict(n_train=100, dims=[80, 120], seeds=list(range(660, 668)), lr=0.5, steps=100000,
                          record_every=100),
-        "paper": dict(n_train=100, dims=[80, 120], seeds=[0, 1, 2], lr=0.5, steps=20000, record_every=100),
+        "paper": dict(n_train=100, dims=[80, 120], seeds=[3, 4, 5], lr=0.5, steps=20000, record_every=100),
     }
 
     def jobs(self, cfg):
@@ -112,8 +121,9 @@ class LinearRegression(Experiment):
                              f"pairs {np.median([r['cosine_std_0'] for r in rs]):.4f}, minimum "
                              f"{np.median([r['min_cosine_0'] for r in rs]):.3f}, at the end "
                              f"{np.median([r['min_cosine_T'] for r in rs]):.3f}.")
-        lines.append("- 003 Fig. 1: the over-parameterized model converges much faster under SGD and has lower "
-                     "gradient confusion (judged here by where the runs end and by the cosines' spread over all pairs).")
+        lines.append("- 003 Fig. 1: the over-parameterized model has \"much faster convergence rates\" under SGD and "
+                     "lower gradient confusion (judged here by where the runs end, which in this setting can hardly "
+                     "fail, and by the cosines' spread over all pairs).")
         return lines
 
     def _pairs(self, cfg, records, key, transform, scale=lambda v: v):
@@ -201,7 +211,11 @@ class LinearRegression(Experiment):
                          "under-parameterized one stalling at SGD's noise floor (003's \"converges much faster\", read "
                          "where the runs end, not as an early rate)",
                          "003 Fig. 1 (left), Sect. 2 (fastntk's setting: y ~ N(0, 1) drawn independently of x, which "
-                         "gives the under-parameterized model its noise floor; α = 0.5, which 003's text does not state)",
+                         "gives the under-parameterized model its noise floor; α = 0.5, which 003's text does not state; "
+                         "in this setting the row can hardly fail: d = 120 interpolates and d = 80 cannot, so constant-"
+                         "rate SGD leaves a noise floor at d = 80 only, consistent with 003 Sect. 3's account: the floor is "
+                         "set by the gradients' variance at the minimizer, absent for a model that fits the data; d = 80's "
+                         "lead before its floor is reported, not judged)",
                          f"excess training loss over its own least-squares minimum after {cfg['steps']} steps smaller "
                          f"at d = {hi} in {sum(x > 0 for x in d)} of {len(d)} seeds (median log ratio "
                          f"{np.median(d) if d else math.nan:.3g}, seed spread of the log excess {floor:.3g}); "
