@@ -99,7 +99,7 @@ def shape(name: str, cfg: dict, job: dict) -> tuple[int, int]:
 
 
 # Experiments that train nothing (kernels and closed forms from θ₀): one unit of work per job.
-CLOSED_FORM = ("kernel-convergence", "normal-biases")
+CLOSED_FORM = ("kernel-convergence", "normal-biases", "ridge")
 
 
 def cap(cfg: dict, job: dict) -> int:

@@ -44,6 +44,8 @@ TINY = {
     "sigma-by-size": dict(n_sizes=[5, 10], width=20, sigmas=[1.0, 2.0], seeds=[0, 1], n_test=10, max_steps=200),
     "normal-biases": dict(depths=[2, 3], widths=[16, 8], sigmas=[0.5, 1.0, 2.0, 4.0], seeds=[0, 1, 2], n_train=8,
                           n_test=10),
+    "ridge": dict(data="sphere:8", depths=[2, 3], widths=[2, 2], sigmas=[0.5, 1.0, 3.0], rhos=[1e-6, 1e-3],
+                  seeds=[0, 1, 2], n_train=40, n_test=5),
     "generalization-bounds": dict(n_train=10, n_test=10, sigmas=[4.0], widths=[20, 40], seeds=[0, 1], max_steps=300),
 }
 
@@ -2197,6 +2199,61 @@ def test_adaptive_next26a_pairs_depths_and_widths_and_names_the_lazy_width():
                in line and line.startswith("- L = 3, learning rates") for line in lines), lines
     assert any("linearizations trained at another η than their net's: none" in line
                and line.startswith("- L = 2, learning rates") for line in lines), lines
+
+
+def test_ridge_rows_judge_each_reading_against_the_two_routes_band():
+    """ridge (issue 26: 001 App. A's ridge sentence, its formula lost): per depth and reading, the
+    largest RMS distance between the test predictions at two σ, per θ₀ and ρ, against 10× the
+    largest distance between the two routes to one minimizer: every one within → reproduced, every
+    one beyond → not reproduced, else inconclusive; P ≥ N → premise not met; a θ₀ without a usable
+    record at every σ does not enter (too few → inconclusive)."""
+    from fastntk.experiments.ridge import READINGS, row_name
+    name = "ridge"
+    exp = REGISTRY[name]
+    cfg = experiments.resolve_config(name, "standard")
+    assert cfg["seeds"] == [700, 701, 702, 703, 704] and list(zip(cfg["depths"], cfg["widths"])) == [(2, 4), (3, 4)]
+    assert cfg["sigmas"] == [0.25, 1.0, 3.0, 4.0] and len(exp.jobs(cfg)) == 2 * 4 * 5
+
+    def made(shift, P=260, routes=1e-12):
+        out = []
+        for j in exp.jobs(cfg):
+            base = [[1.0, -1.0], [0.5, 0.5]]  # per ρ, two test points
+            pred = {r: [[x + shift(r, j, i) for x in base[i]] for i in range(2)] for r in READINGS}
+            out.append(dict(j, status="converged", P=P, N=300, rank=P - 4, lam_max=1.0, routes=routes, pred=pred,
+                            pred_fixed=[[x * j["sigma"] for x in b] for b in base]))
+        return out
+
+    def rows(recs):
+        return {x.claim: x for x in exp.claims(cfg, recs)}
+
+    def theta0_term(r, j, i):  # B and C move with σ, A does not
+        return 0.0 if r == "A" else 1e-4 * j["sigma"] ** j["depth"] * (1 + i)
+    got = rows(made(theta0_term))
+    for L in (2, 3):
+        assert got[row_name("A", L, 4)].verdict == "reproduced"
+        for r in ("B", "C"):
+            v = got[row_name(r, L, 4)].verdict
+            assert v.startswith("not reproduced: the spread over σ is ") and "vanishing as λ → 0" in v, v
+    a = got[row_name("A", 2, 4)]
+    assert "band 1e-11" in a.measured and "A at λ fixed across σ" in a.measured and "can hardly fail" in a.paper
+    assert "its θ₀ term at σ = 1 relative to A's predictions" in got[row_name("B", 2, 4)].measured
+    # A spread beyond the band at one ρ only reads inconclusive.
+    got = rows(made(lambda r, j, i: 1e-4 * j["sigma"] * i))
+    assert got[row_name("B", 2, 4)].verdict.startswith("inconclusive: the spread lies within the band"), got
+    # Past N the sentence's premise fails.
+    got = rows(made(theta0_term, P=300))
+    assert got[row_name("B", 3, 4)].verdict.startswith("inconclusive: premise not met (P = 300 ≥ N = 300: "), got
+    # A θ₀ missing a σ does not enter; two of five left is too few.
+    recs = [r for r in made(theta0_term) if r["seed"] in (700, 701) or r["sigma"] != 4.0]
+    assert got and rows(recs)[row_name("B", 2, 4)].verdict.startswith("inconclusive"), rows(recs)
+    assert "over 2 of 5 θ₀" in rows(recs)[row_name("B", 2, 4)].measured
+    # A refused solve is a degenerate record, left out like a missing one.
+    recs = made(theta0_term)
+    for r in recs:
+        if r["seed"] in (702, 703, 704) and r["sigma"] == 3.0:
+            r.update(status="degenerate", routes=float("nan"), refused="K: condition number 1e13")
+    assert rows(recs)[row_name("A", 3, 4)].verdict.startswith("inconclusive"), rows(recs)
+    assert "Left out, a solve refused: 6 records" in "\n".join(exp.summary(cfg, recs))
 
 
 def test_normal_biases_rows_judge_the_exponent_with_the_bias_free_control():

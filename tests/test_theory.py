@@ -177,6 +177,71 @@ def test_underparameterized_minimizer_is_unique():
         theory.decompose(net, theta, X, Y, Xt)
 
 
+@given(st.integers(2, 3), st.sampled_from(["zero", "none", "normal"]), st.sampled_from([0.5, 1.0, 2.0]),
+       st.sampled_from(["linearized", "linear"]), st.sampled_from(["weights", "displacement"]),
+       st.sampled_from([1e-6, 1e-3, 1.0]), st.integers(0, 100))
+def test_ridge_minimizer_against_normal_equations(depth, bias, sigma, model, penalty, lam, seed):
+    """001 App. A's ridge variant: both routes (least squares on [φ; √(Nλ)I], the NTK Gram
+    K + NλI) against the NumPy reference, the normal equations of ½·mean(r²) + ½λ‖θ − c‖² solved
+    densely, in float64 (φᵀφ's condition number is bounded by λ_max/λ here: TOL["solve"])."""
+    net = fastntk.MLP.uniform(4, 3, depth, bias=bias, sigma=sigma, dtype=np.float64)
+    X, Y, Xt = data(n=40, seed=seed, n_test=7)
+    theta = net.flatten(net.init(seed))
+    J, Jt = fastntk.jacobian(net, theta, X), fastntk.jacobian(net, theta, Xt)
+    n, P = J.shape
+    c = theta if penalty == "displacement" else np.zeros(P)
+    b = net.apply(theta, X) - J @ theta if model == "linearized" else np.zeros(n)
+    bt = net.apply(theta, Xt) - Jt @ theta if model == "linearized" else np.zeros(len(Xt))
+    lam = lam * np.linalg.eigvalsh(J.T @ J / n)[-1]  # λ relative to φᵀφ/N's scale, which σ sets
+    opt = np.linalg.solve(J.T @ J / n + lam * np.eye(P), J.T @ (Y - b) / n + lam * c)
+    want = bt + Jt @ opt
+    for via in ("features", "kernel"):
+        got = theory.ridge_minimizer(net, theta, X, Y, Xt, lam, model=model, penalty=penalty, via=via)
+        np.testing.assert_allclose(got, want, atol=TOL["solve"] * max(1.0, np.abs(want).max()))
+
+
+def test_ridge_minimizer_theta0_term():
+    """Only the linear model φθ with λ‖θ‖² is free of θ₀ beyond φ: for a bias-free ReLU net
+    (f₀ = φθ₀/L) it is the same at every σ once λ scales with φᵀφ (σ^(2L)), and the linearized
+    net differs from it by −(1 − 1/L)·Nλφ(x)(φᵀφ + NλI)⁻¹θ₀ (λ‖θ‖²) or +(1/L)·Nλφ(x)(φᵀφ + NλI)⁻¹θ₀
+    (λ‖θ − θ₀‖²); as λ → 0 every reading tends to App. A's unregularized minimizer."""
+    X, Y, Xt = data(n=60, d=8, n_test=9)
+    for L in (2, 3):
+        net = fastntk.MLP.uniform(8, 3, L, bias="none", dtype=np.float64)  # P < N
+        theta = net.flatten(net.init(1))
+        J, Jt = fastntk.jacobian(net, theta, X), fastntk.jacobian(net, theta, Xt)
+        n, P = J.shape
+        lam = 1e-3 * np.linalg.eigvalsh(J.T @ J / n)[-1]
+        linear = theory.ridge_minimizer(net, theta, X, Y, Xt, lam, model="linear")
+        term = Jt @ np.linalg.solve(J.T @ J + n * lam * np.eye(P), n * lam * theta)
+        scale = max(1.0, np.abs(linear).max())
+        for penalty, factor in (("weights", -(1 - 1 / L)), ("displacement", 1 / L)):
+            got = theory.ridge_minimizer(net, theta, X, Y, Xt, lam, penalty=penalty)
+            np.testing.assert_allclose(got - linear, factor * term, atol=TOL["solve"] * scale)
+            assert np.abs(got - linear).max() > 1e3 * TOL["solve"] * scale  # the term is there, not rounding
+        for s in (0.5, 3.0):
+            other = theory.ridge_minimizer(net.replace(sigma=s), theta, X, Y, Xt, lam * s ** (2 * L), model="linear")
+            np.testing.assert_allclose(other, linear, atol=TOL["solve"] * scale)
+        free = theory.underparameterized_minimizer(net, theta, X, Y, Xt)
+        for penalty in ("weights", "displacement"):
+            tiny = theory.ridge_minimizer(net, theta, X, Y, Xt, 1e-12 * lam, penalty=penalty)
+            np.testing.assert_allclose(tiny, free, atol=TOL["solve"] * scale)
+
+
+def test_ridge_minimizer_rejects_bad_settings():
+    net = fastntk.MLP.uniform(4, 3, 2, bias="none", dtype=np.float64)
+    X, Y, Xt = data(n=20)
+    theta = net.init(0)
+    for lam in (0.0, -1.0, float("nan")):
+        with pytest.raises(ValueError, match="lam"):
+            theory.ridge_minimizer(net, theta, X, Y, Xt, lam)
+    for key, value in (("model", "ridge"), ("penalty", "l1"), ("via", "qr")):
+        with pytest.raises(ValueError, match=key):
+            theory.ridge_minimizer(net, theta, X, Y, Xt, 1e-3, **{key: value})
+    with pytest.raises(ValueError, match="X_test"):
+        theory.ridge_minimizer(net, theta, X, Y, None, 1e-3)
+
+
 def test_last_layer_training_from_zero_is_f_int():
     net = fastntk.MLP.uniform(4, 30, 3, bias="zero")
     X, Y, Xt = data(n=8)

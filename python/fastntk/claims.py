@@ -135,6 +135,9 @@ _T_IDENT = "tests/test_identities.py::"
 _T_DYN = "tests/test_dynamics.py::"
 
 _YET = "not covered yet: "
+# 001 App. A's ridge sentence, its readings as the ridge experiment's rows name them.
+_RIDGE_READINGS = ("the linear model φ(x)θ with λ‖θ‖²", "the linearized net f₀ + φ(θ − θ₀) with λ‖θ‖²",
+                   "the linearized net f₀ + φ(θ − θ₀) with λ‖θ − θ₀‖²")
 _ISSUE = " (issue 26)"
 
 # The settings the papers state.
@@ -406,12 +409,15 @@ CLAIMS: tuple[Entry, ...] = (
     Entry("001", "App. A",
           "For less underparameterized models a ridge term λ‖θ‖² makes the inverse exist; the minimizer is still "
           "independent of θ₀.",
-          _S001_A.replace("(φ(X)ᵀφ(X) invertible)", "plus λ‖θ‖²"),
-          reason=_YET + "no row or test trains the ridge-regularized model, and the sentence's formula is lost in the "
-          "text fastntk works from: for the linear model φ(x)θ the ridge minimizer (φᵀφ + λI)⁻¹φᵀY is free of θ₀ "
-          "by construction, while for the linearized net f₀ + φ(θ − θ₀) of App. A's other sentences (f₀ = φθ₀/L for "
-          "a bias-free ReLU net) either penalty, λ‖θ‖² or λ‖θ − θ₀‖², leaves a θ₀ term of order λ, so the reading "
-          "decides the verdict" + _ISSUE, qualifier="ridge"),
+          "P < N with φ(X)ᵀφ(X) singular, plus a ridge term; the sentence's formula is lost in the text fastntk works "
+          "from, so each reading is a row: the linear model φ(x)θ with λ‖θ‖² (an identity), the linearized net f₀ + "
+          "φ(θ − θ₀) with λ‖θ‖² or with λ‖θ − θ₀‖² (a θ₀ term that no λ > 0 removes and that vanishes as λ → 0); "
+          "judged over θ₀'s scale σ from closed forms (no training), at λ relative to φᵀφ's scale",
+          _rows("ridge", *(f"L = {L}, m = 4: ridge, read as {r}: the minimizer is the same at every θ₀ scale σ"
+                           for L in (2, 3) for r in _RIDGE_READINGS),
+                labels=[f"L = {L}, {lab}" for L in (2, 3)
+                        for lab in ("linear model, λ‖θ‖²", "linearized, λ‖θ‖²", "linearized, λ‖θ − θ₀‖²")]),
+          qualifier="ridge"),
     Entry("001", "Lemma 2",
           "The minimum-2-norm weights interpolating the data with features φ are φ(X)ᵀ(φ(X)φ(X)ᵀ)⁻¹Y.",
           "a linear model φ(x)θ expressive enough to interpolate non-degenerate data",

@@ -19,6 +19,7 @@ from .overparameterization_ce import OverparameterizationCE
 from .sigma_by_size import SigmaBySize
 from .sigma_selection import SigmaSelection
 from .stochastic import Stochastic
+from .ridge import Ridge
 from .underparameterized import Underparameterized
 from .width import Width
 
@@ -26,7 +27,7 @@ REGISTRY: dict[str, Experiment] = {e.name: e for e in [
     Initialization(), Adaptive(), Stochastic(), Overparameterization(), SigmaSelection(), Bump(),
     GradientConfusion(), Width(), Underparameterized(), KernelConvergence(), InfiniteEnsemble(),
     OverparameterizationCE(), Linearization(), LinearRegression(), AdaptiveClosedForm(),
-    LateLinearization(), Bounds(), SigmaBySize(), NormalBiases()]}
+    LateLinearization(), Bounds(), SigmaBySize(), NormalBiases(), Ridge()]}
 
 __all__ = ["REGISTRY", "run", "report", "check", "load", "verdict_table", "resolve_config", "Experiment",
            "ExperimentError"]

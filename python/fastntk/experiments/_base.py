@@ -35,8 +35,8 @@ KNOBS: dict[str, str] = {
     "decades": "the T's linearized at: where the training loss first falls to 10⁻ᵏ of θ₀'s, per k",
     "depth": "the depth L, the number of layers (L = 2: one hidden layer)",
     "depth_width": "the width m of the depth sweep (004 Fig. 8)",
-    "depths": "the depths L swept (L = 2: one hidden layer), paired with widths in initialization, bump, adaptive and "
-              "normal-biases",
+    "depths": "the depths L swept (L = 2: one hidden layer), paired with widths in initialization, bump, adaptive, "
+              "normal-biases and ridge",
     "dims": "the input dimensions d compared (d < N under-, d > N over-parameterized)",
     "epochs": "the epochs a converged trained-stage run trains on to before its end figures (003 Sect. 8)",
     "fixed_depth": "the depth L of the width sweep",
@@ -63,6 +63,7 @@ KNOBS: dict[str, str] = {
     "over_width": "the width m of the over-parameterized (P ≥ N) net",
     "ratios": "the mini-batch sizes swept, as a share of N (1.0: full batch)",
     "record_every": "the steps between the recorded points of the loss curves",
+    "rhos": "the ridge strengths ρ, relative: λ = ρ·λ_max(φᵀφ/N), the same ridge at every σ",
     "rmsprop_gamma": "RMSprop's decay rate γ of the squared-gradient average",
     "scale_width": "the width m of the init-scale sweep",
     "seed": "the seed of θ₀, the same for every run",
@@ -82,7 +83,8 @@ KNOBS: dict[str, str] = {
     "under_max_steps": "the step cap of the under-parameterized (P < N) runs",
     "under_width": "the width m of the under-parameterized (P < N) net",
     "width": "the hidden-layer width m",
-    "widths": "the hidden-layer widths m swept, paired with depths in initialization, bump, adaptive and normal-biases",
+    "widths": "the hidden-layer widths m swept, paired with depths in initialization, bump, adaptive, normal-biases and "
+              "ridge",
 }
 
 

@@ -20,7 +20,7 @@ from .confusion import (GradientConfusion, gradient_confusion, gradient_confusio
                         strategy41_params)
 from .convergence import Prerequisites, gd_loss_bound, prerequisites
 from .last_layer import last_layer_kernel, last_layer_minimizer
-from .underparameterized import underparameterized_minimizer
+from .underparameterized import ridge_minimizer, underparameterized_minimizer
 from .which_minimizer import (Decomposition, SigmaSelection, Thm2Bounds, adaptive_closed_form,
                               constant_D_minimizer, decompose, init_term_scaling, linearization_gap,
                               minimizer_distance, project_features, select_sigma, sgd_vs_gd,
@@ -29,7 +29,7 @@ from .which_minimizer import (Decomposition, SigmaSelection, Thm2Bounds, adaptiv
 __all__ = [
     "Decomposition", "decompose", "project_features", "thm2_bounds", "init_term_scaling",
     "select_sigma", "SigmaSelection", "adaptive_closed_form", "constant_D_minimizer",
-    "minimizer_distance", "sgd_vs_gd", "underparameterized_minimizer", "last_layer_kernel",
+    "minimizer_distance", "sgd_vs_gd", "underparameterized_minimizer", "ridge_minimizer", "last_layer_kernel",
     "last_layer_minimizer", "GradientConfusion", "gradient_confusion", "linearization_gap",
     "SingularKernelError", "Thm2Bounds", "strategy41_params", "gradient_confusion_along_training", "lambda0",
     "Prerequisites", "prerequisites", "gd_loss_bound",
