@@ -411,7 +411,8 @@ CLAIMS: tuple[Entry, ...] = (
           "independent of θ₀.",
           "P < N with φ(X)ᵀφ(X) singular, plus a ridge term; the sentence's formula is lost in the text fastntk works "
           "from, so each reading is a row: the linear model φ(x)θ with λ‖θ‖² (an identity), the linearized net f₀ + "
-          "φ(θ − θ₀) with λ‖θ‖² or with λ‖θ − θ₀‖² (a θ₀ term that no λ > 0 removes and that vanishes as λ → 0); "
+          "φ(θ − θ₀) with λ‖θ‖² or with λ‖θ − θ₀‖² (a θ₀ term that no λ > 0 removes; as λ → 0 it vanishes only where "
+          "the test points' features lie in φ(X)'s row space); "
           "judged over θ₀'s scale σ from closed forms (no training), at λ relative to φᵀφ's scale",
           _rows("ridge", *(f"L = {L}, m = 4: ridge, read as {r}: the minimizer is the same at every θ₀ scale σ"
                            for L in (2, 3) for r in _RIDGE_READINGS),
