@@ -193,6 +193,27 @@ def test_cli_run_list_report(tmp_path, capsys):
     assert cli.main(["config"]) == 0
 
 
+@pytest.mark.parametrize("name, args", [
+    ("initialization", ["--depths", "2", "--widths", "20", "--sigmas", "1,4", "--seeds", "0", "--max-steps", "100"]),
+    ("adaptive", ["--depths", "2", "--widths", "20", "--optimizers", "gd,adagrad", "--seeds", "0", "--max-steps", "100"]),
+    ("stochastic", ["--widths", "20", "--ratios", "0.5,1", "--optimizers", "sgd,adagrad", "--trend-widths", "40",
+                    "--max-steps", "100"]),
+])
+def test_fashion_presets_run_on_idx_files(tmp_path, capsys, name, args):
+    """001 App. E's Fashion-MNIST versions of Figs. 2–4 run with `--data fashion:PATH` on the
+    IDX files `fastntk data fetch fashion-mnist` leaves (here a tiny fixture of that format:
+    Fashion-MNIST's files are MNIST's format, classes 0 vs 1, T-shirt against trouser), and the
+    run names its data."""
+    from test_datasets import fake_mnist
+    folder = fake_mnist(tmp_path / "fashion", n=60)
+    out = str(tmp_path / name)
+    assert cli.main(["run", name, "--data", f"fashion:{folder}", "--n-train", "10", "--n-test", "6", "--out", out,
+                     "--no-progress"] + args) == 0, capsys.readouterr()
+    assert json.loads(read(os.path.join(out, "config.json")))["data"] == "fashion"  # never where the files lay
+    records = experiments.load(out)
+    assert records and all(r["status"] in ("converged", "max_steps") for r in records)
+
+
 @pytest.mark.parametrize("args, message, status", [
     (["run", "nope"], "unknown experiment", 2),
     (["run", "initialization", "--preset", "huge"], "unknown preset", 2),

@@ -22,7 +22,12 @@ oscillating at the stability edge is outside the small-step regime the algorithm
 and its cap says nothing about σ, so that seed's choice is the training procedure's, not
 the algorithm's. Every round trains under the GD rules of every other GD run here
 (``_training.fit``: the papers' rate, halved only where the run diverges), and records its
-starting and final rate, its largest climb, its loss curve and λ_max(K_T)/λ_max(K₀)."""
+starting and final rate, its largest climb, its loss curve and λ_max(K_T)/λ_max(K₀).
+
+The `paper` preset takes 000 App. D's split, 100 training, 100 validation and 100 test images of
+0 and 1, from MNIST's test images for the last two: full MNIST holds 2,115 of them, the 2,500-image
+subset fastntk's tests and CI use only 100, so there it stops at once with a DatasetError naming the
+count; point it at full MNIST (`--data mnist:PATH`, or FASTNTK_DATA)."""
 from __future__ import annotations
 
 import math

@@ -8,6 +8,10 @@ features' row space — the premise every under-parameterized run records and th
 checks. On digits it fails (pixels that are zero on every training image: rank 78 of
 P = 195), so the data are Gaussian inputs on the sphere.
 
+App. A states and derives; it runs no experiment, so every preset's data, widths, step caps and
+tolerance are fastntk's, the `paper` preset included (it differs from the standard one in its θ₀
+seed, data draw, step cap and a tighter tolerance, not in anything the paper set).
+
 "The same minimizer" is the package's one yardstick, RMS distance of test predictions
 within same_band(tol) = 10·√tol, for runs trained to loss tol — for P < N to an excess tol
 over their own least-squares loss. A positive control checks that the band holds two runs
