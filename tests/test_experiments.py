@@ -46,6 +46,8 @@ TINY = {
                           n_test=10),
     "ridge": dict(data="sphere:8", depths=[2, 3], widths=[2, 2], sigmas=[0.5, 1.0, 3.0], rhos=[1e-6, 1e-3],
                   seeds=[0, 1, 2], n_train=40, n_test=5),
+    "last-layer": dict(data="sphere:4", n_train=6, n_test=5, depths=[2, 3], widths=[20, 20], seeds=[0, 1, 2],
+                       tol=1e-8, max_steps=50000),
     "generalization-bounds": dict(n_train=10, n_test=10, sigmas=[4.0], widths=[20, 40], seeds=[0, 1], max_steps=300),
 }
 
@@ -2233,6 +2235,35 @@ def test_adaptive_next26a_pairs_depths_and_widths_and_names_the_lazy_width():
                in line and line.startswith("- L = 3, learning rates") for line in lines), lines
     assert any("linearizations trained at another η than their net's: none" in line
                and line.startswith("- L = 2, learning rates") for line in lines), lines
+
+
+def test_last_layer_rows_need_both_controls():
+    """last-layer (issue 26: 002 Thm 1): per depth, the last-layer runs' largest RMS distance
+    from f_int^Ψ within 10·√tol reads reproduced only where the every-layer nets lie outside the
+    band (the negative control) and the η/2 runs inside it (the positive one); a last-layer run
+    beyond it reads not reproduced; runs that did not converge do not count (too few: inconclusive)."""
+    from fastntk.experiments.last_layer import row_name
+    name = "last-layer"
+    exp = REGISTRY[name]
+    cfg = experiments.resolve_config(name, "standard")
+    assert cfg["seeds"] == [730, 731, 732, 733, 734] and len(exp.jobs(cfg)) == 2 * 5 * 3
+    band = same_band(cfg["tol"])
+
+    def made(last=0.1, half=0.1, every=1e3, status="converged"):
+        d = {"last": last, "last_half": half, "all": every}
+        return [dict(j, status=status if j["mode"] == "last" else "converged", steps=100, train_loss=cfg["tol"] / 2,
+                     lr=1.0, retries=0, steps_tried=100, max_climb=0.0, curve=[], cond=1e4, target_rms=0.5,
+                     distance=d[j["mode"]] * band, test_pred=[0.0]) for j in exp.jobs(cfg)]
+
+    def rows(recs):
+        return {c.claim: c for c in exp.claims(cfg, recs)}
+    for L in (2, 3):
+        assert rows(made())[row_name(L, 500)].verdict == "reproduced"
+    r = rows(made(last=2.0))[row_name(2, 500)]
+    assert r.verdict == "not reproduced" and "can hardly fail where it converges" in r.paper, r
+    assert rows(made(every=0.5))[row_name(3, 500)].verdict.startswith("inconclusive: the every-layer nets' nearest")
+    assert rows(made(half=3.0))[row_name(2, 500)].verdict.startswith("inconclusive: the η/2 runs (the same limit)")
+    assert rows(made(status="max_steps"))[row_name(2, 500)].verdict.startswith("inconclusive: only 0 of 5 last-layer runs")
 
 
 def test_ridge_rows_judge_each_reading_against_the_two_routes_band():

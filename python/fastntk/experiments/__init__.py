@@ -10,6 +10,7 @@ from .confusion import GradientConfusion
 from .infinite_ensemble import InfiniteEnsemble
 from .initialization import Initialization
 from .kernel_convergence import KernelConvergence
+from .last_layer import LastLayer
 from .late_linearization import LateLinearization
 from .linear_regression import LinearRegression
 from .linearization import Linearization
@@ -27,7 +28,7 @@ REGISTRY: dict[str, Experiment] = {e.name: e for e in [
     Initialization(), Adaptive(), Stochastic(), Overparameterization(), SigmaSelection(), Bump(),
     GradientConfusion(), Width(), Underparameterized(), KernelConvergence(), InfiniteEnsemble(),
     OverparameterizationCE(), Linearization(), LinearRegression(), AdaptiveClosedForm(),
-    LateLinearization(), Bounds(), SigmaBySize(), NormalBiases(), Ridge()]}
+    LateLinearization(), Bounds(), SigmaBySize(), NormalBiases(), Ridge(), LastLayer()]}
 
 __all__ = ["REGISTRY", "run", "report", "check", "load", "verdict_table", "resolve_config", "Experiment",
            "ExperimentError"]

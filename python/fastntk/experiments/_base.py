@@ -36,7 +36,7 @@ KNOBS: dict[str, str] = {
     "depth": "the depth L, the number of layers (L = 2: one hidden layer)",
     "depth_width": "the width m of the depth sweep (004 Fig. 8)",
     "depths": "the depths L swept (L = 2: one hidden layer), paired with widths in initialization, bump, adaptive, "
-              "normal-biases and ridge",
+              "normal-biases, ridge and last-layer",
     "dims": "the input dimensions d compared (d < N under-, d > N over-parameterized)",
     "epochs": "the epochs a converged trained-stage run trains on to before its end figures (003 Sect. 8)",
     "fixed_depth": "the depth L of the width sweep",
@@ -83,8 +83,8 @@ KNOBS: dict[str, str] = {
     "under_max_steps": "the step cap of the under-parameterized (P < N) runs",
     "under_width": "the width m of the under-parameterized (P < N) net",
     "width": "the hidden-layer width m",
-    "widths": "the hidden-layer widths m swept, paired with depths in initialization, bump, adaptive, normal-biases and "
-              "ridge",
+    "widths": "the hidden-layer widths m swept, paired with depths in initialization, bump, adaptive, normal-biases, "
+              "ridge and last-layer",
 }
 
 
