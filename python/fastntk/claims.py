@@ -500,8 +500,8 @@ CLAIMS: tuple[Entry, ...] = (
           _S002_THM + "; only the last layer trained, from θᴸ₀ = 0, η < 2/λ_max(ψ(X)ψ(X)ᵀ); judged on Gaussian inputs "
           "on the sphere (N = 20), since 002's bump and MNIST leave Ψ's condition number at 10⁷–10⁸, beyond GD's reach",
           _rows("last-layer", *(f"L = {L}, m = {m}: the last layer trained alone by GD from θᴸ₀ = 0 converges to "
-                                "f_int^Ψ" for m in (500, 1500) for L in (2, 3)),
-                labels=[f"L = {L}, m = {m}" for m in (500, 1500) for L in (2, 3)])
+                                "f_int^Ψ" for L, m in ((2, 500), (3, 500), (2, 1500))),
+                labels=[f"L = {L}, m = {m}" for L, m in ((2, 500), (3, 500), (2, 1500))])
           + _tests(_T_THEORY + "test_last_layer_training_from_zero_is_f_int"),
           qualifier="trained last layer"),
     Entry("002", "Lemma 1",

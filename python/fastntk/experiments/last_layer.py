@@ -9,7 +9,7 @@ can hardly fail where the runs converge. 002's own settings leave Ψ too ill-con
 reach the interpolator (condition numbers 1.3·10⁸ on the 2-D bump at N = 20, 3·10⁷ on MNIST at
 N = 100, m = 1500, L = 3: GD needs about κ·ln(loss₀/tol) steps), so the data are Gaussian inputs
 on the unit sphere in a low dimension, N = 20 (κ about 10⁴), as in adaptive-closed-form; every
-preset's setting is fastntk's, the `paper` preset at 002's width m = 1500.
+preset's setting is fastntk's, the `paper` preset's L = 2 nets at 002's width m = 1500.
 
 The yardstick is the package's same-minimizer band 10·√tol for runs trained to loss tol. Its
 negative control is the same θ₀ with every layer trained by GD to the same loss (002's point:
@@ -50,7 +50,10 @@ class LastLayer(Experiment):
         # the bump and MNIST above), nothing else of a run.
         "standard": dict(data="sphere:16", n_train=20, n_test=100, data_seed=0, depths=[2, 3], widths=[500, 500],
                          sigma=1.0, seeds=[730, 731, 732, 733, 734], tol=1e-12, max_steps=1000000),
-        "paper": dict(data="sphere:16", n_train=20, n_test=100, data_seed=1, depths=[2, 3], widths=[1500, 1500],
+        # Paper preset (next32-e, before any run of it): L = 3 at m = 500, not 1500 — every last-layer step runs the
+        # frozen layers' forward pass, ∝ m² at L = 3, and the standard run's L = 3 nets took up to 10⁵ steps, so
+        # at 1500 the preset would take about 1.5 h on 2 cores; L = 2 keeps 002's m = 1500.
+        "paper": dict(data="sphere:16", n_train=20, n_test=100, data_seed=1, depths=[2, 3], widths=[1500, 500],
                       sigma=1.0, seeds=list(range(40, 50)), tol=1e-12, max_steps=1000000),
     }
 
