@@ -203,7 +203,7 @@ def test_cli_run_list_report(tmp_path, capsys):
 ])
 def test_fashion_presets_run_on_idx_files(tmp_path, capsys, name, args):
     """001 App. E's Fashion-MNIST versions of Figs. 2–4 run with `--data fashion:PATH` on the
-    IDX files `fastntk data fetch fashion-mnist` leaves (here a tiny fixture of that format:
+    IDX files `fastntk data fetch fashion` leaves (here a tiny fixture of that format:
     Fashion-MNIST's files are MNIST's format, classes 0 vs 1, T-shirt against trouser), and the
     run names its data."""
     from test_datasets import fake_mnist
