@@ -179,12 +179,12 @@ def test_underparameterized_minimizer_is_unique():
 
 @given(st.integers(2, 3), st.sampled_from(["zero", "none", "normal"]), st.sampled_from([0.5, 1.0, 2.0]),
        st.sampled_from(["linearized", "linear"]), st.sampled_from(["weights", "displacement"]),
-       st.sampled_from([1e-6, 1e-3, 1.0]), st.integers(0, 100))
-def test_ridge_minimizer_against_normal_equations(depth, bias, sigma, model, penalty, lam, seed):
+       st.sampled_from([1e-6, 1e-3, 1.0]), st.sampled_from(["ntk", "standard"]), st.integers(0, 100))
+def test_ridge_minimizer_against_normal_equations(depth, bias, sigma, model, penalty, lam, parametrization, seed):
     """001 App. A's ridge variant: both routes (least squares on [φ; √(Nλ)I], the NTK Gram
     K + NλI) against the NumPy reference, the normal equations of ½·mean(r²) + ½λ‖θ − c‖² solved
     densely, in float64 (φᵀφ's condition number is bounded by λ_max/λ here: TOL["solve"])."""
-    net = fastntk.MLP.uniform(4, 3, depth, bias=bias, sigma=sigma, dtype=np.float64)
+    net = fastntk.MLP.uniform(4, 3, depth, bias=bias, sigma=sigma, parametrization=parametrization, dtype=np.float64)
     X, Y, Xt = data(n=40, seed=seed, n_test=7)
     theta = net.flatten(net.init(seed))
     J, Jt = fastntk.jacobian(net, theta, X), fastntk.jacobian(net, theta, Xt)
