@@ -121,10 +121,7 @@ void register_dtype(py::module_& m) {
     CArray<T> out({x.shape(0), s.outputs()});
     {
       py::gil_scoped_release release;
-      Primal<T> p;
-      forward(s, theta, x.data(), x.shape(0), p);
-      require_finite_pass(p.finite);
-      std::copy(p.f.data(), p.f.data() + p.f.size(), out.mutable_data());
+      require_finite_pass(forward_outputs(s, theta, x.data(), x.shape(0), out.mutable_data()));
     }
     return out;
   });

@@ -218,8 +218,9 @@ class NetworkRunner final : public Runner<T> {
     return b.full ? loss_.mean(batch_.f.data(), yb, b.count) : kNaN;
   }
   double full_loss() override {
-    forward(s_, theta_.data(), x_, n_, other_);
-    return loss_.mean(other_.f.data(), y_, n_);
+    other_.resize(n_ * loss_.k);
+    forward_outputs(s_, theta_.data(), x_, n_, other_.data());
+    return loss_.mean(other_.data(), y_, n_);
   }
   void update(double lr, T* diag) override {
     if (c_.optimizer == OptimizerKind::SGD && !diag && all_) {
@@ -233,10 +234,7 @@ class NetworkRunner final : public Runner<T> {
     opt_.step(theta_.data(), g_.data(), lr, diag);
     last_lr_ = opt_.effective_lr();
   }
-  void test_pred(T* out) override {
-    forward(s_, theta_.data(), xt_, nt_, other_);
-    std::copy(other_.f.data(), other_.f.data() + other_.f.size(), out);
-  }
+  void test_pred(T* out) override { forward_outputs(s_, theta_.data(), xt_, nt_, out); }
   double param_distance() override { return double((theta_ - theta0_).template cast<double>().norm()); }
   double max_unit_movement() override {
     const Vec<T> delta = theta_ - theta0_;
@@ -250,8 +248,8 @@ class NetworkRunner final : public Runner<T> {
   const TrainConfig& c_;
   const T *x_, *y_, *xt_;
   i64 n_, nt_;
-  Vec<T> theta_, theta0_, g_, r_, xbuf_, ybuf_;
-  Primal<T> batch_, other_;
+  Vec<T> theta_, theta0_, g_, r_, xbuf_, ybuf_, other_;
+  Primal<T> batch_;
   LayerOptimizer<T> opt_;
   bool all_;
   double last_lr_;
