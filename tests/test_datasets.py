@@ -153,3 +153,19 @@ def test_scale_inputs_names_bad_arrays(X, match):
 def test_scale_inputs_takes_any_layout():
     X = np.arange(1.0, 7.0).reshape(3, 2)
     assert np.allclose(datasets.scale_inputs(X.T), datasets.scale_inputs(np.ascontiguousarray(X.T)))
+
+
+def test_classification_is_scikit_learns_make_classification():
+    """004 Sect. 4's data: make_classification's defaults at n = n_train + n_test, the inputs as drawn,
+    labels {0, 1}, the first n_train for training; its seed range is scikit-learn's."""
+    sklearn_datasets = pytest.importorskip("sklearn.datasets")
+    c = datasets.load("classification", 95, 5, seed=3)
+    X, y = sklearn_datasets.make_classification(n_samples=100, n_features=20, random_state=3)
+    np.testing.assert_array_equal(np.vstack([c.X, c.X_test]), X)
+    np.testing.assert_array_equal(np.concatenate([c.Y, c.Y_test]), y)
+    assert c.X.shape == (95, 20) and set(np.unique(c.Y)) <= {0.0, 1.0} and c.Y.dtype == np.float64
+    assert datasets.load("classification:8", 10, 2).X.shape == (10, 8)
+    with pytest.raises(ValueError, match="seed"):
+        datasets.classification(10, 2, seed=2**32)
+    with pytest.raises(ValueError, match="d"):
+        datasets.load("classification:4", 10, 2)

@@ -49,6 +49,8 @@ TINY = {
     "last-layer": dict(data="sphere:4", n_train=6, n_test=5, depths=[2, 3], widths=[20, 20], seeds=[0, 1, 2],
                        tol=1e-8, max_steps=50000),
     "generalization-bounds": dict(n_train=10, n_test=10, sigmas=[4.0], widths=[20, 40], seeds=[0, 1], max_steps=300),
+    "classifier-widths": dict(n_train=60, n_test=10, widths=[5, 20], curve_seeds=[0, 1], epochs=4, early_epoch=1,
+                              late_epoch=3, gap_width=10, gap_seeds=[0, 1], gap_epochs=2),
 }
 
 
@@ -2856,3 +2858,57 @@ def test_linear_regression_next31_speed_row_says_it_can_hardly_fail_here(tmp_pat
     assert row.claim.startswith("SGD (batch 1) ends lower for the over-parameterized model"), row.claim
     assert "in this setting the row can hardly fail: d = 120 interpolates and d = 80 cannot" in row.paper, row.paper
     assert "consistent with 003 Sect. 3's account" in row.paper, row.paper
+
+
+def test_classifier_widths_rows_read_the_widest_net_against_the_rest():
+    """classifier-widths (004 Figs. 9–11): per seed, the widest net against the narrower ones at the
+    registered epochs, a sign test over the seeds; the convergence row only where the widest led; Fig. 9's
+    largest training–validation error gap over the trials against 0.07; runs that stopped early, or learnt
+    nothing (no better than the majority class), are not read and the rows say so."""
+    name = "classifier-widths"
+    exp = REGISTRY[name]
+    cfg = experiments.resolve_config(name, "standard")
+    assert cfg["curve_seeds"] == list(range(740, 748)) and cfg["gap_seeds"] == list(range(750, 770))
+    assert len(exp.jobs(cfg)) == 8 * 4 + 20 and cfg["epochs"] == 2000
+
+    def made(lead=0.1, late_rise=1e-4, gap=0.03, status="max_steps", learnt=True, keep_lead=False):
+        recs = []
+        for j in exp.jobs(cfg):
+            e = list(range(j["epochs"] + 1))
+            wide = j["width"] == max(cfg["widths"])
+            base = [1.0 / (1 + k) for k in e]
+            ahead = [lead if wide and (k <= 5 or keep_lead) else 0.0 for k in e]
+            train = [b - a for b, a in zip(base, ahead)]
+            val = [b - a + (late_rise * k if wide else 0.0) for b, a, k in zip(base, ahead, e)]
+            err = [0.1 - a / 10 + (0.05 if wide and k == e[-1] else 0.0) for a, k in zip(ahead, e)]
+            recs.append(dict(j, status=status, steps=0, epoch=e, train_loss=train, val_loss=val, val_loss_clipped=val,
+                             val_error=err, train_error=err, train_error_end=(0.1 - gap) if learnt else 0.6,
+                             majority=0.5))
+        return recs
+
+    def rows(recs):
+        return {c.claim: c for c in exp.claims(cfg, recs)}
+    good = rows(made())
+    assert len(good) == 6
+    for claim, c in good.items():
+        assert c.verdict == "reproduced", (claim, c)
+    bad = rows(made(lead=-0.1, late_rise=-1e-4, gap=0.09))
+    assert bad["over epochs 1–5 the widest net (m = 10000) has the lowest training error"].verdict == "not reproduced"
+    assert bad["the widest net's validation loss rises over the second half of the 2000 epochs"].verdict == "not reproduced"
+    converge = "from epoch 5 to 10 the widest net's validation loss converges towards the narrower nets'"
+    assert bad[converge].verdict.startswith("inconclusive: premise not met"), bad[converge]
+    assert rows(made(keep_lead=True, late_rise=0.0))[converge].verdict.startswith("inconclusive: no difference"), \
+        "a lead kept is no convergence"
+    gap_row = "m = 1000: over 20 95:5 splits the gap between training and validation error never exceeds 0.07 (1000 epochs)"
+    assert bad[gap_row].verdict == "not reproduced"
+    stopped = rows(made(status="diverged"))
+    assert all(c.verdict.startswith("inconclusive: only 0 of") for k, c in stopped.items() if k != converge), stopped
+    assert "status diverged: 32" in stopped["over epochs 1–5 the widest net (m = 10000) has the lowest training error"].measured
+    assert rows(made(learnt=False))[gap_row].verdict.startswith("inconclusive: only 0 of 20 trials")
+    # The widest net's validation error in the middle of the widths is not "the highest".
+    middle = made()
+    for r in middle:
+        if r["kind"] == "curve" and r["width"] == 10:
+            r["val_error"] = [v + 0.2 for v in r["val_error"]]
+    acc_row = "after 2000 epochs the widest net (m = 10000) has the highest validation error"
+    assert rows(middle)[acc_row].verdict == "not reproduced", rows(middle)[acc_row]

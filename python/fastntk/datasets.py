@@ -269,6 +269,21 @@ def gaussian_regression(n_train: int = 1000, n_test: int = 100, *, d: int = 1000
     return Dataset(X[:n_train], y[:n_train], X[n_train:], y[n_train:], f"Gaussian regression d={d}")
 
 
+def classification(n_train: int = 9500, n_test: int = 500, *, d: int = 20, seed: int = 0) -> Dataset:
+    """Paper 004 Sect. 4: scikit-learn's ``make_classification`` with its defaults (2 informative,
+    2 redundant and d − 4 noise features, two classes of two clusters each, 1 % of the labels
+    flipped), n_train + n_test samples drawn by ``seed``, labels {0, 1}; the inputs as drawn
+    (not scaled: 004 states no scaling), the first n_train for training."""
+    n_train, n_test, _ = _sizes(n_train, n_test, 0)
+    seed = integer(seed, "seed", 0, 2**32 - 1)  # scikit-learn's random_state
+    d = integer(d, "d", 5, 10**5)
+    from ._optional import require
+    make = require("sklearn.datasets", "the classification dataset (004 Sect. 4)").make_classification
+    X, y = make(n_samples=n_train + n_test, n_features=d, random_state=seed)
+    X, y = X.astype(np.float64), y.astype(np.float64)
+    return Dataset(X[:n_train], y[:n_train], X[n_train:], y[n_train:], f"scikit-learn classification d={d}")
+
+
 def _dimension(arg, default, spec):
     if not arg:
         return default
@@ -279,7 +294,7 @@ def _dimension(arg, default, spec):
 
 def source_files(spec: str) -> dict[str, str]:
     """The files a data spec reads, {file name: path} ({} for generated data: bump,
-    sphere, gaussian, whose draws the seed fixes) — what a run's provenance hashes."""
+    sphere, gaussian, classification, whose draws the seed fixes) — what a run's provenance hashes."""
     name, _, arg = spec.partition(":")
     if name == "digits":
         return {os.path.basename(_DIGITS): _DIGITS}
@@ -304,7 +319,7 @@ def spec_name(spec: str) -> str:
 def load(spec: str, n_train: int = 100, n_test: int = 100, *, seed: int = 0, classes=(0, 1)) -> Dataset:
     """A dataset by name: "digits" (default, bundled), "mnist:PATH", "fashion:PATH",
     "mnist" and "fashion" (from the cache ``fastntk data fetch`` fills), "bump",
-    "sphere[:d]", "gaussian[:d]"."""
+    "sphere[:d]", "gaussian[:d]", "classification[:d]" (scikit-learn's, d ≥ 5)."""
     if not isinstance(spec, str):
         raise TypeError(f"data spec: expected a dataset name such as 'digits' or 'mnist:PATH', got {spec!r}")
     name, _, arg = spec.partition(":")
@@ -324,5 +339,7 @@ def load(spec: str, n_train: int = 100, n_test: int = 100, *, seed: int = 0, cla
         return sphere(n_train, n_test, d=_dimension(arg, 10, spec), seed=seed)
     if name == "gaussian":
         return gaussian_regression(n_train, n_test, d=_dimension(arg, 1000, spec), seed=seed)
+    if name == "classification":
+        return classification(n_train, n_test, d=_dimension(arg, 20, spec), seed=seed)
     raise DataSpecError(f"data spec {spec!r}: unknown dataset; expected digits, mnist[:PATH], fashion[:PATH], "
-                       "bump, sphere[:d] or gaussian[:d]")
+                       "bump, sphere[:d], gaussian[:d] or classification[:d]")

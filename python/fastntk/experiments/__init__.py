@@ -6,6 +6,7 @@ from .adaptive import Adaptive
 from .adaptive_closed_form import AdaptiveClosedForm
 from .bounds import Bounds
 from .bump import Bump
+from .classifier_widths import ClassifierWidths
 from .confusion import GradientConfusion
 from .infinite_ensemble import InfiniteEnsemble
 from .initialization import Initialization
@@ -28,7 +29,7 @@ REGISTRY: dict[str, Experiment] = {e.name: e for e in [
     Initialization(), Adaptive(), Stochastic(), Overparameterization(), SigmaSelection(), Bump(),
     GradientConfusion(), Width(), Underparameterized(), KernelConvergence(), InfiniteEnsemble(),
     OverparameterizationCE(), Linearization(), LinearRegression(), AdaptiveClosedForm(),
-    LateLinearization(), Bounds(), SigmaBySize(), NormalBiases(), Ridge(), LastLayer()]}
+    LateLinearization(), Bounds(), SigmaBySize(), NormalBiases(), Ridge(), LastLayer(), ClassifierWidths()]}
 
 __all__ = ["REGISTRY", "run", "report", "check", "load", "verdict_table", "resolve_config", "Experiment",
            "ExperimentError"]

@@ -41,7 +41,7 @@ def resolve_config(name: str, preset: str = "quick", overrides: dict | None = No
 
 # What every experiment setting must be, by name: one place for the command line's
 # values (--seeds -1, --sigmas nan, --widths 0 are errors before anything runs).
-_NONNEG_INT = ("seed", "seeds", "data_seed", "members")
+_NONNEG_INT = ("seed", "seeds", "data_seed", "members", "curve_seeds", "gap_seeds")
 _UNIT_OPEN = ("shrink", "rmsprop_gamma")         # in (0, 1)
 _UNIT_HALF = ("ratios", "batch_ratio")           # in (0, 1]
 _NONNEG_REAL = ("margin",)
