@@ -144,21 +144,24 @@ def test_large_tiled_gram_matches_single_tile():
 @pytest.mark.parametrize("k", [1, 2])
 def test_outputs_in_row_blocks(dtype, k):
     """apply, the training loop's full loss and its test predictions run the forward pass in
-    blocks of rows (about 2²⁰ entries of the widest layer each: 3 rows at m = 300,000), which
-    must give what the whole pass gives, across every block boundary, and name a non-finite
-    input or output in the last block as in the first."""
-    net = fastntk.MLP([4, 300_000, k], bias="normal", dtype=dtype)
+    blocks of rows (about 2²⁰ entries over a block's layers, at least 64 rows: 64 at m = 20,000),
+    which must give what the whole pass gives, across every block boundary (64 + 64 + 5 rows), and
+    name a non-finite input in the last block as in the first."""
+    net = fastntk.MLP([4, 20_000, k], bias="normal", dtype=dtype)
     theta = net.flatten(net.init(3))
-    X = np.random.default_rng(0).standard_normal((7, 4)).astype(dtype)
+    n = 2 * 64 + 5
+    X = np.random.default_rng(0).standard_normal((n, 4)).astype(dtype)
     f = net.apply(theta, X)
     assert_close(f, ref.forward(net, theta, X)[0], dtype)
     # Row by row, to the dtype's rounding (the BLAS may round a product of another shape differently).
-    assert_close(np.concatenate([net.apply(theta, X[i:i + 1]) for i in range(7)]), f, dtype)
-    y = np.linspace(-1, 1, 7 * k).reshape(f.shape).astype(dtype)
-    r = fastntk.train(net, theta, X, y, X_test=X[::-1].copy(), lr=1e-3, max_steps=1, record_every=1)  # record 0: θ₀
+    assert_close(np.concatenate([net.apply(theta, X[i:i + 1]) for i in range(n)]), f, dtype)
+    y = np.linspace(-1, 1, n * k).reshape(f.shape).astype(dtype)
+    # Mini-batches, so that record 0's training loss is the loop's own full-loss pass, not the batch's.
+    r = fastntk.train(net, theta, X, y, X_test=X[::-1].copy(), lr=1e-3, max_steps=1, record_every=1, optimizer="sgd",
+                      batch_size=3)
     assert_close(r.history["test_pred"][0], f[::-1], dtype)
     assert_close(r.history["train_loss"][0], ref.loss_value("squared", f.astype(np.float64), y), dtype)
     bad = X.copy()
-    bad[6, 2] = np.nan
+    bad[n - 1, 2] = np.nan
     with pytest.raises(ValueError, match="X: contains NaN or Inf"):
         net.apply(theta, bad)

@@ -235,3 +235,18 @@ def test_strided_and_unaligned_views_give_the_same_numbers():
     for th, x in ((theta, unaligned), (theta, strided), (theta_u, X), (np.repeat(theta, 2)[::2], X)):
         np.testing.assert_array_equal(fastntk.ntk(net, th, x), want)
         np.testing.assert_array_equal(fastntk.vjp(net, th, x, np.ones(5)), fastntk.vjp(net, theta, X, np.ones(5)))
+
+
+def test_apply_needs_one_block_of_activations_not_all(monkeypatch):
+    """apply runs f(X) in blocks of rows (64 at m = 10⁵): its memory check counts one block's
+    activations and the outputs, so 20,000 rows pass under 1 GiB where the whole pass (8 GB of
+    activations) would not; jvp, which keeps every row's activations, is still refused."""
+    from fastntk import _validate
+    monkeypatch.setattr(_validate, "available_memory", lambda: 2**30)
+    net = fastntk.MLP([10, 100_000, 1], dtype=np.float32)
+    theta = net.flatten(net.init(0))
+    X = np.random.default_rng(0).standard_normal((20_000, 10)).astype(np.float32)
+    f = net.apply(theta, X[:5])
+    np.testing.assert_allclose(net.apply(theta, X)[:5], f, rtol=1e-5, atol=1e-6)
+    with pytest.raises(fastntk.InsufficientMemoryError, match="jvp of 20000 rows"):
+        fastntk.jvp(net, theta, X, np.zeros(net.num_params, np.float32))

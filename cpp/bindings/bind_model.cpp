@@ -2,6 +2,7 @@
 
 #include "bindings.hpp"
 #include "fastntk/model.hpp"
+#include "fastntk/network.hpp"
 
 namespace fastntk::py_bindings {
 
@@ -30,7 +31,8 @@ void register_model(py::module_& m) {
       .def("weight_offset", &Spec::weight_offset)
       .def("bias_offset", &Spec::bias_offset)
       .def("weight_multiplier", &Spec::weight_multiplier)
-      .def("bias_multiplier", &Spec::bias_multiplier);
+      .def("bias_multiplier", &Spec::bias_multiplier)
+      .def("forward_block_rows", &forward_block_rows);
 }
 
 }  // namespace fastntk::py_bindings

@@ -42,6 +42,9 @@ void add_bias_rows(T* h, i64 n, i64 m, const T* b, T beta) {
 // exactly when one v is not finite. A floating-point sum (not an integer OR of comparisons)
 // keeps the pass vectorized for double too: an int reduction over 64-bit compares left
 // double's pass scalar, with a branch per element (a tenth of a mini-batch step at m = 10⁴).
+#if defined(__FAST_MATH__) || (defined(__FINITE_MATH_ONLY__) && __FINITE_MATH_ONLY__)
+#error "the forward pass detects NaN and Inf in θ and X by IEEE arithmetic: build without -ffast-math/-ffinite-math-only"
+#endif
 template <class T>
 inline T non_finite_term(T v) {
   return v - v;
@@ -187,18 +190,24 @@ void forward_given_first(const Spec& spec, const T* theta, const T* x, i64 n, Ma
 
 namespace {
 
-// Entries of the widest layer a block of forward_outputs holds (8 MB in double): in the
-// last-level cache, with the rows of a block many enough that the products stay at their
-// full rate (at m = 1024, blocks of 1024 rows).
+// Entries a block of forward_outputs holds over all its layers (8 MB in double): in the last-level
+// cache, with the rows of a block many enough that the products stay at their full rate (at
+// m = 1024, L = 3: 512 rows); and at least kMinBlockRows rows, so that a very wide layer's weights
+// (read once per block) are not read once per handful of rows.
 constexpr i64 kForwardBlockEntries = i64(1) << 20;
+constexpr i64 kMinBlockRows = 64;
 
 }  // namespace
 
+i64 forward_block_rows(const Spec& spec) {
+  i64 held = 0;  // a block's Primal keeps every hidden layer and the outputs
+  for (int l = 1; l <= spec.depth(); ++l) held += spec.widths[l];
+  return std::max(kMinBlockRows, kForwardBlockEntries / std::max<i64>(1, held));
+}
+
 template <class T>
 bool forward_outputs(const Spec& spec, const Params<T>& theta, const T* x, i64 n, T* f) {
-  i64 widest = 1;
-  for (int l = 1; l <= spec.depth(); ++l) widest = std::max(widest, spec.widths[l]);
-  const i64 rows = std::max<i64>(1, kForwardBlockEntries / widest), d = spec.input_dim(), k = spec.outputs();
+  const i64 rows = forward_block_rows(spec), d = spec.input_dim(), k = spec.outputs();
   Primal<T> block;
   bool finite = true;
   for (i64 r0 = 0; r0 < n; r0 += rows) {

@@ -81,7 +81,11 @@ class CpuBackend:
 
     def apply(self, net, params, X):
         theta, X = self._inputs(net, params, X, layers=True)
-        self._activations_fit(net, X.shape[0], 1, f"forward pass of {X.shape[0]} rows")
+        # The core runs f(X) in blocks of rows (cpp forward_outputs): one block's activations, and the outputs.
+        n, item = X.shape[0], net.layout.dtype.itemsize
+        rows = min(n, self.spec(net).forward_block_rows())
+        check_fits(nbytes(rows, sum(net.widths[1:]), itemsize=item) + nbytes(n, net.outputs, itemsize=item)
+                   + nbytes(net.num_params, itemsize=item), f"forward pass of {n} rows")
         return net.output_array(self._core_call(lambda th: _core.forward(self.spec(net), th, X), theta,
                                              2.0 * X.shape[0] * net.num_params, X=X))
 

@@ -44,6 +44,9 @@ void forward_given_first(const Spec& spec, const T* theta, const T* x, i64 n, Ma
 // Returns whether every pre-activation and output was finite (Primal::finite).
 template <class T>
 bool forward_outputs(const Spec& spec, const Params<T>& theta, const T* x, i64 n, T* f);
+// The rows of one of its blocks: about 2²⁰ entries over all the layers a block holds at once,
+// and never fewer than 64 rows, so that a very wide layer's weights are read once per 64 rows.
+i64 forward_block_rows(const Spec& spec);
 template <class T>
 bool forward_outputs(const Spec& spec, const T* theta, const T* x, i64 n, T* f);
 
