@@ -262,7 +262,8 @@ class KernelsOnHost(CudaKernels):
         return self.module.get_function(f"fastntk_{name}_{self._suffix}")
 
 
-_NAME = {kind: name for name, kind in _core.ACTIVATION_KIND.items()}   # the core's numbering, as the kernels'
+# the core's numbering, as the kernels', to the first (canonical) name of each kind ("identity", not "linear")
+_NAME = {kind: name for name, kind in reversed(_core.ACTIVATION_KIND.items())}
 # The activation's input from its output, to state a derivative taken from the output by fastntk.reference's
 # rule at the input (ReLU's and the identity's at the output itself: the same sign).
 _INPUT = {"relu": lambda a: a, "identity": lambda a: a, "tanh": np.arctanh, "erf": reference.erfinv}

@@ -207,6 +207,10 @@ def test_gpu_training_refuses_cpu_only_settings_by_name(cp):
     with pytest.raises(ValueError, match=r"^loss: the GPU backend trains the element-wise losses \(expected one of "
                                          r"'squared', 'logistic', got 'cross_entropy'\)"):
         fastntk.train(net, theta, Xg, Yg, loss="cross_entropy", lr=0.1, max_steps=2)
+    # class labels (N,) become one-hot rows on the device, so the loss's error is the one raised
+    with pytest.raises(ValueError, match=r"^loss: the GPU backend trains the element-wise losses"):
+        fastntk.train(net, theta, Xg, cp.asarray(np.array([0, 1, 2, 0, 1])), loss="cross_entropy", lr=0.1,
+                      max_steps=2)
 
 
 def test_unflatten_and_to_torch_ask_the_backend_where_theta_lives(cp):

@@ -165,3 +165,20 @@ def test_outputs_in_row_blocks(dtype, k):
     bad[n - 1, 2] = np.nan
     with pytest.raises(ValueError, match="X: contains NaN or Inf"):
         net.apply(theta, bad)
+
+
+def test_reference_has_a_rule_for_every_core_activation_and_refuses_others():
+    """The oracle states each activation the core knows (its names, aliases included), and a name
+    without a rule is an error, not the identity: a new core activation cannot be compared against
+    a silent stand-in."""
+    from fastntk import _core
+    h = np.linspace(-2, 2, 9)
+    for name in _core.ACTIVATIONS:
+        net = fastntk.MLP([3, 4, 1], activation=name)
+        assert np.all(np.isfinite(ref._act(net.layout.activation, h)))
+        assert np.all(np.isfinite(ref._dact(net.layout.activation, h)))
+    for rule in (ref._act, ref._dact):
+        with pytest.raises(ValueError, match="activation"):
+            rule("softplus", h)
+    with pytest.raises(ValueError, match="activation"):
+        ref.infinite_kernels(fastntk.MLP([3, 4, 1], activation="tanh"), np.ones((2, 3)))

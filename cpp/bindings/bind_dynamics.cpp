@@ -204,6 +204,22 @@ void register_dynamics(py::module_& m) {
                          bool all_layers) {
     check_path(parse_model(model), parse_path(path), parse_optimizer(optimizer), all_layers);
   });
+  // The GPU loop's per-update scalars (optimizers.hpp's step_scalars), the config converted once.
+  struct OptimizerRule {
+    OptimizerKind kind;
+    Hyper hyper;
+  };
+  py::class_<OptimizerRule>(m, "OptimizerRule")
+      .def(py::init([](py::handle config) {
+             const TrainConfig c = config_from(config);
+             return OptimizerRule{c.optimizer, c.hyper};
+           }),
+           py::arg("config"))
+      // (lr_scale, first, damp, bc1, sqrt_bc2) of update t = 1, 2, …
+      .def("scalars", [](const OptimizerRule& r, i64 t) {
+        const StepScalars s = step_scalars(r.kind, r.hyper, t);
+        return py::make_tuple(s.lr_scale, s.first, s.damp, s.bc1, s.sqrt_bc2);
+      });
   // The GPU loop's control (step_control.hpp): one call per step or less.
   py::class_<StepController>(m, "StepController")
       .def(py::init([](py::handle config, i64 runs, i64 n) {

@@ -14,6 +14,28 @@ bool is_adaptive(OptimizerKind k) {
   return k == OptimizerKind::AdaGrad || k == OptimizerKind::RMSprop || k == OptimizerKind::Adam;
 }
 
+StepScalars step_scalars(OptimizerKind kind, const Hyper& h, i64 t) {
+  if (t < 1) throw std::invalid_argument("t: expected an update number 1, 2, …");
+  StepScalars s;
+  switch (kind) {
+    case OptimizerKind::SGD:
+    case OptimizerKind::RMSprop:
+      break;
+    case OptimizerKind::Momentum:
+      s.first = t == 1;
+      s.damp = 1 - (s.first ? 0.0 : h.dampening);
+      break;
+    case OptimizerKind::AdaGrad:
+      s.lr_scale = 1 / (1 + double(t - 1) * h.lr_decay);
+      break;
+    case OptimizerKind::Adam:
+      s.bc1 = 1 - std::pow(h.beta1, double(t));
+      s.sqrt_bc2 = std::sqrt(1 - std::pow(h.beta2, double(t)));
+      break;
+  }
+  return s;
+}
+
 template <class T>
 Optimizer<T>::Optimizer(OptimizerKind kind, const Hyper& hyper, i64 size)
     : kind_(kind), h_(hyper), size_(size) {
@@ -66,9 +88,10 @@ void Optimizer<T>::step(T* theta, const T* g, double lr, T* diag) {
   ++t_;
   const i64 n = size_;
   const T eps = T(h_.eps);
+  const StepScalars sc = step_scalars(kind_, h_, t_);
+  const T lrT = T(lr * sc.lr_scale);
   switch (kind_) {
     case OptimizerKind::SGD: {
-      const T lrT = T(lr);
 #pragma omp simd
       for (i64 i = 0; i < n; ++i) theta[i] -= lrT * g[i];
       effective_lr_ = lr;
@@ -76,8 +99,8 @@ void Optimizer<T>::step(T* theta, const T* g, double lr, T* diag) {
       return;
     }
     case OptimizerKind::Momentum: {
-      const T mu = T(h_.momentum), damp = T(1 - (t_ == 1 ? 0.0 : h_.dampening)), lrT = T(lr);
-      const bool first = t_ == 1, nesterov = h_.nesterov;
+      const T mu = T(h_.momentum), damp = T(sc.damp);
+      const bool first = sc.first, nesterov = h_.nesterov;
       T* b = s1_.data();
 #pragma omp simd
       for (i64 i = 0; i < n; ++i)
@@ -87,15 +110,14 @@ void Optimizer<T>::step(T* theta, const T* g, double lr, T* diag) {
       return;
     }
     case OptimizerKind::AdaGrad: {
-      const T clr = T(lr / (1 + (t_ - 1) * h_.lr_decay));
       T* s = s1_.data();
       const double dsum =
-          sweep(n, diag, [&](i64 i) { return elementwise::adagrad_step(theta[i], s[i], g[i], clr, eps); });
-      effective_lr_ = double(clr) * dsum / double(n);
+          sweep(n, diag, [&](i64 i) { return elementwise::adagrad_step(theta[i], s[i], g[i], lrT, eps); });
+      effective_lr_ = double(lrT) * dsum / double(n);
       return;
     }
     case OptimizerKind::RMSprop: {
-      const T a = T(h_.alpha), lrT = T(lr);
+      const T a = T(h_.alpha);
       T* v = s1_.data();
       const double dsum =
           sweep(n, diag, [&](i64 i) { return elementwise::rmsprop_step(theta[i], v[i], g[i], lrT, a, eps); });
@@ -103,10 +125,7 @@ void Optimizer<T>::step(T* theta, const T* g, double lr, T* diag) {
       return;
     }
     case OptimizerKind::Adam: {
-      const T b1 = T(h_.beta1), b2 = T(h_.beta2);
-      const T bc1 = T(1 - std::pow(h_.beta1, double(t_)));
-      const T sqrt_bc2 = T(std::sqrt(1 - std::pow(h_.beta2, double(t_))));
-      const T lrT = T(lr);
+      const T b1 = T(h_.beta1), b2 = T(h_.beta2), bc1 = T(sc.bc1), sqrt_bc2 = T(sc.sqrt_bc2);
       T* m = s1_.data();
       T* v = s2_.data();
       const double dsum = sweep(n, diag, [&](i64 i) {

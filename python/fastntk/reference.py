@@ -45,7 +45,9 @@ def _act(name, h):
         return np.tanh(h)
     if name == "erf":
         return erf(h)
-    return h
+    if name == "identity":
+        return h
+    raise ValueError(f"activation: no reference rule for {name!r}")
 
 
 def _dact(name, h):
@@ -55,7 +57,9 @@ def _dact(name, h):
         return 1.0 - np.tanh(h) ** 2
     if name == "erf":
         return (2.0 / math.sqrt(math.pi) * np.exp(-np.asarray(h, np.float64) ** 2)).astype(h.dtype)
-    return np.ones_like(h)
+    if name == "identity":
+        return np.ones_like(h)
+    raise ValueError(f"activation: no reference rule for {name!r}")
 
 
 def unflatten(widths, theta, has_bias=True):
@@ -86,7 +90,7 @@ def forward(net, theta, X):
         ins.append(a)
         h = c * a @ Ws[l - 1].T + beta * bs[l - 1]
         hs.append(h)
-        a = _act(net.activation, h) if l < net.depth else h
+        a = _act(net.layout.activation, h) if l < net.depth else h
     f = hs[-1]
     return (f[:, 0] if f.shape[1] == 1 else f), hs, ins
 
@@ -111,7 +115,7 @@ def _jacobian3(net, theta, X):
                     parts.append(beta * delta)
                 blocks[l - 1] = np.concatenate(parts)
                 if l > 1:
-                    delta = (c * delta @ Ws[l - 1]) * _dact(net.activation, hs[l - 2][i])
+                    delta = (c * delta @ Ws[l - 1]) * _dact(net.layout.activation, hs[l - 2][i])
             rows.append(np.concatenate(blocks))
         out.append(rows)
     return np.array(out).reshape(N, k, -1)
@@ -169,7 +173,7 @@ def structured_ntk(net, theta, X1, X2=None):
             out[l - 1] = d
             if l > 1:
                 c, _ = _multipliers(net, l)
-                d = (c * d @ Ws[l - 1]) * _dact(net.activation, hs[l - 2])
+                d = (c * d @ Ws[l - 1]) * _dact(net.layout.activation, hs[l - 2])
         return out
 
     d1 = deltas(hs1)
@@ -308,8 +312,10 @@ def infinite_kernels(net, X1, X2=None):
     w2 = net.sigma**2
     b2_init = net.sigma_b**2 if net.bias == "normal" else 0.0  # β_l bˡ ~ N(0, σ_b²) in both
     b2_grad = 0.0 if net.bias == "none" else _multipliers(net, 1)[1] ** 2
-    relu = net.activation == "relu"
-    erf_act = net.activation == "erf"
+    act = net.layout.activation
+    if act not in ("relu", "erf", "identity"):
+        raise ValueError(f"activation: no closed-form dual for {act!r} (relu, erf and identity have one)")
+    relu, erf_act = act == "relu", act == "erf"
     t, t1, t2 = X1 @ X2.T / d, (X1**2).sum(1) / d, (X2**2).sum(1) / d
     if same:  # ρ = 1 exactly on the diagonal (the core's rule)
         np.fill_diagonal(t, t1)

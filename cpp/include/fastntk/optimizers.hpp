@@ -31,6 +31,19 @@ struct Hyper {
   double lr_decay = 0;       // AdaGrad
 };
 
+// The scalars of update t = 1, 2, … that the per-element rules of elementwise.hpp take
+// besides lr: AdaGrad's rate factor 1/(1 + (t − 1)·lr_decay), momentum's first step (b ← g)
+// and its factor 1 − dampening on g after it, Adam's bias corrections 1 − β₁ᵗ and √(1 − β₂ᵗ).
+// Written once for both loops: the CPU's Optimizer and the GPU's (bound to Python).
+struct StepScalars {
+  double lr_scale = 1;
+  bool first = false;
+  double damp = 1;
+  double bc1 = 1;
+  double sqrt_bc2 = 1;
+};
+StepScalars step_scalars(OptimizerKind kind, const Hyper& h, i64 t);
+
 template <class T>
 class Optimizer {
  public:

@@ -75,30 +75,29 @@ class DeviceOptimizer:
         self.s2 = xp.zeros((R, P), dtype) if self.name == "adam" else None
         self.diag = xp.empty((R, P), dtype) if self.name in ADAPTIVE else None
         self.lr_scale = 1.0
+        self._rule = _core.OptimizerRule(cfg)
         self._active_rows = _DeviceRows(xp, R)
 
     def step(self, theta, g, active=None, diag=None):
         """One update of the rows in ``active`` (all by default); ``diag`` (R, P), when
         given, receives D_t."""
         self.t += 1
-        c, k, t = self.cfg, self.k, self.t
-        self.lr_scale = 1 / (1 + (t - 1) * c.lr_decay) if self.name == "adagrad" else 1.0
+        c, k = self.cfg, self.k
+        self.lr_scale, first, damp, bc1, sqrt_bc2 = self._rule.scalars(self.t)
         rows = self._active_rows(active)
         if rows.size:
             lr, sc = self.lr, self.lr_scale
             if self.name in ("gd", "sgd"):
                 k.sgd(theta, g, lr, sc, rows)
             elif self.name == "momentum":
-                k.momentum(theta, self.s1, g, lr, sc, c.momentum, 1 - (0.0 if t == 1 else c.dampening), t == 1,
-                           c.nesterov, rows)
+                k.momentum(theta, self.s1, g, lr, sc, c.momentum, damp, first, c.nesterov, rows)
             elif self.name == "adagrad":
                 k.adagrad(theta, self.s1, g, lr, sc, c.eps, self.diag, rows)
             elif self.name == "rmsprop":
                 k.rmsprop(theta, self.s1, g, lr, sc, c.alpha, c.eps, self.diag, rows)
             else:
                 b1, b2 = c.betas
-                k.adam(theta, self.s1, self.s2, g, lr, sc, b1, b2, 1 - b1 ** t, math.sqrt(1 - b2 ** t), c.eps,
-                       self.diag, rows)
+                k.adam(theta, self.s1, self.s2, g, lr, sc, b1, b2, bc1, sqrt_bc2, c.eps, self.diag, rows)
         if diag is not None:
             if self.diag is None:
                 diag.fill(1)
