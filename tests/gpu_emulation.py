@@ -238,7 +238,7 @@ class HostModule:
         _, self._launchers = _host_library()
         self._sigs = kernel_signatures()
         self._scalar = {s: t for t, s in _suffixes().items()}
-        self.launched = []
+        self.launched = []  # kernel names in launch order: a test checks that every kernel ran
 
     def get_function(self, name):
         base, suffix = name[len("fastntk_"):].rsplit("_", 1)
@@ -264,6 +264,7 @@ class KernelsOnHost(CudaKernels):
 
 # the core's numbering, as the kernels', to the first (canonical) name of each kind ("identity", not "linear")
 _NAME = {kind: name for name, kind in reversed(_core.ACTIVATION_KIND.items())}
+_LOSS_NAME = {kind: name for name, kind in _core.LOSS_KIND.items()}
 # The activation's input from its output, to state a derivative taken from the output by fastntk.reference's
 # rule at the input (ReLU's and the identity's at the output itself: the same sign).
 _INPUT = {"relu": lambda a: a, "identity": lambda a: a, "tanh": np.arctanh, "erf": reference.erfinv}
@@ -316,7 +317,7 @@ class HostKernels:
 
     def residual_loss(self, kind, f, y, count, r, sq):
         """Per run (a row of f): the residual ∂ℓ/∂f / count into r and the summed loss added to sq."""
-        name, y = _core.LOSSES[kind], np.asarray(y, np.float64)
+        name, y = _LOSS_NAME[kind], np.asarray(y, np.float64)
         f2 = np.asarray(f, np.float64).reshape(-1, y.shape[0])
         if r is not None:
             r.reshape(f2.shape)[...] = reference.loss_grad(name, f2, y) / count

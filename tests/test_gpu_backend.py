@@ -473,7 +473,7 @@ def test_kernels_equal_their_numpy_statement(be, dtype):
     effect its NumPy twin states (strided Gram tiles, triangle-only tiles, stacked
     optimizer rows with some rows left out, null optional outputs included)."""
     from gpu_emulation import HostKernels, kernel_signatures
-    k = be.kernels(dtype)
+    k = be.cuda_kernels(dtype)
     first = len(k.module.launched) if be.xp is np else 0
     got = _every_launch(k, dtype, np.random.default_rng(1), be.xp)
     want = _every_launch(HostKernels(dtype), dtype, np.random.default_rng(1))

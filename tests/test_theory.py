@@ -483,6 +483,13 @@ def test_gradient_confusion_along_training_is_one_gd_run():
                                rtol=RTOL[np.float64], atol=0.01 * TOL["exact"])
     with pytest.raises(ValueError, match="checkpoints"):
         theory.gradient_confusion_along_training(net, theta, X, Y, [5, 2])
+    # the GD run trains on the loss whose gradients it compares (it trained on the squared loss)
+    labels = (Y > np.median(Y)).astype(float)
+    along = theory.gradient_confusion_along_training(net, theta, X, labels, [25], lr=0.5, loss="logistic")
+    one = fastntk.train(net, theta, X, labels, lr=0.5, max_steps=25, tol=1e-300, loss="logistic")
+    np.testing.assert_allclose(along[0][1].inner, theory.gradient_confusion(net, one.theta, X, labels,
+                                                                            loss="logistic").inner,
+                               rtol=RTOL[np.float64], atol=0.01 * TOL["exact"])
 
 
 def test_strategy41_init_variances():

@@ -183,6 +183,9 @@ void register_dynamics(py::module_& m) {
   m.attr("ADAPTIVE") = names(kOptimizers, [](OptimizerKind k) { return is_adaptive(k); });
   m.attr("MODELS") = names(kModels);
   m.attr("LOSSES") = names(kLosses);
+  py::dict loss_kind;  // a loss's number, the `kind` the element-wise rules (and the CUDA kernels) take
+  for (const auto& l : kLosses) loss_kind[l.name] = int(l.value);
+  m.attr("LOSS_KIND") = loss_kind;
   py::dict paths;
   for (const auto& model : kModels)
     paths[model.name] = names(kPaths, [&](Path p) { return path_of(model.value, p); });

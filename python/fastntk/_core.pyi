@@ -72,6 +72,7 @@ OPTIMIZERS: tuple[str, ...]
 ADAPTIVE: tuple[str, ...]
 MODELS: tuple[str, ...]
 LOSSES: tuple[str, ...]
+LOSS_KIND: dict[str, int]
 PATHS: dict[str, tuple[str, ...]]
 def check_path(model: str, path: str, optimizer: str, all_layers: bool) -> None: ...
 def choose_path(model: str, path: str, optimizer: str, n: int, d: int, P: int, all_layers: bool, k: int = 1) -> str: ...

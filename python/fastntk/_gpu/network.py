@@ -55,7 +55,7 @@ class Stack:
         self.be, self.xp, self.lay, self.R = be, xp, lays[0], len(lays)
         self.outputs = self.lay.widths[-1]
         self.lays = list(lays)  # each run's own multipliers, for the Gram and the Jacobian
-        self.k = be.kernels(self.lay.dtype)
+        self.k = be.cuda_kernels(self.lay.dtype)
         self.kind = _KIND[self.lay.activation]
         per_run = lambda name, l: xp.asarray(np.array([getattr(x, name)[l] for x in lays], self.lay.dtype))  # noqa: E731
         self.c = [None] + [per_run("c", l) for l in range(1, self.lay.L + 1)]
@@ -218,7 +218,7 @@ def gram(be, lay, fa: Features, fb: Features | None = None, tile: int = 2048, fu
     outputs = lay.widths[-1]
     if outputs > 1 and full:
         return _gram_full(be, lay, fa, fb, tile, outputs, rows)
-    xp, k = be.xp, be.kernels(lay.dtype)
+    xp, k = be.xp, be.cuda_kernels(lay.dtype)
     symmetric = fb is None
     fb = fa if symmetric else fb
     na, nb = fa.n, fb.n
@@ -250,7 +250,7 @@ def gram(be, lay, fa: Features, fb: Features | None = None, tile: int = 2048, fu
 def _gram_full(be, lay, fa: Features, fb: Features | None, tile: int, k: int, rows: bool = False):
     """The (na, nb, k, k) block of a k-output network: the Gram of the (n·k)-row layout,
     Σ_l (Δ^l Δ′^lᵀ) ⊙ (c_l² A_{l−1} A′_{l−1}ᵀ + β_l²) over every layer, reshaped."""
-    xp, kern = be.xp, be.kernels(lay.dtype)
+    xp, kern = be.xp, be.cuda_kernels(lay.dtype)
     symmetric = fb is None
     a = _flat(fa, k)
     b = a if symmetric else _flat(fb, k)
@@ -279,7 +279,7 @@ def _gram_full(be, lay, fa: Features, fb: Features | None, tile: int, k: int, ro
 def jacobian(be, lay, feat: Features):
     """φ(X) (N, P) from the features — (N·k, P) for k outputs, row i·k + a the gradient of
     output a at sample i: one kernel per layer writes its weight and bias columns."""
-    xp, k = be.xp, be.kernels(lay.dtype)
+    xp, k = be.xp, be.cuda_kernels(lay.dtype)
     outputs = lay.widths[-1]
     rows = feat if outputs == 1 else _flat(feat, outputs)
     out = xp.empty((feat.n * outputs, lay.P), lay.dtype)

@@ -216,7 +216,8 @@ class Device:
         self._cache = {}
         self._ones = {}
 
-    def kernels(self, dtype):
+    def cuda_kernels(self, dtype):
+        """The launchers of cuda/kernels.cu for ``dtype``, made once (CudaKernels, or the host build in tests)."""
         key = np.dtype(dtype).name
         if key not in self._cache:
             self._cache[key] = self._kernels_for(dtype)

@@ -66,7 +66,7 @@ class DeviceOptimizer:
 
     def __init__(self, be, cfg, lrs, P, dtype):
         xp = be.xp
-        self.xp, self.k = xp, be.kernels(dtype)
+        self.xp, self.k = xp, be.cuda_kernels(dtype)
         self.name, self.cfg, self.t = cfg.optimizer, cfg, 0
         self.lrs = np.asarray(lrs, np.float64)
         R = self.lrs.size
@@ -120,8 +120,8 @@ class Losses:
     per-sample rules of elementwise.hpp (``loss`` "squared" or "logistic")."""
 
     def __init__(self, be, dtype, R, loss):
-        self.k = be.kernels(dtype)
-        self.kind = _core.LOSSES.index(loss)  # the core's table is in LossKind's order
+        self.k = be.cuda_kernels(dtype)
+        self.kind = _core.LOSS_KIND[loss]
         self.sum = be.xp.zeros(R, np.float64)
 
     def __call__(self, f, y, r=None, count=1, read=True) -> np.ndarray:
@@ -468,7 +468,7 @@ def train(be, lays, thetas, X, Y, Xt, cfgs, *, progress=None) -> list[dict]:
             if cfg.record_D == "ends" and diag is not diags[0]:
                 if len(diags) == 1:
                     diags.append(xp.empty_like(diag))  # rows of runs already stopped are never read (steps ≤ 1)
-                be.kernels(st.lay.dtype).record_D_ends(diags[0], diags[1], diag, cfg.eps, ends_rows(active))
+                be.cuda_kernels(st.lay.dtype).record_D_ends(diags[0], diags[1], diag, cfg.eps, ends_rows(active))
             control.advance()
             if progress is not None and control.progress_due() and not progress(control.step, control.last_loss):
                 interrupt()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validate import choice, integer, positive, positive_int
+from ..config import TrainConfig
 from ..dynamics import default_lr, train
 from ..kernels import ntk
 from ..model import MLP
@@ -109,11 +110,12 @@ def gradient_confusion(net: MLP, params, X, Y, *, loss: str = "squared", batch_s
 
 
 def gradient_confusion_along_training(net: MLP, params, X, Y, checkpoints, *, lr: float | None = None,
-                                      loss: str = "squared", batch_size: int | None = None,
-                                      model: str = "network", seed: int = 0) -> list:
+                                      loss: str = TrainConfig.loss, batch_size: int | None = None,
+                                      model: str = TrainConfig.model, seed: int = 0) -> list:
     """Gradient confusion at θ_t for each t in ``checkpoints`` (increasing step counts)
-    along one full-batch GD run: GD keeps no state besides θ, so training in segments
-    between checkpoints is the same run. Returns [(t, GradientConfusion), …]."""
+    along one full-batch GD run on the same ``loss``: GD keeps no state besides θ, so
+    training in segments between checkpoints is the same run. ``batch_size`` and ``seed``
+    are the mini-batches of :func:`gradient_confusion`. Returns [(t, GradientConfusion), …]."""
     _net(net)
     if isinstance(checkpoints, (str, bytes)) or not hasattr(checkpoints, "__iter__"):
         raise TypeError(f"checkpoints: expected a sequence of step counts, got {checkpoints!r}")
@@ -125,7 +127,7 @@ def gradient_confusion_along_training(net: MLP, params, X, Y, checkpoints, *, lr
     out, done, current = [], 0, theta
     for t in steps:
         if t > done:
-            res = train(net, current, X, Y, model=model, optimizer="gd", lr=lr, max_steps=t - done,
+            res = train(net, current, X, Y, model=model, loss=loss, optimizer="gd", lr=lr, max_steps=t - done,
                         tol=1e-300, record_every=t - done)
             if res.status != "max_steps":
                 raise RuntimeError(f"gradient_confusion_along_training: the GD run stopped early ({res.status}) "
