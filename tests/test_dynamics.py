@@ -472,6 +472,24 @@ def test_train_without_lr_probes_the_run_it_will_make(settings):
         assert bool(np.all(np.diff(run.history["train_loss"]) < 0)) == monotone
 
 
+@pytest.mark.parametrize("path", ["matrix-free", "materialized"])
+def test_find_lr_probes_on_the_run_s_own_path(monkeypatch, path):
+    """Every probe of train's rate search runs the path the run will take (a linearized net's
+    two parameter-space paths are both exact, so only the probes' configs can tell)."""
+    from fastntk._cpu import CpuBackend
+    seen = []
+    inner = CpuBackend.train
+
+    def spy(self, net, problem, config, progress):
+        seen.append((config.path, config.model, config.batch_size))
+        return inner(self, net, problem, config, progress)
+    monkeypatch.setattr(CpuBackend, "train", spy)
+    net = fastntk.MLP.uniform(4, 16, 2)
+    X, Y, _ = data()
+    fastntk.train(net, net.init(0), X, Y, model="linearized", optimizer="adagrad", path=path, max_steps=1)
+    assert len(seen) > 2 and set(seen) == {(path, "linearized", None)}
+
+
 def test_find_lr_names_an_unknown_setting():
     net = fastntk.MLP.uniform(4, 16, 2)
     X, Y, _ = data()
