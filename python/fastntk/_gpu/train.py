@@ -411,7 +411,6 @@ def train(be, lays, thetas, X, Y, Xt, cfgs, *, progress=None) -> list[dict]:
     st = nw.Stack(be, lays)
     path = run_path(cfg, st.lay.widths, st.lay.P, n)
     runner = _runner(be, st, thetas, X, Xt, cfg, [c.lr for c in cfgs], path)
-    adaptive = cfg.optimizer in ADAPTIVE
     control = _core.StepController(cfg, R, n)
     hist = [dict(step=[], train_loss=[], param_distance=[], max_unit_movement=[], effective_lr=[])
             for _ in range(R)]
@@ -432,7 +431,7 @@ def train(be, lays, thetas, X, Y, Xt, cfgs, *, progress=None) -> list[dict]:
             h["train_loss"].append(float(loss[r]))
             h["param_distance"].append(math.sqrt(float(movement[0][r])))
             h["max_unit_movement"].append(math.sqrt(float(movement[1][r])))
-            h["effective_lr"].append(math.nan if t == 0 and adaptive else runner.opt.effective_lr(r))
+            h["effective_lr"].append(runner.opt.effective_lr(r))  # NaN before an adaptive run's first update
             if Xt is not None:
                 preds[r].append(test[r].copy())
 
