@@ -281,16 +281,26 @@ void vjp_impl(const Spec& spec, const T* theta, const Primal<T>& primal, const T
       if (m == 1) {
         // An outer product r ⊗ c·w: written straight into the masked form, no GEMM.
         const T* w = theta + spec.weight_offset(l);
-        const int kind = activation_kind(spec.activation);
         if (cs) std::fill(cs, cs + mp, T(0));
-        for (i64 i = 0; i < n; ++i) {
-          const T ri = c * cur(i, 0);
-          const T* ai = a + i * mp;
-          T* ni = next.data() + i * mp;
-          for (i64 j = 0; j < mp; ++j) ni[j] = elementwise::activation_grad(kind, ai[j], ri * w[j]);
-          if (cs)
-            for (i64 j = 0; j < mp; ++j) cs[j] += ni[j];
-        }
+        T* const nx = next.data();
+        with_kind(activation_kind(spec.activation), [&, nx, w, a, cs, mp](auto kind) {
+          // Locals, not references into the enclosing frame: a loop bound or pointer read
+          // through a reference may alias the stores and keeps the loop scalar.
+          for (i64 i = 0; i < n; ++i) {
+            const T ri = c * cur(i, 0);
+            const T* ai = a + i * mp;
+            T* ni = nx + i * mp;
+            // Two passes over the row (in cache): with the product inside the activation's
+            // condition, GCC sinks it into a branch that -ftrapping-math keeps scalar.
+#pragma omp simd
+            for (i64 j = 0; j < mp; ++j) ni[j] = ri * w[j];
+#pragma omp simd
+            for (i64 j = 0; j < mp; ++j) ni[j] = elementwise::activation_grad(kind(), ai[j], ni[j]);
+            if (cs)
+#pragma omp simd
+              for (i64 j = 0; j < mp; ++j) cs[j] += ni[j];
+          }
+        });
       } else {
         blas::gemm<T>(Op::N, Op::N, n, mp, m, c, cur.data(), m, theta + spec.weight_offset(l), mp,
                       T(0), next.data(), mp);
