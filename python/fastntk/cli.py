@@ -158,8 +158,9 @@ def _main(argv=None) -> int:
     if args.command == "list":
         from .claims import SHORT
         from .experiments import REGISTRY
+        width = max(map(len, REGISTRY))
         for name, exp in REGISTRY.items():
-            print(f"{name:22s} {exp.title}  [{exp.paper}]")
+            print(f"{name:{width}s}  {exp.title}  [{exp.paper}]")
         # The papers' keys, as the tables use them (full references: `fastntk claims`, the README).
         print("\npapers: " + "; ".join(f"{key} = {ref}" for key, ref in SHORT.items()))
         return 0
