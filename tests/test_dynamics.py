@@ -50,6 +50,32 @@ def test_steps_match_reference(optimizer, model, dtype, bias, depth, seed):
         assert_close(res.history["train_loss"], losses, dtype, scale=scale * (1 + losses.max()))
 
 
+def test_optimizer_scalars_are_the_core_s_per_update_rule():
+    """The per-update scalars both loops read (the GPU's through _core.OptimizerRule): AdaGrad's
+    rate divisor 1 + (t − 1)·lr_decay, momentum's first step and 1 − dampening, Adam's bias
+    corrections; t counts updates from 1."""
+    from fastntk import _core
+    rule = lambda **kw: _core.OptimizerRule(fastntk.TrainConfig(lr=0.1, **kw))  # noqa: E731
+    assert rule(optimizer="adagrad", lr_decay=0.1).scalars(3) == (1.2, False, 1.0, 1.0, 1.0)
+    assert rule(optimizer="momentum", dampening=0.3).scalars(1) == (1.0, True, 1.0, 1.0, 1.0)
+    assert rule(optimizer="momentum", dampening=0.3).scalars(2) == (1.0, False, 0.7, 1.0, 1.0)
+    divisor, first, damp, bc1, sqrt_bc2 = rule(optimizer="adam", betas=(0.8, 0.9)).scalars(2)
+    assert (divisor, first, damp) == (1.0, False, 1.0)
+    assert bc1 == pytest.approx(1 - 0.8**2, rel=1e-15) and sqrt_bc2 == pytest.approx(np.sqrt(1 - 0.9**2), rel=1e-15)
+    with pytest.raises(ValueError, match="t: expected an update number"):
+        rule(optimizer="sgd").scalars(0)
+
+
+@pytest.mark.parametrize("model", ["network", "linearized"])
+def test_adagrad_lr_decay_matches_reference(model):
+    net = fastntk.MLP.uniform(4, 6, 2, dtype=np.float64)
+    X, Y, _ = data()
+    theta = net.init(0)
+    res, thetas, losses = run_pair(net, theta, X, Y, model, "adagrad", 0.05, 8, lr_decay=0.1)
+    assert_close(res.theta, thetas[-1], np.float64, scale=1 + np.abs(thetas[-1]).max())
+    assert_close(res.history["train_loss"], losses, np.float64, scale=1 + losses.max())
+
+
 ROW_SPACE_RUNS = [("gd", {}), ("sgd", dict(batch_size=3)), ("sgd", dict(batch_size=4, shuffle=True)),
                   ("momentum", {}), ("momentum", dict(batch_size=3, shuffle=True, nesterov=True)),
                   ("momentum", dict(batch_size=5, dampening=0.3))]

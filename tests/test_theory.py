@@ -483,6 +483,8 @@ def test_gradient_confusion_along_training_is_one_gd_run():
                                rtol=RTOL[np.float64], atol=0.01 * TOL["exact"])
     with pytest.raises(ValueError, match="checkpoints"):
         theory.gradient_confusion_along_training(net, theta, X, Y, [5, 2])
+    with pytest.raises(ValueError, match="loss"):  # refused before any training
+        theory.gradient_confusion_along_training(net, theta, X, Y, [10**9], lr=0.5, loss="cross_entropy")
     # the GD run trains on the loss whose gradients it compares (it trained on the squared loss)
     labels = (Y > np.median(Y)).astype(float)
     along = theory.gradient_confusion_along_training(net, theta, X, labels, [25], lr=0.5, loss="logistic")

@@ -218,10 +218,10 @@ void register_dynamics(py::module_& m) {
              return OptimizerRule{c.optimizer, c.hyper};
            }),
            py::arg("config"))
-      // (lr_scale, first, damp, bc1, sqrt_bc2) of update t = 1, 2, …
+      // (lr_divisor, first, damp, bc1, sqrt_bc2) of update t = 1, 2, …
       .def("scalars", [](const OptimizerRule& r, i64 t) {
         const StepScalars s = step_scalars(r.kind, r.hyper, t);
-        return py::make_tuple(s.lr_scale, s.first, s.damp, s.bc1, s.sqrt_bc2);
+        return py::make_tuple(s.lr_divisor, s.first, s.damp, s.bc1, s.sqrt_bc2);
       });
   // The GPU loop's control (step_control.hpp): one call per step or less.
   py::class_<StepController>(m, "StepController")

@@ -437,8 +437,9 @@ class FunctionSpaceRunner final : public Runner<T> {
       Vec<T> g = Vec<T>::Zero(nk_);
       for (i64 i = 0; i < b_.count; ++i)
         for (i64 a = 0; a < ko_; ++a) g[b_.rows[i] * ko_ + a] = r_[i * ko_ + a];
-      if (++t_ == 1) buf_ = g;
-      else buf_ = T(h.momentum) * buf_ + T(1 - h.dampening) * g;
+      const StepScalars sc = step_scalars(OptimizerKind::Momentum, h, ++t_);
+      if (sc.first) buf_ = g;
+      else buf_ = T(h.momentum) * buf_ + T(sc.damp) * g;
       const Vec<T> step = h.nesterov ? Vec<T>(g + T(h.momentum) * buf_) : buf_;
       coef_ -= T(lr) * step;
       blas::gemm<T>(Op::N, Op::N, nk_, 1, nk_, T(-lr), k_.data(), nk_, step.data(), 1, T(1), u_.data(), 1);

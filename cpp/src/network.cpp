@@ -284,8 +284,8 @@ void vjp_impl(const Spec& spec, const T* theta, const Primal<T>& primal, const T
         if (cs) std::fill(cs, cs + mp, T(0));
         T* const nx = next.data();
         with_kind(activation_kind(spec.activation), [&, nx, w, a, cs, mp](auto kind) {
-          // Locals, not references into the enclosing frame: a loop bound or pointer read
-          // through a reference may alias the stores and keeps the loop scalar.
+          // The inner loops' bound and pointers by value: read through a reference they may
+          // alias the stores and keep the loops scalar.
           for (i64 i = 0; i < n; ++i) {
             const T ri = c * cur(i, 0);
             const T* ai = a + i * mp;

@@ -26,7 +26,7 @@ StepScalars step_scalars(OptimizerKind kind, const Hyper& h, i64 t) {
       s.damp = 1 - (s.first ? 0.0 : h.dampening);
       break;
     case OptimizerKind::AdaGrad:
-      s.lr_scale = 1 / (1 + double(t - 1) * h.lr_decay);
+      s.lr_divisor = 1 + double(t - 1) * h.lr_decay;
       break;
     case OptimizerKind::Adam:
       s.bc1 = 1 - std::pow(h.beta1, double(t));
@@ -89,7 +89,7 @@ void Optimizer<T>::step(T* theta, const T* g, double lr, T* diag) {
   const i64 n = size_;
   const T eps = T(h_.eps);
   const StepScalars sc = step_scalars(kind_, h_, t_);
-  const T lrT = T(lr * sc.lr_scale);
+  const T lrT = T(lr / sc.lr_divisor);
   switch (kind_) {
     case OptimizerKind::SGD: {
 #pragma omp simd

@@ -80,7 +80,8 @@ def choose_path(model: str, path: str, optimizer: str, n: int, d: int, P: int, a
 class OptimizerRule:
     """The per-update scalars of optimizers.hpp's step_scalars for a config's optimizer."""
     def __init__(self, config: TrainConfig) -> None: ...
-    def scalars(self, t: int) -> tuple[float, bool, float, float, float]: ...
+    def scalars(self, t: int) -> tuple[float, bool, float, float, float]:
+        """(lr_divisor, first, damp, bc1, sqrt_bc2) of update t = 1, 2, …"""
 
 class StepController:
     """The loop control of cpp/include/fastntk/step_control.hpp for ``runs`` stacked runs."""

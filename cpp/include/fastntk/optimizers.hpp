@@ -32,11 +32,12 @@ struct Hyper {
 };
 
 // The scalars of update t = 1, 2, … that the per-element rules of elementwise.hpp take
-// besides lr: AdaGrad's rate factor 1/(1 + (t − 1)·lr_decay), momentum's first step (b ← g)
-// and its factor 1 − dampening on g after it, Adam's bias corrections 1 − β₁ᵗ and √(1 − β₂ᵗ).
-// Written once for both loops: the CPU's Optimizer and the GPU's (bound to Python).
+// besides lr: AdaGrad's rate divisor 1 + (t − 1)·lr_decay (the rate is lr/divisor, one
+// rounding, as PyTorch), momentum's first step (b ← g) and its factor 1 − dampening on g
+// after it, Adam's bias corrections 1 − β₁ᵗ and √(1 − β₂ᵗ). Written once for every loop:
+// the CPU's Optimizer, the function-space momentum and the GPU's (bound to Python).
 struct StepScalars {
-  double lr_scale = 1;
+  double lr_divisor = 1;
   bool first = false;
   double damp = 1;
   double bc1 = 1;

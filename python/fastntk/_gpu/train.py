@@ -83,7 +83,8 @@ class DeviceOptimizer:
         given, receives D_t."""
         self.t += 1
         c, k = self.cfg, self.k
-        self.lr_scale, first, damp, bc1, sqrt_bc2 = self._rule.scalars(self.t)
+        divisor, first, damp, bc1, sqrt_bc2 = self._rule.scalars(self.t)
+        self.lr_scale = 1 / divisor  # the kernels take lr·lr_scale
         rows = self._active_rows(active)
         if rows.size:
             lr, sc = self.lr, self.lr_scale

@@ -15,6 +15,8 @@ from ..kernels import ntk
 from ..model import MLP
 from ._common import _labels, _net, _setup
 
+CONFUSION_LOSSES = ("squared", "logistic")  # the per-sample losses whose gradients are r_i φ(x_i)
+
 
 @dataclass
 class GradientConfusion:
@@ -76,7 +78,7 @@ def gradient_confusion(net: MLP, params, X, Y, *, loss: str = "squared", batch_s
     replacement, seeded): ⟨g_B, g_B′⟩ = r_Bᵀ K_{BB′} r_{B′}/(|B||B′|).
     """
     theta, X, _ = _setup(net, params, X)
-    choice(loss, "loss", ("squared", "logistic"))
+    choice(loss, "loss", CONFUSION_LOSSES)
     seed = integer(seed, "seed", 0, 2**64 - 1)
     num_batches = integer(num_batches, "num_batches", 1, 10**6)
     Y = _labels(Y, X.shape[0])
@@ -123,6 +125,7 @@ def gradient_confusion_along_training(net: MLP, params, X, Y, checkpoints, *, lr
     if not steps or steps != sorted(steps):
         raise ValueError(f"checkpoints: expected increasing step counts >= 0, got {list(checkpoints)}")
     theta, X, _ = _setup(net, params, X)
+    choice(loss, "loss", CONFUSION_LOSSES)  # before any training
     lr = default_lr(net, theta, X) if lr is None else positive(lr, "lr")
     out, done, current = [], 0, theta
     for t in steps:
