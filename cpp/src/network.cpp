@@ -15,20 +15,6 @@ using blas::Op;
 
 namespace {
 
-// The enum's values are elementwise.hpp's kinds (model.hpp). Every activation is named, so -Wswitch
-// flags one added to the enum and not here; a value outside them (a caller's cast: parse_activation
-// makes none) is refused rather than run as some other activation.
-int activation_kind(Activation act) {
-  switch (act) {
-    case Activation::ReLU:
-    case Activation::Identity:
-    case Activation::Tanh:
-    case Activation::Erf:
-      return static_cast<int>(act);
-  }
-  throw std::invalid_argument("activation: unknown activation kind " + std::to_string(static_cast<int>(act)));
-}
-
 template <class T>
 void add_bias_rows(T* h, i64 n, i64 m, const T* b, T beta) {
   if (beta == T(0)) return;
@@ -50,16 +36,20 @@ inline T non_finite_term(T v) {
   return v - v;
 }
 
-// Calls f with the activation kind as a compile-time constant. With the kind tested inside an
-// element loop, the tanh and erf branches' calls keep the loop scalar, ReLU's pass included.
+// Calls f with the activation's kind (its enum value, elementwise.hpp's `kind`, model.hpp) as a
+// compile-time constant. With the kind tested inside an element loop, the tanh and erf branches'
+// calls keep the loop scalar, ReLU's pass included. Every activation is named, so -Wswitch flags
+// one added to the enum and not here; a value outside them (a caller's cast: parse_activation
+// makes none) is refused rather than run as some other activation.
 template <class F>
-decltype(auto) with_kind(int kind, F&& f) {
-  switch (kind) {
-    case 0: return f(std::integral_constant<int, 0>{});
-    case 2: return f(std::integral_constant<int, 2>{});
-    case 3: return f(std::integral_constant<int, 3>{});
-    default: return f(std::integral_constant<int, 1>{});  // 1, activation_kind's only other value
+decltype(auto) with_kind(Activation act, F&& f) {
+  switch (act) {
+    case Activation::ReLU: return f(std::integral_constant<int, int(Activation::ReLU)>{});
+    case Activation::Identity: return f(std::integral_constant<int, int(Activation::Identity)>{});
+    case Activation::Tanh: return f(std::integral_constant<int, int(Activation::Tanh)>{});
+    case Activation::Erf: return f(std::integral_constant<int, int(Activation::Erf)>{});
   }
+  throw std::invalid_argument("activation: unknown activation kind " + std::to_string(static_cast<int>(act)));
 }
 
 // h ← a(h + β·b) row by row, one pass; returns whether every pre-activation was finite.
@@ -68,7 +58,7 @@ decltype(auto) with_kind(int kind, F&& f) {
 // NaN to 0): this is where the kernels detect a non-finite θ without a pass over it.
 template <class T>
 bool bias_activate(Activation act, T* h, i64 n, i64 m, const T* b, T beta) {
-  return with_kind(activation_kind(act), [&](auto kind) {
+  return with_kind(act, [&](auto kind) {
     T bad = 0;
     if (!b || beta == T(0)) {
 #pragma omp simd reduction(+ : bad)
@@ -95,7 +85,7 @@ bool bias_activate(Activation act, T* h, i64 n, i64 m, const T* b, T beta) {
 // one pass where the bias gradient would otherwise cost a second.
 template <class T>
 void derivative_and_colsum(Activation act, const T* a, T* m, i64 n, i64 cols, T* colsum) {
-  with_kind(activation_kind(act), [&](auto kind) {
+  with_kind(act, [&](auto kind) {
     if (colsum) std::fill(colsum, colsum + cols, T(0));
     for (i64 i = 0; i < n; ++i) {
       const T* ai = a + i * cols;
@@ -113,7 +103,7 @@ void derivative_and_colsum(Activation act, const T* a, T* m, i64 n, i64 cols, T*
 template <class T>
 void apply_activation_derivative(Activation act, const T* a, T* m, i64 size) {
   if (act == Activation::Identity) return;
-  with_kind(activation_kind(act), [&](auto kind) {
+  with_kind(act, [&](auto kind) {
 #pragma omp simd
     for (i64 i = 0; i < size; ++i) m[i] = elementwise::activation_grad(kind(), a[i], m[i]);
   });
@@ -283,7 +273,7 @@ void vjp_impl(const Spec& spec, const T* theta, const Primal<T>& primal, const T
         const T* w = theta + spec.weight_offset(l);
         if (cs) std::fill(cs, cs + mp, T(0));
         T* const nx = next.data();
-        with_kind(activation_kind(spec.activation), [&, nx, w, a, cs, mp](auto kind) {
+        with_kind(spec.activation, [&, nx, w, a, cs, mp](auto kind) {
           // The inner loops' bound and pointers by value: read through a reference they may
           // alias the stores and keep the loops scalar.
           for (i64 i = 0; i < n; ++i) {
