@@ -265,9 +265,6 @@ class KernelsOnHost(CudaKernels):
 # the core's numbering, as the kernels', to the first (canonical) name of each kind ("identity", not "linear")
 _NAME = {kind: name for name, kind in reversed(_core.ACTIVATION_KIND.items())}
 _LOSS_NAME = {kind: name for name, kind in _core.LOSS_KIND.items()}
-# The activation's input from its output, to state a derivative taken from the output by fastntk.reference's
-# rule at the input (ReLU's and the identity's at the output itself: the same sign).
-_INPUT = {"relu": lambda a: a, "identity": lambda a: a, "tanh": np.arctanh, "erf": reference.erfinv}
 
 
 class HostKernels:
@@ -281,8 +278,7 @@ class HostKernels:
         return reference._act(_NAME[kind], np.asarray(h, np.float64)).astype(self.T)
 
     def _act_grad(self, kind, a, m):
-        name, a = _NAME[kind], np.asarray(a, np.float64)
-        return (m * reference._dact(name, _INPUT[name](a))).astype(self.T)
+        return (m * reference._dact_at_output(_NAME[kind], a)).astype(self.T)
 
     def bias_activation(self, h, b, beta, kind):
         h[...] = self._act(kind, h + (self.T(beta) * b if b is not None else 0))

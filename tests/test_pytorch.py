@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 import fastntk
 from conftest import RTOL, assert_close
-from strategies import problems
+from strategies import ACTIVATIONS, problems
 
 torch = pytest.importorskip("torch", reason="PyTorch not installed: from_torch/to_torch tests skipped")
 nn = torch.nn
@@ -85,11 +85,12 @@ def test_k_output_module_round_trip_jacobian_and_both_kernels_equal_torch_funcs(
 
 
 @given(st.sampled_from([np.float32, np.float64]), st.sampled_from([0.5, 1.0, 2.0]), st.booleans(),
-       st.sampled_from(["relu", "tanh", "erf"]), st.integers(0, 1000))
+       st.sampled_from(ACTIVATIONS), st.integers(0, 1000))
 def test_plain_module_read_in_either_parametrization_computes_the_same_function(dtype, sigma, bias, act, seed):
+    """Every activation the core knows converts (a new one without its module fails here)."""
     torch.manual_seed(seed)
     tdtype = torch.float32 if dtype == np.float32 else torch.float64
-    act_cls = {"relu": nn.ReLU, "tanh": nn.Tanh, "erf": fastntk.pytorch.Erf}[act]
+    act_cls = fastntk.pytorch._TORCH_ACTIVATION[act]
     module = nn.Sequential(nn.Linear(3, 7, bias=bias), act_cls(), nn.Sequential(nn.Linear(7, 5, bias=bias), act_cls()),
                            nn.Linear(5, 1, bias=bias)).to(tdtype)
     X = np.random.default_rng(seed).standard_normal((6, 3)).astype(dtype)

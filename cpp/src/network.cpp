@@ -36,22 +36,6 @@ inline T non_finite_term(T v) {
   return v - v;
 }
 
-// Calls f with the activation's kind (its enum value, elementwise.hpp's `kind`, model.hpp) as a
-// compile-time constant. With the kind tested inside an element loop, the tanh and erf branches'
-// calls keep the loop scalar, ReLU's pass included. Every activation is named, so -Wswitch flags
-// one added to the enum and not here; a value outside them (a caller's cast: parse_activation
-// makes none) is refused rather than run as some other activation.
-template <class F>
-decltype(auto) with_kind(Activation act, F&& f) {
-  switch (act) {
-    case Activation::ReLU: return f(std::integral_constant<int, int(Activation::ReLU)>{});
-    case Activation::Identity: return f(std::integral_constant<int, int(Activation::Identity)>{});
-    case Activation::Tanh: return f(std::integral_constant<int, int(Activation::Tanh)>{});
-    case Activation::Erf: return f(std::integral_constant<int, int(Activation::Erf)>{});
-  }
-  throw std::invalid_argument("activation: unknown activation kind " + std::to_string(static_cast<int>(act)));
-}
-
 // h ← a(h + β·b) row by row, one pass; returns whether every pre-activation was finite.
 // A non-finite weight or bias makes its unit's pre-activation non-finite for every
 // sample (IEEE: NaN·0 and Inf·0 are NaN), and the activation could hide it (ReLU maps

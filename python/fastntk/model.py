@@ -20,7 +20,8 @@ from . import _core, _dispatch
 from ._validate import MAX_INDEX, choice, integer, positive, require_finite, to_host_vector, _real
 
 _DTYPES = (np.float32, np.float64)
-# The names the core parses (its tables in cpp/include/fastntk/model.hpp).
+# The names the core parses (its tables in cpp/include/fastntk/model.hpp; the activations' in
+# elementwise.hpp, beside their rules).
 PARAMETRIZATIONS = _core.PARAMETRIZATIONS
 BIAS_MODES = _core.BIAS_MODES
 ACTIVATIONS = _core.ACTIVATIONS
@@ -35,7 +36,8 @@ class Layout:
     c, beta : the multipliers c_l and β_l of §1 (β_l = 0 without biases).
     weight_offset, bias_offset : where Wˡ (row-major m_l × m_{l−1}) and bˡ start in θ
         (bias_offset is −1 without biases).
-    activation : "relu", "identity", "tanh" or "erf"; dtype : of θ, inputs and outputs.
+    activation : the canonical name, one of ``fastntk.model.ACTIVATIONS`` ("identity" for
+        "linear"); dtype : of θ, inputs and outputs.
     """
     widths: tuple
     L: int
@@ -87,8 +89,9 @@ class MLP:
     parametrization : "ntk" (the papers') or "standard".
     bias : "zero" (b = 0 at init, trainable), "normal" (b ~ N(0,1)), or "none"
         (no bias parameters at all: then φ_σ = σᴸ φ₁ holds exactly, Thm 2).
-    activation : "relu", "identity" (a linear network), "tanh" or "erf" (the activation
-        with closed-form infinite-width kernels besides ReLU, as in neural-tangents).
+    activation : one of ``fastntk.model.ACTIVATIONS`` (the core's list: "relu", "identity"
+        or "linear" for a linear network, …); ``fastntk.infinite`` says which of them have
+        closed-form infinite-width kernels.
     dtype : np.float32 or np.float64, of parameters, inputs and outputs.
     sigma_b : σ_b ≥ 0, the bias scale (default σ, the papers' convention): the bias
         multiplier β_l = σ_b of the NTK parametrization, the init b ~ N(0, σ_b²) of the

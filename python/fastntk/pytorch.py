@@ -35,8 +35,8 @@ class Erf(nn.Module):
         return torch.erf(x)
 
 
-_ACTIVATIONS = {nn.ReLU: "relu", nn.Identity: "identity", nn.Tanh: "tanh", Erf: "erf"}
 _TORCH_ACTIVATION = {"relu": nn.ReLU, "identity": nn.Identity, "tanh": nn.Tanh, "erf": Erf}
+_ACTIVATIONS = {cls: name for name, cls in _TORCH_ACTIVATION.items()}
 _DTYPES = {torch.float32: np.float32, torch.float64: np.float64}
 
 

@@ -62,6 +62,18 @@ def _dact(name, h):
     raise ValueError(f"activation: no reference rule for {name!r}")
 
 
+# The input h of an activation's output a, for a′ read off a as the core and the kernels take it
+# (elementwise.hpp): ReLU's and the identity's a has h's sign, which is all their a′ reads.
+_INPUT = {"relu": lambda a: a, "identity": lambda a: a, "tanh": np.arctanh, "erf": erfinv}
+
+
+def _dact_at_output(name, a):
+    """a′(h) where a(h) = a, by _dact's rule at h = a⁻¹(a)."""
+    if name not in _INPUT:
+        raise ValueError(f"activation: no reference rule for {name!r}")
+    return _dact(name, _INPUT[name](np.asarray(a, np.float64)))
+
+
 def unflatten(widths, theta, has_bias=True):
     Ws, bs, off = [], [], 0
     for l in range(1, len(widths)):

@@ -11,6 +11,46 @@
 #define FASTNTK_HD inline
 #endif
 
+#if !defined(__CUDACC_RTC__)
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+
+#include "fastntk/names.hpp"
+#endif
+
+namespace fastntk {
+
+// The activations, numbered as the `kind` of activate/activation_grad below (the CUDA kernels
+// take that number). An activation is added here: its enum value, its names, its case in
+// with_kind, and its rule in activate/activation_grad; infinite.cpp says whether it has a
+// closed-form dual (-Wswitch names it there too).
+enum class Activation { ReLU = 0, Identity = 1, Tanh = 2, Erf = 3 };
+
+#if !defined(__CUDACC_RTC__)
+inline constexpr Named<Activation> kActivations[] = {{"relu", Activation::ReLU},      {"identity", Activation::Identity},
+                                                     {"linear", Activation::Identity}, {"tanh", Activation::Tanh},
+                                                     {"erf", Activation::Erf}};
+
+// Calls f with the activation's kind as a compile-time constant. With the kind tested inside an
+// element loop, the tanh and erf branches' calls keep the loop scalar, ReLU's pass included.
+// Every activation is named, so -Wswitch flags one added to the enum and not here; a value
+// outside them (a caller's cast: parse_activation makes none) is refused rather than run as
+// some other activation.
+template <class F>
+decltype(auto) with_kind(Activation act, F&& f) {
+  switch (act) {
+    case Activation::ReLU: return f(std::integral_constant<int, int(Activation::ReLU)>{});
+    case Activation::Identity: return f(std::integral_constant<int, int(Activation::Identity)>{});
+    case Activation::Tanh: return f(std::integral_constant<int, int(Activation::Tanh)>{});
+    case Activation::Erf: return f(std::integral_constant<int, int(Activation::Erf)>{});
+  }
+  throw std::invalid_argument("activation: unknown activation kind " + std::to_string(static_cast<int>(act)));
+}
+#endif
+
+}  // namespace fastntk
+
 namespace fastntk::elementwise {
 
 // float stays float on both sides (an unqualified ::sqrt would take the double path on the host).

@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "fastntk/elementwise.hpp"  // Activation
 #include "fastntk/names.hpp"
 
 namespace fastntk {
@@ -18,12 +19,6 @@ inline constexpr Named<Parametrization> kParametrizations[] = {{"ntk", Parametri
 enum class BiasMode { Zero, Normal, None };
 inline constexpr Named<BiasMode> kBiasModes[] = {{"zero", BiasMode::Zero}, {"normal", BiasMode::Normal},
                                                  {"none", BiasMode::None}};
-// The values are the `kind` of elementwise.hpp's activate/activation_grad.
-enum class Activation { ReLU = 0, Identity = 1, Tanh = 2, Erf = 3 };
-inline constexpr Named<Activation> kActivations[] = {{"relu", Activation::ReLU},      {"identity", Activation::Identity},
-                                                     {"linear", Activation::Identity}, {"tanh", Activation::Tanh},
-                                                     {"erf", Activation::Erf}};
-
 Parametrization parse_parametrization(const std::string& s);
 BiasMode parse_bias(const std::string& s);
 Activation parse_activation(const std::string& s);
