@@ -262,8 +262,8 @@ class KernelsOnHost(CudaKernels):
         return self.module.get_function(f"fastntk_{name}_{self._suffix}")
 
 
-# the core's numbering, as the kernels', to the first (canonical) name of each kind ("identity", not "linear")
-_NAME = {kind: name for name, kind in reversed(_core.ACTIVATION_KIND.items())}
+# the core's numbering, as the kernels', to the canonical name of each kind ("identity", not "linear")
+_NAME = {_core.ACTIVATION_KIND[name]: name for name in _core.CANONICAL_ACTIVATION.values()}
 _LOSS_NAME = {kind: name for name, kind in _core.LOSS_KIND.items()}
 
 

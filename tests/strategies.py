@@ -6,9 +6,9 @@ from hypothesis import strategies as st
 import fastntk
 from fastntk import _core
 
-# Every activation the core knows ("linear" is "identity" by another name): a new one is drawn
-# by every property test without editing this file.
-ACTIVATIONS = tuple(a for a in _core.ACTIVATIONS if a != "linear")
+# Every activation the core knows, by its canonical name ("linear" is "identity"): a new one is
+# drawn by every property test without editing this file.
+ACTIVATIONS = tuple(dict.fromkeys(_core.CANONICAL_ACTIVATION.values()))
 
 
 @st.composite

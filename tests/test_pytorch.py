@@ -28,7 +28,7 @@ def torch_jacobian(module, X):
 def same_function_settings(a, b):
     assert a.widths == b.widths and a.parametrization == b.parametrization
     if a.depth > 1:  # a one-layer network applies no activation
-        assert a.activation.replace("linear", "identity") == b.activation.replace("linear", "identity")
+        assert a.layout.activation == b.layout.activation
     assert a.dtype == b.dtype and a.has_bias == b.has_bias
     if a.parametrization == "ntk":
         assert a.sigma == b.sigma and a.sigma_b == b.sigma_b
@@ -164,6 +164,11 @@ def test_identity_and_linear_stacks_are_linear_networks():
     with torch.no_grad():
         assert_close(net.apply(params, X), module(torch.from_numpy(X))[:, 0].numpy(), np.float64)
     assert fastntk.from_torch(nn.Sequential(nn.Linear(4, 1)))[0].depth == 1
+    # "linear" names the identity: to_torch read the alias as a name of its own and raised KeyError
+    lin = fastntk.MLP([4, 6, 1], activation="linear", dtype=np.float64)
+    theta = lin.init(2)
+    with torch.no_grad():
+        assert_close(fastntk.to_torch(lin, theta)(torch.from_numpy(X))[:, 0].numpy(), lin.apply(theta, X), np.float64)
 
 
 def test_ntk_linear_initializes_as_fastntk_does():

@@ -12,9 +12,14 @@ void register_model(py::module_& m) {
   m.attr("PARAMETRIZATIONS") = names(kParametrizations);
   m.attr("BIAS_MODES") = names(kBiasModes);
   m.attr("ACTIVATIONS") = names(kActivations);
-  py::dict kind;
-  for (const auto& a : kActivations) kind[a.name] = int(a.value);
+  // Each name's number, and its canonical name (the first of its value in the table: "identity" for "linear").
+  py::dict kind, canonical;
+  for (const auto& a : kActivations) {
+    kind[a.name] = int(a.value);
+    canonical[a.name] = name_of(kActivations, a.value);
+  }
   m.attr("ACTIVATION_KIND") = kind;
+  m.attr("CANONICAL_ACTIVATION") = canonical;
   py::class_<Spec>(m, "Spec")
       .def(py::init([](std::vector<i64> widths, double sigma, double sigma_b, const std::string& param,
                        const std::string& bias, const std::string& act) {

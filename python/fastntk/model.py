@@ -72,7 +72,7 @@ def _layout(widths, sigma, sigma_b, parametrization, has_bias, activation, dtype
         boff.append(off if has_bias else -1)
         off += widths[l] if has_bias else 0
     return Layout(tuple(widths), L, off, tuple(c), tuple(beta), tuple(woff), tuple(boff), has_bias,
-                  "identity" if activation == "linear" else activation, np.dtype(dtype))
+                  _core.CANONICAL_ACTIVATION[activation], np.dtype(dtype))
 
 
 class MLP:

@@ -242,7 +242,7 @@ def to_torch(net: MLP, params, *, device=None) -> "nn.Sequential":
         raise TypeError(f"net: expected a fastntk.MLP, got {type(net).__name__}")
     Ws = net.unflatten(net.flatten(backend_for(params=params).host(params)))
     tdtype = torch.float32 if net.dtype == np.float32 else torch.float64
-    act = _TORCH_ACTIVATION[net.activation]
+    act = _TORCH_ACTIVATION[net.layout.activation]
     layers = []
     step = 2 if net.has_bias else 1
     for l in range(1, net.depth + 1):
