@@ -152,7 +152,7 @@ void register_dtype(py::module_& m) {
       [](const Spec& s, const py::object& theta_arg, const CArray<T>& x1,
          const std::optional<CArray<T>>& x2, i64 tile, bool full) {
         std::vector<CArray<T>> keep;
-    const Params<T> theta = params_from<T>(s, theta_arg, keep);
+        const Params<T> theta = params_from<T>(s, theta_arg, keep);
         check_x(s, x1);
         if (x2) check_x(s, *x2);
         const i64 n1 = x1.shape(0), n2 = x2 ? x2->shape(0) : n1, k = s.outputs();
@@ -175,7 +175,7 @@ void register_dtype(py::module_& m) {
       "features",
       [](const Spec& s, const py::object& theta_arg, const CArray<T>& x) {
         std::vector<CArray<T>> keep;
-    const Params<T> theta = params_from<T>(s, theta_arg, keep);
+        const Params<T> theta = params_from<T>(s, theta_arg, keep);
         check_x(s, x);
         Features<T> f;
         {
