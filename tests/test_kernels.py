@@ -62,25 +62,6 @@ def test_ntk_symmetric(p, tile):
         assert K.dtype == net.dtype
         assert_close(K, expected, net.dtype)
         np.testing.assert_array_equal(K, K.T)
-        # X1 passed again as X2 (itself or a view of its elements) is the symmetric product, bit for bit
-        np.testing.assert_array_equal(fastntk.ntk(net, theta, X1, X1, tile=t), K)
-        np.testing.assert_array_equal(fastntk.ntk(net, theta, X1, X1[:], tile=t), K)
-
-
-def test_ntk_of_x1_with_itself_takes_the_symmetric_path(monkeypatch):
-    """One pass of features and the symmetric product for X2 = X1 (the same array or a view of its
-    elements); a copy, equal but elsewhere in memory, is a cross product."""
-    from fastntk._cpu import CpuBackend
-    seen, ntk = [], CpuBackend.ntk
-    monkeypatch.setattr(CpuBackend, "ntk", lambda self, net, params, X1, X2, **kw: seen.append(X2) or ntk(
-        self, net, params, X1, X2, **kw))
-    net = fastntk.MLP.uniform(5, 16, 2)
-    theta = net.init(0)
-    X = np.random.default_rng(0).standard_normal((7, 5)).astype(net.dtype)
-    K = fastntk.ntk(net, theta, X)
-    for X2 in (X, X[:], X.copy()):
-        assert_close(fastntk.ntk(net, theta, X, X2), K, net.dtype)
-    assert seen[0] is None and seen[1] is None and seen[2] is None and seen[3] is not None
 
 
 @given(problems(), st.integers(1, 5))

@@ -53,25 +53,12 @@ def ntk(net: MLP, params, X1, X2=None, *, trace_axes=(-1,), tile: int = 2048) ->
     does, (1/k)·Σ_a K[:, :, a, a], shape (N1, N2) — for k = 1 the NTK itself, and at infinite
     width the one-output kernel — and ``trace_axes=()`` the full block, shape
     (N1, N2, k, k), K[i, j, a, b] = ⟨∂f_a(x_i)/∂θ, ∂f_b(x′_j)/∂θ⟩. X2=None means X1 (symmetric
-    product), and so does X2 given as X1 itself. Blocks of ``tile`` rows and columns (tile/k for
-    the full block) keep the temporaries at about 2·tile² entries; the network's features cost
-    O((N1 + N2)·k·Σ m_l).
+    product). Blocks of ``tile`` rows and columns (tile/k for the full block) keep the
+    temporaries at about 2·tile² entries; the network's features cost O((N1 + N2)·k·Σ m_l).
     """
     tile = positive_int(tile, "tile")
     full = _full(trace_axes)
-    if _same_array(X1, X2):
-        X2 = None  # one pass of features and the symmetric product (half the Gram's flops), exactly symmetric
     return backend_for(params=params, X1=X1, X2=X2).ntk(_net(net), params, X1, X2, tile=tile, full=full)
-
-
-def _same_array(a, b) -> bool:
-    """Whether b is a itself, or a NumPy view of a's very elements (same memory, shape, strides, dtype)."""
-    if a is b:
-        return True
-    if not (isinstance(a, np.ndarray) and isinstance(b, np.ndarray)):
-        return False
-    return (a.__array_interface__["data"][0] == b.__array_interface__["data"][0] and a.shape == b.shape
-            and a.strides == b.strides and a.dtype == b.dtype)
 
 
 def jacobian(net: MLP, params, X) -> np.ndarray:
